@@ -6,7 +6,7 @@
 import { DataLedgerError } from './errors.ts';
 
 const te = new TextEncoder();
-const td = new TextDecoder('utf-8', { fatal: true });
+const td = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function encErr(what: string, input: unknown): DataLedgerError<'CORE_ENCODING_INVALID'> {
   const shown = typeof input === 'string' ? JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input) : typeof input;

@@ -1,0 +1,41 @@
+/**
+ * `npm run bench [suite…]`: runs every `bench/<suite>.bench.ts`, prints one table and
+ * writes `bench/results.json` as `[{ suite, name, hz, anchor, anchorHz, ratio, note? }]`.
+ * Benchmarks are never a CI gate.
+ */
+import { readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { BenchRow } from './harness.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const wanted = process.argv.slice(2);
+const files = readdirSync(here)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .filter((f) => wanted.length === 0 || wanted.includes(f.replace('.bench.ts', '')))
+  .sort();
+
+const rows: BenchRow[] = [];
+for (const f of files) {
+  const suite = f.replace('.bench.ts', '');
+  process.stderr.write(`bench: ${suite}…\n`);
+  const mod = (await import(pathToFileURL(join(here, f)).href)) as { run: () => Promise<BenchRow[]> };
+  const got = await mod.run();
+  rows.push(...got);
+}
+
+const fmt = (n: number): string => (n >= 100 ? n.toFixed(0) : n >= 1 ? n.toFixed(2) : n.toPrecision(3));
+console.log(`Node ${process.versions.node} · ${new Date().toISOString()}`);
+console.table(
+  rows.map((r) => ({
+    suite: r.suite,
+    figure: r.name,
+    'ops/s': fmt(r.hz),
+    anchor: r.anchor,
+    'anchor ops/s': fmt(r.anchorHz),
+    ratio: r.ratio.toFixed(3),
+    ...(r.note === undefined ? {} : { note: r.note }),
+  })),
+);
+writeFileSync(join(here, 'results.json'), `${JSON.stringify(rows, null, 2)}\n`);
+console.log(`wrote ${join('bench', 'results.json')} (${rows.length} rows)`);
