@@ -12,7 +12,7 @@ export const HASH_LENGTH = 32;
 
 function digest(alg: string, parts: Uint8Array[]): Uint8Array {
   const h = createHash(alg);
-  for (const p of parts) h.update(p);
+  for (let i = 0; i < parts.length; i++) h.update(parts[i]!);
   const buf = h.digest();
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }

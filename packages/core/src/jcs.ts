@@ -16,59 +16,67 @@
 /** A JSON value as JCS sees it. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
-// RFC 8785 §3.2.2.2 forbids lone surrogates (I-JSON, RFC 7493 §2.1).
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-function compareUtf16(a: string, b: string): number {
-  // JS string comparison is already by UTF-16 code units.
-  return a < b ? -1 : a > b ? 1 : 0;
+// Thrown inside the recursion and re-thrown with the path of the offending value; building
+// a path string for every member up front would cost more than the serialisation itself.
+class JcsPathError extends Error {
+  readonly segments: string[] = [];
 }
 
-function serialize(value: unknown, path: string, depth: number, seen: Set<object>): string {
-  if (depth > 512) throw new TypeError(`canonicalize: ${path} is nested deeper than 512 levels`);
+const MAX_DEPTH = 512;
+
+function serialize(value: unknown, depth: number): string {
   switch (typeof value) {
     case 'string':
-      if (LONE_SURROGATE.test(value)) throw new TypeError(`canonicalize: ${path} contains a lone surrogate`);
+      // RFC 8785 §3.2.2.2: strings are I-JSON (RFC 7493 §2.1), so no lone surrogates.
+      if (!value.isWellFormed()) throw new JcsPathError('contains a lone surrogate');
       return JSON.stringify(value);
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`canonicalize: ${path} is ${String(value)}, which has no JSON form`);
+      // RFC 8785 §3.2.2.3: ECMAScript Number serialisation, which JSON.stringify implements.
+      if (!Number.isFinite(value)) throw new JcsPathError(`is ${String(value)}, which has no JSON form`);
       return JSON.stringify(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'object': {
       if (value === null) return 'null';
-      if (seen.has(value)) throw new TypeError(`canonicalize: ${path} is a circular reference`);
-      seen.add(value);
-      let out: string;
+      // Also stops cycles: a cyclic value is nested infinitely deep.
+      if (depth >= MAX_DEPTH) throw new JcsPathError(`is nested deeper than ${MAX_DEPTH} levels (or is circular)`);
       if (Array.isArray(value)) {
-        const parts: string[] = [];
+        let out = '[';
         for (let i = 0; i < value.length; i++) {
           const item: unknown = value[i];
-          if (item === undefined) throw new TypeError(`canonicalize: ${path}[${i}] is undefined`);
-          parts.push(serialize(item, `${path}[${i}]`, depth + 1, seen));
+          try {
+            if (item === undefined) throw new JcsPathError('is undefined');
+            out += (i === 0 ? '' : ',') + serialize(item, depth + 1);
+          } catch (e) {
+            if (e instanceof JcsPathError) e.segments.push(`[${i}]`);
+            throw e;
+          }
         }
-        out = `[${parts.join(',')}]`;
-      } else {
-        const proto: unknown = Object.getPrototypeOf(value);
-        if (proto !== Object.prototype && proto !== null) {
-          throw new TypeError(`canonicalize: ${path} is not a plain object`);
-        }
-        const rec = value as Record<string, unknown>;
-        const keys = Object.keys(rec).sort(compareUtf16);
-        const parts: string[] = [];
-        for (const k of keys) {
-          const v = rec[k];
-          if (v === undefined) continue;
-          if (LONE_SURROGATE.test(k)) throw new TypeError(`canonicalize: ${path} has a key with a lone surrogate`);
-          parts.push(`${JSON.stringify(k)}:${serialize(v, `${path}.${k}`, depth + 1, seen)}`);
-        }
-        out = `{${parts.join(',')}}`;
+        return `${out}]`;
       }
-      seen.delete(value);
-      return out;
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) throw new JcsPathError('is not a plain object');
+      const rec = value as Record<string, unknown>;
+      // RFC 8785 §3.2.3: sort by UTF-16 code units, which is what the default sort compares.
+      const keys = Object.keys(rec).sort();
+      let out = '{';
+      let first = true;
+      for (const k of keys) {
+        const v = rec[k];
+        if (v === undefined) continue;
+        try {
+          if (!k.isWellFormed()) throw new JcsPathError('has a key with a lone surrogate');
+          out += `${first ? '' : ','}${JSON.stringify(k)}:${serialize(v, depth + 1)}`;
+        } catch (e) {
+          if (e instanceof JcsPathError) e.segments.push(`.${k}`);
+          throw e;
+        }
+        first = false;
+      }
+      return `${out}}`;
     }
     default:
-      throw new TypeError(`canonicalize: ${path} is a ${typeof value}, which has no JSON form`);
+      throw new JcsPathError(`is a ${typeof value}, which has no JSON form`);
   }
 }
 
@@ -85,13 +93,20 @@ function serialize(value: unknown, path: string, depth: number, seen: Set<object
  */
 export function canonicalize(value: unknown): string {
   if (value === undefined) throw new TypeError('canonicalize: value is undefined');
-  return serialize(value, '$', 0, new Set());
+  try {
+    return serialize(value, 0);
+  } catch (e) {
+    if (!(e instanceof JcsPathError)) throw e;
+    throw new TypeError(`canonicalize: $${e.segments.reverse().join('')} ${e.message}`);
+  }
 }
 
 /**
  * UTF-8 bytes of the canonical form of `value` (what gets hashed and signed).
  * @throws TypeError as {@link canonicalize}
  */
+const encoder = new TextEncoder();
+
 export function canonicalBytes(value: unknown): Uint8Array {
-  return new TextEncoder().encode(canonicalize(value));
+  return encoder.encode(canonicalize(value));
 }

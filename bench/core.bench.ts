@@ -1,0 +1,76 @@
+/**
+ * @dataledger/core: the figures that justify the choices in ed25519.ts and jcs.ts.
+ * - Ed25519 through the default backend (node:crypto) vs @noble/curves, and vs raw node:crypto
+ *   with a prebuilt KeyObject (the least a verifier can do).
+ * - canonicalize vs JSON.stringify of the same record (plain serialisation, no sorting).
+ */
+import { createPublicKey, verify as rawVerify } from 'node:crypto';
+import { canonicalize, generateKeyPair, nobleEd25519, sha256, sign, verify } from '@dataledger/core';
+import { createHash } from 'node:crypto';
+import { measurePair, type BenchRow } from './harness.ts';
+
+const SUITE = 'core';
+
+export async function run(): Promise<BenchRow[]> {
+  const kp = generateKeyPair();
+  const msg = new TextEncoder().encode(
+    canonicalize({ v: 1, index: 17, type: 'asset.registered', time: '2026-11-26T08:00:00.000Z', payload: { name: 'x'.repeat(200) } }),
+  );
+  const sig = sign(msg, kp.secretKey);
+  const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), kp.publicKey]);
+  const key = createPublicKey({ key: spki, format: 'der', type: 'spki' });
+  const record = {
+    v: 1,
+    index: 17,
+    type: 'asset.registered',
+    time: '2026-11-26T08:00:00.000Z',
+    actor: 'did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2',
+    prev: 'n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=',
+    payload: { registrationNumber: 'DA-2026-000017', name: '企业用电数据', classification: 'important', rows: 1200000, tags: ['energy', 'credit'] },
+    sig: 'x'.repeat(86),
+  };
+  const rows: BenchRow[] = [];
+  rows.push(
+    await measurePair(SUITE, {
+      name: 'verify (core, node:crypto backend)',
+      fn: () => verify(sig, msg, kp.publicKey),
+      anchor: 'raw node:crypto verify, prebuilt KeyObject',
+      anchorFn: () => rawVerify(null, msg, key, sig),
+    }),
+  );
+  rows.push(
+    await measurePair(SUITE, {
+      name: 'verify (@noble/curves backend)',
+      fn: () => nobleEd25519.verify(sig, msg, kp.publicKey),
+      anchor: 'raw node:crypto verify, prebuilt KeyObject',
+      anchorFn: () => rawVerify(null, msg, key, sig),
+      time: 500,
+    }),
+  );
+  rows.push(
+    await measurePair(SUITE, {
+      name: 'sign (core, node:crypto backend)',
+      fn: () => sign(msg, kp.secretKey),
+      anchor: 'sign (@noble/curves backend)',
+      anchorFn: () => nobleEd25519.sign(msg, kp.secretKey),
+      time: 500,
+    }),
+  );
+  rows.push(
+    await measurePair(SUITE, {
+      name: 'canonicalize(record)',
+      fn: () => canonicalize(record),
+      anchor: 'JSON.stringify(record)',
+      anchorFn: () => JSON.stringify(record),
+    }),
+  );
+  rows.push(
+    await measurePair(SUITE, {
+      name: 'sha256 (core)',
+      fn: () => sha256(msg),
+      anchor: 'raw node:crypto createHash',
+      anchorFn: () => createHash('sha256').update(msg).digest(),
+    }),
+  );
+  return rows;
+}
