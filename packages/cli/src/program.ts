@@ -95,14 +95,11 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
   program
     .command('export')
     .description('Write a ledger as a JSONL bundle (header, records, signed checkpoint), from a data directory or a service.')
-    .option('--data <dir>', `data directory (default ${defaultData} unless --url)`)
+    .addOption(new Option('--data <dir>', `data directory (default ${defaultData} unless --url)`).conflicts('url'))
     .option('--url <url>', 'base URL of a running service (reads /v1/log/export)')
     .option('-o, --out <file>', 'bundle file to write ("-" = stdout)', '-')
     .action(async (opts: { data?: string; url?: string; out: string }) => {
       const { exportCommand } = await import('./commands/export.ts');
-      if (opts.data !== undefined && opts.url !== undefined) {
-        throw new InvalidArgumentError('give --data or --url, not both');
-      }
       setStatus(await exportCommand({ ...opts, data: opts.url === undefined ? (opts.data ?? defaultData) : undefined }, io));
     });
 

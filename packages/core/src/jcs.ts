@@ -101,12 +101,12 @@ export function canonicalize(value: unknown): string {
   }
 }
 
+const encoder = new TextEncoder();
+
 /**
  * UTF-8 bytes of the canonical form of `value` (what gets hashed and signed).
  * @throws TypeError as {@link canonicalize}
  */
-const encoder = new TextEncoder();
-
 export function canonicalBytes(value: unknown): Uint8Array {
   return encoder.encode(canonicalize(value));
 }
