@@ -6,4 +6,8 @@
 import { processIo } from './io.ts';
 import { runCli } from './program.ts';
 
-process.exitCode = await runCli(process.argv.slice(2), processIo());
+const status = await runCli(process.argv.slice(2), processIo());
+process.exitCode = status;
+// Every command has finished its work (a server has closed its store) by now. Should a
+// library leave a handle open, do not hang: the unref'd timer fires only in that case.
+setTimeout(() => process.exit(status), 2000).unref();

@@ -6,6 +6,8 @@ export const CLI_ERROR_CODES = [
   'CLI_USAGE',
   /** A file named on the command line cannot be read. */
   'CLI_FILE_UNREADABLE',
+  /** A file (or its directory) the command must write cannot be written. */
+  'CLI_FILE_UNWRITABLE',
   /** A file the command would write already exists (and `--force` was not given). */
   'CLI_FILE_EXISTS',
   /** A key file that does not hold an Ed25519 secret key. */
@@ -20,6 +22,14 @@ export const CLI_ERROR_CODES = [
   'CLI_HTTP_ERROR',
   /** A component the command needs is not available in this build. */
   'CLI_UNAVAILABLE',
+  /** Split views reported by `checkpoint watch`: two signed roots for one size. */
+  'CLI_WATCH_ROOT_MISMATCH',
+  /** `checkpoint watch`: no valid consistency proof between successive checkpoints. */
+  'CLI_WATCH_INCONSISTENT',
+  /** `checkpoint watch`: a checkpoint smaller than one seen before. */
+  'CLI_WATCH_LOG_SHRANK',
+  /** `checkpoint watch`: the checkpoint names another origin. */
+  'CLI_WATCH_ORIGIN_CHANGED',
 ] as const;
 
 /** A code raised by `@dataledger/cli`. */

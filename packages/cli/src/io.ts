@@ -16,6 +16,8 @@ export interface CliIo {
   stdout: TextSink;
   /** Messages, warnings and progress go here. */
   stderr: TextSink;
+  /** Input for commands given "-" as a file name. */
+  stdin?: AsyncIterable<Uint8Array | string>;
   /** Environment variables (PORT, HOST, DATA_DIR). */
   env: Record<string, string | undefined>;
   /** Directory relative paths are resolved against. */
@@ -55,6 +57,7 @@ export function processIo(): CliIo {
   return {
     stdout: process.stdout,
     stderr: process.stderr,
+    stdin: process.stdin,
     env: process.env,
     cwd: process.cwd(),
     get stopSignal(): AbortSignal {

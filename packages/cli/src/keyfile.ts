@@ -123,7 +123,7 @@ export async function readKeyFile(path: string): Promise<KeyFileIdentity> {
  * @param overwrite - replace an existing file
  * @throws DataLedgerError `CLI_FILE_EXISTS` when the file exists and `overwrite` is false
  */
-export async function writeSecretFile(path: string, text: string, overwrite = false): Promise<void> {
+export async function writeSecretFile(path: string, text: string, overwrite: boolean = false): Promise<void> {
   let handle;
   try {
     handle = await open(path, overwrite ? 'w' : 'wx', 0o600);
@@ -131,7 +131,7 @@ export async function writeSecretFile(path: string, text: string, overwrite = fa
     if ((cause as { code?: string }).code === 'EEXIST') {
       throw cliError('CLI_FILE_EXISTS', `${path} exists; pass --force to replace it`, cause);
     }
-    throw cliError('CLI_FILE_UNREADABLE', `cannot write ${path}`, cause);
+    throw cliError('CLI_FILE_UNWRITABLE', `cannot write ${path}: ${(cause as Error).message}`, cause);
   }
   try {
     // The mode given to open() applies only on creation; an overwritten file keeps its old

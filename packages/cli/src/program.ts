@@ -61,7 +61,8 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
         .default('info'),
     )
-    .action(async (opts: { port: number; host: string; data: string; logLevel: string }) => {
+    .option('--shutdown-timeout <seconds>', 'seconds in-flight requests get at shutdown before their connections are cut', parseSeconds, 10)
+    .action(async (opts: { port: number; host: string; data: string; logLevel: string; shutdownTimeout: number }) => {
       const { serveCommand } = await import('./commands/serve.ts');
       setStatus(await serveCommand(opts, io));
     });

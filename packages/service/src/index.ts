@@ -1,1 +1,33 @@
-export {};
+/**
+ * @dataledger/service: the HTTP service. `buildApp(options)` returns a Fastify instance
+ * (listen separately); `openService` opens a data directory's ledger; `DataLedgerClient`
+ * is the typed client. Errors are RFC 9457 problem documents with stable codes.
+ * @packageDocumentation
+ */
+export { buildApp, DEFAULT_BODY_LIMIT } from './app.ts';
+export type { BuildAppOptions } from './app.ts';
+export type { LedgerService, AppContext } from './context.ts';
+export { createLedgerService } from './service.ts';
+export type { LogLike, CreateLedgerServiceOptions, StatefulLedgerService } from './service.ts';
+export { AppendQueue, headInfo } from './ledger.ts';
+export type { Receipt, HeadInfo, AppendQueueOptions, AppendTarget, ApplyRecord } from './ledger.ts';
+export { DataLedgerClient } from './client.ts';
+export type { DataLedgerClientOptions, InclusionProofAnswer, ConsistencyProofAnswer, RecordDraft, SubmittedReceipt } from './client.ts';
+export { SERVICE_ERROR_CODES, ERROR_STATUS, httpStatusOf } from './errors.ts';
+export type { ServiceErrorCode } from './errors.ts';
+export { PROBLEM_CONTENT_TYPE, problemOf, problemFromError, ServiceError } from './problem.ts';
+export type { Problem } from './problem.ts';
+export {
+  signRequest,
+  verifyRequest,
+  contentDigest,
+  contentDigestMatches,
+  REQUIRED_COVERED_COMPONENTS,
+  SIGNATURE_MAX_AGE_SECONDS,
+} from './httpsig.ts';
+export type { SignableRequest, SignRequestOptions, VerifyRequestOptions } from './httpsig.ts';
+export { ROUTE_OF_RECORD_TYPE, AREA_OF_RECORD_TYPE, MAX_BATCH_RECORDS, recordsOfBody } from './routes/records.ts';
+export { MAX_ENTRIES_PER_READ } from './routes/log.ts';
+export { openService, dataDirPaths, registryView, DEFAULT_ORIGIN } from './open.ts';
+export type { OpenServiceOptions, DataDirService, RootAuthority } from './open.ts';
+export type { RegistryView } from './context.ts';

@@ -89,6 +89,9 @@ const FASTIFY_CODES: Record<string, ServiceErrorCode> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'HTTP_BAD_REQUEST',
   FST_ERR_CTP_INVALID_JSON_BODY: 'HTTP_BAD_REQUEST',
   FST_ERR_VALIDATION: 'HTTP_BAD_REQUEST',
+  FST_ERR_BAD_URL: 'HTTP_BAD_REQUEST',
+  FST_ERR_MAX_PARAM_LENGTH: 'HTTP_BAD_REQUEST',
+  FST_ERR_ASYNC_CONSTRAINT: 'HTTP_BAD_REQUEST',
 };
 
 /** Converts anything thrown inside a request into a problem document. */

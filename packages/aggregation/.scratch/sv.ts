@@ -1,0 +1,11 @@
+import SEAL from 'node-seal';
+const seal = await SEAL();
+const parms = new seal.EncryptionParameters(seal.SchemeType.bfv);
+parms.setPolyModulusDegree(8192);
+parms.setCoeffModulus(seal.CoeffModulus.BFVDefault(8192, seal.SecLevelType.tc128));
+parms.setPlainModulus(seal.PlainModulus.Batching(8192, 20));
+const ctx = new seal.SEALContext(parms, true, seal.SecLevelType.tc128);
+const kg = new seal.KeyGenerator(ctx);
+const pk = kg.createPublicKey();
+const a = pk.saveToArray(seal.ComprModeType.none);
+console.log(a.length, a.byteOffset, a.buffer.byteLength);

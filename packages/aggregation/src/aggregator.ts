@@ -1,0 +1,439 @@
+/**
+ * The untrusted aggregator: folds signed contributions into a running encrypted sum.
+ * It never holds a secret key and never calls `invariantNoiseBudget` (on attacker-chosen
+ * ciphertexts it leaks the secret key). Each contribution is checked in order, cheapest
+ * first — envelope and signature, replay, size, SEAL layout and parms id, signed hash — and
+ * only then loaded and added; a refused contribution leaves the total unchanged.
+ */
+import { Worker } from 'node:worker_threads';
+import { DataLedgerError } from '@dataledger/core';
+import {
+  type CheckedContribution,
+  type Contribution,
+  type ContributionTarget,
+  checkContribution,
+  contributionTarget,
+  base64Length,
+  decodeCiphertexts,
+  decodeScratch,
+} from './contribution.ts';
+import { type AggregationErrorCode, aggError } from './errors.ts';
+import type { FoldWorkerInit, FoldWorkerReply, FoldWorkerRequest } from './fold-worker.ts';
+import { Folder } from './folder.ts';
+import { checkPublicKeyBytes } from './format.ts';
+import { type AggregationJob, type ResolvedJob, resolveJob } from './job.ts';
+import { type AggregateResult, buildResult, checkResult } from './result.ts';
+import { type SealParams, sealParamsFor } from './seal.ts';
+
+/** Options of {@link Aggregator.create}. */
+export interface AggregatorOptions {
+  /**
+   * Worker threads that fold in parallel (each with its own partial sum; the main thread
+   * keeps the replay state and merges). Default 0: fold on the calling thread.
+   */
+  threads?: number;
+}
+
+/** What {@link Aggregator.add} answers for an accepted contribution. */
+export interface ContributionReceipt {
+  /** The contribution hash (base64), as listed in the result. */
+  hash: string;
+  holder: string;
+  /** Contributions folded so far, this one included. */
+  count: number;
+}
+
+type Outgoing = FoldWorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
+
+/** Slots of shared memory per worker: contributions decoded and waiting to be folded. */
+const SLOTS_PER_WORKER = 4;
+
+/** One folding worker thread, its shared decode slots and its outstanding requests. */
+class FoldWorker {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: (r: Uint8Array[] | undefined) => void; reject: (e: Error) => void }>();
+  readonly #slots: Buffer[][];
+  readonly #free: number[];
+  readonly #chunkBytes: number;
+  readonly #onSlotFree: () => void;
+  #next = 0;
+  #failure: Error | null = null;
+
+  private constructor(worker: Worker, shared: SharedArrayBuffer, chunks: number, chunkBytes: number, onSlotFree: () => void) {
+    this.#worker = worker;
+    this.#chunkBytes = chunkBytes;
+    this.#slots = Array.from({ length: SLOTS_PER_WORKER }, (_, s) =>
+      Array.from({ length: chunks }, (_, i) => Buffer.from(shared, (s * chunks + i) * chunkBytes, chunkBytes)),
+    );
+    this.#free = Array.from({ length: SLOTS_PER_WORKER }, (_, s) => s);
+    this.#onSlotFree = onSlotFree;
+  }
+
+  static start(
+    init: Omit<FoldWorkerInit, 'shared' | 'chunkBytes'>,
+    chunkBytes: number,
+    onSlotFree: () => void,
+    onFailure: (e: DataLedgerError) => void,
+  ): Promise<FoldWorker> {
+    const shared = new SharedArrayBuffer(SLOTS_PER_WORKER * init.chunks * chunkBytes);
+    const worker = new Worker(new URL('./fold-worker.ts', import.meta.url), { workerData: { ...init, shared, chunkBytes } satisfies FoldWorkerInit });
+    const fw = new FoldWorker(worker, shared, init.chunks, chunkBytes, onSlotFree);
+    return new Promise((resolve, reject) => {
+      const fail = (err: Error): void => {
+        if (fw.#failure !== null) return;
+        const e = aggError('AGG_WORKER_FAILED', 'fold worker failed', undefined, err);
+        fw.#failure = e;
+        for (const p of fw.#pending.values()) p.reject(e);
+        fw.#pending.clear();
+        reject(e);
+        onFailure(e);
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => {
+        if (fw.#pending.size > 0) fail(new Error(`worker exited with code ${code}`));
+      });
+      worker.on('message', (msg: FoldWorkerReply) => {
+        if (msg.op === 'ready') return resolve(fw);
+        const p = fw.#pending.get(msg.id);
+        if (p === undefined) return;
+        fw.#pending.delete(msg.id);
+        if (msg.op === 'done') p.resolve(msg.sums);
+        else p.reject(aggError(msg.code as AggregationErrorCode, msg.message));
+      });
+    });
+  }
+
+  get load(): number {
+    return this.#pending.size;
+  }
+
+  get hasFreeSlot(): boolean {
+    return this.#free.length > 0 && this.#failure === null;
+  }
+
+  call(msg: Outgoing, transfer: ArrayBuffer[] = []): Promise<Uint8Array[] | undefined> {
+    if (this.#failure !== null) return Promise.reject(this.#failure);
+    const id = this.#next++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.postMessage({ ...msg, id }, transfer);
+    });
+  }
+
+  /**
+   * Decodes base64 ciphertexts (already size-capped) into a free shared slot and has the
+   * worker check and fold them. Call only when {@link hasFreeSlot}.
+   */
+  fold(texts: readonly string[], ciphertextHash: Uint8Array): Promise<void> {
+    const slot = this.#free.pop() as number;
+    const views = this.#slots[slot] as Buffer[];
+    const lengths = texts.map((s, i) => (views[i] as Buffer).write(s, 0, this.#chunkBytes, 'base64'));
+    const done = (): void => {
+      this.#free.push(slot);
+      this.#onSlotFree();
+    };
+    return this.call({ op: 'fold', slot, lengths, ciphertextHash }).then(
+      () => done(),
+      (err: unknown) => {
+        done();
+        throw err;
+      },
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.#failure === null) await this.call({ op: 'close' }).catch(() => undefined);
+    await this.#worker.terminate();
+  }
+}
+
+/**
+ * Folds contributions of one job. Create with {@link Aggregator.create}; call
+ * {@link Aggregator.close} when done (frees the SEAL objects and stops the workers).
+ *
+ * @example
+ * ```ts
+ * const agg = await Aggregator.create(job, keys.publicKey);
+ * for (const c of contributions) await agg.add(c);
+ * const result = await agg.result();
+ * await agg.close();
+ * ```
+ */
+export class Aggregator {
+  /** The resolved job. */
+  readonly job: ResolvedJob;
+  /** The job id, job hash and public-key hash every contribution must carry. */
+  readonly target: ContributionTarget;
+  readonly #params: SealParams;
+  readonly #folder: Folder;
+  readonly #workers: FoldWorker[];
+  readonly #scratch: Buffer[];
+  /** Reserved (in flight) or folded: contribution hashes, holders, ciphertext hashes. */
+  readonly #seen = new Set<string>();
+  readonly #holders = new Set<string>();
+  readonly #ciphertexts = new Set<string>();
+  /** Folded contribution hashes (what the result lists). */
+  readonly #folded = new Set<string>();
+  readonly #inflight = new Set<Promise<unknown>>();
+  readonly #slotWaiters: (() => void)[] = [];
+  #failure: DataLedgerError | null = null;
+  #closed = false;
+
+  private constructor(job: ResolvedJob, target: ContributionTarget, params: SealParams, workers: FoldWorker[]) {
+    this.job = job;
+    this.target = target;
+    this.#params = params;
+    this.#folder = new Folder(params, job.ciphertextCount);
+    this.#workers = workers;
+    this.#scratch = workers.length === 0 ? decodeScratch(job.ciphertextCount, params.ciphertext) : [];
+  }
+
+  /**
+   * Creates an aggregator for `job`, accepting contributions encrypted under `publicKey`.
+   * @param job - the job
+   * @param publicKey - the serialized job public key (only its hash and parms id are used)
+   * @param options - worker threads
+   * @throws DataLedgerError `AGG_JOB_INVALID`, `AGG_BOUNDS_OVERFLOW`, `AGG_KEY_INVALID`
+   */
+  static async create(job: AggregationJob, publicKey: Uint8Array, options: AggregatorOptions = {}): Promise<Aggregator> {
+    const r = resolveJob(job);
+    const params = await sealParamsFor(r);
+    if (!(publicKey instanceof Uint8Array)) throw aggError('AGG_KEY_INVALID', 'publicKey: expected a Uint8Array');
+    checkPublicKeyBytes(publicKey, params.publicKey);
+    const threads = options.threads ?? 0;
+    if (!Number.isSafeInteger(threads) || threads < 0 || threads > 64) throw new RangeError('options.threads: expected an integer in [0, 64]');
+    let agg: Aggregator | undefined;
+    const chunkBytes = (base64Length(params.ciphertextBytes) / 4) * 3;
+    const workers = await Promise.all(
+      Array.from({ length: threads }, () =>
+        FoldWorker.start(
+          { scheme: r.scheme, plainModulus: r.plainModulus, chunks: r.ciphertextCount },
+          chunkBytes,
+          () => {
+            if (agg !== undefined) agg.#wakeOne();
+          },
+          (e) => {
+            if (agg === undefined) return;
+            agg.#failure ??= e;
+            agg.#wakeAll();
+          },
+        ),
+      ),
+    );
+    agg = new Aggregator(r, contributionTarget(r, publicKey), params, workers);
+    return agg;
+  }
+
+  /** Contributions folded so far. */
+  get count(): number {
+    return this.#folded.size;
+  }
+
+  #usable(): void {
+    if (this.#closed) throw new Error('Aggregator: closed');
+    if (this.#failure !== null) throw this.#failure;
+  }
+
+  #reserve(c: CheckedContribution): string {
+    const ctHash = Buffer.from(c.ciphertextHash).toString('base64');
+    if (this.#seen.has(c.hash)) throw aggError('AGG_REPLAY', 'contribution: already folded', { hash: c.hash });
+    if (this.#holders.has(c.holder)) throw aggError('AGG_DUPLICATE_HOLDER', 'contribution: the holder already contributed', { holder: c.holder });
+    // Honest encryptions are randomized and never repeat; a repeat is someone else's input copied.
+    if (this.#ciphertexts.has(ctHash)) throw aggError('AGG_DUPLICATE_CIPHERTEXT', 'contribution: ciphertext already folded under another holder');
+    if (this.#seen.size >= this.job.maxContributors) {
+      throw aggError('AGG_CAPACITY_EXCEEDED', 'contribution: the job already has maxContributors contributions', { maxContributors: this.job.maxContributors });
+    }
+    this.#seen.add(c.hash);
+    this.#holders.add(c.holder);
+    this.#ciphertexts.add(ctHash);
+    return ctHash;
+  }
+
+  /** The least loaded worker with a free slot, or null when every slot is busy. */
+  #pickWorker(): FoldWorker | null {
+    let best: FoldWorker | null = null;
+    for (const w of this.#workers) if (w.hasFreeSlot && (best === null || w.load < best.load)) best = w;
+    return best;
+  }
+
+  #wakeOne(): void {
+    this.#slotWaiters.shift()?.();
+  }
+
+  #wakeAll(): void {
+    for (const w of this.#slotWaiters.splice(0)) w();
+  }
+
+  #release(c: CheckedContribution, ctHash: string): void {
+    this.#seen.delete(c.hash);
+    this.#holders.delete(c.holder);
+    this.#ciphertexts.delete(ctHash);
+  }
+
+  /**
+   * Checks and folds one untrusted contribution.
+   * @param contribution - the envelope, as received
+   * @returns the receipt (contribution hash, holder, running count)
+   * @throws DataLedgerError `AGG_CONTRIBUTION_MALFORMED`, `AGG_JOB_MISMATCH`, `AGG_KEY_MISMATCH`, `AGG_SIGNATURE_INVALID`,
+   *   `AGG_REPLAY`, `AGG_DUPLICATE_HOLDER`, `AGG_DUPLICATE_CIPHERTEXT`, `AGG_CAPACITY_EXCEEDED`, `AGG_CIPHERTEXT_TOO_LARGE`,
+   *   `AGG_CIPHERTEXT_MALFORMED`, `AGG_PARAMS_MISMATCH`, `AGG_CIPHERTEXT_HASH_MISMATCH`, `AGG_WORKER_FAILED`
+   */
+  add(contribution: Contribution | unknown): Promise<ContributionReceipt> {
+    try {
+      this.#usable();
+      const c = checkContribution(contribution, this.target, this.job.ciphertextCount, this.#params.ciphertextBytes);
+      const ctHash = this.#reserve(c);
+      if (this.#workers.length === 0) {
+        try {
+          this.#folder.add(decodeCiphertexts(c.ciphertexts, c.ciphertextHash, this.#params.ciphertext, this.#scratch));
+        } catch (err) {
+          this.#release(c, ctHash);
+          throw err;
+        }
+        this.#folded.add(c.hash);
+        return Promise.resolve({ hash: c.hash, holder: c.holder, count: this.#folded.size });
+      }
+      const cap = base64Length(this.#params.ciphertextBytes);
+      const p = (async (): Promise<ContributionReceipt> => {
+        try {
+          c.ciphertexts.forEach((s, i) => {
+            if (s.length > cap) throw aggError('AGG_CIPHERTEXT_TOO_LARGE', `ciphertexts[${i}]: larger than a ciphertext of this job`, { index: i });
+          });
+          let worker = this.#pickWorker();
+          while (worker === null) {
+            await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+            this.#usable();
+            worker = this.#pickWorker();
+          }
+          await worker.fold(c.ciphertexts, c.ciphertextHash);
+        } catch (err) {
+          this.#release(c, ctHash);
+          throw err;
+        }
+        this.#folded.add(c.hash);
+        return { hash: c.hash, holder: c.holder, count: this.#folded.size };
+      })();
+      this.#inflight.add(p);
+      const done = (): void => void this.#inflight.delete(p);
+      p.then(done, done);
+      return p;
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+  }
+
+  /**
+   * Merges a partial aggregate of the same job and key (from another aggregator).
+   * @param partial - the other aggregator's result
+   * @throws DataLedgerError `AGG_RESULT_INVALID`, `AGG_JOB_MISMATCH`, `AGG_KEY_MISMATCH`, `AGG_MERGE_OVERLAP`, `AGG_CAPACITY_EXCEEDED`
+   */
+  async merge(partial: AggregateResult | unknown): Promise<void> {
+    this.#usable();
+    const r = checkResult(partial, this.target, this.job.maxContributors, this.job.ciphertextCount, this.#params.ciphertext);
+    for (const h of r.contributions) {
+      if (this.#seen.has(h)) throw aggError('AGG_MERGE_OVERLAP', 'merge: a contribution is in both aggregates', { hash: h });
+    }
+    if (this.#seen.size + r.count > this.job.maxContributors) throw aggError('AGG_CAPACITY_EXCEEDED', 'merge: more than maxContributors');
+    if (r.count === 0) return;
+    this.#folder.add(r.sum);
+    for (const h of r.contributions) {
+      this.#seen.add(h);
+      this.#folded.add(h);
+    }
+  }
+
+  /**
+   * The aggregate so far: sorted contribution hashes, the serialized sum and its hash.
+   * Waits for contributions still being folded by workers.
+   */
+  async result(): Promise<AggregateResult> {
+    this.#usable();
+    await Promise.allSettled([...this.#inflight]);
+    this.#usable();
+    const parts: Uint8Array[][] = [];
+    if (!this.#folder.empty) parts.push(this.#folder.sums());
+    for (const w of this.#workers) {
+      const s = await w.call({ op: 'sums' });
+      if (s !== undefined && s.length > 0) parts.push(s);
+    }
+    let sum: Uint8Array[];
+    if (parts.length <= 1) sum = parts[0] ?? [];
+    else {
+      const tmp = new Folder(this.#params, this.job.ciphertextCount);
+      try {
+        for (const p of parts) tmp.add(p);
+        sum = tmp.sums();
+      } finally {
+        tmp.dispose();
+      }
+    }
+    return buildResult(this.target, this.#folded, sum);
+  }
+
+  /** Stops the workers and frees every SEAL object. The aggregator is unusable afterwards. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([...this.#inflight]);
+    await Promise.all(this.#workers.map((w) => w.close()));
+    this.#folder.dispose();
+  }
+}
+
+/**
+ * Recomputes the aggregate of `contributions` from scratch (any order): what anyone holding
+ * the committed contributions does to check a published result.
+ * @throws DataLedgerError as {@link Aggregator.add} for a contribution that does not pass
+ */
+export async function recomputeAggregate(job: AggregationJob, publicKey: Uint8Array, contributions: Iterable<Contribution | unknown>): Promise<AggregateResult> {
+  const agg = await Aggregator.create(job, publicKey);
+  try {
+    for (const c of contributions) await agg.add(c);
+    return await agg.result();
+  } finally {
+    await agg.close();
+  }
+}
+
+/**
+ * True when `result` is exactly the aggregate of `contributions`: the same contribution
+ * hashes and the same sum, byte for byte. False when any contribution is refused.
+ */
+export async function verifyAggregate(
+  job: AggregationJob,
+  publicKey: Uint8Array,
+  result: AggregateResult,
+  contributions: Iterable<Contribution | unknown>,
+): Promise<boolean> {
+  let again: AggregateResult;
+  try {
+    again = await recomputeAggregate(job, publicKey, contributions);
+  } catch (err) {
+    if (err instanceof DataLedgerError) return false;
+    throw err;
+  }
+  return (
+    again.jobHash === result.jobHash &&
+    again.keyHash === result.keyHash &&
+    again.count === result.count &&
+    again.sumHash === result.sumHash &&
+    again.contributions.length === result.contributions.length &&
+    again.contributions.every((h, i) => h === result.contributions[i]) &&
+    again.sum.length === result.sum.length &&
+    again.sum.every((s, i) => s === result.sum[i])
+  );
+}
+
+/**
+ * Merges partial aggregates of one job (e.g. from several aggregators) into one result.
+ * @throws DataLedgerError as {@link Aggregator.merge}
+ */
+export async function mergeAggregates(job: AggregationJob, publicKey: Uint8Array, partials: Iterable<AggregateResult | unknown>): Promise<AggregateResult> {
+  const agg = await Aggregator.create(job, publicKey);
+  try {
+    for (const p of partials) await agg.merge(p);
+    return await agg.result();
+  } finally {
+    await agg.close();
+  }
+}

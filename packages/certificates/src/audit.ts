@@ -1,0 +1,249 @@
+/**
+ * A regulator's audit (监管): replay an exported bundle, recheck its integrity (every
+ * signature, chain link and the signed checkpoint, via `@dataledger/provenance`) and every
+ * registry rule, reporting each violation with its record index and rule code, plus the
+ * statistics report (统计报告).
+ */
+import { DataLedgerError, isDataLedgerError } from '@dataledger/core';
+import { verifyBundle, type BundleReport, type BundleSource, type LedgerRecord } from '@dataledger/provenance';
+import type { Classification } from './payloads.ts';
+import { CLASSIFICATIONS } from './payloads.ts';
+import { applyRecord, emptyRegistryState, skipRecord, type AssetState, type RegistryRecord, type RegistryState } from './registry.ts';
+
+/** One reported violation. */
+export interface Violation {
+  /** Index of the offending record (null when the fault is not a record's, e.g. the checkpoint). */
+  index: number | null;
+  /** `REGISTRY_…` for a rule, `BUNDLE_…` for an integrity fault. */
+  code: string;
+  message: string;
+  type?: string;
+  actor?: string;
+}
+
+/** Status of an asset for reporting, in priority order. */
+export type AssetStatus = 'cancelled' | 'frozen' | 'rejected' | 'unreviewed' | 'expired' | 'active';
+/** Every asset status. */
+export const ASSET_STATUSES: readonly AssetStatus[] = ['cancelled', 'frozen', 'rejected', 'unreviewed', 'expired', 'active'];
+
+/**
+ * The reporting status of an asset at `at`: cancelled, else frozen, else rejected, else
+ * unreviewed (review pending), else expired (outside its validity), else active.
+ */
+export function assetStatus(asset: AssetState, at: number): AssetStatus {
+  if (asset.cancelled) return 'cancelled';
+  if (asset.frozen) return 'frozen';
+  if (asset.review === 'rejected') return 'rejected';
+  if (asset.review === 'pending') return 'unreviewed';
+  if (at < Date.parse(asset.validity.from) || at > Date.parse(asset.validity.until)) return 'expired';
+  return 'active';
+}
+
+/** The statistics report (统计报告). Periods are calendar months `YYYY-MM` of record time (UTC). */
+export interface StatisticsReport {
+  /** The time the report describes (the last record's time, or `at`). */
+  asOf: string | null;
+  /** Records applied. */
+  records: number;
+  assets: {
+    /** Every asset ever registered (cancelled ones included). */
+    total: number;
+    byClassification: Record<Classification, number>;
+    byStatus: Record<AssetStatus, number>;
+    /** By current holder (did:key). */
+    byHolder: Record<string, number>;
+    registeredByPeriod: Record<string, number>;
+  };
+  transfers: { total: number; byPeriod: Record<string, number> };
+  licences: {
+    granted: number;
+    grantedByPeriod: Record<string, number>;
+    revoked: number;
+    revokedByPeriod: Record<string, number>;
+    /** Status active and within term at `asOf`. */
+    active: number;
+    /** Ended by a revoked consent. */
+    ended: number;
+  };
+  certificates: {
+    issued: number;
+    issuedByPeriod: Record<string, number>;
+    revoked: number;
+    revokedByPeriod: Record<string, number>;
+    /** Currently suspended. */
+    suspended: number;
+    /** Neither revoked nor suspended. */
+    active: number;
+  };
+  aggregations: { opened: number; released: number; contributions: number };
+}
+
+function byPeriod(state: RegistryState, kind: string): { total: number; byPeriod: Record<string, number> } {
+  const out: Record<string, number> = {};
+  let total = 0;
+  for (const [k, n] of state.counters.entries()) {
+    const bar = k.indexOf('|');
+    if (k.slice(0, bar) !== kind) continue;
+    out[k.slice(bar + 1)] = n;
+    total += n;
+  }
+  const sorted: Record<string, number> = {};
+  for (const p of Object.keys(out).sort()) sorted[p] = out[p] as number;
+  return { total, byPeriod: sorted };
+}
+
+/**
+ * The statistics report of a registry state.
+ * @param state - the registry state (e.g. from {@link replayRegistry} or an audit)
+ * @param options - `at`: the time statuses are evaluated at (default: the last record's time)
+ */
+export function statisticsReport(state: RegistryState, options: { at?: Date } = {}): StatisticsReport {
+  const asOf = options.at?.toISOString() ?? state.lastTime;
+  const at = asOf === null ? 0 : Date.parse(asOf);
+  const byClassification = Object.fromEntries(CLASSIFICATIONS.map((c) => [c, 0])) as Record<Classification, number>;
+  const byStatus = Object.fromEntries(ASSET_STATUSES.map((s) => [s, 0])) as Record<AssetStatus, number>;
+  const byHolder: Record<string, number> = {};
+  for (const a of state.assets.values()) {
+    byClassification[a.classification]++;
+    byStatus[assetStatus(a, at)]++;
+    byHolder[a.holder.id] = (byHolder[a.holder.id] ?? 0) + 1;
+  }
+  let active = 0;
+  let ended = 0;
+  for (const l of state.licences.values()) {
+    if (l.status === 'ended') ended++;
+    else if (l.status === 'active' && at >= Date.parse(l.term.from) && at <= Date.parse(l.term.until)) active++;
+  }
+  let suspended = 0;
+  let certActive = 0;
+  let revokedNow = 0;
+  for (const c of state.certificates.values()) {
+    if (c.status === 'suspended') suspended++;
+    else if (c.status === 'active') certActive++;
+    else revokedNow++;
+  }
+  let released = 0;
+  let contributions = 0;
+  for (const j of state.aggregations.values()) {
+    if (j.released) released++;
+    contributions += j.contributors.length;
+  }
+  const registered = byPeriod(state, 'asset.registered');
+  const transfers = byPeriod(state, 'asset.transferred');
+  const granted = byPeriod(state, 'licence.granted');
+  const revoked = byPeriod(state, 'licence.revoked');
+  const issued = byPeriod(state, 'certificate.issued');
+  const certRevoked = byPeriod(state, 'certificate.revoked');
+  return {
+    asOf,
+    records: state.size,
+    assets: { total: state.assets.size, byClassification, byStatus, byHolder, registeredByPeriod: registered.byPeriod },
+    transfers,
+    licences: { granted: granted.total, grantedByPeriod: granted.byPeriod, revoked: revoked.total, revokedByPeriod: revoked.byPeriod, active, ended },
+    certificates: {
+      issued: issued.total,
+      issuedByPeriod: issued.byPeriod,
+      revoked: revokedNow,
+      revokedByPeriod: certRevoked.byPeriod,
+      suspended,
+      active: certActive,
+    },
+    aggregations: { opened: state.aggregations.size, released, contributions },
+  };
+}
+
+/** The outcome of an audit. */
+export interface AuditReport {
+  /** True when the bundle is intact and no record breaks a rule. */
+  valid: boolean;
+  /** The integrity report of the bundle (null for {@link auditRecords}). */
+  integrity: BundleReport | null;
+  /** Records replayed. */
+  records: number;
+  /** Every violation, in record order; integrity faults included (code `BUNDLE_…`). */
+  violations: Violation[];
+  statistics: StatisticsReport;
+  /** The registry state after replay (refused records skipped). */
+  state: RegistryState;
+}
+
+/** Incremental rule audit: feed records in order, collect violations. */
+export class RegistryAuditor {
+  #state: RegistryState = emptyRegistryState();
+  readonly violations: Violation[] = [];
+  /** Applies one record; a refused record is reported and skipped. */
+  push(record: RegistryRecord): void {
+    try {
+      this.#state = applyRecord(this.#state, record);
+    } catch (err) {
+      if (!isDataLedgerError(err)) throw err;
+      const e = err as DataLedgerError;
+      const v: Violation = { index: typeof record?.index === 'number' ? record.index : this.#state.size, code: e.code, message: e.message };
+      if (typeof record?.type === 'string') v.type = record.type;
+      if (typeof record?.actor === 'string') v.actor = record.actor;
+      this.violations.push(v);
+      this.#state = skipRecord(this.#state, record ?? {});
+    }
+  }
+  /** The state so far. */
+  get state(): RegistryState {
+    return this.#state;
+  }
+}
+
+/**
+ * Audits records already read (no integrity check: use {@link auditBundle} for bundles).
+ * @param records - ledger records in order
+ */
+export function auditRecords(records: Iterable<RegistryRecord>, options: { at?: Date } = {}): AuditReport {
+  const a = new RegistryAuditor();
+  for (const r of records) a.push(r);
+  return {
+    valid: a.violations.length === 0,
+    integrity: null,
+    records: a.state.size,
+    violations: a.violations,
+    statistics: statisticsReport(a.state, options),
+    state: a.state,
+  };
+}
+
+/** Options of {@link auditBundle}. */
+export interface AuditBundleOptions {
+  /** Log keys the bundle's checkpoint must be signed by (default: the bundle header's own key). */
+  trustedLogKeys?: string[];
+  /** Payload size limit per record. */
+  maxPayloadBytes?: number;
+  /** Time statuses are evaluated at (default: the last record's time). */
+  at?: Date;
+}
+
+/**
+ * Replays a JSONL bundle: integrity via provenance's `verifyBundle` (every signature, chain
+ * link, the Merkle root against the signed checkpoint) and every registry rule, continuing
+ * past rule violations so that all are reported. An integrity fault stops the replay (records
+ * after it cannot be trusted) and is reported as a violation with its `BUNDLE_…` code.
+ * @param source - the bundle (`log.exportBundle()`, a file stream, lines)
+ * @param options - trusted log keys, limits, report time
+ */
+export async function auditBundle(source: BundleSource, options: AuditBundleOptions = {}): Promise<AuditReport> {
+  const a = new RegistryAuditor();
+  const opts: Parameters<typeof verifyBundle>[1] = { onRecord: (record: LedgerRecord) => a.push(record) };
+  if (options.trustedLogKeys !== undefined) opts.trustedLogKeys = options.trustedLogKeys;
+  if (options.maxPayloadBytes !== undefined) opts.maxPayloadBytes = options.maxPayloadBytes;
+  const integrity = await verifyBundle(source, opts);
+  const violations = [...a.violations];
+  if (!integrity.valid) {
+    violations.push({ index: integrity.firstBadIndex, code: integrity.code ?? 'BUNDLE_MALFORMED', message: integrity.reason ?? 'invalid bundle' });
+  }
+  const statsOpts: { at?: Date } = {};
+  if (options.at !== undefined) statsOpts.at = options.at;
+  return {
+    valid: integrity.valid && violations.length === 0,
+    integrity,
+    records: a.state.size,
+    violations,
+    statistics: statisticsReport(a.state, statsOpts),
+    state: a.state,
+  };
+}

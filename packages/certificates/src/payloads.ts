@@ -1,0 +1,545 @@
+/**
+ * Typed payloads of the data-asset record types, as TypeBox (JSON Schema) schemas so the
+ * service reuses them for its route schemas and OpenAPI. Untrusted payloads are checked
+ * here, once, at the edge ({@link parsePayload}); the state machine trusts the typed value.
+ *
+ * Money is a decimal string with a currency, never a JSON number.
+ */
+import { Type, type Static, type TObject, type TProperties, type TString, type TUnsafe } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { DataLedgerError } from '@dataledger/core';
+
+// ---------------------------------------------------------------------------------------
+// Vocabulary
+
+/** Roles granted by the root authority (DESIGN.md "The data-asset domain"). */
+export const ROLES = ['registry', 'regulator', 'appraiser', 'reviewer', 'exchange', 'holder'] as const;
+/** A role. */
+export type Role = (typeof ROLES)[number];
+
+/** Data classification levels (分类分级). */
+export const CLASSIFICATIONS = ['general', 'important', 'core'] as const;
+/** A classification level. */
+export type Classification = (typeof CLASSIFICATIONS)[number];
+
+/** Rights over data (三权分置): holding, processing-and-use, product operation. */
+export const RIGHTS_TYPES = ['holding', 'processing-and-use', 'product-operation'] as const;
+/** A rights type. */
+export type RightsType = (typeof RIGHTS_TYPES)[number];
+
+/** How often an asset's data is updated. */
+export const UPDATE_FREQUENCIES = ['once', 'realtime', 'hourly', 'daily', 'weekly', 'monthly', 'quarterly', 'yearly', 'irregular'] as const;
+/** An update frequency. */
+export type UpdateFrequency = (typeof UPDATE_FREQUENCIES)[number];
+
+/** Valuation methods (资产评估: cost, income, market approaches). */
+export const VALUATION_METHODS = ['cost', 'income', 'market', 'other'] as const;
+/** A valuation method. */
+export type ValuationMethod = (typeof VALUATION_METHODS)[number];
+
+/** Every record type of the data-asset ledger. */
+export const RECORD_TYPES = [
+  'ledger.genesis',
+  'role.granted',
+  'role.revoked',
+  'asset.registered',
+  'asset.reviewed',
+  'asset.valued',
+  'certificate.issued',
+  'certificate.suspended',
+  'certificate.reinstated',
+  'certificate.revoked',
+  'asset.transferred',
+  'licence.granted',
+  'licence.revoked',
+  'asset.frozen',
+  'asset.unfrozen',
+  'asset.changed',
+  'asset.cancelled',
+  'crossborder.approved',
+  'consent.granted',
+  'consent.revoked',
+  'aggregation.opened',
+  'aggregation.contributed',
+  'aggregation.released',
+] as const;
+/** A record type. */
+export type RecordType = (typeof RECORD_TYPES)[number];
+
+/** True when `type` is a data-asset record type. */
+export function isRecordType(type: unknown): type is RecordType {
+  return typeof type === 'string' && (RECORD_TYPES as readonly string[]).includes(type);
+}
+
+// ---------------------------------------------------------------------------------------
+// Shared schemas
+
+const str = (maxLength: number): TString => Type.String({ minLength: 1, maxLength });
+// A union of string literals whose static type is the literal union (for the drift check below).
+const union = <T extends string>(values: readonly T[]): TUnsafe<T> => Type.Unsafe<T>(Type.Union(values.map((v) => Type.Literal(v))));
+
+/** An Ed25519 did:key (no fragment). */
+export const DidSchema: TString = Type.String({ pattern: '^did:key:z6Mk[1-9A-HJ-NP-Za-km-z]{40,50}$', maxLength: 64 });
+/** A registration number: upper-case letters, digits and dashes. */
+export const RegistrationNumberSchema: TString = Type.String({ pattern: '^[A-Z0-9][A-Z0-9-]{2,63}$' });
+/** An identifier (licence, consent, job, certificate id; `urn:uuid:…` fits). */
+export const IdentifierSchema: TString = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9:._/-]{0,127}$' });
+/** A lower-case hex SHA-256 digest. */
+export const Sha256HexSchema: TString = Type.String({ pattern: '^[0-9a-f]{64}$' });
+/** An RFC 3339 UTC date-time (`2026-11-26T08:00:00Z` or with milliseconds). */
+export const DateTimeSchema: TString = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,3})?Z$' });
+/** A non-negative decimal amount as a string (money is never a float). */
+export const DecimalSchema: TString = Type.String({ pattern: '^(0|[1-9][0-9]{0,29})(\\.[0-9]{1,18})?$' });
+/** An ISO 4217 currency code. */
+export const CurrencySchema: TString = Type.String({ pattern: '^[A-Z]{3}$' });
+/** An https URL (status list credential). */
+export const HttpsUrlSchema: TString = Type.String({ pattern: '^https://[^\\s#]{1,500}$' });
+
+/** Money: a decimal string and a currency. */
+export interface Money {
+  amount: string;
+  currency: string;
+}
+const money = Type.Object({ amount: DecimalSchema, currency: CurrencySchema }, { additionalProperties: false });
+/** Money schema. */
+export const MoneySchema: TObject = money;
+
+/** A valuation: amount, currency and method. */
+export interface Valuation extends Money {
+  method: ValuationMethod;
+}
+const valuation = Type.Object(
+  { amount: DecimalSchema, currency: CurrencySchema, method: union(VALUATION_METHODS) },
+  { additionalProperties: false },
+);
+/** Valuation schema. */
+export const ValuationSchema: TObject = valuation;
+
+/** A party: a did:key, whether it is foreign (outside the jurisdiction: data customs), and a name. */
+export interface Party {
+  id: string;
+  foreign: boolean;
+  name?: string;
+}
+const party = Type.Object({ id: DidSchema, foreign: Type.Boolean(), name: Type.Optional(str(200)) }, { additionalProperties: false });
+/** Party schema. */
+export const PartySchema: TObject = party;
+
+/** A time window. */
+export interface Validity {
+  from: string;
+  until: string;
+}
+const validity = Type.Object({ from: DateTimeSchema, until: DateTimeSchema }, { additionalProperties: false });
+/** Validity schema. */
+export const ValiditySchema: TObject = validity;
+
+/** Where the data comes from (一数一源: one datum, one source). */
+export interface DataSource {
+  /** The source department. */
+  department: string;
+  /** The legal or administrative basis on which the data was collected / is held. */
+  authorisationBasis: string;
+}
+const dataSource = Type.Object({ department: str(200), authorisationBasis: str(1000) }, { additionalProperties: false });
+/** Data source schema. */
+export const DataSourceSchema: TObject = dataSource;
+
+// ---------------------------------------------------------------------------------------
+// Payloads
+
+/** `ledger.genesis` (index 0): names the root authority that grants roles. */
+export interface LedgerGenesis {
+  rootAuthority: string;
+  ledgerName: string;
+}
+/** `role.granted` / `role.revoked`, signed by the root authority. */
+export interface RoleChange {
+  subject: string;
+  role: Role;
+}
+/** `asset.registered` (登记): the asset; the registration number is assigned here. */
+export interface AssetRegistered {
+  registrationNumber: string;
+  name: string;
+  holder: Party;
+  source: DataSource;
+  classification: Classification;
+  rights: RightsType[];
+  /** SHA-256 (hex) of the data or of its Merkle root. */
+  fingerprint: string;
+  fingerprintOf: 'data' | 'merkle-root';
+  rowCount: number;
+  updateFrequency: UpdateFrequency;
+  valuation?: Valuation;
+  validity: Validity;
+  /** Data about identified persons or enterprises (确权授权): licences need their consent. */
+  subjectIdentified: boolean;
+  /** The data subjects (did:key) whose consent licences need; non-empty when `subjectIdentified`. */
+  subjects: string[];
+  description?: string;
+}
+/** `asset.reviewed` (合规审查). */
+export interface AssetReviewed {
+  registrationNumber: string;
+  outcome: 'approved' | 'rejected';
+  opinion: string;
+  reportHash?: string;
+}
+/** `asset.valued` (评估). */
+export interface AssetValued {
+  registrationNumber: string;
+  valuation: Valuation;
+  reportHash?: string;
+}
+/** `certificate.issued`: binds a certificate id, its status list index and its subject to the ledger. */
+export interface CertificateIssued {
+  certificateId: string;
+  registrationNumber: string;
+  /** The bit of this certificate in both status lists. */
+  statusListIndex: number;
+  revocationList: string;
+  suspensionList: string;
+  validFrom: string;
+  validUntil: string;
+  /** SHA-256 (hex) of the canonical `credentialSubject` of the certificate. */
+  subjectHash: string;
+}
+/** `certificate.suspended|reinstated|revoked`: flips the status lists. */
+export interface CertificateStatusChange {
+  certificateId: string;
+  reason: string;
+}
+/** `asset.transferred`: the holder hands the asset to another party. */
+export interface AssetTransferred {
+  registrationNumber: string;
+  to: Party;
+  price?: Money;
+  contractHash?: string;
+}
+/** `licence.granted` (授权使用): licensee, purpose, scope and term; a sub-licence names its parent. */
+export interface LicenceGranted {
+  licenceId: string;
+  registrationNumber: string;
+  licensee: Party;
+  purpose: string;
+  scope: string[];
+  term: Validity;
+  sublicensable: boolean;
+  parentLicenceId?: string;
+  fee?: Money;
+}
+/** `licence.revoked`. */
+export interface LicenceRevoked {
+  licenceId: string;
+  reason: string;
+}
+/** `asset.frozen|unfrozen|cancelled` (监管). */
+export interface AssetSupervision {
+  registrationNumber: string;
+  reason: string;
+}
+/** The fields `asset.changed` (变更) may change. */
+export interface AssetChanges {
+  name?: string;
+  source?: DataSource;
+  classification?: Classification;
+  rights?: RightsType[];
+  fingerprint?: string;
+  fingerprintOf?: 'data' | 'merkle-root';
+  rowCount?: number;
+  updateFrequency?: UpdateFrequency;
+  validity?: Validity;
+  subjectIdentified?: boolean;
+  subjects?: string[];
+  description?: string;
+}
+/** `asset.changed` (变更). */
+export interface AssetChanged {
+  registrationNumber: string;
+  changes: AssetChanges;
+}
+/** `crossborder.approved` (数据出境): an asset may go to one foreign party. */
+export interface CrossborderApproved {
+  registrationNumber: string;
+  party: string;
+  purpose: string;
+  until?: string;
+}
+/** `consent.granted`, signed by the data subject itself: names the licensee and purpose. */
+export interface ConsentGranted {
+  consentId: string;
+  registrationNumber: string;
+  licensee: string;
+  purpose: string;
+  until?: string;
+}
+/** `consent.revoked`, signed by the subject; ends the licences that depend on it. */
+export interface ConsentRevoked {
+  consentId: string;
+}
+/** `aggregation.opened`: hashes and counts only, never data. */
+export interface AggregationOpened {
+  jobId: string;
+  jobHash: string;
+  minContributors: number;
+}
+/** `aggregation.contributed`: a holder's committed ciphertext, by hash. */
+export interface AggregationContributed {
+  jobId: string;
+  contributionHash: string;
+  count: number;
+}
+/** `aggregation.released`: the released result, by hash, and how many contributed. */
+export interface AggregationReleased {
+  jobId: string;
+  resultHash: string;
+  contributors: number;
+}
+
+/** The payload type of each record type. */
+export interface PayloadByType {
+  'ledger.genesis': LedgerGenesis;
+  'role.granted': RoleChange;
+  'role.revoked': RoleChange;
+  'asset.registered': AssetRegistered;
+  'asset.reviewed': AssetReviewed;
+  'asset.valued': AssetValued;
+  'certificate.issued': CertificateIssued;
+  'certificate.suspended': CertificateStatusChange;
+  'certificate.reinstated': CertificateStatusChange;
+  'certificate.revoked': CertificateStatusChange;
+  'asset.transferred': AssetTransferred;
+  'licence.granted': LicenceGranted;
+  'licence.revoked': LicenceRevoked;
+  'asset.frozen': AssetSupervision;
+  'asset.unfrozen': AssetSupervision;
+  'asset.changed': AssetChanged;
+  'asset.cancelled': AssetSupervision;
+  'crossborder.approved': CrossborderApproved;
+  'consent.granted': ConsentGranted;
+  'consent.revoked': ConsentRevoked;
+  'aggregation.opened': AggregationOpened;
+  'aggregation.contributed': AggregationContributed;
+  'aggregation.released': AggregationReleased;
+}
+
+const obj = <P extends TProperties>(props: P): TObject<P> => Type.Object(props, { additionalProperties: false });
+const rn = RegistrationNumberSchema;
+const reason = str(1000);
+const rights = Type.Array(union(RIGHTS_TYPES), { minItems: 1, maxItems: 3, uniqueItems: true });
+const subjects = Type.Array(DidSchema, { maxItems: 64, uniqueItems: true });
+const count = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
+const statusChange = obj({ certificateId: IdentifierSchema, reason });
+const supervision = obj({ registrationNumber: rn, reason });
+const roleChange = obj({ subject: DidSchema, role: union(ROLES) });
+const fingerprintOf = union(['data', 'merkle-root'] as const);
+
+const schemas = {
+  'ledger.genesis': obj({ rootAuthority: DidSchema, ledgerName: str(200) }),
+  'role.granted': roleChange,
+  'role.revoked': roleChange,
+  'asset.registered': obj({
+    registrationNumber: rn,
+    name: str(200),
+    holder: party,
+    source: dataSource,
+    classification: union(CLASSIFICATIONS),
+    rights,
+    fingerprint: Sha256HexSchema,
+    fingerprintOf,
+    rowCount: count,
+    updateFrequency: union(UPDATE_FREQUENCIES),
+    valuation: Type.Optional(valuation),
+    validity: validity,
+    subjectIdentified: Type.Boolean(),
+    subjects,
+    description: Type.Optional(str(2000)),
+  }),
+  'asset.reviewed': obj({
+    registrationNumber: rn,
+    outcome: union(['approved', 'rejected'] as const),
+    opinion: str(2000),
+    reportHash: Type.Optional(Sha256HexSchema),
+  }),
+  'asset.valued': obj({ registrationNumber: rn, valuation: valuation, reportHash: Type.Optional(Sha256HexSchema) }),
+  'certificate.issued': obj({
+    certificateId: IdentifierSchema,
+    registrationNumber: rn,
+    statusListIndex: Type.Integer({ minimum: 0, maximum: (1 << 27) - 1 }),
+    revocationList: HttpsUrlSchema,
+    suspensionList: HttpsUrlSchema,
+    validFrom: DateTimeSchema,
+    validUntil: DateTimeSchema,
+    subjectHash: Sha256HexSchema,
+  }),
+  'certificate.suspended': statusChange,
+  'certificate.reinstated': statusChange,
+  'certificate.revoked': statusChange,
+  'asset.transferred': obj({
+    registrationNumber: rn,
+    to: party,
+    price: Type.Optional(money),
+    contractHash: Type.Optional(Sha256HexSchema),
+  }),
+  'licence.granted': obj({
+    licenceId: IdentifierSchema,
+    registrationNumber: rn,
+    licensee: party,
+    purpose: str(200),
+    scope: Type.Array(str(100), { minItems: 1, maxItems: 32, uniqueItems: true }),
+    term: validity,
+    sublicensable: Type.Boolean(),
+    parentLicenceId: Type.Optional(IdentifierSchema),
+    fee: Type.Optional(money),
+  }),
+  'licence.revoked': obj({ licenceId: IdentifierSchema, reason }),
+  'asset.frozen': supervision,
+  'asset.unfrozen': supervision,
+  'asset.changed': obj({
+    registrationNumber: rn,
+    changes: Type.Object(
+      {
+        name: Type.Optional(str(200)),
+        source: Type.Optional(dataSource),
+        classification: Type.Optional(union(CLASSIFICATIONS)),
+        rights: Type.Optional(rights),
+        fingerprint: Type.Optional(Sha256HexSchema),
+        fingerprintOf: Type.Optional(fingerprintOf),
+        rowCount: Type.Optional(count),
+        updateFrequency: Type.Optional(union(UPDATE_FREQUENCIES)),
+        validity: Type.Optional(validity),
+        subjectIdentified: Type.Optional(Type.Boolean()),
+        subjects: Type.Optional(subjects),
+        description: Type.Optional(str(2000)),
+      },
+      { additionalProperties: false, minProperties: 1 },
+    ),
+  }),
+  'asset.cancelled': supervision,
+  'crossborder.approved': obj({ registrationNumber: rn, party: DidSchema, purpose: str(200), until: Type.Optional(DateTimeSchema) }),
+  'consent.granted': obj({
+    consentId: IdentifierSchema,
+    registrationNumber: rn,
+    licensee: DidSchema,
+    purpose: str(200),
+    until: Type.Optional(DateTimeSchema),
+  }),
+  'consent.revoked': obj({ consentId: IdentifierSchema }),
+  'aggregation.opened': obj({ jobId: IdentifierSchema, jobHash: Sha256HexSchema, minContributors: Type.Integer({ minimum: 1, maximum: 1_000_000 }) }),
+  'aggregation.contributed': obj({ jobId: IdentifierSchema, contributionHash: Sha256HexSchema, count }),
+  'aggregation.released': obj({ jobId: IdentifierSchema, resultHash: Sha256HexSchema, contributors: count }),
+};
+
+/** JSON Schema (TypeBox) of each record type's payload. Every object refuses unknown members. */
+export const PAYLOAD_SCHEMAS: Readonly<Record<RecordType, TObject>> = schemas;
+
+// Drift check, at compile time: each schema's static type and the payload interface are
+// mutually assignable. A schema edited without its interface (or the reverse) fails `tsc`.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const payloadTypesMatch: { [T in RecordType]: Same<Static<(typeof schemas)[T]>, PayloadByType[T]> } = {
+  'ledger.genesis': true,
+  'role.granted': true,
+  'role.revoked': true,
+  'asset.registered': true,
+  'asset.reviewed': true,
+  'asset.valued': true,
+  'certificate.issued': true,
+  'certificate.suspended': true,
+  'certificate.reinstated': true,
+  'certificate.revoked': true,
+  'asset.transferred': true,
+  'licence.granted': true,
+  'licence.revoked': true,
+  'asset.frozen': true,
+  'asset.unfrozen': true,
+  'asset.changed': true,
+  'asset.cancelled': true,
+  'crossborder.approved': true,
+  'consent.granted': true,
+  'consent.revoked': true,
+  'aggregation.opened': true,
+  'aggregation.contributed': true,
+  'aggregation.released': true,
+};
+void payloadTypesMatch;
+
+let compiled: Map<RecordType, TypeCheck<TObject>> | undefined;
+
+function checker(type: RecordType): TypeCheck<TObject> {
+  compiled ??= new Map();
+  let c = compiled.get(type);
+  if (c === undefined) {
+    c = TypeCompiler.Compile(PAYLOAD_SCHEMAS[type]);
+    compiled.set(type, c);
+  }
+  return c;
+}
+
+const MONEY_KEYS = new Set(['valuation', 'price', 'fee']);
+
+function findFloatMoney(value: unknown, depth = 0): string | null {
+  if (depth > 4 || typeof value !== 'object' || value === null) return null;
+  for (const [k, v] of Object.entries(value)) {
+    if (MONEY_KEYS.has(k) && typeof v === 'object' && v !== null && typeof (v as { amount?: unknown }).amount === 'number') return k;
+    const inner = findFloatMoney(v, depth + 1);
+    if (inner !== null) return `${k}.${inner}`;
+  }
+  return null;
+}
+
+// The schema checks the form; this checks the calendar (no 30 February, no hour 25).
+function dateOk(s: string | undefined): boolean {
+  if (s === undefined) return true;
+  const ms = Date.parse(s);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === s.slice(0, 19);
+}
+
+/**
+ * Validates an untrusted payload against its record type's schema and returns it typed.
+ * @param type - the record type
+ * @param value - the payload as received
+ * @returns the same value, typed
+ * @throws DataLedgerError `REGISTRY_UNKNOWN_TYPE`, `REGISTRY_MONEY_NOT_DECIMAL` (an amount sent as a
+ *   JSON number), `REGISTRY_PAYLOAD_INVALID` (with `details.path` of the first problem)
+ */
+export function parsePayload<T extends RecordType>(type: T, value: unknown): PayloadByType[T] {
+  if (!isRecordType(type)) throw new DataLedgerError('REGISTRY_UNKNOWN_TYPE', `type: not a data-asset record type`, { details: { type } });
+  const money = findFloatMoney(value);
+  if (money !== null) {
+    throw new DataLedgerError('REGISTRY_MONEY_NOT_DECIMAL', `payload.${money}.amount: money is a decimal string, never a number`, {
+      details: { path: `/${money.replace(/\./g, '/')}/amount` },
+    });
+  }
+  const c = checker(type);
+  if (!c.Check(value)) {
+    const first = c.Errors(value).First();
+    throw new DataLedgerError('REGISTRY_PAYLOAD_INVALID', `payload${first?.path ?? ''}: ${first?.message ?? 'invalid'}`, {
+      details: { type, path: first?.path ?? '' },
+    });
+  }
+  // Cross-field checks the schema cannot express.
+  const p = value as Record<string, unknown>;
+  const invalid = (path: string, message: string): never => {
+    throw new DataLedgerError('REGISTRY_PAYLOAD_INVALID', `payload${path}: ${message}`, { details: { type, path } });
+  };
+  for (const key of ['validFrom', 'validUntil', 'until'] as const) if (!dateOk(p[key] as string | undefined)) invalid(`/${key}`, 'not a date');
+  for (const key of ['validity', 'term'] as const) {
+    const w = p[key] as Validity | undefined;
+    if (w !== undefined && (!dateOk(w.from) || !dateOk(w.until))) invalid(`/${key}`, 'not a date');
+  }
+  if (type === 'asset.registered') {
+    const a = value as unknown as AssetRegistered;
+    if (a.subjectIdentified && a.subjects.length === 0) invalid('/subjects', 'identified data names its subjects');
+  }
+  if (type === 'asset.changed') {
+    const ch = (value as unknown as AssetChanged).changes;
+    if (ch.validity !== undefined && (!dateOk(ch.validity.from) || !dateOk(ch.validity.until))) invalid('/changes/validity', 'not a date');
+  }
+  return value as unknown as PayloadByType[T];
+}
+
+/** Validates `value` as JSON object payload of any data-asset record type (see {@link parsePayload}). */
+export function parseAnyPayload(type: string, value: unknown): PayloadByType[RecordType] {
+  return parsePayload(type as RecordType, value);
+}

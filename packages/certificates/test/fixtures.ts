@@ -1,0 +1,149 @@
+/**
+ * Test fixtures: actors with fixed keys, payload builders and a record builder that signs
+ * records as the ledger does (Ed25519 over the canonical record without `sig`).
+ */
+import { canonicalBytes, didKeyFromPublicKey, getPublicKey, sha256, sign, toBase64Url, toHex, utf8Encode } from '@dataledger/core';
+import type { AssetRegistered, LicenceGranted, RecordType, RegistryRecord, RegistryState, Role } from '../src/index.ts';
+import { applyRecord, emptyRegistryState } from '../src/index.ts';
+
+/** An actor. */
+export interface Actor {
+  secretKey: Uint8Array;
+  publicKey: Uint8Array;
+  did: string;
+}
+
+/** A deterministic actor from a small seed number. */
+export function actor(n: number): Actor {
+  const secretKey = new Uint8Array(32);
+  secretKey[0] = n & 0xff;
+  secretKey[1] = (n >> 8) & 0xff;
+  secretKey[2] = (n >> 16) & 0xff;
+  secretKey[31] = 0x5a;
+  const publicKey = getPublicKey(secretKey);
+  return { secretKey, publicKey, did: didKeyFromPublicKey(publicKey) };
+}
+
+export const root = actor(1);
+export const registry = actor(2);
+export const reviewer = actor(3);
+export const appraiser = actor(4);
+export const regulator = actor(5);
+export const exchange = actor(6);
+export const holderA = actor(7);
+export const holderB = actor(8);
+export const bank = actor(9);
+export const foreignCo = actor(10);
+export const subject1 = actor(11);
+export const subject2 = actor(12);
+export const stranger = actor(13);
+
+export const ROLE_HOLDERS: Record<Role, Actor> = {
+  registry,
+  reviewer,
+  appraiser,
+  regulator,
+  exchange,
+  holder: holderA,
+};
+
+const T0 = Date.parse('2026-01-01T00:00:00.000Z');
+/** Time of the i-th record: one minute apart from 2026-01-01. */
+export const timeAt = (i: number): string => new Date(T0 + i * 60_000).toISOString();
+
+/** A record at `index`, signed by `by` unless `signed` is false (the registry does not check signatures). */
+export function makeRecord(
+  index: number,
+  by: Actor,
+  type: RecordType | string,
+  payload: object,
+  opts: { time?: string; prev?: string; signed?: boolean } = {},
+): RegistryRecord {
+  const unsigned = {
+    v: 1 as const,
+    index,
+    type,
+    time: opts.time ?? timeAt(index),
+    actor: by.did,
+    prev: opts.prev ?? '',
+    payload: payload as RegistryRecord['payload'],
+  };
+  const sig = opts.signed === false ? 'A'.repeat(86) : toBase64Url(sign(canonicalBytes(unsigned), by.secretKey));
+  return { ...unsigned, sig };
+}
+
+/** Sequential builder over a live state: `add` builds the next record and applies it. */
+export class Ledger {
+  state: RegistryState = emptyRegistryState();
+  records: RegistryRecord[] = [];
+  readonly signed: boolean;
+  constructor(signed = false) {
+    this.signed = signed;
+  }
+  next(by: Actor, type: RecordType | string, payload: object, time?: string): RegistryRecord {
+    return makeRecord(this.state.size, by, type, payload, { signed: this.signed, ...(time === undefined ? {} : { time }) });
+  }
+  add(by: Actor, type: RecordType | string, payload: object, time?: string): RegistryRecord {
+    const r = this.next(by, type, payload, time);
+    this.state = applyRecord(this.state, r);
+    this.records.push(r);
+    return r;
+  }
+}
+
+export const hex = (n: number): string => n.toString(16).padStart(64, '0');
+
+/** An asset.registered payload. */
+export function assetPayload(rn: string, holder: Actor, extra: Partial<AssetRegistered> = {}): AssetRegistered {
+  return {
+    registrationNumber: rn,
+    name: `Dataset ${rn}`,
+    holder: { id: holder.did, foreign: false, name: 'Holder' },
+    source: { department: 'Provincial Energy Bureau', authorisationBasis: 'Public data open catalogue 2026 No. 3' },
+    classification: 'general',
+    rights: ['holding', 'processing-and-use'],
+    fingerprint: toHex(sha256(utf8Encode(rn))),
+    fingerprintOf: 'data',
+    rowCount: 1000,
+    updateFrequency: 'monthly',
+    valuation: { amount: '125000.50', currency: 'CNY', method: 'cost' },
+    validity: { from: '2026-01-01T00:00:00Z', until: '2027-12-31T00:00:00Z' },
+    subjectIdentified: false,
+    subjects: [],
+    ...extra,
+  };
+}
+
+/** A licence.granted payload. */
+export function licencePayload(id: string, rn: string, licensee: Actor, extra: Partial<LicenceGranted> = {}): LicenceGranted {
+  return {
+    licenceId: id,
+    registrationNumber: rn,
+    licensee: { id: licensee.did, foreign: false },
+    purpose: 'credit-assessment',
+    scope: ['read', 'analyse'],
+    term: { from: '2026-01-01T00:00:00Z', until: '2026-12-31T00:00:00Z' },
+    sublicensable: false,
+    ...extra,
+  };
+}
+
+/** Genesis and one holder of each role. */
+export function withRoles(l: Ledger): Ledger {
+  l.add(root, 'ledger.genesis', { rootAuthority: root.did, ledgerName: 'test ledger' });
+  for (const [role, who] of Object.entries(ROLE_HOLDERS)) l.add(root, 'role.granted', { subject: who.did, role });
+  l.add(root, 'role.granted', { subject: holderB.did, role: 'holder' });
+  l.add(root, 'role.granted', { subject: bank.did, role: 'holder' });
+  return l;
+}
+
+/** A plain, order-independent snapshot of a registry state (for equality checks). */
+export function dumpState(s: RegistryState): unknown {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s)) {
+    if (v !== null && typeof v === 'object' && 'entries' in v && typeof (v as { entries: unknown }).entries === 'function') {
+      out[k] = [...(v as { entries(): Iterable<[string, unknown]> }).entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    } else out[k] = v;
+  }
+  return JSON.parse(JSON.stringify(out));
+}

@@ -1,0 +1,100 @@
+import { open, rename, rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { DataLedgerClient } from '@dataledger/service';
+import { cliError } from '../errors.ts';
+import { EXIT, type CliIo, type ExitStatus } from '../io.ts';
+import { openDataDir } from '../datadir.ts';
+
+/** Options of `dataledger export`. */
+export interface ExportOptions {
+  /** Data directory to export from (exclusive with `url`). */
+  data?: string | undefined;
+  /** Base URL of a running service to export from (exclusive with `data`). */
+  url?: string | undefined;
+  /** Bundle file to write, or "-" for stdout. */
+  out: string;
+}
+
+/**
+ * The bundle lines of a ledger in a data directory, or of a running service.
+ * @param options - `data` or `url`
+ * @param io - working directory
+ * @returns the JSONL lines and a closer to call when done
+ * @throws DataLedgerError `CLI_DATA_DIR_MISSING`, `CLI_DATA_DIR_LOCKED`, `CLI_HTTP_ERROR`
+ */
+export async function openBundleLines(
+  options: Pick<ExportOptions, 'data' | 'url'>,
+  io: CliIo,
+): Promise<{ lines: AsyncIterable<string>; close: () => Promise<void> }> {
+  if (options.url !== undefined) {
+    const client = new DataLedgerClient({ baseUrl: options.url });
+    return { lines: client.exportBundle(), close: async () => {} };
+  }
+  if (options.data === undefined) throw cliError('CLI_USAGE', 'give --data DIR or --url URL');
+  const service = await openDataDir(resolve(io.cwd, options.data), { mustExist: true });
+  return { lines: service.log.exportBundle(), close: () => service.close() };
+}
+
+/**
+ * `dataledger export`: writes the bundle (header, records, signed checkpoint) of a ledger.
+ * A file is written under a temporary name and renamed when complete, so a failed export
+ * never leaves a truncated bundle behind.
+ * @param options - see {@link ExportOptions}
+ * @param io - streams and working directory
+ * @returns {@link EXIT}.OK
+ * @throws DataLedgerError with a `CLI_…` code when the source or destination fails
+ */
+export async function exportCommand(options: ExportOptions, io: CliIo): Promise<ExitStatus> {
+  const { lines, close } = await openBundleLines(options, io);
+  let count = 0;
+  try {
+    if (options.out === '-') {
+      for await (const line of wrapHttpErrors(lines, options.url)) {
+        io.stdout.write(line.endsWith('\n') ? line : `${line}\n`);
+        count += 1;
+      }
+    } else {
+      const file = resolve(io.cwd, options.out);
+      const temp = `${file}.partial-${process.pid}`;
+      let handle;
+      try {
+        handle = await open(temp, 'wx');
+      } catch (cause) {
+        throw cliError('CLI_FILE_UNWRITABLE', `cannot write ${file}: ${(cause as Error).message}`, cause);
+      }
+      try {
+        // Lines are gathered into ~64 KiB writes; every write is awaited, so a full disk is an error here.
+        let pending = '';
+        for await (const line of wrapHttpErrors(lines, options.url)) {
+          pending += line.endsWith('\n') ? line : `${line}\n`;
+          count += 1;
+          if (pending.length >= 65_536) {
+            await handle.write(pending);
+            pending = '';
+          }
+        }
+        if (pending !== '') await handle.write(pending);
+        await handle.sync();
+        await handle.close();
+        await rename(temp, file);
+      } catch (err) {
+        await handle.close().catch(() => {});
+        await rm(temp, { force: true });
+        throw err;
+      }
+      io.stderr.write(`exported ${Math.max(0, count - 2)} records to ${file}\n`);
+    }
+  } finally {
+    await close();
+  }
+  return EXIT.OK;
+}
+
+async function* wrapHttpErrors(lines: AsyncIterable<string>, url: string | undefined): AsyncGenerator<string> {
+  try {
+    yield* lines;
+  } catch (err) {
+    if (url === undefined) throw err;
+    throw cliError('CLI_HTTP_ERROR', `export from ${url} failed: ${(err as Error).message}`, err);
+  }
+}

@@ -1,0 +1,95 @@
+import { resolve } from 'node:path';
+import { pino } from 'pino';
+import { didKeyFromPublicKey } from '@dataledger/core';
+import { parseVerifierKey } from '@dataledger/provenance';
+import { buildApp } from '@dataledger/service';
+import { cliError } from '../errors.ts';
+import { openDataDir } from '../datadir.ts';
+import { EXIT, type CliIo, type ExitStatus } from '../io.ts';
+
+/** Options of `dataledger serve` (flags, else PORT / HOST / DATA_DIR, else the defaults). */
+export interface ServeOptions {
+  /** TCP port; 0 picks a free one (the bound address is printed). Default 8080. */
+  port: number;
+  /** Interface. Default 127.0.0.1. */
+  host: string;
+  /** Data directory. Default ./data. */
+  data: string;
+  /** pino log level. Default info. */
+  logLevel: string;
+  /**
+   * Seconds to wait for in-flight requests at shutdown before open connections are cut
+   * (a client that stops reading must not keep the ledger open forever). Default 10.
+   */
+  shutdownTimeout?: number;
+}
+
+/**
+ * `dataledger serve`: opens (or on first start creates, with fresh 0600 keys) the ledger in
+ * the data directory, prints the log's C2SP verifier key and the root authority's did:key,
+ * and serves the HTTP API until SIGINT/SIGTERM. Shutdown is graceful: the server stops
+ * accepting, in-flight requests (and the appends they wait on) finish, then the store closes.
+ * @param options - see {@link ServeOptions}
+ * @param io - streams; `io.stopSignal` ends the server
+ * @returns {@link EXIT}.OK after a clean shutdown
+ * @throws DataLedgerError `CLI_DATA_DIR_LOCKED` or `CLI_USAGE` (cannot listen)
+ */
+export async function serveCommand(options: ServeOptions, io: CliIo): Promise<ExitStatus> {
+  const dataDir = resolve(io.cwd, options.data);
+  const service = await openDataDir(dataDir);
+  const say = (line: string): void => {
+    io.stdout.write(`dataledger: ${line}\n`);
+  };
+  say(`data directory ${dataDir}${service.created ? ' (created, with new keys, mode 0600)' : ''}`);
+  say(`log origin       ${service.origin}`);
+  say(`log verifier key ${service.logVerifierKey}`);
+  say(`log key did:key  ${didKeyFromPublicKey(parseVerifierKey(service.logVerifierKey).publicKey)}`);
+  say(`root authority   ${service.rootAuthority.did}`);
+  let app;
+  try {
+    // One pino logger for the process: request logs from Fastify, lifecycle events from here.
+    const logger = pino({ name: 'dataledger', level: options.logLevel });
+    app = await buildApp({ service, loggerInstance: logger, closeService: false });
+  } catch (err) {
+    await service.close();
+    throw err;
+  }
+  let address: string;
+  try {
+    address = await app.listen({ host: options.host, port: options.port });
+  } catch (err) {
+    await app.close().catch(() => {});
+    await service.close();
+    throw cliError('CLI_USAGE', `cannot listen on ${options.host}:${options.port}: ${(err as Error).message}`, err);
+  }
+  say(`listening on ${address}`);
+
+  const stop = io.stopSignal;
+  await new Promise<void>((done) => {
+    if (stop === undefined) return; // runs until the process is killed
+    if (stop.aborted) done();
+    else stop.addEventListener('abort', () => done(), { once: true });
+  });
+  say(`shutting down (${String(stop?.reason ?? 'stop')}): finishing in-flight requests`);
+  app.log.info({ signal: String(stop?.reason ?? 'stop') }, 'graceful shutdown');
+  // app.close() stops accepting and waits for in-flight requests, whose appends the service
+  // sequences; only then is the store closed, so every acknowledged record is on disk.
+  const graceMs = (options.shutdownTimeout ?? 10) * 1000;
+  const force = setTimeout(() => {
+    app.log.warn({ graceMs }, 'in-flight requests did not finish in time: closing their connections');
+    app.server.closeAllConnections();
+  }, graceMs);
+  // Keep-alive connections that were busy when the close began become idle once their
+  // response is sent; close them as they do, rather than waiting for the client to hang up.
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(force);
+    clearInterval(sweep);
+  }
+  // Appends acknowledged or in the queue are finished by service.close() before the store closes.
+  await service.close();
+  say('stopped; the ledger is closed');
+  return EXIT.OK;
+}

@@ -1,0 +1,48 @@
+import { stat } from 'node:fs/promises';
+import { dataDirPaths, openService, type DataDirService } from '@dataledger/service';
+import { cliError } from './errors.ts';
+
+/** How {@link openDataDir} treats a missing directory. */
+export interface OpenDataDirOptions {
+  /** Refuse a directory that holds no ledger instead of creating one (export, demo checks). */
+  mustExist?: boolean;
+}
+
+/**
+ * Opens the ledger in a data directory through the service's opener (so `serve`, `demo` and
+ * `export` agree on one layout: `ledger/`, `log.key`, `root.key`, `log.vkey`, `root.did`),
+ * mapping the usual operator mistakes to coded errors.
+ * @param dir - absolute path of the data directory
+ * @param options - see {@link OpenDataDirOptions}
+ * @returns the opened service (close it when done)
+ * @throws DataLedgerError `CLI_DATA_DIR_MISSING` or `CLI_DATA_DIR_LOCKED`, or the opener's own code
+ */
+export async function openDataDir(dir: string, options: OpenDataDirOptions = {}): Promise<DataDirService> {
+  if (options.mustExist === true) {
+    const present = await stat(dataDirPaths(dir).logKey).then(
+      () => true,
+      () => false,
+    );
+    if (!present) throw cliError('CLI_DATA_DIR_MISSING', `${dir} holds no ledger`);
+  }
+  try {
+    return await openService({ dataDir: dir, mustExist: options.mustExist === true });
+  } catch (err) {
+    if (isLockError(err)) {
+      throw cliError('CLI_DATA_DIR_LOCKED', `${dir} is in use by another process (a running server?); stop it, or use --url`, err);
+    }
+    throw err;
+  }
+}
+
+/** LevelDB refuses a second opener with a LOCK error, possibly wrapped several causes deep. */
+function isLockError(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; e !== null && typeof e === 'object' && depth < 6; depth++) {
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    if (code === 'LEVEL_LOCKED') return true;
+    if (typeof message === 'string' && /\bLOCK\b|\block(ed)?\b/i.test(message)) return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

@@ -1,0 +1,371 @@
+/**
+ * Bundle replay: a regulator's offline check of an exported ledger.
+ *
+ * Bundle format (JSON Lines, UTF-8, one JSON value per line, `\n` separated):
+ * 1. header: `{"format":"dataledger-bundle/v1","origin":"<origin>","logKey":"<C2SP vkey>"}`
+ * 2. one record per line, index 0, 1, 2, … (canonical JSON as exported; any JSON spelling
+ *    of the same record is accepted, since the leaf is recomputed from the canonical form)
+ * 3. last line: the signed checkpoint note (C2SP signed note text) as a JSON string.
+ *
+ * {@link verifyBundle} streams it in O(log n) memory — only the right frontier of complete
+ * subtree roots, the last leaf hash and time are kept — and rechecks every record's shape,
+ * index, `prev`, time order and actor signature, then the rebuilt root and size against the
+ * signed checkpoint.
+ */
+import { isDataLedgerError } from '@dataledger/core';
+import { openCheckpoint, parseVerifierKey, type Checkpoint } from './checkpoint.ts';
+import { provenanceError, type ProvenanceErrorCode } from './errors.ts';
+import { MerkleFrontier } from './merkle.ts';
+import {
+  checkRecord,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  leafHashOfText,
+  signatureCheckOf,
+  verifyCheckedRecord,
+  type CheckedRecord,
+  type LedgerRecord,
+} from './records.ts';
+import type { SignatureVerifier } from './verify-pool.ts';
+
+/** Records per parallel verification window, and windows in flight (memory stays O(window)). */
+const WINDOW = 512;
+const MAX_IN_FLIGHT = 2;
+
+/** Format tag of bundle headers. */
+export const BUNDLE_FORMAT = 'dataledger-bundle/v1';
+
+/** Default longest bundle line, in bytes (a record with a 64 KiB payload fits many times). */
+export const DEFAULT_MAX_LINE_BYTES = 1_048_576;
+
+/** Where bundle lines come from: an async iterable of text or byte chunks (a Node Readable is one). */
+export type BundleSource = AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array> | NodeJS.ReadableStream;
+
+/** Options of {@link verifyBundle}. */
+export interface VerifyBundleOptions {
+  /**
+   * Log verifier keys the checkpoint must be signed by. Without them the header's own key is
+   * used — proving only self-consistency — and named in the result's `logKey`.
+   */
+  trustedLogKeys?: string[];
+  /** Called for each verified record, in order (may return a promise, which is awaited). */
+  onRecord?: (record: LedgerRecord, index: number, leafHash: Uint8Array) => void | Promise<void>;
+  /** Payload size limit per record (default 64 KiB of canonical JSON). */
+  maxPayloadBytes?: number;
+  /** Longest accepted line in bytes (default 1 MiB). */
+  maxLineBytes?: number;
+  /**
+   * Checks signatures in parallel windows (e.g. `workerVerifier()`); results and the first
+   * fault reported are the same as on one thread.
+   */
+  verifier?: SignatureVerifier;
+}
+
+/** The outcome of {@link verifyBundle}. */
+export interface BundleReport {
+  /** True when every check passed. */
+  valid: boolean;
+  /** Number of records that passed every per-record check. */
+  size: number;
+  /** Index of the first bad (or first missing) record, null when the fault is not a record's. */
+  firstBadIndex: number | null;
+  /** The `BUNDLE_…` code of the first fault, null when valid. */
+  code: ProvenanceErrorCode | null;
+  /** Human-readable reason of the first fault, null when valid. */
+  reason: string | null;
+  /**
+   * The log key the checkpoint verified with: one of `trustedLogKeys`, or the header's key
+   * when none were given (then `trusted` is false). Null when the checkpoint did not verify,
+   * except that it names the header's key when the fault came earlier.
+   */
+  logKey: string | null;
+  /** True when the checkpoint was verified against caller-supplied trusted keys. */
+  trusted: boolean;
+  /** The verified checkpoint, when it verified. */
+  checkpoint?: Checkpoint;
+  /** The signed checkpoint note, when it verified. */
+  checkpointNote?: string;
+}
+
+class BundleFault extends Error {
+  readonly code: ProvenanceErrorCode;
+  readonly index: number | null;
+  constructor(code: ProvenanceErrorCode, message: string, index: number | null) {
+    super(message);
+    this.code = code;
+    this.index = index;
+  }
+}
+
+/**
+ * Splits a byte or text stream into lines (without `\n`), refusing lines longer than
+ * `maxLineBytes` before buffering them and bytes that are not UTF-8.
+ */
+async function* splitLines(source: BundleSource, maxLineBytes: number): AsyncGenerator<string> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let parts: Buffer[] = [];
+  let pendingBytes = 0;
+  let text = '';
+  const tooLong = (): BundleFault => new BundleFault('BUNDLE_LINE_TOO_LONG', `a line is longer than ${maxLineBytes} bytes`, null);
+  const decode = (buf: Buffer): string => {
+    try {
+      return decoder.decode(buf);
+    } catch {
+      throw new BundleFault('BUNDLE_MALFORMED', 'a line is not valid UTF-8', null);
+    }
+  };
+  for await (const chunk of source as AsyncIterable<string | Uint8Array>) {
+    if (typeof chunk === 'string') {
+      if (parts.length > 0) throw new BundleFault('BUNDLE_MALFORMED', 'mixed text and byte chunks', null);
+      let start = 0;
+      let nl = chunk.indexOf('\n');
+      while (nl >= 0) {
+        const line = text + chunk.slice(start, nl);
+        text = '';
+        if (line.length > maxLineBytes) throw tooLong();
+        yield line;
+        start = nl + 1;
+        nl = chunk.indexOf('\n', start);
+      }
+      text += chunk.slice(start);
+      if (text.length > maxLineBytes) throw tooLong();
+      continue;
+    }
+    if (!(chunk instanceof Uint8Array)) throw new BundleFault('BUNDLE_MALFORMED', 'source yielded neither text nor bytes', null);
+    if (text.length > 0) throw new BundleFault('BUNDLE_MALFORMED', 'mixed text and byte chunks', null);
+    const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let start = 0;
+    let nl = buf.indexOf(0x0a);
+    while (nl >= 0) {
+      const piece = buf.subarray(start, nl);
+      if (pendingBytes + piece.length > maxLineBytes) throw tooLong();
+      const line = parts.length === 0 ? piece : Buffer.concat([...parts, piece]);
+      parts = [];
+      pendingBytes = 0;
+      yield decode(line);
+      start = nl + 1;
+      nl = buf.indexOf(0x0a, start);
+    }
+    if (start < buf.length) {
+      const rest = buf.subarray(start);
+      pendingBytes += rest.length;
+      if (pendingBytes > maxLineBytes) throw tooLong();
+      // Copy: the producer may reuse its buffer.
+      parts.push(Buffer.from(rest));
+    }
+  }
+  if (parts.length > 0) yield decode(Buffer.concat(parts));
+  else if (text.length > 0) yield text;
+}
+
+function parseJson(line: string, index: number | null): unknown {
+  try {
+    return JSON.parse(line) as unknown;
+  } catch {
+    throw new BundleFault('BUNDLE_MALFORMED', 'a line is not JSON', index);
+  }
+}
+
+interface BundleHeader {
+  format: string;
+  origin: string;
+  logKey: string;
+}
+
+function parseHeader(line: string): BundleHeader {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch {
+    throw new BundleFault('BUNDLE_HEADER_INVALID', 'the first line is not a JSON header', null);
+  }
+  const h = v as Partial<BundleHeader> | null;
+  if (h === null || typeof h !== 'object' || Array.isArray(h) || h.format !== BUNDLE_FORMAT) {
+    throw new BundleFault('BUNDLE_HEADER_INVALID', `the header must have format ${BUNDLE_FORMAT}`, null);
+  }
+  if (typeof h.origin !== 'string' || h.origin.length === 0 || typeof h.logKey !== 'string') {
+    throw new BundleFault('BUNDLE_HEADER_INVALID', 'the header must name origin and logKey', null);
+  }
+  try {
+    if (parseVerifierKey(h.logKey).type !== 1) throw new Error('not a note key');
+  } catch {
+    throw new BundleFault('BUNDLE_HEADER_INVALID', 'the header logKey is not an Ed25519 vkey', null);
+  }
+  return { format: h.format, origin: h.origin, logKey: h.logKey };
+}
+
+const RECORD_FAULTS: Record<string, ProvenanceErrorCode> = {
+  LEDGER_RECORD_MALFORMED: 'BUNDLE_RECORD_MALFORMED',
+  LEDGER_PAYLOAD_TOO_LARGE: 'BUNDLE_PAYLOAD_TOO_LARGE',
+};
+
+/**
+ * Replays a bundle: rechecks every record (shape, payload size, index, `prev`, time order,
+ * actor signature — every one, even where chain and root agree), rebuilds the Merkle root in
+ * O(log n) memory and compares root and size with the signed checkpoint.
+ * @param source - the bundle as text or byte chunks (a file stream, `log.exportBundle()`, …)
+ * @param options - trusted log keys, a per-record callback and limits
+ * @returns a report; a bad bundle is `valid: false` with the first fault's `BUNDLE_…` code
+ *   (BUNDLE_MALFORMED, BUNDLE_LINE_TOO_LONG, BUNDLE_HEADER_INVALID, BUNDLE_RECORD_MALFORMED,
+ *   BUNDLE_PAYLOAD_TOO_LARGE, BUNDLE_INDEX_MISMATCH, BUNDLE_CHAIN_BROKEN, BUNDLE_TIME_ORDER,
+ *   BUNDLE_SIGNATURE_INVALID, BUNDLE_TRUNCATED, BUNDLE_SIZE_MISMATCH, BUNDLE_ORIGIN_MISMATCH,
+ *   BUNDLE_CHECKPOINT_INVALID, BUNDLE_CHECKPOINT_UNTRUSTED, BUNDLE_ROOT_MISMATCH)
+ * @throws whatever the source throws while being read, and what `onRecord` throws
+ */
+export async function verifyBundle(source: BundleSource, options: VerifyBundleOptions = {}): Promise<BundleReport> {
+  const maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  const maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
+  const trusted = options.trustedLogKeys;
+  if (trusted !== undefined && (!Array.isArray(trusted) || trusted.length === 0)) {
+    throw new TypeError('options.trustedLogKeys: expected a non-empty array of vkeys');
+  }
+  // Refuse bad trusted keys up front (a configuration mistake, not a bundle fault).
+  trusted?.forEach((k) => parseVerifierKey(k));
+  const onRecord = options.onRecord;
+  const verifier = options.verifier;
+  let header: BundleHeader | null = null;
+  const frontier = new MerkleFrontier();
+  let lastLeafHashB64 = '';
+  let lastTime: string | null = null;
+  let checkpointNote: string | null = null;
+  const report = (code: ProvenanceErrorCode, reason: string, firstBadIndex: number | null, size: number = frontier.size): BundleReport => ({
+    valid: false,
+    size,
+    firstBadIndex,
+    code,
+    reason,
+    logKey: trusted === undefined ? (header?.logKey ?? null) : null,
+    trusted: false,
+  });
+  const deliver = async (record: LedgerRecord, index: number, leaf: Uint8Array): Promise<void> => {
+    if (onRecord === undefined) return;
+    const r = onRecord(record, index, leaf);
+    if (r !== undefined && typeof (r as Promise<void>).then === 'function') await r;
+  };
+
+  // Parallel path: records that passed every other check wait in windows for their signatures;
+  // a window is settled (faults reported, onRecord called) strictly in order.
+  interface Window {
+    start: number;
+    records: CheckedRecord[];
+    leaves: Uint8Array[];
+    results?: Promise<boolean[]>;
+  }
+  let open: Window = { start: 0, records: [], leaves: [] };
+  const inFlight: Window[] = [];
+  const dispatch = (): void => {
+    if (open.records.length === 0) return;
+    open.results = verifier!.verifyAll(open.records.map(signatureCheckOf));
+    inFlight.push(open);
+    open = { start: open.start + open.records.length, records: [], leaves: [] };
+  };
+  /** Settles a window's records below `limit`: the first bad signature throws, the rest are delivered. */
+  const settle = async (w: Window, limit: number): Promise<void> => {
+    const ok = await w.results!;
+    for (let i = 0; i < w.records.length && w.start + i < limit; i++) {
+      if (!ok[i]) throw new BundleFault('BUNDLE_SIGNATURE_INVALID', `record ${w.start + i}: actor signature invalid`, w.start + i);
+      await deliver(w.records[i]!.record, w.start + i, w.leaves[i]!);
+    }
+  };
+  const settleBefore = async (limit: number): Promise<void> => {
+    dispatch();
+    while (inFlight.length > 0) {
+      const w = inFlight.shift()!;
+      if (w.start >= limit) continue;
+      await settle(w, limit);
+    }
+  };
+
+  try {
+    try {
+      for await (const line of splitLines(source, maxLineBytes)) {
+        if (header === null) {
+          header = parseHeader(line);
+          continue;
+        }
+        const index = frontier.size;
+        if (checkpointNote !== null) throw new BundleFault('BUNDLE_MALFORMED', 'data after the checkpoint line', index);
+        const value = parseJson(line, index);
+        if (typeof value === 'string') {
+          checkpointNote = value;
+          continue;
+        }
+        let checked;
+        try {
+          checked = checkRecord(value, maxPayloadBytes, false);
+        } catch (e) {
+          if (isDataLedgerError(e) && RECORD_FAULTS[e.code] !== undefined) throw new BundleFault(RECORD_FAULTS[e.code]!, e.message, index);
+          throw e;
+        }
+        const { record, texts } = checked;
+        if (record.index !== index) throw new BundleFault('BUNDLE_INDEX_MISMATCH', `expected record ${index}, found ${record.index}`, index);
+        if (record.prev !== lastLeafHashB64) throw new BundleFault('BUNDLE_CHAIN_BROKEN', `record ${index}: prev does not match record ${index - 1}`, index);
+        if (lastTime !== null && record.time < lastTime) throw new BundleFault('BUNDLE_TIME_ORDER', `record ${index}: time goes backwards`, index);
+        if (verifier === undefined && !verifyCheckedRecord(checked)) {
+          throw new BundleFault('BUNDLE_SIGNATURE_INVALID', `record ${index}: actor signature invalid`, index);
+        }
+        const leaf = leafHashOfText(texts.leaf);
+        frontier.push(leaf);
+        lastLeafHashB64 = Buffer.from(leaf.buffer, leaf.byteOffset, leaf.byteLength).toString('base64');
+        lastTime = record.time;
+        if (verifier === undefined) {
+          await deliver(record, index, leaf);
+        } else {
+          open.records.push(checked);
+          open.leaves.push(leaf);
+          if (open.records.length >= WINDOW) {
+            dispatch();
+            if (inFlight.length > MAX_IN_FLIGHT) await settle(inFlight.shift()!, Infinity);
+          }
+        }
+      }
+    } catch (e) {
+      // Records before the fault still get their signatures checked (and delivered): a
+      // fault is reported only if no earlier record's signature fails.
+      if (e instanceof BundleFault && verifier !== undefined) await settleBefore(e.index ?? frontier.size);
+      throw e;
+    }
+    if (verifier !== undefined) await settleBefore(Infinity);
+    if (header === null) throw new BundleFault('BUNDLE_TRUNCATED', 'empty bundle', null);
+    if (checkpointNote === null) throw new BundleFault('BUNDLE_TRUNCATED', 'no checkpoint line', frontier.size);
+    let opened;
+    try {
+      opened = openCheckpoint(checkpointNote, trusted ?? [header.logKey]);
+    } catch (e) {
+      if (isDataLedgerError(e, 'CHECKPOINT_UNVERIFIED')) {
+        throw new BundleFault('BUNDLE_CHECKPOINT_UNTRUSTED', 'the checkpoint is not signed by a trusted log key', null);
+      }
+      if (isDataLedgerError(e)) throw new BundleFault('BUNDLE_CHECKPOINT_INVALID', `checkpoint: ${e.message}`, null);
+      throw e;
+    }
+    const cp = opened.checkpoint;
+    const base = { logKey: opened.verifiedBy[0]!, trusted: trusted !== undefined };
+    const fail = (code: ProvenanceErrorCode, reason: string, firstBadIndex: number | null): BundleReport => ({
+      ...report(code, reason, firstBadIndex),
+      ...base,
+    });
+    if (cp.origin !== header.origin) return fail('BUNDLE_ORIGIN_MISMATCH', 'checkpoint origin differs from the header', null);
+    if (cp.size > frontier.size) return fail('BUNDLE_TRUNCATED', `checkpoint size ${cp.size}, bundle has ${frontier.size} records`, frontier.size);
+    if (cp.size < frontier.size) return fail('BUNDLE_SIZE_MISMATCH', `checkpoint size ${cp.size}, bundle has ${frontier.size} records`, cp.size);
+    const root = frontier.root();
+    if (Buffer.compare(Buffer.from(root), Buffer.from(cp.rootHash)) !== 0) {
+      return fail('BUNDLE_ROOT_MISMATCH', 'the rebuilt root differs from the checkpoint', null);
+    }
+    return { valid: true, size: frontier.size, firstBadIndex: null, code: null, reason: null, ...base, checkpoint: cp, checkpointNote };
+  } catch (e) {
+    if (e instanceof BundleFault) return report(e.code, e.message, e.index, Math.min(e.index ?? Infinity, frontier.size));
+    throw e;
+  }
+}
+
+/**
+ * Asserts a bundle report is valid.
+ * @throws DataLedgerError with the report's code and details `{ firstBadIndex, size }`
+ */
+export function assertValidBundle(report: BundleReport): void {
+  if (!report.valid) {
+    throw provenanceError(report.code ?? 'BUNDLE_MALFORMED', report.reason ?? 'invalid bundle', {
+      firstBadIndex: report.firstBadIndex,
+      size: report.size,
+    });
+  }
+}

@@ -1,0 +1,612 @@
+/**
+ * The append-only log: signed, hash-chained records in an RFC 9162 Merkle tree over a
+ * {@link RecordStore}.
+ *
+ * Storage layout (all written by one atomic batch per append):
+ * - `config`                 JSON `{ format, origin }`, written once
+ * - `head`                   JSON `{ size, rootHash, lastLeafHash, lastTime }`
+ * - `r:<index hex16>`        leaf data (canonical JSON of the signed record)
+ * - `n:<level hex2>:<i hex16>` hash of the complete subtree of 2^level leaves starting at
+ *                            leaf i·2^level — the "stored hashes" of Go's sumdb/tlog; level 0
+ *                            holds the leaf hashes
+ * - `l:<base64url leaf hash>` the record's index (for {@link Log.indexOfLeafHash})
+ *
+ * A record completes at most log2(n) subtrees, so an append writes O(1) amortised nodes;
+ * any subtree hash of any past tree size decomposes into O(log n) stored nodes, so proofs
+ * and past roots cost O(log n) reads and hashes, never a rebuild.
+ */
+import { assertHash, DataLedgerError, getPublicKey, isDataLedgerError, toBase64, toBase64Url } from '@dataledger/core';
+import { assertValidBundle, BUNDLE_FORMAT, verifyBundle, type BundleReport, type BundleSource } from './bundle.ts';
+import { signCheckpoint, verifierKey as makeVerifierKey } from './checkpoint.ts';
+import { provenanceError, type ProvenanceErrorCode } from './errors.ts';
+import { EMPTY_ROOT, MerkleFrontier, nodeHash, splitPoint } from './merkle.ts';
+import {
+  checkRecord,
+  DEFAULT_MAX_PAYLOAD_BYTES,
+  leafHashOfText,
+  signatureCheckOf,
+  verifyCheckedRecord,
+  type CheckedRecord,
+  type LedgerRecord,
+  type LogHead,
+} from './records.ts';
+import type { RecordStore, StoreOperation } from './store.ts';
+import type { SignatureVerifier } from './verify-pool.ts';
+
+/** Batches at least this long have their signatures checked by the parallel verifier, if any. */
+const PARALLEL_MIN_BATCH = 16;
+
+/** Format tag of the stored log configuration. */
+export const LOG_FORMAT = 'dataledger-log/v1';
+
+const CONFIG_KEY = 'config';
+const HEAD_KEY = 'head';
+const hex16 = (n: number): string => n.toString(16).padStart(16, '0');
+/** Store key of record `index`. */
+export const recordKey = (index: number): string => `r:${hex16(index)}`;
+/** Store key of the stored subtree hash at `level`, position `index`. */
+export const nodeKey = (level: number, index: number): string => `n:${level.toString(16).padStart(2, '0')}:${hex16(index)}`;
+const leafIndexKey = (hash: Uint8Array): string => `l:${toBase64Url(hash)}`;
+
+const te = new TextEncoder();
+const td = new TextDecoder('utf-8', { fatal: true });
+
+/** Options of {@link Log.open}. */
+export interface LogOptions {
+  /** The log's origin (C2SP checkpoint first line, and its note key name). No spaces or `+`. */
+  origin: string;
+  /** The log's Ed25519 key (32-byte seed), which signs checkpoints. */
+  logKey: { secretKey: Uint8Array };
+  /** Payload size limit for appended records (default 64 KiB of canonical JSON). */
+  maxPayloadBytes?: number;
+  /**
+   * Checks the signatures of batches in parallel (e.g. {@link workerVerifier}); the caller
+   * owns it and closes it after the log. Default: one thread.
+   */
+  verifier?: SignatureVerifier;
+}
+
+/** Options of {@link Log.importBundle}. */
+export interface ImportBundleOptions {
+  /** Log keys the bundle's checkpoint must be signed by (default: the header's key). */
+  trustedLogKeys?: string[];
+  /** Most records accepted; they are held in memory and written in one batch (default 250,000). */
+  maxRecords?: number;
+  /** Longest accepted line in bytes (default 1 MiB). */
+  maxLineBytes?: number;
+}
+
+/** The outcome of one append. */
+export interface AppendResult {
+  index: number;
+  leafHash: Uint8Array;
+  record: LedgerRecord;
+}
+
+interface StoredHead {
+  size: number;
+  rootHash: string;
+  lastLeafHash: string | null;
+  lastTime: string | null;
+}
+
+/** A subtree hash to compute: a stored node key, or an interior node of two plans. */
+type Plan = string | [Plan, Plan];
+
+function isPow2(n: number): boolean {
+  return n >= 1 && 2 ** Math.round(Math.log2(n)) === n;
+}
+
+/** MTH(D[lo:hi]) as stored nodes (§2.1.1). lo is always a multiple of the aligned subtree sizes met. */
+function planSubtree(lo: number, hi: number): Plan {
+  const n = hi - lo;
+  if (isPow2(n) && lo % n === 0) return nodeKey(Math.round(Math.log2(n)), lo / n);
+  const k = splitPoint(n);
+  return [planSubtree(lo, lo + k), planSubtree(lo + k, hi)];
+}
+
+/** PATH(m, D[lo:hi]) of §2.1.3.1, as plans, bottom-up. */
+function planPath(m: number, lo: number, hi: number, acc: Plan[]): void {
+  const n = hi - lo;
+  if (n <= 1) return;
+  const k = splitPoint(n);
+  if (m < k) {
+    planPath(m, lo, lo + k, acc);
+    acc.push(planSubtree(lo + k, hi));
+  } else {
+    planPath(m - k, lo + k, hi, acc);
+    acc.push(planSubtree(lo, lo + k));
+  }
+}
+
+/** SUBPROOF(m, D[lo:hi], b) of §2.1.4.1, as plans. */
+function planSubproof(m: number, lo: number, hi: number, b: boolean, acc: Plan[]): void {
+  const n = hi - lo;
+  if (m === n) {
+    if (!b) acc.push(planSubtree(lo, hi));
+    return;
+  }
+  const k = splitPoint(n);
+  if (m <= k) {
+    planSubproof(m, lo, lo + k, b, acc);
+    acc.push(planSubtree(lo + k, hi));
+  } else {
+    planSubproof(m - k, lo + k, hi, false, acc);
+    acc.push(planSubtree(lo, lo + k));
+  }
+}
+
+function collectKeys(plan: Plan, out: Set<string>): void {
+  if (typeof plan === 'string') out.add(plan);
+  else {
+    collectKeys(plan[0], out);
+    collectKeys(plan[1], out);
+  }
+}
+
+function withPosition(err: unknown, position: number): unknown {
+  if (!isDataLedgerError(err)) return err;
+  return new DataLedgerError(err.code, err.message, { cause: err.cause, details: { ...(err.details ?? {}), position } });
+}
+
+function corrupt(message: string, cause?: unknown): DataLedgerError<ProvenanceErrorCode> {
+  return provenanceError('STORE_CORRUPT', message, undefined, cause);
+}
+
+/**
+ * An append-only, verifiable ledger over a {@link RecordStore}.
+ *
+ * Every append checks the record's shape and payload size, its index (the current size),
+ * its `prev` (the last leaf hash), its time (not before the last record's) and its actor's
+ * signature, then writes the record, the Merkle nodes it completes and the new head in one
+ * atomic batch. Appends are serialised; reads may run concurrently and see committed state.
+ */
+export class Log {
+  readonly #store: RecordStore;
+  readonly #secretKey: Uint8Array;
+  readonly #maxPayloadBytes: number;
+  readonly #verifier: SignatureVerifier | undefined;
+  /** The log's origin. */
+  readonly origin: string;
+  /** The log's C2SP verifier key (`origin+keyid+base64(0x01‖pk)`). */
+  readonly verifierKey: string;
+  #frontier: MerkleFrontier;
+  #rootHash: Uint8Array;
+  #lastLeafHash: Uint8Array | null;
+  #lastTime: string | null;
+  #queue: Promise<unknown> = Promise.resolve();
+  /** Set by close(): new appends are refused, queued ones still complete. */
+  #closing = false;
+  #closed = false;
+  #closePromise: Promise<void> | null = null;
+  #checkpointCache: { size: number; note: string } | null = null;
+
+  private constructor(store: RecordStore, options: LogOptions, frontier: MerkleFrontier, head: LogHead) {
+    this.#store = store;
+    this.#secretKey = new Uint8Array(options.logKey.secretKey);
+    this.#maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    this.#verifier = options.verifier;
+    this.origin = options.origin;
+    this.verifierKey = makeVerifierKey(options.origin, getPublicKey(options.logKey.secretKey));
+    this.#frontier = frontier;
+    this.#rootHash = head.rootHash;
+    this.#lastLeafHash = head.lastLeafHash;
+    this.#lastTime = head.lastTime;
+  }
+
+  /**
+   * Opens the log kept in `store`, creating an empty one if the store is empty.
+   * @param store - a {@link RecordStore}; the log owns it from now on ({@link Log.close} closes it)
+   * @param options - origin, log key and payload limit
+   * @throws DataLedgerError `LEDGER_ORIGIN_MISMATCH` when the store holds another log,
+   *   `STORE_CORRUPT` when the stored head does not match the stored tree, `STORE_IO`
+   * @throws TypeError for an origin that cannot be a note key name
+   */
+  static async open(store: RecordStore, options: LogOptions): Promise<Log> {
+    const origin = options?.origin;
+    if (typeof origin !== 'string' || origin.length === 0 || origin.length > 512 || /[\s+\u0000-\u001F]/u.test(origin)) {
+      throw new TypeError('options.origin: expected a non-empty name without spaces or "+"');
+    }
+    if (!(options.logKey?.secretKey instanceof Uint8Array) || options.logKey.secretKey.length !== 32) {
+      throw new TypeError('options.logKey.secretKey: expected a 32-byte Ed25519 seed');
+    }
+    const max = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    if (!Number.isSafeInteger(max) || max < 0) throw new RangeError('options.maxPayloadBytes: expected a non-negative integer');
+
+    const [configBytes, headBytes] = await store.getMany([CONFIG_KEY, HEAD_KEY]);
+    if (configBytes === undefined) {
+      const head: StoredHead = { size: 0, rootHash: toBase64(EMPTY_ROOT), lastLeafHash: null, lastTime: null };
+      await store.batch([
+        { type: 'put', key: CONFIG_KEY, value: te.encode(JSON.stringify({ format: LOG_FORMAT, origin })) },
+        { type: 'put', key: HEAD_KEY, value: te.encode(JSON.stringify(head)) },
+      ]);
+      return new Log(store, options, new MerkleFrontier(), { size: 0, rootHash: EMPTY_ROOT, lastLeafHash: null, lastTime: null });
+    }
+    let config: { format?: unknown; origin?: unknown };
+    let stored: StoredHead;
+    try {
+      config = JSON.parse(td.decode(configBytes)) as typeof config;
+      stored = JSON.parse(td.decode(headBytes ?? new Uint8Array())) as StoredHead;
+    } catch (cause) {
+      throw corrupt('store: unreadable log configuration or head', cause);
+    }
+    if (config.format !== LOG_FORMAT) throw corrupt('store: not a dataledger log');
+    if (config.origin !== origin) {
+      throw provenanceError('LEDGER_ORIGIN_MISMATCH', `store holds the log ${String(config.origin)}, not ${origin}`, {
+        stored: config.origin,
+        origin,
+      });
+    }
+    const size = stored.size;
+    if (!Number.isSafeInteger(size) || size < 0) throw corrupt('store: bad head size');
+    // The right frontier: one stored node per set bit of size.
+    const frontier = new MerkleFrontier();
+    const levels: number[] = [];
+    const keys: string[] = [];
+    for (let level = 0, rest = size; rest > 0; level++, rest = Math.floor(rest / 2)) {
+      if (rest % 2 === 1) {
+        levels.push(level);
+        keys.push(nodeKey(level, Math.floor(size / 2 ** level) - 1));
+      }
+    }
+    const hashes = await store.getMany(keys);
+    levels.forEach((level, i) => {
+      const h = hashes[i];
+      if (h === undefined || h.length !== 32) throw corrupt(`store: missing tree node ${keys[i]}`);
+      frontier.hashes[level] = h;
+    });
+    frontier.size = size;
+    const rootHash = frontier.root();
+    if (toBase64(rootHash) !== stored.rootHash) throw corrupt('store: head root does not match the stored tree');
+    let lastLeafHash: Uint8Array | null = null;
+    if (size > 0) {
+      lastLeafHash = (await store.get(nodeKey(0, size - 1))) ?? null;
+      if (lastLeafHash === null || toBase64(lastLeafHash) !== stored.lastLeafHash) throw corrupt('store: head does not match the last leaf');
+    }
+    return new Log(store, options, frontier, { size, rootHash, lastLeafHash, lastTime: stored.lastTime });
+  }
+
+  /** Number of records. */
+  get size(): number {
+    return this.#frontier.size;
+  }
+
+  /** The current head (a copy). */
+  head(): LogHead {
+    return {
+      size: this.#frontier.size,
+      rootHash: new Uint8Array(this.#rootHash),
+      lastLeafHash: this.#lastLeafHash === null ? null : new Uint8Array(this.#lastLeafHash),
+      lastTime: this.#lastTime,
+    };
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw provenanceError('LEDGER_CLOSED', 'log: closed');
+  }
+
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Appends one record.
+   * @param record - the signed record (untrusted: it is parsed and checked here)
+   * @returns its index, leaf hash and the stored (normalised) record
+   * @throws DataLedgerError `LEDGER_RECORD_MALFORMED`, `LEDGER_PAYLOAD_TOO_LARGE`,
+   *   `LEDGER_INDEX_MISMATCH` (details `expected`, and `existingIndex` when this very record
+   *   is already in the log), `LEDGER_CHAIN_BROKEN`, `LEDGER_TIME_ORDER`,
+   *   `LEDGER_SIGNATURE_INVALID`, `LEDGER_CLOSED`, `STORE_IO`. On any error nothing is written.
+   */
+  async append(record: LedgerRecord): Promise<AppendResult> {
+    const [r] = await this.appendBatch([record]);
+    return r!;
+  }
+
+  /**
+   * Appends records in order, all or nothing, in one atomic store batch.
+   * @param records - signed records with consecutive indexes starting at the current size
+   * @throws as {@link Log.append}; error details carry the failing `position` in the batch
+   */
+  appendBatch(records: readonly LedgerRecord[]): Promise<AppendResult[]> {
+    if (!Array.isArray(records)) return Promise.reject(new TypeError('records: expected an array'));
+    if (this.#closing) return Promise.reject(provenanceError('LEDGER_CLOSED', 'log: closed'));
+    return this.#exclusive(() => this.#appendNow(records));
+  }
+
+  async #appendNow(records: readonly unknown[]): Promise<AppendResult[]> {
+    this.#checkOpen();
+    if (records.length === 0) return [];
+    const checked: CheckedRecord[] = new Array<CheckedRecord>(records.length);
+    for (let i = 0; i < records.length; i++) {
+      try {
+        checked[i] = checkRecord(records[i], this.#maxPayloadBytes);
+      } catch (e) {
+        throw withPosition(e, i);
+      }
+    }
+    // Signatures first, in parallel when a verifier is configured; their results are consulted
+    // in order below so the first fault reported is the lowest position.
+    const sigOk =
+      this.#verifier !== undefined && checked.length >= PARALLEL_MIN_BATCH ? await this.#verifier.verifyAll(checked.map(signatureCheckOf)) : null;
+    this.#checkOpen();
+    const frontier = this.#frontier.clone();
+    const startSize = frontier.size;
+    let lastLeafHash = this.#lastLeafHash;
+    let lastTime = this.#lastTime;
+    const ops: StoreOperation[] = [];
+    const results: AppendResult[] = new Array<AppendResult>(records.length);
+    for (let i = 0; i < checked.length; i++) {
+      const { record, texts } = checked[i]!;
+      const expected = startSize + i;
+      if (record.index !== expected) {
+        const details: Record<string, unknown> = { position: i, expected, index: record.index };
+        if (record.index < startSize) {
+          const existing = await this.indexOfLeafHash(leafHashOfText(texts.leaf));
+          if (existing !== undefined) details.existingIndex = existing;
+        }
+        throw provenanceError('LEDGER_INDEX_MISMATCH', `record.index: expected ${expected}, got ${record.index}`, details);
+      }
+      const wantPrev = lastLeafHash === null ? '' : toBase64(lastLeafHash);
+      if (record.prev !== wantPrev) {
+        throw provenanceError('LEDGER_CHAIN_BROKEN', `record.prev: does not name the leaf hash of record ${expected - 1}`, {
+          position: i,
+          index: expected,
+        });
+      }
+      if (lastTime !== null && record.time < lastTime) {
+        throw provenanceError('LEDGER_TIME_ORDER', `record.time: ${record.time} is before the previous record's ${lastTime}`, {
+          position: i,
+          index: expected,
+        });
+      }
+      if (!(sigOk === null ? verifyCheckedRecord(checked[i]!) : sigOk[i])) {
+        throw provenanceError('LEDGER_SIGNATURE_INVALID', `record.sig: not a valid signature by ${record.actor}`, { position: i, index: expected });
+      }
+      const leaf = leafHashOfText(texts.leaf);
+      ops.push(
+        { type: 'put', key: recordKey(expected), value: te.encode(texts.leaf) },
+        { type: 'put', key: nodeKey(0, expected), value: leaf },
+        { type: 'put', key: leafIndexKey(leaf), value: te.encode(String(expected)) },
+      );
+      frontier.push(leaf, (level, idx, hash) => ops.push({ type: 'put', key: nodeKey(level, idx), value: hash }));
+      lastLeafHash = leaf;
+      lastTime = record.time;
+      results[i] = { index: expected, leafHash: leaf, record };
+    }
+    const rootHash = frontier.root();
+    const head: StoredHead = { size: frontier.size, rootHash: toBase64(rootHash), lastLeafHash: toBase64(lastLeafHash!), lastTime };
+    ops.push({ type: 'put', key: HEAD_KEY, value: te.encode(JSON.stringify(head)) });
+    this.#checkOpen();
+    await this.#store.batch(ops);
+    // Only now, with the batch durable, does the in-memory head move.
+    this.#frontier = frontier;
+    this.#rootHash = rootHash;
+    this.#lastLeafHash = lastLeafHash;
+    this.#lastTime = lastTime;
+    return results;
+  }
+
+  #checkIndex(index: number, name: string, size: number): void {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= size) {
+      throw provenanceError('LEDGER_INDEX_OUT_OF_RANGE', `${name}: ${String(index)} is not in [0, ${size})`, { [name]: index, size });
+    }
+  }
+
+  /**
+   * The record at `index`.
+   * @throws DataLedgerError `LEDGER_INDEX_OUT_OF_RANGE`
+   */
+  async get(index: number): Promise<LedgerRecord> {
+    this.#checkOpen();
+    this.#checkIndex(index, 'index', this.size);
+    const v = await this.#store.get(recordKey(index));
+    if (v === undefined) throw corrupt(`store: record ${index} missing`);
+    return JSON.parse(td.decode(v)) as LedgerRecord;
+  }
+
+  /**
+   * Records in [start, end), in order, streamed from the store.
+   * @throws DataLedgerError `LEDGER_INDEX_OUT_OF_RANGE` unless 0 ≤ start ≤ end ≤ size
+   */
+  async *records(start: number, end: number = this.size): AsyncIterable<LedgerRecord> {
+    this.#checkRange(start, end);
+    let next = start;
+    for await (const [, v] of this.#store.iterate({ gte: recordKey(start), lt: recordKey(end) })) {
+      const r = JSON.parse(td.decode(v)) as LedgerRecord;
+      if (r.index !== next) throw corrupt(`store: record ${next} missing`);
+      next++;
+      yield r;
+    }
+    if (next !== end) throw corrupt(`store: record ${next} missing`);
+  }
+
+  #checkRange(start: number, end: number): void {
+    this.#checkOpen();
+    const size = this.size;
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || start > end || end > size) {
+      throw provenanceError('LEDGER_INDEX_OUT_OF_RANGE', `range: [${String(start)}, ${String(end)}) is not within [0, ${size}]`, {
+        start,
+        end,
+        size,
+      });
+    }
+  }
+
+  /**
+   * Records in [start, end) as an array.
+   * @throws DataLedgerError `LEDGER_INDEX_OUT_OF_RANGE` unless 0 ≤ start ≤ end ≤ size
+   */
+  async entries(start: number, end: number = this.size): Promise<LedgerRecord[]> {
+    const out: LedgerRecord[] = [];
+    for await (const r of this.records(start, end)) out.push(r);
+    return out;
+  }
+
+  /**
+   * The leaf hash of record `index`.
+   * @throws DataLedgerError `LEDGER_INDEX_OUT_OF_RANGE`
+   */
+  async leafHashAt(index: number): Promise<Uint8Array> {
+    this.#checkOpen();
+    this.#checkIndex(index, 'index', this.size);
+    const v = await this.#store.get(nodeKey(0, index));
+    if (v === undefined || v.length !== 32) throw corrupt(`store: leaf hash ${index} missing`);
+    return v;
+  }
+
+  /**
+   * The index of the record with this leaf hash, if it is in the log.
+   * @throws DataLedgerError `CORE_HASH_LENGTH` when `hash` is not 32 bytes
+   */
+  async indexOfLeafHash(hash: Uint8Array): Promise<number | undefined> {
+    this.#checkOpen();
+    assertHash(hash, 'hash');
+    const v = await this.#store.get(leafIndexKey(hash));
+    if (v === undefined) return undefined;
+    const index = Number(td.decode(v));
+    return Number.isSafeInteger(index) && index < this.size ? index : undefined;
+  }
+
+  async #evaluate(plans: Plan[]): Promise<Uint8Array[]> {
+    const keys = new Set<string>();
+    for (const p of plans) collectKeys(p, keys);
+    const list = [...keys];
+    const values = await this.#store.getMany(list);
+    const byKey = new Map<string, Uint8Array>();
+    list.forEach((k, i) => {
+      const v = values[i];
+      if (v === undefined || v.length !== 32) throw corrupt(`store: tree node ${k} missing`);
+      byKey.set(k, v);
+    });
+    const run = (p: Plan): Uint8Array => (typeof p === 'string' ? byKey.get(p)! : nodeHash(run(p[0]), run(p[1])));
+    return plans.map(run);
+  }
+
+  /**
+   * The root hash of the tree of the first `treeSize` records, from stored nodes.
+   * @throws DataLedgerError `LEDGER_INDEX_OUT_OF_RANGE` unless 0 ≤ treeSize ≤ size
+   */
+  async rootHashAt(treeSize: number): Promise<Uint8Array> {
+    this.#checkRange(0, treeSize);
+    if (treeSize === 0) return EMPTY_ROOT;
+    if (treeSize === this.size) return new Uint8Array(this.#rootHash);
+    const [root] = await this.#evaluate([planSubtree(0, treeSize)]);
+    return root!;
+  }
+
+  /**
+   * RFC 9162 §2.1.3.1 inclusion proof of record `index` in the tree of `treeSize` records,
+   * built from O(log n) stored nodes.
+   * @throws DataLedgerError `LEDGER_INDEX_OUT_OF_RANGE` unless 0 ≤ index < treeSize ≤ size
+   */
+  async inclusionProof(index: number, treeSize: number = this.size): Promise<Uint8Array[]> {
+    this.#checkRange(0, treeSize);
+    this.#checkIndex(index, 'index', treeSize);
+    const plans: Plan[] = [];
+    planPath(index, 0, treeSize, plans);
+    return this.#evaluate(plans);
+  }
+
+  /**
+   * RFC 9162 §2.1.4.1 consistency proof from the tree of `size1` records to that of `size2`.
+   * @throws DataLedgerError `LEDGER_INDEX_OUT_OF_RANGE` unless 1 ≤ size1 ≤ size2 ≤ size
+   */
+  async consistencyProof(size1: number, size2: number = this.size): Promise<Uint8Array[]> {
+    this.#checkRange(0, size2);
+    if (!Number.isSafeInteger(size1) || size1 < 1 || size1 > size2) {
+      throw provenanceError('LEDGER_INDEX_OUT_OF_RANGE', `size1: ${String(size1)} is not in [1, ${size2}]`, { size1, size2 });
+    }
+    if (size1 === size2) return [];
+    const plans: Plan[] = [];
+    planSubproof(size1, 0, size2, true, plans);
+    return this.#evaluate(plans);
+  }
+
+  /** The C2SP signed checkpoint of the current head, signed with the log key. */
+  checkpoint(): Promise<string> {
+    try {
+      this.#checkOpen();
+      return Promise.resolve(this.#checkpointNow());
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+  }
+
+  #checkpointNow(): string {
+    const size = this.size;
+    if (this.#checkpointCache?.size !== size) {
+      const note = signCheckpoint({ origin: this.origin, size, rootHash: this.#rootHash }, { name: this.origin, secretKey: this.#secretKey });
+      this.#checkpointCache = { size, note };
+    }
+    return this.#checkpointCache.note;
+  }
+
+  /**
+   * Exports the log as a JSON Lines bundle, one string per line (each ending in `\n`):
+   * line 1 the header `{"format":"dataledger-bundle/v1","origin":…,"logKey":<vkey>}`, then
+   * every record's canonical JSON in index order, and last the signed checkpoint note as a
+   * JSON string. The bundle is a snapshot of the size when iteration starts.
+   */
+  async *exportBundle(): AsyncIterable<string> {
+    this.#checkOpen();
+    const size = this.size;
+    const note = this.#checkpointNow();
+    yield `${JSON.stringify({ format: BUNDLE_FORMAT, origin: this.origin, logKey: this.verifierKey })}\n`;
+    let next = 0;
+    for await (const [, v] of this.#store.iterate({ gte: recordKey(0), lt: recordKey(size) })) {
+      next++;
+      yield `${td.decode(v)}\n`;
+    }
+    if (next !== size) throw corrupt(`store: record ${next} missing`);
+    yield `${JSON.stringify(note)}\n`;
+  }
+
+  /**
+   * Restores an exported bundle into this empty log: the bundle is verified in full
+   * ({@link verifyBundle}), then its records are appended in one atomic batch, so a bad
+   * bundle leaves the log exactly as it was.
+   * @returns the bundle report (valid)
+   * @throws DataLedgerError with the report's `BUNDLE_…` code when the bundle is invalid,
+   *   `BUNDLE_ORIGIN_MISMATCH` when it is another log's, `BUNDLE_TOO_LARGE` beyond
+   *   `maxRecords`, `LEDGER_INDEX_MISMATCH` when this log is not empty
+   */
+  async importBundle(source: BundleSource, options: ImportBundleOptions = {}): Promise<BundleReport> {
+    this.#checkOpen();
+    if (this.size !== 0) throw provenanceError('LEDGER_INDEX_MISMATCH', 'importBundle: the log is not empty', { expected: 0, size: this.size });
+    const maxRecords = options.maxRecords ?? 250_000;
+    const records: LedgerRecord[] = [];
+    const opts: Parameters<typeof verifyBundle>[1] = {
+      maxPayloadBytes: this.#maxPayloadBytes,
+      ...(this.#verifier === undefined ? {} : { verifier: this.#verifier }),
+      onRecord: (record) => {
+        if (records.length >= maxRecords) throw provenanceError('BUNDLE_TOO_LARGE', `importBundle: more than ${maxRecords} records`, { maxRecords });
+        records.push(record);
+      },
+    };
+    if (options.trustedLogKeys !== undefined) opts.trustedLogKeys = options.trustedLogKeys;
+    if (options.maxLineBytes !== undefined) opts.maxLineBytes = options.maxLineBytes;
+    const report = await verifyBundle(source, opts);
+    assertValidBundle(report);
+    if (report.checkpoint!.origin !== this.origin) {
+      throw provenanceError('BUNDLE_ORIGIN_MISMATCH', `importBundle: the bundle is of ${report.checkpoint!.origin}, not ${this.origin}`);
+    }
+    await this.appendBatch(records);
+    return report;
+  }
+
+  /** Waits for pending appends, then closes the log and its store. Idempotent. */
+  close(): Promise<void> {
+    if (this.#closePromise === null) {
+      this.#closing = true;
+      this.#closePromise = (async () => {
+        await this.#queue;
+        this.#closed = true;
+        await this.#store.close();
+      })();
+    }
+    return this.#closePromise;
+  }
+}

@@ -1,0 +1,388 @@
+/**
+ * Ledger records (DESIGN.md "The ledger"): `{ v, index, type, time, actor, prev, payload, sig }`,
+ * signed by the actor with Ed25519 over the RFC 8785 canonical form of the record without
+ * `sig`; the Merkle leaf is the canonical form of the whole signed record.
+ *
+ * Untrusted records are parsed once, here, with a payload size limit ({@link parseRecord});
+ * everything deeper works on the typed, checked value.
+ */
+import {
+  canonicalize,
+  didKeyFromPublicKey,
+  getPublicKey,
+  publicKeyFromDidKey,
+  sign,
+  toBase64,
+  toBase64Url,
+  verify,
+  type JsonValue,
+} from '@dataledger/core';
+import { createHash, hash } from 'node:crypto';
+import { provenanceError } from './errors.ts';
+import type { SignatureCheck } from './verify-pool.ts';
+
+/** A JSON object payload. */
+export type RecordPayload = { [key: string]: JsonValue };
+
+/** A signed ledger record. */
+export interface LedgerRecord<P extends RecordPayload = RecordPayload> {
+  /** Format version, always 1. */
+  v: 1;
+  /** Position in the log, from 0. */
+  index: number;
+  /** Domain record type, e.g. `asset.registered`. */
+  type: string;
+  /** RFC 3339 UTC time with milliseconds (`Date#toISOString` form). */
+  time: string;
+  /** The signer's Ed25519 `did:key`. */
+  actor: string;
+  /** Standard base64 of the previous record's leaf hash; `""` for index 0. */
+  prev: string;
+  /** Domain payload (a JSON object). */
+  payload: P;
+  /** base64url (unpadded) Ed25519 signature over the canonical record without `sig`. */
+  sig: string;
+}
+
+/** A record before it is signed. */
+export type UnsignedRecord<P extends RecordPayload = RecordPayload> = Omit<LedgerRecord<P>, 'sig'>;
+
+/** The state of a log that writers need to build the next record. */
+export interface LogHead {
+  /** Number of records. */
+  size: number;
+  /** RFC 9162 root hash of the tree of `size` leaves. */
+  rootHash: Uint8Array;
+  /** Leaf hash of the last record, `null` when empty. */
+  lastLeafHash: Uint8Array | null;
+  /** Time of the last record, `null` when empty. */
+  lastTime: string | null;
+}
+
+/** Limits applied when parsing untrusted records. */
+export interface RecordLimits {
+  /** Maximum UTF-8 size of the canonical payload. Default {@link DEFAULT_MAX_PAYLOAD_BYTES}. */
+  maxPayloadBytes?: number;
+}
+
+/** Default payload size limit: 64 KiB of canonical JSON. */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 65_536;
+
+const RECORD_KEYS = ['actor', 'index', 'payload', 'prev', 'sig', 'time', 'type', 'v'];
+const TYPE_RE = /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$/;
+const TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+// Exactly the canonical encodings: 32 bytes in padded base64 leave the last symbol's two low
+// bits zero; 64 bytes in unpadded base64url leave its four low bits zero (RFC 4648 §3.5).
+const PREV_RE = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+const SIG_RE = /^[A-Za-z0-9_-]{85}[AQgw]$/;
+
+// did:key decoding (base58) costs more than hashing a record; ledgers have few actors.
+const ACTOR_CACHE_MAX = 4096;
+const actorKeys = new Map<string, Uint8Array>();
+
+/**
+ * The Ed25519 public key of a record's `actor`.
+ * @throws DataLedgerError `LEDGER_RECORD_MALFORMED` when the actor is not an Ed25519 did:key
+ */
+export function actorPublicKey(actor: string): Uint8Array {
+  let pk = actorKeys.get(actor);
+  if (pk === undefined) {
+    if (typeof actor !== 'string' || actor.includes('#')) {
+      throw provenanceError('LEDGER_RECORD_MALFORMED', 'actor: not an Ed25519 did:key', { field: 'actor' });
+    }
+    try {
+      pk = publicKeyFromDidKey(actor);
+    } catch (cause) {
+      throw provenanceError('LEDGER_RECORD_MALFORMED', 'actor: not an Ed25519 did:key', { field: 'actor' }, cause);
+    }
+    if (actorKeys.size >= ACTOR_CACHE_MAX) actorKeys.delete(actorKeys.keys().next().value as string);
+    actorKeys.set(actor, pk);
+  }
+  return pk;
+}
+
+function malformed(field: string, message: string, cause?: unknown): Error {
+  return provenanceError('LEDGER_RECORD_MALFORMED', `record.${field}: ${message}`, { field }, cause);
+}
+
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const num = (t: string, a: number, b: number): number => {
+  let n = 0;
+  for (let i = a; i < b; i++) n = n * 10 + (t.charCodeAt(i) - 48);
+  return n;
+};
+
+function checkTime(time: unknown): asserts time is string {
+  if (typeof time !== 'string' || !TIME_RE.test(time)) throw malformed('time', 'expected RFC 3339 UTC with milliseconds');
+  // Calendar check without a Date round trip (this runs once per replayed record). Leap
+  // seconds (:60) are refused, as Date#toISOString never produces them.
+  const y = num(time, 0, 4);
+  const mo = num(time, 5, 7);
+  const d = num(time, 8, 10);
+  const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  const days = mo === 2 && leap ? 29 : (DAYS[mo - 1] ?? 0);
+  if (mo < 1 || mo > 12 || d < 1 || d > days || num(time, 11, 13) > 23 || num(time, 14, 16) > 59 || num(time, 17, 19) > 59) {
+    throw malformed('time', 'not a valid date');
+  }
+}
+
+/**
+ * The canonical texts of a record: without `sig` (what the actor signs) and with it (the leaf).
+ * Both are RFC 8785 forms; the member order is fixed (actor, index, payload, prev, sig, time,
+ * type, v sort by UTF-16 code units, §3.2.3), so only the payload needs the general algorithm.
+ */
+export interface RecordTexts {
+  /** Canonical JSON of the record without `sig`. */
+  signing: string;
+  /** Canonical JSON of the signed record (the leaf data, before UTF-8 encoding). */
+  leaf: string;
+  /** Canonical JSON of the payload. */
+  payload: string;
+}
+
+function texts(r: UnsignedRecord, sig: string | undefined, payloadText: string): RecordTexts {
+  // All fields other than payload and type are ASCII by construction; JSON.stringify of a
+  // string without lone surrogates is its RFC 8785 §3.2.2.2 form.
+  const head = `{"actor":${JSON.stringify(r.actor)},"index":${r.index},"payload":${payloadText},"prev":${JSON.stringify(r.prev)}`;
+  const tail = `"time":${JSON.stringify(r.time)},"type":${JSON.stringify(r.type)},"v":1}`;
+  return {
+    signing: `${head},${tail}`,
+    leaf: sig === undefined ? '' : `${head},"sig":${JSON.stringify(sig)},${tail}`,
+    payload: payloadText,
+  };
+}
+
+/** A record checked at the edge, with its canonical texts computed once. */
+export interface CheckedRecord {
+  record: LedgerRecord;
+  texts: RecordTexts;
+}
+
+/**
+ * Checks the shape of an untrusted record (not its signature or its place in a log) and
+ * computes its canonical texts. The returned record is a fresh copy unless `copy` is false.
+ * @throws DataLedgerError `LEDGER_RECORD_MALFORMED`, `LEDGER_PAYLOAD_TOO_LARGE`
+ */
+export function checkRecord(value: unknown, maxPayloadBytes: number = DEFAULT_MAX_PAYLOAD_BYTES, copy = true): CheckedRecord {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw malformed('', 'expected an object');
+  const o = value as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (keys.length !== RECORD_KEYS.length || !RECORD_KEYS.every((k) => Object.hasOwn(o, k))) {
+    throw malformed('', `expected exactly the members ${RECORD_KEYS.join(', ')}`);
+  }
+  if (o.v !== 1) throw malformed('v', 'expected 1');
+  const index = o.index;
+  if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) throw malformed('index', 'expected a non-negative safe integer');
+  const type = o.type;
+  if (typeof type !== 'string' || !TYPE_RE.test(type)) throw malformed('type', 'expected 1-128 characters of [A-Za-z0-9._:/-]');
+  checkTime(o.time);
+  const actor = o.actor;
+  if (typeof actor !== 'string' || actor.length > 128) throw malformed('actor', 'expected a did:key');
+  actorPublicKey(actor);
+  const prev = o.prev;
+  if (typeof prev !== 'string') throw malformed('prev', 'expected a string');
+  if (index === 0) {
+    if (prev !== '') throw malformed('prev', 'must be empty for index 0');
+  } else {
+    if (!PREV_RE.test(prev)) throw malformed('prev', 'expected canonical base64 of a 32-byte hash');
+  }
+  const sig = o.sig;
+  if (typeof sig !== 'string' || !SIG_RE.test(sig)) throw malformed('sig', 'expected canonical base64url of 64 bytes');
+  const payload = o.payload;
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw malformed('payload', 'expected an object');
+  let payloadText: string;
+  try {
+    payloadText = canonicalize(payload);
+  } catch (cause) {
+    throw malformed('payload', 'not JSON-serialisable', cause);
+  }
+  const limit = maxPayloadBytes;
+  // UTF-8 is at most 3 bytes per UTF-16 unit; measure exactly only when it could matter.
+  if (payloadText.length * 3 > limit) {
+    const bytes = Buffer.byteLength(payloadText, 'utf8');
+    if (bytes > limit) {
+      throw provenanceError('LEDGER_PAYLOAD_TOO_LARGE', `record.payload: ${bytes} bytes exceeds the limit of ${limit}`, {
+        field: 'payload',
+        bytes,
+        limit,
+      });
+    }
+  }
+  const record: LedgerRecord = {
+    v: 1,
+    index,
+    type,
+    time: o.time as string,
+    actor,
+    prev,
+    // A fresh copy when the caller still holds the input; a value just parsed from JSON is
+    // already private.
+    payload: copy ? (JSON.parse(payloadText) as RecordPayload) : (payload as RecordPayload),
+    sig,
+  };
+  return { record, texts: texts(record, sig, payloadText) };
+}
+
+/**
+ * Parses an untrusted record (an object, or its JSON text or UTF-8 bytes): exact member set,
+ * `v` = 1, safe non-negative `index`, `type` of `[A-Za-z0-9._:/-]`, RFC 3339 UTC `time`
+ * with milliseconds, Ed25519 `did:key` actor, `prev` empty exactly at index 0 and otherwise
+ * base64 of 32 bytes, base64url 64-byte `sig`, JSON object payload within the size limit.
+ * The signature itself is checked by {@link verifyRecordSignature}.
+ * @param value - the untrusted value
+ * @param limits - `maxPayloadBytes` (default 64 KiB of canonical JSON)
+ * @returns a fresh, typed record
+ * @throws DataLedgerError `LEDGER_RECORD_MALFORMED`, `LEDGER_PAYLOAD_TOO_LARGE`
+ */
+export function parseRecord(value: unknown, limits: RecordLimits = {}): LedgerRecord {
+  const max = limits.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  if (!Number.isSafeInteger(max) || max < 0) throw new RangeError('limits.maxPayloadBytes: expected a non-negative integer');
+  let v = value;
+  if (v instanceof Uint8Array) {
+    if (v.length > max * 2 + 4096) throw provenanceError('LEDGER_PAYLOAD_TOO_LARGE', 'record: input too large', { bytes: v.length });
+    try {
+      v = new TextDecoder('utf-8', { fatal: true }).decode(v);
+    } catch (cause) {
+      throw malformed('', 'not UTF-8', cause);
+    }
+  }
+  if (typeof v === 'string') {
+    if (v.length > max * 2 + 4096) throw provenanceError('LEDGER_PAYLOAD_TOO_LARGE', 'record: input too large', { length: v.length });
+    try {
+      v = JSON.parse(v) as unknown;
+    } catch (cause) {
+      throw malformed('', 'not JSON', cause);
+    }
+  }
+  return checkRecord(v, max).record;
+}
+
+/** Canonical texts of a well-formed record (no validation; for records already checked). */
+export function recordTexts(record: LedgerRecord | UnsignedRecord): RecordTexts {
+  const sig = (record as Partial<LedgerRecord>).sig;
+  return texts(record, sig, canonicalize(record.payload));
+}
+
+// Deriving a did:key (public key + base58) costs more than a signature; signers are few.
+const signerDids = new Map<string, string>();
+function didOfSecretKey(secretKey: Uint8Array): string {
+  if (!(secretKey instanceof Uint8Array)) throw new TypeError('secretKey: expected a Uint8Array');
+  // Keyed by a hash, so the cache holds no secret material.
+  const id = createHash('sha256').update(secretKey).digest('base64');
+  let did = signerDids.get(id);
+  if (did === undefined) {
+    did = didKeyFromPublicKey(getPublicKey(secretKey));
+    if (signerDids.size >= ACTOR_CACHE_MAX) signerDids.delete(signerDids.keys().next().value as string);
+    signerDids.set(id, did);
+  }
+  return did;
+}
+
+/**
+ * Signs a record as its actor: Ed25519 over the canonical (RFC 8785) record without `sig`.
+ * @param unsigned - the record fields; `actor` must be the did:key of `secretKey`
+ * @param secretKey - the actor's 32-byte Ed25519 seed
+ * @returns the signed record (a new object)
+ * @throws TypeError when `actor` is not the did:key of `secretKey`
+ */
+export function signRecord<P extends RecordPayload>(unsigned: UnsignedRecord<P>, secretKey: Uint8Array): LedgerRecord<P> {
+  if (didOfSecretKey(secretKey) !== unsigned.actor) throw new TypeError('unsigned.actor: not the did:key of secretKey');
+  const base: UnsignedRecord<P> = {
+    v: 1,
+    index: unsigned.index,
+    type: unsigned.type,
+    time: unsigned.time,
+    actor: unsigned.actor,
+    prev: unsigned.prev,
+    payload: unsigned.payload,
+  };
+  const t = recordTexts(base);
+  const sig = toBase64Url(sign(Buffer.from(t.signing, 'utf8'), secretKey));
+  return { ...base, sig };
+}
+
+/**
+ * Builds and signs the next record for a log with the given head.
+ * @param head - the log's `size` and `lastLeafHash`
+ * @param fields - `type`, `payload` and optionally `time` (default now)
+ * @param signer - the actor's secret key; `actor` becomes its did:key
+ * @returns the signed record
+ */
+export function buildRecord<P extends RecordPayload>(
+  head: Pick<LogHead, 'size' | 'lastLeafHash'>,
+  fields: { type: string; payload: P; time?: string },
+  signer: { secretKey: Uint8Array },
+): LedgerRecord<P> {
+  const actor = didOfSecretKey(signer.secretKey);
+  const prev = head.lastLeafHash === null ? '' : toBase64(head.lastLeafHash);
+  return signRecord<P>(
+    { v: 1, index: head.size, type: fields.type, time: fields.time ?? new Date().toISOString(), actor, prev, payload: fields.payload },
+    signer.secretKey,
+  );
+}
+
+function verifyTexts(record: LedgerRecord, signing: string): boolean {
+  let pk: Uint8Array;
+  let sig: Uint8Array;
+  try {
+    pk = actorPublicKey(record.actor);
+    if (typeof record.sig !== 'string' || !SIG_RE.test(record.sig)) return false;
+    // SIG_RE admits only canonical base64url of 64 bytes, so Node's lenient decoder is exact here.
+    sig = Buffer.from(record.sig, 'base64url');
+  } catch {
+    return false;
+  }
+  return verify(sig, Buffer.from(signing, 'utf8'), pk);
+}
+
+/**
+ * Checks a record's actor signature.
+ * @returns true when `sig` is the actor's Ed25519 signature over the canonical record
+ *   without `sig`; false otherwise (including an undecodable actor or signature)
+ * @throws TypeError when the payload has no JSON form
+ */
+export function verifyRecordSignature(record: LedgerRecord): boolean {
+  return verifyTexts(record, recordTexts(record).signing);
+}
+
+/** Checks the signature of a record whose texts are already computed. */
+export function verifyCheckedRecord(checked: CheckedRecord): boolean {
+  return verifyTexts(checked.record, checked.texts.signing);
+}
+
+/**
+ * The signature check of a record whose texts are computed (for a parallel `SignatureVerifier`).
+ * @throws DataLedgerError `LEDGER_RECORD_MALFORMED` when the actor is not a did:key
+ */
+export function signatureCheckOf(checked: CheckedRecord): SignatureCheck {
+  const sig = checked.record.sig;
+  return {
+    message: Buffer.from(checked.texts.signing, 'utf8'),
+    signature: SIG_RE.test(sig) ? Buffer.from(sig, 'base64url') : new Uint8Array(0),
+    publicKey: actorPublicKey(checked.record.actor),
+  };
+}
+
+/**
+ * The Merkle leaf data of a record: UTF-8 of its canonical JSON, `sig` included.
+ * @throws TypeError when the payload has no JSON form
+ */
+export function recordLeafData(record: LedgerRecord): Uint8Array {
+  const b = Buffer.from(recordTexts(record).leaf, 'utf8');
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** SHA-256(0x00 ‖ text) without an intermediate copy (RFC 9162 §2.1.1 leaf hash). */
+export function leafHashOfText(leafText: string): Uint8Array {
+  // One-shot hashing (no Hash object) of "\0" + text: the U+0000 prefix is the 0x00 byte.
+  const b = hash('sha256', `\u0000${leafText}`, 'buffer');
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/**
+ * The RFC 9162 leaf hash of a record: SHA-256(0x00 ‖ {@link recordLeafData}).
+ * @throws TypeError when the payload has no JSON form
+ */
+export function recordLeafHash(record: LedgerRecord): Uint8Array {
+  return leafHashOfText(recordTexts(record).leaf);
+}

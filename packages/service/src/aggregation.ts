@@ -1,0 +1,273 @@
+/**
+ * Encrypted statistics jobs as the service runs them. The service is the untrusted
+ * aggregator: it keeps each job's parameters and public key (both public), folds the
+ * holders' encrypted contributions, and hands out the encrypted sum; it never sees a
+ * secret key. Every event is a ledger record through the certificates record types
+ * (`aggregation.opened|contributed|released`); the ciphertexts themselves stay off the
+ * ledger, which carries their hashes.
+ *
+ * With a data directory, jobs and contributions are kept under `aggregation/` so that a
+ * restart folds them again (ciphertext addition is deterministic: the same sum).
+ */
+import { mkdir, readdir, readFile, writeFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { canonicalBytes, fromBase64, sha256, toBase64, toHex, type JsonValue } from '@dataledger/core';
+import { Aggregator, resolveJob, type AggregateResult, type AggregationJob, type Contribution } from '@dataledger/aggregation';
+import type { LedgerRecord } from '@dataledger/provenance';
+import type { LedgerService } from './context.ts';
+import type { Receipt } from './ledger.ts';
+import { ServiceError } from './problem.ts';
+
+/** A job as the service keeps it. */
+interface JobEntry {
+  job: AggregationJob;
+  jobHash: string;
+  publicKey: Uint8Array;
+  publicKeyB64: string;
+  aggregator: Aggregator;
+  /** Contribution hashes folded into the aggregator. */
+  folded: Set<string>;
+  /** Serialises work on one job. */
+  lock: Promise<unknown>;
+}
+
+/** Public description of a job. */
+export interface AggregationJobInfo {
+  job: JsonValue;
+  /** Hex SHA-256 of the job parameters, as in the `aggregation.opened` record. */
+  jobHash: string;
+  publicKey: string;
+  contributions: number;
+  minContributors: number;
+  ready: boolean;
+}
+
+function bad(message: string, details?: Record<string, unknown>): never {
+  throw new ServiceError('HTTP_BAD_REQUEST', message, details);
+}
+
+/** JSON form of a job (bigint bounds as decimal strings). */
+function jobJson(job: AggregationJob): JsonValue {
+  return JSON.parse(JSON.stringify(job, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as JsonValue;
+}
+
+/**
+ * The contribution hash the aggregator reports: SHA-256 of the canonical envelope without
+ * its ciphertexts (the holder's signed fields and the signature).
+ */
+export function contributionHash(c: Contribution): string {
+  const { ciphertexts: _ignored, ...rest } = c;
+  void _ignored;
+  return toBase64(sha256(canonicalBytes(rest as unknown as JsonValue)));
+}
+
+/** The service's aggregation jobs. */
+export class AggregationJobs {
+  readonly #service: LedgerService;
+  readonly #dir: string | null;
+  readonly #jobs = new Map<string, JobEntry>();
+  #loaded: Promise<void> | null = null;
+
+  /**
+   * @param service - the ledger the job records go to
+   * @param dir - where jobs and contributions are kept (null: memory only)
+   */
+  constructor(service: LedgerService, dir: string | null) {
+    this.#service = service;
+    this.#dir = dir;
+  }
+
+  #jobDir(id: string): string {
+    return join(this.#dir as string, toHex(sha256(new TextEncoder().encode(id))));
+  }
+
+  /** Reloads kept jobs and re-folds their contributions (once). */
+  load(): Promise<void> {
+    this.#loaded ??= this.#load();
+    return this.#loaded;
+  }
+
+  async #load(): Promise<void> {
+    if (this.#dir === null) return;
+    await mkdir(this.#dir, { recursive: true });
+    for (const name of await readdir(this.#dir)) {
+      const d = join(this.#dir, name);
+      let job: AggregationJob;
+      let publicKey: Uint8Array;
+      try {
+        job = JSON.parse(await readFile(join(d, 'job.json'), 'utf8')) as AggregationJob;
+        publicKey = new Uint8Array(await readFile(join(d, 'public.key')));
+      } catch {
+        continue; // an incomplete job directory (crash while opening): the job was never recorded
+      }
+      const recorded = this.#service.view().aggregation?.(job.id);
+      if (recorded === undefined) continue;
+      const entry = await this.#entry(job, publicKey);
+      for (const f of (await readdir(d)).filter((x) => x.endsWith('.contribution.json'))) {
+        try {
+          const c = JSON.parse(await readFile(join(d, f), 'utf8')) as Contribution;
+          await entry.aggregator.add(c);
+          entry.folded.add(contributionHash(c));
+        } catch {
+          // a contribution that no longer folds is skipped; the ledger keeps its hash
+        }
+      }
+      this.#jobs.set(job.id, entry);
+    }
+  }
+
+  async #entry(job: AggregationJob, publicKey: Uint8Array): Promise<JobEntry> {
+    const resolved = resolveJob(job);
+    const aggregator = await Aggregator.create(job, publicKey);
+    return { job, jobHash: resolved.hashB64, publicKey, publicKeyB64: toBase64(publicKey), aggregator, folded: new Set(), lock: Promise.resolve() };
+  }
+
+  #get(id: string): JobEntry {
+    const e = this.#jobs.get(id);
+    if (e === undefined) throw new ServiceError('HTTP_NOT_FOUND', `no aggregation job ${id}`, { jobId: id });
+    return e;
+  }
+
+  #locked<T>(e: JobEntry, fn: () => Promise<T>): Promise<T> {
+    const run = e.lock.then(fn, fn);
+    e.lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Opens a job: its parameters and public key are checked and kept, and its
+   * `aggregation.opened` record (job id, job hash, minimum contributors) is appended.
+   */
+  async open(record: LedgerRecord, jobValue: unknown, publicKeyB64: string): Promise<Receipt> {
+    await this.load();
+    const job = jobValue as AggregationJob;
+    const resolved = resolveJob(job);
+    const p = record.payload;
+    // Ledger payloads carry hashes in hex; the aggregation envelopes in base64.
+    if (p['jobId'] !== resolved.id || p['jobHash'] !== toHex(resolved.hash) || p['minContributors'] !== resolved.minContributors) {
+      bad('the aggregation.opened record must name this job: jobId, jobHash (hex of resolveJob(job).hash) and minContributors', {
+        jobId: resolved.id,
+        jobHash: toHex(resolved.hash),
+        minContributors: resolved.minContributors,
+      });
+    }
+    if (this.#jobs.has(resolved.id)) {
+      const existing = this.#jobs.get(resolved.id) as JobEntry;
+      if (existing.jobHash === resolved.hashB64 && existing.publicKeyB64 === publicKeyB64) {
+        const [r] = await this.#service.submit([record]);
+        return r as Receipt;
+      }
+    }
+    let publicKey: Uint8Array;
+    try {
+      publicKey = fromBase64(publicKeyB64);
+    } catch {
+      return bad('publicKey: expected standard base64');
+    }
+    this.#service.check([record]);
+    const entry = await this.#entry(job, publicKey);
+    let receipt: Receipt;
+    try {
+      [receipt] = (await this.#service.submit([record])) as [Receipt];
+    } catch (err) {
+      await entry.aggregator.close();
+      throw err;
+    }
+    this.#jobs.set(resolved.id, entry);
+    if (this.#dir !== null) {
+      const d = this.#jobDir(resolved.id);
+      await mkdir(d, { recursive: true });
+      await writeFile(join(d, 'public.key'), publicKey);
+      await writeFile(join(d, 'job.json.tmp'), JSON.stringify(jobJson(job)));
+      await rename(join(d, 'job.json.tmp'), join(d, 'job.json'));
+    }
+    return receipt;
+  }
+
+  /** A job's public description (parameters, public key, progress). */
+  async info(id: string): Promise<AggregationJobInfo> {
+    await this.load();
+    const e = this.#get(id);
+    return {
+      job: jobJson(e.job),
+      jobHash: toHex(fromBase64(e.jobHash)),
+      publicKey: e.publicKeyB64,
+      contributions: e.aggregator.count,
+      minContributors: e.job.minContributors,
+      ready: e.aggregator.count >= e.job.minContributors,
+    };
+  }
+
+  /**
+   * Folds a holder's contribution and appends its `aggregation.contributed` record (signed by
+   * the same holder, naming the contribution hash). The registry rules are checked before the
+   * fold, which cannot be undone; a retried submission (after a stale index) is not folded twice.
+   */
+  async contribute(id: string, record: LedgerRecord, contribution: unknown): Promise<Receipt> {
+    await this.load();
+    const e = this.#get(id);
+    if (contribution === null || typeof contribution !== 'object' || Array.isArray(contribution)) bad('contribution: expected an object');
+    const c = contribution as Contribution;
+    const hash = contributionHash(c);
+    const p = record.payload;
+    if (p['jobId'] !== id || p['contributionHash'] !== toHex(fromBase64(hash))) {
+      bad('the aggregation.contributed record must name this job and the contribution hash (hex)', { jobId: id, contributionHash: toHex(fromBase64(hash)) });
+    }
+    if (record.actor !== c.holder) bad('the record must be signed by the contribution holder', { holder: String(c.holder) });
+    return this.#locked(e, async () => {
+      if (!e.folded.has(hash)) {
+        this.#service.check([record]);
+        await e.aggregator.add(c);
+        e.folded.add(hash);
+        if (this.#dir !== null) {
+          await writeFile(join(this.#jobDir(id), `${toHex(fromBase64(hash))}.contribution.json`), JSON.stringify(c));
+        }
+      }
+      const [r] = await this.#service.submit([record]);
+      return r as Receipt;
+    });
+  }
+
+  /**
+   * The encrypted aggregate, once `minContributors` contributions are folded.
+   * @throws ServiceError `HTTP_RESULT_NOT_READY`
+   */
+  async result(id: string): Promise<AggregateResult> {
+    await this.load();
+    const e = this.#get(id);
+    return this.#locked(e, async () => {
+      if (e.aggregator.count < e.job.minContributors) {
+        throw new ServiceError('HTTP_RESULT_NOT_READY', `job ${id}: ${e.aggregator.count} of ${e.job.minContributors} contributions`, {
+          contributions: e.aggregator.count,
+          minContributors: e.job.minContributors,
+        });
+      }
+      return e.aggregator.result();
+    });
+  }
+
+  /**
+   * Appends the `aggregation.released` record of the key holder's release: it must name the
+   * current result's hash and contributor count.
+   */
+  async release(id: string, record: LedgerRecord): Promise<Receipt> {
+    const result = await this.result(id);
+    const p = record.payload;
+    const resultHash = toHex(fromBase64(result.sumHash));
+    if (p['jobId'] !== id || p['resultHash'] !== resultHash || p['contributors'] !== result.count) {
+      bad('the aggregation.released record must name this job, the result sumHash (hex) and its count', {
+        jobId: id,
+        resultHash,
+        contributors: result.count,
+      });
+    }
+    const [r] = await this.#service.submit([record]);
+    return r as Receipt;
+  }
+
+  /** Frees every job's homomorphic state. */
+  async close(): Promise<void> {
+    for (const e of this.#jobs.values()) await e.aggregator.close();
+    this.#jobs.clear();
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * `buildApp(options)`: the Fastify application, separate from `listen` (fastify's
+ * `build(opts)` pattern). One plugin per area: registration, circulation, supervision,
+ * aggregation and log. The service adds no business rules: it authenticates, validates
+ * against the route schema, calls the packages, and answers.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import rateLimit from '@fastify/rate-limit';
+import { Type } from '@sinclair/typebox';
+import { installProblemHandlers, problemFromError, problemOf, sendProblem, ServiceError } from './problem.ts';
+import type { AppContext, LedgerService } from './context.ts';
+import { PLUGINS } from './routes/index.ts';
+
+/** Options of {@link buildApp}. */
+export interface BuildAppOptions {
+  /** The opened ledger (see `openService`). */
+  service: LedgerService;
+  /** Fastify's `logger` option: `true`, `false` (default) or pino options. */
+  logger?: FastifyServerOptions['logger'];
+  /** A ready pino (or compatible) logger instance; wins over `logger`. */
+  loggerInstance?: FastifyBaseLogger;
+  /** When true, `app.close()` also closes the service (after in-flight appends finish). */
+  closeService?: boolean;
+  /** Body size limit for ordinary requests in bytes (default 1 MiB). */
+  bodyLimit?: number;
+  /** Body size limit for batch writes in bytes (default 8 MiB). */
+  batchBodyLimit?: number;
+  /** Body size limit for encrypted contributions in bytes (default 16 MiB). */
+  contributionBodyLimit?: number;
+  /** Rate limit of the public certificate-verification route, per client IP (default 600 per minute); `false` disables it. */
+  verifyRateLimit?: { max: number; timeWindow: number | string } | false;
+  /** Maximum age of an RFC 9421 request signature, seconds (default 300). */
+  signatureMaxAgeSeconds?: number;
+  /**
+   * Witness cosigner vkeys (C2SP tlog-cosignature) whose cosignatures `POST /v1/log/cosignatures`
+   * accepts; default: any valid cosignature (verifiers ignore witnesses they do not trust).
+   */
+  witnessKeys?: string[];
+}
+
+/** Default body limit of ordinary requests (1 MiB). */
+export const DEFAULT_BODY_LIMIT: number = 1024 * 1024;
+
+/**
+ * Builds the dataledger HTTP application. Call `listen` on the result to serve it.
+ * @param options - the opened service and HTTP options
+ * @returns a Fastify instance with every route registered and ready
+ * @example
+ * ```ts
+ * const service = await openService({ dataDir: './data' });
+ * const app = await buildApp({ service, logger: true });
+ * await app.listen({ host: '127.0.0.1', port: 8080 });
+ * ```
+ */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const fastifyOptions: FastifyServerOptions = {
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // Signed records must reach the handler byte for byte: no coercion, no stripping of
+    // unknown members (a record with an extra member is refused, not silently changed).
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Query strings are parsed by fastify; keep parameter counts bounded.
+    routerOptions: { maxParamLength: 200 },
+    return503OnClosing: true,
+    // Router-level failures (bad percent-encoding, over-long parameters) are client errors
+    // too, and answer in the same problem+json form as every other error.
+    frameworkErrors: (err, request, reply) => {
+      const p = problemFromError(err, request);
+      return sendProblem(reply, p.status >= 500 ? problemOf('HTTP_BAD_REQUEST', err.message) : p);
+    },
+    forceCloseConnections: 'idle',
+  };
+  if (options.loggerInstance !== undefined) fastifyOptions.loggerInstance = options.loggerInstance;
+  else fastifyOptions.logger = options.logger ?? false;
+  const app = Fastify(fastifyOptions) as unknown as FastifyInstance;
+  installProblemHandlers(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'dataledger',
+        version: '0.1.0',
+        description:
+          'Public-data asset registration, circulation and supervision over a tamper-evident ledger. ' +
+          'Writes are signed ledger records; reads of non-public data need an RFC 9421 signed request (Ed25519, keyid = did:key).',
+      },
+      components: {
+        securitySchemes: {
+          httpMessageSignature: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Signature',
+            description: 'RFC 9421 HTTP Message Signature (Ed25519, keyid = did:key) with Signature-Input',
+          },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { validatorUrl: null } });
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, ctx) => new ServiceError('HTTP_RATE_LIMITED', `rate limit exceeded, retry in ${ctx.after}`),
+  });
+
+  const ctx: AppContext = {
+    service: options.service,
+    batchBodyLimit: options.batchBodyLimit ?? 8 * 1024 * 1024,
+    contributionBodyLimit: options.contributionBodyLimit ?? 16 * 1024 * 1024,
+    maxPayloadBytes: options.service.maxPayloadBytes,
+    verifyRateLimit: options.verifyRateLimit ?? { max: 600, timeWindow: 60_000 },
+    signatureMaxAgeSeconds: options.signatureMaxAgeSeconds ?? 300,
+    witnessKeys: options.witnessKeys ?? [],
+  };
+
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    '/health',
+    {
+      schema: {
+        summary: 'Liveness and the log head',
+        tags: ['meta'],
+        response: {
+          200: Type.Object({
+            status: Type.Literal('ok'),
+            origin: Type.String(),
+            size: Type.Integer(),
+            logKey: Type.String(),
+          }),
+        },
+      },
+    },
+    async () => ({
+      status: 'ok' as const,
+      origin: ctx.service.origin,
+      size: ctx.service.size,
+      logKey: ctx.service.logVerifierKey,
+    }),
+  );
+
+  for (const plugin of PLUGINS) await app.register(plugin, { ctx });
+
+  if (options.closeService === true) {
+    app.addHook('onClose', async () => {
+      await ctx.service.close();
+    });
+  }
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,464 @@
+/**
+ * `DataLedgerClient`: a small typed client of the dataledger HTTP API. It builds and signs
+ * records (reading the head first, since the actor signs index and prev), re-signs and
+ * retries when another writer got there first (409 with the current head), signs reads of
+ * non-public data with RFC 9421, and turns every problem document into a
+ * `DataLedgerError` with the server's code.
+ */
+import {
+  canonicalBytes,
+  DataLedgerError,
+  didKeyFromPublicKey,
+  fromBase64,
+  getPublicKey,
+  isDataLedgerError,
+  sha256,
+  toBase64,
+  toHex,
+  type JsonValue,
+} from '@dataledger/core';
+import { resolveJob, type AggregateResult, type AggregationJob, type Contribution } from '@dataledger/aggregation';
+import { buildRecord, recordLeafHash, type LedgerRecord, type RecordPayload } from '@dataledger/provenance';
+import { signRequest } from './httpsig.ts';
+import type { HeadInfo, Receipt } from './ledger.ts';
+import { ROUTE_OF_RECORD_TYPE } from './routes/records.ts';
+
+/** Options of {@link DataLedgerClient}. */
+export interface DataLedgerClientOptions {
+  /** The service's base URL, e.g. `http://127.0.0.1:8080`. */
+  baseUrl: string | URL;
+  /** The actor's key: signs records and RFC 9421 requests. */
+  signer?: { secretKey: Uint8Array };
+  /** A fetch implementation (default the global one). */
+  fetch?: typeof fetch;
+  /** Re-sign-and-retry attempts when the head moved under a write (default 64). */
+  maxRetries?: number;
+}
+
+/** Codes that mean "the head moved: read it again, re-sign, retry". */
+const STALE_CODES = new Set(['LEDGER_INDEX_MISMATCH', 'LEDGER_CHAIN_BROKEN', 'LEDGER_TIME_ORDER', 'REGISTRY_INDEX_MISMATCH', 'REGISTRY_TIME_ORDER']);
+
+/** An inclusion proof as served. */
+export interface InclusionProofAnswer {
+  index: number;
+  leafHash: string;
+  treeSize: number;
+  proof: string[];
+  checkpoint?: string;
+}
+
+/** A consistency proof as served. */
+export interface ConsistencyProofAnswer {
+  size1: number;
+  size2: number;
+  proof: string[];
+}
+
+/** A receipt with the signed record it is for (what `submit` returns). */
+export interface SubmittedReceipt extends Receipt {
+  /** The record as signed and appended. */
+  record: LedgerRecord;
+}
+
+/** One item of a batch to build and sign. */
+export interface RecordDraft {
+  type: string;
+  payload: RecordPayload;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A typed client of the dataledger HTTP API. */
+export class DataLedgerClient {
+  /** The base URL, without a trailing slash. */
+  readonly baseUrl: string;
+  /** The signer's did:key, or null without a signer. */
+  readonly did: string | null;
+  private readonly signer: { secretKey: Uint8Array } | null;
+  private readonly fetchImpl: typeof fetch;
+  private readonly maxRetries: number;
+
+  /**
+   * @param options - base URL, signer, fetch, retries
+   */
+  constructor(options: DataLedgerClientOptions) {
+    const base = String(options.baseUrl);
+    if (!/^https?:\/\//.test(base)) throw new TypeError('options.baseUrl: expected an http(s) URL');
+    this.baseUrl = base.replace(/\/+$/, '');
+    this.signer = options.signer === undefined ? null : { secretKey: options.signer.secretKey };
+    this.did = this.signer === null ? null : didKeyFromPublicKey(getPublicKey(this.signer.secretKey));
+    this.fetchImpl = options.fetch ?? fetch;
+    this.maxRetries = options.maxRetries ?? 64;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Transport
+
+  private async send(
+    method: string,
+    path: string,
+    init: { body?: unknown; signed?: boolean; accept?: string } = {},
+  ): Promise<Response> {
+    const url = `${this.baseUrl}${path}`;
+    let headers: Record<string, string> = { accept: init.accept ?? 'application/json, application/problem+json' };
+    let body: string | undefined;
+    if (init.body !== undefined) {
+      body = JSON.stringify(init.body);
+      headers['content-type'] = 'application/json';
+    }
+    if (init.signed === true) {
+      if (this.signer === null) throw new TypeError('this read needs a signer: pass options.signer');
+      headers = await signRequest({ method, url, headers: { ...headers, host: new URL(url).host }, ...(body === undefined ? {} : { body }) }, this.signer);
+      // fetch sets Host itself from the URL (the same value).
+      delete headers['host'];
+    }
+    let res: Response;
+    try {
+      res = await this.fetchImpl(url, { method, headers, ...(body === undefined ? {} : { body }) });
+    } catch (cause) {
+      throw new DataLedgerError('HTTP_UNREACHABLE', `${method} ${url}: ${(cause as Error).message}`, { cause });
+    }
+    if (!res.ok) throw await problemError(res);
+    return res;
+  }
+
+  private async json<T>(method: string, path: string, init: { body?: unknown; signed?: boolean } = {}): Promise<T> {
+    const res = await this.send(method, path, init);
+    try {
+      return (await res.json()) as T;
+    } catch (cause) {
+      throw new DataLedgerError('HTTP_RESPONSE_INVALID', `${method} ${path}: answer is not JSON`, { cause });
+    }
+  }
+
+  private async text(path: string): Promise<string> {
+    const res = await this.send('GET', path, { accept: 'text/plain' });
+    return res.text();
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Public reads
+
+  /** `GET /health`. */
+  health(): Promise<{ status: 'ok'; origin: string; size: number; logKey: string }> {
+    return this.json('GET', '/health');
+  }
+
+  /** The head the next record must extend. */
+  head(): Promise<HeadInfo> {
+    return this.json('GET', '/v1/log/head');
+  }
+
+  /** The current checkpoint (C2SP signed note text). */
+  checkpoint(): Promise<string> {
+    return this.text('/v1/log/checkpoint');
+  }
+
+  /** The log's C2SP verifier key. */
+  async logKey(): Promise<string> {
+    return (await this.text('/v1/log/key')).trim();
+  }
+
+  /**
+   * Hands a witness cosignature to the log (C2SP tlog-cosignature): the checkpoint note with
+   * the witness's cosignature line, and the witness's cosigner vkey.
+   */
+  addCosignature(note: string, witnessKey: string): Promise<{ witnessKey: string; size: number }> {
+    return this.json('POST', '/v1/log/cosignatures', { body: { note, witnessKey } });
+  }
+
+  /** The latest cosigned checkpoint of each witness. */
+  cosignatures(): Promise<{ cosignatures: { witnessKey: string; size: number; note: string }[] }> {
+    return this.json('GET', '/v1/log/cosignatures');
+  }
+
+  /** Records `[start, end)`, paging as needed. */
+  async entries(start: number, end: number): Promise<LedgerRecord[]> {
+    const out: LedgerRecord[] = [];
+    let at = start;
+    while (at < end) {
+      const page = await this.json<{ start: number; entries: LedgerRecord[] }>('GET', `/v1/log/entries?start=${at}&end=${end}`);
+      if (page.entries.length === 0) break;
+      out.push(...page.entries);
+      at += page.entries.length;
+    }
+    return out;
+  }
+
+  /** One record by index. */
+  record(index: number): Promise<LedgerRecord> {
+    return this.json('GET', `/v1/log/entries/${index}`);
+  }
+
+  /** RFC 9162 inclusion proof, by index or by base64 leaf hash. */
+  inclusionProof(query: { index: number; treeSize?: number } | { leafHash: string; treeSize?: number }): Promise<InclusionProofAnswer> {
+    const q = new URLSearchParams();
+    if ('index' in query) q.set('index', String(query.index));
+    else q.set('leafHash', query.leafHash);
+    if (query.treeSize !== undefined) q.set('treeSize', String(query.treeSize));
+    return this.json('GET', `/v1/log/proof/inclusion?${q.toString()}`);
+  }
+
+  /** RFC 9162 consistency proof between two tree sizes (`size2` default: current). */
+  consistencyProof(size1: number, size2?: number): Promise<ConsistencyProofAnswer> {
+    return this.json('GET', `/v1/log/proof/consistency?size1=${size1}${size2 === undefined ? '' : `&size2=${size2}`}`);
+  }
+
+  /** The JSONL bundle, line by line (without the newline). */
+  async *exportBundle(): AsyncGenerator<string> {
+    const res = await this.send('GET', '/v1/log/export', { accept: 'application/jsonl' });
+    if (res.body === null) return;
+    const decoder = new TextDecoder('utf-8', { fatal: true });
+    let rest = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      rest += decoder.decode(chunk, { stream: true });
+      let nl: number;
+      while ((nl = rest.indexOf('\n')) !== -1) {
+        yield rest.slice(0, nl);
+        rest = rest.slice(nl + 1);
+      }
+    }
+    rest += decoder.decode();
+    if (rest !== '') yield rest;
+  }
+
+  /** The JSONL bundle as one text. */
+  async exportBundleText(): Promise<string> {
+    const res = await this.send('GET', '/v1/log/export', { accept: 'application/jsonl' });
+    return res.text();
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Writes
+
+  private requireSigner(): { secretKey: Uint8Array } {
+    if (this.signer === null) throw new TypeError('writing needs a signer: pass options.signer');
+    return this.signer;
+  }
+
+  /**
+   * Builds and signs a chain of records extending `head` (the actor signs index and prev).
+   * Times never go backwards, even if this machine's clock is behind the last record.
+   */
+  buildRecords(head: HeadInfo, drafts: RecordDraft[]): LedgerRecord[] {
+    const signer = this.requireSigner();
+    const now = new Date().toISOString();
+    const time = head.lastTime !== null && head.lastTime > now ? head.lastTime : now;
+    let size = head.size;
+    let last: Uint8Array | null = head.lastLeafHash === '' ? null : fromBase64(head.lastLeafHash);
+    const out: LedgerRecord[] = [];
+    for (const d of drafts) {
+      const r = buildRecord({ size, lastLeafHash: last }, { type: d.type, payload: d.payload, time }, signer);
+      out.push(r);
+      size++;
+      last = recordLeafHash(r);
+    }
+    return out;
+  }
+
+  /**
+   * Builds, signs and submits one record; re-signs and retries while another writer moved
+   * the head first.
+   * @returns the receipt
+   * @throws DataLedgerError with the server's code (`REGISTRY_UNAUTHORISED`, …)
+   */
+  async submit(type: string, payload: RecordPayload): Promise<SubmittedReceipt> {
+    const [r] = await this.submitBatch([{ type, payload }]);
+    return r as SubmittedReceipt;
+  }
+
+  /**
+   * Builds, signs and submits a chain of records. Consecutive records of one type go in one
+   * pre-chained request (one group commit); a chain spanning types goes in several requests.
+   * @returns one receipt per draft, in order
+   */
+  async submitBatch(drafts: RecordDraft[]): Promise<SubmittedReceipt[]> {
+    const out: SubmittedReceipt[] = [];
+    for (const run of runsOfType(drafts)) out.push(...(await this.submitRun(run)));
+    return out;
+  }
+
+  private async submitRun(drafts: RecordDraft[]): Promise<SubmittedReceipt[]> {
+    const path = routeOf((drafts[0] as RecordDraft).type);
+    return this.signAndPost(path, drafts, (records) => (records.length === 1 ? records[0] : records));
+  }
+
+  /**
+   * The write loop: read the head, build and sign `drafts` on it, POST `body(records)`; on a
+   * stale head (409), re-sign on the head the answer names and retry.
+   */
+  private async signAndPost(path: string, drafts: RecordDraft[], body: (records: LedgerRecord[]) => unknown): Promise<SubmittedReceipt[]> {
+    let head = await this.head();
+    for (let attempt = 0; ; attempt++) {
+      const records = this.buildRecords(head, drafts);
+      try {
+        const answer = await this.json<Receipt | Receipt[]>('POST', path, { body: body(records) });
+        const receipts = Array.isArray(answer) ? answer : [answer];
+        if (receipts.length !== records.length) throw new DataLedgerError('HTTP_RESPONSE_INVALID', 'one receipt per record expected');
+        return receipts.map((r, i) => ({ ...r, record: records[i] as LedgerRecord }));
+      } catch (err) {
+        if (!isDataLedgerError(err) || !STALE_CODES.has(err.code) || attempt >= this.maxRetries) throw err;
+        const pd = (err.details?.['problem'] as { details?: { head?: Partial<HeadInfo> } } | undefined)?.details;
+        const h = pd?.head;
+        // The service tells contending writers to re-sign one at a time; back off only when
+        // that keeps failing (another client sharing this key, a clock far behind).
+        if (attempt >= 4) await sleep(Math.random() * Math.min(1000, 2 ** attempt));
+        head =
+          h !== undefined && typeof h.size === 'number' && typeof h.lastLeafHash === 'string' && h.size > head.size
+            ? { size: h.size, lastLeafHash: h.lastLeafHash, lastTime: h.lastTime ?? null, rootHash: '' }
+            : await this.head();
+      }
+    }
+  }
+
+  /**
+   * Submits records already signed (no re-signing: a stale one fails with its code).
+   * Consecutive records of one type go in one request.
+   */
+  async submitRecords(records: LedgerRecord[]): Promise<Receipt[]> {
+    const out: Receipt[] = [];
+    for (const run of runsOfType(records)) {
+      const path = routeOf((run[0] as LedgerRecord).type);
+      const answer = await this.json<Receipt | Receipt[]>('POST', path, { body: run.length === 1 ? run[0] : run });
+      out.push(...(Array.isArray(answer) ? answer : [answer]));
+    }
+    return out;
+  }
+
+  /** Submits one record already signed. */
+  async submitRecord(record: LedgerRecord): Promise<Receipt> {
+    const [r] = await this.submitRecords([record]);
+    return r as Receipt;
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Domain reads
+
+  /** `POST /v1/certificates/verify`: a certificate in, the check list out (public, rate-limited). */
+  verifyCertificate(certificate: unknown): Promise<{ verified: boolean; checks: { name: string; ok: boolean; code?: string }[] }> {
+    return this.json('POST', '/v1/certificates/verify', { body: certificate });
+  }
+
+  /** A certificate by id (public). */
+  getCertificate(id: string): Promise<Record<string, unknown>> {
+    return this.json('GET', `/v1/certificates/${encodeURIComponent(id)}`);
+  }
+
+  /** An asset's details (signed read: any role holder). */
+  getAsset(registrationNumber: string): Promise<Record<string, unknown>> {
+    return this.json('GET', `/v1/assets/${encodeURIComponent(registrationNumber)}`, { signed: true });
+  }
+
+  /** A licence (signed read: any role holder). */
+  getLicence(id: string): Promise<Record<string, unknown>> {
+    return this.json('GET', `/v1/licences/${encodeURIComponent(id)}`, { signed: true });
+  }
+
+  /** The supervision audit report (signed read: regulator). */
+  auditReport(): Promise<Record<string, unknown>> {
+    return this.json('GET', '/v1/supervision/audit', { signed: true });
+  }
+
+  /** The statistics report (统计报告; signed read: regulator). */
+  statisticsReport(): Promise<Record<string, unknown>> {
+    return this.json('GET', '/v1/supervision/statistics', { signed: true });
+  }
+
+  // -------------------------------------------------------------------------------------
+  // Encrypted statistics
+
+  /**
+   * Opens an encrypted statistics job: posts its parameters and public key (both public)
+   * with the `aggregation.opened` record signed by this client (an exchange or regulator).
+   * @param job - the job (`maxAbsValue` as a number or decimal string)
+   * @param publicKey - the serialized job public key (`createJobKeys(job).publicKey`); the
+   *   secret key never leaves the key holder
+   */
+  async openAggregationJob(job: AggregationJob, publicKey: Uint8Array): Promise<SubmittedReceipt> {
+    const r = resolveJob(job);
+    const jobJson = JSON.parse(JSON.stringify(job, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as unknown;
+    const [receipt] = await this.signAndPost(
+      '/v1/aggregation/jobs',
+      [{ type: 'aggregation.opened', payload: { jobId: r.id, jobHash: toHex(r.hash), minContributors: r.minContributors } }],
+      (records) => ({ record: records[0], job: jobJson, publicKey: toBase64(publicKey) }),
+    );
+    return receipt as SubmittedReceipt;
+  }
+
+  /** A job's public parameters, public key (base64) and progress. */
+  aggregationJob(jobId: string): Promise<{ job: Record<string, unknown>; jobHash: string; publicKey: string; contributions: number; minContributors: number; ready: boolean }> {
+    return this.json('GET', `/v1/aggregation/jobs/${encodeURIComponent(jobId)}`);
+  }
+
+  /**
+   * Submits this holder's encrypted contribution with its `aggregation.contributed` record.
+   * @param contribution - from `encryptContribution(job, publicKey, values, { secretKey })` with this client's key
+   * @param count - rows the contribution covers (default 1)
+   */
+  async contribute(jobId: string, contribution: Contribution, count = 1): Promise<SubmittedReceipt> {
+    const { ciphertexts: _c, ...rest } = contribution;
+    void _c;
+    const contributionHash = toHex(sha256(canonicalBytes(rest as unknown as JsonValue)));
+    const [receipt] = await this.signAndPost(
+      `/v1/aggregation/jobs/${encodeURIComponent(jobId)}/contributions`,
+      [{ type: 'aggregation.contributed', payload: { jobId, contributionHash, count } }],
+      (records) => ({ record: records[0], contribution }),
+    );
+    return receipt as SubmittedReceipt;
+  }
+
+  /** The encrypted aggregate (`HTTP_RESULT_NOT_READY` before `minContributors`). Decrypt it with `decryptAggregate` where the secret key is. */
+  aggregationResult(jobId: string): Promise<AggregateResult> {
+    return this.json('GET', `/v1/aggregation/jobs/${encodeURIComponent(jobId)}/result`);
+  }
+
+  /** Records the release of a result (signed by the job's opener): its sum hash and count. */
+  async releaseAggregation(jobId: string, result: Pick<AggregateResult, 'sumHash' | 'count'>): Promise<SubmittedReceipt> {
+    const [receipt] = await this.signAndPost(
+      `/v1/aggregation/jobs/${encodeURIComponent(jobId)}/release`,
+      [{ type: 'aggregation.released', payload: { jobId, resultHash: toHex(fromBase64(result.sumHash)), contributors: result.count } }],
+      (records) => records[0],
+    );
+    return receipt as SubmittedReceipt;
+  }
+
+  /** Sends any request (for routes without a typed method); problems become errors. */
+  request<T>(method: string, path: string, init: { body?: unknown; signed?: boolean } = {}): Promise<T> {
+    return this.json<T>(method, path, init);
+  }
+}
+
+function routeOf(type: string): string {
+  const path = ROUTE_OF_RECORD_TYPE[type];
+  if (path === undefined) throw new TypeError(`type: no write route for ${type}`);
+  if (type.startsWith('aggregation.')) throw new TypeError(`type: ${type} is written by openAggregationJob / contribute / releaseAggregation`);
+  return path;
+}
+
+function runsOfType<T extends { type: string }>(items: T[]): T[][] {
+  const runs: T[][] = [];
+  for (const it of items) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && (last[0] as T).type === it.type) last.push(it);
+    else runs.push([it]);
+  }
+  return runs;
+}
+
+
+async function problemError(res: Response): Promise<DataLedgerError> {
+  let problem: { code?: unknown; detail?: unknown } | null = null;
+  try {
+    problem = (await res.json()) as { code?: unknown; detail?: unknown };
+  } catch {
+    problem = null;
+  }
+  if (problem !== null && typeof problem === 'object' && typeof problem.code === 'string') {
+    return new DataLedgerError(problem.code, typeof problem.detail === 'string' ? problem.detail : problem.code, {
+      details: { status: res.status, problem },
+    });
+  }
+  return new DataLedgerError('HTTP_RESPONSE_INVALID', `HTTP ${res.status} without a problem document`, { details: { status: res.status } });
+}

@@ -1,0 +1,218 @@
+/**
+ * HTTP Message Signatures (RFC 9421) with Ed25519 (§3.3.6) and did:key key ids, for
+ * reads of non-public data. Signature bases are built by the maintained
+ * `http-message-signatures` library (RFC 9421 §2.5); keys, key ids, the covered
+ * components we require and RFC 9530 `Content-Digest` are ours.
+ *
+ * A signed request covers `@method`, `@authority`, `@path`, `@query` (and
+ * `content-digest` when it has a body) with `created`, `expires`, `keyid` and
+ * `alg="ed25519"`; an optional `nonce` is passed through.
+ */
+import { createHash } from 'node:crypto';
+import { httpbis } from 'http-message-signatures';
+import { didKeyFromPublicKey, getPublicKey, isDidKey, publicKeyFromDidKey, sign, verify } from '@dataledger/core';
+import { ServiceError } from './problem.ts';
+
+/** The components every signed request must cover (RFC 9421 §2.2). */
+export const REQUIRED_COVERED_COMPONENTS: readonly string[] = ['@method', '@authority', '@path', '@query'];
+
+/** Default and maximum signature lifetime in seconds. */
+export const SIGNATURE_MAX_AGE_SECONDS = 300;
+
+/** A request as seen by the signer and the verifier. */
+export interface SignableRequest {
+  method: string;
+  /** Absolute URL (scheme, authority, path and query). */
+  url: string;
+  /** Header fields; names are case-insensitive. */
+  headers: Record<string, string>;
+  /** The exact body bytes, when there is one. */
+  body?: Uint8Array | string;
+}
+
+/** Options for {@link signRequest}. */
+export interface SignRequestOptions {
+  /** Signature creation time (default now). */
+  created?: Date;
+  /** Expiry (default created + 300 s). */
+  expires?: Date;
+  /** An optional nonce (RFC 9421 §2.3). */
+  nonce?: string;
+  /** Signature label (default `sig`). */
+  label?: string;
+}
+
+/**
+ * RFC 9530 `Content-Digest` field value for a body (`sha-256=:base64:`).
+ * @param body - the exact body bytes (a string is UTF-8 encoded)
+ * @returns the field value
+ */
+export function contentDigest(body: Uint8Array | string): string {
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  return `sha-256=:${createHash('sha256').update(bytes).digest('base64')}:`;
+}
+
+/**
+ * Checks a `Content-Digest` field against a body (RFC 9530 §2): the field must carry a
+ * `sha-256` member equal to the digest of the body.
+ * @returns true when it matches
+ */
+export function contentDigestMatches(field: string, body: Uint8Array | string): boolean {
+  const m = /(?:^|,)\s*sha-256=:([A-Za-z0-9+/]+={0,2}):\s*(?:,|$)/.exec(field);
+  if (m === null) return false;
+  return contentDigest(body) === `sha-256=:${m[1] as string}:`;
+}
+
+/**
+ * Signs a request (RFC 9421 §3.1) with an Ed25519 key; `keyid` is the signer's did:key.
+ * Adds `Content-Digest` when the request has a body, and `Signature-Input` and `Signature`.
+ * @param request - the request to sign
+ * @param signer - the signer's 32-byte Ed25519 secret key (seed)
+ * @param options - created/expires/nonce/label
+ * @returns the headers to send (the given headers plus the signature fields)
+ */
+export async function signRequest(
+  request: SignableRequest,
+  signer: { secretKey: Uint8Array },
+  options: SignRequestOptions = {},
+): Promise<Record<string, string>> {
+  const keyid = didKeyFromPublicKey(getPublicKey(signer.secretKey));
+  const headers: Record<string, string> = { ...request.headers };
+  const fields = [...REQUIRED_COVERED_COMPONENTS];
+  if (request.body !== undefined) {
+    headers['content-digest'] = contentDigest(request.body);
+    fields.push('content-digest');
+  }
+  const created = options.created ?? new Date();
+  const params = ['created', 'expires', 'keyid', 'alg'];
+  const paramValues: Record<string, Date | string> = {
+    created,
+    expires: options.expires ?? new Date(created.getTime() + SIGNATURE_MAX_AGE_SECONDS * 1000),
+  };
+  if (options.nonce !== undefined) {
+    params.push('nonce');
+    paramValues['nonce'] = options.nonce;
+  }
+  const signed = await httpbis.signMessage(
+    {
+      key: {
+        id: keyid,
+        alg: 'ed25519',
+        sign: async (data: Buffer) => Buffer.from(sign(new Uint8Array(data), signer.secretKey)),
+      },
+      fields,
+      params,
+      paramValues,
+      ...(options.label === undefined ? {} : { name: options.label }),
+    },
+    { method: request.method, url: request.url, headers },
+  );
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(signed.headers)) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  return out;
+}
+
+/** Options for {@link verifyRequest}. */
+export interface VerifyRequestOptions {
+  /** Maximum age of a signature in seconds (default 300). */
+  maxAgeSeconds?: number;
+  /** Clock tolerance in seconds (default 5). */
+  toleranceSeconds?: number;
+}
+
+function headerOf(headers: Record<string, string>, name: string): string | undefined {
+  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return v;
+  return undefined;
+}
+
+/**
+ * Verifies the RFC 9421 signature of a request and returns the did:key that signed it.
+ * Exactly one signature is accepted; it must cover the required components (and
+ * `content-digest` when there is a body), carry `created`, `expires` and a did:key
+ * `keyid`, be within its lifetime, and verify with Ed25519.
+ * @param request - the received request (absolute URL rebuilt from the Host header)
+ * @returns the signer's did:key
+ * @throws ServiceError `HTTP_SIGNATURE_MISSING`, `HTTP_SIGNATURE_INVALID`, `HTTP_DIGEST_MISMATCH`
+ */
+export async function verifyRequest(request: SignableRequest, options: VerifyRequestOptions = {}): Promise<string> {
+  const input = headerOf(request.headers, 'signature-input');
+  const signature = headerOf(request.headers, 'signature');
+  if (input === undefined && signature === undefined) {
+    throw new ServiceError('HTTP_SIGNATURE_MISSING', 'this resource needs an RFC 9421 signed request');
+  }
+  if (input === undefined || signature === undefined || input.length > 4096 || signature.length > 4096) {
+    throw new ServiceError('HTTP_SIGNATURE_INVALID', 'Signature and Signature-Input must both be present');
+  }
+  const hasBody = request.body !== undefined && request.body.length > 0;
+  if (hasBody) {
+    const digest = headerOf(request.headers, 'content-digest');
+    if (digest === undefined || !contentDigestMatches(digest, request.body as Uint8Array | string)) {
+      throw new ServiceError('HTTP_DIGEST_MISMATCH', 'Content-Digest is missing or does not match the body');
+    }
+  }
+  // One signature only: with several, "any one verifies" would let an unsigned label ride along.
+  if (/^\s*[a-z*][a-z0-9_\-.*]*=\(/.exec(input) === null || splitTopLevel(input).length !== 1) {
+    throw new ServiceError('HTTP_SIGNATURE_INVALID', 'exactly one signature is accepted');
+  }
+  let signer: string | null = null;
+  let result: boolean | null;
+  try {
+    result = await httpbis.verifyMessage(
+      {
+        keyLookup: async (params) => {
+          const keyid = params.keyid;
+          if (typeof keyid !== 'string' || !isDidKey(keyid)) return null;
+          if (params.alg !== undefined && params.alg !== 'ed25519') return null;
+          const publicKey = publicKeyFromDidKey(keyid);
+          return {
+            id: keyid,
+            algs: ['ed25519'],
+            verify: async (data: Buffer, sig: Buffer) => {
+              if (sig.length !== 64) return false;
+              const ok = verify(new Uint8Array(sig), new Uint8Array(data), publicKey);
+              if (ok) signer = keyid;
+              return ok;
+            },
+          };
+        },
+        maxAge: options.maxAgeSeconds ?? SIGNATURE_MAX_AGE_SECONDS,
+        tolerance: options.toleranceSeconds ?? 5,
+        requiredParams: ['created', 'expires', 'keyid'],
+        requiredFields: hasBody ? [...REQUIRED_COVERED_COMPONENTS, 'content-digest'] : [...REQUIRED_COVERED_COMPONENTS],
+      },
+      { method: request.method, url: request.url, headers: request.headers },
+    );
+  } catch (cause) {
+    throw new ServiceError('HTTP_SIGNATURE_INVALID', `signature rejected: ${(cause as Error).message ?? 'malformed'}`);
+  }
+  if (result !== true || signer === null) {
+    throw new ServiceError('HTTP_SIGNATURE_INVALID', 'signature does not verify with the did:key named by keyid');
+  }
+  return signer;
+}
+
+// Splits a structured-field dictionary on top-level commas (outside quotes, parentheses
+// and byte sequences): enough to count members without trusting the library to reject.
+function splitTopLevel(s: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quote = false;
+  let colon = false;
+  let start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === '"') quote = false;
+    } else if (c === '"') quote = true;
+    else if (c === ':') colon = !colon;
+    else if (!colon && c === '(') depth++;
+    else if (!colon && c === ')') depth--;
+    else if (!colon && depth === 0 && c === ',') {
+      out.push(s.slice(start, i));
+      start = i + 1;
+    }
+  }
+  out.push(s.slice(start));
+  return out.filter((x) => x.trim() !== '');
+}

@@ -1,0 +1,469 @@
+/**
+ * The ledger as the service runs it: a provenance `Log`, the certificates registry state
+ * kept in memory (rebuilt by replay at open), and one append queue that sequences every
+ * write (group commit into `Log.appendBatch`).
+ *
+ * A write is a submission: one record, or a pre-chained batch of consecutive records from
+ * one request. Each drain of the queue takes every pending submission, orders them by
+ * their first index, checks each against the head it would extend (index, `prev`, time
+ * order, actor signature) and against the registry rules (`applyRecord`, no rules of our
+ * own), and appends all that pass in one atomic batch. A submission is all-or-nothing; a
+ * failing submission does not fail the others.
+ */
+import { DataLedgerError, equalBytes, fromBase64, isDataLedgerError, toBase64 } from '@dataledger/core';
+import { recordLeafHash, type LedgerRecord, type LogHead } from '@dataledger/provenance';
+import { ServiceError } from './problem.ts';
+
+/** What a write returns: where the record is and the proof that it is there. */
+export interface Receipt {
+  /** The record's index in the log. */
+  index: number;
+  /** Standard base64 of the record's RFC 9162 leaf hash. */
+  leafHash: string;
+  /** The tree size the inclusion proof and the checkpoint are for. */
+  treeSize: number;
+  /** RFC 9162 §2.1.3 inclusion proof, standard base64 hashes. */
+  inclusionProof: string[];
+  /** The C2SP signed note of the checkpoint of `treeSize` leaves, signed by the log key. */
+  checkpoint: string;
+}
+
+/** The head a writer needs to build the next record, in wire form. */
+export interface HeadInfo {
+  size: number;
+  /** base64 root hash of the tree of `size` leaves. */
+  rootHash: string;
+  /** base64 leaf hash of the last record ('' when empty): the next record's `prev`. */
+  lastLeafHash: string;
+  /** Time of the last record (null when empty); the next record's time must not be earlier. */
+  lastTime: string | null;
+}
+
+/**
+ * Wire form of a log head.
+ * @param head - the provenance head
+ * @returns sizes and base64 hashes
+ */
+export function headInfo(head: LogHead): HeadInfo {
+  return {
+    size: head.size,
+    rootHash: toBase64(head.rootHash),
+    lastLeafHash: head.lastLeafHash === null ? '' : toBase64(head.lastLeafHash),
+    lastTime: head.lastTime,
+  };
+}
+
+interface Submission {
+  records: LedgerRecord[];
+  leafHashes: Uint8Array[];
+  deadline: number;
+  resolve: (receipts: Receipt[]) => void;
+  reject: (err: unknown) => void;
+}
+
+/**
+ * The part of a provenance `Log` the queue writes through (structural, so the queue is
+ * independent of the store behind it).
+ */
+export interface AppendTarget {
+  head(): LogHead;
+  appendBatch(records: LedgerRecord[]): Promise<unknown>;
+  indexOfLeafHash(hash: Uint8Array): Promise<number | undefined>;
+  leafHashAt(index: number): Promise<Uint8Array>;
+  inclusionProof(index: number, treeSize?: number): Promise<Uint8Array[]>;
+  checkpoint(): Promise<string>;
+}
+
+/** The registry rules, as a pure transition (certificates' `applyRecord`). */
+export type ApplyRecord<S> = (state: S, record: LedgerRecord) => S;
+
+interface Sequencer<S> {
+  readonly log: AppendTarget;
+  readonly apply: ApplyRecord<S>;
+  /** The registry state after the last appended record. */
+  state: S;
+}
+
+/** Options of the append queue. */
+export interface AppendQueueOptions {
+  /** How long a submission whose index is ahead of the head waits for its predecessors (ms, default 250). */
+  aheadWaitMs?: number;
+  /** Maximum records appended in one drain (default 4096). */
+  maxBatchRecords?: number;
+  /** Receipts kept for duplicate submissions (default 65,536). */
+  receiptCacheSize?: number;
+}
+
+const b64 = (h: Uint8Array): string => toBase64(h);
+const RECENT_LEAVES = 8192;
+/** How long a writer told to re-sign has before the next parked writer is told. */
+const PARK_RELEASE_MS = 40;
+
+/**
+ * The single writer of a log: sequences submissions and group-commits them.
+ */
+export class AppendQueue<S> {
+  private readonly seq: Sequencer<S>;
+  private pending: Submission[] = [];
+  private running: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private closing = false;
+  private readonly aheadWaitMs: number;
+  private readonly maxBatchRecords: number;
+  private readonly receiptCacheSize: number;
+  private readonly receipts = new Map<string, Receipt>();
+  private readonly recentLeaves = new Map<number, string>();
+  private parked: Submission[] = [];
+  private parkTimer: NodeJS.Timeout | null = null;
+  /** Head size at the last release of a parked writer. */
+  private releasedAt = -1;
+
+  constructor(seq: Sequencer<S>, options: AppendQueueOptions = {}) {
+    this.seq = seq;
+    this.aheadWaitMs = options.aheadWaitMs ?? 250;
+    this.maxBatchRecords = options.maxBatchRecords ?? 4096;
+    this.receiptCacheSize = options.receiptCacheSize ?? 65_536;
+  }
+
+  /**
+   * Queues a submission (records already parsed at the edge) and resolves with one receipt
+   * per record once they are durably appended (or were already in the log).
+   * @throws DataLedgerError the code of the first check that failed (with `details.index`);
+   *   `LEDGER_INDEX_MISMATCH` carries `details.head` so the client can re-sign
+   */
+  submit(records: LedgerRecord[]): Promise<Receipt[]> {
+    if (records.length === 0) return Promise.resolve([]);
+    if (this.closing) return Promise.reject(new ServiceError('HTTP_SHUTTING_DOWN', 'the ledger is closing'));
+    const leafHashes = records.map((r) => recordLeafHash(r));
+    return new Promise<Receipt[]>((resolve, reject) => {
+      this.pending.push({ records, leafHashes, deadline: Date.now() + this.aheadWaitMs, resolve, reject });
+      this.kick();
+    });
+  }
+
+  /** Stops accepting writes and waits for every queued submission to finish. */
+  async close(): Promise<void> {
+    this.closing = true;
+    while (this.running !== null || this.pending.length > 0) {
+      if (this.running === null) this.kick(true);
+      await this.running;
+    }
+    if (this.timer !== null) clearTimeout(this.timer);
+    if (this.parkTimer !== null) clearTimeout(this.parkTimer);
+    while (this.parked.length > 0) this.releaseParked(true);
+  }
+
+  private kick(force = false): void {
+    if (this.running !== null) return;
+    if (this.pending.length === 0) return;
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.running = this.drain(force).finally(() => {
+      this.running = null;
+      this.releaseParked(false);
+      // Submissions that arrived during the drain form the next group.
+      if (this.pending.length > 0) {
+        const waitingOnly = this.pending.every((s) => (s.records[0] as LedgerRecord).index > this.seq.log.head().size);
+        if (waitingOnly && !this.closing) this.schedule();
+        else this.kick();
+      }
+    });
+  }
+
+  /**
+   * Writers that lost the race for an index are parked and told to re-sign one at a time,
+   * oldest first, each when the head has moved and nobody else is about to take the next
+   * index: every re-signed record then lands, instead of all losers racing again (a
+   * turnstile; throughput is one record per round trip and group commit, as the chain
+   * allows). A released writer that does not come back within a moment frees the next one.
+   */
+  private releaseParked(force: boolean): void {
+    if (this.parkTimer !== null) {
+      clearTimeout(this.parkTimer);
+      this.parkTimer = null;
+    }
+    if (this.parked.length === 0) return;
+    const head = this.seq.log.head();
+    // One writer per head: release the next only once the head has moved past the last release.
+    if (!force && (head.size <= this.releasedAt || this.pending.some((p) => (p.records[0] as LedgerRecord).index === head.size))) {
+      this.armParkTimer();
+      return;
+    }
+    this.releasedAt = head.size;
+    const sub = this.parked.shift() as Submission;
+    const first = sub.records[0] as LedgerRecord;
+    sub.reject(
+      new DataLedgerError('LEDGER_INDEX_MISMATCH', `record index ${first.index} is behind the head (size ${head.size})`, {
+        details: { index: first.index, queued: this.parked.length, ...this.headDetails(head.size, head.lastLeafHash, head.lastTime) },
+      }),
+    );
+    this.armParkTimer();
+  }
+
+  private armParkTimer(): void {
+    if (this.parked.length === 0 || this.closing || this.parkTimer !== null) return;
+    this.parkTimer = setTimeout(() => {
+      this.parkTimer = null;
+      if (this.running === null) this.releaseParked(true);
+      else this.armParkTimer();
+    }, PARK_RELEASE_MS);
+    this.parkTimer.unref();
+  }
+
+  private schedule(): void {
+    if (this.timer !== null) return;
+    const next = Math.min(...this.pending.map((s) => s.deadline));
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.kick(true);
+    }, Math.max(1, next - Date.now()));
+    this.timer.unref();
+  }
+
+  private headDetails(size: number, last: Uint8Array | null, lastTime: string | null): Record<string, unknown> {
+    return { head: { size, lastLeafHash: last === null ? '' : b64(last), lastTime } };
+  }
+
+  private async drain(force: boolean): Promise<void> {
+    const batch = this.pending;
+    try {
+      await this.drainGroup(force);
+    } catch (err) {
+      // A failure outside any one submission's checks (the store, a bug): fail the whole
+      // group rather than leave a writer waiting for ever. Nothing was appended.
+      for (const sub of batch) sub.reject(err);
+      const failed = new Set(batch);
+      this.pending = this.pending.filter((p) => !failed.has(p));
+    }
+  }
+
+  private async drainGroup(force: boolean): Promise<void> {
+    const log = this.seq.log;
+    const head = log.head();
+    let size = head.size;
+    let last = head.lastLeafHash;
+    let lastTime = head.lastTime;
+    let state = this.seq.state;
+    const toAppend: LedgerRecord[] = [];
+    const toAppendLeaves: string[] = [];
+    const toAppendOwner: Submission[] = [];
+    const stale: Submission[] = [];
+    const appendedHashes = new Map<string, number>();
+    const accepted: { sub: Submission; indexes: number[] }[] = [];
+
+    let remaining = this.pending;
+    this.pending = [];
+    remaining.sort((a, b) => (a.records[0] as LedgerRecord).index - (b.records[0] as LedgerRecord).index);
+    let progress = true;
+    while (progress && remaining.length > 0) {
+      progress = false;
+      const later: Submission[] = [];
+      for (const sub of remaining) {
+        if (toAppend.length >= this.maxBatchRecords) {
+          later.push(sub);
+          continue;
+        }
+        // Records already in the log (a resubmission) are answered with their receipt.
+        const indexes: number[] = [];
+        let k = 0;
+        for (; k < sub.records.length; k++) {
+          const rec = sub.records[k] as LedgerRecord;
+          if (rec.index >= size) break;
+          // A resubmission sits at its own index: compare with the leaf hash there (recent
+          // leaves are remembered, so the many stale submissions of contended writers cost
+          // no store read).
+          const key = b64(sub.leafHashes[k] as Uint8Array);
+          const there =
+            rec.index >= head.size ? (toAppendLeaves[rec.index - head.size] as string) : appendedHashes.has(key) ? key : await this.leafAt(rec.index);
+          if (there !== key) break;
+          indexes.push(rec.index);
+        }
+        if (k < sub.records.length) {
+          const first = sub.records[k] as LedgerRecord;
+          if (first.index > size) {
+            later.push(sub);
+            continue;
+          }
+          if (first.index < size) {
+            stale.push(sub);
+            continue;
+          }
+          // Check the rest of the submission against the head it extends; all-or-nothing.
+          let s = state;
+          let z = size;
+          let l = last;
+          let t = lastTime;
+          let failure: unknown = null;
+          for (; k < sub.records.length; k++) {
+            const rec = sub.records[k] as LedgerRecord;
+            try {
+              checkPosition(rec, z, l, t);
+              // The actor's signature is checked once, by Log.appendBatch (below); a record
+              // that fails it is singled out there and only its submission is refused.
+              s = this.seq.apply(s, rec);
+            } catch (err) {
+              failure = err;
+              break;
+            }
+            indexes.push(z);
+            z++;
+            l = sub.leafHashes[k] as Uint8Array;
+            t = rec.time;
+          }
+          if (failure !== null) {
+            sub.reject(withHead(failure, this.headDetails(size, last, lastTime)));
+            continue;
+          }
+          for (let j = sub.records.length - (z - size); j < sub.records.length; j++) {
+            const leaf = b64(sub.leafHashes[j] as Uint8Array);
+            toAppend.push(sub.records[j] as LedgerRecord);
+            toAppendLeaves.push(leaf);
+            toAppendOwner.push(sub);
+            appendedHashes.set(leaf, (sub.records[j] as LedgerRecord).index);
+          }
+          state = s;
+          size = z;
+          last = l;
+          lastTime = t;
+          progress = true;
+        }
+        accepted.push({ sub, indexes });
+      }
+      remaining = later;
+    }
+    // Writers that lost the race for an index wait their turn (see releaseParked).
+    this.parked.push(...stale);
+    // Submissions ahead of the head wait briefly for their predecessors (pipelined batches).
+    const now = Date.now();
+    for (const sub of remaining) {
+      if (!force && now < sub.deadline && !this.closing) this.pending.push(sub);
+      else if (toAppend.length >= this.maxBatchRecords) this.pending.push(sub);
+      else {
+        const first = sub.records[0] as LedgerRecord;
+        sub.reject(
+          new DataLedgerError('LEDGER_INDEX_MISMATCH', `record index ${first.index} is ahead of the head (size ${size})`, {
+            details: { index: first.index, ...this.headDetails(size, last, lastTime) },
+          }),
+        );
+      }
+    }
+
+    if (toAppend.length > 0) {
+      try {
+        await log.appendBatch(toAppend);
+      } catch (err) {
+        // The batch is all-or-nothing. When the log names the record that failed (a bad
+        // signature), refuse only its submission and check the others again in the next group.
+        const position = isDataLedgerError(err) ? err.details?.['position'] : undefined;
+        const owner = typeof position === 'number' ? toAppendOwner[position] : undefined;
+        if (owner === undefined) {
+          for (const a of accepted) a.sub.reject(err);
+          return;
+        }
+        owner.reject(err);
+        this.pending = [...accepted.map((a) => a.sub).filter((x) => x !== owner), ...this.pending];
+        return;
+      }
+      this.seq.state = state;
+      for (let i = 0; i < toAppend.length; i++) this.rememberLeaf((toAppend[i] as LedgerRecord).index, toAppendLeaves[i] as string);
+    }
+    if (accepted.length === 0) return;
+    // One checkpoint for the whole group: every receipt proves inclusion in it.
+    const treeSize = log.head().size;
+    let checkpoint: string;
+    try {
+      checkpoint = await this.checkpointText();
+    } catch (err) {
+      for (const a of accepted) a.sub.reject(err);
+      return;
+    }
+    for (const { sub, indexes } of accepted) {
+      try {
+        const receipts: Receipt[] = [];
+        for (let j = 0; j < indexes.length; j++) {
+          const leaf = b64(sub.leafHashes[j] as Uint8Array);
+          const cached = this.receipts.get(leaf);
+          if (cached !== undefined) {
+            receipts.push(cached);
+            continue;
+          }
+          const index = indexes[j] as number;
+          const proof = await log.inclusionProof(index, treeSize);
+          const r: Receipt = { index, leafHash: leaf, treeSize, inclusionProof: proof.map(b64), checkpoint };
+          this.remember(leaf, r);
+          receipts.push(r);
+        }
+        sub.resolve(receipts);
+      } catch (err) {
+        sub.reject(err);
+      }
+    }
+  }
+
+  private rememberLeaf(index: number, leaf: string): void {
+    if (this.recentLeaves.size >= RECENT_LEAVES) this.recentLeaves.delete(this.recentLeaves.keys().next().value as number);
+    this.recentLeaves.set(index, leaf);
+  }
+
+  private async leafAt(index: number): Promise<string> {
+    return this.recentLeaves.get(index) ?? b64(await this.seq.log.leafHashAt(index));
+  }
+
+  private remember(leaf: string, r: Receipt): void {
+    if (this.receipts.size >= this.receiptCacheSize) this.receipts.delete(this.receipts.keys().next().value as string);
+    this.receipts.set(leaf, r);
+  }
+
+  /** The registry state after the last appended record. */
+  get state(): S {
+    return this.seq.state;
+  }
+
+  /** The signed checkpoint of the current head. */
+  async checkpointText(): Promise<string> {
+    return this.seq.log.checkpoint();
+  }
+
+  /**
+   * The receipt of a record already in the log, against the current checkpoint (or the
+   * remembered receipt when this record was appended recently).
+   */
+  async receiptFor(index: number): Promise<Receipt> {
+    const log = this.seq.log;
+    const leaf = await log.leafHashAt(index);
+    const key = b64(leaf);
+    const cached = this.receipts.get(key);
+    if (cached !== undefined) return cached;
+    const treeSize = log.head().size;
+    const [proof, checkpoint] = await Promise.all([log.inclusionProof(index, treeSize), this.checkpointText()]);
+    return { index, leafHash: key, treeSize, inclusionProof: proof.map(b64), checkpoint };
+  }
+}
+
+function withHead(err: unknown, head: Record<string, unknown>): unknown {
+  if (err instanceof DataLedgerError && (err.code === 'LEDGER_INDEX_MISMATCH' || err.code === 'LEDGER_CHAIN_BROKEN' || err.code === 'LEDGER_TIME_ORDER')) {
+    return new DataLedgerError(err.code, err.message, { cause: err.cause, details: { ...(err.details ?? {}), ...head } });
+  }
+  return err;
+}
+
+/** RFC 9162 leaves are chained by `prev`; the actor signed index and prev, so both must match the head. */
+function checkPosition(rec: LedgerRecord, size: number, last: Uint8Array | null, lastTime: string | null): void {
+  if (rec.index !== size) {
+    throw new DataLedgerError('LEDGER_INDEX_MISMATCH', `record index ${rec.index}, expected ${size}`, { details: { index: rec.index } });
+  }
+  const prevOk = last === null ? rec.prev === '' : rec.prev !== '' && equalBytes(fromBase64(rec.prev), last);
+  if (!prevOk) {
+    throw new DataLedgerError('LEDGER_CHAIN_BROKEN', `record ${rec.index}: prev is not the leaf hash of record ${size - 1}`, {
+      details: { index: rec.index },
+    });
+  }
+  if (lastTime !== null && rec.time < lastTime) {
+    throw new DataLedgerError('LEDGER_TIME_ORDER', `record ${rec.index}: time ${rec.time} is before ${lastTime}`, {
+      details: { index: rec.index },
+    });
+  }
+}
+

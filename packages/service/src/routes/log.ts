@@ -1,0 +1,282 @@
+/**
+ * Transparency-log reads, following the tlog conventions: the signed checkpoint
+ * (C2SP tlog-checkpoint, `text/plain`), the verifier key, the head writers build on,
+ * entries by range, RFC 9162 inclusion and consistency proofs, and the JSONL export.
+ * All public.
+ */
+import { Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { equalBytes, fromBase64, toBase64, DataLedgerError } from '@dataledger/core';
+import { openCheckpoint, splitNote, verifyCosignature } from '@dataledger/provenance';
+import type { AppContext } from '../context.ts';
+import { ServiceError } from '../problem.ts';
+import { Base64HashSchema, ERROR_RESPONSES, HeadSchema, LedgerRecordSchema, QueryIntSchema } from '../schemas.ts';
+
+/** Most witnesses whose cosignatures are kept. */
+const MAX_WITNESSES = 64;
+
+/** Most entries one range read returns. */
+export const MAX_ENTRIES_PER_READ: number = 1000;
+
+const TEXT = 'text/plain; charset=utf-8';
+
+function int(value: string | undefined, fallback: number): number {
+  return value === undefined ? fallback : Number(value);
+}
+
+/** The log plugin. */
+export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
+  const { service } = opts.ctx;
+  const tags = ['log'];
+
+  // Witness cosignatures (C2SP tlog-cosignature), latest per witness. Verifiers ignore
+  // signers they do not trust, so any valid cosignature may be kept; the count is bounded.
+  const cosigned = new Map<string, { witnessKey: string; size: number; body: string; line: string; note: string }>();
+  const withCosignatures = (note: string): string => {
+    const body = splitNote(note).body;
+    const lines = [...cosigned.values()].filter((c) => c.body === body).map((c) => `${c.line}\n`);
+    return lines.length === 0 ? note : `${note}${lines.join('')}`;
+  };
+
+  app.get(
+    '/v1/log/checkpoint',
+    {
+      schema: {
+        summary: 'The current checkpoint, a C2SP signed note (text/plain)',
+        tags,
+        produces: ['text/plain'],
+        response: { 200: Type.String({ description: 'C2SP tlog-checkpoint signed note' }), ...ERROR_RESPONSES },
+      },
+    },
+    async (_req, reply) => reply.type(TEXT).header('cache-control', 'no-store').send(withCosignatures(await service.checkpoint())),
+  );
+
+  app.post<{ Body: { note: string; witnessKey: string } }>(
+    '/v1/log/cosignatures',
+    {
+      schema: {
+        summary: "A witness's cosignature of one of this log's checkpoints (C2SP tlog-cosignature)",
+        description:
+          'Takes the checkpoint note with the witness cosignature line added and the witness cosigner vkey. The checkpoint must be ' +
+          "signed by this log and be this log's tree at its size (a witness that saw another tree is refused); the latest cosignature " +
+          'per witness is kept and served with the checkpoint it cosigns.',
+        tags,
+        body: Type.Object(
+          { note: Type.String({ minLength: 1, maxLength: 16_384 }), witnessKey: Type.String({ minLength: 1, maxLength: 1024 }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ witnessKey: Type.String(), size: Type.Integer() }), ...ERROR_RESPONSES },
+      },
+    },
+    async (req) => {
+      const { note, witnessKey } = req.body;
+      if (opts.ctx.witnessKeys.length > 0 && !opts.ctx.witnessKeys.includes(witnessKey)) {
+        throw new ServiceError('HTTP_FORBIDDEN', 'not a witness this log accepts cosignatures from', { witnessKey });
+      }
+      const { checkpoint } = openCheckpoint(note, [service.logVerifierKey]);
+      if (checkpoint.size > service.size || !equalBytes(checkpoint.rootHash, await service.rootHashAt(checkpoint.size))) {
+        throw new DataLedgerError('CHECKPOINT_UNVERIFIED', 'the cosigned checkpoint is not this log at that size', { details: { size: checkpoint.size } });
+      }
+      if (!verifyCosignature(note, witnessKey)) {
+        throw new DataLedgerError('CHECKPOINT_SIGNATURE_INVALID', 'no valid cosignature by this witness on the checkpoint', { details: { witnessKey } });
+      }
+      // The witness's own line, to serve with the current checkpoint while it is current.
+      const { body, signatures } = splitNote(note);
+      const line = signatures.find((sg) => verifyCosignature(`${body}\n${sg.line}\n`, witnessKey));
+      if (line === undefined) throw new DataLedgerError('CHECKPOINT_SIGNATURE_INVALID', 'cosignature line not found', { details: { witnessKey } });
+      const previous = cosigned.get(witnessKey);
+      if (previous === undefined || previous.size <= checkpoint.size) {
+        if (previous === undefined && cosigned.size >= MAX_WITNESSES) cosigned.delete(cosigned.keys().next().value as string);
+        cosigned.set(witnessKey, { witnessKey, size: checkpoint.size, body, line: line.line, note });
+      }
+      return { witnessKey, size: checkpoint.size };
+    },
+  );
+
+  app.get(
+    '/v1/log/cosignatures',
+    {
+      schema: {
+        summary: 'The latest cosigned checkpoint of each witness',
+        tags,
+        response: {
+          200: Type.Object({ cosignatures: Type.Array(Type.Object({ witnessKey: Type.String(), size: Type.Integer(), note: Type.String() })) }),
+          ...ERROR_RESPONSES,
+        },
+      },
+    },
+    async () => ({ cosignatures: [...cosigned.values()].map((c) => ({ witnessKey: c.witnessKey, size: c.size, note: c.note })) }),
+  );
+
+  app.get(
+    '/v1/log/key',
+    {
+      schema: {
+        summary: "The log's C2SP verifier key (text/plain)",
+        tags,
+        produces: ['text/plain'],
+        response: { 200: Type.String({ description: 'C2SP vkey: name+keyid+base64(0x01‖pubkey)' }), ...ERROR_RESPONSES },
+      },
+    },
+    async (_req, reply) => reply.type(TEXT).send(`${service.logVerifierKey}\n`),
+  );
+
+  app.get(
+    '/v1/log/head',
+    { schema: { summary: 'The head the next record must extend (size, last leaf hash)', tags, response: { 200: HeadSchema, ...ERROR_RESPONSES } } },
+    async (_req, reply) => reply.header('cache-control', 'no-store').send(service.head()),
+  );
+
+  app.get<{ Querystring: { start?: string; end?: string } }>(
+    '/v1/log/entries',
+    {
+      schema: {
+        summary: `Records [start, end), at most ${MAX_ENTRIES_PER_READ} per read`,
+        tags,
+        querystring: Type.Object({ start: Type.Optional(QueryIntSchema), end: Type.Optional(QueryIntSchema) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ start: Type.Integer(), entries: Type.Array(LedgerRecordSchema) }), ...ERROR_RESPONSES },
+      },
+    },
+    async (req) => {
+      const size = service.size;
+      const start = int(req.query.start, 0);
+      const end = Math.min(int(req.query.end, Math.min(size, start + MAX_ENTRIES_PER_READ)), start + MAX_ENTRIES_PER_READ);
+      if (start > end || end > size) {
+        throw new DataLedgerError('LEDGER_INDEX_OUT_OF_RANGE', `range [${start}, ${end}) is outside the log of ${size}`, {
+          details: { start, end, size },
+        });
+      }
+      return { start, entries: await service.entries(start, end) };
+    },
+  );
+
+  app.get<{ Params: { index: string } }>(
+    '/v1/log/entries/:index',
+    {
+      schema: {
+        summary: 'One record by index',
+        tags,
+        params: Type.Object({ index: QueryIntSchema }),
+        response: { 200: LedgerRecordSchema, ...ERROR_RESPONSES },
+      },
+    },
+    async (req) => {
+      const index = Number(req.params.index);
+      if (index >= service.size) {
+        throw new DataLedgerError('LEDGER_INDEX_OUT_OF_RANGE', `no record ${index}`, { details: { index, size: service.size } });
+      }
+      const [r] = await service.entries(index, index + 1);
+      return r;
+    },
+  );
+
+  app.get<{ Querystring: { index?: string; leafHash?: string; treeSize?: string } }>(
+    '/v1/log/proof/inclusion',
+    {
+      schema: {
+        summary: 'RFC 9162 inclusion proof of a record (by index or leaf hash) in the tree of treeSize leaves (default: current)',
+        tags,
+        querystring: Type.Object(
+          { index: Type.Optional(QueryIntSchema), leafHash: Type.Optional(Base64HashSchema), treeSize: Type.Optional(QueryIntSchema) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            index: Type.Integer(),
+            leafHash: Type.String(),
+            treeSize: Type.Integer(),
+            proof: Type.Array(Type.String()),
+            checkpoint: Type.Optional(Type.String({ description: 'the signed checkpoint, when treeSize is the current size' })),
+          }),
+          ...ERROR_RESPONSES,
+        },
+      },
+    },
+    async (req) => {
+      const q = req.query;
+      if ((q.index === undefined) === (q.leafHash === undefined)) {
+        throw new ServiceError('HTTP_BAD_REQUEST', 'give exactly one of index and leafHash');
+      }
+      // Read the checkpoint first: the size it signs is the default tree size.
+      const checkpoint = q.treeSize === undefined ? await service.checkpoint() : undefined;
+      const size = checkpoint === undefined ? service.size : checkpointSize(checkpoint);
+      const treeSize = int(q.treeSize, size);
+      let index: number;
+      let leaf: Uint8Array;
+      if (q.leafHash !== undefined) {
+        leaf = fromBase64(q.leafHash);
+        const found = await service.indexOfLeafHash(leaf);
+        if (found === undefined) throw new ServiceError('HTTP_NOT_FOUND', 'no record with this leaf hash');
+        index = found;
+      } else {
+        index = Number(q.index);
+        if (index >= size) throw new DataLedgerError('LEDGER_INDEX_OUT_OF_RANGE', `no record ${index}`, { details: { index, size } });
+        leaf = await service.leafHashAt(index);
+      }
+      if (treeSize > service.size || index >= treeSize) {
+        throw new DataLedgerError('LEDGER_INDEX_OUT_OF_RANGE', `record ${index} is not in a tree of ${treeSize}`, {
+          details: { index, treeSize, size: service.size },
+        });
+      }
+      const proof = await service.inclusionProof(index, treeSize);
+      return { index, leafHash: toBase64(leaf), treeSize, proof: proof.map((h) => toBase64(h)), ...(checkpoint === undefined ? {} : { checkpoint }) };
+    },
+  );
+
+  app.get<{ Querystring: { size1: string; size2?: string } }>(
+    '/v1/log/proof/consistency',
+    {
+      schema: {
+        summary: 'RFC 9162 consistency proof between the trees of size1 and size2 leaves (default: current)',
+        tags,
+        querystring: Type.Object({ size1: QueryIntSchema, size2: Type.Optional(QueryIntSchema) }, { additionalProperties: false }),
+        response: {
+          200: Type.Object({ size1: Type.Integer(), size2: Type.Integer(), proof: Type.Array(Type.String()) }),
+          ...ERROR_RESPONSES,
+        },
+      },
+    },
+    async (req) => {
+      const size = service.size;
+      const size1 = Number(req.query.size1);
+      const size2 = int(req.query.size2, size);
+      if (size1 > size2 || size2 > size) {
+        throw new DataLedgerError('LEDGER_INDEX_OUT_OF_RANGE', `no consistency proof from ${size1} to ${size2} (size ${size})`, {
+          details: { size1, size2, size },
+        });
+      }
+      const proof = await service.consistencyProof(size1, size2);
+      return { size1, size2, proof: proof.map((h) => toBase64(h)) };
+    },
+  );
+
+  app.get(
+    '/v1/log/export',
+    {
+      schema: {
+        summary: 'The whole ledger as a JSON Lines bundle: header, one record per line, signed checkpoint last',
+        tags,
+        produces: ['application/jsonl'],
+        response: { 200: Type.String({ description: 'JSON Lines' }), ...ERROR_RESPONSES },
+      },
+    },
+    async (_req, reply) => {
+      const lines = service.exportBundle();
+      async function* text(): AsyncGenerator<string> {
+        for await (const line of lines) yield line.endsWith('\n') ? line : `${line}\n`;
+      }
+      return reply.type('application/jsonl; charset=utf-8').header('cache-control', 'no-store').send(Readable.from(text()));
+    },
+  );
+}
+
+// The tree size a checkpoint body signs (C2SP tlog-checkpoint: origin, size, root).
+function checkpointSize(note: string): number {
+  const line = note.split('\n')[1];
+  const n = Number(line);
+  if (line === undefined || !/^(0|[1-9][0-9]*)$/.test(line) || !Number.isSafeInteger(n)) {
+    throw new ServiceError('HTTP_INTERNAL', 'checkpoint without a size line');
+  }
+  return n;
+}

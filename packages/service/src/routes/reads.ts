@@ -1,0 +1,171 @@
+/**
+ * Reads of the registry. Certificates and their verification are public; asset details
+ * and licences need a request signed (RFC 9421) by a role holder; supervision reports
+ * need a regulator's signature.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { AppContext } from '../context.ts';
+import { verifyRequest } from '../httpsig.ts';
+import { ServiceError } from '../problem.ts';
+import { ERROR_RESPONSES } from '../schemas.ts';
+
+const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9:._/-]*$' }) });
+const AnyObject = Type.Object({}, { additionalProperties: true });
+const SIGNED = [{ httpMessageSignature: [] }];
+
+function headersOf(req: FastifyRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined) continue;
+    out[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+/**
+ * Checks the RFC 9421 signature of a request and that its signer holds one of `roles`
+ * (any role when `roles` is empty).
+ * @returns the signer's did:key
+ * @throws ServiceError `HTTP_SIGNATURE_MISSING`, `HTTP_SIGNATURE_INVALID`, `HTTP_FORBIDDEN`
+ */
+export async function signedReader(ctx: AppContext, req: FastifyRequest, roles: readonly string[]): Promise<string> {
+  const host = req.headers.host;
+  if (host === undefined) throw new ServiceError('HTTP_SIGNATURE_INVALID', 'a signed request needs a Host');
+  const did = await verifyRequest(
+    { method: req.method, url: `${req.protocol}://${host}${req.url}`, headers: headersOf(req) },
+    { maxAgeSeconds: ctx.signatureMaxAgeSeconds },
+  );
+  const held = ctx.service.view().rolesOf(did);
+  const ok = roles.length === 0 ? held.length > 0 : held.some((r) => roles.includes(r));
+  if (!ok) {
+    throw new ServiceError('HTTP_FORBIDDEN', roles.length === 0 ? 'the signer holds no role' : `needs one of the roles ${roles.join(', ')}`, {
+      did,
+      roles: [...roles],
+    });
+  }
+  return did;
+}
+
+function found<T>(value: T | undefined, what: string, id: string): T {
+  if (value === undefined || value === null) throw new ServiceError('HTTP_NOT_FOUND', `no ${what} ${id}`, { id });
+  return value;
+}
+
+/** Registry reads (assets, licences, certificates) and certificate verification. */
+export async function registryReadRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
+  const { ctx } = opts;
+  app.get<{ Params: { id: string } }>(
+    '/v1/assets/:id',
+    {
+      schema: {
+        summary: 'An asset by registration number (signed read: any role holder)',
+        tags: ['registration'],
+        security: SIGNED,
+        params: IdParams,
+        response: { 200: AnyObject, ...ERROR_RESPONSES },
+      },
+    },
+    async (req) => {
+      await signedReader(ctx, req, []);
+      return found(ctx.service.view().asset(req.params.id), 'asset', req.params.id);
+    },
+  );
+  app.get<{ Params: { id: string } }>(
+    '/v1/licences/:id',
+    {
+      schema: {
+        summary: 'A licence by id (signed read: any role holder)',
+        tags: ['circulation'],
+        security: SIGNED,
+        params: IdParams,
+        response: { 200: AnyObject, ...ERROR_RESPONSES },
+      },
+    },
+    async (req) => {
+      await signedReader(ctx, req, []);
+      return found(ctx.service.view().licence(req.params.id), 'licence', req.params.id);
+    },
+  );
+  app.get<{ Params: { id: string } }>(
+    '/v1/certificates/:id',
+    {
+      schema: {
+        summary: 'A certificate record by id (public)',
+        tags: ['registration'],
+        params: IdParams,
+        response: { 200: AnyObject, ...ERROR_RESPONSES },
+      },
+    },
+    async (req) => found(ctx.service.view().certificate(req.params.id), 'certificate', req.params.id),
+  );
+  await app.register(verifyRoute, { ctx });
+}
+
+/**
+ * The public verification route, in its own context: its JSON parser keeps the body text
+ * (same protections as the default parser), which keys the verification cache.
+ */
+async function verifyRoute(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
+  const { ctx } = opts;
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    (req as FastifyRequest & { rawBody?: string }).rawBody = body as string;
+    parseJson(req, body as string, done);
+  });
+  app.post(
+    '/v1/certificates/verify',
+    {
+      ...(ctx.verifyRateLimit === false ? {} : { config: { rateLimit: ctx.verifyRateLimit } }),
+      schema: {
+        summary: 'Verify a data-asset certificate offline against this log (public, rate-limited)',
+        description: 'Takes a DataAssetCertificate (W3C VC 2.0) and answers the check list: proof, issuer role, validity, status, inclusion.',
+        tags: ['registration'],
+        body: AnyObject,
+        response: {
+          200: Type.Object({
+            verified: Type.Boolean(),
+            checks: Type.Array(Type.Object({ name: Type.String(), ok: Type.Boolean(), code: Type.Optional(Type.String()) })),
+          }),
+          ...ERROR_RESPONSES,
+        },
+      },
+    },
+    async (req) => ctx.service.verifyCertificate(req.body, (req as FastifyRequest & { rawBody?: string }).rawBody),
+  );
+}
+
+/** Supervision reads (regulator): the audit report and the statistics report. */
+export async function supervisionReadRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
+  const { ctx } = opts;
+  app.get(
+    '/v1/supervision/audit',
+    {
+      schema: {
+        summary: 'Audit report: replay of the whole ledger, every rule violation (signed read: regulator)',
+        tags: ['supervision'],
+        security: SIGNED,
+        response: { 200: AnyObject, ...ERROR_RESPONSES },
+      },
+    },
+    async (req) => {
+      await signedReader(ctx, req, ['regulator', 'root']);
+      return ctx.service.audit();
+    },
+  );
+  app.get(
+    '/v1/supervision/statistics',
+    {
+      schema: {
+        summary: 'Statistics report (统计报告) of the registry (signed read: regulator)',
+        tags: ['supervision'],
+        security: SIGNED,
+        response: { 200: AnyObject, ...ERROR_RESPONSES },
+      },
+    },
+    async (req) => {
+      await signedReader(ctx, req, ['regulator', 'root']);
+      return ctx.service.view().statistics();
+    },
+  );
+}

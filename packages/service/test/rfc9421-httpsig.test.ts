@@ -1,0 +1,143 @@
+import { describe, expect, it } from 'vitest';
+import { httpbis } from 'http-message-signatures';
+import { didKeyFromPublicKey, fromBase64Url, generateKeyPair, getPublicKey, isDataLedgerError, sign, toBase64, verify } from '@dataledger/core';
+import { contentDigest, contentDigestMatches, signRequest, verifyRequest } from '../src/httpsig.ts';
+
+// RFC 9421 Appendix B.1.4 (test-key-ed25519) and B.2.6 (signing a request using ed25519).
+const RFC_SEED = fromBase64Url('n4Ni-HpISpVObnQMW0wOhCKROaIKqKtW_2ZYb2p9KcU');
+const RFC_PUBLIC = fromBase64Url('JrQLj5P_89iXES9-vFgrIy29clF9CC_oPPsw3c5D0bs');
+const RFC_REQUEST = {
+  method: 'POST',
+  url: 'https://example.com/foo?param=Value&Pet=dog',
+  headers: {
+    Host: 'example.com',
+    Date: 'Tue, 20 Apr 2021 02:07:55 GMT',
+    'Content-Type': 'application/json',
+    'Content-Digest':
+      'sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:',
+    'Content-Length': '18',
+  },
+};
+const RFC_B26_BASE = [
+  '"date": Tue, 20 Apr 2021 02:07:55 GMT',
+  '"@method": POST',
+  '"@path": /foo',
+  '"@authority": example.com',
+  '"content-type": application/json',
+  '"content-length": 18',
+  '"@signature-params": ("date" "@method" "@path" "@authority" "content-type" "content-length");created=1618884473;keyid="test-key-ed25519"',
+].join('\n');
+const RFC_B26_SIGNATURE = 'wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==';
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    if (isDataLedgerError(err)) return err.code;
+    throw err;
+  }
+  return 'OK';
+}
+
+describe('RFC 9421 Appendix B.2.6 (ed25519)', () => {
+  it('the key pair is the RFC test key', () => {
+    expect(toBase64(getPublicKey(RFC_SEED))).toBe(toBase64(RFC_PUBLIC));
+  });
+
+  it('builds the published signature base and our Ed25519 reproduces the published signature', async () => {
+    const signed = await httpbis.signMessage(
+      {
+        key: { id: 'test-key-ed25519', sign: async (d: Buffer) => Buffer.from(sign(new Uint8Array(d), RFC_SEED)) },
+        fields: ['date', '@method', '@path', '@authority', 'content-type', 'content-length'],
+        params: ['created', 'keyid'],
+        paramValues: { created: new Date(1618884473 * 1000) },
+        name: 'sig-b26',
+      },
+      RFC_REQUEST,
+    );
+    expect(signed.headers['Signature-Input']).toBe(
+      'sig-b26=("date" "@method" "@path" "@authority" "content-type" "content-length");created=1618884473;keyid="test-key-ed25519"',
+    );
+    expect(signed.headers['Signature']).toBe(`sig-b26=:${RFC_B26_SIGNATURE}:`);
+    // and the published signature verifies over the published base with node:crypto
+    expect(verify(Buffer.from(RFC_B26_SIGNATURE, 'base64'), new TextEncoder().encode(RFC_B26_BASE), RFC_PUBLIC)).toBe(true);
+  });
+});
+
+describe('RFC 9530 Content-Digest', () => {
+  it('matches the RFC 9530 sha-256 example', () => {
+    expect(contentDigest('{"hello": "world"}\n')).toBe('sha-256=:RK/0qy18MlBSVnWgjwz6lZEWjP/lF5HF9bvEF8FabDg=:');
+    expect(contentDigestMatches('sha-512=:abc=:, sha-256=:RK/0qy18MlBSVnWgjwz6lZEWjP/lF5HF9bvEF8FabDg=:', '{"hello": "world"}\n')).toBe(true);
+    expect(contentDigestMatches('sha-256=:RK/0qy18MlBSVnWgjwz6lZEWjP/lF5HF9bvEF8FabDg=:', '{"hello": "world"}')).toBe(false);
+    expect(contentDigestMatches('garbage', '')).toBe(false);
+  });
+});
+
+describe('signRequest / verifyRequest', () => {
+  const key = generateKeyPair();
+  const did = didKeyFromPublicKey(key.publicKey);
+  const base = { method: 'GET', url: 'http://127.0.0.1:8080/v1/assets/A-1?x=1', headers: { host: '127.0.0.1:8080' } };
+
+  it('round-trips and names the did:key signer', async () => {
+    const headers = await signRequest(base, key);
+    expect(headers['Signature-Input']).toContain(`keyid="${did}"`);
+    expect(headers['Signature-Input']).toContain('alg="ed25519"');
+    expect(await verifyRequest({ ...base, headers })).toBe(did);
+  });
+
+  it('covers method, authority, path and query', async () => {
+    const headers = await signRequest(base, key);
+    expect(await codeOf(verifyRequest({ ...base, method: 'DELETE', headers }))).toBe('HTTP_SIGNATURE_INVALID');
+    expect(await codeOf(verifyRequest({ ...base, url: 'http://127.0.0.1:8080/v1/assets/A-2?x=1', headers }))).toBe('HTTP_SIGNATURE_INVALID');
+    expect(await codeOf(verifyRequest({ ...base, url: 'http://127.0.0.1:8080/v1/assets/A-1?x=2', headers }))).toBe('HTTP_SIGNATURE_INVALID');
+    expect(await codeOf(verifyRequest({ ...base, url: 'http://evil:8080/v1/assets/A-1?x=1', headers }))).toBe('HTTP_SIGNATURE_INVALID');
+  });
+
+  it('refuses missing, expired, future, foreign-alg and non-did signatures', async () => {
+    expect(await codeOf(verifyRequest(base))).toBe('HTTP_SIGNATURE_MISSING');
+    const old = await signRequest(base, key, { created: new Date(Date.now() - 3600_000) });
+    expect(await codeOf(verifyRequest({ ...base, headers: old }))).toBe('HTTP_SIGNATURE_INVALID');
+    const future = await signRequest(base, key, { created: new Date(Date.now() + 3600_000) });
+    expect(await codeOf(verifyRequest({ ...base, headers: future }))).toBe('HTTP_SIGNATURE_INVALID');
+    const good = await signRequest(base, key);
+    const noSig = { ...good };
+    delete noSig['Signature'];
+    expect(await codeOf(verifyRequest({ ...base, headers: noSig }))).toBe('HTTP_SIGNATURE_INVALID');
+    const alg = { ...good, 'Signature-Input': (good['Signature-Input'] as string).replace('ed25519', 'hmac-sha256') };
+    expect(await codeOf(verifyRequest({ ...base, headers: alg }))).toBe('HTTP_SIGNATURE_INVALID');
+    const kid = { ...good, 'Signature-Input': (good['Signature-Input'] as string).replace(did, 'test-key') };
+    expect(await codeOf(verifyRequest({ ...base, headers: kid }))).toBe('HTTP_SIGNATURE_INVALID');
+    const other = didKeyFromPublicKey(generateKeyPair().publicKey);
+    const swapped = { ...good, 'Signature-Input': (good['Signature-Input'] as string).replace(did, other) };
+    expect(await codeOf(verifyRequest({ ...base, headers: swapped }))).toBe('HTTP_SIGNATURE_INVALID');
+    for (const junk of ['', 'sig=', 'sig=()', '((((', 'sig=("@method");created=abc', 'a'.repeat(5000)]) {
+      expect(await codeOf(verifyRequest({ ...base, headers: { ...good, 'Signature-Input': junk } }))).toBe('HTTP_SIGNATURE_INVALID');
+    }
+  });
+
+  it('refuses a second, unverifiable signature riding along', async () => {
+    const good = await signRequest(base, key);
+    const two = {
+      ...good,
+      'Signature-Input': `${good['Signature-Input'] as string}, other=("@method");created=1`,
+      Signature: `${good['Signature'] as string}, other=:AAAA:`,
+    };
+    expect(await codeOf(verifyRequest({ ...base, headers: two }))).toBe('HTTP_SIGNATURE_INVALID');
+  });
+
+  it('binds the body through Content-Digest', async () => {
+    const req = { method: 'POST', url: 'http://127.0.0.1/v1/x', headers: { host: '127.0.0.1' }, body: '{"a":1}' };
+    const headers = await signRequest(req, key, { nonce: 'n-1' });
+    expect(headers['content-digest']).toBe(contentDigest('{"a":1}'));
+    expect(headers['Signature-Input']).toContain('"content-digest"');
+    expect(headers['Signature-Input']).toContain('nonce="n-1"');
+    expect(await verifyRequest({ ...req, headers })).toBe(did);
+    expect(await codeOf(verifyRequest({ ...req, body: '{"a":2}', headers }))).toBe('HTTP_DIGEST_MISMATCH');
+    // a digest that matches the new body but is not the signed one
+    const forged = { ...headers, 'content-digest': contentDigest('{"a":2}') };
+    expect(await codeOf(verifyRequest({ ...req, body: '{"a":2}', headers: forged }))).toBe('HTTP_SIGNATURE_INVALID');
+    // a signature that does not cover the digest is refused for a request with a body
+    const bare = await signRequest({ ...req, body: undefined } as never, key);
+    expect(await codeOf(verifyRequest({ ...req, headers: { ...bare, 'content-digest': contentDigest('{"a":1}') } }))).toBe('HTTP_SIGNATURE_INVALID');
+  });
+});

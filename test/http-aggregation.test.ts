@@ -1,0 +1,83 @@
+/**
+ * Encrypted statistics over HTTP with real node-seal: an exchange opens a job (parameters
+ * and public key public), five holders contribute encrypted vectors, the encrypted sum is
+ * fetched once minContributors is reached and decrypted only where the secret key is, and
+ * the release is recorded. Job events are ledger records; a restart folds the same sum.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isDataLedgerError } from '@dataledger/core';
+import { createJobKeys, decryptAggregate, encryptContribution, type AggregationJob } from '@dataledger/aggregation';
+import { newActor, startServer, type Actor, type Server } from './support/http-ledger.ts';
+
+let s: Server;
+let exchange: Actor;
+let holders: Actor[];
+const job: AggregationJob = { id: 'energy-use-2026-q1', scheme: 'bfv', length: 4, maxAbsValue: 1_000_000, maxContributors: 10, minContributors: 3 };
+let keys: { publicKey: Uint8Array; secretKey: Uint8Array };
+
+beforeAll(async () => {
+  s = await startServer();
+  exchange = newActor();
+  holders = Array.from({ length: 5 }, () => newActor());
+  await s.client(s.root).submitBatch([
+    { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
+    ...holders.map((h) => ({ type: 'role.granted', payload: { subject: h.did, role: 'holder' } })),
+  ]);
+  keys = await createJobKeys(job);
+});
+afterAll(async () => {
+  await s.destroy();
+});
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'OK';
+  } catch (err) {
+    if (isDataLedgerError(err)) return err.code;
+    throw err;
+  }
+}
+
+describe('encrypted statistics across five holders', () => {
+  it('open, contribute, result after minContributors, decrypt off-service, release; restart re-folds the same sum', async () => {
+    const opener = s.client(exchange);
+    const opened = await opener.openAggregationJob(job, keys.publicKey);
+    expect(opened.record.type).toBe('aggregation.opened');
+    const info = await s.client().aggregationJob(job.id);
+    expect(info).toMatchObject({ jobHash: opened.record.payload['jobHash'], contributions: 0, ready: false });
+    expect(Buffer.from(info.publicKey, 'base64').equals(Buffer.from(keys.publicKey))).toBe(true);
+
+    const values = holders.map((_, i) => [BigInt(100 + i), BigInt(-5 * i), 7n, BigInt(i * i)]);
+    const contributions = await Promise.all(holders.map((h, i) => encryptContribution(job, keys.publicKey, values[i] as bigint[], h)));
+    for (let i = 0; i < 2; i++) await s.client(holders[i]).contribute(job.id, contributions[i]!);
+    expect(await codeOf(s.client().aggregationResult(job.id))).toBe('HTTP_RESULT_NOT_READY');
+    for (let i = 2; i < 5; i++) await s.client(holders[i]).contribute(job.id, contributions[i]!);
+
+    // a replayed contribution appends nothing and folds nothing
+    const size = s.service.size;
+    expect(await codeOf(s.client(holders[0]).contribute(job.id, contributions[0]!))).not.toBe('OK');
+    expect(s.service.size).toBe(size);
+    // a contribution by someone else than its holder is refused
+    expect(await codeOf(s.client(holders[1]).contribute(job.id, contributions[0]!))).toBe('HTTP_BAD_REQUEST');
+
+    const result = await s.client().aggregationResult(job.id);
+    expect(result.count).toBe(5);
+    const plain = await decryptAggregate(job, keys.secretKey, result);
+    const expected = [0, 1, 2, 3].map((k) => values.reduce((a, v) => a + (v[k] as bigint), 0n));
+    expect(plain.sum.slice(0, 4)).toEqual(expected);
+    const released = await opener.releaseAggregation(job.id, result);
+    const hex = Buffer.from(result.sumHash, 'base64').toString('hex');
+    expect(released.record.payload).toMatchObject({ jobId: job.id, resultHash: hex, contributors: 5 });
+    const state = s.service.registry().aggregations.get(job.id);
+    expect(state).toMatchObject({ released: true, resultHash: hex });
+
+    // restart: the job and its contributions come back, the sum is byte for byte the same
+    const dir = s.dir;
+    await s.stop();
+    s = await startServer(dir);
+    const again = await s.client().aggregationResult(job.id);
+    expect(again.sumHash).toBe(result.sumHash);
+    expect(again.contributions).toEqual(result.contributions);
+  });
+});
