@@ -3,7 +3,7 @@
  * writes `bench/results.json` as `[{ suite, name, hz, anchor, anchorHz, ratio, note? }]`.
  * Benchmarks are never a CI gate.
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BenchRow } from './harness.ts';
@@ -37,5 +37,13 @@ console.table(
     ...(r.note === undefined ? {} : { note: r.note }),
   })),
 );
-writeFileSync(join(here, 'results.json'), `${JSON.stringify(rows, null, 2)}\n`);
-console.log(`wrote ${join('bench', 'results.json')} (${rows.length} rows)`);
+// A partial run (`npm run bench core`) replaces only the suites it ran.
+const resultsPath = join(here, 'results.json');
+const ran = new Set(rows.map((r) => r.suite));
+const kept: BenchRow[] =
+  wanted.length > 0 && existsSync(resultsPath)
+    ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as BenchRow[]).filter((r) => !ran.has(r.suite))
+    : [];
+const all = [...kept, ...rows].sort((a, b) => (a.suite < b.suite ? -1 : a.suite > b.suite ? 1 : 0));
+writeFileSync(resultsPath, `${JSON.stringify(all, null, 2)}\n`);
+console.log(`wrote ${join('bench', 'results.json')} (${rows.length} rows from this run, ${all.length} in all)`);

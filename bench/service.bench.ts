@@ -7,6 +7,8 @@
  * - signed writes/s through HTTP (pre-chained batches, group commit into LevelDB, receipts
  *   with inclusion proofs) vs the library's `Log.appendBatch` of the same records in the
  *   same batch sizes on a fresh LevelDB log.
+ * Environment: BENCH_SERVICE_SECONDS (autocannon duration, default 5), BENCH_SERVICE_WRITES
+ * (records, default 10,000), BENCH_SERVICE_ONLY=writes (the write figure alone).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -61,6 +61,42 @@ describe('encrypted statistics across five holders', () => {
     // a contribution by someone else than its holder is refused
     expect(await codeOf(s.client(holders[1]).contribute(job.id, contributions[0]!))).toBe('HTTP_BAD_REQUEST');
 
+    // garbage contributions and jobs: coded 4xx, nothing appended, nothing folded
+    const before = s.service.size;
+    const c0 = contributions[0]!;
+    const garbage: unknown[] = [
+      { ...c0, ciphertexts: ['AAAA'] },
+      { ...c0, ciphertexts: c0.ciphertexts.map((x) => `${x.slice(0, -8)}AAAAAAA=`) },
+      { ...c0, jobId: 'another-job' },
+      { ...c0, sig: 'A'.repeat(86) },
+      { v: 1 },
+      'not an object',
+    ];
+    for (const g of garbage) {
+      const code = await codeOf(s.client(holders[0]).request('POST', `/v1/aggregation/jobs/${job.id}/contributions`, { body: { record: {}, contribution: g } }));
+      expect(code).not.toBe('OK');
+      expect(code).not.toBe('HTTP_INTERNAL');
+    }
+    const fresh = newActor();
+    await s.client(s.root).submit('role.granted', { subject: fresh.did, role: 'holder' });
+    const after = s.service.size;
+    for (const g of garbage.slice(0, 4)) {
+      const code = await codeOf(s.client(fresh).contribute(job.id, g as never));
+      expect(code, JSON.stringify(code)).toMatch(/^(AGG_|HTTP_BAD_REQUEST)/);
+    }
+    // the fresh holder's own, signed contribution with altered ciphertext bytes reaches the aggregator's checks
+    const own = await encryptContribution(job, keys.publicKey, [1n, 2n, 3n, 4n], fresh);
+    const flipped = { ...own, ciphertexts: own.ciphertexts.map((x, i) => (i === 0 ? `${x.slice(0, 100)}${x[100] === 'A' ? 'B' : 'A'}${x.slice(101)}` : x)) };
+    expect(await codeOf(s.client(fresh).contribute(job.id, flipped))).toMatch(/^AGG_/);
+    expect(await codeOf(s.client(fresh).contribute(job.id, { ...own, ciphertexts: [] }))).toMatch(/^AGG_/);
+    expect(s.service.size).toBe(after);
+    expect(after).toBe(before + 1);
+    expect((await s.client().aggregationJob(job.id)).contributions).toBe(5);
+    for (const bad of [{ ...job, id: 'j2', maxAbsValue: -1 }, { ...job, id: 'j3', minContributors: 0 }, { ...job, id: 'j4', scheme: 'rsa' }]) {
+      expect(await codeOf(opener.openAggregationJob(bad as never, keys.publicKey))).toMatch(/^(AGG_JOB_INVALID|AGG_BOUNDS_OVERFLOW|REGISTRY_PAYLOAD_INVALID)$/);
+    }
+    expect(await codeOf(opener.openAggregationJob({ ...job, id: 'j5' }, new Uint8Array(100)))).toBe('AGG_KEY_INVALID');
+
     const result = await s.client().aggregationResult(job.id);
     expect(result.count).toBe(5);
     const plain = await decryptAggregate(job, keys.secretKey, result);

@@ -142,7 +142,11 @@ describe('schema-violating records', () => {
         'REGISTRY_MONEY_NOT_DECIMAL',
       ],
       ['unauthorised signer', buildRecord(h, { type: 'asset.registered', payload: assetPayload(rn, roles.holder) as never }, roles.holder), 'REGISTRY_UNAUTHORISED'],
-      ['batch with one bad record', [good, { ...good, index: good.index + 1 }], 'LEDGER_CHAIN_BROKEN'],
+      [
+        'batch with a broken link',
+        [good, buildRecord({ size: good.index + 1, lastLeafHash: new Uint8Array(32) }, { type: 'asset.registered', payload: assetPayload(newRegistrationNumber(), roles.holder) as never }, roles.registry)],
+        'LEDGER_CHAIN_BROKEN',
+      ],
       ['oversize batch', Array.from({ length: 2000 }, () => ({ v: 1 })), 'HTTP_BAD_REQUEST'],
     ];
     for (const [name, body, code] of cases) {

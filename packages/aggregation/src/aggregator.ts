@@ -18,7 +18,7 @@ import {
   decodeScratch,
 } from './contribution.ts';
 import { type AggregationErrorCode, aggError } from './errors.ts';
-import type { FoldWorkerInit, FoldWorkerReply, FoldWorkerRequest } from './fold-worker.ts';
+import type { FoldItem, FoldWorkerInit, FoldWorkerReply, FoldWorkerRequest } from './fold-worker.ts';
 import { Folder } from './folder.ts';
 import { checkPublicKeyBytes } from './format.ts';
 import { type AggregationJob, type ResolvedJob, resolveJob } from './job.ts';
@@ -32,6 +32,15 @@ export interface AggregatorOptions {
    * keeps the replay state and merges). Default 0: fold on the calling thread.
    */
   threads?: number;
+  /**
+   * Refuse a ciphertext already folded under another holder (`AGG_DUPLICATE_CIPHERTEXT`).
+   * Default true: honest encryptions never repeat, so a repeat is someone's input counted twice.
+   * It only catches verbatim copies —
+   * anyone holding the public key can re-randomize a copied ciphertext (add an encryption of
+   * zero), so it is a tripwire, not a defence against input copying (that needs proofs of
+   * plaintext knowledge).
+   */
+  rejectCopiedCiphertexts?: boolean;
 }
 
 /** What {@link Aggregator.add} answers for an accepted contribution. */
@@ -51,7 +60,10 @@ const SLOTS_PER_WORKER = 4;
 /** One folding worker thread, its shared decode slots and its outstanding requests. */
 class FoldWorker {
   readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve: (r: Uint8Array[] | undefined) => void; reject: (e: Error) => void }>();
+  readonly #pending = new Map<number, { resolve: (r: FoldWorkerReply) => void; reject: (e: Error) => void }>();
+  /** Folds waiting for the end of this event-loop turn, to go in one message. */
+  #batch: (FoldItem & { settle: (err: Error | null) => void })[] = [];
+  #items = 0;
   readonly #slots: Buffer[][];
   readonly #free: number[];
   readonly #chunkBytes: number;
@@ -76,7 +88,9 @@ class FoldWorker {
     onFailure: (e: DataLedgerError) => void,
   ): Promise<FoldWorker> {
     const shared = new SharedArrayBuffer(SLOTS_PER_WORKER * init.chunks * chunkBytes);
-    const worker = new Worker(new URL('./fold-worker.ts', import.meta.url), { workerData: { ...init, shared, chunkBytes } satisfies FoldWorkerInit });
+    // Source runs as .ts (type stripping); a compiled copy runs as .js.
+    const entry = new URL(import.meta.url.endsWith('.ts') ? './fold-worker.ts' : './fold-worker.js', import.meta.url);
+    const worker = new Worker(entry, { workerData: { ...init, shared, chunkBytes } satisfies FoldWorkerInit });
     const fw = new FoldWorker(worker, shared, init.chunks, chunkBytes, onSlotFree);
     return new Promise((resolve, reject) => {
       const fail = (err: Error): void => {
@@ -97,21 +111,22 @@ class FoldWorker {
         const p = fw.#pending.get(msg.id);
         if (p === undefined) return;
         fw.#pending.delete(msg.id);
-        if (msg.op === 'done') p.resolve(msg.sums);
-        else p.reject(aggError(msg.code as AggregationErrorCode, msg.message));
+        if (msg.op === 'error') p.reject(aggError(msg.code as AggregationErrorCode, msg.message));
+        else p.resolve(msg);
       });
     });
   }
 
+  /** Contributions queued or being folded by this worker. */
   get load(): number {
-    return this.#pending.size;
+    return this.#items;
   }
 
   get hasFreeSlot(): boolean {
     return this.#free.length > 0 && this.#failure === null;
   }
 
-  call(msg: Outgoing, transfer: ArrayBuffer[] = []): Promise<Uint8Array[] | undefined> {
+  call(msg: Outgoing, transfer: ArrayBuffer[] = []): Promise<FoldWorkerReply> {
     if (this.#failure !== null) return Promise.reject(this.#failure);
     const id = this.#next++;
     return new Promise((resolve, reject) => {
@@ -120,23 +135,51 @@ class FoldWorker {
     });
   }
 
+  /** The worker's serialized partial sum. */
+  async sums(): Promise<Uint8Array[]> {
+    const reply = await this.call({ op: 'sums' });
+    return reply.op === 'done' ? (reply.sums ?? []) : [];
+  }
+
   /**
    * Decodes base64 ciphertexts (already size-capped) into a free shared slot and has the
-   * worker check and fold them. Call only when {@link hasFreeSlot}.
+   * worker check and fold them. Call only when {@link hasFreeSlot}. Folds requested in one
+   * event-loop turn travel in one message (posting a message costs about as much as a
+   * SHA-256 of the ciphertext).
    */
   fold(texts: readonly string[], ciphertextHash: Uint8Array): Promise<void> {
     const slot = this.#free.pop() as number;
     const views = this.#slots[slot] as Buffer[];
     const lengths = texts.map((s, i) => (views[i] as Buffer).write(s, 0, this.#chunkBytes, 'base64'));
-    const done = (): void => {
-      this.#free.push(slot);
-      this.#onSlotFree();
-    };
-    return this.call({ op: 'fold', slot, lengths, ciphertextHash }).then(
-      () => done(),
+    this.#items++;
+    return new Promise<void>((resolve, reject) => {
+      const settle = (err: Error | null): void => {
+        this.#items--;
+        this.#free.push(slot);
+        if (err === null) resolve();
+        else reject(err);
+        this.#onSlotFree();
+      };
+      // A fresh 32-byte copy: the hash may be a view on a pooled 8 KB buffer, which a clone would copy whole.
+      this.#batch.push({ slot, lengths, ciphertextHash: new Uint8Array(ciphertextHash), settle });
+      if (this.#batch.length === 1) queueMicrotask(() => this.#flush());
+    });
+  }
+
+  #flush(): void {
+    const items = this.#batch;
+    this.#batch = [];
+    if (items.length === 0) return;
+    this.call({ op: 'fold', items: items.map(({ slot, lengths, ciphertextHash }) => ({ slot, lengths, ciphertextHash })) }).then(
+      (reply) => {
+        const errors = reply.op === 'folded' ? reply.errors : [];
+        items.forEach((item, i) => {
+          const e = errors[i];
+          item.settle(e === null ? null : aggError((e?.code ?? 'AGG_WORKER_FAILED') as AggregationErrorCode, e?.message ?? 'fold: no answer'));
+        });
+      },
       (err: unknown) => {
-        done();
-        throw err;
+        for (const item of items) item.settle(err as Error);
       },
     );
   }
@@ -176,11 +219,13 @@ export class Aggregator {
   readonly #folded = new Set<string>();
   readonly #inflight = new Set<Promise<unknown>>();
   readonly #slotWaiters: (() => void)[] = [];
+  readonly #rejectCopies: boolean;
   #failure: DataLedgerError | null = null;
   #closed = false;
 
-  private constructor(job: ResolvedJob, target: ContributionTarget, params: SealParams, workers: FoldWorker[]) {
+  private constructor(job: ResolvedJob, target: ContributionTarget, params: SealParams, workers: FoldWorker[], rejectCopies: boolean) {
     this.job = job;
+    this.#rejectCopies = rejectCopies;
     this.target = target;
     this.#params = params;
     this.#folder = new Folder(params, job.ciphertextCount);
@@ -192,7 +237,7 @@ export class Aggregator {
    * Creates an aggregator for `job`, accepting contributions encrypted under `publicKey`.
    * @param job - the job
    * @param publicKey - the serialized job public key (only its hash and parms id are used)
-   * @param options - worker threads
+   * @param options - worker threads, copied-ciphertext tripwire
    * @throws DataLedgerError `AGG_JOB_INVALID`, `AGG_BOUNDS_OVERFLOW`, `AGG_KEY_INVALID`
    */
   static async create(job: AggregationJob, publicKey: Uint8Array, options: AggregatorOptions = {}): Promise<Aggregator> {
@@ -220,7 +265,7 @@ export class Aggregator {
         ),
       ),
     );
-    agg = new Aggregator(r, contributionTarget(r, publicKey), params, workers);
+    agg = new Aggregator(r, contributionTarget(r, publicKey), params, workers, options.rejectCopiedCiphertexts !== false);
     return agg;
   }
 
@@ -239,13 +284,13 @@ export class Aggregator {
     if (this.#seen.has(c.hash)) throw aggError('AGG_REPLAY', 'contribution: already folded', { hash: c.hash });
     if (this.#holders.has(c.holder)) throw aggError('AGG_DUPLICATE_HOLDER', 'contribution: the holder already contributed', { holder: c.holder });
     // Honest encryptions are randomized and never repeat; a repeat is someone else's input copied.
-    if (this.#ciphertexts.has(ctHash)) throw aggError('AGG_DUPLICATE_CIPHERTEXT', 'contribution: ciphertext already folded under another holder');
+    if (this.#rejectCopies && this.#ciphertexts.has(ctHash)) throw aggError('AGG_DUPLICATE_CIPHERTEXT', 'contribution: ciphertext already folded under another holder');
     if (this.#seen.size >= this.job.maxContributors) {
       throw aggError('AGG_CAPACITY_EXCEEDED', 'contribution: the job already has maxContributors contributions', { maxContributors: this.job.maxContributors });
     }
     this.#seen.add(c.hash);
     this.#holders.add(c.holder);
-    this.#ciphertexts.add(ctHash);
+    if (this.#rejectCopies) this.#ciphertexts.add(ctHash);
     return ctHash;
   }
 
@@ -293,12 +338,9 @@ export class Aggregator {
         this.#folded.add(c.hash);
         return Promise.resolve({ hash: c.hash, holder: c.holder, count: this.#folded.size });
       }
-      const cap = base64Length(this.#params.ciphertextBytes);
+      // checkContribution capped every text's length, so it decodes into a slot.
       const p = (async (): Promise<ContributionReceipt> => {
         try {
-          c.ciphertexts.forEach((s, i) => {
-            if (s.length > cap) throw aggError('AGG_CIPHERTEXT_TOO_LARGE', `ciphertexts[${i}]: larger than a ciphertext of this job`, { index: i });
-          });
           let worker = this.#pickWorker();
           while (worker === null) {
             await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
@@ -353,8 +395,8 @@ export class Aggregator {
     const parts: Uint8Array[][] = [];
     if (!this.#folder.empty) parts.push(this.#folder.sums());
     for (const w of this.#workers) {
-      const s = await w.call({ op: 'sums' });
-      if (s !== undefined && s.length > 0) parts.push(s);
+      const s = await w.sums();
+      if (s.length > 0) parts.push(s);
     }
     let sum: Uint8Array[];
     if (parts.length <= 1) sum = parts[0] ?? [];
@@ -383,6 +425,7 @@ export class Aggregator {
 /**
  * Recomputes the aggregate of `contributions` from scratch (any order): what anyone holding
  * the committed contributions does to check a published result.
+ * @returns the recomputed result
  * @throws DataLedgerError as {@link Aggregator.add} for a contribution that does not pass
  */
 export async function recomputeAggregate(job: AggregationJob, publicKey: Uint8Array, contributions: Iterable<Contribution | unknown>): Promise<AggregateResult> {
@@ -398,6 +441,7 @@ export async function recomputeAggregate(job: AggregationJob, publicKey: Uint8Ar
 /**
  * True when `result` is exactly the aggregate of `contributions`: the same contribution
  * hashes and the same sum, byte for byte. False when any contribution is refused.
+ * @returns whether the result is the recomputation
  */
 export async function verifyAggregate(
   job: AggregationJob,
@@ -426,6 +470,7 @@ export async function verifyAggregate(
 
 /**
  * Merges partial aggregates of one job (e.g. from several aggregators) into one result.
+ * @returns the merged result
  * @throws DataLedgerError as {@link Aggregator.merge}
  */
 export async function mergeAggregates(job: AggregationJob, publicKey: Uint8Array, partials: Iterable<AggregateResult | unknown>): Promise<AggregateResult> {

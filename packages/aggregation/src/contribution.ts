@@ -47,7 +47,7 @@ export interface Contribution {
   holder: string;
   /** Base64 SHA-256 over the serialized ciphertexts, in order. */
   ciphertextHash: string;
-  /** Base64 SEAL ciphertexts (compr_mode none), ceil(length / slots) of them. */
+  /** Base64 SEAL ciphertexts (compr_mode none), ceil(length × limbs / slots) of them. */
   ciphertexts: string[];
   /** Base64url Ed25519 signature of the holder over canonical(envelope without ciphertexts and sig). */
   sig: string;
@@ -78,6 +78,8 @@ export interface CheckedContribution {
  * The target a job and public key define.
  * @param job - the job
  * @param publicKey - the serialized job public key
+ * @returns job id, job hash and public-key hash
+ * @throws DataLedgerError `AGG_JOB_INVALID`, `AGG_BOUNDS_OVERFLOW` for an invalid job
  */
 export function contributionTarget(job: AggregationJob | ResolvedJob, publicKey: Uint8Array): ContributionTarget {
   const r = 'hashB64' in job ? job : resolveJob(job);
@@ -101,6 +103,7 @@ function signedBody(c: Omit<Contribution, 'ciphertexts' | 'sig'>): Omit<Contribu
  * @param target - job and key binding ({@link contributionTarget})
  * @param ciphertexts - serialized SEAL ciphertexts, in slot order
  * @param holder - the signer
+ * @returns the signed envelope
  */
 export function signContribution(target: ContributionTarget, ciphertexts: readonly Uint8Array[], holder: Holder): Contribution {
   const holderDid = didKeyFromPublicKey(getPublicKey(holder.secretKey));
@@ -232,7 +235,11 @@ const B64_32 = /^[A-Za-z0-9+/]{43}=$/;
 const B64URL_SIG = /^[A-Za-z0-9_-]{86}$/;
 const FIELDS = new Set(['v', 'type', 'jobId', 'jobHash', 'keyHash', 'holder', 'ciphertextHash', 'ciphertexts', 'sig']);
 
-/** Base64 length of `bytes` bytes (padded). */
+/**
+ * Base64 length of `bytes` bytes (padded).
+ * @param bytes - a byte count
+ * @returns the length of its padded base64 text
+ */
 export function base64Length(bytes: number): number {
   return 4 * Math.ceil(bytes / 3);
 }
@@ -249,6 +256,7 @@ function malformed(message: string, field?: string): never {
  * @param target - the job and key this aggregator folds for
  * @param ciphertextCount - ciphertexts per contribution
  * @param ciphertextBytes - exact byte length of one ciphertext
+ * @returns the holder, contribution hash, signed ciphertext hash and the (size-capped) texts
  * @throws DataLedgerError `AGG_CONTRIBUTION_MALFORMED`, `AGG_JOB_MISMATCH`, `AGG_KEY_MISMATCH`, `AGG_SIGNATURE_INVALID`, `AGG_CIPHERTEXT_TOO_LARGE`
  */
 export function checkContribution(value: unknown, target: ContributionTarget, ciphertextCount: number, ciphertextBytes: number): CheckedContribution {

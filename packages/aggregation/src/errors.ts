@@ -35,7 +35,7 @@ export const AGGREGATION_ERROR_CODES = [
   'AGG_REPLAY',
   /** The holder already contributed to this job (one contribution per holder). */
   'AGG_DUPLICATE_HOLDER',
-  /** The same ciphertext was already folded under another holder (input copying). */
+  /** The same ciphertext was already folded under another holder (with `rejectCopiedCiphertexts`). */
   'AGG_DUPLICATE_CIPHERTEXT',
   /** Folding would exceed `maxContributors`, which the no-wrap bound depends on. */
   'AGG_CAPACITY_EXCEEDED',

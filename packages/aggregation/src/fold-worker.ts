@@ -3,7 +3,9 @@
  * partial sum. The main thread checks envelopes and signatures, keeps the replay state,
  * decodes the base64 into a slot of memory shared with this worker (structured-cloning a
  * 700 KB string costs more than decoding it, and transferring a fresh buffer per contribution
- * makes both heaps collect garbage constantly), and merges the partial sums.
+ * makes both heaps collect garbage constantly), sends the folds of one event-loop turn in one
+ * message, and merges the partial sums. A slot is not reused before its fold is answered, so
+ * the bytes hashed here are the bytes loaded.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { checkCiphertexts } from './contribution.ts';
@@ -21,9 +23,17 @@ export interface FoldWorkerInit {
   chunkBytes: number;
 }
 
-/** Messages to a worker. */
+/** One contribution decoded into a shared slot. */
+export interface FoldItem {
+  slot: number;
+  /** Decoded byte length of each ciphertext in the slot. */
+  lengths: number[];
+  ciphertextHash: Uint8Array;
+}
+
+/** Messages to a worker. Folds come in batches: one message per event-loop turn, not per contribution. */
 export type FoldWorkerRequest =
-  | { op: 'fold'; id: number; slot: number; lengths: number[]; ciphertextHash: Uint8Array }
+  | { op: 'fold'; id: number; items: FoldItem[] }
   | { op: 'sums'; id: number }
   | { op: 'close'; id: number };
 
@@ -31,6 +41,7 @@ export type FoldWorkerRequest =
 export type FoldWorkerReply =
   | { op: 'ready' }
   | { op: 'done'; id: number; sums?: Uint8Array[] }
+  | { op: 'folded'; id: number; errors: ({ code: string; message: string } | null)[] }
   | { op: 'error'; id: number; code: string; message: string };
 
 const port = parentPort;
@@ -43,11 +54,19 @@ port.on('message', (msg: FoldWorkerRequest) => {
   try {
     switch (msg.op) {
       case 'fold': {
-        const base = msg.slot * init.chunks * init.chunkBytes;
-        const bytes = msg.lengths.map((len, i) => new Uint8Array(init.shared, base + i * init.chunkBytes, Math.min(len, init.chunkBytes)));
-        checkCiphertexts(bytes, msg.ciphertextHash, params.ciphertext);
-        folder.add(bytes);
-        port.postMessage({ op: 'done', id: msg.id } satisfies FoldWorkerReply);
+        // Each item is all-or-nothing on its own; one refused item does not affect the others.
+        const errors = msg.items.map((item) => {
+          try {
+            const base = item.slot * init.chunks * init.chunkBytes;
+            const bytes = item.lengths.map((len, i) => new Uint8Array(init.shared, base + i * init.chunkBytes, Math.min(len, init.chunkBytes)));
+            checkCiphertexts(bytes, item.ciphertextHash, params.ciphertext);
+            folder.add(bytes);
+            return null;
+          } catch (err) {
+            return coded(err);
+          }
+        });
+        port.postMessage({ op: 'folded', id: msg.id, errors } satisfies FoldWorkerReply);
         break;
       }
       case 'sums': {
@@ -62,14 +81,14 @@ port.on('message', (msg: FoldWorkerRequest) => {
         break;
     }
   } catch (err) {
-    const e = err as { name?: unknown; code?: unknown; message?: unknown };
-    const coded = e !== null && typeof e === 'object' && e.name === 'DataLedgerError' && typeof e.code === 'string';
-    port.postMessage({
-      op: 'error',
-      id: msg.id,
-      code: coded ? (e.code as string) : 'AGG_SEAL_FAILURE',
-      message: typeof e?.message === 'string' ? e.message : String(err),
-    } satisfies FoldWorkerReply);
+    port.postMessage({ op: 'error', id: msg.id, ...coded(err) } satisfies FoldWorkerReply);
   }
 });
 port.postMessage({ op: 'ready' } satisfies FoldWorkerReply);
+
+/** The code and message of a caught error (uncoded ones are SEAL failures). */
+function coded(err: unknown): { code: string; message: string } {
+  const e = err as { name?: unknown; code?: unknown; message?: unknown } | null;
+  const isCoded = e !== null && typeof e === 'object' && e.name === 'DataLedgerError' && typeof e.code === 'string';
+  return { code: isCoded ? (e.code as string) : 'AGG_SEAL_FAILURE', message: typeof e?.message === 'string' ? e.message : String(err) };
+}

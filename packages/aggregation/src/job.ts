@@ -21,7 +21,8 @@ export interface PrivacyPolicy {
   budget?: number;
   /**
    * L1 sensitivity: the most one contributor can move the released vector.
-   * Default `length × maxAbsValue`; a one-hot histogram may declare 1.
+   * Default `length × maxAbsValue` (CKKS: `length × (maxAbsValue + 1)`, for the rounding);
+   * a one-hot histogram may declare 1.
    */
   sensitivity?: bigint | number | string;
 }
@@ -197,7 +198,10 @@ function resolvePrivacy(raw: unknown, scheme: AggregationScheme, length: number,
   if (typeof budget !== 'number' || !Number.isFinite(budget) || budget < epsilon) {
     return invalid('privacy.budget: expected a number ≥ epsilon', 'privacy.budget');
   }
-  const sensitivity = p['sensitivity'] === undefined ? BigInt(length) * maxAbsValue : toBigInt(p['sensitivity'], 'privacy.sensitivity');
+  // One contributor moves each of `length` slots by at most maxAbsValue; a CKKS release rounds
+  // to integers, which can move a slot by one more.
+  const perSlot = scheme === 'ckks' ? maxAbsValue + 1n : maxAbsValue;
+  const sensitivity = p['sensitivity'] === undefined ? BigInt(length) * perSlot : toBigInt(p['sensitivity'], 'privacy.sensitivity');
   if (sensitivity < 1n) return invalid('privacy.sensitivity: expected ≥ 1', 'privacy.sensitivity');
   return { mechanism, epsilon, budget, sensitivity };
 }

@@ -39,7 +39,11 @@ export async function createJobKeys(job: AggregationJob): Promise<JobKeys> {
   }
 }
 
-/** Standard-base64 SHA-256 of a serialized public key: binds contributions and results to it. */
+/**
+ * Standard-base64 SHA-256 of a serialized public key: binds contributions and results to it.
+ * @param publicKey - the serialized public key
+ * @returns the base64 hash
+ */
 export function publicKeyHash(publicKey: Uint8Array): string {
   if (!(publicKey instanceof Uint8Array)) throw new TypeError('publicKey: expected a Uint8Array');
   return toBase64(sha256(publicKey));

@@ -63,6 +63,7 @@ function bernoulliExp(n: bigint, d: bigint): boolean {
  * (CKS Algorithm 2).
  * @param t - scale numerator (≥ 1)
  * @param s - scale denominator (≥ 1)
+ * @returns one sample
  */
 export function sampleDiscreteLaplace(t: bigint, s: bigint): bigint {
   if (t < 1n || s < 1n) throw new RangeError('t, s: expected ≥ 1');
@@ -94,6 +95,9 @@ export function rationalOf(x: number): { n: bigint; d: bigint } {
 /**
  * Discrete Laplace noise for one ε-DP release of a sum with L1 sensitivity Δ:
  * scale Δ/ε, i.e. P(x) ∝ exp(−ε|x|/Δ).
+ * @param sensitivity - Δ
+ * @param epsilon - ε (its exact binary value is used)
+ * @returns one noise sample
  */
 export function laplaceNoise(sensitivity: bigint, epsilon: number): bigint {
   const { n, d } = rationalOf(epsilon);
@@ -153,6 +157,8 @@ const budgets = new Map<string, PrivacyBudget>();
 /**
  * The in-process budget of a job (keyed by its job hash), used when a release names none.
  * Services that restart should pass a {@link PrivacyBudget} rebuilt from their records instead.
+ * @param job - a resolved job
+ * @returns its budget, or null when the job has no privacy policy
  */
 export function privacyBudgetFor(job: ResolvedJob): PrivacyBudget | null {
   if (job.privacy === null) return null;

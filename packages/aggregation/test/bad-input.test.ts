@@ -145,10 +145,22 @@ describe('aggregator refuses bad contributions, total unchanged', () => {
     const before = await agg.result();
     const second = await encryptContribution(job, keys.publicKey, [1n, 1n, 1n, 1n], h);
     await expectCode(agg.add(second), 'AGG_DUPLICATE_HOLDER');
-    const copied = signedBytes([bytesOf(good[0] as Contribution)]);
-    await expectCode(agg.add(copied), 'AGG_DUPLICATE_CIPHERTEXT');
     expect((await agg.result()).sumHash).toBe(before.sumHash);
     await agg.close();
+
+    // A verbatim copy of someone's ciphertext under a new holder: refused with the tripwire on.
+    const strict = await Aggregator.create(job, keys.publicKey);
+    for (const c of good) await strict.add(c);
+    const strictBefore = await strict.result();
+    await expectCode(strict.add(signedBytes([bytesOf(good[0] as Contribution)])), 'AGG_DUPLICATE_CIPHERTEXT');
+    expect((await strict.result()).sumHash).toBe(strictBefore.sumHash);
+    await strict.close();
+    // With the tripwire off it is folded like any contribution (as a re-randomized copy would be).
+    const lax = await Aggregator.create(job, keys.publicKey, { rejectCopiedCiphertexts: false });
+    await lax.add(good[0]);
+    await lax.add(signedBytes([bytesOf(good[0] as Contribution)]));
+    expect(lax.count).toBe(2);
+    await lax.close();
 
     const small: AggregationJob = { ...job, id: 'bad-input-cap', maxContributors: 2 };
     const smallKeys = await keysFor(small);
@@ -215,10 +227,17 @@ describe('aggregator refuses bad contributions, total unchanged', () => {
     await expectCode(agg.add(signedBytes([outOfRange])), 'AGG_CIPHERTEXT_MALFORMED');
     await expectCode(agg.add(good[0]), 'AGG_REPLAY');
     await unchanged();
+    // Submitted in one turn, a bad contribution travels in the same batch as good ones and
+    // is refused alone.
+    const g1 = await encryptContribution(job, keys.publicKey, [1n, 0n, 0n, 0n], holder());
+    const g2 = await encryptContribution(job, keys.publicKey, [0n, 1n, 0n, 0n], holder());
+    const settled = await Promise.allSettled([agg.add(g1), agg.add(signedBytes([outOfRange.subarray(0, 100)])), agg.add(g2)]);
+    expect(settled.map((x) => x.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(((settled[1] as PromiseRejectedResult).reason as { code: string }).code).toBe('AGG_CIPHERTEXT_MALFORMED');
     // The holder whose first attempt failed may submit its real contribution.
     await agg.add(fresh);
     const release = await decryptAggregate(job, keys.secretKey, await agg.result());
-    expect(release.sum).toEqual([16n, -13n, 38n, -31n]);
+    expect(release.sum).toEqual([17n, -12n, 38n, -31n]);
     await agg.close();
   });
 });

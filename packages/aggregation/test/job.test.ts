@@ -102,7 +102,8 @@ describe('jobs', () => {
     for (const change of [{ id: 'job2' }, { length: 5 }, { maxAbsValue: 101n }, { maxContributors: 11 }, { minContributors: 3 }, { privacy: { epsilon: 1 } }]) {
       expect(resolveJob({ ...base, ...change } as AggregationJob).hashB64).not.toBe(h);
     }
-    expect(resolveJob({ ...base, scheme: 'ckks' }).privacy).toMatchObject({ epsilon: 1, budget: 1, sensitivity: 400n });
+    expect(resolveJob({ ...base, scheme: 'ckks' }).privacy).toMatchObject({ epsilon: 1, budget: 1, sensitivity: 404n });
+    expect(resolveJob({ ...base, privacy: { epsilon: 1 } }).privacy?.sensitivity).toBe(400n);
   });
 
   it('export every code with the AGG_ prefix, once', () => {

@@ -4,8 +4,8 @@
  *
  * To keep the test fast, the 5,000 contributions are made from one real encryption: each
  * copy adds 1 to a different coefficient of c0 (in every RNS limb), which is still a valid
- * encryption of the same values with one unit more noise, yet a distinct ciphertext, so the
- * aggregator's duplicate-ciphertext check is exercised too. Each is signed by its own holder.
+ * encryption of the same values with one unit more noise, yet a distinct ciphertext, as honest
+ * holders' ciphertexts are. Each is signed by its own holder.
  */
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';

@@ -169,7 +169,7 @@ describe('CKKS', () => {
       [2.5, 2, -3],
     ]);
     const release = await decryptAggregate(job, keys.secretKey, r);
-    expect(release.noise).toMatchObject({ mechanism: 'discrete-laplace', epsilon: 1, sensitivity: 3000n });
+    expect(release.noise).toMatchObject({ mechanism: 'discrete-laplace', epsilon: 1, sensitivity: 3003n });
     await expectCode(decryptAggregate(job, keys.secretKey, r), 'AGG_BUDGET_EXHAUSTED');
     // With a large epsilon and a small declared sensitivity the noise is (almost surely) 0
     // and the release is the rounded sum.

@@ -6,6 +6,15 @@
 import { processIo } from './io.ts';
 import { runCli } from './program.ts';
 
+// A reader that stops early (`dataledger verify --help | head`) closes the pipe: that is not
+// an error of ours, so end quietly instead of crashing on EPIPE.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 const status = await runCli(process.argv.slice(2), processIo());
 process.exitCode = status;
 // Every command has finished its work (a server has closed its store) by now. Should a

@@ -19,6 +19,8 @@ let dir: string;
 let cleanup: () => Promise<void>;
 let data: string;
 let server: ChildProcess | undefined;
+/** Every server this file starts, so none outlives it (even when tests are filtered). */
+const started: ChildProcess[] = [];
 let url: string;
 let vkey: string;
 let rootDid: string;
@@ -26,6 +28,7 @@ let serverOutput: () => string = () => '';
 
 async function start(args: string[], env: Record<string, string> = {}): Promise<{ url: string; vkey: string; root: string; output: () => string }> {
   server = startBin(args, { env });
+  started.push(server);
   const { match, output } = await waitForOutput(server, /listening on (http:\/\/[^\s]+)/);
   const out = output();
   serverOutput = output;
@@ -48,9 +51,11 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (server !== undefined && server.exitCode === null && server.signalCode === null) {
-    server.kill('SIGKILL');
-    await waitForExit(server).catch(() => {});
+  for (const child of started) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await waitForExit(child).catch(() => {});
+    }
   }
   await cleanup();
 });

@@ -174,6 +174,9 @@ describe('verifyBundle', () => {
     expect(await verify([...lines.slice(0, 8), '', ...lines.slice(8)])).toMatchObject({ code: 'BUNDLE_MALFORMED', firstBadIndex: 7 });
     expect(await verify([...lines.slice(0, 8), '[1,2]', ...lines.slice(8)])).toMatchObject({ code: 'BUNDLE_RECORD_MALFORMED', firstBadIndex: 7 });
     expect(await verify([...lines, lines[5]!])).toMatchObject({ code: 'BUNDLE_MALFORMED', firstBadIndex: N });
+    // Deeply nested payloads are refused, not a stack overflow.
+    const deep = lines[8]!.replace('"payload":{', `"payload":{"deep":${'['.repeat(100_000)}${']'.repeat(100_000)},`);
+    expect(await verify([...lines.slice(0, 8), deep, ...lines.slice(9)])).toMatchObject({ code: 'BUNDLE_RECORD_MALFORMED', firstBadIndex: 7 });
     const bytes = [Buffer.from(text(lines.slice(0, 3)).join('')), Buffer.from([0xff, 0xfe, 0x00, 0x0a])];
     expect(await verifyBundle(bytes)).toMatchObject({ code: 'BUNDLE_MALFORMED', firstBadIndex: null });
     const random = Buffer.alloc(10_000);

@@ -100,12 +100,15 @@ export class AggregationJobs {
       } catch {
         continue; // an incomplete job directory (crash while opening): the job was never recorded
       }
-      const recorded = this.#service.view().aggregation?.(job.id);
+      const recorded = this.#service.view().aggregation?.(job.id) as { contributors?: readonly string[] } | undefined;
       if (recorded === undefined) continue;
+      // Only contributions whose aggregation.contributed record made it into the ledger.
+      const holders = new Set(recorded.contributors ?? []);
       const entry = await this.#entry(job, publicKey);
       for (const f of (await readdir(d)).filter((x) => x.endsWith('.contribution.json'))) {
         try {
           const c = JSON.parse(await readFile(join(d, f), 'utf8')) as Contribution;
+          if (!holders.has(c.holder)) continue;
           await entry.aggregator.add(c);
           entry.folded.add(contributionHash(c));
         } catch {

@@ -62,7 +62,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
     // Query strings are parsed by fastify; keep parameter counts bounded.
     routerOptions: { maxParamLength: 200 },
-    return503OnClosing: true,
+    // While closing, requests still arriving on open connections get a problem document
+    // (the onRequest hook below) rather than fastify's plain 503.
+    return503OnClosing: false,
     // Router-level failures (bad percent-encoding, over-long parameters) are client errors
     // too, and answer in the same problem+json form as every other error.
     frameworkErrors: (err, request, reply) => {
@@ -75,6 +77,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   else fastifyOptions.logger = options.logger ?? false;
   const app = Fastify(fastifyOptions) as unknown as FastifyInstance;
   installProblemHandlers(app);
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (closing) return sendProblem(reply, problemOf('HTTP_SHUTTING_DOWN', 'the service is shutting down'));
+    return undefined;
+  });
 
   await app.register(swagger, {
     openapi: {

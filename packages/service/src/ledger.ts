@@ -6,9 +6,13 @@
  * A write is a submission: one record, or a pre-chained batch of consecutive records from
  * one request. Each drain of the queue takes every pending submission, orders them by
  * their first index, checks each against the head it would extend (index, `prev`, time
- * order, actor signature) and against the registry rules (`applyRecord`, no rules of our
- * own), and appends all that pass in one atomic batch. A submission is all-or-nothing; a
- * failing submission does not fail the others.
+ * order) and against the registry rules (`applyRecord`, no rules of our own), and appends
+ * all that pass in one atomic `Log.appendBatch`, which checks every actor signature. A
+ * submission is all-or-nothing; a failing submission does not fail the others.
+ *
+ * The actor signs index and prev, so writers race for each index. Losers are parked and
+ * told (409 with the head) to re-sign one at a time, which turns the race into a queue.
+ * A record already in the log is answered with its receipt and appended again never.
  */
 import { DataLedgerError, equalBytes, fromBase64, isDataLedgerError, toBase64 } from '@dataledger/core';
 import { recordLeafHash, type LedgerRecord, type LogHead } from '@dataledger/provenance';
@@ -55,7 +59,8 @@ export function headInfo(head: LogHead): HeadInfo {
 
 interface Submission {
   records: LedgerRecord[];
-  leafHashes: Uint8Array[];
+  /** Leaf hashes, computed when needed (the log computes them while appending). */
+  leafHashes: (Uint8Array | undefined)[];
   deadline: number;
   resolve: (receipts: Receipt[]) => void;
   reject: (err: unknown) => void;
@@ -67,7 +72,8 @@ interface Submission {
  */
 export interface AppendTarget {
   head(): LogHead;
-  appendBatch(records: LedgerRecord[]): Promise<unknown>;
+  /** Appends all or nothing; answers each record's leaf hash (RFC 9162). */
+  appendBatch(records: LedgerRecord[]): Promise<readonly { leafHash: Uint8Array }[]>;
   indexOfLeafHash(hash: Uint8Array): Promise<number | undefined>;
   leafHashAt(index: number): Promise<Uint8Array>;
   inclusionProof(index: number, treeSize?: number): Promise<Uint8Array[]>;
@@ -96,6 +102,8 @@ export interface AppendQueueOptions {
 
 const b64 = (h: Uint8Array): string => toBase64(h);
 const RECENT_LEAVES = 8192;
+/** Most stale submissions waiting for their turn to re-sign. */
+const MAX_PARKED = 4096;
 /** How long a writer told to re-sign has before the next parked writer is told. */
 const PARK_RELEASE_MS = 40;
 
@@ -113,6 +121,7 @@ export class AppendQueue<S> {
   private readonly receiptCacheSize: number;
   private readonly receipts = new Map<string, Receipt>();
   private readonly recentLeaves = new Map<number, string>();
+  private readonly answering = new Set<Promise<void>>();
   private parked: Submission[] = [];
   private parkTimer: NodeJS.Timeout | null = null;
   /** Head size at the last release of a parked writer. */
@@ -134,7 +143,7 @@ export class AppendQueue<S> {
   submit(records: LedgerRecord[]): Promise<Receipt[]> {
     if (records.length === 0) return Promise.resolve([]);
     if (this.closing) return Promise.reject(new ServiceError('HTTP_SHUTTING_DOWN', 'the ledger is closing'));
-    const leafHashes = records.map((r) => recordLeafHash(r));
+    const leafHashes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(records.length);
     return new Promise<Receipt[]>((resolve, reject) => {
       this.pending.push({ records, leafHashes, deadline: Date.now() + this.aheadWaitMs, resolve, reject });
       this.kick();
@@ -151,6 +160,7 @@ export class AppendQueue<S> {
     if (this.timer !== null) clearTimeout(this.timer);
     if (this.parkTimer !== null) clearTimeout(this.parkTimer);
     while (this.parked.length > 0) this.releaseParked(true);
+    await Promise.all([...this.answering]);
   }
 
   private kick(force = false): void {
@@ -247,10 +257,8 @@ export class AppendQueue<S> {
     let lastTime = head.lastTime;
     let state = this.seq.state;
     const toAppend: LedgerRecord[] = [];
-    const toAppendLeaves: string[] = [];
-    const toAppendOwner: Submission[] = [];
+    const toAppendRef: { sub: Submission; k: number }[] = [];
     const stale: Submission[] = [];
-    const appendedHashes = new Map<string, number>();
     const accepted: { sub: Submission; indexes: number[] }[] = [];
 
     let remaining = this.pending;
@@ -274,9 +282,9 @@ export class AppendQueue<S> {
           // A resubmission sits at its own index: compare with the leaf hash there (recent
           // leaves are remembered, so the many stale submissions of contended writers cost
           // no store read).
-          const key = b64(sub.leafHashes[k] as Uint8Array);
-          const there =
-            rec.index >= head.size ? (toAppendLeaves[rec.index - head.size] as string) : appendedHashes.has(key) ? key : await this.leafAt(rec.index);
+          const key = b64(leafOf(sub, k));
+          const ref = toAppendRef[rec.index - head.size];
+          const there = rec.index >= head.size ? (ref === undefined ? '' : b64(leafOf(ref.sub, ref.k))) : await this.leafAt(rec.index);
           if (there !== key) break;
           indexes.push(rec.index);
         }
@@ -293,13 +301,15 @@ export class AppendQueue<S> {
           // Check the rest of the submission against the head it extends; all-or-nothing.
           let s = state;
           let z = size;
-          let l = last;
+          const firstNew = k;
           let t = lastTime;
           let failure: unknown = null;
           for (; k < sub.records.length; k++) {
             const rec = sub.records[k] as LedgerRecord;
             try {
-              checkPosition(rec, z, l, t);
+              // The first record must extend the head; the links inside a pre-chained batch
+              // are checked by Log.appendBatch (a broken one singles out this submission).
+              checkPosition(rec, z, k === firstNew ? last : undefined, t);
               // The actor's signature is checked once, by Log.appendBatch (below); a record
               // that fails it is singled out there and only its submission is refused.
               s = this.seq.apply(s, rec);
@@ -309,7 +319,6 @@ export class AppendQueue<S> {
             }
             indexes.push(z);
             z++;
-            l = sub.leafHashes[k] as Uint8Array;
             t = rec.time;
           }
           if (failure !== null) {
@@ -317,12 +326,11 @@ export class AppendQueue<S> {
             continue;
           }
           for (let j = sub.records.length - (z - size); j < sub.records.length; j++) {
-            const leaf = b64(sub.leafHashes[j] as Uint8Array);
             toAppend.push(sub.records[j] as LedgerRecord);
-            toAppendLeaves.push(leaf);
-            toAppendOwner.push(sub);
-            appendedHashes.set(leaf, (sub.records[j] as LedgerRecord).index);
+            toAppendRef.push({ sub, k: j });
           }
+          // The next submission in this group extends this one's last record.
+          const l = leafOf(sub, sub.records.length - 1);
           state = s;
           size = z;
           last = l;
@@ -333,8 +341,19 @@ export class AppendQueue<S> {
       }
       remaining = later;
     }
-    // Writers that lost the race for an index wait their turn (see releaseParked).
-    this.parked.push(...stale);
+    // Writers that lost the race for an index wait their turn (see releaseParked); past a
+    // bound (memory), they are answered at once.
+    for (const sub of stale) {
+      if (this.parked.length < MAX_PARKED && !this.closing) this.parked.push(sub);
+      else {
+        const first = sub.records[0] as LedgerRecord;
+        sub.reject(
+          new DataLedgerError('LEDGER_INDEX_MISMATCH', `record index ${first.index} is behind the head (size ${size})`, {
+            details: { index: first.index, ...this.headDetails(size, last, lastTime) },
+          }),
+        );
+      }
+    }
     // Submissions ahead of the head wait briefly for their predecessors (pipelined batches).
     const now = Date.now();
     for (const sub of remaining) {
@@ -351,13 +370,14 @@ export class AppendQueue<S> {
     }
 
     if (toAppend.length > 0) {
+      let results: readonly { leafHash: Uint8Array }[];
       try {
-        await log.appendBatch(toAppend);
+        results = await log.appendBatch(toAppend);
       } catch (err) {
         // The batch is all-or-nothing. When the log names the record that failed (a bad
         // signature), refuse only its submission and check the others again in the next group.
         const position = isDataLedgerError(err) ? err.details?.['position'] : undefined;
-        const owner = typeof position === 'number' ? toAppendOwner[position] : undefined;
+        const owner = typeof position === 'number' ? toAppendRef[position]?.sub : undefined;
         if (owner === undefined) {
           for (const a of accepted) a.sub.reject(err);
           return;
@@ -367,7 +387,12 @@ export class AppendQueue<S> {
         return;
       }
       this.seq.state = state;
-      for (let i = 0; i < toAppend.length; i++) this.rememberLeaf((toAppend[i] as LedgerRecord).index, toAppendLeaves[i] as string);
+      for (let i = 0; i < toAppend.length; i++) {
+        const ref = toAppendRef[i] as { sub: Submission; k: number };
+        const leaf = results[i]?.leafHash ?? leafOf(ref.sub, ref.k);
+        ref.sub.leafHashes[ref.k] = leaf;
+        this.rememberLeaf((toAppend[i] as LedgerRecord).index, b64(leaf));
+      }
     }
     if (accepted.length === 0) return;
     // One checkpoint for the whole group: every receipt proves inclusion in it.
@@ -379,22 +404,28 @@ export class AppendQueue<S> {
       for (const a of accepted) a.sub.reject(err);
       return;
     }
+    // The receipts only read the log (proofs against the fixed treeSize): they are answered
+    // while the next group is already being checked and appended.
+    const answering = this.answer(accepted, treeSize, checkpoint);
+    this.answering.add(answering);
+    void answering.finally(() => this.answering.delete(answering));
+  }
+
+  private async answer(accepted: { sub: Submission; indexes: number[] }[], treeSize: number, checkpoint: string): Promise<void> {
+    const log = this.seq.log;
     for (const { sub, indexes } of accepted) {
       try {
-        const receipts: Receipt[] = [];
-        for (let j = 0; j < indexes.length; j++) {
-          const leaf = b64(sub.leafHashes[j] as Uint8Array);
-          const cached = this.receipts.get(leaf);
-          if (cached !== undefined) {
-            receipts.push(cached);
-            continue;
-          }
-          const index = indexes[j] as number;
-          const proof = await log.inclusionProof(index, treeSize);
-          const r: Receipt = { index, leafHash: leaf, treeSize, inclusionProof: proof.map(b64), checkpoint };
-          this.remember(leaf, r);
-          receipts.push(r);
-        }
+        const receipts = await Promise.all(
+          indexes.map(async (index, j): Promise<Receipt> => {
+            const leaf = b64(leafOf(sub, j));
+            const cached = this.receipts.get(leaf);
+            if (cached !== undefined) return cached;
+            const proof = await log.inclusionProof(index, treeSize);
+            const r: Receipt = { index, leafHash: leaf, treeSize, inclusionProof: proof.map(b64), checkpoint };
+            this.remember(leaf, r);
+            return r;
+          }),
+        );
         sub.resolve(receipts);
       } catch (err) {
         sub.reject(err);
@@ -442,6 +473,16 @@ export class AppendQueue<S> {
   }
 }
 
+/** The leaf hash of record `k` of a submission, computed once. */
+function leafOf(sub: Submission, k: number): Uint8Array {
+  let h = sub.leafHashes[k];
+  if (h === undefined) {
+    h = recordLeafHash(sub.records[k] as LedgerRecord);
+    sub.leafHashes[k] = h;
+  }
+  return h;
+}
+
 function withHead(err: unknown, head: Record<string, unknown>): unknown {
   if (err instanceof DataLedgerError && (err.code === 'LEDGER_INDEX_MISMATCH' || err.code === 'LEDGER_CHAIN_BROKEN' || err.code === 'LEDGER_TIME_ORDER')) {
     return new DataLedgerError(err.code, err.message, { cause: err.cause, details: { ...(err.details ?? {}), ...head } });
@@ -450,11 +491,11 @@ function withHead(err: unknown, head: Record<string, unknown>): unknown {
 }
 
 /** RFC 9162 leaves are chained by `prev`; the actor signed index and prev, so both must match the head. */
-function checkPosition(rec: LedgerRecord, size: number, last: Uint8Array | null, lastTime: string | null): void {
+function checkPosition(rec: LedgerRecord, size: number, last: Uint8Array | null | undefined, lastTime: string | null): void {
   if (rec.index !== size) {
     throw new DataLedgerError('LEDGER_INDEX_MISMATCH', `record index ${rec.index}, expected ${size}`, { details: { index: rec.index } });
   }
-  const prevOk = last === null ? rec.prev === '' : rec.prev !== '' && equalBytes(fromBase64(rec.prev), last);
+  const prevOk = last === undefined || (last === null ? rec.prev === '' : rec.prev !== '' && equalBytes(fromBase64(rec.prev), last));
   if (!prevOk) {
     throw new DataLedgerError('LEDGER_CHAIN_BROKEN', `record ${rec.index}: prev is not the leaf hash of record ${size - 1}`, {
       details: { index: rec.index },

@@ -42,7 +42,8 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIo): Promi
           ...(summary.statistics === null ? [] : [`statistics:       ${summary.statistics.file}`]),
           `actor keys:       ${summary.outDir}/keys (mode 0600)`,
           '',
-          'next: dataledger export --data DIR --out ledger.jsonl && dataledger verify ledger.jsonl --log-key "<log verifier key>"',
+          `next: npx dataledger export --data ${JSON.stringify(options.data)} --out ledger.jsonl`,
+          `      npx dataledger verify ledger.jsonl --log-key '${summary.logVerifierKey}'`,
           '',
         ].join('\n'),
       );

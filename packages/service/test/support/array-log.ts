@@ -36,7 +36,7 @@ export class ArrayLog implements LogLike {
       lastTime: n === 0 ? null : (this.records[n - 1] as LedgerRecord).time,
     };
   }
-  async appendBatch(records: LedgerRecord[]): Promise<unknown> {
+  async appendBatch(records: LedgerRecord[]): Promise<{ index: number; leafHash: Uint8Array; record: LedgerRecord }[]> {
     this.appendCalls++;
     let size = this.records.length;
     let last = size === 0 ? null : (this.leaves[size - 1] as Uint8Array);
@@ -52,7 +52,7 @@ export class ArrayLog implements LogLike {
     }
     this.records.push(...records);
     this.leaves.push(...hashes);
-    return records.map((r, i) => ({ index: r.index, leafHash: hashes[i], record: r }));
+    return records.map((r, i) => ({ index: r.index, leafHash: hashes[i] as Uint8Array, record: r }));
   }
   async indexOfLeafHash(hash: Uint8Array): Promise<number | undefined> {
     const i = this.leaves.findIndex((l) => equalBytes(l, hash));
