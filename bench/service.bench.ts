@@ -145,7 +145,7 @@ function chain(
 async function signedWrites(): Promise<BenchRow[]> {
   const COUNT = Number(process.env.BENCH_SERVICE_WRITES ?? 10_000);
   const BATCH = 200;
-  const CONCURRENCY = 4;
+  const CONCURRENCY = Number(process.env.BENCH_SERVICE_IN_FLIGHT ?? 4);
   const dir = tempDir();
   const service = await openService({ dataDir: dir });
   const registry = generateKeyPair();

@@ -99,6 +99,11 @@ export async function decryptAggregate(job: AggregationJob, secretKey: Uint8Arra
   }
 
   const raw = decryptSums(params, secretKey, checked.sum, r.slotsUsed);
+  // Every decryption is paid for, released or not: the bound check below answers one bit
+  // about the exact plaintext (a result presenting sum + chosen offset under a smaller count
+  // is refused or not), and free refusals would let anyone binary-search the exact sum past
+  // the noise.
+  if (r.privacy !== null && budget !== null) budget.charge(r.privacy.epsilon);
   const slots = raw.map((v) => (typeof v === 'bigint' ? v : BigInt(Math.round(v))));
   // Every slot of an honest sum lies within ±count·slotBound; anything else is not a sum of
   // this job's contributions (a wrong key, a tampered sum) and is not released.
@@ -112,7 +117,6 @@ export async function decryptAggregate(job: AggregationJob, secretKey: Uint8Arra
   }
 
   if (r.privacy === null || budget === null) return { count: checked.count, sum, noise: null };
-  budget.charge(r.privacy.epsilon);
   const { sensitivity, epsilon, mechanism } = r.privacy;
   const noisy = sum.map((v) => v + laplaceNoise(sensitivity, epsilon));
   return { count: checked.count, sum: noisy, noise: { mechanism, epsilon, sensitivity, spent: budget.spent, remaining: budget.remaining } };

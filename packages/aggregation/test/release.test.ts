@@ -118,6 +118,27 @@ describe('release policy', () => {
   });
 });
 
+describe('release policy: no free decryption oracle (review)', () => {
+  it('a refused release of a decrypted result still spends the budget, so refusals cannot probe the exact sum', async () => {
+    const job: AggregationJob = { id: 'rel-oracle', scheme: 'bfv', length: 2, maxAbsValue: 100n, maxContributors: 10, minContributors: 1, privacy: { epsilon: 0.5, budget: 1 } };
+    const keys = await keysFor(job);
+    // The sum of the victim's [90, 90] and the prober's chosen offset [90, 90], presented as one
+    // contribution: the bound check (|slot| ≤ 1·100) refuses it exactly when victim + offset > 100.
+    const two = await aggregate(job, [
+      [90n, 90n],
+      [90n, 90n],
+    ]);
+    const probe = { ...two, count: 1, contributions: [two.contributions[0] as string] };
+    const budget = new PrivacyBudget(1);
+    await expectCode(decryptAggregate(job, keys.secretKey, probe, { budget }), 'AGG_RESULT_INVALID');
+    expect(budget.spent).toBe(0.5);
+    await expectCode(decryptAggregate(job, keys.secretKey, probe, { budget }), 'AGG_RESULT_INVALID');
+    expect(budget.spent).toBe(1);
+    // The budget is gone: no more answers, not even refusals after decryption.
+    await expectCode(decryptAggregate(job, keys.secretKey, probe, { budget }), 'AGG_BUDGET_EXHAUSTED');
+  });
+});
+
 describe('CKKS', () => {
   // Stated error of the CKKS preset (n = 8192, data primes 60+40+40, scale 2^40), before the
   // release rounds to integers and adds noise: |decrypted − Σ v| ≤ 1e-6 · max(1, count) per slot.

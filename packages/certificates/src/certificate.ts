@@ -266,6 +266,16 @@ export interface CertificateVerification {
 
 const checkpointCache = new Map<string, Checkpoint>();
 
+// verifyCertificate never throws: a subject that is not canonical JSON (e.g. `1e400` parsed
+// to Infinity) has no hash and matches nothing.
+function safeSubjectHash(subject: JsonObject): string | null {
+  try {
+    return subjectHash(subject);
+  } catch {
+    return null;
+  }
+}
+
 function openTrustedCheckpoint(note: string, keys: string[]): Checkpoint {
   const key = `${keys.join('\n')}\n\n${note}`;
   const hit = checkpointCache.get(key);
@@ -329,7 +339,9 @@ export function verifyCertificate(cert: unknown, options: VerifyCertificateOptio
   const fail = (name: CertificateCheck['name'], code: string, message: string): void => {
     checks.push({ name, ok: false, code, message });
   };
-  const at = (options.at ?? new Date()).getTime();
+  // An invalid `at` (NaN) would make every time comparison false and pass the validity and
+  // status-list windows: fail closed instead.
+  const at = options.at instanceof Date ? options.at.getTime() : options.at === undefined ? Date.now() : Number.NaN;
 
   // format
   const types = isObj(cert) ? cert.type : undefined;
@@ -361,7 +373,8 @@ export function verifyCertificate(cert: unknown, options: VerifyCertificateOptio
   // validity window
   const from = Date.parse(cert.validFrom as string);
   const until = Date.parse(cert.validUntil as string);
-  if (Number.isNaN(from) || Number.isNaN(until)) fail('validity', 'CERT_MALFORMED', 'validFrom/validUntil: not dates');
+  if (Number.isNaN(at)) fail('validity', 'CERT_MALFORMED', 'options.at: not a valid Date');
+  else if (Number.isNaN(from) || Number.isNaN(until)) fail('validity', 'CERT_MALFORMED', 'validFrom/validUntil: not dates');
   else if (at < from) fail('validity', 'CERT_NOT_YET_VALID', 'not valid yet');
   else if (at > until) fail('validity', 'CERT_EXPIRED', 'expired');
   else checks.push({ name: 'validity', ok: true });
@@ -389,14 +402,19 @@ export function verifyCertificate(cert: unknown, options: VerifyCertificateOptio
       entries.some(
         (e) => isObj(e) && e.statusPurpose === purpose && e.statusListCredential === list && e.statusListIndex === String(p.statusListIndex),
       );
+    // The record must name this very certificate and this very asset (the subject hash alone
+    // does not bind the record's registrationNumber to the subject's).
+    const subject = cert.credentialSubject as JsonObject;
     const recordOk =
       r.type === 'certificate.issued' &&
       r.actor === issuer &&
       r.index === issuedEv.leafIndex &&
       p.certificateId === cert.id &&
+      typeof p.registrationNumber === 'string' &&
+      p.registrationNumber === subject.registrationNumber &&
       p.validFrom === cert.validFrom &&
       p.validUntil === cert.validUntil &&
-      p.subjectHash === subjectHash(cert.credentialSubject as JsonObject) &&
+      p.subjectHash === safeSubjectHash(subject) &&
       entryMatches('revocation', p.revocationList) &&
       entryMatches('suspension', p.suspensionList);
     if (!recordOk) fail('record', 'CERT_EVIDENCE_MISMATCH', 'the certificate.issued record does not match the certificate');

@@ -175,6 +175,12 @@ export interface RegistryState {
   readonly consentLicences: PMap<readonly string[]>;
   /** `rn|party` → approval. */
   readonly crossborder: PMap<CrossborderState>;
+  /**
+   * DIDs any earlier record marked foreign (a party with `foreign: true`, or the party of a
+   * `crossborder.approved`). The mark is sticky: a later record cannot make such a party
+   * domestic to skip the cross-border rule.
+   */
+  readonly foreignParties: PMap<true>;
   readonly certificates: PMap<CertificateState>;
   /** `list url|index` → certificate id. */
   readonly statusIndexes: PMap<string>;
@@ -199,6 +205,7 @@ export function emptyRegistryState(): RegistryState {
     consentKeys: PMap.empty(),
     consentLicences: PMap.empty(),
     crossborder: PMap.empty(),
+    foreignParties: PMap.empty(),
     certificates: PMap.empty(),
     statusIndexes: PMap.empty(),
     aggregations: PMap.empty(),
@@ -343,8 +350,8 @@ function checkCirculable(a: AssetState, time: string): void {
 }
 
 /** `important` data goes to a foreign party only after a `crossborder.approved` for that asset and party. */
-function checkCrossborder(state: RegistryState, a: AssetState, party: Party, time: string): void {
-  if (!party.foreign || a.classification !== 'important') return;
+function checkCrossborder(state: RegistryState, a: AssetState, party: Party, time: string): CrossborderState | null {
+  if (!isForeign(state, party) || a.classification !== 'important') return null;
   const ap = state.crossborder.get(`${a.registrationNumber}|${party.id}`);
   if (ap === undefined || (ap.until !== null && ms(ap.until) < ms(time))) {
     refuse('REGISTRY_CROSSBORDER_NOT_APPROVED', `asset ${a.registrationNumber}: no cross-border approval for ${party.id}`, {
@@ -352,6 +359,16 @@ function checkCrossborder(state: RegistryState, a: AssetState, party: Party, tim
       party: party.id,
     });
   }
+  return ap;
+}
+
+/** A party is foreign when this record says so or any earlier one did (the mark is sticky). */
+function isForeign(state: RegistryState, party: Party): boolean {
+  return party.foreign || state.foreignParties.has(party.id);
+}
+
+function markForeign(foreignParties: PMap<true>, party: Party): PMap<true> {
+  return party.foreign && !foreignParties.has(party.id) ? foreignParties.set(party.id, true) : foreignParties;
 }
 
 function activeConsent(state: RegistryState, rn: string, subject: string, licensee: string, purpose: string, time: string): string | null {
@@ -495,6 +512,7 @@ const HANDLERS: Handlers = {
       ...s,
       assets: s.assets.set(rn, asset),
       fingerprints: s.fingerprints.set(p.fingerprint, rn),
+      foreignParties: markForeign(s.foreignParties, p.holder),
       counters: bump(s.counters, `asset.registered|${periodOf(r.time)}`),
     };
   },
@@ -559,6 +577,7 @@ const HANDLERS: Handlers = {
     return {
       ...s,
       assets: s.assets.set(a.registrationNumber, { ...a, holder: p.to }),
+      foreignParties: markForeign(s.foreignParties, p.to),
       counters: bump(s.counters, `asset.transferred|${periodOf(r.time)}`),
     };
   },
@@ -588,8 +607,18 @@ const HANDLERS: Handlers = {
     if (p.licensee.id === r.actor) refuse('REGISTRY_SELF_DEALING', 'licensee: the licensor itself');
     if (ms(p.term.until) > ms(a.validity.until)) refuse('REGISTRY_TERM_INVALID', 'term: outlives the asset validity', { path: 'term' });
     checkCirculable(a, r.time);
-    checkCrossborder(s, a, p.licensee, r.time);
+    const approval = checkCrossborder(s, a, p.licensee, r.time);
     const consentIds = requiredConsents(s, a, p.licensee.id, p.purpose, r.time);
+    // A licence cannot outlast what allows it: the cross-border approval and the subjects' consents.
+    if (approval !== null && approval.until !== null && ms(p.term.until) > ms(approval.until)) {
+      refuse('REGISTRY_TERM_INVALID', 'term: outlives the cross-border approval', { path: 'term', until: approval.until });
+    }
+    for (const id of consentIds) {
+      const until = (s.consents.get(id) as ConsentState).until;
+      if (until !== null && ms(p.term.until) > ms(until)) {
+        refuse('REGISTRY_TERM_INVALID', `term: outlives consent ${id}`, { path: 'term', consentId: id, until });
+      }
+    }
     const lic: LicenceState = {
       licenceId: p.licenceId,
       registrationNumber: a.registrationNumber,
@@ -609,6 +638,7 @@ const HANDLERS: Handlers = {
     return {
       ...s,
       licences: s.licences.set(p.licenceId, lic),
+      foreignParties: markForeign(s.foreignParties, p.licensee),
       sublicences:
         p.parentLicenceId === undefined ? s.sublicences : s.sublicences.set(p.parentLicenceId, [...(s.sublicences.get(p.parentLicenceId) ?? []), p.licenceId]),
       consentLicences,
@@ -699,7 +729,8 @@ const HANDLERS: Handlers = {
       approvedBy: r.actor,
       index: r.index,
     };
-    return { ...s, crossborder: s.crossborder.set(`${a.registrationNumber}|${p.party}`, ap) };
+    // Approving an export to a party marks it foreign for every later record.
+    return { ...s, crossborder: s.crossborder.set(`${a.registrationNumber}|${p.party}`, ap), foreignParties: markForeign(s.foreignParties, { id: p.party, foreign: true }) };
   },
   'consent.granted': (s, p: ConsentGranted, r) => {
     const a = liveAsset(s, p.registrationNumber);

@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Log, buildRecord, memoryStore, verifierKey } from '@dataledger/provenance';
 import {
+  BitstringStatusList,
   applyRecord,
   emptyRegistryState,
   issueCertificate,
@@ -241,3 +242,73 @@ function stripProof(vc: DataAssetCertificate): JsonObject {
   const { proof: _p, ...rest } = vc;
   return rest;
 }
+
+describe('verifyCertificate fails closed (review)', () => {
+  const base = (): Parameters<typeof verifyCertificate>[1] => ({ trustedLogKeys: [log.verifierKey], trustedIssuers: [registry.did], statusList: listsAtIssue, at: AT });
+
+  it('an invalid evaluation time fails the validity check instead of passing every window', () => {
+    const v = verifyCertificate(cert, { ...base(), at: new Date('not a date') });
+    expect(v.verified).toBe(false);
+    expect(codes(v)).toContain('validity:CERT_MALFORMED');
+  });
+
+  it('never throws on a subject that is not canonical JSON (1e400 parses to Infinity)', () => {
+    const text = JSON.stringify(cert).replace(/"rowCount":\d+/, '"rowCount":1e400');
+    const parsed = JSON.parse(text) as JsonObject;
+    expect((parsed.credentialSubject as JsonObject).rowCount).toBe(Infinity);
+    let v: ReturnType<typeof verifyCertificate> | undefined;
+    expect(() => {
+      v = verifyCertificate(parsed, base());
+    }).not.toThrow();
+    expect(v?.verified).toBe(false);
+    expect(codes(v as ReturnType<typeof verifyCertificate>)).toEqual(expect.arrayContaining(['proof:CERT_PROOF_INVALID', 'record:CERT_EVIDENCE_MISMATCH']));
+  });
+
+  it('a status list credential that does not verify, or is signed by someone else, fails the status check', () => {
+    const rev = listsAtIssue.find((l) => l.id === REV) as JsonObject;
+    // bits flipped without re-signing: the list's own proof fails
+    const flipped = (): string => {
+      const l = new BitstringStatusList();
+      l.set(42, true);
+      l.set(7, true);
+      return l.encode();
+    };
+    const subject = rev.credentialSubject as JsonObject;
+    const tampered = { ...rev, credentialSubject: { ...subject, encodedList: flipped() } };
+    expect(tampered.credentialSubject.encodedList).not.toBe(subject.encodedList);
+    const v1 = verifyCertificate(cert, { ...base(), statusList: [tampered, ...listsAtIssue.filter((l) => l.id !== REV)] });
+    expect(v1.verified).toBe(false);
+    expect(codes(v1)).toEqual(['status:STATUS_VERIFICATION']);
+    // a well-formed list with the same id, signed by a key that is not the certificate's issuer
+    const { proof: _p, ...unsignedRev } = rev;
+    const other = actor(102);
+    const foreignList = signCredential({ ...unsignedRev, issuer: other.did }, { secretKey: other.secretKey, verificationMethod: verificationMethodOf(other.publicKey) });
+    const v2 = verifyCertificate(cert, { ...base(), statusList: [foreignList, ...listsAtIssue.filter((l) => l.id !== REV)] });
+    expect(v2.verified).toBe(false);
+    expect(codes(v2)).toEqual(['status:STATUS_VERIFICATION']);
+  });
+
+  it('the certificate.issued record must name the asset the certificate describes', async () => {
+    // The registry logs a certificate.issued for another (certifiable) asset whose subjectHash is
+    // the hash of DA-2026-0001's subject; a certificate for DA-2026-0001 must not ride on it.
+    await submit(registry, 'asset.registered', { ...assetPayload('DA-2026-0009', holderA), fingerprint: 'e'.repeat(64) });
+    await submit(reviewer, 'asset.reviewed', { registrationNumber: 'DA-2026-0009', outcome: 'approved', opinion: 'ok' });
+    const subject = cert.credentialSubject as JsonObject;
+    const id = 'urn:uuid:5a1c0f7e-3b7d-4c1e-9a55-0c1d2e3f4a99';
+    const rec = await submit(registry, 'certificate.issued', {
+      certificateId: id,
+      registrationNumber: 'DA-2026-0009',
+      statusListIndex: 99,
+      revocationList: REV,
+      suspensionList: SUS,
+      validFrom: '2026-01-01T00:00:00Z',
+      validUntil: '2027-01-01T00:00:00Z',
+      subjectHash: subjectHash(subject),
+    });
+    const cp = await log.checkpoint();
+    const bad = issueCertificate({ subject, issued: { record: rec as never, proof: await log.inclusionProof(rec.index, log.size) }, checkpoint: cp, secretKey: registry.secretKey });
+    const v = verifyCertificate(bad, { ...base(), statusList: lists() });
+    expect(v.verified).toBe(false);
+    expect(codes(v)).toEqual(['record:CERT_EVIDENCE_MISMATCH']);
+  });
+});

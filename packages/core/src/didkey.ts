@@ -76,5 +76,7 @@ export function isDidKey(did: unknown): did is string {
 /** The verification method id of a did:key (`did:key:z…#z…`, did:key §3.1.1). */
 export function didKeyVerificationMethod(did: string): string {
   publicKeyFromDidKey(did);
-  return `${did}#${did.slice('did:key:'.length)}`;
+  // A DID URL already naming its key (`did#frag`) is accepted above; its id is the same.
+  const base = did.includes('#') ? did.slice(0, did.indexOf('#')) : did;
+  return `${base}#${base.slice('did:key:'.length)}`;
 }

@@ -29,6 +29,8 @@ describe('did:key', () => {
     expect(publicKeyFromDidKey(did)).toEqual(pk);
     expect(didKeyVerificationMethod(did)).toBe(`${did}#${kp.publicKeyMultibase}`);
     expect(publicKeyFromDidKey(didKeyVerificationMethod(did))).toEqual(pk);
+    // A verification method id (did#key, accepted as a DID URL) maps to itself, not did#key#key.
+    expect(didKeyVerificationMethod(didKeyVerificationMethod(did))).toBe(`${did}#${kp.publicKeyMultibase}`);
   });
   it('round-trips random keys', () => {
     fc.assert(

@@ -13,7 +13,7 @@
  * signed checkpoint.
  */
 import { isDataLedgerError } from '@dataledger/core';
-import { openCheckpoint, parseVerifierKey, type Checkpoint } from './checkpoint.ts';
+import { NOTE_TYPE_ED25519, openCheckpoint, parseVerifierKey, type Checkpoint } from './checkpoint.ts';
 import { provenanceError, type ProvenanceErrorCode } from './errors.ts';
 import { MerkleFrontier } from './merkle.ts';
 import {
@@ -186,7 +186,7 @@ function parseHeader(line: string): BundleHeader {
     throw new BundleFault('BUNDLE_HEADER_INVALID', 'the header must name origin and logKey', null);
   }
   try {
-    if (parseVerifierKey(h.logKey).type !== 1) throw new Error('not a note key');
+    if (parseVerifierKey(h.logKey).type !== NOTE_TYPE_ED25519) throw new Error('not a note key');
   } catch {
     throw new BundleFault('BUNDLE_HEADER_INVALID', 'the header logKey is not an Ed25519 vkey', null);
   }
@@ -218,8 +218,14 @@ export async function verifyBundle(source: BundleSource, options: VerifyBundleOp
   if (trusted !== undefined && (!Array.isArray(trusted) || trusted.length === 0)) {
     throw new TypeError('options.trustedLogKeys: expected a non-empty array of vkeys');
   }
-  // Refuse bad trusted keys up front (a configuration mistake, not a bundle fault).
-  trusted?.forEach((k) => parseVerifierKey(k));
+  // Refuse bad trusted keys up front (a configuration mistake, not a bundle fault). A log key
+  // is a note-signature key (type 0x01): a witness cosignature key (0x04) passed here would let
+  // a checkpoint that only a witness signed pass as signed by the log.
+  trusted?.forEach((k) => {
+    if (parseVerifierKey(k).type !== NOTE_TYPE_ED25519) {
+      throw provenanceError('CHECKPOINT_KEY_INVALID', 'options.trustedLogKeys: a log key must be an Ed25519 note key (type 0x01)');
+    }
+  });
   const onRecord = options.onRecord;
   const verifier = options.verifier;
   let header: BundleHeader | null = null;

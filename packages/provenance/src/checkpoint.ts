@@ -58,8 +58,11 @@ const EM_DASH_PREFIX = '\u2014 ';
 // signed-note §Format: no ASCII control characters other than newline.
 const CONTROL_RE = /[\u0000-\u0009\u000B-\u001F]/;
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-// Key names: non-empty, no Unicode spaces, no plus (signed-note §Format).
-const NAME_BAD_RE = /[\s+\u0000-\u001F\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]/u;
+// Key names: non-empty, no Unicode spaces, no plus (signed-note §Format). "Unicode spaces" are
+// the White_Space characters (Go's unicode.IsSpace, which sumdb/note uses). Not JS `\s`: it
+// also matches U+FEFF, which is not a space, and a valid witness name must not make a note
+// malformed. Control characters are refused too (a note may not contain them).
+const NAME_BAD_RE = /[+\u0000-\u0020\u0085\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]/u;
 const SIZE_RE = /^(?:0|[1-9][0-9]*)$/;
 
 function isKeyName(name: unknown): name is string {

@@ -212,6 +212,9 @@ export class Log {
     }
     const max = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     if (!Number.isSafeInteger(max) || max < 0) throw new RangeError('options.maxPayloadBytes: expected a non-negative integer');
+    // The origin is also the checkpoint key name: refuse one that cannot be (a lone surrogate,
+    // U+0085 …) before anything is written, so a refused open leaves the store as it was.
+    makeVerifierKey(origin, getPublicKey(options.logKey.secretKey));
 
     const [configBytes, headBytes] = await store.getMany([CONFIG_KEY, HEAD_KEY]);
     if (configBytes === undefined) {

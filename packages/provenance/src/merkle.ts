@@ -210,7 +210,11 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 function isProof(proof: unknown): proof is Uint8Array[] {
-  return Array.isArray(proof) && proof.length <= MAX_PROOF_LENGTH && proof.every(isHash);
+  if (!Array.isArray(proof) || proof.length > MAX_PROOF_LENGTH) return false;
+  // An indexed loop, not `every`: `every` skips the holes of a sparse array, which the
+  // verification loop would then meet as undefined.
+  for (let i = 0; i < proof.length; i++) if (!isHash(proof[i])) return false;
+  return true;
 }
 
 /** Arguments of {@link verifyInclusion}. */

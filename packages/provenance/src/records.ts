@@ -175,7 +175,9 @@ export function checkRecord(value: unknown, maxPayloadBytes: number = DEFAULT_MA
   if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0) throw malformed('index', 'expected a non-negative safe integer');
   const type = o.type;
   if (typeof type !== 'string' || !TYPE_RE.test(type)) throw malformed('type', 'expected 1-128 characters of [A-Za-z0-9._:/-]');
-  checkTime(o.time);
+  // Each member is read once: a getter could answer differently to the check and the copy.
+  const time = o.time;
+  checkTime(time);
   const actor = o.actor;
   if (typeof actor !== 'string' || actor.length > 128) throw malformed('actor', 'expected a did:key');
   actorPublicKey(actor);
@@ -212,7 +214,7 @@ export function checkRecord(value: unknown, maxPayloadBytes: number = DEFAULT_MA
     v: 1,
     index,
     type,
-    time: o.time as string,
+    time,
     actor,
     prev,
     // A fresh copy when the caller still holds the input; a value just parsed from JSON is
@@ -257,8 +259,17 @@ export function parseRecord(value: unknown, limits: RecordLimits = {}): LedgerRe
   return checkRecord(v, max).record;
 }
 
-/** Canonical texts of a well-formed record (no validation; for records already checked). */
+/**
+ * Canonical texts of a record already checked (only `v` and `index` are re-checked here).
+ * @throws TypeError when `v` is not 1, `index` not a non-negative safe integer, or the payload has no JSON form
+ */
 export function recordTexts(record: LedgerRecord | UnsignedRecord): RecordTexts {
+  // `index` and `v` are printed, not escaped: refuse values whose printed form would be the
+  // text of another record (index "0" prints as 0, and v is always printed as 1).
+  if (record.v !== 1) throw new TypeError('record.v: expected 1');
+  if (typeof record.index !== 'number' || !Number.isSafeInteger(record.index) || record.index < 0) {
+    throw new TypeError('record.index: expected a non-negative safe integer');
+  }
   const sig = (record as Partial<LedgerRecord>).sig;
   return texts(record, sig, canonicalize(record.payload));
 }
@@ -337,12 +348,21 @@ function verifyTexts(record: LedgerRecord, signing: string): boolean {
 
 /**
  * Checks a record's actor signature.
- * @returns true when `sig` is the actor's Ed25519 signature over the canonical record
- *   without `sig`; false otherwise (including an undecodable actor or signature)
- * @throws TypeError when the payload has no JSON form
+ * @returns true when `record` is a well-formed record (as {@link parseRecord} checks it, without
+ *   a payload size limit) and `sig` is the actor's Ed25519 signature over its canonical form
+ *   without `sig`; false otherwise (a malformed record, an undecodable actor or signature)
  */
 export function verifyRecordSignature(record: LedgerRecord): boolean {
-  return verifyTexts(record, recordTexts(record).signing);
+  // The canonical texts are built from the fields the format defines; a value with another
+  // `v`, extra members or a non-numeric `index` would otherwise be judged by the text of a
+  // different record (e.g. index "0" prints as 0), so only well-formed records can verify.
+  let checked: CheckedRecord;
+  try {
+    checked = checkRecord(record, Number.MAX_SAFE_INTEGER, false);
+  } catch {
+    return false;
+  }
+  return verifyTexts(checked.record, checked.texts.signing);
 }
 
 /** Checks the signature of a record whose texts are already computed. */

@@ -11,12 +11,17 @@ import { isDataLedgerError } from '@dataledger/core';
 import {
   BUNDLE_FORMAT,
   buildRecord,
+  cosignCheckpoint,
+  cosignerVerifierKey,
   Log,
   memoryStore,
+  merkleRoot,
   recordLeafHash,
   signCheckpoint,
+  signNote,
   verifierKey,
   verifyBundle,
+  workerVerifier,
   type BundleReport,
   type LedgerRecord,
 } from '../src/index.ts';
@@ -136,6 +141,12 @@ describe('verifyBundle', () => {
     expect(await verify(dropped)).toMatchObject({ code: 'BUNDLE_INDEX_MISMATCH', firstBadIndex: 20 });
     const duplicated = [...lines.slice(0, 22), lines[21]!, ...lines.slice(22)];
     expect(await verify(duplicated)).toMatchObject({ code: 'BUNDLE_INDEX_MISMATCH', firstBadIndex: 21 });
+    // A repeated header is not a record; a repeated checkpoint is data after the checkpoint.
+    expect(await verify([lines[0]!, ...lines])).toMatchObject({ valid: false, code: 'BUNDLE_RECORD_MALFORMED', firstBadIndex: 0 });
+    expect(await verify([...lines, lines[N + 1]!])).toMatchObject({ valid: false, code: 'BUNDLE_MALFORMED', firstBadIndex: N });
+    // The checkpoint moved before the last record.
+    const early = [...lines.slice(0, N), lines[N + 1]!, lines[N]!];
+    expect(await verify(early)).toMatchObject({ valid: false, code: 'BUNDLE_MALFORMED', firstBadIndex: N - 1 });
   });
 
   it('edited records: signature, chain, time and root are each caught', async () => {
@@ -208,6 +219,57 @@ describe('verifyBundle', () => {
       { numRuns: 300, seed: 7 },
     );
     await small.close();
+  });
+
+  it('checks every actor signature even where chain, root and the log signature all agree', async () => {
+    // A dishonest operator logs a record whose signature is not its actor's, chains the rest
+    // onto it and signs a checkpoint over the whole: only the signature check can catch it.
+    // bad = -1 is the control: the same construction with every signature honest is valid.
+    for (const bad of [-1, 0, 17, N - 1]) {
+      const records: LedgerRecord[] = [];
+      let head: { size: number; lastLeafHash: Uint8Array | null } = { size: 0, lastLeafHash: null };
+      for (let i = 0; i < N; i++) {
+        let r = chain(head, 1)[0]!;
+        if (i === bad) r = { ...r, sig: chain(head, 1, [key(99)])[0]!.sig }; // well-formed, wrong key
+        records.push(r);
+        head = { size: i + 1, lastLeafHash: recordLeafHash(r) };
+      }
+      const root = merkleRoot(records.map(recordLeafHash));
+      const note = signCheckpoint({ origin: ORIGIN, size: N, rootHash: root }, { name: ORIGIN, secretKey: logKey.secretKey });
+      const bundle = [lines[0]!, ...records.map((r) => JSON.stringify(r)), JSON.stringify(note)];
+      const want =
+        bad < 0 ? { valid: true, code: null, firstBadIndex: null, size: N } : { valid: false, code: 'BUNDLE_SIGNATURE_INVALID', firstBadIndex: bad, size: bad };
+      expect(await verify(bundle, [log.verifierKey])).toMatchObject(want);
+      expect(await verify(bundle)).toMatchObject(want);
+      const pool = workerVerifier({ threads: 2 });
+      try {
+        expect(await verifyBundle(text(bundle), { verifier: pool })).toMatchObject(want);
+      } finally {
+        await pool.close();
+      }
+    }
+  });
+
+  it('a checkpoint with extra signatures by unknown keys and witnesses still verifies', async () => {
+    const note = JSON.parse(lines[N + 1]!) as string;
+    const witness = key(120);
+    let extra = cosignCheckpoint(note, { name: 'witness.example/w1', secretKey: witness.secretKey, timestamp: 1_700_000_000 });
+    // Another Ed25519 signer under the log's own name (another key: same name, other key ID),
+    // and one under an odd but valid name.
+    for (const name of [ORIGIN, 'w\uFEFF2']) {
+      extra += signNote(note.slice(0, note.indexOf('\n\n') + 1), { name, secretKey: key(121).secretKey }).split('\n\n')[1]!;
+    }
+    expect(extra.split('\n').filter((l) => l.startsWith('\u2014 '))).toHaveLength(4);
+    const bundle = [...lines.slice(0, -1), JSON.stringify(extra)];
+    expect(await verify(bundle, [log.verifierKey])).toMatchObject({ valid: true, logKey: log.verifierKey, trusted: true, size: N });
+    expect(await verify(bundle)).toMatchObject({ valid: true, logKey: log.verifierKey, trusted: false, size: N });
+    // Trusting only the other signer under the log's name works too, and names that key.
+    const otherKey = verifierKey(ORIGIN, key(121).publicKey);
+    expect(await verify(bundle, [otherKey])).toMatchObject({ valid: true, logKey: otherKey });
+    // A witness (cosignature, 0x04) key is not a log key: refused as configuration.
+    const wKey = cosignerVerifierKey('witness.example/w1', witness.publicKey);
+    const err = await verify(bundle, [wKey]).catch((e: unknown) => e);
+    expect(isDataLedgerError(err, 'CHECKPOINT_KEY_INVALID')).toBe(true);
   });
 
   it('refuses bad trusted keys as a configuration error', async () => {

@@ -72,6 +72,36 @@ describe('C2SP signed-note (golang.org/x/mod/sumdb/note vectors)', () => {
     expect(codeOf(() => openNote(`${GO_TEXT}\n${PETER_SIG}${PETER_SIG}`, [GO_VKEY]))).toBe('CHECKPOINT_SIGNATURE_INVALID');
   });
 
+  it('ignores unknown signers whatever their (valid) names, signature types and lengths', () => {
+    const odd = keyPairFromSeed(new Uint8Array(32).fill(11));
+    // Names may hold any non-space, non-plus characters: U+FEFF and U+200B are not Unicode
+    // spaces (White_Space), nor are '-', '/', ':', '@' or non-Latin letters.
+    const names = ['a\uFEFFb', 'zero\u200Bwidth', 'witness.example/w-1:x@y', '见证人', 'emoji\u{1F600}'];
+    let note = `${GO_TEXT}\n${PETER_SIG}`;
+    for (const name of names) {
+      const line = signNote(GO_TEXT, { name, secretKey: odd.secretKey }).slice(GO_TEXT.length + 1);
+      note += line;
+      expect(parseVerifierKey(verifierKey(name, odd.publicKey)).name).toBe(name);
+    }
+    // The key ID of a known key under another name is another key: ignored (signed-note
+    // §Signatures: unknown unless both name and ID match).
+    const peterId = Buffer.from(noteKeyId('PeterNeumann', keyPairFromSeed(goSeed).publicKey));
+    note += `${EM} PeterNeumann2 ${Buffer.concat([peterId, Buffer.alloc(64, 1)]).toString('base64')}\n`;
+    // An unknown signature type (say ECDSA, 0x02) of another length is ignored too.
+    note += `${EM} other.example/ecdsa ${Buffer.from(new Uint8Array(4 + 71).fill(7)).toString('base64')}\n`;
+    expect(openNote(note, [GO_VKEY])).toEqual({ body: GO_TEXT, verifiedBy: [GO_VKEY] });
+    // A line matching a known key's name and ID (a colliding key, say) must verify, or the
+    // note is rejected even though the genuine signature is there too.
+    const colliding = `${note}${EM} PeterNeumann ${Buffer.concat([peterId, Buffer.alloc(64, 2)]).toString('base64')}\n`;
+    expect(codeOf(() => openNote(colliding, [GO_VKEY]))).toBe('CHECKPOINT_SIGNATURE_INVALID');
+    // And each odd name verifies when its key is trusted.
+    for (const name of names) expect(openNote(note, [verifierKey(name, odd.publicKey)]).verifiedBy).toHaveLength(1);
+    // Real Unicode spaces and '+' are still refused in names.
+    for (const name of ['a b', 'a\u00A0b', 'a\u2003b', 'a\u3000b', 'a\u0085b', 'a+b', 'a\tb']) {
+      expect(() => verifierKey(name, odd.publicKey)).toThrow(TypeError);
+    }
+  });
+
   it('refuses malformed notes and keys with coded errors', () => {
     const notes = [
       '',

@@ -4,7 +4,8 @@
  * error and leaves the store byte-for-byte as it was.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { canonicalize, isDataLedgerError, sha256, toBase64 } from '@dataledger/core';
+import { canonicalize, DataLedgerError, isDataLedgerError, sha256, toBase64 } from '@dataledger/core';
+import fc from 'fast-check';
 import {
   buildRecord,
   consistencyProof,
@@ -187,6 +188,90 @@ describe.each(stores)('Log over %s', (_name, make) => {
     const s = await reopen();
     expect(await codeOf(Log.open(s, { origin: 'other.example/log', logKey }))).toBe('LEDGER_ORIGIN_MISMATCH');
     await s.close();
+  });
+});
+
+describe('Log atomicity when the store fails', () => {
+  it('a store batch that fails leaves the store and the head as they were; the retry succeeds', async () => {
+    const inner = memoryStore();
+    let failNext = false;
+    const flaky: RecordStore = {
+      get: (k) => inner.get(k),
+      getMany: (ks) => inner.getMany(ks),
+      iterate: (r) => inner.iterate(r),
+      batch: async (ops) => {
+        if (failNext) {
+          failNext = false;
+          throw new DataLedgerError('STORE_IO', 'disk full');
+        }
+        return inner.batch(ops);
+      },
+      close: () => inner.close(),
+    };
+    const log = await open(flaky);
+    await log.appendBatch(chain(log.head(), 9));
+    const before = await snapshot(inner);
+    const head = log.head();
+    const note = await log.checkpoint();
+    const next = chain(head, 6);
+    for (const attempt of [() => log.appendBatch(next), () => log.append(next[0]!)]) {
+      failNext = true;
+      expect(await codeOf(attempt())).toBe('STORE_IO');
+      expect(await snapshot(inner)).toEqual(before);
+      expect(log.head()).toEqual(head);
+      expect(await log.checkpoint()).toBe(note);
+      expect(await log.inclusionProof(8)).toEqual(inclusionProof(chain({ size: 0, lastLeafHash: null }, 9).map(recordLeafHash), 8));
+    }
+    // Nothing half-applied in memory either: the same records append afterwards.
+    await log.appendBatch(next);
+    expect(log.size).toBe(15);
+    expect(log.head().rootHash).toEqual(merkleRoot(chain({ size: 0, lastLeafHash: null }, 15).map(recordLeafHash)));
+    await log.close();
+  });
+
+  it('an origin that cannot name a checkpoint key is refused before anything is written', async () => {
+    const store = memoryStore();
+    for (const origin of ['log\u0085x', 'log\uD800', 'a b', 'a+b', '']) {
+      await expect(Log.open(store, { origin, logKey })).rejects.toThrow(TypeError);
+      expect((await snapshot(store)).size).toBe(0);
+    }
+    await store.close();
+  });
+});
+
+describe('Log proofs from stored nodes for past tree sizes', () => {
+  it('inclusion and consistency proofs at random old sizes equal the RFC 9162 builders', async () => {
+    const log = await open(memoryStore());
+    const n = 1100;
+    for (let done = 0; done < n; done += 275) await log.appendBatch(chain(log.head(), 275));
+    const leaves = await Promise.all(Array.from({ length: n }, (_, i) => log.leafHashAt(i)));
+    const roots = new Map<number, Uint8Array>();
+    const rootOf = (size: number): Uint8Array => {
+      if (!roots.has(size)) roots.set(size, merkleRoot(leaves.slice(0, size)));
+      return roots.get(size)!;
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: n }), fc.integer({ min: 1, max: n }), fc.nat(), async (a, b, c) => {
+        const [s1, s2] = a <= b ? [a, b] : [b, a];
+        const index = c % s2;
+        expect(await log.rootHashAt(s2)).toEqual(rootOf(s2));
+        const proof = await log.inclusionProof(index, s2);
+        expect(proof).toEqual(inclusionProof(leaves.slice(0, s2), index));
+        expect(verifyInclusion({ leafHash: leaves[index]!, index, treeSize: s2, proof, root: rootOf(s2) })).toBe(true);
+        const cproof = await log.consistencyProof(s1, s2);
+        expect(cproof).toEqual(consistencyProof(leaves.slice(0, s2), s1));
+        expect(verifyConsistency({ size1: s1, size2: s2, root1: rootOf(s1), root2: rootOf(s2), proof: cproof })).toBe(true);
+      }),
+      { numRuns: 60, seed: 2026 },
+    );
+    // Sizes at and around powers of two, where the tree shape changes.
+    for (const s2 of [1, 2, 3, 255, 256, 257, 511, 512, 513, 1023, 1024, 1025, n]) {
+      for (const s1 of [1, s2 >> 1, s2 - 1, s2].filter((x) => x >= 1)) {
+        expect(await log.consistencyProof(s1, s2)).toEqual(consistencyProof(leaves.slice(0, s2), s1));
+      }
+      for (const i of [0, s2 >> 1, s2 - 1]) expect(await log.inclusionProof(i, s2)).toEqual(inclusionProof(leaves.slice(0, s2), i));
+    }
+    await log.close();
   });
 });
 

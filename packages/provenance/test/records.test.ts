@@ -186,4 +186,23 @@ describe('records', () => {
     expect(verifyRecordSignature({ ...r, sig: 'garbage' })).toBe(false);
     expect(verifyRecordSignature({ ...r, actor: 'did:key:nope' })).toBe(false);
   });
+
+  it('only a well-formed record verifies: the signed text is not that of another value', () => {
+    const r = genesis();
+    expect(verifyRecordSignature(r)).toBe(true);
+    // Each of these printed the same signing text as r (v and index are printed, not escaped) but is not r.
+    const lookalikes: unknown[] = [
+      { ...r, v: 2 },
+      { ...r, index: '0' },
+      { ...r, extra: 1 },
+      { ...r, v: '1' },
+    ];
+    for (const x of lookalikes) expect(verifyRecordSignature(x as LedgerRecord)).toBe(false);
+    // Leaf hashes are never computed for a record whose printed index or version would lie.
+    expect(() => recordLeafHash({ ...r, index: '0' } as unknown as LedgerRecord)).toThrow(TypeError);
+    expect(() => recordLeafHash({ ...r, v: 2 } as unknown as LedgerRecord)).toThrow(TypeError);
+    // Large payloads are still checked (no edge size limit applies to a signature check).
+    const big = buildRecord({ size: 0, lastLeafHash: null }, { type: 'x', payload: { blob: 'x'.repeat(100_000) }, time: TIME }, alice);
+    expect(verifyRecordSignature(big)).toBe(true);
+  });
 });

@@ -203,5 +203,13 @@ describe('RFC 9162 verification laws', () => {
     expect(verifyInclusion({ leafHash: d[2]!, index: -1, treeSize: 5, proof, root })).toBe(false);
     expect(verifyInclusion(null as never)).toBe(false);
     expect(verifyConsistency({ size1: 3, size2: 5, root1: r3, root2: root, proof: null as never })).toBe(false);
+    // A sparse proof array (a hole where a hash should be) is false too, not a TypeError.
+    const holed = (p: Uint8Array[]): Uint8Array[] => {
+      const h: Uint8Array[] = [];
+      for (let i = 1; i < p.length; i++) h[i] = p[i]!;
+      return h;
+    };
+    expect(verifyInclusion({ leafHash: d[2]!, index: 2, treeSize: 5, proof: holed(proof), root })).toBe(false);
+    expect(verifyConsistency({ size1: 3, size2: 5, root1: r3, root2: root, proof: holed(cp) })).toBe(false);
   });
 });
