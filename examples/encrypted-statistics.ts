@@ -49,10 +49,12 @@ try {
 
   // 2. Each holder encrypts locally and submits only ciphertexts.
   const plain: bigint[][] = [];
+  const submitted: Awaited<ReturnType<typeof encryptContribution>>[] = [];
   for (const [i, h] of holders.entries()) {
     const values = Array.from({ length: 12 }, (_, m) => BigInt(800 + i * 150 + m * 25 + ((i * 7 + m * 13) % 40)));
     plain.push(values);
     const contribution = await encryptContribution(job, keys.publicKey, values, { secretKey: h.keys.secretKey });
+    submitted.push(contribution);
     const receipt = await h.client.contribute(job.id, contribution);
     say(`  ${h.name}: contribution logged at index ${receipt.index}`);
     if (i === 2) {
@@ -68,7 +70,9 @@ try {
 
   // 3. The exchange fetches the encrypted sum and decrypts it on its own machine.
   const result = await exchange.client.aggregationResult(job.id);
-  const release = await decryptAggregate(job, keys.secretKey, result);
+  //    Passing the public contributions makes the key holder recompute the sum itself, so an
+  //    aggregator cannot pad the contributor list to get one holder's input decrypted alone.
+  const release = await decryptAggregate(job, keys.secretKey, result, { publicKey: keys.publicKey, contributions: submitted });
   const expected = plain.reduce((acc, v) => acc.map((x, m) => x + (v[m] as bigint)), Array<bigint>(12).fill(0n));
   say(`decrypted total of ${release.count} holders: ${release.sum.join(', ')}`);
   say(`mean per holder in January: ${meanOf(release.sum[0] as bigint, release.count)}`);

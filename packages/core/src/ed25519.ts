@@ -7,7 +7,7 @@
  * RFC 8032 §5.1.7 strictly (noble with `zip215: false`), so a signature accepted by one
  * is accepted by the other.
  */
-import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, randomBytes, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, randomBytes, type KeyObject } from 'node:crypto';
 import { ed25519 as noble } from '@noble/curves/ed25519.js';
 import { DataLedgerError } from './errors.ts';
 
@@ -54,8 +54,10 @@ const KEY_CACHE_MAX = 4096;
 const pubCache = new Map<string, KeyObject>();
 const secCache = new Map<string, KeyObject>();
 
-function cached(cache: Map<string, KeyObject>, bytes: Uint8Array, make: () => KeyObject): KeyObject {
-  const id = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+function cached(cache: Map<string, KeyObject>, bytes: Uint8Array, make: () => KeyObject, secret = false): KeyObject {
+  // Secret keys are cached under their hash, so the seed itself never lingers in a map key
+  // (JS strings cannot be wiped).
+  const id = secret ? createHash('sha256').update(bytes).digest('base64') : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
   let k = cache.get(id);
   if (k === undefined) {
     k = make();
@@ -78,6 +80,7 @@ function nodePublicKey(publicKey: Uint8Array): KeyObject {
 function nodePrivateKey(secretKey: Uint8Array): KeyObject {
   return cached(secCache, secretKey, () =>
     createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: 'der', type: 'pkcs8' }),
+    true,
   );
 }
 

@@ -68,7 +68,11 @@ export interface LogOptions {
 
 /** Options of {@link Log.importBundle}. */
 export interface ImportBundleOptions {
-  /** Log keys the bundle's checkpoint must be signed by (default: the header's key). */
+  /**
+   * Log keys the bundle's checkpoint must be signed by. Default: this log's own key, so a
+   * self-consistent bundle signed by some other key is never restored as this log; pass the
+   * other log's key explicitly to mirror it.
+   */
   trustedLogKeys?: string[];
   /** Most records accepted; they are held in memory and written in one batch (default 250,000). */
   maxRecords?: number;
@@ -589,7 +593,7 @@ export class Log {
         records.push(record);
       },
     };
-    if (options.trustedLogKeys !== undefined) opts.trustedLogKeys = options.trustedLogKeys;
+    opts.trustedLogKeys = options.trustedLogKeys ?? [this.verifierKey];
     if (options.maxLineBytes !== undefined) opts.maxLineBytes = options.maxLineBytes;
     const report = await verifyBundle(source, opts);
     assertValidBundle(report);

@@ -98,7 +98,8 @@ export function actorPublicKey(actor: string): Uint8Array {
     if (actorKeys.size >= ACTOR_CACHE_MAX) actorKeys.delete(actorKeys.keys().next().value as string);
     actorKeys.set(actor, pk);
   }
-  return pk;
+  // A copy: the cached key must not be changeable by a caller.
+  return pk.slice();
 }
 
 function malformed(field: string, message: string, cause?: unknown): Error {

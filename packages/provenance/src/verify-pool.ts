@@ -76,6 +76,8 @@ interface Pending {
 class WorkerSlot {
   readonly worker: Worker;
   readonly pending = new Map<number, Pending>();
+  /** False once the thread has exited; the pool then replaces the slot. */
+  alive = true;
   constructor() {
     this.worker = new Worker(WORKER_SOURCE, { eval: true });
     this.worker.unref();
@@ -86,6 +88,14 @@ class WorkerSlot {
       p?.resolve(m.out);
     });
     this.worker.on('error', (err) => {
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+    });
+    // A thread can also end without an 'error' event (killed, out of memory): fail what it
+    // held instead of leaving its callers waiting forever.
+    this.worker.on('exit', (code) => {
+      this.alive = false;
+      const err = new Error(`verifier: worker thread exited (code ${code})`);
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
     });
@@ -125,6 +135,10 @@ export function workerVerifier(options: WorkerVerifierOptions = {}): SignatureVe
   const slots = Array.from({ length: threads }, () => new WorkerSlot());
   let nextId = 0;
   let closed = false;
+  const slotAt = (t: number): WorkerSlot => {
+    if (!slots[t]!.alive) slots[t] = new WorkerSlot();
+    return slots[t]!;
+  };
   const run = (slot: WorkerSlot, checks: SignatureCheck[], from: number, to: number): Promise<Uint8Array> =>
     new Promise((resolve, reject) => {
       const id = nextId++;
@@ -140,7 +154,7 @@ export function workerVerifier(options: WorkerVerifierOptions = {}): SignatureVe
       if (n === 0) return [];
       const per = Math.ceil(n / threads);
       const parts: Promise<Uint8Array>[] = [];
-      for (let t = 0; t * per < n; t++) parts.push(run(slots[t]!, checks, t * per, Math.min(n, (t + 1) * per)));
+      for (let t = 0; t * per < n; t++) parts.push(run(slotAt(t), checks, t * per, Math.min(n, (t + 1) * per)));
       const outs = await Promise.all(parts);
       const result = new Array<boolean>(n);
       let i = 0;

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isDataLedgerError } from '@dataledger/core';
+import { generateKeyPair, isDataLedgerError } from '@dataledger/core';
 import {
   BUNDLE_FORMAT,
   buildRecord,
@@ -310,8 +310,17 @@ describe('Log.importBundle', () => {
     expect(isDataLedgerError(tooMany, 'BUNDLE_TOO_LARGE')).toBe(true);
     expect(await snapshot(store)).toEqual(before);
     const other = await Log.open(memoryStore(), { origin: 'other.example/log', logKey });
-    const foreign = await other.importBundle(text(lines)).catch((e: unknown) => e);
+    const foreign = await other
+      .importBundle(text(lines), { trustedLogKeys: [verifierKey(ORIGIN, logKey.publicKey)] })
+      .catch((e: unknown) => e);
     expect(isDataLedgerError(foreign, 'BUNDLE_ORIGIN_MISMATCH')).toBe(true);
+    // By default only this log's own key is trusted: a bundle signed by another key is not restored.
+    const otherKey = generateKeyPair();
+    const mirror = await Log.open(memoryStore(), { origin: ORIGIN, logKey: otherKey });
+    const untrusted = await mirror.importBundle(text(lines)).catch((e: unknown) => e);
+    expect(isDataLedgerError(untrusted)).toBe(true);
+    expect(mirror.size).toBe(0);
+    await mirror.close();
     await target.appendBatch(chain(target.head(), 1));
     const notEmpty = await target.importBundle(text(lines)).catch((e: unknown) => e);
     expect(isDataLedgerError(notEmpty, 'LEDGER_INDEX_MISMATCH')).toBe(true);
