@@ -8,7 +8,8 @@
  * The registry checks rules, not signatures: record authenticity and chaining are the log's
  * (`@dataledger/provenance`) job, done before records reach here.
  */
-import { DataLedgerError, type JsonValue } from '@dataledger/core';
+import type { LedgerRecord } from '@dataledger/provenance';
+import { DataLedgerError } from '@dataledger/core';
 import type { CertificatesErrorCode } from './errors.ts';
 import { PMap } from './pmap.ts';
 import {
@@ -45,19 +46,9 @@ import {
 } from './payloads.ts';
 
 /**
- * The fields of a ledger record the registry reads; structurally the `LedgerRecord` of
- * `@dataledger/provenance`.
+ * The ledger record the registry reads: `LedgerRecord` of `@dataledger/provenance`.
  */
-export interface RegistryRecord {
-  v: 1;
-  index: number;
-  type: string;
-  time: string;
-  actor: string;
-  prev: string;
-  payload: { [key: string]: JsonValue };
-  sig: string;
-}
+export type RegistryRecord = LedgerRecord;
 
 /** Review status of an asset. */
 export type ReviewStatus = 'pending' | 'approved' | 'rejected';
