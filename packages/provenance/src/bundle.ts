@@ -19,9 +19,8 @@ import { MerkleFrontier } from './merkle.ts';
 import {
   checkRecord,
   DEFAULT_MAX_PAYLOAD_BYTES,
-  leafHashOfText,
+  hashAndVerifyChecked,
   signatureCheckOf,
-  verifyCheckedRecord,
   type CheckedRecord,
   type LedgerRecord,
 } from './records.ts';
@@ -98,63 +97,102 @@ class BundleFault extends Error {
 
 /**
  * Splits a byte or text stream into lines (without `\n`), refusing lines longer than
- * `maxLineBytes` before buffering them and bytes that are not UTF-8.
+ * `maxLineBytes` before buffering them and bytes that are not UTF-8. Chunks are pushed in;
+ * the complete lines of each chunk come out together, so a replay awaits once per chunk,
+ * not once per line. A fault is held back until the lines before it have been handed out,
+ * so the first fault reported is still the first in the bundle.
  */
-async function* splitLines(source: BundleSource, maxLineBytes: number): AsyncGenerator<string> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let parts: Buffer[] = [];
-  let pendingBytes = 0;
-  let text = '';
-  const tooLong = (): BundleFault => new BundleFault('BUNDLE_LINE_TOO_LONG', `a line is longer than ${maxLineBytes} bytes`, null);
-  const decode = (buf: Buffer): string => {
+class LineSplitter {
+  /** The fault at the end of the lines handed out so far, if any. */
+  fault: BundleFault | null = null;
+  readonly #maxLineBytes: number;
+  readonly #decoder = new TextDecoder('utf-8', { fatal: true });
+  #parts: Buffer[] = [];
+  #pendingBytes = 0;
+  #text = '';
+
+  constructor(maxLineBytes: number) {
+    this.#maxLineBytes = maxLineBytes;
+  }
+
+  #tooLong(): BundleFault {
+    return new BundleFault('BUNDLE_LINE_TOO_LONG', `a line is longer than ${this.#maxLineBytes} bytes`, null);
+  }
+
+  #decode(buf: Buffer): string {
     try {
-      return decoder.decode(buf);
+      return this.#decoder.decode(buf);
     } catch {
       throw new BundleFault('BUNDLE_MALFORMED', 'a line is not valid UTF-8', null);
     }
-  };
-  for await (const chunk of source as AsyncIterable<string | Uint8Array>) {
+  }
+
+  /** Appends the complete lines of `chunk` to `out`; on a fault, sets {@link fault} and stops. */
+  push(chunk: unknown, out: string[]): void {
+    if (this.fault !== null) return;
+    try {
+      this.#push(chunk, out);
+    } catch (e) {
+      if (!(e instanceof BundleFault)) throw e;
+      this.fault = e;
+    }
+  }
+
+  /** Appends the last line (when the source did not end with `\n`) to `out`. */
+  end(out: string[]): void {
+    if (this.fault !== null) return;
+    try {
+      if (this.#parts.length > 0) out.push(this.#decode(Buffer.concat(this.#parts)));
+      else if (this.#text.length > 0) out.push(this.#text);
+    } catch (e) {
+      if (!(e instanceof BundleFault)) throw e;
+      this.fault = e;
+    }
+    this.#parts = [];
+    this.#text = '';
+  }
+
+  #push(chunk: unknown, out: string[]): void {
+    const max = this.#maxLineBytes;
     if (typeof chunk === 'string') {
-      if (parts.length > 0) throw new BundleFault('BUNDLE_MALFORMED', 'mixed text and byte chunks', null);
+      if (this.#parts.length > 0) throw new BundleFault('BUNDLE_MALFORMED', 'mixed text and byte chunks', null);
       let start = 0;
       let nl = chunk.indexOf('\n');
       while (nl >= 0) {
-        const line = text + chunk.slice(start, nl);
-        text = '';
-        if (line.length > maxLineBytes) throw tooLong();
-        yield line;
+        const line = this.#text + chunk.slice(start, nl);
+        this.#text = '';
+        if (line.length > max) throw this.#tooLong();
+        out.push(line);
         start = nl + 1;
         nl = chunk.indexOf('\n', start);
       }
-      text += chunk.slice(start);
-      if (text.length > maxLineBytes) throw tooLong();
-      continue;
+      this.#text += chunk.slice(start);
+      if (this.#text.length > max) throw this.#tooLong();
+      return;
     }
     if (!(chunk instanceof Uint8Array)) throw new BundleFault('BUNDLE_MALFORMED', 'source yielded neither text nor bytes', null);
-    if (text.length > 0) throw new BundleFault('BUNDLE_MALFORMED', 'mixed text and byte chunks', null);
+    if (this.#text.length > 0) throw new BundleFault('BUNDLE_MALFORMED', 'mixed text and byte chunks', null);
     const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let start = 0;
     let nl = buf.indexOf(0x0a);
     while (nl >= 0) {
       const piece = buf.subarray(start, nl);
-      if (pendingBytes + piece.length > maxLineBytes) throw tooLong();
-      const line = parts.length === 0 ? piece : Buffer.concat([...parts, piece]);
-      parts = [];
-      pendingBytes = 0;
-      yield decode(line);
+      if (this.#pendingBytes + piece.length > max) throw this.#tooLong();
+      const line = this.#parts.length === 0 ? piece : Buffer.concat([...this.#parts, piece]);
+      this.#parts = [];
+      this.#pendingBytes = 0;
+      out.push(this.#decode(line));
       start = nl + 1;
       nl = buf.indexOf(0x0a, start);
     }
     if (start < buf.length) {
       const rest = buf.subarray(start);
-      pendingBytes += rest.length;
-      if (pendingBytes > maxLineBytes) throw tooLong();
+      this.#pendingBytes += rest.length;
+      if (this.#pendingBytes > max) throw this.#tooLong();
       // Copy: the producer may reuse its buffer.
-      parts.push(Buffer.from(rest));
+      this.#parts.push(Buffer.from(rest));
     }
   }
-  if (parts.length > 0) yield decode(Buffer.concat(parts));
-  else if (text.length > 0) yield text;
 }
 
 function parseJson(line: string, index: number | null): unknown {
@@ -228,11 +266,12 @@ export async function verifyBundle(source: BundleSource, options: VerifyBundleOp
   });
   const onRecord = options.onRecord;
   const verifier = options.verifier;
-  let header: BundleHeader | null = null;
+  // Widened: both are set inside processLine, which TypeScript does not follow.
+  let header = null as BundleHeader | null;
   const frontier = new MerkleFrontier();
   let lastLeafHashB64 = '';
   let lastTime: string | null = null;
-  let checkpointNote: string | null = null;
+  let checkpointNote = null as string | null;
   const report = (code: ProvenanceErrorCode, reason: string, firstBadIndex: number | null, size: number = frontier.size): BundleReport => ({
     valid: false,
     size,
@@ -242,10 +281,11 @@ export async function verifyBundle(source: BundleSource, options: VerifyBundleOp
     logKey: trusted === undefined ? (header?.logKey ?? null) : null,
     trusted: false,
   });
-  const deliver = async (record: LedgerRecord, index: number, leaf: Uint8Array): Promise<void> => {
-    if (onRecord === undefined) return;
+  /** Calls onRecord; returns its promise when it made one (so the caller awaits only then). */
+  const deliver = (record: LedgerRecord, index: number, leaf: Uint8Array): Promise<void> | undefined => {
+    if (onRecord === undefined) return undefined;
     const r = onRecord(record, index, leaf);
-    if (r !== undefined && typeof (r as Promise<void>).then === 'function') await r;
+    return r !== undefined && typeof (r as Promise<void>).then === 'function' ? (r as Promise<void>) : undefined;
   };
 
   // Parallel path: records that passed every other check wait in windows for their signatures;
@@ -269,7 +309,8 @@ export async function verifyBundle(source: BundleSource, options: VerifyBundleOp
     const ok = await w.results!;
     for (let i = 0; i < w.records.length && w.start + i < limit; i++) {
       if (!ok[i]) throw new BundleFault('BUNDLE_SIGNATURE_INVALID', `record ${w.start + i}: actor signature invalid`, w.start + i);
-      await deliver(w.records[i]!.record, w.start + i, w.leaves[i]!);
+      const p = deliver(w.records[i]!.record, w.start + i, w.leaves[i]!);
+      if (p !== undefined) await p;
     }
   };
   const settleBefore = async (limit: number): Promise<void> => {
@@ -281,49 +322,81 @@ export async function verifyBundle(source: BundleSource, options: VerifyBundleOp
     }
   };
 
+  /** Checks one line; returns a promise only when something had to be awaited. */
+  const processLine = (line: string): Promise<void> | undefined => {
+    if (header === null) {
+      header = parseHeader(line);
+      return undefined;
+    }
+    const index = frontier.size;
+    if (checkpointNote !== null) throw new BundleFault('BUNDLE_MALFORMED', 'data after the checkpoint line', index);
+    const value = parseJson(line, index);
+    if (typeof value === 'string') {
+      checkpointNote = value;
+      return undefined;
+    }
+    let checked;
+    try {
+      checked = checkRecord(value, maxPayloadBytes, false, line);
+    } catch (e) {
+      if (isDataLedgerError(e) && RECORD_FAULTS[e.code] !== undefined) throw new BundleFault(RECORD_FAULTS[e.code]!, e.message, index);
+      throw e;
+    }
+    const { record } = checked;
+    if (record.index !== index) throw new BundleFault('BUNDLE_INDEX_MISMATCH', `expected record ${index}, found ${record.index}`, index);
+    if (record.prev !== lastLeafHashB64) throw new BundleFault('BUNDLE_CHAIN_BROKEN', `record ${index}: prev does not match record ${index - 1}`, index);
+    if (lastTime !== null && record.time < lastTime) throw new BundleFault('BUNDLE_TIME_ORDER', `record ${index}: time goes backwards`, index);
+    // One UTF-8 encoding of the leaf serves the leaf hash and (on one thread) the signature.
+    const { leaf, ok } = hashAndVerifyChecked(checked, verifier === undefined);
+    if (!ok) throw new BundleFault('BUNDLE_SIGNATURE_INVALID', `record ${index}: actor signature invalid`, index);
+    frontier.push(leaf);
+    lastLeafHashB64 = Buffer.from(leaf.buffer, leaf.byteOffset, leaf.byteLength).toString('base64');
+    lastTime = record.time;
+    if (verifier === undefined) return deliver(record, index, leaf);
+    open.records.push(checked);
+    open.leaves.push(leaf);
+    if (open.records.length >= WINDOW) {
+      dispatch();
+      if (inFlight.length > MAX_IN_FLIGHT) return settle(inFlight.shift()!, Infinity);
+    }
+    return undefined;
+  };
+  const splitter = new LineSplitter(maxLineBytes);
+  const lines: string[] = [];
+  // Each chunk's complete lines are checked, then a held-back split fault is raised. Awaits
+  // happen only where processLine returned a promise (and, for async sources, per chunk).
+  const src = source as Partial<AsyncIterable<unknown> & Iterable<unknown>>;
+
   try {
     try {
-      for await (const line of splitLines(source, maxLineBytes)) {
-        if (header === null) {
-          header = parseHeader(line);
-          continue;
-        }
-        const index = frontier.size;
-        if (checkpointNote !== null) throw new BundleFault('BUNDLE_MALFORMED', 'data after the checkpoint line', index);
-        const value = parseJson(line, index);
-        if (typeof value === 'string') {
-          checkpointNote = value;
-          continue;
-        }
-        let checked;
-        try {
-          checked = checkRecord(value, maxPayloadBytes, false);
-        } catch (e) {
-          if (isDataLedgerError(e) && RECORD_FAULTS[e.code] !== undefined) throw new BundleFault(RECORD_FAULTS[e.code]!, e.message, index);
-          throw e;
-        }
-        const { record, texts } = checked;
-        if (record.index !== index) throw new BundleFault('BUNDLE_INDEX_MISMATCH', `expected record ${index}, found ${record.index}`, index);
-        if (record.prev !== lastLeafHashB64) throw new BundleFault('BUNDLE_CHAIN_BROKEN', `record ${index}: prev does not match record ${index - 1}`, index);
-        if (lastTime !== null && record.time < lastTime) throw new BundleFault('BUNDLE_TIME_ORDER', `record ${index}: time goes backwards`, index);
-        if (verifier === undefined && !verifyCheckedRecord(checked)) {
-          throw new BundleFault('BUNDLE_SIGNATURE_INVALID', `record ${index}: actor signature invalid`, index);
-        }
-        const leaf = leafHashOfText(texts.leaf);
-        frontier.push(leaf);
-        lastLeafHashB64 = Buffer.from(leaf.buffer, leaf.byteOffset, leaf.byteLength).toString('base64');
-        lastTime = record.time;
-        if (verifier === undefined) {
-          await deliver(record, index, leaf);
-        } else {
-          open.records.push(checked);
-          open.leaves.push(leaf);
-          if (open.records.length >= WINDOW) {
-            dispatch();
-            if (inFlight.length > MAX_IN_FLIGHT) await settle(inFlight.shift()!, Infinity);
+      if (typeof src[Symbol.asyncIterator] !== 'function' && typeof src[Symbol.iterator] === 'function') {
+        // A synchronous source (an array of lines, say): no promise per chunk or line.
+        for (const chunk of src as Iterable<unknown>) {
+          splitter.push(chunk, lines);
+          for (let i = 0; i < lines.length; i++) {
+            const p = processLine(lines[i]!);
+            if (p !== undefined) await p;
           }
+          lines.length = 0;
+          if (splitter.fault !== null) throw splitter.fault;
+        }
+      } else {
+        for await (const chunk of src as AsyncIterable<unknown>) {
+          splitter.push(chunk, lines);
+          for (let i = 0; i < lines.length; i++) {
+            const p = processLine(lines[i]!);
+            if (p !== undefined) await p;
+          }
+          lines.length = 0;
+          if (splitter.fault !== null) throw splitter.fault;
         }
       }
+      splitter.end(lines);
+      for (let i = 0; i < lines.length; i++) {
+        const p = processLine(lines[i]!);
+        if (p !== undefined) await p;
+      }
+      if (splitter.fault !== null) throw splitter.fault;
     } catch (e) {
       // Records before the fault still get their signatures checked (and delivered): a
       // fault is reported only if no earlier record's signature fails.

@@ -85,6 +85,12 @@ const actorKeys = new Map<string, Uint8Array>();
  * @throws DataLedgerError `LEDGER_RECORD_MALFORMED` when the actor is not an Ed25519 did:key
  */
 export function actorPublicKey(actor: string): Uint8Array {
+  // A copy: the cached key must not be changeable by a caller.
+  return actorKey(actor).slice();
+}
+
+/** {@link actorPublicKey} without the copy, for internal callers that never hand the key out. */
+function actorKey(actor: string): Uint8Array {
   let pk = actorKeys.get(actor);
   if (pk === undefined) {
     if (typeof actor !== 'string' || actor.includes('#')) {
@@ -98,8 +104,7 @@ export function actorPublicKey(actor: string): Uint8Array {
     if (actorKeys.size >= ACTOR_CACHE_MAX) actorKeys.delete(actorKeys.keys().next().value as string);
     actorKeys.set(actor, pk);
   }
-  // A copy: the cached key must not be changeable by a caller.
-  return pk.slice();
+  return pk;
 }
 
 function malformed(field: string, message: string, cause?: unknown): Error {
@@ -139,6 +144,11 @@ export interface RecordTexts {
   leaf: string;
   /** Canonical JSON of the payload. */
   payload: string;
+  /**
+   * Where the `,"sig":"…"` member starts in `leaf` (-1 when unsigned). The signing text is
+   * the leaf text without that member.
+   */
+  sigAt: number;
 }
 
 function texts(r: UnsignedRecord, sig: string | undefined, payloadText: string): RecordTexts {
@@ -150,6 +160,56 @@ function texts(r: UnsignedRecord, sig: string | undefined, payloadText: string):
     signing: `${head},${tail}`,
     leaf: sig === undefined ? '' : `${head},"sig":${JSON.stringify(sig)},${tail}`,
     payload: payloadText,
+    sigAt: sig === undefined ? -1 : head.length,
+  };
+}
+
+/** Length of the `,"sig":"…"` member of a checked record (SIG_RE: 86 symbols). */
+const SIG_MEMBER_LENGTH = ',"sig":"'.length + 86 + 1;
+/** Same nesting limit as `canonicalize` (a deeper payload has no canonical form there). */
+const MAX_DEPTH = 512;
+
+/** True when every object in `v` lists its members in RFC 8785 §3.2.3 order (UTF-16 code units). */
+function membersSorted(v: unknown, depth: number): boolean {
+  if (v === null || typeof v !== 'object') return true;
+  if (depth >= MAX_DEPTH) return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!membersSorted(v[i], depth + 1)) return false;
+    return true;
+  }
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  for (let i = 1; i < keys.length; i++) if (!(keys[i - 1]! < keys[i]!)) return false;
+  for (let i = 0; i < keys.length; i++) if (!membersSorted(o[keys[i]!], depth + 1)) return false;
+  return true;
+}
+
+/**
+ * The canonical texts of a record taken straight from the JSON text it was parsed from, when
+ * that text is already canonical (as exported bundles are); null otherwise. Canonical means:
+ * the text is `JSON.stringify` of its own parse (no whitespace, ECMAScript number form and
+ * string escapes, members in text order, RFC 8785 §3.2.2) and every object's members are
+ * sorted (§3.2.3). Escaped surrogates are left to `canonicalize`, which refuses lone ones.
+ * The fields must already have passed {@link checkRecord}'s checks.
+ */
+function canonicalLineTexts(line: string, value: Record<string, unknown>, keys: string[], r: Omit<LedgerRecord, 'payload'>, payload: unknown): RecordTexts | null {
+  for (let i = 0; i < RECORD_KEYS.length; i++) if (keys[i] !== RECORD_KEYS[i]) return null;
+  // membersSorted first: it also bounds the nesting depth before JSON.stringify recurses.
+  if (!membersSorted(payload, 0) || line.includes('\\ud') || JSON.stringify(value) !== line) return null;
+  // Every member but the payload is ASCII without escapes (checked by the regexes above),
+  // so the member offsets follow from the field lengths.
+  const tailLength = ',"time":"'.length + r.time.length + '","type":"'.length + r.type.length + '","v":1}'.length;
+  const sigAt = line.length - tailLength - SIG_MEMBER_LENGTH;
+  const prevAt = sigAt - ',"prev":""'.length - r.prev.length;
+  const payloadAt = '{"actor":"'.length + r.actor.length + '","index":'.length + String(r.index).length + ',"payload":'.length;
+  if (prevAt < payloadAt || !line.startsWith(',"payload":', payloadAt - 11) || !line.startsWith(',"prev":', prevAt) || !line.startsWith(',"sig":"', sigAt)) {
+    return null;
+  }
+  return {
+    signing: line.slice(0, sigAt) + line.slice(sigAt + SIG_MEMBER_LENGTH),
+    leaf: line,
+    payload: line.slice(payloadAt, prevAt),
+    sigAt,
   };
 }
 
@@ -162,9 +222,11 @@ export interface CheckedRecord {
 /**
  * Checks the shape of an untrusted record (not its signature or its place in a log) and
  * computes its canonical texts. The returned record is a fresh copy unless `copy` is false.
+ * @param line - the JSON text `value` was just parsed from (`JSON.parse`), if any: when it is
+ *   already canonical its slices are the texts, with no second serialisation
  * @throws DataLedgerError `LEDGER_RECORD_MALFORMED`, `LEDGER_PAYLOAD_TOO_LARGE`
  */
-export function checkRecord(value: unknown, maxPayloadBytes: number = DEFAULT_MAX_PAYLOAD_BYTES, copy = true): CheckedRecord {
+export function checkRecord(value: unknown, maxPayloadBytes: number = DEFAULT_MAX_PAYLOAD_BYTES, copy = true, line?: string): CheckedRecord {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw malformed('', 'expected an object');
   const o = value as Record<string, unknown>;
   const keys = Object.keys(o);
@@ -181,7 +243,7 @@ export function checkRecord(value: unknown, maxPayloadBytes: number = DEFAULT_MA
   checkTime(time);
   const actor = o.actor;
   if (typeof actor !== 'string' || actor.length > 128) throw malformed('actor', 'expected a did:key');
-  actorPublicKey(actor);
+  actorKey(actor);
   const prev = o.prev;
   if (typeof prev !== 'string') throw malformed('prev', 'expected a string');
   if (index === 0) {
@@ -193,11 +255,17 @@ export function checkRecord(value: unknown, maxPayloadBytes: number = DEFAULT_MA
   if (typeof sig !== 'string' || !SIG_RE.test(sig)) throw malformed('sig', 'expected canonical base64url of 64 bytes');
   const payload = o.payload;
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) throw malformed('payload', 'expected an object');
+  // A bundle line is usually canonical already: then its texts are slices of it.
+  const fromLine = line === undefined ? null : canonicalLineTexts(line, o, keys, { v: 1, index, type, time, actor, prev, sig }, payload);
   let payloadText: string;
-  try {
-    payloadText = canonicalize(payload);
-  } catch (cause) {
-    throw malformed('payload', 'not JSON-serialisable', cause);
+  if (fromLine !== null) {
+    payloadText = fromLine.payload;
+  } else {
+    try {
+      payloadText = canonicalize(payload);
+    } catch (cause) {
+      throw malformed('payload', 'not JSON-serialisable', cause);
+    }
   }
   const limit = maxPayloadBytes;
   // UTF-8 is at most 3 bytes per UTF-16 unit; measure exactly only when it could matter.
@@ -223,7 +291,7 @@ export function checkRecord(value: unknown, maxPayloadBytes: number = DEFAULT_MA
     payload: copy ? (JSON.parse(payloadText) as RecordPayload) : (payload as RecordPayload),
     sig,
   };
-  return { record, texts: texts(record, sig, payloadText) };
+  return { record, texts: fromLine ?? texts(record, sig, payloadText) };
 }
 
 /**
@@ -337,7 +405,7 @@ function verifyTexts(record: LedgerRecord, signing: string): boolean {
   let pk: Uint8Array;
   let sig: Uint8Array;
   try {
-    pk = actorPublicKey(record.actor);
+    pk = actorKey(record.actor);
     if (typeof record.sig !== 'string' || !SIG_RE.test(record.sig)) return false;
     // SIG_RE admits only canonical base64url of 64 bytes, so Node's lenient decoder is exact here.
     sig = Buffer.from(record.sig, 'base64url');
@@ -369,6 +437,40 @@ export function verifyRecordSignature(record: LedgerRecord): boolean {
 /** Checks the signature of a record whose texts are already computed. */
 export function verifyCheckedRecord(checked: CheckedRecord): boolean {
   return verifyTexts(checked.record, checked.texts.signing);
+}
+
+// 0x00 ‖ UTF-8 of a leaf text, reused from record to record: nothing keeps a view of it past
+// the synchronous call that fills it.
+let scratch: Buffer = Buffer.allocUnsafe(16_384);
+const SIG_MEMBER_PREFIX = Buffer.from(',"sig":"', 'latin1');
+
+/**
+ * The leaf hash of a checked record and, when `check` is true, its signature check, from one
+ * UTF-8 encoding of the leaf text: the signed bytes are the leaf bytes without the
+ * `,"sig":"…"` member, and everything after that member is ASCII (time, type, v), so its
+ * byte offset follows from the character offset of the tail.
+ * @returns the leaf hash (RFC 9162 §2.1.1) and whether the actor signature verifies (true when not checked)
+ */
+export function hashAndVerifyChecked(checked: CheckedRecord, check: boolean): { leaf: Uint8Array; ok: boolean } {
+  const { record, texts: t } = checked;
+  const text = t.leaf;
+  // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+  const need = text.length * 3 + 1;
+  if (scratch.length < need) scratch = Buffer.allocUnsafe(Math.max(need, scratch.length * 2));
+  scratch[0] = 0;
+  const end = 1 + scratch.write(text, 1, 'utf8');
+  const h = hash('sha256', scratch.subarray(0, end), 'buffer');
+  const leaf = new Uint8Array(h.buffer, h.byteOffset, h.byteLength);
+  if (!check) return { leaf, ok: true };
+  const sigAt = end - (text.length - t.sigAt);
+  if (t.sigAt < 0 || scratch.compare(SIG_MEMBER_PREFIX, 0, SIG_MEMBER_PREFIX.length, sigAt, sigAt + SIG_MEMBER_PREFIX.length) !== 0) {
+    // Not the layout checkRecord produces: take the text path.
+    return { leaf, ok: verifyTexts(record, t.signing) };
+  }
+  scratch.copyWithin(sigAt, sigAt + SIG_MEMBER_LENGTH, end);
+  const message = scratch.subarray(1, end - SIG_MEMBER_LENGTH);
+  // checkRecord matched SIG_RE: canonical base64url of 64 bytes, which Node decodes exactly.
+  return { leaf, ok: verify(Buffer.from(record.sig, 'base64url'), message, actorKey(record.actor)) };
 }
 
 /**
