@@ -11,7 +11,10 @@ import {
   type CheckedContribution,
   type Contribution,
   type ContributionTarget,
+  type ParsedContribution,
   checkContribution,
+  parseContribution,
+  verifyParsedSignature,
   contributionTarget,
   base64Length,
   decodeCiphertexts,
@@ -52,46 +55,49 @@ export interface ContributionReceipt {
   count: number;
 }
 
+/** A worker's answer to one fold. */
+type ItemReply = Extract<FoldWorkerReply, { op: 'items' }>['replies'][number];
+
 type Outgoing = FoldWorkerRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
-/** Slots of shared memory per worker: contributions decoded and waiting to be folded. */
+/** Decode buffers per worker: contributions decoded and waiting to be folded. */
 const SLOTS_PER_WORKER = 4;
 
-/** One folding worker thread, its shared decode slots and its outstanding requests. */
+/** One folding worker thread, its decode buffers and its outstanding requests. */
 class FoldWorker {
   readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve: (r: FoldWorkerReply) => void; reject: (e: Error) => void }>();
+  readonly #pending = new Map<number, { resolve: (r: FoldWorkerReply | ItemReply) => void; reject: (e: Error) => void }>();
   /** Folds waiting for the end of this event-loop turn, to go in one message. */
-  #batch: (FoldItem & { settle: (err: Error | null) => void })[] = [];
+  #batch: FoldItem[] = [];
   #items = 0;
-  readonly #slots: Buffer[][];
+  /** Decode buffers by slot; null while one is with the worker. */
+  readonly #buffers: (ArrayBuffer | null)[];
   readonly #free: number[];
+  readonly #chunks: number;
   readonly #chunkBytes: number;
   readonly #onSlotFree: () => void;
   #next = 0;
   #failure: Error | null = null;
 
-  private constructor(worker: Worker, shared: SharedArrayBuffer, chunks: number, chunkBytes: number, onSlotFree: () => void) {
+  private constructor(worker: Worker, chunks: number, chunkBytes: number, onSlotFree: () => void) {
     this.#worker = worker;
     this.#chunkBytes = chunkBytes;
-    this.#slots = Array.from({ length: SLOTS_PER_WORKER }, (_, s) =>
-      Array.from({ length: chunks }, (_, i) => Buffer.from(shared, (s * chunks + i) * chunkBytes, chunkBytes)),
-    );
+    this.#chunks = chunks;
+    this.#buffers = Array.from({ length: SLOTS_PER_WORKER }, () => new ArrayBuffer(chunks * chunkBytes));
     this.#free = Array.from({ length: SLOTS_PER_WORKER }, (_, s) => s);
     this.#onSlotFree = onSlotFree;
   }
 
   static start(
-    init: Omit<FoldWorkerInit, 'shared' | 'chunkBytes'>,
+    init: Omit<FoldWorkerInit, 'chunkBytes'>,
     chunkBytes: number,
     onSlotFree: () => void,
     onFailure: (e: DataLedgerError) => void,
   ): Promise<FoldWorker> {
-    const shared = new SharedArrayBuffer(SLOTS_PER_WORKER * init.chunks * chunkBytes);
     // Source runs as .ts (type stripping); a compiled copy runs as .js.
     const entry = new URL(import.meta.url.endsWith('.ts') ? './fold-worker.ts' : './fold-worker.js', import.meta.url);
-    const worker = new Worker(entry, { workerData: { ...init, shared, chunkBytes } satisfies FoldWorkerInit });
-    const fw = new FoldWorker(worker, shared, init.chunks, chunkBytes, onSlotFree);
+    const worker = new Worker(entry, { workerData: { ...init, chunkBytes } satisfies FoldWorkerInit });
+    const fw = new FoldWorker(worker, init.chunks, chunkBytes, onSlotFree);
     return new Promise((resolve, reject) => {
       const fail = (err: Error): void => {
         if (fw.#failure !== null) return;
@@ -108,6 +114,14 @@ class FoldWorker {
       });
       worker.on('message', (msg: FoldWorkerReply) => {
         if (msg.op === 'ready') return resolve(fw);
+        if (msg.op === 'items') {
+          for (const r of msg.replies) {
+            const p = fw.#pending.get(r.id);
+            fw.#pending.delete(r.id);
+            p?.resolve(r);
+          }
+          return;
+        }
         const p = fw.#pending.get(msg.id);
         if (p === undefined) return;
         fw.#pending.delete(msg.id);
@@ -130,7 +144,7 @@ class FoldWorker {
     if (this.#failure !== null) return Promise.reject(this.#failure);
     const id = this.#next++;
     return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve, reject });
+      this.#pending.set(id, { resolve: resolve as (r: FoldWorkerReply | ItemReply) => void, reject });
       this.#worker.postMessage({ ...msg, id }, transfer);
     });
   }
@@ -143,15 +157,19 @@ class FoldWorker {
 
   /**
    * Decodes base64 ciphertexts (already size-capped) into a free shared slot and has the
-   * worker check and fold them. Call only when {@link hasFreeSlot}. Folds requested in one
-   * event-loop turn travel in one message (posting a message costs about as much as a
-   * SHA-256 of the ciphertext).
+   * worker verify the holder signature, check the ciphertexts and fold them. Call only when
+   * {@link hasFreeSlot}. Folds requested in one event-loop turn travel in one message
+   * (posting a message costs about as much as a SHA-256 of the ciphertext); each is answered
+   * on its own as soon as it is folded, which frees its slot.
    */
-  fold(texts: readonly string[], ciphertextHash: Uint8Array): Promise<void> {
+  fold(c: ParsedContribution): Promise<void> {
+    if (this.#failure !== null) return Promise.reject(this.#failure);
     const slot = this.#free.pop() as number;
-    const views = this.#slots[slot] as Buffer[];
-    const lengths = texts.map((s, i) => (views[i] as Buffer).write(s, 0, this.#chunkBytes, 'base64'));
+    const buffer = this.#buffers[slot] ?? new ArrayBuffer(this.#chunks * this.#chunkBytes);
+    this.#buffers[slot] = null;
+    const lengths = c.ciphertexts.map((s, i) => Buffer.from(buffer, i * this.#chunkBytes, this.#chunkBytes).write(s, 0, this.#chunkBytes, 'base64'));
     this.#items++;
+    const id = this.#next++;
     return new Promise<void>((resolve, reject) => {
       const settle = (err: Error | null): void => {
         this.#items--;
@@ -160,8 +178,26 @@ class FoldWorker {
         else reject(err);
         this.#onSlotFree();
       };
-      // A fresh 32-byte copy: the hash may be a view on a pooled 8 KB buffer, which a clone would copy whole.
-      this.#batch.push({ slot, lengths, ciphertextHash: new Uint8Array(ciphertextHash), settle });
+      this.#pending.set(id, {
+        resolve: (reply) => {
+          const r = 'op' in reply ? null : reply;
+          // The buffer comes back for the next contribution (a missing one is reallocated).
+          if (r !== null && r.buffer instanceof ArrayBuffer && r.buffer.byteLength === this.#chunks * this.#chunkBytes) this.#buffers[slot] = r.buffer;
+          const e = r !== null ? r.error : { code: 'AGG_WORKER_FAILED', message: 'fold: no answer' };
+          settle(e === null ? null : aggError(e.code as AggregationErrorCode, e.message));
+        },
+        reject: settle,
+      });
+      // Fresh copies: each may be a view on a pooled 8 KB buffer, which a clone would copy whole.
+      this.#batch.push({
+        id,
+        buffer,
+        lengths,
+        ciphertextHash: new Uint8Array(c.ciphertextHash),
+        message: new Uint8Array(c.message),
+        signature: new Uint8Array(c.signature),
+        holderKey: new Uint8Array(c.holderKey),
+      });
       if (this.#batch.length === 1) queueMicrotask(() => this.#flush());
     });
   }
@@ -170,18 +206,15 @@ class FoldWorker {
     const items = this.#batch;
     this.#batch = [];
     if (items.length === 0) return;
-    this.call({ op: 'fold', items: items.map(({ slot, lengths, ciphertextHash }) => ({ slot, lengths, ciphertextHash })) }).then(
-      (reply) => {
-        const errors = reply.op === 'folded' ? reply.errors : [];
-        items.forEach((item, i) => {
-          const e = errors[i];
-          item.settle(e === null ? null : aggError((e?.code ?? 'AGG_WORKER_FAILED') as AggregationErrorCode, e?.message ?? 'fold: no answer'));
-        });
-      },
-      (err: unknown) => {
-        for (const item of items) item.settle(err as Error);
-      },
-    );
+    if (this.#failure !== null) {
+      for (const item of items) {
+        const p = this.#pending.get(item.id);
+        this.#pending.delete(item.id);
+        p?.reject(this.#failure);
+      }
+      return;
+    }
+    this.#worker.postMessage({ op: 'fold', items } satisfies FoldWorkerRequest, items.map((i) => i.buffer));
   }
 
   async close(): Promise<void> {
@@ -218,6 +251,13 @@ export class Aggregator {
   /** Folded contribution hashes (what the result lists). */
   readonly #folded = new Set<string>();
   readonly #inflight = new Set<Promise<unknown>>();
+  /**
+   * Worker threads only: the reservations of contributions whose signature a worker has not
+   * verified yet (keys `h:` hash, `o:` holder, `c:` ciphertext hash), each to the promise that
+   * settles when that contribution is folded or refused.
+   */
+  readonly #tentative = new Map<string, Promise<void>>();
+  readonly #unsettled = new Set<Promise<void>>();
   readonly #slotWaiters: (() => void)[] = [];
   readonly #rejectCopies: boolean;
   #failure: DataLedgerError | null = null;
@@ -294,6 +334,74 @@ export class Aggregator {
     return ctHash;
   }
 
+  /**
+   * The first conflict {@link #reserve} would report, in its order, when it is only a
+   * tentative reservation (unverified, in flight): the promise to wait for before deciding.
+   * Null when nothing conflicts or the first conflict is final.
+   */
+  #blocker(c: CheckedContribution, ctHash: string): Promise<void> | null {
+    if (this.#seen.has(c.hash)) return this.#tentative.get(`h:${c.hash}`) ?? null;
+    if (this.#holders.has(c.holder)) return this.#tentative.get(`o:${c.holder}`) ?? null;
+    if (this.#rejectCopies && this.#ciphertexts.has(ctHash)) return this.#tentative.get(`c:${ctHash}`) ?? null;
+    if (this.#seen.size >= this.job.maxContributors) {
+      for (const p of this.#unsettled) return p;
+    }
+    return null;
+  }
+
+  /** True when {@link #reserve} would refuse `c`. */
+  #conflicts(c: CheckedContribution, ctHash: string): boolean {
+    return (
+      this.#seen.has(c.hash) ||
+      this.#holders.has(c.holder) ||
+      (this.#rejectCopies && this.#ciphertexts.has(ctHash)) ||
+      this.#seen.size >= this.job.maxContributors
+    );
+  }
+
+  /**
+   * The worker-thread path of {@link add}. The signature is verified on the worker, so a
+   * reservation stays tentative until the worker answers: a contribution that conflicts
+   * only with a tentative one waits for it to settle (an unverified envelope naming someone
+   * else's holder must not get their contribution refused), and one that conflicts with a
+   * folded one has its signature verified here first, so the codes and their precedence are
+   * those of the single-thread path (signature, then replay state, then the ciphertexts).
+   */
+  async #addThreaded(c: ParsedContribution): Promise<ContributionReceipt> {
+    const ctHash = Buffer.from(c.ciphertextHash).toString('base64');
+    for (let wait = this.#blocker(c, ctHash); wait !== null; wait = this.#blocker(c, ctHash)) {
+      await wait;
+      this.#usable();
+    }
+    if (this.#conflicts(c, ctHash)) verifyParsedSignature(c);
+    this.#reserve(c);
+    let settled!: () => void;
+    const done = new Promise<void>((resolve) => {
+      settled = resolve;
+    });
+    const keys = [`h:${c.hash}`, `o:${c.holder}`, ...(this.#rejectCopies ? [`c:${ctHash}`] : [])];
+    for (const k of keys) this.#tentative.set(k, done);
+    this.#unsettled.add(done);
+    try {
+      let worker = this.#pickWorker();
+      while (worker === null) {
+        await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
+        this.#usable();
+        worker = this.#pickWorker();
+      }
+      await worker.fold(c);
+      this.#folded.add(c.hash);
+      return { hash: c.hash, holder: c.holder, count: this.#folded.size };
+    } catch (err) {
+      this.#release(c, ctHash);
+      throw err;
+    } finally {
+      for (const k of keys) if (this.#tentative.get(k) === done) this.#tentative.delete(k);
+      this.#unsettled.delete(done);
+      settled();
+    }
+  }
+
   /** The least loaded worker with a free slot, or null when every slot is busy. */
   #pickWorker(): FoldWorker | null {
     let best: FoldWorker | null = null;
@@ -326,39 +434,24 @@ export class Aggregator {
   add(contribution: Contribution | unknown): Promise<ContributionReceipt> {
     try {
       this.#usable();
+      if (this.#workers.length > 0) {
+        const parsed = parseContribution(contribution, this.target, this.job.ciphertextCount, this.#params.ciphertextBytes);
+        const p = this.#addThreaded(parsed);
+        this.#inflight.add(p);
+        const done = (): void => void this.#inflight.delete(p);
+        p.then(done, done);
+        return p;
+      }
       const c = checkContribution(contribution, this.target, this.job.ciphertextCount, this.#params.ciphertextBytes);
       const ctHash = this.#reserve(c);
-      if (this.#workers.length === 0) {
-        try {
-          this.#folder.add(decodeCiphertexts(c.ciphertexts, c.ciphertextHash, this.#params.ciphertext, this.#scratch));
-        } catch (err) {
-          this.#release(c, ctHash);
-          throw err;
-        }
-        this.#folded.add(c.hash);
-        return Promise.resolve({ hash: c.hash, holder: c.holder, count: this.#folded.size });
+      try {
+        this.#folder.add(decodeCiphertexts(c.ciphertexts, c.ciphertextHash, this.#params.ciphertext, this.#scratch));
+      } catch (err) {
+        this.#release(c, ctHash);
+        throw err;
       }
-      // checkContribution capped every text's length, so it decodes into a slot.
-      const p = (async (): Promise<ContributionReceipt> => {
-        try {
-          let worker = this.#pickWorker();
-          while (worker === null) {
-            await new Promise<void>((resolve) => this.#slotWaiters.push(resolve));
-            this.#usable();
-            worker = this.#pickWorker();
-          }
-          await worker.fold(c.ciphertexts, c.ciphertextHash);
-        } catch (err) {
-          this.#release(c, ctHash);
-          throw err;
-        }
-        this.#folded.add(c.hash);
-        return { hash: c.hash, holder: c.holder, count: this.#folded.size };
-      })();
-      this.#inflight.add(p);
-      const done = (): void => void this.#inflight.delete(p);
-      p.then(done, done);
-      return p;
+      this.#folded.add(c.hash);
+      return Promise.resolve({ hash: c.hash, holder: c.holder, count: this.#folded.size });
     } catch (err) {
       return Promise.reject(err as Error);
     }

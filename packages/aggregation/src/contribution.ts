@@ -248,18 +248,23 @@ function malformed(message: string, field?: string): never {
   throw aggError('AGG_CONTRIBUTION_MALFORMED', message, field === undefined ? undefined : { field });
 }
 
+/** A contribution that passed every check except the signature verification ({@link parseContribution}). */
+export interface ParsedContribution extends CheckedContribution {
+  /** The signed message: canonical(envelope without ciphertexts and sig). */
+  message: Uint8Array;
+  /** The 64-byte signature. */
+  signature: Uint8Array;
+  /** The holder's Ed25519 public key. */
+  holderKey: Uint8Array;
+}
+
 /**
- * Checks an untrusted contribution envelope up to (not including) its ciphertext bytes:
- * shape, job and key binding, size caps on the base64 text, and the holder signature.
- * Parsed once at the edge; nothing after this re-reads the raw object.
- * @param value - untrusted input
- * @param target - the job and key this aggregator folds for
- * @param ciphertextCount - ciphertexts per contribution
- * @param ciphertextBytes - exact byte length of one ciphertext
- * @returns the holder, contribution hash, signed ciphertext hash and the (size-capped) texts
- * @throws DataLedgerError `AGG_CONTRIBUTION_MALFORMED`, `AGG_JOB_MISMATCH`, `AGG_KEY_MISMATCH`, `AGG_SIGNATURE_INVALID`, `AGG_CIPHERTEXT_TOO_LARGE`
+ * Every check of {@link checkContribution} that comes before the signature verification,
+ * in the same order; the caller must then run {@link verifyParsedSignature} before trusting
+ * anything the envelope says. Lets an aggregator verify the signature on a worker thread.
+ * @throws DataLedgerError as {@link checkContribution}, except that a signature that does not verify passes
  */
-export function checkContribution(value: unknown, target: ContributionTarget, ciphertextCount: number, ciphertextBytes: number): CheckedContribution {
+export function parseContribution(value: unknown, target: ContributionTarget, ciphertextCount: number, ciphertextBytes: number): ParsedContribution {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) malformed('contribution: expected an object');
   const c = value as Record<string, unknown>;
   for (const k of Object.keys(c)) if (!FIELDS.has(k)) malformed(`contribution: unknown field ${k}`, k);
@@ -291,19 +296,54 @@ export function checkContribution(value: unknown, target: ContributionTarget, ci
   const sig = c['sig'];
   if (typeof sig !== 'string' || !B64URL_SIG.test(sig)) throw aggError('AGG_SIGNATURE_INVALID', 'contribution.sig: missing or not an Ed25519 signature');
   const body = signedBody(c as unknown as Contribution);
-  let ok: boolean;
+  let signature: Uint8Array;
   try {
-    ok = verify(fromBase64Url(sig), canonicalBytes(body), holderKey);
+    signature = fromBase64Url(sig);
   } catch {
-    ok = false;
+    // Undecodable (non-zero trailing bits): it cannot verify; reported at verification, as before.
+    signature = new Uint8Array(0);
   }
-  if (!ok) throw aggError('AGG_SIGNATURE_INVALID', 'contribution.sig: does not verify under the holder key');
   return {
     holder,
     hash: toBase64(sha256(canonicalBytes({ ...body, sig }))),
     ciphertextHash: fromBase64(ctHash),
     ciphertexts: cts as string[],
+    message: canonicalBytes(body),
+    signature,
+    holderKey,
   };
+}
+
+/**
+ * The signature check that completes {@link parseContribution}.
+ * @param p - the signed message, signature and holder key
+ * @throws DataLedgerError `AGG_SIGNATURE_INVALID` when the signature does not verify under the holder key
+ */
+export function verifyParsedSignature(p: Pick<ParsedContribution, 'message' | 'signature' | 'holderKey'>): void {
+  let ok: boolean;
+  try {
+    ok = verify(p.signature, p.message, p.holderKey);
+  } catch {
+    ok = false;
+  }
+  if (!ok) throw aggError('AGG_SIGNATURE_INVALID', 'contribution.sig: does not verify under the holder key');
+}
+
+/**
+ * Checks an untrusted contribution envelope up to (not including) its ciphertext bytes:
+ * shape, job and key binding, size caps on the base64 text, and the holder signature.
+ * Parsed once at the edge; nothing after this re-reads the raw object.
+ * @param value - untrusted input
+ * @param target - the job and key this aggregator folds for
+ * @param ciphertextCount - ciphertexts per contribution
+ * @param ciphertextBytes - exact byte length of one ciphertext
+ * @returns the holder, contribution hash, signed ciphertext hash and the (size-capped) texts
+ * @throws DataLedgerError `AGG_CONTRIBUTION_MALFORMED`, `AGG_JOB_MISMATCH`, `AGG_KEY_MISMATCH`, `AGG_SIGNATURE_INVALID`, `AGG_CIPHERTEXT_TOO_LARGE`
+ */
+export function checkContribution(value: unknown, target: ContributionTarget, ciphertextCount: number, ciphertextBytes: number): CheckedContribution {
+  const p = parseContribution(value, target, ciphertextCount, ciphertextBytes);
+  verifyParsedSignature(p);
+  return { holder: p.holder, hash: p.hash, ciphertextHash: p.ciphertextHash, ciphertexts: p.ciphertexts };
 }
 
 /**

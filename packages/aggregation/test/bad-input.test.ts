@@ -240,6 +240,38 @@ describe('aggregator refuses bad contributions, total unchanged', () => {
     expect(release.sum).toEqual([17n, -12n, 38n, -31n]);
     await agg.close();
   });
+
+  // On worker threads the signature is verified by the worker; the codes and their precedence
+  // must stay those of the calling thread, and an unverified envelope must not hold a place.
+  it.each([0, 2])('signature before replay state before ciphertexts, a forgery in flight blocks nobody (%i worker threads)', async (threads) => {
+    const { agg, unchanged } = await loaded(threads);
+    const flip = (sig: string): string => (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1);
+    const g0 = good[0] as Contribution;
+    const g1 = good[1] as Contribution;
+    const fresh = await encryptContribution(job, keys.publicKey, [5n, 5n, 5n, 5n], holder());
+    const other = await encryptContribution(job, keys.publicKey, [900n, 900n, 900n, 900n], holder());
+    await expectCode(agg.add({ ...fresh, sig: flip(fresh.sig) }), 'AGG_SIGNATURE_INVALID');
+    // A folded holder claimed with a bad signature, a replay with its signature broken: the signature is reported.
+    await expectCode(agg.add({ ...fresh, holder: g0.holder }), 'AGG_SIGNATURE_INVALID');
+    await expectCode(agg.add({ ...g0, sig: flip(g0.sig) }), 'AGG_SIGNATURE_INVALID');
+    // A replay (valid signature) whose ciphertexts were swapped: the replay is reported, not the hash.
+    await expectCode(agg.add({ ...g1, ciphertexts: fresh.ciphertexts }), 'AGG_REPLAY');
+    await unchanged();
+    // In one turn: a forgery naming fresh's holder, then fresh itself. Only the forgery is refused.
+    const settled = await Promise.allSettled([agg.add({ ...other, holder: fresh.holder }), agg.add(fresh)]);
+    expect(settled.map((x) => x.status)).toEqual(['rejected', 'fulfilled']);
+    expect(((settled[0] as PromiseRejectedResult).reason as { code: string }).code).toBe('AGG_SIGNATURE_INVALID');
+    // In one turn: one holder twice. The first is folded, the second refused.
+    const h = holder();
+    const twice = [await encryptContribution(job, keys.publicKey, [1n, 0n, 0n, 0n], h), await encryptContribution(job, keys.publicKey, [1n, 0n, 0n, 0n], h)];
+    const again = await Promise.allSettled(twice.map((c) => agg.add(c)));
+    expect(again.map((x) => x.status)).toEqual(['fulfilled', 'rejected']);
+    expect(((again[1] as PromiseRejectedResult).reason as { code: string }).code).toBe('AGG_DUPLICATE_HOLDER');
+    expect(agg.count).toBe(4);
+    const release = await decryptAggregate(job, keys.secretKey, await agg.result());
+    expect(release.sum).toEqual([17n, -13n, 38n, -31n]);
+    await agg.close();
+  });
 });
 
 describe('encryption refuses bad values', () => {
