@@ -5,7 +5,8 @@
  * the release is recorded. Job events are ledger records; a restart folds the same sum.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isDataLedgerError } from '@dataledger/core';
+import { canonicalBytes, isDataLedgerError, sha256, toHex, type JsonValue } from '@dataledger/core';
+import { buildRecord } from '@dataledger/provenance';
 import { createJobKeys, decryptAggregate, encryptContribution, type AggregationJob } from '@dataledger/aggregation';
 import { newActor, startServer, type Actor, type Server } from './support/http-ledger.ts';
 
@@ -115,5 +116,32 @@ describe('encrypted statistics across five holders', () => {
     const again = await s.client().aggregationResult(job.id);
     expect(again.sumHash).toBe(result.sumHash);
     expect(again.contributions).toEqual(result.contributions);
+  });
+  it('a forged contributed record (actor = holder, signed by another key) folds nothing; a non-canonical contribution is a 4xx', async () => {
+    const j2: AggregationJob = { ...job, id: 'forgery-check' };
+    const k2 = await createJobKeys(j2);
+    await s.client(exchange).openAggregationJob(j2, k2.publicKey);
+    const c = await encryptContribution(j2, k2.publicKey, [1n, 2n, 3n, 4n], holders[0]!);
+    const { ciphertexts: _c, ...rest } = c;
+    void _c;
+    const contributionHash = toHex(sha256(canonicalBytes(rest as unknown as JsonValue)));
+    const forged = {
+      ...buildRecord(s.service.log.head(), { type: 'aggregation.contributed', payload: { jobId: j2.id, contributionHash, count: 1 } }, holders[1]!),
+      actor: holders[0]!.did,
+    };
+    const size = s.service.size;
+    const post = async (body: string): Promise<{ status: number; code: string }> => {
+      const res = await fetch(`${s.base}/v1/aggregation/jobs/${j2.id}/contributions`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      return { status: res.status, code: ((await res.json()) as { code: string }).code };
+    };
+    expect(await post(JSON.stringify({ record: forged, contribution: c }))).toEqual({ status: 400, code: 'LEDGER_SIGNATURE_INVALID' });
+    expect((await s.client().aggregationJob(j2.id)).contributions).toBe(0);
+    // 1e400 parses as Infinity, which has no canonical JSON form
+    const rec = JSON.stringify(buildRecord(s.service.log.head(), { type: 'aggregation.contributed', payload: { jobId: j2.id, contributionHash, count: 1 } }, holders[0]!));
+    expect(await post(`{"record":${rec},"contribution":{"holder":"x","n":1e400}}`)).toEqual({ status: 400, code: 'HTTP_BAD_REQUEST' });
+    expect(s.service.size).toBe(size);
+    // the holder's own record still goes through
+    await s.client(holders[0]).contribute(j2.id, c);
+    expect((await s.client().aggregationJob(j2.id)).contributions).toBe(1);
   });
 });

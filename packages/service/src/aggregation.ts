@@ -211,7 +211,13 @@ export class AggregationJobs {
     const e = this.#get(id);
     if (contribution === null || typeof contribution !== 'object' || Array.isArray(contribution)) bad('contribution: expected an object');
     const c = contribution as Contribution;
-    const hash = contributionHash(c);
+    let hash: string;
+    try {
+      hash = contributionHash(c);
+    } catch {
+      // canonicalBytes refuses what JSON cannot carry exactly (1e400 parses as Infinity).
+      return bad('contribution: not canonical JSON (RFC 8785)');
+    }
     const p = record.payload;
     if (p['jobId'] !== id || p['contributionHash'] !== toHex(fromBase64(hash))) {
       bad('the aggregation.contributed record must name this job and the contribution hash (hex)', { jobId: id, contributionHash: toHex(fromBase64(hash)) });

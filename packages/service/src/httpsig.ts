@@ -58,6 +58,9 @@ export function contentDigest(body: Uint8Array | string): string {
  * @returns true when it matches
  */
 export function contentDigestMatches(field: string, body: Uint8Array | string): boolean {
+  // Exactly one sha-256 member: with two, this check and a signature covering the field's
+  // parsed form (`;sf`/`;key`, where the last member wins) could see different digests.
+  if ((field.match(/sha-256\s*=/g) ?? []).length !== 1) return false;
   const m = /(?:^|,)\s*sha-256=:([A-Za-z0-9+/]+={0,2}):\s*(?:,|$)/.exec(field);
   if (m === null) return false;
   return contentDigest(body) === `sha-256=:${m[1] as string}:`;
@@ -163,6 +166,12 @@ export async function verifyRequest(request: SignableRequest, options: VerifyReq
           const keyid = params.keyid;
           if (typeof keyid !== 'string' || !isDidKey(keyid)) return null;
           if (params.alg !== undefined && params.alg !== 'ed25519') return null;
+          // The library compares created/expires arithmetically: a non-integer (a string, say)
+          // compares as NaN and would pass every window check, giving a signature that never
+          // expires. RFC 9421 §2.3: both are Integers; require them here.
+          const created: unknown = params.created;
+          if (!(created instanceof Date) || !Number.isSafeInteger(created.getTime() / 1000)) return null;
+          if (!Number.isSafeInteger(params.expires)) return null;
           const publicKey = publicKeyFromDidKey(keyid);
           return {
             id: keyid,

@@ -3,7 +3,8 @@
  * queue every write goes through. `openService` builds one over a data directory;
  * `createLedgerService` builds one over any opened log (tests, embedding).
  */
-import type { LedgerRecord } from '@dataledger/provenance';
+import { DataLedgerError } from '@dataledger/core';
+import { verifyRecordSignature, type LedgerRecord } from '@dataledger/provenance';
 import type { LedgerService, RegistryView } from './context.ts';
 import { AppendQueue, headInfo, type AppendQueueOptions, type AppendTarget, type ApplyRecord, type HeadInfo, type Receipt } from './ledger.ts';
 
@@ -96,8 +97,16 @@ export function createLedgerService<S>(options: CreateLedgerServiceOptions<S>): 
     receiptFor: (i) => queue.receiptFor(i),
     registry: () => seq.state,
     check: (records: LedgerRecord[]): void => {
+      // The registry rules trust `actor`; only the signature makes it true. Callers run this
+      // before work that cannot be undone (folding a contribution), so check it here rather
+      // than leave it to Log.appendBatch.
       let st = seq.state;
-      for (const r of records) st = options.apply(st, r);
+      for (const r of records) {
+        if (!verifyRecordSignature(r)) {
+          throw new DataLedgerError('LEDGER_SIGNATURE_INVALID', `record ${r.index}: not a valid signature by ${r.actor}`, { details: { index: r.index } });
+        }
+        st = options.apply(st, r);
+      }
     },
     view: () => view(seq.state),
     audit: () => (options.audit === undefined ? Promise.resolve({ violations: [] }) : options.audit(service)),

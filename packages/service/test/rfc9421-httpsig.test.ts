@@ -115,6 +115,28 @@ describe('signRequest / verifyRequest', () => {
     }
   });
 
+  it('refuses a correctly signed signature whose created/expires are not integers (it would never expire)', async () => {
+    const u = new URL(base.url);
+    const now = Math.floor(Date.now() / 1000);
+    const signedWith = (times: string): Record<string, string> => {
+      const params = `("@method" "@authority" "@path" "@query");${times};keyid="${did}";alg="ed25519"`;
+      const sigBase = `"@method": GET\n"@authority": ${u.host}\n"@path": ${u.pathname}\n"@query": ${u.search}\n"@signature-params": ${params}`;
+      const sig = toBase64(sign(new TextEncoder().encode(sigBase), key.secretKey));
+      return { ...base.headers, 'signature-input': `sig=${params}`, signature: `sig=:${sig}:` };
+    };
+    // the hand-built base is right: with integer times it verifies
+    expect(await verifyRequest({ ...base, headers: signedWith(`created=${now};expires=${now + 60}`) })).toBe(did);
+    for (const times of ['created="abc";expires="never"', 'created=1;expires="never"', `created=${now};expires="x"`]) {
+      expect(await codeOf(verifyRequest({ ...base, headers: signedWith(times) })), times).toBe('HTTP_SIGNATURE_INVALID');
+    }
+  });
+
+  it('refuses a Content-Digest with two sha-256 members', () => {
+    const d = contentDigest('{"a":1}');
+    expect(contentDigestMatches(d, '{"a":1}')).toBe(true);
+    expect(contentDigestMatches(`${d}, ${contentDigest('{"a":2}')}`, '{"a":1}')).toBe(false);
+  });
+
   it('refuses a second, unverifiable signature riding along', async () => {
     const good = await signRequest(base, key);
     const two = {
