@@ -5,10 +5,11 @@
  * the release is recorded. Job events are ledger records; a restart folds the same sum.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalBytes, isDataLedgerError, sha256, toHex, type JsonValue } from '@dataledger/core';
+import { canonicalBytes, sha256, toHex, type JsonValue } from '@dataledger/core';
 import { buildRecord } from '@dataledger/provenance';
 import { createJobKeys, decryptAggregate, encryptContribution, type AggregationJob } from '@dataledger/aggregation';
 import { newActor, startServer, type Actor, type Server } from './support/http-ledger.ts';
+import { codeOf } from './support/codes.ts';
 
 let s: Server;
 let exchange: Actor;
@@ -30,15 +31,6 @@ afterAll(async () => {
   await s.destroy();
 });
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (err) {
-    if (isDataLedgerError(err)) return err.code;
-    throw err;
-  }
-}
 
 describe('encrypted statistics across five holders', () => {
   it('open, contribute, result after minContributors, decrypt off-service, release; restart re-folds the same sum', async () => {

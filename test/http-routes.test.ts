@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fromBase64, isDataLedgerError } from '@dataledger/core';
+import { fromBase64 } from '@dataledger/core';
 import {
   cosignCheckpoint,
   cosignerVerifierKey,
@@ -31,6 +31,7 @@ import {
   type RoleName,
   type Server,
 } from './support/http-ledger.ts';
+import { codeOf } from './support/codes.ts';
 
 let s: Server;
 let roles: Record<RoleName, Actor>;
@@ -46,15 +47,6 @@ afterAll(async () => {
   await s.destroy();
 });
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'OK';
-  } catch (err) {
-    if (isDataLedgerError(err)) return err.code;
-    throw err;
-  }
-}
 
 describe('meta', () => {
   it('GET /health, /openapi.json, /docs', async () => {

@@ -5,12 +5,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { didKeyFromPublicKey, generateKeyPair, toBase64, fromBase64, isDataLedgerError } from '@dataledger/core';
+import { didKeyFromPublicKey, generateKeyPair, toBase64, fromBase64 } from '@dataledger/core';
 import { buildRecord, openCheckpoint, verifyInclusion, recordLeafHash, type LedgerRecord } from '@dataledger/provenance';
 import { buildApp } from '../src/app.ts';
 import { createLedgerService, type StatefulLedgerService } from '../src/service.ts';
 import { DataLedgerClient } from '../src/client.ts';
 import { ArrayLog } from './support/array-log.ts';
+import { codeOf } from '../../../test/support/codes.ts';
 
 const ORIGIN = 'test.example/log';
 const logKey = generateKeyPair();
@@ -183,29 +184,19 @@ describe('writes', () => {
 });
 
 describe('reads', () => {
-  async function code(p: Promise<unknown>): Promise<string> {
-    try {
-      await p;
-      return 'OK';
-    } catch (err) {
-      if (isDataLedgerError(err)) return err.code;
-      throw err;
-    }
-  }
-
   it('asset details need a request signed by a role holder (RFC 9421)', async () => {
     const unsigned = await fetch(`${base}/v1/assets/A-1`);
     expect(unsigned.status).toBe(401);
     expect((await unsigned.json()).code).toBe('HTTP_SIGNATURE_MISSING');
     expect(await new DataLedgerClient({ baseUrl: base, signer: alice }).getAsset('A-1')).toEqual({ registrationNumber: 'A-1' });
-    expect(await code(new DataLedgerClient({ baseUrl: base, signer: stranger }).getAsset('A-1'))).toBe('HTTP_FORBIDDEN');
-    expect(await code(new DataLedgerClient({ baseUrl: base, signer: alice }).getAsset('A-2'))).toBe('HTTP_NOT_FOUND');
+    expect(await codeOf(new DataLedgerClient({ baseUrl: base, signer: stranger }).getAsset('A-1'))).toBe('HTTP_FORBIDDEN');
+    expect(await codeOf(new DataLedgerClient({ baseUrl: base, signer: alice }).getAsset('A-2'))).toBe('HTTP_NOT_FOUND');
   });
 
   it('supervision reports need a regulator', async () => {
     expect(await new DataLedgerClient({ baseUrl: base, signer: regulator }).statisticsReport()).toEqual({ assets: 1 });
-    expect(await code(new DataLedgerClient({ baseUrl: base, signer: alice }).statisticsReport())).toBe('HTTP_FORBIDDEN');
-    expect(await code(new DataLedgerClient({ baseUrl: base, signer: alice }).auditReport())).toBe('HTTP_FORBIDDEN');
+    expect(await codeOf(new DataLedgerClient({ baseUrl: base, signer: alice }).statisticsReport())).toBe('HTTP_FORBIDDEN');
+    expect(await codeOf(new DataLedgerClient({ baseUrl: base, signer: alice }).auditReport())).toBe('HTTP_FORBIDDEN');
   });
 
   it('a replayed signed request for another path is refused', async () => {

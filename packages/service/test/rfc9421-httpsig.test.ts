@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { httpbis } from 'http-message-signatures';
-import { didKeyFromPublicKey, fromBase64Url, generateKeyPair, getPublicKey, isDataLedgerError, sign, toBase64, verify } from '@dataledger/core';
+import { didKeyFromPublicKey, fromBase64Url, generateKeyPair, getPublicKey, sign, toBase64, verify } from '@dataledger/core';
 import { contentDigest, contentDigestMatches, signRequest, verifyRequest } from '../src/httpsig.ts';
+import { codeOf } from '../../../test/support/codes.ts';
 
 // RFC 9421 Appendix B.1.4 (test-key-ed25519) and B.2.6 (signing a request using ed25519).
 const RFC_SEED = fromBase64Url('n4Ni-HpISpVObnQMW0wOhCKROaIKqKtW_2ZYb2p9KcU');
@@ -29,15 +30,6 @@ const RFC_B26_BASE = [
 ].join('\n');
 const RFC_B26_SIGNATURE = 'wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==';
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    if (isDataLedgerError(err)) return err.code;
-    throw err;
-  }
-  return 'OK';
-}
 
 describe('RFC 9421 Appendix B.2.6 (ed25519)', () => {
   it('the key pair is the RFC test key', () => {
