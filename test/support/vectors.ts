@@ -1,6 +1,6 @@
 /**
- * Where the published conformance vectors live: `../shared/vectors/` beside the
- * project root (the same relative path in CI).
+ * Where the published conformance vectors live: `test/vectors/` inside the
+ * repository (copied from the published sources, licences beside them).
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 /** Absolute path of the project root. */
 export const projectRoot: string = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Absolute path of a file or folder under `../shared/vectors/`. */
+/** Absolute path of a file or folder under `test/vectors/`. */
 export function vectorsPath(...parts: string[]): string {
-  return join(projectRoot, '..', 'shared', 'vectors', ...parts);
+  return join(projectRoot, 'test', 'vectors', ...parts);
 }
 
 /** Reads a vector file as UTF-8 text. */

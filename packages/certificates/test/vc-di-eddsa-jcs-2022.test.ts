@@ -1,7 +1,7 @@
 /**
  * W3C VC-DI-EdDSA §3.3 (cryptosuite eddsa-jcs-2022) against the published test vectors
  * (w3c/vc-di-eddsa `TestVectors/eddsa-jcs-2022` and `TestVectors/keyPair.json`, stored in
- * ../shared/vectors/vc-di-eddsa), plus a cross-check with an independent implementation of
+ * test/vectors/vc-di-eddsa), plus a cross-check with an independent implementation of
  * the published algorithm written here from the spec steps (own JCS, own base58btc,
  * node:crypto SHA-256 and @noble/curves Ed25519).
  */
