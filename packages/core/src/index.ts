@@ -1,5 +1,6 @@
 /**
- * @dataledger/core: bytes and encodings, canonical JSON (RFC 8785), hashes,
+ * @dataledger/core: bytes and encodings, canonical JSON (RFC 8785), a JSON reader safe at
+ * trust boundaries, hashes,
  * Ed25519 keys, did:key and the typed error. No I/O.
  * @packageDocumentation
  */
@@ -21,6 +22,8 @@ export {
 } from './bytes.ts';
 export { canonicalize, canonicalBytes } from './jcs.ts';
 export type { JsonValue } from './jcs.ts';
+export { parseJson, DEFAULT_JSON_MAX_BYTES, DEFAULT_JSON_MAX_DEPTH } from './json.ts';
+export type { ParseJsonOptions } from './json.ts';
 export { sha256, sm3, assertHash, isHash, HASH_LENGTH } from './hash.ts';
 export {
   generateKeyPair,
