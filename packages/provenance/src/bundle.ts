@@ -3,19 +3,26 @@
  *
  * Bundle format (JSON Lines, UTF-8, one JSON value per line, `\n` separated):
  * 1. header: `{"format":"dataledger-bundle/v1","origin":"<origin>","logKey":"<C2SP vkey>"}`
- * 2. one record per line, index 0, 1, 2, … (canonical JSON as exported; any JSON spelling
- *    of the same record is accepted, since the leaf is recomputed from the canonical form)
+ * 2. one record per line, index 0, 1, 2, …, each exactly the record's RFC 8785 form (the leaf
+ *    data): any other spelling is refused (`BUNDLE_NOT_CANONICAL`), so a bundle has one text
+ *    and two readers can never disagree on what a line says
  * 3. last line: the signed checkpoint note (C2SP signed note text) as a JSON string.
+ *
+ * Every line is read with core's `parseJson` (immune to nodejs/node#63785, duplicate member
+ * names refused per RFC 7493 §2.3).
  *
  * {@link verifyBundle} streams it in O(log n) memory — only the right frontier of complete
  * subtree roots, the last leaf hash and time are kept — and rechecks every record's shape,
  * index, `prev`, time order and actor signature, then the rebuilt root and size against the
- * signed checkpoint.
+ * signed checkpoint. Given a checkpoint it already trusts, it also refuses a bundle older than
+ * it (rollback) or not an extension of it: the root of the bundle's first `size` leaves must be
+ * the trusted root — what an RFC 9162 §2.1.4 consistency proof between the two proves, here
+ * computed from the bundle's own leaves.
  */
-import { isDataLedgerError } from '@dataledger/core';
+import { equalBytes, isDataLedgerError, parseJson as parseIJson } from '@dataledger/core';
 import { NOTE_TYPE_ED25519, openCheckpoint, parseVerifierKey, type Checkpoint } from './checkpoint.ts';
 import { provenanceError, type ProvenanceErrorCode } from './errors.ts';
-import { MerkleFrontier } from './merkle.ts';
+import { EMPTY_ROOT, MerkleFrontier } from './merkle.ts';
 import {
   checkRecord,
   DEFAULT_MAX_PAYLOAD_BYTES,
@@ -46,8 +53,19 @@ export interface VerifyBundleOptions {
    * used — proving only self-consistency — and named in the result's `logKey`.
    */
   trustedLogKeys?: string[];
-  /** Called for each verified record, in order (may return a promise, which is awaited). */
-  onRecord?: (record: LedgerRecord, index: number, leafHash: Uint8Array) => void | Promise<void>;
+  /**
+   * Called for each verified record, in order (may return a promise, which is awaited), with
+   * its leaf hash and its canonical text (the line, which is the leaf data).
+   */
+  onRecord?: (record: LedgerRecord, index: number, leafHash: Uint8Array, leafText: string) => void | Promise<void>;
+  /**
+   * A checkpoint of the same log the caller already trusts (verified earlier, e.g. kept in a
+   * state file). The bundle must not be older (`BUNDLE_ROLLBACK`) and must extend it: same
+   * origin, and the root of its first `size` records equal to the trusted root
+   * (`BUNDLE_INCONSISTENT`). This stops a bundle cut back to an older, genuinely signed
+   * checkpoint from hiding later records (revocations).
+   */
+  trustedCheckpoint?: Checkpoint;
   /** Payload size limit per record (default 64 KiB of canonical JSON). */
   maxPayloadBytes?: number;
   /** Longest accepted line in bytes (default 1 MiB). */
@@ -195,11 +213,15 @@ class LineSplitter {
   }
 }
 
+/** The line length is bounded by the splitter; depth by the reader's default. */
+const LINE_JSON = { maxBytes: Infinity } as const;
+
 function parseJson(line: string, index: number | null): unknown {
   try {
-    return JSON.parse(line) as unknown;
-  } catch {
-    throw new BundleFault('BUNDLE_MALFORMED', 'a line is not JSON', index);
+    return parseIJson(line, LINE_JSON);
+  } catch (e) {
+    if (!isDataLedgerError(e)) throw e;
+    throw new BundleFault('BUNDLE_MALFORMED', `a line is not I-JSON (${String(e.details?.reason ?? e.message)})`, index);
   }
 }
 
@@ -212,8 +234,9 @@ interface BundleHeader {
 function parseHeader(line: string): BundleHeader {
   let v: unknown;
   try {
-    v = JSON.parse(line);
-  } catch {
+    v = parseIJson(line, LINE_JSON);
+  } catch (e) {
+    if (!isDataLedgerError(e)) throw e;
     throw new BundleFault('BUNDLE_HEADER_INVALID', 'the first line is not a JSON header', null);
   }
   const h = v as Partial<BundleHeader> | null;
@@ -246,7 +269,8 @@ const RECORD_FAULTS: Record<string, ProvenanceErrorCode> = {
  *   (BUNDLE_MALFORMED, BUNDLE_LINE_TOO_LONG, BUNDLE_HEADER_INVALID, BUNDLE_RECORD_MALFORMED,
  *   BUNDLE_PAYLOAD_TOO_LARGE, BUNDLE_INDEX_MISMATCH, BUNDLE_CHAIN_BROKEN, BUNDLE_TIME_ORDER,
  *   BUNDLE_SIGNATURE_INVALID, BUNDLE_TRUNCATED, BUNDLE_SIZE_MISMATCH, BUNDLE_ORIGIN_MISMATCH,
- *   BUNDLE_CHECKPOINT_INVALID, BUNDLE_CHECKPOINT_UNTRUSTED, BUNDLE_ROOT_MISMATCH)
+ *   BUNDLE_CHECKPOINT_INVALID, BUNDLE_CHECKPOINT_UNTRUSTED, BUNDLE_ROOT_MISMATCH, BUNDLE_NOT_CANONICAL,
+ *   and with `trustedCheckpoint` BUNDLE_ROLLBACK, BUNDLE_INCONSISTENT)
  * @throws whatever the source throws while being read, and what `onRecord` throws
  */
 export async function verifyBundle(source: BundleSource, options: VerifyBundleOptions = {}): Promise<BundleReport> {
@@ -266,6 +290,13 @@ export async function verifyBundle(source: BundleSource, options: VerifyBundleOp
   });
   const onRecord = options.onRecord;
   const verifier = options.verifier;
+  const pinned = options.trustedCheckpoint;
+  if (pinned !== undefined && (typeof pinned !== 'object' || !Number.isSafeInteger(pinned.size) || pinned.size < 0 || !(pinned.rootHash instanceof Uint8Array))) {
+    throw new TypeError('options.trustedCheckpoint: expected a parsed Checkpoint');
+  }
+  const trustedSize = pinned?.size ?? -1;
+  /** Root of the bundle's first trustedSize leaves, once that many have been read. */
+  let prefixRoot: Uint8Array | null = trustedSize === 0 ? EMPTY_ROOT : null;
   // Widened: both are set inside processLine, which TypeScript does not follow.
   let header = null as BundleHeader | null;
   const frontier = new MerkleFrontier();
@@ -282,9 +313,9 @@ export async function verifyBundle(source: BundleSource, options: VerifyBundleOp
     trusted: false,
   });
   /** Calls onRecord; returns its promise when it made one (so the caller awaits only then). */
-  const deliver = (record: LedgerRecord, index: number, leaf: Uint8Array): Promise<void> | undefined => {
+  const deliver = (record: LedgerRecord, index: number, leaf: Uint8Array, text: string): Promise<void> | undefined => {
     if (onRecord === undefined) return undefined;
-    const r = onRecord(record, index, leaf);
+    const r = onRecord(record, index, leaf, text);
     return r !== undefined && typeof (r as Promise<void>).then === 'function' ? (r as Promise<void>) : undefined;
   };
 
@@ -309,7 +340,8 @@ export async function verifyBundle(source: BundleSource, options: VerifyBundleOp
     const ok = await w.results!;
     for (let i = 0; i < w.records.length && w.start + i < limit; i++) {
       if (!ok[i]) throw new BundleFault('BUNDLE_SIGNATURE_INVALID', `record ${w.start + i}: actor signature invalid`, w.start + i);
-      const p = deliver(w.records[i]!.record, w.start + i, w.leaves[i]!);
+      const c = w.records[i]!;
+      const p = deliver(c.record, w.start + i, w.leaves[i]!, c.texts.leaf);
       if (p !== undefined) await p;
     }
   };
@@ -343,6 +375,8 @@ export async function verifyBundle(source: BundleSource, options: VerifyBundleOp
       throw e;
     }
     const { record } = checked;
+    // The line must be the leaf data itself (RFC 8785 form of the signed record).
+    if (checked.texts.leaf !== line) throw new BundleFault('BUNDLE_NOT_CANONICAL', `record ${index}: the line is not the record's RFC 8785 form`, index);
     if (record.index !== index) throw new BundleFault('BUNDLE_INDEX_MISMATCH', `expected record ${index}, found ${record.index}`, index);
     if (record.prev !== lastLeafHashB64) throw new BundleFault('BUNDLE_CHAIN_BROKEN', `record ${index}: prev does not match record ${index - 1}`, index);
     if (lastTime !== null && record.time < lastTime) throw new BundleFault('BUNDLE_TIME_ORDER', `record ${index}: time goes backwards`, index);
@@ -350,9 +384,10 @@ export async function verifyBundle(source: BundleSource, options: VerifyBundleOp
     const { leaf, ok } = hashAndVerifyChecked(checked, verifier === undefined);
     if (!ok) throw new BundleFault('BUNDLE_SIGNATURE_INVALID', `record ${index}: actor signature invalid`, index);
     frontier.push(leaf);
+    if (frontier.size === trustedSize) prefixRoot = frontier.root();
     lastLeafHashB64 = Buffer.from(leaf.buffer, leaf.byteOffset, leaf.byteLength).toString('base64');
     lastTime = record.time;
-    if (verifier === undefined) return deliver(record, index, leaf);
+    if (verifier === undefined) return deliver(record, index, leaf, checked.texts.leaf);
     open.records.push(checked);
     open.leaves.push(leaf);
     if (open.records.length >= WINDOW) {
@@ -428,6 +463,13 @@ export async function verifyBundle(source: BundleSource, options: VerifyBundleOp
     const root = frontier.root();
     if (Buffer.compare(Buffer.from(root), Buffer.from(cp.rootHash)) !== 0) {
       return fail('BUNDLE_ROOT_MISMATCH', 'the rebuilt root differs from the checkpoint', null);
+    }
+    if (pinned !== undefined) {
+      if (pinned.origin !== cp.origin) return fail('BUNDLE_INCONSISTENT', `the trusted checkpoint is of ${pinned.origin}, the bundle of ${cp.origin}`, null);
+      if (cp.size < pinned.size) return fail('BUNDLE_ROLLBACK', `the bundle has ${cp.size} records, older than the trusted checkpoint of size ${pinned.size}`, null);
+      if (prefixRoot === null || !equalBytes(prefixRoot, pinned.rootHash)) {
+        return fail('BUNDLE_INCONSISTENT', `the bundle's first ${pinned.size} records do not have the trusted checkpoint's root`, null);
+      }
     }
     return { valid: true, size: frontier.size, firstBadIndex: null, code: null, reason: null, ...base, checkpoint: cp, checkpointNote };
   } catch (e) {

@@ -15,8 +15,8 @@
  * any subtree hash of any past tree size decomposes into O(log n) stored nodes, so proofs
  * and past roots cost O(log n) reads and hashes, never a rebuild.
  */
-import { assertHash, DataLedgerError, getPublicKey, isDataLedgerError, toBase64, toBase64Url } from '@dataledger/core';
-import { assertValidBundle, BUNDLE_FORMAT, verifyBundle, type BundleReport, type BundleSource } from './bundle.ts';
+import { assertHash, DataLedgerError, equalBytes, getPublicKey, isDataLedgerError, parseJson, toBase64, toBase64Url } from '@dataledger/core';
+import { BUNDLE_FORMAT, verifyBundle, type BundleReport, type BundleSource } from './bundle.ts';
 import { signCheckpoint, verifierKey as makeVerifierKey } from './checkpoint.ts';
 import { provenanceError, type ProvenanceErrorCode } from './errors.ts';
 import { EMPTY_ROOT, MerkleFrontier, nodeHash, splitPoint } from './merkle.ts';
@@ -35,6 +35,15 @@ import type { SignatureVerifier } from './verify-pool.ts';
 
 /** Batches at least this long have their signatures checked by the parallel verifier, if any. */
 const PARALLEL_MIN_BATCH = 16;
+
+/** Default longest batch {@link Log.appendBatch} accepts, in records. */
+export const DEFAULT_MAX_BATCH_RECORDS: number = 10_000;
+/** Default allowed lead of a record's time over the log's clock: 5 minutes (DESIGN.md, the ledger). */
+export const DEFAULT_MAX_CLOCK_SKEW_MS: number = 5 * 60 * 1000;
+/** Default most records {@link Log.importBundle} accepts. */
+export const DEFAULT_MAX_IMPORT_RECORDS: number = 10_000_000;
+/** Records per store batch while importing (memory stays bounded by this, not by the bundle). */
+const IMPORT_CHUNK = 1024;
 
 /** Format tag of the stored log configuration. */
 export const LOG_FORMAT = 'dataledger-log/v1';
@@ -64,6 +73,16 @@ export interface LogOptions {
    * owns it and closes it after the log. Default: one thread.
    */
   verifier?: SignatureVerifier;
+  /**
+   * How far a record's `time` may be ahead of the log's clock, in milliseconds (default
+   * {@link DEFAULT_MAX_CLOCK_SKEW_MS}, 5 minutes). Times never go backwards, so one record
+   * dated far in the future would otherwise refuse every honest record after it.
+   */
+  maxClockSkewMs?: number;
+  /** Most records one {@link Log.appendBatch} accepts (default {@link DEFAULT_MAX_BATCH_RECORDS}). */
+  maxBatchRecords?: number;
+  /** The log's clock, in milliseconds since the epoch (default `Date.now`). */
+  now?: () => number;
 }
 
 /** Options of {@link Log.importBundle}. */
@@ -74,7 +93,10 @@ export interface ImportBundleOptions {
    * other log's key explicitly to mirror it.
    */
   trustedLogKeys?: string[];
-  /** Most records accepted; they are held in memory and written in one batch (default 250,000). */
+  /**
+   * Most records accepted (default {@link DEFAULT_MAX_IMPORT_RECORDS}). Records are streamed
+   * into the store as they are verified; memory stays O(log n) whatever the bundle's size.
+   */
   maxRecords?: number;
   /** Longest accepted line in bytes (default 1 MiB). */
   maxLineBytes?: number;
@@ -158,6 +180,19 @@ function corrupt(message: string, cause?: unknown): DataLedgerError<ProvenanceEr
 }
 
 /**
+ * A stored record's canonical text as a value. Read with core's `parseJson`, not `JSON.parse`:
+ * stored payloads may have escaped member names, which V8 misreads once any text in the
+ * process has poisoned its name cache (nodejs/node#63785).
+ */
+function readStoredRecord(bytes: Uint8Array, index: number): LedgerRecord {
+  try {
+    return parseJson(td.decode(bytes), { maxBytes: Infinity }) as unknown as LedgerRecord;
+  } catch (cause) {
+    throw corrupt(`store: record ${index} unreadable`, cause);
+  }
+}
+
+/**
  * An append-only, verifiable ledger over a {@link RecordStore}.
  *
  * Every append checks the record's shape and payload size, its index (the current size),
@@ -170,6 +205,9 @@ export class Log {
   readonly #secretKey: Uint8Array;
   readonly #maxPayloadBytes: number;
   readonly #verifier: SignatureVerifier | undefined;
+  readonly #maxClockSkewMs: number;
+  readonly #maxBatchRecords: number;
+  readonly #now: () => number;
   /** The log's origin. */
   readonly origin: string;
   /** The log's C2SP verifier key (`origin+keyid+base64(0x01‖pk)`). */
@@ -190,6 +228,9 @@ export class Log {
     this.#secretKey = new Uint8Array(options.logKey.secretKey);
     this.#maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     this.#verifier = options.verifier;
+    this.#maxClockSkewMs = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
+    this.#maxBatchRecords = options.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS;
+    this.#now = options.now ?? Date.now;
     this.origin = options.origin;
     this.verifierKey = makeVerifierKey(options.origin, getPublicKey(options.logKey.secretKey));
     this.#frontier = frontier;
@@ -216,6 +257,11 @@ export class Log {
     }
     const max = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     if (!Number.isSafeInteger(max) || max < 0) throw new RangeError('options.maxPayloadBytes: expected a non-negative integer');
+    const skew = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
+    if (!Number.isSafeInteger(skew) || skew < 0) throw new RangeError('options.maxClockSkewMs: expected a non-negative integer');
+    const batch = options.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS;
+    if (!Number.isSafeInteger(batch) || batch < 1) throw new RangeError('options.maxBatchRecords: expected a positive integer');
+    if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('options.now: expected a function');
     // The origin is also the checkpoint key name: refuse one that cannot be (a lone surrogate,
     // U+0085 …) before anything is written, so a refused open leaves the store as it was.
     makeVerifierKey(origin, getPublicKey(options.logKey.secretKey));
@@ -304,8 +350,8 @@ export class Log {
    * @returns its index, leaf hash and the stored (normalised) record
    * @throws DataLedgerError `LEDGER_RECORD_MALFORMED`, `LEDGER_PAYLOAD_TOO_LARGE`,
    *   `LEDGER_INDEX_MISMATCH` (details `expected`, and `existingIndex` when this very record
-   *   is already in the log), `LEDGER_CHAIN_BROKEN`, `LEDGER_TIME_ORDER`,
-   *   `LEDGER_SIGNATURE_INVALID`, `LEDGER_CLOSED`, `STORE_IO`. On any error nothing is written.
+   *   is already in the log), `LEDGER_CHAIN_BROKEN`, `LEDGER_TIME_ORDER`, `LEDGER_TIME_AHEAD`
+   *   (dated more than `maxClockSkewMs` after the log's clock), `LEDGER_SIGNATURE_INVALID`, `LEDGER_CLOSED`, `STORE_IO`. On any error nothing is written.
    */
   async append(record: LedgerRecord): Promise<AppendResult> {
     const [r] = await this.appendBatch([record]);
@@ -315,11 +361,18 @@ export class Log {
   /**
    * Appends records in order, all or nothing, in one atomic store batch.
    * @param records - signed records with consecutive indexes starting at the current size
-   * @throws as {@link Log.append}; error details carry the failing `position` in the batch
+   * @throws as {@link Log.append}; error details carry the failing `position` in the batch;
+   *   `LEDGER_BATCH_TOO_LARGE` beyond `maxBatchRecords` (details `records`, `limit`)
    */
   appendBatch(records: readonly LedgerRecord[]): Promise<AppendResult[]> {
     if (!Array.isArray(records)) return Promise.reject(new TypeError('records: expected an array'));
     if (this.#closing) return Promise.reject(provenanceError('LEDGER_CLOSED', 'log: closed'));
+    if (records.length > this.#maxBatchRecords) {
+      const limit = this.#maxBatchRecords;
+      return Promise.reject(
+        provenanceError('LEDGER_BATCH_TOO_LARGE', `records: ${records.length} exceeds the batch limit of ${limit}`, { records: records.length, limit }),
+      );
+    }
     return this.#exclusive(() => this.#appendNow(records));
   }
 
@@ -345,6 +398,8 @@ export class Log {
     let lastTime = this.#lastTime;
     const ops: StoreOperation[] = [];
     const results: AppendResult[] = new Array<AppendResult>(records.length);
+    // One reading of the clock per batch; the time format is fixed (RFC 3339 UTC, checkRecord).
+    const latest = this.#now() + this.#maxClockSkewMs;
     for (let i = 0; i < checked.length; i++) {
       const { record, texts } = checked[i]!;
       const expected = startSize + i;
@@ -367,6 +422,14 @@ export class Log {
         throw provenanceError('LEDGER_TIME_ORDER', `record.time: ${record.time} is before the previous record's ${lastTime}`, {
           position: i,
           index: expected,
+        });
+      }
+      // Beside the order rule it protects: a time past the clock would hold every later record hostage.
+      if (Date.parse(record.time) > latest) {
+        throw provenanceError('LEDGER_TIME_AHEAD', `record.time: ${record.time} is more than ${this.#maxClockSkewMs} ms after the log's clock`, {
+          position: i,
+          index: expected,
+          maxClockSkewMs: this.#maxClockSkewMs,
         });
       }
       if (!(sigOk === null ? verifyCheckedRecord(checked[i]!) : sigOk[i])) {
@@ -411,7 +474,7 @@ export class Log {
     this.#checkIndex(index, 'index', this.size);
     const v = await this.#store.get(recordKey(index));
     if (v === undefined) throw corrupt(`store: record ${index} missing`);
-    return JSON.parse(td.decode(v)) as LedgerRecord;
+    return readStoredRecord(v, index);
   }
 
   /**
@@ -422,7 +485,7 @@ export class Log {
     this.#checkRange(start, end);
     let next = start;
     for await (const [, v] of this.#store.iterate({ gte: recordKey(start), lt: recordKey(end) })) {
-      const r = JSON.parse(td.decode(v)) as LedgerRecord;
+      const r = readStoredRecord(v, next);
       if (r.index !== next) throw corrupt(`store: record ${next} missing`);
       next++;
       yield r;
@@ -474,7 +537,11 @@ export class Log {
     const v = await this.#store.get(leafIndexKey(hash));
     if (v === undefined) return undefined;
     const index = Number(td.decode(v));
-    return Number.isSafeInteger(index) && index < this.size ? index : undefined;
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.size) return undefined;
+    // An entry left by an import that did not complete may name an index now holding another
+    // record: only the stored leaf hash at that index settles it.
+    const stored = await this.#store.get(nodeKey(0, index));
+    return stored !== undefined && equalBytes(stored, hash) ? index : undefined;
   }
 
   async #evaluate(plans: Plan[]): Promise<Uint8Array[]> {
@@ -572,36 +639,109 @@ export class Log {
   }
 
   /**
-   * Restores an exported bundle into this empty log: the bundle is verified in full
-   * ({@link verifyBundle}), then its records are appended in one atomic batch, so a bad
-   * bundle leaves the log exactly as it was.
+   * Restores an exported bundle into this empty log. The bundle is verified in full
+   * ({@link verifyBundle}) while its records, Merkle nodes and leaf index stream into the
+   * store in bounded batches; the head — the only thing that makes records visible — is
+   * written last, once the whole bundle has verified. Memory stays O(log n). A bad bundle
+   * leaves the log exactly as it was: what was streamed is invisible beyond the head, and
+   * is deleted before the error is thrown.
    * @returns the bundle report (valid)
    * @throws DataLedgerError with the report's `BUNDLE_…` code when the bundle is invalid,
    *   `BUNDLE_ORIGIN_MISMATCH` when it is another log's, `BUNDLE_TOO_LARGE` beyond
-   *   `maxRecords`, `LEDGER_INDEX_MISMATCH` when this log is not empty
+   *   `maxRecords`, `LEDGER_TIME_AHEAD` for a record dated beyond the clock skew,
+   *   `LEDGER_INDEX_MISMATCH` when this log is not empty
    */
-  async importBundle(source: BundleSource, options: ImportBundleOptions = {}): Promise<BundleReport> {
+  importBundle(source: BundleSource, options: ImportBundleOptions = {}): Promise<BundleReport> {
+    try {
+      this.#checkOpen();
+      if (this.#closing) throw provenanceError('LEDGER_CLOSED', 'log: closed');
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+    // Exclusive: no append may interleave with the streamed records.
+    return this.#exclusive(() => this.#importNow(source, options));
+  }
+
+  async #importNow(source: BundleSource, options: ImportBundleOptions): Promise<BundleReport> {
     this.#checkOpen();
     if (this.size !== 0) throw provenanceError('LEDGER_INDEX_MISMATCH', 'importBundle: the log is not empty', { expected: 0, size: this.size });
-    const maxRecords = options.maxRecords ?? 250_000;
-    const records: LedgerRecord[] = [];
+    const maxRecords = options.maxRecords ?? DEFAULT_MAX_IMPORT_RECORDS;
+    const latest = this.#now() + this.#maxClockSkewMs;
+    const frontier = new MerkleFrontier();
+    let lastLeafHash: Uint8Array | null = null;
+    let lastTime: string | null = null;
+    let ops: StoreOperation[] = [];
     const opts: Parameters<typeof verifyBundle>[1] = {
       maxPayloadBytes: this.#maxPayloadBytes,
       ...(this.#verifier === undefined ? {} : { verifier: this.#verifier }),
-      onRecord: (record) => {
-        if (records.length >= maxRecords) throw provenanceError('BUNDLE_TOO_LARGE', `importBundle: more than ${maxRecords} records`, { maxRecords });
-        records.push(record);
+      onRecord: (record, index, leaf, leafText) => {
+        if (index >= maxRecords) throw provenanceError('BUNDLE_TOO_LARGE', `importBundle: more than ${maxRecords} records`, { maxRecords });
+        if (Date.parse(record.time) > latest) {
+          throw provenanceError('LEDGER_TIME_AHEAD', `record ${index}: ${record.time} is more than ${this.#maxClockSkewMs} ms after the log's clock`, {
+            index,
+            maxClockSkewMs: this.#maxClockSkewMs,
+          });
+        }
+        ops.push(
+          { type: 'put', key: recordKey(index), value: te.encode(leafText) },
+          { type: 'put', key: nodeKey(0, index), value: leaf },
+          { type: 'put', key: leafIndexKey(leaf), value: te.encode(String(index)) },
+        );
+        frontier.push(leaf, (level, idx, hash) => ops.push({ type: 'put', key: nodeKey(level, idx), value: hash }));
+        lastLeafHash = leaf;
+        lastTime = record.time;
+        if (ops.length < IMPORT_CHUNK * 3) return undefined;
+        const full = ops;
+        ops = [];
+        return this.#store.batch(full);
       },
     };
     opts.trustedLogKeys = options.trustedLogKeys ?? [this.verifierKey];
     if (options.maxLineBytes !== undefined) opts.maxLineBytes = options.maxLineBytes;
-    const report = await verifyBundle(source, opts);
-    assertValidBundle(report);
-    if (report.checkpoint!.origin !== this.origin) {
-      throw provenanceError('BUNDLE_ORIGIN_MISMATCH', `importBundle: the bundle is of ${report.checkpoint!.origin}, not ${this.origin}`);
+    let report: BundleReport;
+    try {
+      report = await verifyBundle(source, opts);
+      if (!report.valid) {
+        throw provenanceError(report.code ?? 'BUNDLE_MALFORMED', report.reason ?? 'invalid bundle', { firstBadIndex: report.firstBadIndex, size: report.size });
+      }
+      if (report.checkpoint!.origin !== this.origin) {
+        throw provenanceError('BUNDLE_ORIGIN_MISMATCH', `importBundle: the bundle is of ${report.checkpoint!.origin}, not ${this.origin}`);
+      }
+      this.#checkOpen();
+    } catch (e) {
+      await this.#discardBeyondHead().catch(() => undefined);
+      throw e;
     }
-    await this.appendBatch(records);
+    if (frontier.size === 0) return report;
+    const rootHash = frontier.root();
+    const head: StoredHead = { size: frontier.size, rootHash: toBase64(rootHash), lastLeafHash: toBase64(lastLeafHash!), lastTime };
+    ops.push({ type: 'put', key: HEAD_KEY, value: te.encode(JSON.stringify(head)) });
+    await this.#store.batch(ops);
+    this.#frontier = frontier;
+    this.#rootHash = rootHash;
+    this.#lastLeafHash = lastLeafHash;
+    this.#lastTime = lastTime;
     return report;
+  }
+
+  /**
+   * Deletes records, nodes and leaf-index entries the head does not cover (a failed import
+   * into the empty log; such entries are unreachable anyway, see {@link Log.indexOfLeafHash}).
+   */
+  async #discardBeyondHead(): Promise<void> {
+    if (this.size !== 0) return;
+    for (const [gte, lt] of [
+      ['r:', 'r;'],
+      ['n:', 'n;'],
+      ['l:', 'l;'],
+    ] as const) {
+      for (;;) {
+        const keys: StoreOperation[] = [];
+        for await (const [key] of this.#store.iterate({ gte, lt, limit: IMPORT_CHUNK })) keys.push({ type: 'del', key });
+        if (keys.length === 0) break;
+        await this.#store.batch(keys);
+      }
+    }
   }
 
   /** Waits for pending appends, then closes the log and its store. Idempotent. */

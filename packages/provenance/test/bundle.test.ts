@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { generateKeyPair, isDataLedgerError } from '@dataledger/core';
+import { canonicalize, generateKeyPair, isDataLedgerError } from '@dataledger/core';
 import {
   BUNDLE_FORMAT,
   buildRecord,
@@ -47,7 +47,7 @@ const text = (ls: string[]): string[] => ls.map((l) => `${l}\n`);
 const verify = (ls: string[], trustedLogKeys?: string[]): Promise<BundleReport> =>
   verifyBundle(text(ls), trustedLogKeys === undefined ? {} : { trustedLogKeys });
 const rec = (i: number): LedgerRecord => JSON.parse(lines[i + 1]!) as LedgerRecord;
-const withRecord = (i: number, r: unknown): string[] => lines.map((l, j) => (j === i + 1 ? JSON.stringify(r) : l));
+const withRecord = (i: number, r: unknown): string[] => lines.map((l, j) => (j === i + 1 ? canonicalize(r) : l));
 
 describe('bundle export', () => {
   it('is a header, one canonical record per line, and the checkpoint note as a JSON string', async () => {
@@ -160,8 +160,8 @@ describe('verifyBundle', () => {
     const resigned = buildRecord({ size: 20, lastLeafHash: recordLeafHash(rec(19)) }, { type: r20.type, payload: { forged: true }, time: r20.time }, key(3));
     expect(await verify(withRecord(20, resigned))).toMatchObject({ code: 'BUNDLE_CHAIN_BROKEN', firstBadIndex: 21 });
     // Everything after re-signed too (all actor keys stolen): only the checkpoint root catches it.
-    const rewritten = [...lines.slice(0, 21), JSON.stringify(resigned)];
-    for (const r of chain({ size: 21, lastLeafHash: recordLeafHash(resigned) }, N - 21)) rewritten.push(JSON.stringify(r));
+    const rewritten = [...lines.slice(0, 21), canonicalize(resigned)];
+    for (const r of chain({ size: 21, lastLeafHash: recordLeafHash(resigned) }, N - 21)) rewritten.push(canonicalize(r));
     rewritten.push(lines[N + 1]!);
     expect(await verify(rewritten)).toMatchObject({ code: 'BUNDLE_ROOT_MISMATCH', firstBadIndex: null, size: N });
     // A record whose time goes backwards.
@@ -185,9 +185,9 @@ describe('verifyBundle', () => {
     expect(await verify([...lines.slice(0, 8), '', ...lines.slice(8)])).toMatchObject({ code: 'BUNDLE_MALFORMED', firstBadIndex: 7 });
     expect(await verify([...lines.slice(0, 8), '[1,2]', ...lines.slice(8)])).toMatchObject({ code: 'BUNDLE_RECORD_MALFORMED', firstBadIndex: 7 });
     expect(await verify([...lines, lines[5]!])).toMatchObject({ code: 'BUNDLE_MALFORMED', firstBadIndex: N });
-    // Deeply nested payloads are refused, not a stack overflow.
+    // Deeply nested payloads are refused by the JSON reader's depth bound, not a stack overflow.
     const deep = lines[8]!.replace('"payload":{', `"payload":{"deep":${'['.repeat(100_000)}${']'.repeat(100_000)},`);
-    expect(await verify([...lines.slice(0, 8), deep, ...lines.slice(9)])).toMatchObject({ code: 'BUNDLE_RECORD_MALFORMED', firstBadIndex: 7 });
+    expect(await verify([...lines.slice(0, 8), deep, ...lines.slice(9)])).toMatchObject({ code: 'BUNDLE_MALFORMED', firstBadIndex: 7 });
     const bytes = [Buffer.from(text(lines.slice(0, 3)).join('')), Buffer.from([0xff, 0xfe, 0x00, 0x0a])];
     expect(await verifyBundle(bytes)).toMatchObject({ code: 'BUNDLE_MALFORMED', firstBadIndex: null });
     const random = Buffer.alloc(10_000);
@@ -236,7 +236,7 @@ describe('verifyBundle', () => {
       }
       const root = merkleRoot(records.map(recordLeafHash));
       const note = signCheckpoint({ origin: ORIGIN, size: N, rootHash: root }, { name: ORIGIN, secretKey: logKey.secretKey });
-      const bundle = [lines[0]!, ...records.map((r) => JSON.stringify(r)), JSON.stringify(note)];
+      const bundle = [lines[0]!, ...records.map((r) => canonicalize(r)), JSON.stringify(note)];
       const want =
         bad < 0 ? { valid: true, code: null, firstBadIndex: null, size: N } : { valid: false, code: 'BUNDLE_SIGNATURE_INVALID', firstBadIndex: bad, size: bad };
       expect(await verify(bundle, [log.verifierKey])).toMatchObject(want);
@@ -276,6 +276,85 @@ describe('verifyBundle', () => {
     await expect(verify(lines, [])).rejects.toThrow(TypeError);
     const err = await verify(lines, ['not-a-vkey']).catch((e: unknown) => e);
     expect(isDataLedgerError(err, 'CHECKPOINT_KEY_INVALID')).toBe(true);
+  });
+});
+
+describe('verifyBundle: one text per bundle (RFC 8785 lines, I-JSON, RFC 7493 §2.3)', () => {
+  it('a record line with a fake "payload" first and the real one last is refused with a code', async () => {
+    const line = lines[6]!;
+    // JSON.parse keeps the last member: the real payload verifies, the fake one is what a
+    // careless reader of the same line would show.
+    const forged = line.replace('{"actor":', '{"payload":{"forged":true},"actor":');
+    expect(Object.keys(JSON.parse(forged) as object)).toHaveLength(8);
+    expect(await verify([...lines.slice(0, 6), forged, ...lines.slice(7)])).toMatchObject({ valid: false, code: 'BUNDLE_MALFORMED', firstBadIndex: 5 });
+    // Duplicates in the header are refused as well.
+    const header = lines[0]!.replace('{"format":', `{"origin":"other","format":`);
+    expect(await verify([header, ...lines.slice(1)])).toMatchObject({ valid: false, code: 'BUNDLE_HEADER_INVALID' });
+  });
+
+  it('any spelling of a record line other than its RFC 8785 form is BUNDLE_NOT_CANONICAL', async () => {
+    const r = rec(9);
+    const spellings = [
+      // Members in the order records are built, not sorted (RFC 8785 §3.2.3).
+      JSON.stringify({ v: r.v, index: r.index, type: r.type, time: r.time, actor: r.actor, prev: r.prev, payload: r.payload, sig: r.sig }),
+      JSON.stringify(JSON.parse(lines[10]!), null, 1).replaceAll('\n', ''),
+      lines[10]!.replace('"index":9', '"index":9.0'),
+      lines[10]!.replace('"index":9', '"index":9e0'),
+      lines[10]!.replace('{"actor"', '{ "actor"'),
+      `${lines[10]!} `,
+      `${lines[10]!}\r`,
+      lines[10]!.replace('"v":1', '"\\u0076":1'),
+    ];
+    for (const spelt of spellings) {
+      expect(spelt).not.toBe(lines[10]);
+      expect(await verify([...lines.slice(0, 10), spelt, ...lines.slice(11)]), spelt).toMatchObject({ valid: false, code: 'BUNDLE_NOT_CANONICAL', firstBadIndex: 9 });
+    }
+    // A payload string written with an escape RFC 8785 would not use.
+    const withEscape = await Log.open(memoryStore(), { origin: ORIGIN, logKey });
+    await withEscape.append(buildRecord(withEscape.head(), { type: 'x', payload: { s: 'a/b' } }, key(1)));
+    const esc: string[] = [];
+    for await (const l of withEscape.exportBundle()) esc.push(l.slice(0, -1));
+    expect((await verify(esc)).valid).toBe(true);
+    expect(await verify([esc[0]!, esc[1]!.replace('a/b', 'a\\/b'), esc[2]!])).toMatchObject({ code: 'BUNDLE_NOT_CANONICAL', firstBadIndex: 0 });
+  });
+});
+
+describe('verifyBundle: rollback against a trusted checkpoint', () => {
+  it('refuses a bundle cut back to an older checkpoint the log really signed, and one that is not an extension', async () => {
+    const source = await Log.open(memoryStore(), { origin: ORIGIN, logKey });
+    await source.appendBatch(chain(source.head(), 30));
+    const exportLines = async (): Promise<string[]> => {
+      const out: string[] = [];
+      for await (const l of source.exportBundle()) out.push(l.slice(0, -1));
+      return out;
+    };
+    const old = await exportLines(); // size 30, genuinely signed
+    const oldCheckpoint = (await verify(old, [source.verifierKey])).checkpoint!;
+    await source.appendBatch(chain(source.head(), 10)); // later records (a revocation, say)
+    const current = await exportLines();
+    const trustedCheckpoint = (await verify(current, [source.verifierKey])).checkpoint!;
+    const withState = (ls: string[], cp: typeof trustedCheckpoint): Promise<BundleReport> =>
+      verifyBundle(text(ls), { trustedLogKeys: [source.verifierKey], trustedCheckpoint: cp });
+
+    // Without a trusted checkpoint, the old bundle verifies: that is the attack.
+    expect((await verify(old, [source.verifierKey])).valid).toBe(true);
+    expect(await withState(old, trustedCheckpoint)).toMatchObject({ valid: false, code: 'BUNDLE_ROLLBACK' });
+    // The same or a newer bundle is fine, and so is any bundle against the empty tree.
+    expect(await withState(current, trustedCheckpoint)).toMatchObject({ valid: true, size: 40 });
+    expect(await withState(current, oldCheckpoint)).toMatchObject({ valid: true, size: 40 });
+    expect(await withState(old, { origin: ORIGIN, size: 0, rootHash: merkleRoot([]) })).toMatchObject({ valid: true });
+
+    // A fork: another history of 40 records, signed by the same log key.
+    const fork = await Log.open(memoryStore(), { origin: ORIGIN, logKey });
+    await fork.appendBatch(chain(fork.head(), 40, [key(7)]));
+    const forked: string[] = [];
+    for await (const l of fork.exportBundle()) forked.push(l.slice(0, -1));
+    expect((await verify(forked, [source.verifierKey])).valid).toBe(true);
+    expect(await withState(forked, oldCheckpoint)).toMatchObject({ valid: false, code: 'BUNDLE_INCONSISTENT' });
+    expect(await withState(forked, trustedCheckpoint)).toMatchObject({ valid: false, code: 'BUNDLE_INCONSISTENT' });
+    // Another log's checkpoint is no anchor for this one.
+    expect(await withState(current, { ...trustedCheckpoint, origin: 'other.example/log' })).toMatchObject({ valid: false, code: 'BUNDLE_INCONSISTENT' });
+    await Promise.all([source.close(), fork.close()]);
   });
 });
 

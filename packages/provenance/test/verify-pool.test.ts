@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { sign, verify, isDataLedgerError } from '@dataledger/core';
+import { canonicalize, sign, verify, isDataLedgerError } from '@dataledger/core';
 import { Log, memoryStore, recordLeafHash, buildRecord, verifyBundle, workerVerifier, type LedgerRecord } from '../src/index.ts';
 import { chain, key, logKey, ORIGIN } from './support/fixtures.ts';
 
@@ -72,7 +72,7 @@ describe('parallel verification in Log and verifyBundle', () => {
 
   it('verifyBundle gives identical reports for good and bad bundles', async () => {
     const { lines, records, log } = await ready;
-    const withRec = (i: number, r: unknown): string[] => lines.map((l, j) => (j === i + 1 ? `${JSON.stringify(r)}\n` : l));
+    const withRec = (i: number, r: unknown): string[] => lines.map((l, j) => (j === i + 1 ? `${canonicalize(r)}\n` : l));
     const resigned = buildRecord({ size: 900, lastLeafHash: recordLeafHash(records[899]!) }, { type: 'x', payload: {}, time: records[900]!.time }, key(1));
     const cases: string[][] = [
       lines,
