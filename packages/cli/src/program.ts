@@ -62,7 +62,13 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
         .default('info'),
     )
     .option('--shutdown-timeout <seconds>', 'seconds in-flight requests get at shutdown before their connections are cut', parseSeconds, 10)
-    .action(async (opts: { port: number; host: string; data: string; logLevel: string; shutdownTimeout: number }) => {
+    .addOption(
+      new Option('--max-clock-skew <seconds>', "seconds a record's time may be ahead of the server clock")
+        .env('MAX_CLOCK_SKEW')
+        .default(300)
+        .argParser(parseSeconds),
+    )
+    .action(async (opts: { port: number; host: string; data: string; logLevel: string; shutdownTimeout: number; maxClockSkew: number }) => {
       const { serveCommand } = await import('./commands/serve.ts');
       setStatus(await serveCommand(opts, io));
     });

@@ -86,6 +86,8 @@ const POISON_VALUES: [string, JsonValue][] = [
   ['{"h":[],"\\\\":0}', { h: [], '\\': 0 }],
   ['{"\\\\":1}', { '\\': 1 }],
   ['[{"a":1,"\\\\":{"\\\\":2}}]', [{ a: 1, '\\': { '\\': 2 } }]],
+  // The bug follows object shapes: a record's members with `\` in place of `v`.
+  ['{"actor":"a","index":0,"type":"","\\\\":0}', { actor: 'a', index: 0, type: '', '\\': 0 }],
 ];
 const POISONS = POISON_VALUES.map(([t]) => t);
 /** One-character escaped member names, each after another member (the issue's canaries). */
@@ -98,6 +100,8 @@ const CANARIES: [string, string][] = [
   ['{"h":1,"\\u001f":2}', '\u001f'],
   ['{"h":1,"\\\\":2}', '\\'],
 ];
+/** A record-shaped canary: `v` written as an escape after the poison's other members. */
+const RECORD_CANARY = '{"actor":"b","index":1,"type":"t","\\u0076":1}';
 
 describe('parseJson: values read back (RFC 8259, against a random spelling)', () => {
   it('any spelling of any value reads back as that value', () => {
@@ -120,6 +124,8 @@ describe('parseJson: values read back (RFC 8259, against a random spelling)', ()
         parseJson(poison);
         expect(Object.keys(parseJson(canary) as object)).toEqual(['h', key]);
       }
+      JSON.parse(poison);
+      expect(parseJson(RECORD_CANARY)).toEqual({ actor: 'b', index: 1, type: 't', v: 1 });
     }
   });
 

@@ -52,7 +52,7 @@ export {
 export type { Checkpoint, NoteSigner, Cosigner, ParsedVerifierKey, NoteSignature, OpenedNote } from './checkpoint.ts';
 export { memoryStore, openLevelStore } from './store.ts';
 export type { RecordStore, StoreOperation, StoreRange, LevelStoreOptions } from './store.ts';
-export { Log, LOG_FORMAT } from './log.ts';
+export { Log, LOG_FORMAT, DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_MAX_BATCH_RECORDS, DEFAULT_MAX_IMPORT_RECORDS } from './log.ts';
 export type { LogOptions, AppendResult, ImportBundleOptions } from './log.ts';
 export { verifyBundle, assertValidBundle, BUNDLE_FORMAT, DEFAULT_MAX_LINE_BYTES } from './bundle.ts';
 export type { BundleReport, BundleSource, VerifyBundleOptions } from './bundle.ts';

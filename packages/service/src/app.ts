@@ -10,6 +10,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import rateLimit from '@fastify/rate-limit';
 import { Type } from '@sinclair/typebox';
 import { installProblemHandlers, problemFromError, problemOf, sendProblem, ServiceError } from './problem.ts';
+import { installJsonBodyParser } from './json-body.ts';
 import type { AppContext, LedgerService } from './context.ts';
 import { PLUGINS } from './routes/index.ts';
 
@@ -77,6 +78,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   else fastifyOptions.logger = options.logger ?? false;
   const app = Fastify(fastifyOptions) as unknown as FastifyInstance;
   installProblemHandlers(app);
+  // Every JSON body is untrusted: read it with the safe reader (nodejs/node#63785, RFC 7493).
+  installJsonBodyParser(app);
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;

@@ -25,7 +25,7 @@ import {
   utf8Encode,
   type KeyPair,
 } from '@dataledger/core';
-import { buildRecord, Log, openLevelStore, parseVerifierKey, verifierKey, type LedgerRecord } from '@dataledger/provenance';
+import { buildRecord, DEFAULT_MAX_BATCH_RECORDS, Log, openLevelStore, parseVerifierKey, verifierKey, type LedgerRecord } from '@dataledger/provenance';
 import {
   applyRecord,
   assetStatus,
@@ -53,6 +53,11 @@ export interface OpenServiceOptions extends AppendQueueOptions {
   ledgerName?: string;
   /** Payload limit of records, bytes of canonical JSON (default 65,536). */
   maxPayloadBytes?: number;
+  /**
+   * How far a record's time may be ahead of the server clock, in milliseconds (default 5
+   * minutes); later-dated records are refused with `LEDGER_TIME_AHEAD`.
+   */
+  maxClockSkewMs?: number;
   /** Refuse to create a new data directory (default false). */
   mustExist?: boolean;
   /** fsync every append before acknowledging it (default true). */
@@ -183,6 +188,9 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
       origin,
       logKey: { secretKey: logKey.secretKey },
       ...(options.maxPayloadBytes === undefined ? {} : { maxPayloadBytes: options.maxPayloadBytes }),
+      ...(options.maxClockSkewMs === undefined ? {} : { maxClockSkewMs: options.maxClockSkewMs }),
+      // The append queue groups up to its own maxBatchRecords into one Log batch.
+      ...(options.maxBatchRecords === undefined ? {} : { maxBatchRecords: Math.max(options.maxBatchRecords, DEFAULT_MAX_BATCH_RECORDS) }),
     });
   } catch (err) {
     await store.close();

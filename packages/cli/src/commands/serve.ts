@@ -22,6 +22,8 @@ export interface ServeOptions {
    * (a client that stops reading must not keep the ledger open forever). Default 10.
    */
   shutdownTimeout?: number;
+  /** Seconds a record's time may be ahead of the server clock (default 300). */
+  maxClockSkew?: number;
 }
 
 /**
@@ -36,7 +38,7 @@ export interface ServeOptions {
  */
 export async function serveCommand(options: ServeOptions, io: CliIo): Promise<ExitStatus> {
   const dataDir = resolve(io.cwd, options.data);
-  const service = await openDataDir(dataDir);
+  const service = await openDataDir(dataDir, options.maxClockSkew === undefined ? {} : { maxClockSkewMs: Math.round(options.maxClockSkew * 1000) });
   const say = (line: string): void => {
     io.stdout.write(`dataledger: ${line}\n`);
   };

@@ -8,6 +8,7 @@ import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../context.ts';
 import { verifyRequest } from '../httpsig.ts';
 import { ServiceError } from '../problem.ts';
+import { installJsonBodyParser } from '../json-body.ts';
 import { ERROR_RESPONSES } from '../schemas.ts';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9:._/-]*$' }) });
@@ -103,16 +104,12 @@ export async function registryReadRoutes(app: FastifyInstance, opts: { ctx: AppC
 }
 
 /**
- * The public verification route, in its own context: its JSON parser keeps the body text
- * (same protections as the default parser), which keys the verification cache.
+ * The public verification route, in its own context: its JSON parser (the service's one safe
+ * reader) also keeps the body text, which keys the verification cache.
  */
 async function verifyRoute(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    (req as FastifyRequest & { rawBody?: string }).rawBody = body as string;
-    parseJson(req, body as string, done);
-  });
+  installJsonBodyParser(app, { keepText: true });
   app.post(
     '/v1/certificates/verify',
     {
