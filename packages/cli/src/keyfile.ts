@@ -5,6 +5,7 @@ import {
   fromBase64Url,
   fromHex,
   getPublicKey,
+  parseJson,
   toBase64Url,
   ED25519_SECRET_KEY_LENGTH,
 } from '@dataledger/core';
@@ -63,7 +64,7 @@ export function parseKeyFile(text: string): KeyFileIdentity {
   if (trimmed.startsWith('{')) {
     let json: unknown;
     try {
-      json = JSON.parse(trimmed);
+      json = parseJson(trimmed, { maxBytes: 65_536 });
     } catch (cause) {
       throw cliError('CLI_KEYFILE_INVALID', 'key file is not valid JSON', cause);
     }

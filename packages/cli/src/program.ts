@@ -115,9 +115,10 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .description('Replay a bundle offline: every signature, prev link, index, and the root against the signed checkpoint.')
     .argument('<bundle>', 'JSONL bundle file ("-" = stdin)')
     .option('--log-key <vkey>', 'trusted C2SP verifier key of the log (repeatable); the checkpoint must be signed by one', collect)
+    .option('--state <file>', 'last verified checkpoint (as checkpoint watch --state keeps it): refuse an older or diverging bundle, then remember this one')
     .option('--json', 'print { valid, size, firstBadIndex, code, logKey }')
     .addHelpText('after', EXIT_STATUS_HELP)
-    .action(async (bundle: string, opts: { logKey?: string[]; json?: boolean }) => {
+    .action(async (bundle: string, opts: { logKey?: string[]; json?: boolean; state?: string }) => {
       const { verifyCommand } = await import('./commands/verify.ts');
       setStatus(await verifyCommand(bundle, opts, io));
     });

@@ -1,5 +1,6 @@
 import { open } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { isDataLedgerError, parseJson } from '@dataledger/core';
 import { cliError } from './errors.ts';
 import type { CliIo } from './io.ts';
 
@@ -61,7 +62,9 @@ export async function readText(file: string, io: CliIo, maxBytes: number = 16 * 
 }
 
 /**
- * Reads and parses a JSON file.
+ * Reads and parses a JSON file (certificates, status lists: untrusted input) with core's
+ * `parseJson`: immune to the V8 member-name bug (nodejs/node#63785), duplicate member names
+ * refused (I-JSON, RFC 7493 §2.3).
  * @param file - path or "-"
  * @param io - streams and working directory
  * @returns the parsed value
@@ -70,8 +73,9 @@ export async function readText(file: string, io: CliIo, maxBytes: number = 16 * 
 export async function readJson(file: string, io: CliIo): Promise<unknown> {
   const text = await readText(file, io);
   try {
-    return JSON.parse(text) as unknown;
+    return parseJson(text, { maxBytes: Infinity });
   } catch (cause) {
-    throw cliError('CLI_JSON_INVALID', `${file} is not valid JSON`, cause);
+    if (!isDataLedgerError(cause)) throw cause;
+    throw cliError('CLI_JSON_INVALID', `${file} is not valid JSON: ${cause.message}`, cause);
   }
 }

@@ -1,4 +1,3 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { equalBytes, fromBase64, isDataLedgerError, toBase64 } from '@dataledger/core';
@@ -7,6 +6,7 @@ import { DataLedgerClient } from '@dataledger/service';
 import { cliError } from '../errors.ts';
 import { EXIT, type CliIo, type ExitStatus } from '../io.ts';
 import { readKeyFile, type KeyFileIdentity } from '../keyfile.ts';
+import { readCheckpointState, writeCheckpointState } from '../state.ts';
 import { checkVerifierKeys } from './verify.ts';
 
 /** Options of `dataledger checkpoint watch`. */
@@ -132,22 +132,7 @@ export async function checkpointWatchCommand(url: string, options: CheckpointWat
     io.stderr.write(`note: trusting the key the service publishes, pinned for this run: ${trusted[0]}\n`);
   }
 
-  let previous: Verified | undefined;
-  if (statePath !== undefined) {
-    let text: string | undefined;
-    try {
-      text = await readFile(statePath, 'utf8');
-    } catch {
-      text = undefined; // first run
-    }
-    if (text !== undefined) {
-      try {
-        previous = { text, checkpoint: openCheckpoint(text, trusted).checkpoint };
-      } catch (cause) {
-        throw cliError('CLI_USAGE', `state file ${statePath} does not hold a checkpoint signed by a trusted key`, cause);
-      }
-    }
-  }
+  let previous: Verified | undefined = statePath === undefined ? undefined : await readCheckpointState(statePath, trusted);
 
   const fetchProof = async (size1: number, size2: number): Promise<Uint8Array[]> => {
     const proof = (await client.consistencyProof(size1, size2)) as unknown;
@@ -212,10 +197,7 @@ export async function checkpointWatchCommand(url: string, options: CheckpointWat
       }
     }
     previous = current;
-    if (statePath !== undefined) {
-      await writeFile(`${statePath}.tmp`, current.text, 'utf8');
-      await rename(`${statePath}.tmp`, statePath);
-    }
+    if (statePath !== undefined) await writeCheckpointState(statePath, current.text);
     if (witness !== undefined) {
       // cosignCheckpoint returns the note with the witness's line appended; the line is the cosignature.
       const cosigned = cosignCheckpoint(current.text, { name: options.witnessName, secretKey: witness.secretKey });

@@ -1,9 +1,11 @@
+import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { isDataLedgerError } from '@dataledger/core';
 import { parseVerifierKey, verifyBundle } from '@dataledger/provenance';
 import { cliError } from '../errors.ts';
 import { EXIT, type CliIo, type ExitStatus } from '../io.ts';
 import { openSource } from '../source.ts';
+import { readCheckpointState, writeCheckpointState } from '../state.ts';
 
 /** Options of `dataledger verify`. */
 export interface VerifyOptions {
@@ -11,6 +13,12 @@ export interface VerifyOptions {
   logKey?: string[] | undefined;
   /** Print {@link VerifySummary} as JSON. */
   json?: boolean | undefined;
+  /**
+   * State file of the last verified checkpoint (the `checkpoint watch --state` format): a
+   * bundle older than it or not extending it is invalid (rollback); a valid bundle's
+   * checkpoint replaces it. Needs `logKey`.
+   */
+  state?: string | undefined;
 }
 
 /** The result `verify --json` prints: exactly these five fields. */
@@ -57,6 +65,10 @@ export async function verifyBundleFile(
   io: CliIo,
 ): Promise<VerifySummary & { reason: string | null }> {
   const trusted = checkVerifierKeys(options.logKey ?? []);
+  // A remembered checkpoint only anchors the log its own key signs.
+  if (options.state !== undefined && trusted.length === 0) throw cliError('CLI_USAGE', '--state needs --log-key (the key its checkpoint is signed by)');
+  const statePath = options.state === undefined ? undefined : resolve(io.cwd, options.state);
+  const previous = statePath === undefined ? undefined : await readCheckpointState(statePath, trusted);
   const source = await openSource(file, io);
   const total = source.totalBytes;
   const bar =
@@ -82,10 +94,12 @@ export async function verifyBundleFile(
   try {
     const result = await verifyBundle(counted(), {
       ...(trusted.length > 0 ? { trustedLogKeys: trusted } : {}),
+      ...(previous === undefined ? {} : { trustedCheckpoint: previous.checkpoint }),
       onRecord: () => {
         records += 1;
       },
     });
+    if (result.valid && statePath !== undefined && result.checkpointNote !== undefined) await writeCheckpointState(statePath, result.checkpointNote);
     return {
       valid: result.valid,
       size: result.size,
@@ -107,7 +121,7 @@ export async function verifyBundleFile(
 }
 
 /**
- * `dataledger verify BUNDLE [--log-key VKEY] [--json]`.
+ * `dataledger verify BUNDLE [--log-key VKEY] [--state FILE] [--json]`.
  * @param file - bundle path or "-"
  * @param options - see {@link VerifyOptions}
  * @param io - streams
