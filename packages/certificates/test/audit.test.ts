@@ -4,6 +4,7 @@
  * bundle are all reported with index and code.
  */
 import { describe, expect, it } from 'vitest';
+import { canonicalize } from '@dataledger/core';
 import fc from 'fast-check';
 import { Log, buildRecord, memoryStore, signRecord } from '@dataledger/provenance';
 import { RECORD_TYPES, auditBundle, auditRecords, replayRegistry, statisticsReport } from '../src/index.ts';
@@ -81,7 +82,8 @@ describe('audit: mutations are reported', () => {
           }
         }
         const mutated = [...lines];
-        mutated[i + 1] = `${JSON.stringify(m)}\n`;
+        // Written in its RFC 8785 form, as an exporter would: the mutation is in the content.
+        mutated[i + 1] = `${canonicalize(m)}\n`;
         const report = await auditBundle(mutated, { trustedLogKeys: [base.log.verifierKey] });
         expect(report.valid).toBe(false);
         expect(report.violations.length).toBeGreaterThan(0);
