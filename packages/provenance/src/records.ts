@@ -10,6 +10,8 @@ import {
   canonicalize,
   didKeyFromPublicKey,
   getPublicKey,
+  isDataLedgerError,
+  parseJson,
   publicKeyFromDidKey,
   sign,
   toBase64,
@@ -213,6 +215,9 @@ function canonicalLineTexts(line: string, value: Record<string, unknown>, keys: 
   };
 }
 
+/** The payload text is canonical and already measured: no size limit when copying it. */
+const PAYLOAD_COPY = { maxBytes: Infinity } as const;
+
 /** A record checked at the edge, with its canonical texts computed once. */
 export interface CheckedRecord {
   record: LedgerRecord;
@@ -287,8 +292,9 @@ export function checkRecord(value: unknown, maxPayloadBytes: number = DEFAULT_MA
     actor,
     prev,
     // A fresh copy when the caller still holds the input; a value just parsed from JSON is
-    // already private.
-    payload: copy ? (JSON.parse(payloadText) as RecordPayload) : (payload as RecordPayload),
+    // already private. Read back from the canonical text with the safe reader: JSON.parse may
+    // misread escaped member names once V8's name cache is poisoned (nodejs/node#63785).
+    payload: copy ? (parseJson(payloadText, PAYLOAD_COPY) as RecordPayload) : (payload as RecordPayload),
     sig,
   };
   return { record, texts: fromLine ?? texts(record, sig, payloadText) };
@@ -320,9 +326,11 @@ export function parseRecord(value: unknown, limits: RecordLimits = {}): LedgerRe
   if (typeof v === 'string') {
     if (v.length > max * 2 + 4096) throw provenanceError('LEDGER_PAYLOAD_TOO_LARGE', 'record: input too large', { length: v.length });
     try {
-      v = JSON.parse(v) as unknown;
+      // The safe reader: immune to nodejs/node#63785, duplicate member names refused (RFC 7493 §2.3).
+      v = parseJson(v, { maxBytes: Infinity });
     } catch (cause) {
-      throw malformed('', 'not JSON', cause);
+      if (!isDataLedgerError(cause)) throw cause;
+      throw malformed('', 'not I-JSON', cause);
     }
   }
   return checkRecord(v, max).record;

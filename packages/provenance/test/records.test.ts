@@ -166,6 +166,25 @@ describe('records', () => {
     expect(parseRecord(JSON.stringify(r))).toEqual(r);
   });
 
+  it('parseRecord reads text with the safe reader: a duplicate member (RFC 7493 §2.3) is refused, escaped names read as written', () => {
+    const r = genesis();
+    const text = canonicalize(r);
+    const dup = text.replace('{"actor":', '{"payload":{"rootAuthority":"did:key:other"},"actor":');
+    const err = (() => {
+      try {
+        parseRecord(dup);
+      } catch (e) {
+        return e;
+      }
+      return null;
+    })();
+    expect(isDataLedgerError(err, 'LEDGER_RECORD_MALFORMED')).toBe(true);
+    // After V8's member-name cache is poisoned (nodejs/node#63785), `v` written \u0076 still reads as v.
+    JSON.parse('{"actor":"","index":0,"payload":{},"prev":"","sig":"","time":"","type":"","\\\\":0}');
+    expect(parseRecord(text.replace(/,"v":1}$/, ',"\\u0076":1}'))).toEqual(r);
+    expect(parseRecord(new TextEncoder().encode(text.replace(/,"v":1}$/, ',"\\u0076":1}')))).toEqual(r);
+  });
+
   it('parseRecord enforces a configurable payload limit with LEDGER_PAYLOAD_TOO_LARGE', () => {
     const big = buildRecord({ size: 0, lastLeafHash: null }, { type: 'x', payload: { blob: 'é'.repeat(40_000) }, time: TIME }, alice);
     expect(codeOf(() => parseRecord(big))).toBe('LEDGER_PAYLOAD_TOO_LARGE'); // 80 KB > 64 KiB default
