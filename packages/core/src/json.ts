@@ -60,6 +60,8 @@ function utf8Length(text: string): number {
 }
 
 const QUOTE = 0x22;
+/** The scan's nesting stack, reused (the scan is synchronous and never re-entered). */
+const SHARED_STACK = new Uint8Array(DEFAULT_JSON_MAX_DEPTH + 1);
 const BACKSLASH = 0x5c;
 
 /** What one linear pass over the text found. */
@@ -79,28 +81,41 @@ interface Scan {
  * by `:` — the second rule catches invalid texts where the two views could differ.
  */
 function scan(text: string, maxDepth: number): Scan {
-  const stack = new Uint8Array(maxDepth + 1); // 1 = object, 2 = array
+  const stack = maxDepth < SHARED_STACK.length ? SHARED_STACK : new Uint8Array(maxDepth + 1); // 1 = object, 2 = array
   let depth = 0;
   let prev = 0; // last significant character outside strings
   let members = 0;
   let strict = false;
   const n = text.length;
+  // Next backslash at or after the current string (n when none): strings without one are
+  // skipped with one native indexOf.
+  let nextBackslash = -1;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
-      let escaped = false;
-      for (i++; i < n; i++) {
+      const close = text.indexOf('"', i + 1);
+      if (close < 0) break; // unterminated: not JSON, the strict reader will say where
+      if (nextBackslash <= i) {
+        nextBackslash = text.indexOf('\\', i + 1);
+        if (nextBackslash < 0) nextBackslash = n;
+      }
+      if (nextBackslash > close) {
+        i = close;
+        prev = QUOTE;
+        continue;
+      }
+      for (i = nextBackslash; i < n; i++) {
         const d = text.charCodeAt(i);
         if (d === QUOTE) break;
         if (d === BACKSLASH) {
-          escaped = true;
           const e = text.charCodeAt(i + 1);
           // \uD800–\uDFFF: the strict reader checks the pairing.
           if (e === 0x75 && (text.charCodeAt(i + 2) | 0x20) === 0x64 && /[89abAB]/.test(text.charAt(i + 3))) strict = true;
           i++;
         }
       }
-      if (escaped && !strict) {
+      nextBackslash = -1;
+      if (!strict) {
         const nameByPosition = prev === 0x7b || (prev === 0x2c && depth > 0 && stack[depth] === 1);
         let j = i + 1;
         while (j < n && (text.charCodeAt(j) === 0x20 || text.charCodeAt(j) === 0x0a || text.charCodeAt(j) === 0x0d || text.charCodeAt(j) === 0x09)) j++;
