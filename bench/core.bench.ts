@@ -3,9 +3,11 @@
  * - Ed25519 through the default backend (node:crypto) vs @noble/curves, and vs raw node:crypto
  *   with a prebuilt KeyObject (the least a verifier can do).
  * - canonicalize vs JSON.stringify of the same record (plain serialisation, no sorting).
+ * - parseJson vs JSON.parse of the same canonical record line: the price of the trust-boundary
+ *   reader (duplicate-name and depth checks), and of its strict path (escaped member names).
  */
 import { createPublicKey, verify as rawVerify } from 'node:crypto';
-import { canonicalize, generateKeyPair, nobleEd25519, sha256, sign, verify } from '@dataledger/core';
+import { canonicalize, generateKeyPair, nobleEd25519, parseJson, sha256, sign, verify } from '@dataledger/core';
 import { createHash } from 'node:crypto';
 import { measurePair, type BenchRow } from './harness.ts';
 
@@ -62,6 +64,24 @@ export async function run(): Promise<BenchRow[]> {
       fn: () => canonicalize(record),
       anchor: 'JSON.stringify(record)',
       anchorFn: () => JSON.stringify(record),
+    }),
+  );
+  const line = canonicalize(record);
+  const escapedNames = line.replace(/"([a-z]+)":/g, (_m, n: string) => `"\\u${n.charCodeAt(0).toString(16).padStart(4, '0')}${n.slice(1)}":`);
+  rows.push(
+    await measurePair(SUITE, {
+      name: 'parseJson(record line)',
+      fn: () => parseJson(line),
+      anchor: 'JSON.parse(record line)',
+      anchorFn: () => JSON.parse(line) as unknown,
+    }),
+  );
+  rows.push(
+    await measurePair(SUITE, {
+      name: 'parseJson(record line, escaped member names: strict path)',
+      fn: () => parseJson(escapedNames),
+      anchor: 'JSON.parse(record line)',
+      anchorFn: () => JSON.parse(line) as unknown,
     }),
   );
   rows.push(
