@@ -121,6 +121,8 @@ function scan(text: string, maxDepth: number): Scan {
         while (j < n && (text.charCodeAt(j) === 0x20 || text.charCodeAt(j) === 0x0a || text.charCodeAt(j) === 0x0d || text.charCodeAt(j) === 0x09)) j++;
         if (nameByPosition || text.charCodeAt(j) === 0x3a) strict = true;
       }
+      // The strict reader checks everything else (depth included) itself.
+      if (strict) return { strict, members };
       prev = QUOTE;
       continue;
     }
