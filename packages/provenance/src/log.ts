@@ -196,8 +196,8 @@ function readStoredRecord(bytes: Uint8Array, index: number): LedgerRecord {
  * An append-only, verifiable ledger over a {@link RecordStore}.
  *
  * Every append checks the record's shape and payload size, its index (the current size),
- * its `prev` (the last leaf hash), its time (not before the last record's) and its actor's
- * signature, then writes the record, the Merkle nodes it completes and the new head in one
+ * its `prev` (the last leaf hash), its time (not before the last record's, not beyond the
+ * clock skew) and its actor's signature, then writes the record, the Merkle nodes it completes and the new head in one
  * atomic batch. Appends are serialised; reads may run concurrently and see committed state.
  */
 export class Log {
@@ -351,7 +351,8 @@ export class Log {
    * @throws DataLedgerError `LEDGER_RECORD_MALFORMED`, `LEDGER_PAYLOAD_TOO_LARGE`,
    *   `LEDGER_INDEX_MISMATCH` (details `expected`, and `existingIndex` when this very record
    *   is already in the log), `LEDGER_CHAIN_BROKEN`, `LEDGER_TIME_ORDER`, `LEDGER_TIME_AHEAD`
-   *   (dated more than `maxClockSkewMs` after the log's clock), `LEDGER_SIGNATURE_INVALID`, `LEDGER_CLOSED`, `STORE_IO`. On any error nothing is written.
+   *   (dated more than `maxClockSkewMs` after the log's clock), `LEDGER_SIGNATURE_INVALID`,
+   *   `LEDGER_CLOSED`, `STORE_IO`. On any error nothing is written.
    */
   async append(record: LedgerRecord): Promise<AppendResult> {
     const [r] = await this.appendBatch([record]);
