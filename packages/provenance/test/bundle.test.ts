@@ -53,7 +53,11 @@ describe('bundle export', () => {
   it('is a header, one canonical record per line, and the checkpoint note as a JSON string', async () => {
     expect(lines).toHaveLength(N + 2);
     expect(JSON.parse(lines[0]!)).toEqual({ format: BUNDLE_FORMAT, origin: ORIGIN, logKey: log.verifierKey });
-    for (let i = 0; i < N; i++) expect(rec(i).index).toBe(i);
+    for (let i = 0; i < N; i++) {
+      expect(rec(i).index).toBe(i);
+      // Each record line is exactly the record's RFC 8785 form (the leaf data).
+      expect(lines[i + 1]).toBe(canonicalize(rec(i)));
+    }
     expect(JSON.parse(lines[N + 1]!)).toBe(await log.checkpoint());
   });
 });
