@@ -109,7 +109,7 @@ export interface RateLimit {
   timeWindow: number | string;
 }
 
-/** Per-client rate limits of the transparency-log reads. */
+/** Per-client rate limits of the transparency-log reads (each route counted on its own). */
 export interface LogReadRateLimit {
   /** `GET /v1/log/entries` and `/v1/log/entries/:index`. */
   entries: RateLimit;

@@ -29,6 +29,7 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
   // Per-client rate limits of the reads that cost the store the most (@fastify/rate-limit,
   // keyed by client IP); the checkpoint, key and head stay unlimited for monitors.
   const limits = opts.ctx.logReadRateLimit;
+  // Each route counts its own requests (the plugin keeps one store per route).
   const limited = (which: 'entries' | 'proofs' | 'export'): { config?: { rateLimit: { max: number; timeWindow: number | string } } } =>
     limits === false ? {} : { config: { rateLimit: limits[which] } };
 
