@@ -27,7 +27,7 @@
  */
 import { DataLedgerError, equalBytes, fromBase64, isDataLedgerError, toBase64 } from '@dataledger/core';
 import { recordLeafHash, verifyRecordSignature, type LedgerRecord, type LogHead } from '@dataledger/provenance';
-import { isAuthorised, isRecordType, parseAnyPayload, type RegistryState } from '@dataledger/certificates';
+import { applyRecord, isAuthorised, isRecordType, parseAnyPayload, type RegistryState } from '@dataledger/certificates';
 import { ServiceError } from './problem.ts';
 
 /** What a write returns: where the record is and the proof that it is there. */
@@ -98,45 +98,67 @@ export interface AppendTarget {
 export type ApplyRecord<S> = (state: S, record: LedgerRecord) => S;
 
 /**
- * The registry checks of a record that do not depend on its position in the log (schema,
- * role gate), run before it may wait in the queue; throws the rule's coded error.
+ * The registry checks of a submission that do not depend on where it lands in the log
+ * (schema, role gate), run before it may wait in the queue; throws the rule's coded error
+ * with `details.index`.
  */
-export type PrecheckRecord<S> = (state: S, record: LedgerRecord) => void;
+export type PrecheckRecords<S> = (state: S, records: readonly LedgerRecord[]) => void;
 
 interface Sequencer<S> {
   readonly log: AppendTarget;
   readonly apply: ApplyRecord<S>;
-  /** Position-independent checks run before a submission is queued (default: none beyond the signature). */
-  readonly precheck?: PrecheckRecord<S> | undefined;
+  /** Position-independent checks run before a submission is queued (default: none beyond the signatures). */
+  readonly precheck?: PrecheckRecords<S> | undefined;
   /** The registry state after the last appended record. */
   state: S;
+}
+
+function withIndex(err: unknown, index: number): unknown {
+  if (err instanceof DataLedgerError && err.details?.['index'] === undefined) {
+    return new DataLedgerError(err.code, err.message, { cause: err.cause, details: { ...(err.details ?? {}), index } });
+  }
+  return err;
 }
 
 /**
  * The data-asset registry's position-independent checks, in `applyRecord`'s order: a known
  * record type, its payload schema (and money form), and the role gate against the roles as
- * they stand (a writer that holds no role for the type is refused before it waits).
+ * they stand, so a writer that holds no role for the type is refused before it waits. In a
+ * pre-chained batch, a later record's role gate sees the roles the earlier ones grant (each is
+ * applied in place); once one of them does not apply, the later ones' roles are left to the
+ * queue, which checks the whole batch at its place.
+ * @param state - the registry state after the last appended record
+ * @param records - one submission
  * @throws DataLedgerError `REGISTRY_UNKNOWN_TYPE`, `REGISTRY_PAYLOAD_INVALID`,
- *   `REGISTRY_MONEY_NOT_DECIMAL`, `REGISTRY_UNAUTHORISED`
+ *   `REGISTRY_MONEY_NOT_DECIMAL`, `REGISTRY_UNAUTHORISED` (with `details.index`)
  */
-export function registryPrecheck(state: RegistryState, record: LedgerRecord): void {
-  const details = { index: record.index };
-  if (!isRecordType(record.type)) {
-    throw new DataLedgerError('REGISTRY_UNKNOWN_TYPE', `type: ${record.type} is not a data-asset record type`, { details: { ...details, type: record.type } });
-  }
-  try {
-    parseAnyPayload(record.type, record.payload);
-  } catch (err) {
-    if (err instanceof DataLedgerError && err.details?.['index'] === undefined) {
-      throw new DataLedgerError(err.code, err.message, { cause: err.cause, details: { ...(err.details ?? {}), ...details } });
+export function registryPrecheck(state: RegistryState, records: readonly LedgerRecord[]): void {
+  let s: RegistryState | null = state;
+  for (let k = 0; k < records.length; k++) {
+    const record = records[k] as LedgerRecord;
+    if (!isRecordType(record.type)) {
+      throw new DataLedgerError('REGISTRY_UNKNOWN_TYPE', `type: ${record.type} is not a data-asset record type`, {
+        details: { index: record.index, type: record.type },
+      });
     }
-    throw err;
-  }
-  // Genesis placement is the position rules' business (applyRecord), not the role gate's.
-  if (record.type !== 'ledger.genesis' && !isAuthorised(state, record.actor, record.type)) {
-    throw new DataLedgerError('REGISTRY_UNAUTHORISED', `${record.type}: ${record.actor} holds no role that may write it`, {
-      details: { ...details, type: record.type, actor: record.actor },
-    });
+    try {
+      parseAnyPayload(record.type, record.payload);
+    } catch (err) {
+      throw withIndex(err, record.index);
+    }
+    // Genesis placement is the position rules' business (applyRecord), not the role gate's.
+    if (s !== null && record.type !== 'ledger.genesis' && !isAuthorised(s, record.actor, record.type)) {
+      throw new DataLedgerError('REGISTRY_UNAUTHORISED', `${record.type}: ${record.actor} holds no role that may write it`, {
+        details: { index: record.index, type: record.type, actor: record.actor },
+      });
+    }
+    if (s !== null && k + 1 < records.length) {
+      try {
+        s = applyRecord({ ...s, size: record.index, lastTime: null }, record);
+      } catch {
+        s = null;
+      }
+    }
   }
 }
 
@@ -194,31 +216,25 @@ export class AppendQueue<S> {
    */
   submit(records: LedgerRecord[]): Promise<Receipt[]> {
     if (records.length === 0) return Promise.resolve([]);
+    if (this.closing) return Promise.reject(new ServiceError('HTTP_SHUTTING_DOWN', 'the ledger is closing'));
     const leafHashes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(records.length);
-    return this.checkThenQueue(records, leafHashes, 0);
+    const failed = this.precheck(records);
+    if (failed === null) return this.enqueue(records, leafHashes);
+    // A record already in the log passes (it is answered with its receipt, even if its
+    // writer has lost its role since); that takes a read, so only on this rare path.
+    const { record, error } = failed;
+    if (record.index >= this.seq.log.head().size || (isDataLedgerError(error) && error.code === 'LEDGER_SIGNATURE_INVALID')) return Promise.reject(error);
+    const leaf = recordLeafHash(record);
+    leafHashes[records.indexOf(record)] = leaf;
+    return this.leafAt(record.index).then((there) => {
+      if (there !== b64(leaf)) throw error;
+      if (this.closing) throw new ServiceError('HTTP_SHUTTING_DOWN', 'the ledger is closing');
+      return this.enqueue(records, leafHashes);
+    });
   }
 
-  /**
-   * Runs the checks that need no place in the queue from record `from` on, then queues the
-   * submission (synchronously when every check passes, so a submission made before
-   * {@link close} is drained by it).
-   */
-  private checkThenQueue(records: LedgerRecord[], leafHashes: (Uint8Array | undefined)[], from: number): Promise<Receipt[]> {
-    if (this.closing) return Promise.reject(new ServiceError('HTTP_SHUTTING_DOWN', 'the ledger is closing'));
-    for (let k = from; k < records.length; k++) {
-      const rec = records[k] as LedgerRecord;
-      const err = this.precheckOne(rec, k);
-      if (err === null) continue;
-      // A record already in the log passes (it is answered with its receipt, even if its
-      // writer has lost its role since); that takes a read, so only on this rare path.
-      if (rec.index >= this.seq.log.head().size || !isDataLedgerError(err) || err.code === 'LEDGER_SIGNATURE_INVALID') return Promise.reject(err);
-      const leaf = recordLeafHash(rec);
-      leafHashes[k] = leaf;
-      return this.leafAt(rec.index).then((there) => {
-        if (there !== b64(leaf)) throw err;
-        return this.checkThenQueue(records, leafHashes, k + 1);
-      });
-    }
+  /** Queues a checked submission (synchronously, so one made before {@link close} is drained by it). */
+  private enqueue(records: LedgerRecord[], leafHashes: (Uint8Array | undefined)[]): Promise<Receipt[]> {
     return new Promise<Receipt[]>((resolve, reject) => {
       this.pending.push({ records, leafHashes, deadline: Date.now() + this.aheadWaitMs, resolve, reject });
       this.kick();
@@ -226,21 +242,28 @@ export class AppendQueue<S> {
   }
 
   /**
-   * The signature (the registry rules trust `actor`, and only the signature makes it true),
-   * then the position-independent registry checks.
-   * @returns the coded error, or null when the record passes
+   * The checks that need no place in the queue: every signature (the registry rules trust
+   * `actor`, and only the signature makes it true), then the position-independent registry
+   * checks of the whole submission.
+   * @returns the first failure and its record, or null when the submission passes
    */
-  private precheckOne(rec: LedgerRecord, position: number): unknown {
-    try {
-      if (!verifyRecordSignature(rec)) {
-        return new DataLedgerError('LEDGER_SIGNATURE_INVALID', `record ${rec.index}: not a valid signature by ${rec.actor}`, {
-          details: { index: rec.index, position },
+  private precheck(records: LedgerRecord[]): { record: LedgerRecord; error: unknown } | null {
+    for (let k = 0; k < records.length; k++) {
+      const record = records[k] as LedgerRecord;
+      if (!verifyRecordSignature(record)) {
+        const error = new DataLedgerError('LEDGER_SIGNATURE_INVALID', `record ${record.index}: not a valid signature by ${record.actor}`, {
+          details: { index: record.index, position: k },
         });
+        return { record, error };
       }
-      this.seq.precheck?.(this.seq.state, rec);
+    }
+    if (this.seq.precheck === undefined) return null;
+    try {
+      this.seq.precheck(this.seq.state, records);
       return null;
-    } catch (err) {
-      return err;
+    } catch (error) {
+      const index = isDataLedgerError(error) ? error.details?.['index'] : undefined;
+      return { record: records.find((r) => r.index === index) ?? (records[0] as LedgerRecord), error };
     }
   }
 

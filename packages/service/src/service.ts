@@ -6,7 +6,7 @@
 import { DataLedgerError } from '@dataledger/core';
 import { verifyRecordSignature, type LedgerRecord } from '@dataledger/provenance';
 import type { LedgerService, RegistryView } from './context.ts';
-import { AppendQueue, headInfo, type AppendQueueOptions, type AppendTarget, type ApplyRecord, type HeadInfo, type PrecheckRecord, type Receipt } from './ledger.ts';
+import { AppendQueue, headInfo, type AppendQueueOptions, type AppendTarget, type ApplyRecord, type HeadInfo, type PrecheckRecords, type Receipt } from './ledger.ts';
 
 /** The provenance `Log` surface the service uses (structural). */
 export interface LogLike extends AppendTarget {
@@ -33,7 +33,7 @@ export interface CreateLedgerServiceOptions<S> extends AppendQueueOptions {
   /** The registry state after the log's last record (replayed by the caller). */
   state: S;
   /** Position-independent registry checks run before a submission may wait in the queue (e.g. `registryPrecheck`). */
-  precheck?: PrecheckRecord<S>;
+  precheck?: PrecheckRecords<S>;
   /** Payload limit of records, bytes (default 65,536). */
   maxPayloadBytes?: number;
   /** Read access to a registry state (default: an empty view). */
