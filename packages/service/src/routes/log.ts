@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { equalBytes, fromBase64, toBase64, DataLedgerError } from '@dataledger/core';
-import { cosignatureTimestamp, NOTE_TYPE_COSIGNATURE_V1, openCheckpoint, parseVerifierKey, splitNote, verifyCosignature } from '@dataledger/provenance';
+import { cosignatureTimestamp, cosignerVerifierKey, NOTE_TYPE_COSIGNATURE_V1, openCheckpoint, parseVerifierKey, splitNote, verifyCosignature } from '@dataledger/provenance';
 import type { AppContext } from '../context.ts';
 import { ServiceError } from '../problem.ts';
 import { Base64HashSchema, ERROR_RESPONSES, HeadSchema, LedgerRecordSchema, QueryIntSchema } from '../schemas.ts';
@@ -27,9 +27,9 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
   const { service } = opts.ctx;
   const tags = ['log'];
   // Per-client rate limits of the reads that cost the store the most (@fastify/rate-limit,
-  // keyed by client IP); the checkpoint, key and head stay unlimited for monitors.
+  // keyed by client IP, each route counted on its own); the checkpoint, key and head stay
+  // unlimited for monitors and witnesses.
   const limits = opts.ctx.logReadRateLimit;
-  // Each route counts its own requests (the plugin keeps one store per route).
   const limited = (which: 'entries' | 'proofs' | 'export'): { config?: { rateLimit: { max: number; timeWindow: number | string } } } =>
     limits === false ? {} : { config: { rateLimit: limits[which] } };
 
@@ -297,7 +297,7 @@ function witnessSet(keys: readonly string[]): Map<string, string> {
     try {
       const parsed = parseVerifierKey(k.trim());
       if (parsed.type !== NOTE_TYPE_COSIGNATURE_V1) throw new TypeError('not a cosigner key (type 0x04)');
-      normal = `${parsed.name}+${Buffer.from(parsed.keyId).toString('hex')}+${toBase64(new Uint8Array([NOTE_TYPE_COSIGNATURE_V1, ...parsed.publicKey]))}`;
+      normal = cosignerVerifierKey(parsed.name, parsed.publicKey);
     } catch (err) {
       throw new TypeError(`witnessKeys: ${JSON.stringify(k)} is not a C2SP cosigner vkey (${(err as Error).message})`);
     }
