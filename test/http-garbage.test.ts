@@ -129,8 +129,10 @@ describe('schema-violating records', () => {
       ['signed by another key', { ...signRecord({ ...good, actor: other.did } as never, other.secretKey), actor: good.actor }, 'LEDGER_SIGNATURE_INVALID'],
       ['tampered payload', { ...good, payload: { ...good.payload, rowCount: 5 } }, 'LEDGER_SIGNATURE_INVALID'],
       ['wrong type', { ...good, type: 'asset.reviewed' }, 'HTTP_RECORD_TYPE_MISMATCH'],
-      ['prev of another log', { ...good, prev: toBase64(new Uint8Array(32)) }, 'LEDGER_CHAIN_BROKEN'],
-      ['future index', { ...good, index: good.index + 5 }, 'LEDGER_INDEX_MISMATCH'],
+      // Signed as it stands (an unsigned edit is a bad signature, refused before any position check).
+      ['prev of another log', signRecord({ ...good, prev: toBase64(new Uint8Array(32)) } as never, roles.registry.secretKey), 'LEDGER_CHAIN_BROKEN'],
+      ['prev edited after signing', { ...good, prev: toBase64(new Uint8Array(32)) }, 'LEDGER_SIGNATURE_INVALID'],
+      ['future index', signRecord({ ...good, index: good.index + 5 } as never, roles.registry.secretKey), 'LEDGER_INDEX_MISMATCH'],
       [
         'payload not the schema',
         buildRecord(h, { type: 'asset.registered', payload: { ...assetPayload(rn, roles.holder), classification: 'secret' } as never }, roles.registry),

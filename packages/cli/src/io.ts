@@ -64,8 +64,16 @@ export function processIo(): CliIo {
       if (controller === undefined) {
         const c = new AbortController();
         controller = c;
+        let first = 0;
         const onSignal = (signal: NodeJS.Signals): void => {
-          if (c.signal.aborted) process.exit(signal === 'SIGINT' ? 130 : 143);
+          // Under `npm start`, Ctrl-C reaches this process twice at once: from the terminal
+          // (the whole foreground group) and forwarded by npm. Only a signal repeated later
+          // is a request to stop at once.
+          if (c.signal.aborted) {
+            if (Date.now() - first > 1000) process.exit(signal === 'SIGINT' ? 130 : 143);
+            return;
+          }
+          first = Date.now();
           c.abort(signal);
         };
         process.on('SIGINT', onSignal);

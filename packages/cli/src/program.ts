@@ -61,14 +61,20 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
         .default('info'),
     )
-    .option('--shutdown-timeout <seconds>', 'seconds in-flight requests get at shutdown before their connections are cut', parseSeconds, 10)
+    .option('--shutdown-timeout <seconds>', 'seconds in-flight requests get at shutdown before their connections are cut', parseSeconds, 5)
     .addOption(
       new Option('--max-clock-skew <seconds>', "seconds a record's time may be ahead of the server clock")
         .env('MAX_CLOCK_SKEW')
         .default(300)
         .argParser(parseSeconds),
     )
-    .action(async (opts: { port: number; host: string; data: string; logLevel: string; shutdownTimeout: number; maxClockSkew: number }) => {
+    .addOption(
+      new Option('--witness-key <vkey>', 'a witness (C2SP cosigner vkey) whose cosignatures are kept; repeatable (WITNESS_KEYS: comma-separated)')
+        .env('WITNESS_KEYS')
+        .argParser((v: string, previous: string[] | undefined) => [...(previous ?? []), ...v.split(',').map((k) => k.trim()).filter((k) => k !== '')]),
+    )
+    .addOption(new Option('--public-url <url>', 'the public URL clients use, e.g. https://ledger.example.gov.cn (signed reads are bound to it)').env('PUBLIC_URL'))
+    .action(async (opts: { port: number; host: string; data: string; logLevel: string; shutdownTimeout: number; maxClockSkew: number; witnessKey?: string[]; publicUrl?: string }) => {
       const { serveCommand } = await import('./commands/serve.ts');
       setStatus(await serveCommand(opts, io));
     });

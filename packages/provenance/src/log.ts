@@ -610,6 +610,19 @@ export class Log {
     }
   }
 
+  /**
+   * The C2SP signed checkpoint of the tree of the first `treeSize` records. Ed25519 note
+   * signatures are deterministic (RFC 8032 §5.1.6): the same size always gives the same note,
+   * so receipts built on it are reproducible.
+   * @throws DataLedgerError `LEDGER_INDEX_OUT_OF_RANGE` unless 0 ≤ treeSize ≤ size, `LEDGER_CLOSED`
+   */
+  async checkpointAt(treeSize: number): Promise<string> {
+    this.#checkOpen();
+    if (treeSize === this.size) return this.#checkpointNow();
+    const rootHash = await this.rootHashAt(treeSize);
+    return signCheckpoint({ origin: this.origin, size: treeSize, rootHash }, { name: this.origin, secretKey: this.#secretKey });
+  }
+
   #checkpointNow(): string {
     const size = this.size;
     if (this.#checkpointCache?.size !== size) {

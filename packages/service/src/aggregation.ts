@@ -6,13 +6,22 @@
  * (`aggregation.opened|contributed|released`); the ciphertexts themselves stay off the
  * ledger, which carries their hashes.
  *
+ * Only what the ledger durably records is folded: a contribution is checked in full on a
+ * scratch aggregator of its own, its record is appended, and only then is its (checked)
+ * ciphertext sum merged into the job's. A refused record (a stale index, a broken chain)
+ * leaves the sum as it was, so the served aggregate is the same before and after a restart.
+ *
  * With a data directory, jobs and contributions are kept under `aggregation/` so that a
- * restart folds them again (ciphertext addition is deterministic: the same sum).
+ * restart folds them again (ciphertext addition is deterministic: the same sum). A
+ * contribution is written as `<hash>.pending.json` before its record is appended and renamed
+ * to `<hash>.contribution.json` once it is; a restart folds the contributions of the holders
+ * the ledger records, adopting a pending file only for a recorded holder without a kept one
+ * (a crash between the append and the rename).
  */
-import { mkdir, readdir, readFile, writeFile, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { canonicalBytes, fromBase64, sha256, toBase64, toHex, type JsonValue } from '@dataledger/core';
-import { Aggregator, resolveJob, type AggregateResult, type AggregationJob, type Contribution } from '@dataledger/aggregation';
+import { canonicalBytes, DataLedgerError, fromBase64, sha256, toBase64, toHex, utf8Encode, type JsonValue } from '@dataledger/core';
+import { Aggregator, recomputeAggregate, resolveJob, type AggregateResult, type AggregationJob, type Contribution } from '@dataledger/aggregation';
 import type { LedgerRecord } from '@dataledger/provenance';
 import type { LedgerService } from './context.ts';
 import type { Receipt } from './ledger.ts';
@@ -27,6 +36,12 @@ interface JobEntry {
   aggregator: Aggregator;
   /** Contribution hashes folded into the aggregator. */
   folded: Set<string>;
+  /**
+   * Hashes of the folded ciphertexts: the merge path does not see the aggregator's own
+   * copied-ciphertext check, so it is kept here (a copy of another holder's ciphertext
+   * would let its owner's values be differenced out of two releases).
+   */
+  ciphertexts: Set<string>;
   /** Serialises work on one job. */
   lock: Promise<unknown>;
 }
@@ -60,6 +75,14 @@ export function contributionHash(c: Contribution): string {
   void _ignored;
   return toBase64(sha256(canonicalBytes(rest as unknown as JsonValue)));
 }
+
+/** Hash of a contribution's ciphertexts (as received), for the copied-ciphertext check. */
+function ciphertextsHash(c: Contribution): string {
+  return toBase64(sha256(utf8Encode(JSON.stringify(c.ciphertexts))));
+}
+
+const KEPT = '.contribution.json';
+const PENDING = '.pending.json';
 
 /** The service's aggregation jobs. */
 export class AggregationJobs {
@@ -102,15 +125,28 @@ export class AggregationJobs {
       }
       const recorded = this.#service.view().aggregation?.(job.id) as { contributors?: readonly string[] } | undefined;
       if (recorded === undefined) continue;
-      // Only contributions whose aggregation.contributed record made it into the ledger.
+      // Only contributions whose aggregation.contributed record made it into the ledger: one
+      // per recorded holder (the registry allows one), a kept file first, else a pending one.
       const holders = new Set(recorded.contributors ?? []);
       const entry = await this.#entry(job, publicKey);
-      for (const f of (await readdir(d)).filter((x) => x.endsWith('.contribution.json'))) {
+      const names = await readdir(d);
+      const byHolder = new Map<string, Contribution>();
+      for (const suffix of [KEPT, PENDING]) {
+        for (const f of names.filter((x) => x.endsWith(suffix))) {
+          try {
+            const c = JSON.parse(await readFile(join(d, f), 'utf8')) as Contribution;
+            if (!holders.has(c.holder) || byHolder.has(c.holder)) continue;
+            byHolder.set(c.holder, c);
+          } catch {
+            // an unreadable file (a crash while writing it): its record was never appended
+          }
+        }
+      }
+      for (const c of byHolder.values()) {
         try {
-          const c = JSON.parse(await readFile(join(d, f), 'utf8')) as Contribution;
-          if (!holders.has(c.holder)) continue;
           await entry.aggregator.add(c);
           entry.folded.add(contributionHash(c));
+          entry.ciphertexts.add(ciphertextsHash(c));
         } catch {
           // a contribution that no longer folds is skipped; the ledger keeps its hash
         }
@@ -122,7 +158,16 @@ export class AggregationJobs {
   async #entry(job: AggregationJob, publicKey: Uint8Array): Promise<JobEntry> {
     const resolved = resolveJob(job);
     const aggregator = await Aggregator.create(job, publicKey);
-    return { job, jobHash: resolved.hashB64, publicKey, publicKeyB64: toBase64(publicKey), aggregator, folded: new Set(), lock: Promise.resolve() };
+    return {
+      job,
+      jobHash: resolved.hashB64,
+      publicKey,
+      publicKeyB64: toBase64(publicKey),
+      aggregator,
+      folded: new Set(),
+      ciphertexts: new Set(),
+      lock: Promise.resolve(),
+    };
   }
 
   #get(id: string): JobEntry {
@@ -202,9 +247,11 @@ export class AggregationJobs {
   }
 
   /**
-   * Folds a holder's contribution and appends its `aggregation.contributed` record (signed by
-   * the same holder, naming the contribution hash). The registry rules are checked before the
-   * fold, which cannot be undone; a retried submission (after a stale index) is not folded twice.
+   * Appends a holder's `aggregation.contributed` record (signed by the same holder, naming the
+   * contribution hash) and folds the contribution, in that order: the contribution is first
+   * checked in full on a scratch aggregator (signature, job, key, ciphertexts), then its
+   * record appended, and only once the ledger holds it is its sum merged into the job's. A
+   * refused record folds nothing; a retried submission (after a stale index) is checked again.
    */
   async contribute(id: string, record: LedgerRecord, contribution: unknown): Promise<Receipt> {
     await this.load();
@@ -224,16 +271,34 @@ export class AggregationJobs {
     }
     if (record.actor !== c.holder) bad('the record must be signed by the contribution holder', { holder: String(c.holder) });
     return this.#locked(e, async () => {
-      if (!e.folded.has(hash)) {
-        this.#service.check([record]);
-        await e.aggregator.add(c);
-        e.folded.add(hash);
-        if (this.#dir !== null) {
-          await writeFile(join(this.#jobDir(id), `${toHex(fromBase64(hash))}.contribution.json`), JSON.stringify(c));
-        }
+      // Already folded: its record is in the ledger; answer with its receipt.
+      if (e.folded.has(hash)) return (await this.#service.submit([record]))[0] as Receipt;
+      // The registry rules (and the record's signature) before the expensive checks.
+      this.#service.check([record]);
+      if (e.aggregator.count >= e.job.maxContributors) {
+        throw new DataLedgerError('AGG_CAPACITY_EXCEEDED', 'contribution: the job already has maxContributors contributions', {
+          details: { maxContributors: e.job.maxContributors },
+        });
       }
-      const [r] = await this.#service.submit([record]);
-      return r as Receipt;
+      // Every check of the aggregator, on a scratch one: nothing of the job's sum changes yet.
+      const partial = await recomputeAggregate(e.job, e.publicKey, [c]);
+      const copied = ciphertextsHash(c);
+      if (e.ciphertexts.has(copied)) throw new DataLedgerError('AGG_DUPLICATE_CIPHERTEXT', 'contribution: ciphertext already folded under another holder');
+      const file = this.#dir === null ? null : join(this.#jobDir(id), toHex(fromBase64(hash)));
+      if (file !== null) await writeFile(`${file}${PENDING}`, JSON.stringify(c));
+      let receipt: Receipt;
+      try {
+        [receipt] = (await this.#service.submit([record])) as [Receipt];
+      } catch (err) {
+        if (file !== null) await rm(`${file}${PENDING}`, { force: true });
+        throw err;
+      }
+      // Durably recorded: now it counts.
+      await e.aggregator.merge(partial);
+      e.folded.add(hash);
+      e.ciphertexts.add(copied);
+      if (file !== null) await rename(`${file}${PENDING}`, `${file}${KEPT}`);
+      return receipt;
     });
   }
 

@@ -11,7 +11,8 @@ import rateLimit from '@fastify/rate-limit';
 import { Type } from '@sinclair/typebox';
 import { installProblemHandlers, problemFromError, problemOf, sendProblem, ServiceError } from './problem.ts';
 import { installJsonBodyParser } from './json-body.ts';
-import type { AppContext, LedgerService } from './context.ts';
+import type { AppContext, LedgerService, LogReadRateLimit } from './context.ts';
+import { NonceCache } from './httpsig.ts';
 import { PLUGINS } from './routes/index.ts';
 
 /** Options of {@link buildApp}. */
@@ -36,10 +37,27 @@ export interface BuildAppOptions {
   signatureMaxAgeSeconds?: number;
   /**
    * Witness cosigner vkeys (C2SP tlog-cosignature) whose cosignatures `POST /v1/log/cosignatures`
-   * accepts; default: any valid cosignature (verifiers ignore witnesses they do not trust).
+   * accepts, one kept per witness; any other signer gets 403 `HTTP_WITNESS_UNKNOWN`. Default: none.
    */
   witnessKeys?: string[];
+  /**
+   * The service's public URL, e.g. `https://ledger.example.gov.cn` (`--public-url`, `PUBLIC_URL`):
+   * signed reads must cover its authority (RFC 9421 `@authority`). Default: the request's Host header.
+   */
+  publicUrl?: string;
+  /**
+   * Per-client rate limits of the log reads; `false` disables them (tests). Defaults
+   * ({@link DEFAULT_LOG_READ_RATE_LIMIT}): entries 1,200, proofs 3,000, export 30 per minute.
+   */
+  logReadRateLimit?: Partial<LogReadRateLimit> | false;
 }
+
+/** Default per-client rate limits of the log reads (per minute, per client IP). */
+export const DEFAULT_LOG_READ_RATE_LIMIT: LogReadRateLimit = Object.freeze({
+  entries: { max: 1200, timeWindow: 60_000 },
+  proofs: { max: 3000, timeWindow: 60_000 },
+  export: { max: 30, timeWindow: 60_000 },
+});
 
 /** Default body limit of ordinary requests (1 MiB). */
 export const DEFAULT_BODY_LIMIT: number = 1024 * 1024;
@@ -125,6 +143,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     verifyRateLimit: options.verifyRateLimit ?? { max: 600, timeWindow: 60_000 },
     signatureMaxAgeSeconds: options.signatureMaxAgeSeconds ?? 300,
     witnessKeys: options.witnessKeys ?? [],
+    publicUrl: publicUrlOf(options.publicUrl),
+    nonces: new NonceCache(),
+    logReadRateLimit: options.logReadRateLimit === false ? false : { ...DEFAULT_LOG_READ_RATE_LIMIT, ...(options.logReadRateLimit ?? {}) },
   };
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -161,4 +182,19 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   }
   await app.ready();
   return app;
+}
+
+/** The configured public URL without a trailing slash; a malformed one is a configuration mistake. */
+function publicUrlOf(value: string | undefined): string | null {
+  if (value === undefined || value === '') return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new TypeError(`publicUrl: ${JSON.stringify(value)} is not an absolute URL`);
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search !== '' || url.hash !== '') {
+    throw new TypeError(`publicUrl: ${JSON.stringify(value)} must be an http(s) URL without query or fragment`);
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }

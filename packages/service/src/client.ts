@@ -110,6 +110,7 @@ export class DataLedgerClient {
     }
     if (init.signed === true) {
       if (this.signer === null) throw new TypeError('this read needs a signer: pass options.signer');
+      // signRequest adds a fresh nonce each time: the service answers a signature only once.
       headers = await signRequest({ method, url, headers: { ...headers, host: new URL(url).host }, ...(body === undefined ? {} : { body }) }, this.signer);
       // fetch sets Host itself from the URL (the same value).
       delete headers['host'];

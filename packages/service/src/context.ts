@@ -3,6 +3,7 @@
  */
 import type { LedgerRecord } from '@dataledger/provenance';
 import type { HeadInfo, Receipt } from './ledger.ts';
+import type { NonceCache } from './httpsig.ts';
 
 /**
  * Read access to the registry state, in the terms the routes need. Built from the
@@ -92,6 +93,28 @@ export interface AppContext {
   maxPayloadBytes: number;
   verifyRateLimit: { max: number; timeWindow: number | string } | false;
   signatureMaxAgeSeconds: number;
-  /** Witness cosigner vkeys whose cosignatures are accepted (empty: any valid cosignature). */
+  /** Witness cosigner vkeys whose cosignatures are accepted (empty: none). */
   witnessKeys: readonly string[];
+  /** The service's public URL (signed reads cover its authority); null: the Host header. */
+  publicUrl: string | null;
+  /** Nonces of signed reads, remembered for their lifetime (replay protection). */
+  nonces: NonceCache;
+  /** Per-client rate limits of the log reads (entries, proofs, export); false: none. */
+  logReadRateLimit: LogReadRateLimit | false;
+}
+
+/** A fastify rate limit: at most `max` requests per `timeWindow` (ms or a duration string) per client. */
+export interface RateLimit {
+  max: number;
+  timeWindow: number | string;
+}
+
+/** Per-client rate limits of the transparency-log reads (each route counted on its own). */
+export interface LogReadRateLimit {
+  /** `GET /v1/log/entries` and `/v1/log/entries/:index`. */
+  entries: RateLimit;
+  /** `GET /v1/log/proof/inclusion` and `/v1/log/proof/consistency`. */
+  proofs: RateLimit;
+  /** `GET /v1/log/export` (the whole ledger). */
+  export: RateLimit;
 }

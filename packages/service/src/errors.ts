@@ -36,6 +36,12 @@ export const SERVICE_ERROR_CODES = [
   'HTTP_SHUTTING_DOWN',
   /** The encrypted result is not available yet (fewer contributions than the job's minimum). */
   'HTTP_RESULT_NOT_READY',
+  /** A cosignature by a witness this log was not configured to accept (`--witness-key`). */
+  'HTTP_WITNESS_UNKNOWN',
+  /** A signed read without a `nonce` signature parameter (RFC 9421 §2.3): it could be replayed. */
+  'HTTP_NONCE_MISSING',
+  /** A signed read whose nonce was already used within its lifetime: a replay. */
+  'HTTP_NONCE_REPLAYED',
   /** An unexpected failure inside the service (a bug); never a client's mistake. */
   'HTTP_INTERNAL',
   /** Client side: the service could not be reached (connection refused, reset, timed out). */
@@ -61,6 +67,9 @@ const SERVICE_STATUS: Record<ServiceErrorCode, number> = {
   HTTP_RECORD_TYPE_MISMATCH: 400,
   HTTP_SHUTTING_DOWN: 503,
   HTTP_RESULT_NOT_READY: 409,
+  HTTP_WITNESS_UNKNOWN: 403,
+  HTTP_NONCE_MISSING: 401,
+  HTTP_NONCE_REPLAYED: 401,
   HTTP_INTERNAL: 500,
   HTTP_UNREACHABLE: 503,
   HTTP_RESPONSE_INVALID: 502,

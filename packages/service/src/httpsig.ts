@@ -5,10 +5,11 @@
  * components we require and RFC 9530 `Content-Digest` are ours.
  *
  * A signed request covers `@method`, `@authority`, `@path`, `@query` (and
- * `content-digest` when it has a body) with `created`, `expires`, `keyid` and
- * `alg="ed25519"`; an optional `nonce` is passed through.
+ * `content-digest` when it has a body) with `created`, `expires`, `keyid`, `nonce` and
+ * `alg="ed25519"`. The verifier remembers each nonce for the signature's lifetime
+ * ({@link NonceCache}), so a captured request cannot be answered twice (RFC 9421 §7.2.2).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { httpbis } from 'http-message-signatures';
 import { didKeyFromPublicKey, getPublicKey, isDidKey, publicKeyFromDidKey, sign, verify } from '@dataledger/core';
 import { ServiceError } from './problem.ts';
@@ -36,7 +37,7 @@ export interface SignRequestOptions {
   created?: Date;
   /** Expiry (default created + 300 s). */
   expires?: Date;
-  /** An optional nonce (RFC 9421 §2.3). */
+  /** The nonce (RFC 9421 §2.3); default 16 random bytes, base64url. Verifiers require one. */
   nonce?: string;
   /** Signature label (default `sig`). */
   label?: string;
@@ -92,10 +93,9 @@ export async function signRequest(
     created,
     expires: options.expires ?? new Date(created.getTime() + SIGNATURE_MAX_AGE_SECONDS * 1000),
   };
-  if (options.nonce !== undefined) {
-    params.push('nonce');
-    paramValues['nonce'] = options.nonce;
-  }
+  // A fresh nonce per request: the verifier refuses a nonce it has seen (replay, §7.2.2).
+  params.push('nonce');
+  paramValues['nonce'] = options.nonce ?? randomBytes(16).toString('base64url');
   const signed = await httpbis.signMessage(
     {
       key: {
@@ -121,6 +121,82 @@ export interface VerifyRequestOptions {
   maxAgeSeconds?: number;
   /** Clock tolerance in seconds (default 5). */
   toleranceSeconds?: number;
+  /**
+   * Where nonces are remembered. Given, a nonce is required and a nonce already seen is
+   * refused (`HTTP_NONCE_REPLAYED`); omitted, the nonce is not checked (offline checks).
+   */
+  nonces?: NonceCache;
+}
+
+/** What {@link verifySignedRequest} found: who signed, and the signature's nonce and lifetime. */
+export interface VerifiedRequest {
+  /** The signer's did:key (the `keyid`). */
+  signer: string;
+  /** The `nonce` parameter (undefined when the signature has none). */
+  nonce: string | undefined;
+  /** `created`, POSIX seconds. */
+  created: number;
+  /** `expires`, POSIX seconds. */
+  expires: number;
+}
+
+/** Most nonces a {@link NonceCache} holds by default. */
+export const DEFAULT_MAX_NONCES = 100_000;
+
+/**
+ * Nonces of signed requests seen within their lifetime (RFC 9421 §7.2.2, replay): each is kept
+ * until its signature can no longer be accepted, at most `maxAgeSeconds` plus the clock
+ * tolerance, so memory is bounded by the rate of signed reads over that window and by `max`.
+ * When full of live nonces, new signed reads are refused (`HTTP_RATE_LIMITED`) rather than
+ * forgetting a nonce early, which would let a replay through.
+ */
+export class NonceCache {
+  readonly #max: number;
+  /** `keyid nonce` → when it may be forgotten (ms); insertion order is expiry order within one lifetime. */
+  readonly #seen = new Map<string, number>();
+  readonly #now: () => number;
+
+  /**
+   * @param max - most live nonces kept (default {@link DEFAULT_MAX_NONCES})
+   * @param now - the clock (ms), for tests
+   */
+  constructor(max: number = DEFAULT_MAX_NONCES, now: () => number = Date.now) {
+    if (!Number.isSafeInteger(max) || max < 1) throw new RangeError('max: expected a positive integer');
+    this.#max = max;
+    this.#now = now;
+  }
+
+  /** Live nonces held. */
+  get size(): number {
+    return this.#seen.size;
+  }
+
+  /**
+   * Records a nonce, refusing one already seen.
+   * @param signer - the signature's keyid (nonces are per signer)
+   * @param nonce - the nonce
+   * @param forgetAt - when the signature stops being acceptable (ms)
+   * @throws ServiceError `HTTP_NONCE_REPLAYED`, `HTTP_RATE_LIMITED` (full of live nonces)
+   */
+  use(signer: string, nonce: string, forgetAt: number): void {
+    const now = this.#now();
+    const key = `${signer} ${nonce}`;
+    const seen = this.#seen.get(key);
+    if (seen !== undefined && seen > now) throw new ServiceError('HTTP_NONCE_REPLAYED', 'this signed request was already answered (nonce seen before)');
+    this.#prune(now);
+    if (this.#seen.size >= this.#max) throw new ServiceError('HTTP_RATE_LIMITED', 'too many signed reads in the signature lifetime; retry shortly');
+    this.#seen.delete(key);
+    this.#seen.set(key, forgetAt);
+  }
+
+  #prune(now: number): void {
+    // Lifetimes are capped by one maximum age, so the oldest insertions expire first; stop
+    // at the first live one (a shorter-lived nonce behind it is dropped on a later call).
+    for (const [k, t] of this.#seen) {
+      if (t > now) break;
+      this.#seen.delete(k);
+    }
+  }
 }
 
 function headerOf(headers: Record<string, string>, name: string): string | undefined {
@@ -138,6 +214,18 @@ function headerOf(headers: Record<string, string>, name: string): string | undef
  * @throws ServiceError `HTTP_SIGNATURE_MISSING`, `HTTP_SIGNATURE_INVALID`, `HTTP_DIGEST_MISMATCH`
  */
 export async function verifyRequest(request: SignableRequest, options: VerifyRequestOptions = {}): Promise<string> {
+  return (await verifySignedRequest(request, options)).signer;
+}
+
+/**
+ * {@link verifyRequest}, answering the signature's nonce and lifetime as well. With
+ * `options.nonces`, the nonce is required and recorded (a replay is refused).
+ * @param request - the received request (absolute URL built from the configured public URL)
+ * @returns the signer, nonce, created and expires
+ * @throws ServiceError `HTTP_SIGNATURE_MISSING`, `HTTP_SIGNATURE_INVALID`, `HTTP_DIGEST_MISMATCH`,
+ *   `HTTP_NONCE_MISSING`, `HTTP_NONCE_REPLAYED`, `HTTP_RATE_LIMITED`
+ */
+export async function verifySignedRequest(request: SignableRequest, options: VerifyRequestOptions = {}): Promise<VerifiedRequest> {
   const input = headerOf(request.headers, 'signature-input');
   const signature = headerOf(request.headers, 'signature');
   if (input === undefined && signature === undefined) {
@@ -158,6 +246,9 @@ export async function verifyRequest(request: SignableRequest, options: VerifyReq
     throw new ServiceError('HTTP_SIGNATURE_INVALID', 'exactly one signature is accepted');
   }
   let signer: string | null = null;
+  let nonce: string | undefined;
+  let created = 0;
+  let expires = 0;
   let result: boolean | null;
   try {
     result = await httpbis.verifyMessage(
@@ -169,9 +260,16 @@ export async function verifyRequest(request: SignableRequest, options: VerifyReq
           // The library compares created/expires arithmetically: a non-integer (a string, say)
           // compares as NaN and would pass every window check, giving a signature that never
           // expires. RFC 9421 §2.3: both are Integers; require them here.
-          const created: unknown = params.created;
-          if (!(created instanceof Date) || !Number.isSafeInteger(created.getTime() / 1000)) return null;
+          const created_: unknown = params.created;
+          if (!(created_ instanceof Date) || !Number.isSafeInteger(created_.getTime() / 1000)) return null;
           if (!Number.isSafeInteger(params.expires)) return null;
+          created = created_.getTime() / 1000;
+          expires = params.expires as unknown as number;
+          if (params.nonce !== undefined) {
+            // RFC 9421 §2.3: a String; bounded, so the nonce cache stays small.
+            if (typeof params.nonce !== 'string' || params.nonce.length === 0 || params.nonce.length > 128) return null;
+            nonce = params.nonce;
+          }
           const publicKey = publicKeyFromDidKey(keyid);
           return {
             id: keyid,
@@ -197,7 +295,26 @@ export async function verifyRequest(request: SignableRequest, options: VerifyReq
   if (result !== true || signer === null) {
     throw new ServiceError('HTTP_SIGNATURE_INVALID', 'signature does not verify with the did:key named by keyid');
   }
-  return signer;
+  const out: VerifiedRequest = { signer, nonce, created, expires };
+  if (options.nonces !== undefined) rememberNonce(out, options.nonces, options);
+  return out;
+}
+
+/**
+ * Requires a verified request's nonce and records it, refusing a replay. Call it after the
+ * signer is known to be allowed (so only role holders take room in the cache).
+ * @param verified - what {@link verifySignedRequest} answered
+ * @param nonces - the cache
+ * @param options - the lifetime bounds the signature was verified with
+ * @throws ServiceError `HTTP_NONCE_MISSING`, `HTTP_NONCE_REPLAYED`, `HTTP_RATE_LIMITED`
+ */
+export function rememberNonce(verified: VerifiedRequest, nonces: NonceCache, options: Pick<VerifyRequestOptions, 'maxAgeSeconds' | 'toleranceSeconds'> = {}): void {
+  if (verified.nonce === undefined) throw new ServiceError('HTTP_NONCE_MISSING', 'a signed read must carry a nonce parameter (RFC 9421 §2.3)');
+  // Remember it for as long as this signature could be accepted: until it expires or
+  // reaches the maximum age, whichever is first, plus the clock tolerance.
+  const maxAge = options.maxAgeSeconds ?? SIGNATURE_MAX_AGE_SECONDS;
+  const tolerance = options.toleranceSeconds ?? 5;
+  nonces.use(verified.signer, verified.nonce, (Math.min(verified.expires, verified.created + maxAge) + tolerance) * 1000);
 }
 
 // Splits a structured-field dictionary on top-level commas (outside quotes, parentheses

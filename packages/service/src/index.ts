@@ -4,9 +4,9 @@
  * is the typed client. Errors are RFC 9457 problem documents with stable codes.
  * @packageDocumentation
  */
-export { buildApp, DEFAULT_BODY_LIMIT } from './app.ts';
+export { buildApp, DEFAULT_BODY_LIMIT, DEFAULT_LOG_READ_RATE_LIMIT } from './app.ts';
 export type { BuildAppOptions } from './app.ts';
-export type { LedgerService, AppContext } from './context.ts';
+export type { LedgerService, AppContext, LogReadRateLimit, RateLimit } from './context.ts';
 export { createLedgerService } from './service.ts';
 export type { LogLike, CreateLedgerServiceOptions, StatefulLedgerService } from './service.ts';
 export { AppendQueue, headInfo } from './ledger.ts';

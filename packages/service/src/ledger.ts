@@ -10,12 +10,24 @@
  * all that pass in one atomic `Log.appendBatch`, which checks every actor signature. A
  * submission is all-or-nothing; a failing submission does not fail the others.
  *
+ * Nothing waits in the queue unchecked: before a submission is queued, every record's
+ * signature is verified and the cheap registry checks that do not depend on its position
+ * (payload schema, role gate) are run, so junk is refused at once instead of sitting
+ * among honest writers.
+ *
  * The actor signs index and prev, so writers race for each index. Losers are parked and
- * told (409 with the head) to re-sign one at a time, which turns the race into a queue.
+ * told (409 with the head) to re-sign one at a time, which turns the race into a queue;
+ * each actor may park a bounded number of submissions.
  * A record already in the log is answered with its receipt and appended again never.
+ *
+ * Receipts are deterministic: a record's receipt proves its inclusion in the tree of
+ * `index + 1` leaves, against the checkpoint of that size (Ed25519 signatures are
+ * deterministic, RFC 8032 §5.1.6), so the same record posted again, even after a restart,
+ * gets the same bytes back, with no cache.
  */
 import { DataLedgerError, equalBytes, fromBase64, isDataLedgerError, toBase64 } from '@dataledger/core';
-import { recordLeafHash, type LedgerRecord, type LogHead } from '@dataledger/provenance';
+import { recordLeafHash, verifyRecordSignature, type LedgerRecord, type LogHead } from '@dataledger/provenance';
+import { applyRecord, isAuthorised, isRecordType, parseAnyPayload, type RegistryState } from '@dataledger/certificates';
 import { ServiceError } from './problem.ts';
 
 /** What a write returns: where the record is and the proof that it is there. */
@@ -24,7 +36,7 @@ export interface Receipt {
   index: number;
   /** Standard base64 of the record's RFC 9162 leaf hash. */
   leafHash: string;
-  /** The tree size the inclusion proof and the checkpoint are for. */
+  /** The tree size the inclusion proof and the checkpoint are for: `index + 1`. */
   treeSize: number;
   /** RFC 9162 §2.1.3 inclusion proof, standard base64 hashes. */
   inclusionProof: string[];
@@ -78,16 +90,76 @@ export interface AppendTarget {
   leafHashAt(index: number): Promise<Uint8Array>;
   inclusionProof(index: number, treeSize?: number): Promise<Uint8Array[]>;
   checkpoint(): Promise<string>;
+  /** The signed checkpoint of the tree of the first `treeSize` records. */
+  checkpointAt(treeSize: number): Promise<string>;
 }
 
 /** The registry rules, as a pure transition (certificates' `applyRecord`). */
 export type ApplyRecord<S> = (state: S, record: LedgerRecord) => S;
 
+/**
+ * The registry checks of a submission that do not depend on where it lands in the log
+ * (schema, role gate), run before it may wait in the queue; throws the rule's coded error
+ * with `details.index`.
+ */
+export type PrecheckRecords<S> = (state: S, records: readonly LedgerRecord[]) => void;
+
 interface Sequencer<S> {
   readonly log: AppendTarget;
   readonly apply: ApplyRecord<S>;
+  /** Position-independent checks run before a submission is queued (default: none beyond the signatures). */
+  readonly precheck?: PrecheckRecords<S> | undefined;
   /** The registry state after the last appended record. */
   state: S;
+}
+
+function withIndex(err: unknown, index: number): unknown {
+  if (err instanceof DataLedgerError && err.details?.['index'] === undefined) {
+    return new DataLedgerError(err.code, err.message, { cause: err.cause, details: { ...(err.details ?? {}), index } });
+  }
+  return err;
+}
+
+/**
+ * The data-asset registry's position-independent checks, in `applyRecord`'s order: a known
+ * record type, its payload schema (and money form), and the role gate against the roles as
+ * they stand, so a writer that holds no role for the type is refused before it waits. In a
+ * pre-chained batch, a later record's role gate sees the roles the earlier ones grant (each is
+ * applied in place); once one of them does not apply, the later ones' roles are left to the
+ * queue, which checks the whole batch at its place.
+ * @param state - the registry state after the last appended record
+ * @param records - one submission
+ * @throws DataLedgerError `REGISTRY_UNKNOWN_TYPE`, `REGISTRY_PAYLOAD_INVALID`,
+ *   `REGISTRY_MONEY_NOT_DECIMAL`, `REGISTRY_UNAUTHORISED` (with `details.index`)
+ */
+export function registryPrecheck(state: RegistryState, records: readonly LedgerRecord[]): void {
+  let s: RegistryState | null = state;
+  for (let k = 0; k < records.length; k++) {
+    const record = records[k] as LedgerRecord;
+    if (!isRecordType(record.type)) {
+      throw new DataLedgerError('REGISTRY_UNKNOWN_TYPE', `type: ${record.type} is not a data-asset record type`, {
+        details: { index: record.index, type: record.type },
+      });
+    }
+    try {
+      parseAnyPayload(record.type, record.payload);
+    } catch (err) {
+      throw withIndex(err, record.index);
+    }
+    // Genesis placement is the position rules' business (applyRecord), not the role gate's.
+    if (s !== null && record.type !== 'ledger.genesis' && !isAuthorised(s, record.actor, record.type)) {
+      throw new DataLedgerError('REGISTRY_UNAUTHORISED', `${record.type}: ${record.actor} holds no role that may write it`, {
+        details: { index: record.index, type: record.type, actor: record.actor },
+      });
+    }
+    if (s !== null && k + 1 < records.length) {
+      try {
+        s = applyRecord({ ...s, size: record.index, lastTime: null }, record);
+      } catch {
+        s = null;
+      }
+    }
+  }
 }
 
 /** Options of the append queue. */
@@ -96,14 +168,17 @@ export interface AppendQueueOptions {
   aheadWaitMs?: number;
   /** Maximum records appended in one drain (default 4096). */
   maxBatchRecords?: number;
-  /** Receipts kept for duplicate submissions (default 65,536). */
-  receiptCacheSize?: number;
 }
 
 const b64 = (h: Uint8Array): string => toBase64(h);
 const RECENT_LEAVES = 8192;
 /** Most stale submissions waiting for their turn to re-sign. */
 const MAX_PARKED = 4096;
+/**
+ * Most stale submissions one actor may have waiting: an honest writer re-signs one at a
+ * time, so a few suffice; past it, the actor is answered at once (409 with the head).
+ */
+export const MAX_PARKED_PER_ACTOR = 8;
 /** How long a writer told to re-sign has before the next parked writer is told. */
 const PARK_RELEASE_MS = 40;
 
@@ -118,11 +193,11 @@ export class AppendQueue<S> {
   private closing = false;
   private readonly aheadWaitMs: number;
   private readonly maxBatchRecords: number;
-  private readonly receiptCacheSize: number;
-  private readonly receipts = new Map<string, Receipt>();
   private readonly recentLeaves = new Map<number, string>();
   private readonly answering = new Set<Promise<void>>();
   private parked: Submission[] = [];
+  /** Parked submissions per actor (of their first record). */
+  private readonly parkedBy = new Map<string, number>();
   private parkTimer: NodeJS.Timeout | null = null;
   /** Head size at the last release of a parked writer. */
   private releasedAt = -1;
@@ -131,7 +206,6 @@ export class AppendQueue<S> {
     this.seq = seq;
     this.aheadWaitMs = options.aheadWaitMs ?? 250;
     this.maxBatchRecords = options.maxBatchRecords ?? 4096;
-    this.receiptCacheSize = options.receiptCacheSize ?? 65_536;
   }
 
   /**
@@ -144,10 +218,53 @@ export class AppendQueue<S> {
     if (records.length === 0) return Promise.resolve([]);
     if (this.closing) return Promise.reject(new ServiceError('HTTP_SHUTTING_DOWN', 'the ledger is closing'));
     const leafHashes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(records.length);
+    const failed = this.precheck(records);
+    if (failed === null) return this.enqueue(records, leafHashes);
+    // A record already in the log passes (it is answered with its receipt, even if its
+    // writer has lost its role since); that takes a read, so only on this rare path.
+    const { record, error } = failed;
+    if (record.index >= this.seq.log.head().size || (isDataLedgerError(error) && error.code === 'LEDGER_SIGNATURE_INVALID')) return Promise.reject(error);
+    const leaf = recordLeafHash(record);
+    leafHashes[records.indexOf(record)] = leaf;
+    return this.leafAt(record.index).then((there) => {
+      if (there !== b64(leaf)) throw error;
+      if (this.closing) throw new ServiceError('HTTP_SHUTTING_DOWN', 'the ledger is closing');
+      return this.enqueue(records, leafHashes);
+    });
+  }
+
+  /** Queues a checked submission (synchronously, so one made before {@link close} is drained by it). */
+  private enqueue(records: LedgerRecord[], leafHashes: (Uint8Array | undefined)[]): Promise<Receipt[]> {
     return new Promise<Receipt[]>((resolve, reject) => {
       this.pending.push({ records, leafHashes, deadline: Date.now() + this.aheadWaitMs, resolve, reject });
       this.kick();
     });
+  }
+
+  /**
+   * The checks that need no place in the queue: every signature (the registry rules trust
+   * `actor`, and only the signature makes it true), then the position-independent registry
+   * checks of the whole submission.
+   * @returns the first failure and its record, or null when the submission passes
+   */
+  private precheck(records: LedgerRecord[]): { record: LedgerRecord; error: unknown } | null {
+    for (let k = 0; k < records.length; k++) {
+      const record = records[k] as LedgerRecord;
+      if (!verifyRecordSignature(record)) {
+        const error = new DataLedgerError('LEDGER_SIGNATURE_INVALID', `record ${record.index}: not a valid signature by ${record.actor}`, {
+          details: { index: record.index, position: k },
+        });
+        return { record, error };
+      }
+    }
+    if (this.seq.precheck === undefined) return null;
+    try {
+      this.seq.precheck(this.seq.state, records);
+      return null;
+    } catch (error) {
+      const index = isDataLedgerError(error) ? error.details?.['index'] : undefined;
+      return { record: records.find((r) => r.index === index) ?? (records[0] as LedgerRecord), error };
+    }
   }
 
   /** Stops accepting writes and waits for every queued submission to finish. */
@@ -204,12 +321,19 @@ export class AppendQueue<S> {
     this.releasedAt = head.size;
     const sub = this.parked.shift() as Submission;
     const first = sub.records[0] as LedgerRecord;
+    this.unpark(first.actor);
     sub.reject(
       new DataLedgerError('LEDGER_INDEX_MISMATCH', `record index ${first.index} is behind the head (size ${head.size})`, {
         details: { index: first.index, queued: this.parked.length, ...this.headDetails(head.size, head.lastLeafHash, head.lastTime) },
       }),
     );
     this.armParkTimer();
+  }
+
+  private unpark(actor: string): void {
+    const n = (this.parkedBy.get(actor) ?? 1) - 1;
+    if (n <= 0) this.parkedBy.delete(actor);
+    else this.parkedBy.set(actor, n);
   }
 
   private armParkTimer(): void {
@@ -344,8 +468,12 @@ export class AppendQueue<S> {
     // Writers that lost the race for an index wait their turn (see releaseParked); past a
     // bound (memory), they are answered at once.
     for (const sub of stale) {
-      if (this.parked.length < MAX_PARKED && !this.closing) this.parked.push(sub);
-      else {
+      const actor = (sub.records[0] as LedgerRecord).actor;
+      const mine = this.parkedBy.get(actor) ?? 0;
+      if (this.parked.length < MAX_PARKED && mine < MAX_PARKED_PER_ACTOR && !this.closing) {
+        this.parked.push(sub);
+        this.parkedBy.set(actor, mine + 1);
+      } else {
         const first = sub.records[0] as LedgerRecord;
         sub.reject(
           new DataLedgerError('LEDGER_INDEX_MISMATCH', `record index ${first.index} is behind the head (size ${size})`, {
@@ -395,42 +523,33 @@ export class AppendQueue<S> {
       }
     }
     if (accepted.length === 0) return;
-    // One checkpoint for the whole group: every receipt proves inclusion in it.
-    const treeSize = log.head().size;
-    let checkpoint: string;
-    try {
-      checkpoint = await this.checkpointText();
-    } catch (err) {
-      for (const a of accepted) a.sub.reject(err);
-      return;
-    }
-    // The receipts only read the log (proofs against the fixed treeSize): they are answered
-    // while the next group is already being checked and appended.
-    const answering = this.answer(accepted, treeSize, checkpoint);
+    // The receipts only read the log (each against the fixed tree of index + 1 leaves): they
+    // are answered while the next group is already being checked and appended.
+    const answering = this.answer(accepted);
     this.answering.add(answering);
     void answering.finally(() => this.answering.delete(answering));
   }
 
-  private async answer(accepted: { sub: Submission; indexes: number[] }[], treeSize: number, checkpoint: string): Promise<void> {
-    const log = this.seq.log;
+  private async answer(accepted: { sub: Submission; indexes: number[] }[]): Promise<void> {
     for (const { sub, indexes } of accepted) {
       try {
-        const receipts = await Promise.all(
-          indexes.map(async (index, j): Promise<Receipt> => {
-            const leaf = b64(leafOf(sub, j));
-            const cached = this.receipts.get(leaf);
-            if (cached !== undefined) return cached;
-            const proof = await log.inclusionProof(index, treeSize);
-            const r: Receipt = { index, leafHash: leaf, treeSize, inclusionProof: proof.map(b64), checkpoint };
-            this.remember(leaf, r);
-            return r;
-          }),
-        );
-        sub.resolve(receipts);
+        sub.resolve(await Promise.all(indexes.map((index, j) => this.receiptAt(index, leafOf(sub, j)))));
       } catch (err) {
         sub.reject(err);
       }
     }
+  }
+
+  /**
+   * The receipt of record `index`: its RFC 9162 inclusion proof in the tree of `index + 1`
+   * leaves and the signed checkpoint of that tree. A function of the log alone, so the same
+   * record always gets the same bytes.
+   */
+  private async receiptAt(index: number, leaf: Uint8Array): Promise<Receipt> {
+    const log = this.seq.log;
+    const treeSize = index + 1;
+    const [proof, checkpoint] = await Promise.all([log.inclusionProof(index, treeSize), log.checkpointAt(treeSize)]);
+    return { index, leafHash: b64(leaf), treeSize, inclusionProof: proof.map(b64), checkpoint };
   }
 
   private rememberLeaf(index: number, leaf: string): void {
@@ -440,11 +559,6 @@ export class AppendQueue<S> {
 
   private async leafAt(index: number): Promise<string> {
     return this.recentLeaves.get(index) ?? b64(await this.seq.log.leafHashAt(index));
-  }
-
-  private remember(leaf: string, r: Receipt): void {
-    if (this.receipts.size >= this.receiptCacheSize) this.receipts.delete(this.receipts.keys().next().value as string);
-    this.receipts.set(leaf, r);
   }
 
   /** The registry state after the last appended record. */
@@ -458,18 +572,11 @@ export class AppendQueue<S> {
   }
 
   /**
-   * The receipt of a record already in the log, against the current checkpoint (or the
-   * remembered receipt when this record was appended recently).
+   * The receipt of a record already in the log: the same one its writer got (proof and
+   * checkpoint at size `index + 1`).
    */
   async receiptFor(index: number): Promise<Receipt> {
-    const log = this.seq.log;
-    const leaf = await log.leafHashAt(index);
-    const key = b64(leaf);
-    const cached = this.receipts.get(key);
-    if (cached !== undefined) return cached;
-    const treeSize = log.head().size;
-    const [proof, checkpoint] = await Promise.all([log.inclusionProof(index, treeSize), this.checkpointText()]);
-    return { index, leafHash: key, treeSize, inclusionProof: proof.map(b64), checkpoint };
+    return this.receiptAt(index, await this.seq.log.leafHashAt(index));
   }
 }
 

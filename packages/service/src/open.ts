@@ -37,7 +37,7 @@ import {
   type RegistryState,
 } from '@dataledger/certificates';
 import type { RegistryView } from './context.ts';
-import type { AppendQueueOptions } from './ledger.ts';
+import { registryPrecheck, type AppendQueueOptions } from './ledger.ts';
 import { createLedgerService, type StatefulLedgerService } from './service.ts';
 
 /** Default origin line of a new ledger's log (C2SP tlog-checkpoint). */
@@ -221,6 +221,7 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
       log,
       origin,
       apply: (s, r) => applyRecord(s, r),
+      precheck: registryPrecheck,
       state,
       maxPayloadBytes: options.maxPayloadBytes ?? 65_536,
       view: registryView,
@@ -254,7 +255,6 @@ function queueOptions(o: AppendQueueOptions): AppendQueueOptions {
   const out: AppendQueueOptions = {};
   if (o.aheadWaitMs !== undefined) out.aheadWaitMs = o.aheadWaitMs;
   if (o.maxBatchRecords !== undefined) out.maxBatchRecords = o.maxBatchRecords;
-  if (o.receiptCacheSize !== undefined) out.receiptCacheSize = o.receiptCacheSize;
   return out;
 }
 

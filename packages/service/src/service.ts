@@ -6,7 +6,7 @@
 import { DataLedgerError } from '@dataledger/core';
 import { verifyRecordSignature, type LedgerRecord } from '@dataledger/provenance';
 import type { LedgerService, RegistryView } from './context.ts';
-import { AppendQueue, headInfo, type AppendQueueOptions, type AppendTarget, type ApplyRecord, type HeadInfo, type Receipt } from './ledger.ts';
+import { AppendQueue, headInfo, type AppendQueueOptions, type AppendTarget, type ApplyRecord, type HeadInfo, type PrecheckRecords, type Receipt } from './ledger.ts';
 
 /** The provenance `Log` surface the service uses (structural). */
 export interface LogLike extends AppendTarget {
@@ -32,6 +32,8 @@ export interface CreateLedgerServiceOptions<S> extends AppendQueueOptions {
   apply: ApplyRecord<S>;
   /** The registry state after the log's last record (replayed by the caller). */
   state: S;
+  /** Position-independent registry checks run before a submission may wait in the queue (e.g. `registryPrecheck`). */
+  precheck?: PrecheckRecords<S>;
   /** Payload limit of records, bytes (default 65,536). */
   maxPayloadBytes?: number;
   /** Read access to a registry state (default: an empty view). */
@@ -72,7 +74,7 @@ async function collect(it: Promise<LedgerRecord[]> | AsyncIterable<LedgerRecord>
  */
 export function createLedgerService<S>(options: CreateLedgerServiceOptions<S>): StatefulLedgerService<S> {
   const { log } = options;
-  const seq = { log, apply: options.apply, state: options.state };
+  const seq = { log, apply: options.apply, precheck: options.precheck, state: options.state };
   const queue = new AppendQueue<S>(seq, options);
   let closed: Promise<void> | null = null;
   const view = options.view ?? ((): RegistryView => EMPTY_VIEW);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { httpbis } from 'http-message-signatures';
 import { didKeyFromPublicKey, fromBase64Url, generateKeyPair, getPublicKey, sign, toBase64, verify } from '@dataledger/core';
-import { contentDigest, contentDigestMatches, signRequest, verifyRequest } from '../src/httpsig.ts';
+import { contentDigest, contentDigestMatches, NonceCache, signRequest, verifyRequest, verifySignedRequest } from '../src/httpsig.ts';
 import { codeOf } from '../../../test/support/codes.ts';
 
 // RFC 9421 Appendix B.1.4 (test-key-ed25519) and B.2.6 (signing a request using ed25519).
@@ -153,5 +153,51 @@ describe('signRequest / verifyRequest', () => {
     // a signature that does not cover the digest is refused for a request with a body
     const bare = await signRequest({ ...req, body: undefined } as never, key);
     expect(await codeOf(verifyRequest({ ...req, headers: { ...bare, 'content-digest': contentDigest('{"a":1}') } }))).toBe('HTTP_SIGNATURE_INVALID');
+  });
+});
+
+describe('nonces (RFC 9421 §2.3, §7.2.2 replay)', () => {
+  const key = generateKeyPair();
+  const base = { method: 'GET', url: 'http://127.0.0.1:8080/v1/assets/A-1', headers: { host: '127.0.0.1:8080' } };
+
+  it('every signature carries a fresh nonce', async () => {
+    const a = (await signRequest(base, key))['Signature-Input'] as string;
+    const b = (await signRequest(base, key))['Signature-Input'] as string;
+    const nonceOf = (s: string): string | undefined => /;nonce="([^"]+)"/.exec(s)?.[1];
+    expect(nonceOf(a)).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(nonceOf(a)).not.toBe(nonceOf(b));
+  });
+
+  it('with a nonce cache, a signature is accepted once; a signature without a nonce is refused', async () => {
+    const nonces = new NonceCache();
+    const headers = await signRequest(base, key);
+    const v = await verifySignedRequest({ ...base, headers }, { nonces });
+    expect(v.signer).toBe(didKeyFromPublicKey(key.publicKey));
+    expect(await codeOf(verifySignedRequest({ ...base, headers }, { nonces }))).toBe('HTTP_NONCE_REPLAYED');
+    // the same nonce by another signer is another request
+    expect((await verifySignedRequest({ ...base, headers: await signRequest(base, generateKeyPair(), { nonce: v.nonce as string }) }, { nonces })).nonce).toBe(v.nonce);
+    const u = new URL(base.url);
+    const now = Math.floor(Date.now() / 1000);
+    const did = didKeyFromPublicKey(key.publicKey);
+    const params = `("@method" "@authority" "@path" "@query");created=${now};expires=${now + 60};keyid="${did}";alg="ed25519"`;
+    const sigBase = `"@method": GET\n"@authority": ${u.host}\n"@path": ${u.pathname}\n"@query": ?\n"@signature-params": ${params}`;
+    const sig = toBase64(sign(new TextEncoder().encode(sigBase), key.secretKey));
+    const noNonce = { ...base.headers, 'signature-input': `sig=${params}`, signature: `sig=:${sig}:` };
+    expect(await verifyRequest({ ...base, headers: noNonce })).toBe(did); // a valid signature…
+    expect(await codeOf(verifySignedRequest({ ...base, headers: noNonce }, { nonces }))).toBe('HTTP_NONCE_MISSING'); // …that could be replayed
+  });
+
+  it('remembers a nonce for the signature lifetime only, and refuses new reads rather than forget a live nonce when full', () => {
+    let now = 1_000_000;
+    const cache = new NonceCache(2, () => now);
+    cache.use('k', 'a', now + 300_000);
+    expect(() => cache.use('k', 'a', now + 300_000)).toThrow(expect.objectContaining({ code: 'HTTP_NONCE_REPLAYED' }));
+    cache.use('k', 'b', now + 300_000);
+    expect(() => cache.use('k', 'c', now + 300_000)).toThrow(expect.objectContaining({ code: 'HTTP_RATE_LIMITED' }));
+    now += 300_001;
+    cache.use('k', 'c', now + 300_000);
+    expect(cache.size).toBe(1);
+    // after its lifetime, a signature is refused by its expiry anyway; its nonce may be reused
+    cache.use('k', 'a', now + 300_000);
   });
 });

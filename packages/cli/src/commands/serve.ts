@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { pino } from 'pino';
 import { didKeyFromPublicKey } from '@dataledger/core';
-import { parseVerifierKey } from '@dataledger/provenance';
+import { NOTE_TYPE_COSIGNATURE_V1, parseVerifierKey } from '@dataledger/provenance';
 import { buildApp } from '@dataledger/service';
 import { cliError } from '../errors.ts';
 import { openDataDir } from '../datadir.ts';
@@ -19,11 +19,16 @@ export interface ServeOptions {
   logLevel: string;
   /**
    * Seconds to wait for in-flight requests at shutdown before open connections are cut
-   * (a client that stops reading must not keep the ledger open forever). Default 10.
+   * (a client that stops reading must not keep the ledger open forever). Default 5, so that
+   * a stop completes well within the 10 s process managers usually allow before SIGKILL.
    */
   shutdownTimeout?: number;
   /** Seconds a record's time may be ahead of the server clock (default 300). */
   maxClockSkew?: number;
+  /** Witnesses (C2SP cosigner vkeys) whose cosignatures the log keeps (`--witness-key`, `WITNESS_KEYS`). */
+  witnessKey?: string[];
+  /** The public URL signed reads are bound to (`--public-url`, `PUBLIC_URL`). */
+  publicUrl?: string;
 }
 
 /**
@@ -37,6 +42,19 @@ export interface ServeOptions {
  * @throws DataLedgerError `CLI_DATA_DIR_LOCKED` or `CLI_USAGE` (cannot listen)
  */
 export async function serveCommand(options: ServeOptions, io: CliIo): Promise<ExitStatus> {
+  const witnessKeys = options.witnessKey ?? [];
+  for (const k of witnessKeys) {
+    let ok = false;
+    try {
+      ok = parseVerifierKey(k).type === NOTE_TYPE_COSIGNATURE_V1;
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw cliError('CLI_USAGE', `--witness-key ${k}: not a C2SP cosigner verifier key (name+keyid+base64 of 0x04 and the key)`);
+  }
+  if (options.publicUrl !== undefined && options.publicUrl !== '' && !/^https?:\/\/[^\s?#]+$/.test(options.publicUrl)) {
+    throw cliError('CLI_USAGE', `--public-url ${options.publicUrl}: expected an http(s) URL without query or fragment`);
+  }
   const dataDir = resolve(io.cwd, options.data);
   const service = await openDataDir(dataDir, options.maxClockSkew === undefined ? {} : { maxClockSkewMs: Math.round(options.maxClockSkew * 1000) });
   const say = (line: string): void => {
@@ -47,11 +65,18 @@ export async function serveCommand(options: ServeOptions, io: CliIo): Promise<Ex
   say(`log verifier key ${service.logVerifierKey}`);
   say(`log key did:key  ${didKeyFromPublicKey(parseVerifierKey(service.logVerifierKey).publicKey)}`);
   say(`root authority   ${service.rootAuthority.did}`);
+  say(`witnesses        ${witnessKeys.length === 0 ? 'none (cosignatures are refused; add --witness-key)' : witnessKeys.join(' ')}`);
   let app;
   try {
     // One pino logger for the process: request logs from Fastify, lifecycle events from here.
     const logger = pino({ name: 'dataledger', level: options.logLevel });
-    app = await buildApp({ service, loggerInstance: logger, closeService: false });
+    app = await buildApp({
+      service,
+      loggerInstance: logger,
+      closeService: false,
+      witnessKeys,
+      ...(options.publicUrl === undefined || options.publicUrl === '' ? {} : { publicUrl: options.publicUrl }),
+    });
   } catch (err) {
     await service.close();
     throw err;
@@ -76,7 +101,7 @@ export async function serveCommand(options: ServeOptions, io: CliIo): Promise<Ex
   app.log.info({ signal: String(stop?.reason ?? 'stop') }, 'graceful shutdown');
   // app.close() stops accepting and waits for in-flight requests, whose appends the service
   // sequences; only then is the store closed, so every acknowledged record is on disk.
-  const graceMs = (options.shutdownTimeout ?? 10) * 1000;
+  const graceMs = (options.shutdownTimeout ?? 5) * 1000;
   const force = setTimeout(() => {
     app.log.warn({ graceMs }, 'in-flight requests did not finish in time: closing their connections');
     app.server.closeAllConnections();

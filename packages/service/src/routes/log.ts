@@ -8,13 +8,10 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { equalBytes, fromBase64, toBase64, DataLedgerError } from '@dataledger/core';
-import { openCheckpoint, splitNote, verifyCosignature } from '@dataledger/provenance';
+import { cosignatureTimestamp, cosignerVerifierKey, NOTE_TYPE_COSIGNATURE_V1, openCheckpoint, parseVerifierKey, splitNote, verifyCosignature } from '@dataledger/provenance';
 import type { AppContext } from '../context.ts';
 import { ServiceError } from '../problem.ts';
 import { Base64HashSchema, ERROR_RESPONSES, HeadSchema, LedgerRecordSchema, QueryIntSchema } from '../schemas.ts';
-
-/** Most witnesses whose cosignatures are kept. */
-const MAX_WITNESSES = 64;
 
 /** Most entries one range read returns. */
 export const MAX_ENTRIES_PER_READ: number = 1000;
@@ -29,10 +26,18 @@ function int(value: string | undefined, fallback: number): number {
 export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { service } = opts.ctx;
   const tags = ['log'];
+  // Per-client rate limits of the reads that cost the store the most (@fastify/rate-limit,
+  // keyed by client IP, each route counted on its own); the checkpoint, key and head stay
+  // unlimited for monitors and witnesses.
+  const limits = opts.ctx.logReadRateLimit;
+  const limited = (which: 'entries' | 'proofs' | 'export'): { config?: { rateLimit: { max: number; timeWindow: number | string } } } =>
+    limits === false ? {} : { config: { rateLimit: limits[which] } };
 
-  // Witness cosignatures (C2SP tlog-cosignature), latest per witness. Verifiers ignore
-  // signers they do not trust, so any valid cosignature may be kept; the count is bounded.
-  const cosigned = new Map<string, { witnessKey: string; size: number; body: string; line: string; note: string }>();
+  // Witness cosignatures (C2SP tlog-cosignature): only from the witnesses the operator named
+  // (`--witness-key`), one per witness, the newest. Accepting anyone's would let strangers
+  // crowd out the real witnesses; verifiers would ignore them anyway (C2SP signed-note).
+  const witnesses = witnessSet(opts.ctx.witnessKeys);
+  const cosigned = new Map<string, { witnessKey: string; size: number; timestamp: number; body: string; line: string; note: string }>();
   const withCosignatures = (note: string): string => {
     const body = splitNote(note).body;
     const lines = [...cosigned.values()].filter((c) => c.body === body).map((c) => `${c.line}\n`);
@@ -58,8 +63,9 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
       schema: {
         summary: "A witness's cosignature of one of this log's checkpoints (C2SP tlog-cosignature)",
         description:
-          'Takes the checkpoint note with the witness cosignature line added and the witness cosigner vkey. The checkpoint must be ' +
-          "signed by this log and be this log's tree at its size (a witness that saw another tree is refused); the latest cosignature " +
+          'Takes the checkpoint note with the witness cosignature line added and the witness cosigner vkey. Only the witnesses the ' +
+          'operator named (`--witness-key`, `WITNESS_KEYS`) are accepted; any other answers 403 HTTP_WITNESS_UNKNOWN. The checkpoint must be ' +
+          "signed by this log and be this log's tree at its size (a witness that saw another tree is refused); the newest cosignature " +
           'per witness is kept and served with the checkpoint it cosigns.',
         tags,
         body: Type.Object(
@@ -71,24 +77,27 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
     },
     async (req) => {
       const { note, witnessKey } = req.body;
-      if (opts.ctx.witnessKeys.length > 0 && !opts.ctx.witnessKeys.includes(witnessKey)) {
-        throw new ServiceError('HTTP_FORBIDDEN', 'not a witness this log accepts cosignatures from', { witnessKey });
+      const witness = witnesses.get(witnessKey);
+      if (witness === undefined) {
+        throw new ServiceError('HTTP_WITNESS_UNKNOWN', 'not a witness this log accepts cosignatures from (see --witness-key)', { witnessKey });
       }
       const { checkpoint } = openCheckpoint(note, [service.logVerifierKey]);
       if (checkpoint.size > service.size || !equalBytes(checkpoint.rootHash, await service.rootHashAt(checkpoint.size))) {
         throw new DataLedgerError('CHECKPOINT_UNVERIFIED', 'the cosigned checkpoint is not this log at that size', { details: { size: checkpoint.size } });
       }
-      if (!verifyCosignature(note, witnessKey)) {
+      const timestamp = cosignatureTimestamp(note, witness);
+      if (timestamp === null) {
         throw new DataLedgerError('CHECKPOINT_SIGNATURE_INVALID', 'no valid cosignature by this witness on the checkpoint', { details: { witnessKey } });
       }
       // The witness's own line, to serve with the current checkpoint while it is current.
       const { body, signatures } = splitNote(note);
-      const line = signatures.find((sg) => verifyCosignature(`${body}\n${sg.line}\n`, witnessKey));
+      const line = signatures.find((sg) => verifyCosignature(`${body}\n${sg.line}\n`, witness));
       if (line === undefined) throw new DataLedgerError('CHECKPOINT_SIGNATURE_INVALID', 'cosignature line not found', { details: { witnessKey } });
-      const previous = cosigned.get(witnessKey);
-      if (previous === undefined || previous.size <= checkpoint.size) {
-        if (previous === undefined && cosigned.size >= MAX_WITNESSES) cosigned.delete(cosigned.keys().next().value as string);
-        cosigned.set(witnessKey, { witnessKey, size: checkpoint.size, body, line: line.line, note });
+      // The newest valid cosignature wins: a larger tree, or the same tree cosigned later
+      // (tlog-cosignature §"timestamp"); an older one is acknowledged and not kept.
+      const previous = cosigned.get(witness);
+      if (previous === undefined || previous.size < checkpoint.size || (previous.size === checkpoint.size && previous.timestamp <= timestamp)) {
+        cosigned.set(witness, { witnessKey: witness, size: checkpoint.size, timestamp, body, line: line.line, note });
       }
       return { witnessKey, size: checkpoint.size };
     },
@@ -131,6 +140,7 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
   app.get<{ Querystring: { start?: string; end?: string } }>(
     '/v1/log/entries',
     {
+      ...limited('entries'),
       schema: {
         summary: `Records [start, end), at most ${MAX_ENTRIES_PER_READ} per read`,
         tags,
@@ -154,6 +164,7 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
   app.get<{ Params: { index: string } }>(
     '/v1/log/entries/:index',
     {
+      ...limited('entries'),
       schema: {
         summary: 'One record by index',
         tags,
@@ -174,6 +185,7 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
   app.get<{ Querystring: { index?: string; leafHash?: string; treeSize?: string } }>(
     '/v1/log/proof/inclusion',
     {
+      ...limited('proofs'),
       schema: {
         summary: 'RFC 9162 inclusion proof of a record (by index or leaf hash) in the tree of treeSize leaves (default: current)',
         tags,
@@ -227,6 +239,7 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
   app.get<{ Querystring: { size1: string; size2?: string } }>(
     '/v1/log/proof/consistency',
     {
+      ...limited('proofs'),
       schema: {
         summary: 'RFC 9162 consistency proof between the trees of size1 and size2 leaves (default: current)',
         tags,
@@ -254,6 +267,7 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
   app.get(
     '/v1/log/export',
     {
+      ...limited('export'),
       schema: {
         summary: 'The whole ledger as a JSON Lines bundle: header, one record per line, signed checkpoint last',
         tags,
@@ -269,6 +283,28 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
       return reply.type('application/jsonl; charset=utf-8').header('cache-control', 'no-store').send(Readable.from(text()));
     },
   );
+}
+
+/**
+ * The configured witnesses, by the vkey as given and by its normal form, each to its normal
+ * form (so one witness keeps one cosignature however its key is spelt).
+ * @throws TypeError for a key that is not a C2SP cosigner vkey (type 0x04): a configuration mistake
+ */
+function witnessSet(keys: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const k of keys) {
+    let normal: string;
+    try {
+      const parsed = parseVerifierKey(k.trim());
+      if (parsed.type !== NOTE_TYPE_COSIGNATURE_V1) throw new TypeError('not a cosigner key (type 0x04)');
+      normal = cosignerVerifierKey(parsed.name, parsed.publicKey);
+    } catch (err) {
+      throw new TypeError(`witnessKeys: ${JSON.stringify(k)} is not a C2SP cosigner vkey (${(err as Error).message})`);
+    }
+    out.set(k, normal);
+    out.set(normal, normal);
+  }
+  return out;
 }
 
 // The tree size a checkpoint body signs (C2SP tlog-checkpoint: origin, size, root).

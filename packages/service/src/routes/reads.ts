@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../context.ts';
-import { verifyRequest } from '../httpsig.ts';
+import { rememberNonce, verifySignedRequest } from '../httpsig.ts';
 import { ServiceError } from '../problem.ts';
 import { installJsonBodyParser } from '../json-body.ts';
 import { ERROR_RESPONSES } from '../schemas.ts';
@@ -31,12 +31,17 @@ function headersOf(req: FastifyRequest): Record<string, string> {
  * @throws ServiceError `HTTP_SIGNATURE_MISSING`, `HTTP_SIGNATURE_INVALID`, `HTTP_FORBIDDEN`
  */
 export async function signedReader(ctx: AppContext, req: FastifyRequest, roles: readonly string[]): Promise<string> {
-  const host = req.headers.host;
-  if (host === undefined) throw new ServiceError('HTTP_SIGNATURE_INVALID', 'a signed request needs a Host');
-  const did = await verifyRequest(
-    { method: req.method, url: `${req.protocol}://${host}${req.url}`, headers: headersOf(req) },
-    { maxAgeSeconds: ctx.signatureMaxAgeSeconds },
-  );
+  // The signed @authority is the configured public URL's, never one the client chose
+  // (RFC 9421 §7.2.6); the Host header only when none is configured.
+  let base = ctx.publicUrl;
+  if (base === null) {
+    const host = req.headers.host;
+    if (host === undefined) throw new ServiceError('HTTP_SIGNATURE_INVALID', 'a signed request needs a Host');
+    base = `${req.protocol}://${host}`;
+  }
+  const limits = { maxAgeSeconds: ctx.signatureMaxAgeSeconds };
+  const verified = await verifySignedRequest({ method: req.method, url: `${base}${req.url}`, headers: headersOf(req) }, limits);
+  const did = verified.signer;
   const held = ctx.service.view().rolesOf(did);
   const ok = roles.length === 0 ? held.length > 0 : held.some((r) => roles.includes(r));
   if (!ok) {
@@ -45,6 +50,8 @@ export async function signedReader(ctx: AppContext, req: FastifyRequest, roles: 
       roles: [...roles],
     });
   }
+  // Only now, for a signer allowed to read, is the nonce remembered (a replay answers 401).
+  rememberNonce(verified, ctx.nonces, limits);
   return did;
 }
 

@@ -75,6 +75,9 @@ export class ArrayLog implements LogLike {
   async checkpoint(): Promise<string> {
     return signCheckpoint({ origin: this.origin, size: this.records.length, rootHash: merkleRoot(this.leaves) }, { name: this.origin, secretKey: this.secretKey });
   }
+  async checkpointAt(treeSize: number): Promise<string> {
+    return signCheckpoint({ origin: this.origin, size: treeSize, rootHash: merkleRoot(this.leaves.slice(0, treeSize)) }, { name: this.origin, secretKey: this.secretKey });
+  }
   async entries(start: number, end: number): Promise<LedgerRecord[]> {
     return this.records.slice(start, end);
   }

@@ -1,0 +1,100 @@
+/**
+ * The checks a submission passes before it may wait in the append queue (signature, payload
+ * schema, role gate; DESIGN.md "Who may write each record type"), on a real LevelDB ledger:
+ * junk is refused without touching the queue, and a pre-chained batch that grants a role and
+ * then uses it is not refused for the role it grants itself.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { didKeyFromPublicKey, generateKeyPair, sha256, toHex, utf8Encode } from '@dataledger/core';
+import { buildRecord, recordLeafHash, type LedgerRecord, type LogHead } from '@dataledger/provenance';
+import { openService, type DataDirService } from '../src/open.ts';
+import { codeOf } from '../../../test/support/codes.ts';
+
+let dir: string;
+let service: DataDirService;
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'dataledger-precheck-'));
+  service = await openService({ dataDir: join(dir, 'data') });
+});
+afterAll(async () => {
+  await service.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const actor = (): { secretKey: Uint8Array; did: string } => {
+  const k = generateKeyPair();
+  return { secretKey: k.secretKey, did: didKeyFromPublicKey(k.publicKey) };
+};
+
+function asset(rn: string, holder: string): Record<string, unknown> {
+  return {
+    registrationNumber: rn,
+    name: `Dataset ${rn}`,
+    holder: { id: holder, foreign: false, name: 'Holder' },
+    source: { department: 'Provincial Energy Bureau', authorisationBasis: 'Open catalogue 2026 No. 3' },
+    classification: 'general',
+    rights: ['holding'],
+    fingerprint: toHex(sha256(utf8Encode(rn))),
+    fingerprintOf: 'data',
+    rowCount: 10,
+    updateFrequency: 'monthly',
+    valuation: { amount: '10.00', currency: 'CNY', method: 'cost' },
+    validity: { from: '2026-01-01T00:00:00Z', until: '2030-12-31T00:00:00Z' },
+    subjectIdentified: false,
+    subjects: [],
+  };
+}
+
+function chain(drafts: { type: string; payload: Record<string, unknown>; signer: { secretKey: Uint8Array } }[]): LedgerRecord[] {
+  let head: Pick<LogHead, 'size' | 'lastLeafHash'> = service.log.head();
+  return drafts.map((d) => {
+    const r = buildRecord(head, { type: d.type, payload: d.payload as never }, d.signer);
+    head = { size: head.size + 1, lastLeafHash: recordLeafHash(r) };
+    return r;
+  });
+}
+
+describe('checks before the queue', () => {
+  it('a pre-chained batch may grant a role and use it', async () => {
+    const root = { secretKey: service.rootAuthority.secretKey as Uint8Array };
+    const registry = actor();
+    const holder = actor();
+    const size = service.size;
+    const receipts = await service.submit(
+      chain([
+        { type: 'role.granted', payload: { subject: registry.did, role: 'registry' }, signer: root },
+        { type: 'asset.registered', payload: asset('PRE-1', holder.did), signer: registry },
+      ]),
+    );
+    expect(receipts.map((r) => r.index)).toEqual([size, size + 1]);
+  });
+
+  it('a writer without the role, a bad payload or a bad signature is refused at once, behind the head too', async () => {
+    const stranger = actor();
+    const size = service.size;
+    const stale = { size: 1, lastLeafHash: service.log.head().lastLeafHash };
+    const unauthorised = buildRecord(stale, { type: 'asset.registered', payload: asset('PRE-2', stranger.did) as never }, stranger);
+    expect(await codeOf(service.submit([unauthorised]))).toBe('REGISTRY_UNAUTHORISED');
+    const badPayload = buildRecord(stale, { type: 'role.granted', payload: { subject: stranger.did, role: 'emperor' } as never }, stranger);
+    expect(await codeOf(service.submit([badPayload]))).toBe('REGISTRY_PAYLOAD_INVALID');
+    expect(await codeOf(service.submit([{ ...unauthorised, sig: 'A'.repeat(86) }]))).toBe('LEDGER_SIGNATURE_INVALID');
+    expect(service.size).toBe(size);
+  });
+
+  it('a record already in the log is answered with its receipt, even when its writer has lost the role since', async () => {
+    const root = { secretKey: service.rootAuthority.secretKey as Uint8Array };
+    const registry = actor();
+    const holder = actor();
+    const [grant, registered] = chain([
+      { type: 'role.granted', payload: { subject: registry.did, role: 'registry' }, signer: root },
+      { type: 'asset.registered', payload: asset('PRE-3', holder.did), signer: registry },
+    ]) as [LedgerRecord, LedgerRecord];
+    const [, first] = await service.submit([grant, registered]);
+    await service.submit(chain([{ type: 'role.revoked', payload: { subject: registry.did, role: 'registry' }, signer: root }]));
+    const [again] = await service.submit([registered]);
+    expect(again).toEqual(first);
+  });
+});
