@@ -153,6 +153,11 @@ export interface RegistryState {
   readonly rootAuthority: string | null;
   readonly ledgerName: string | null;
   readonly roles: PMap<readonly Role[]>;
+  /**
+   * `did|role` → index of the `role.granted` record in force: the role evidence a
+   * certificate carries (see `roleEvidenceIndexes`).
+   */
+  readonly roleGrants: PMap<number>;
   readonly assets: PMap<AssetState>;
   /** Fingerprint → registration number of the live (not cancelled) asset. */
   readonly fingerprints: PMap<string>;
@@ -188,6 +193,7 @@ export function emptyRegistryState(): RegistryState {
     rootAuthority: null,
     ledgerName: null,
     roles: PMap.empty(),
+    roleGrants: PMap.empty(),
     assets: PMap.empty(),
     fingerprints: PMap.empty(),
     licences: PMap.empty(),
@@ -450,16 +456,20 @@ const HANDLERS: Handlers = {
     if (r.actor !== p.rootAuthority) refuse('REGISTRY_UNAUTHORISED', 'ledger.genesis: must be signed by the root authority it names');
     return { ...s, rootAuthority: p.rootAuthority, ledgerName: p.ledgerName };
   },
-  'role.granted': (s, p: RoleChange) => {
+  'role.granted': (s, p: RoleChange, r) => {
     const held = rolesOf(s, p.subject);
     if (held.includes(p.role)) refuse('REGISTRY_ROLE_ALREADY_HELD', `${p.subject}: already holds ${p.role}`, { subject: p.subject, role: p.role });
-    return { ...s, roles: s.roles.set(p.subject, [...held, p.role]) };
+    return { ...s, roles: s.roles.set(p.subject, [...held, p.role]), roleGrants: s.roleGrants.set(`${p.subject}|${p.role}`, r.index) };
   },
   'role.revoked': (s, p: RoleChange) => {
     const held = rolesOf(s, p.subject);
     if (!held.includes(p.role)) refuse('REGISTRY_ROLE_NOT_HELD', `${p.subject}: does not hold ${p.role}`, { subject: p.subject, role: p.role });
     const rest = held.filter((x) => x !== p.role);
-    return { ...s, roles: rest.length === 0 ? s.roles.delete(p.subject) : s.roles.set(p.subject, rest) };
+    return {
+      ...s,
+      roles: rest.length === 0 ? s.roles.delete(p.subject) : s.roles.set(p.subject, rest),
+      roleGrants: s.roleGrants.delete(`${p.subject}|${p.role}`),
+    };
   },
   'asset.registered': (s, p: AssetRegistered, r) => {
     const rn = p.registrationNumber;

@@ -135,6 +135,7 @@ const CERTIFICATES_STATUS: Record<(typeof CERTIFICATES_ERROR_CODES)[number], num
   STATUS_RANGE: 400,
   STATUS_PURPOSE_MISMATCH: 422,
   STATUS_VERIFICATION: 422,
+  STATUS_LIST_STALE: 422,
   CERT_ASSET_NOT_CERTIFIABLE: 422,
   CERT_EVIDENCE_MISSING: 422,
   CERT_EVIDENCE_MISMATCH: 422,
@@ -149,6 +150,8 @@ const CERTIFICATES_STATUS: Record<(typeof CERTIFICATES_ERROR_CODES)[number], num
   CERT_RECORD_INVALID: 422,
   CERT_CHECKPOINT_UNTRUSTED: 422,
   CERT_INCLUSION_INVALID: 422,
+  // Another certificate is already published under this id: the first upload stands.
+  CERT_CONFLICT: 409,
   // The registry: malformed → 400, stale position → 409 (re-read the head), not allowed
   // for this actor → 403, names something unknown → 404, conflicts → 409, rules → 422.
   REGISTRY_RECORD_MALFORMED: 400,
