@@ -436,6 +436,63 @@ function openEvidence(e: unknown): OpenedEvidence {
   return { record, leafIndex: leafIndex as number, treeSize: treeSize as number, proof, checkpoint };
 }
 
+/** Options of {@link certificateStatus}. */
+export interface CertificateStatusOptions {
+  /** The secured status list credential(s) the certificate's entries name. */
+  statusList: JsonObject | readonly JsonObject[];
+  /** Verification time of the lists (validity, proof expiry, `ttl`). */
+  at: Date;
+  /** DIDs whose status lists are accepted. */
+  trustedSigners: readonly string[];
+  /** No status list is not a failure (the verdict still says `unchecked`). */
+  skipStatusCheck?: boolean;
+}
+
+/**
+ * The status of a certificate from its status lists (Bitstring Status List §3.2): one verdict
+ * and the one `status` check behind it. Revocation wins over suspension, and a set bit in a
+ * list that could be read wins over a list that could not. This is the status step of
+ * {@link verifyCertificate}; the service's verification route calls it too, so both give the
+ * same verdict and codes.
+ * @param cert - the certificate (its `credentialStatus` entries)
+ * @param options - lists, time, accepted signers
+ * @returns the verdict and the check (null when unchecked by the caller's choice)
+ */
+export function certificateStatus(cert: unknown, options: CertificateStatusOptions): { status: CertificateStatusVerdict; check: CertificateCheck | null } {
+  const lists = Array.isArray(options.statusList) ? (options.statusList as readonly JsonObject[]) : [options.statusList as JsonObject];
+  const cs = isObj(cert) ? cert.credentialStatus : undefined;
+  const entries = Array.isArray(cs) ? cs : cs === undefined ? [] : [cs];
+  if (entries.length === 0) return { status: 'unknown', check: { name: 'status', ok: false, code: 'CERT_MALFORMED', message: 'no credentialStatus' } };
+  if (lists.length === 0) {
+    return {
+      status: 'unchecked',
+      check: options.skipStatusCheck === true ? null : { name: 'status', ok: false, code: 'CERT_STATUS_UNAVAILABLE', message: 'status not checked: no status list credential given' },
+    };
+  }
+  let failure: CertificateCheck | null = null;
+  let revoked = false;
+  let suspended = false;
+  for (const entry of entries) {
+    const listUrl = isObj(entry) ? entry.statusListCredential : undefined;
+    const list = lists.find((l) => isObj(l) && l.id === listUrl);
+    if (list === undefined) {
+      failure ??= { name: 'status', ok: false, code: 'CERT_STATUS_UNAVAILABLE', message: `no status list credential for ${String(listUrl)}` };
+      continue;
+    }
+    try {
+      const s = checkStatus(entry, list, { at: options.at, trustedIssuers: options.trustedSigners });
+      if (s.set && s.statusPurpose === 'revocation') revoked = true;
+      if (s.set && s.statusPurpose === 'suspension') suspended = true;
+    } catch (err) {
+      failure ??= { name: 'status', ok: false, code: (err as { code?: string }).code ?? 'CERT_STATUS_UNAVAILABLE', message: (err as Error).message };
+    }
+  }
+  if (revoked) return { status: 'revoked', check: { name: 'status', ok: false, code: 'CERT_STATUS_REVOKED', message: 'revocation bit set' } };
+  if (suspended) return { status: 'suspended', check: { name: 'status', ok: false, code: 'CERT_STATUS_SUSPENDED', message: 'suspension bit set' } };
+  if (failure !== null) return { status: 'unknown', check: failure };
+  return { status: 'active', check: { name: 'status', ok: true } };
+}
+
 /**
  * Verifies a data-asset certificate offline. Checks, each reported by name:
  * `format`; `proof` (eddsa-jcs-2022 by the issuer's did:key); `validity` (validFrom ≤ at ≤
@@ -578,51 +635,14 @@ export function verifyCertificate(cert: unknown, options: VerifyCertificateOptio
     else fail('issuer', 'CERT_ISSUER_UNTRUSTED', why);
   }
 
-  // status (Bitstring Status List §3.2), at `at`, against lists signed by the issuer or by the
-  // log that signed the certificate's checkpoint.
-  const lists = options.statusList === undefined ? [] : Array.isArray(options.statusList) ? options.statusList : [options.statusList];
-  const entries = Array.isArray(cert.credentialStatus) ? cert.credentialStatus : cert.credentialStatus === undefined ? [] : [cert.credentialStatus];
-  if (entries.length === 0) {
-    status = 'unknown';
-    fail('status', 'CERT_MALFORMED', 'no credentialStatus');
-  } else if (lists.length === 0) {
-    status = 'unchecked';
-    if (options.skipStatusCheck !== true) fail('status', 'CERT_STATUS_UNAVAILABLE', 'status not checked: no status list credential given');
-  } else {
-    let failure: CertificateCheck | null = null;
-    let revoked = false;
-    let suspended = false;
-    for (const entry of entries) {
-      const listUrl = isObj(entry) ? entry.statusListCredential : undefined;
-      const list = lists.find((l) => isObj(l) && l.id === listUrl);
-      if (list === undefined) {
-        failure ??= { name: 'status', ok: false, code: 'CERT_STATUS_UNAVAILABLE', message: `no status list credential for ${String(listUrl)}` };
-        continue;
-      }
-      try {
-        const s = checkStatus(entry, list, { at: new Date(at), trustedIssuers: [issuer, ...listSigners] });
-        if (s.set && s.statusPurpose === 'revocation') revoked = true;
-        if (s.set && s.statusPurpose === 'suspension') suspended = true;
-      } catch (err) {
-        failure ??= { name: 'status', ok: false, code: (err as { code?: string }).code ?? 'CERT_STATUS_UNAVAILABLE', message: (err as Error).message };
-      }
-    }
-    // One status check: revocation wins over suspension, and both over an unusable list only
-    // when the lists that could be read say so.
-    if (revoked) {
-      status = 'revoked';
-      fail('status', 'CERT_STATUS_REVOKED', 'revocation bit set');
-    } else if (suspended) {
-      status = 'suspended';
-      fail('status', 'CERT_STATUS_SUSPENDED', 'suspension bit set');
-    } else if (failure !== null) {
-      status = 'unknown';
-      checks.push(failure);
-    } else {
-      status = 'active';
-      checks.push({ name: 'status', ok: true });
-    }
-  }
+  const st = certificateStatus(cert, {
+    statusList: options.statusList ?? [],
+    at: new Date(at),
+    trustedSigners: [issuer, ...listSigners],
+    ...(options.skipStatusCheck === undefined ? {} : { skipStatusCheck: options.skipStatusCheck }),
+  });
+  status = st.status;
+  if (st.check !== null) checks.push(st.check);
   return result();
 }
 

@@ -134,6 +134,7 @@ export {
   issueCertificateOnLog,
   roleEvidenceIndexes,
   verifyCertificate,
+  certificateStatus,
   statusListsFromState,
   statusListCredentialsFromState,
   signStatusListCredential,
@@ -149,6 +150,7 @@ export type {
   CertificateCheck,
   CertificateVerification,
   CertificateStatusVerdict,
+  CertificateStatusOptions,
   IssueCertificateOnLogOptions,
   StatusListSigningOptions,
 } from './certificate.ts';
