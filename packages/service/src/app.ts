@@ -38,6 +38,26 @@ export interface BuildAppOptions {
    * accepts; default: any valid cosignature (verifiers ignore witnesses they do not trust).
    */
   witnessKeys?: string[];
+  /**
+   * The service's public base URL (`https://ledger.example.gov.cn`). Status lists are
+   * published under it (`{publicUrl}/v1/status-lists/{id}` is what certificates name); default:
+   * the scheme and Host of each request, which suits only a service reached under one name.
+   */
+  publicUrl?: string;
+}
+
+function publicUrlOf(url: string | undefined): string | null {
+  if (url === undefined) return null;
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new TypeError('options.publicUrl: expected an absolute http(s) URL');
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.search !== '' || u.hash !== '') {
+    throw new TypeError('options.publicUrl: expected an absolute http(s) URL without query or fragment');
+  }
+  return u.href.replace(/\/+$/, '');
 }
 
 /** Default body limit of ordinary requests (1 MiB). */
@@ -122,6 +142,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     verifyRateLimit: options.verifyRateLimit ?? { max: 600, timeWindow: 60_000 },
     signatureMaxAgeSeconds: options.signatureMaxAgeSeconds ?? 300,
     witnessKeys: options.witnessKeys ?? [],
+    publicUrl: publicUrlOf(options.publicUrl),
   };
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
