@@ -62,7 +62,8 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
         .default('info'),
     )
     .option('--shutdown-timeout <seconds>', 'seconds in-flight requests get at shutdown before their connections are cut', parseSeconds, 10)
-    .action(async (opts: { port: number; host: string; data: string; logLevel: string; shutdownTimeout: number }) => {
+    .addOption(new Option('--public-url <url>', 'the public base URL of the service (status lists certificates name are served under it)').env('PUBLIC_URL'))
+    .action(async (opts: { port: number; host: string; data: string; logLevel: string; shutdownTimeout: number; publicUrl?: string }) => {
       const { serveCommand } = await import('./commands/serve.ts');
       setStatus(await serveCommand(opts, io));
     });
@@ -135,14 +136,14 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .argument('<file>', 'certificate (VC JSON) file ("-" = stdin)')
     .requiredOption('--log-key <vkey>', 'trusted C2SP verifier key of the log (repeatable)', collect)
     .option('--issuer <did>', 'trusted issuer did:key (repeatable)', collect)
-    .option('--status-list <file>', 'status list credential (JSON) to check revocation/suspension against')
+    .option('--status-list <url|file>', 'status list credential(s): a file, or a URL of the service that serves them (repeatable)', collect)
     .option('--at <time>', 'check validity at this RFC 3339 time instead of now')
     .option('--json', 'print { verified, checks }')
     .addHelpText('after', EXIT_STATUS_HELP)
     .action(
       async (
         file: string,
-        opts: { logKey: string[]; issuer?: string[]; statusList?: string; at?: string; json?: boolean },
+        opts: { logKey: string[]; issuer?: string[]; statusList?: string[]; at?: string; json?: boolean },
       ) => {
         const { certVerifyCommand } = await import('./commands/cert-verify.ts');
         setStatus(await certVerifyCommand(file, opts, io));

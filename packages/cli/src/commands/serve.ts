@@ -22,6 +22,8 @@ export interface ServeOptions {
    * (a client that stops reading must not keep the ledger open forever). Default 10.
    */
   shutdownTimeout?: number;
+  /** The public base URL (`--public-url`, `PUBLIC_URL`): status lists are served under it. */
+  publicUrl?: string | undefined;
 }
 
 /**
@@ -49,9 +51,10 @@ export async function serveCommand(options: ServeOptions, io: CliIo): Promise<Ex
   try {
     // One pino logger for the process: request logs from Fastify, lifecycle events from here.
     const logger = pino({ name: 'dataledger', level: options.logLevel });
-    app = await buildApp({ service, loggerInstance: logger, closeService: false });
+    app = await buildApp({ service, loggerInstance: logger, closeService: false, ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }) });
   } catch (err) {
     await service.close();
+    if (err instanceof TypeError && options.publicUrl !== undefined) throw cliError('CLI_USAGE', `--public-url ${JSON.stringify(options.publicUrl)}: ${err.message}`);
     throw err;
   }
   let address: string;
