@@ -87,6 +87,8 @@ const PROVENANCE_STATUS: Record<(typeof PROVENANCE_ERROR_CODES)[number], number>
   LEDGER_INDEX_OUT_OF_RANGE: 404,
   LEDGER_ORIGIN_MISMATCH: 500,
   LEDGER_CLOSED: 503,
+  // A read-only log (opened without its key) asked to append or sign: this instance cannot.
+  LEDGER_READ_ONLY: 503,
   CHECKPOINT_MALFORMED: 400,
   CHECKPOINT_NOTE_MALFORMED: 400,
   CHECKPOINT_KEY_INVALID: 400,
