@@ -397,6 +397,20 @@ export class DataLedgerClient {
     return this.json('GET', `/v1/status-lists/${encodeURIComponent(idOrUrl)}`);
   }
 
+  /**
+   * Every status list credential a certificate names (`credentialStatus[].statusListCredential`),
+   * fetched from where it names them: what an exchange keeps to verify offline.
+   */
+  async statusListsFor(certificate: DataAssetCertificate): Promise<JsonObject[]> {
+    const cs = certificate['credentialStatus'];
+    const urls = new Set<string>();
+    for (const e of Array.isArray(cs) ? cs : [cs]) {
+      const u = typeof e === 'object' && e !== null && !Array.isArray(e) ? e['statusListCredential'] : undefined;
+      if (typeof u === 'string') urls.add(u);
+    }
+    return Promise.all([...urls].map((u) => this.statusList(u)));
+  }
+
   /** The status lists served and the next free status slot. */
   statusListSlots(): Promise<StatusListSlots> {
     return this.json('GET', '/v1/status-lists');
