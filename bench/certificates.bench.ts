@@ -179,7 +179,7 @@ export async function run(): Promise<BenchRow[]> {
   const issued = await submit(registry, 'certificate.issued', payload as unknown as Record<string, unknown>);
   const checkpoint = await log.checkpoint();
   const cert = issueCertificate({ subject, issued: { record: issued, proof: await log.inclusionProof(issued.index) }, checkpoint, secretKey: registry.secretKey, created: '2026-01-01T00:00:00Z' });
-  const statusList = statusListCredentialsFromState(state, { secretKey: registry.secretKey, validFrom: '2026-01-01T00:00:00Z' });
+  const statusList = statusListCredentialsFromState(state, { secretKey: registry.secretKey, validFrom: '2026-01-01T00:00:00Z', ttl: 366 * 86_400_000 });
   const at = new Date('2026-06-01T00:00:00Z');
   const opts = { trustedLogKeys: [log.verifierKey], trustedIssuers: [did(registry)], statusList, at };
   const check = verifyCertificate(cert, opts);
