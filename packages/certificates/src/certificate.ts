@@ -6,7 +6,7 @@
  * proven against, and as `credentialStatus` two Bitstring Status List entries (revocation,
  * suspension). A verifier needs no network: {@link verifyCertificate}.
  */
-import { DataLedgerError, canonicalBytes, didKeyFromPublicKey, fromBase64, getPublicKey, sha256, toBase64, toHex } from '@dataledger/core';
+import { DataLedgerError, didKeyFromPublicKey, fromBase64, getPublicKey, toBase64 } from '@dataledger/core';
 import {
   buildRecord,
   openCheckpoint,
@@ -23,7 +23,8 @@ import {
 import { signCredential, verificationMethodOf, verifyCredential, type DataIntegrityProof, type JsonObject } from './dataintegrity.ts';
 import type { CertificatesErrorCode } from './errors.ts';
 import type { CertificateIssued } from './payloads.ts';
-import { applyRecord, type AssetState, type RegistryState } from './registry.ts';
+import { applyRecord, type RegistryState } from './registry.ts';
+import { certificateSubject, subjectHash, type CertificateSubject } from './subject.ts';
 import { BitstringStatusList, checkStatus, DEFAULT_STATUS_LIST_TTL_MS, statusListCredential, statusListEntry, type StatusPurpose } from './statuslist.ts';
 
 /** The VC 2.0 base context. */
@@ -36,45 +37,10 @@ export const LEDGER_INCLUSION_EVIDENCE = 'LedgerInclusionEvidence';
 /** A secured data-asset certificate. */
 export type DataAssetCertificate = JsonObject & { proof: DataIntegrityProof };
 
-/** What the certificate states about the asset, built from the registry state. */
-export type CertificateSubject = JsonObject;
+export { certificateSubject, subjectHash, type CertificateSubject } from './subject.ts';
 
 function certError(code: CertificatesErrorCode, message: string, details: Record<string, unknown> = {}): DataLedgerError {
   return new DataLedgerError(code, message, { details });
-}
-
-/**
- * The `credentialSubject` of an asset's certificate: the asset's registration, source,
- * classification, rights, fingerprint, size, update frequency, valuation and validity.
- * @param asset - the asset as the registry knows it
- */
-export function certificateSubject(asset: AssetState): CertificateSubject {
-  const holder: JsonObject = { id: asset.holder.id, foreign: asset.holder.foreign };
-  if (asset.holder.name !== undefined) holder.name = asset.holder.name;
-  const subject: JsonObject = {
-    id: asset.holder.id,
-    type: 'DataAsset',
-    registrationNumber: asset.registrationNumber,
-    name: asset.name,
-    holder,
-    source: { department: asset.source.department, authorisationBasis: asset.source.authorisationBasis },
-    classification: asset.classification,
-    rights: [...asset.rights],
-    fingerprint: { algorithm: 'sha-256', of: asset.fingerprintOf, value: asset.fingerprint },
-    rowCount: asset.rowCount,
-    updateFrequency: asset.updateFrequency,
-    validity: { from: asset.validity.from, until: asset.validity.until },
-    subjectIdentified: asset.subjectIdentified,
-  };
-  if (asset.valuation !== null) {
-    subject.valuation = { amount: asset.valuation.amount, currency: asset.valuation.currency, method: asset.valuation.method };
-  }
-  return subject;
-}
-
-/** SHA-256 (hex) of the canonical form of a certificate subject (what `certificate.issued` commits to). */
-export function subjectHash(subject: CertificateSubject): string {
-  return toHex(sha256(canonicalBytes(subject)));
 }
 
 /** Arguments of {@link prepareCertificate}. */

@@ -222,6 +222,11 @@ export interface AssetTransferred {
   to: Party;
   price?: Money;
   contractHash?: string;
+  /**
+   * The licences the previous holder granted stay in force, and the new holder may revoke
+   * them; otherwise they end at the transfer (default false).
+   */
+  keepLicences?: boolean;
 }
 /** `licence.granted` (授权使用): licensee, purpose, scope and term; a sub-licence names its parent. */
 export interface LicenceGranted {
@@ -387,6 +392,7 @@ const schemas = {
     to: party,
     price: Type.Optional(money),
     contractHash: Type.Optional(Sha256HexSchema),
+    keepLicences: Type.Optional(Type.Boolean()),
   }),
   'licence.granted': obj({
     licenceId: IdentifierSchema,

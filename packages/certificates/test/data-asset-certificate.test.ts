@@ -289,22 +289,35 @@ describe('verifyCertificate fails closed (review)', () => {
   });
 
   it('the certificate.issued record must name the asset the certificate describes', async () => {
-    // The registry logs a certificate.issued for another (certifiable) asset whose subjectHash is
-    // the hash of DA-2026-0001's subject; a certificate for DA-2026-0001 must not ride on it.
+    // A certificate.issued for another (certifiable) asset whose subjectHash is the hash of
+    // DA-2026-0001's subject; a certificate for DA-2026-0001 must not ride on it. The registry
+    // refuses such a record (REGISTRY_SUBJECT_MISMATCH); a ledger written by other tools may
+    // still hold one, so the verifier checks it too.
     await submit(registry, 'asset.registered', { ...assetPayload('DA-2026-0009', holderA), fingerprint: 'e'.repeat(64) });
     await submit(reviewer, 'asset.reviewed', { registrationNumber: 'DA-2026-0009', outcome: 'approved', opinion: 'ok' });
     const subject = cert.credentialSubject as JsonObject;
     const id = 'urn:uuid:5a1c0f7e-3b7d-4c1e-9a55-0c1d2e3f4a99';
-    const rec = await submit(registry, 'certificate.issued', {
-      certificateId: id,
-      registrationNumber: 'DA-2026-0009',
-      statusListIndex: 99,
-      revocationList: REV,
-      suspensionList: SUS,
-      validFrom: '2026-01-01T00:00:00Z',
-      validUntil: '2027-01-01T00:00:00Z',
-      subjectHash: subjectHash(subject),
-    });
+    clock += 1000;
+    const rec = buildRecord(
+      log.head(),
+      {
+        type: 'certificate.issued',
+        payload: {
+          certificateId: id,
+          registrationNumber: 'DA-2026-0009',
+          statusListIndex: 99,
+          revocationList: REV,
+          suspensionList: SUS,
+          validFrom: '2026-01-01T00:00:00Z',
+          validUntil: '2027-01-01T00:00:00Z',
+          subjectHash: subjectHash(subject),
+        },
+        time: new Date(clock).toISOString(),
+      },
+      registry,
+    );
+    expect(() => applyRecord(state, rec)).toThrowError(expect.objectContaining({ code: 'REGISTRY_SUBJECT_MISMATCH' }));
+    await log.append(rec);
     const cp = await log.checkpoint();
     const bad = issueCertificate({ subject, issued: { record: rec as never, proof: await log.inclusionProof(rec.index, log.size) }, checkpoint: cp, secretKey: registry.secretKey });
     const v = verifyCertificate(bad, { ...base(), statusList: lists() });
