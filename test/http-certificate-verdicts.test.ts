@@ -113,4 +113,17 @@ describe('POST /v1/certificates/verify and dataledger cert verify agree', () => 
       expect(route.status).toBe(want.status);
     });
   }
+
+  it('one list URL of the service brings the other list too; an unreachable service is exit 2', async () => {
+    const c = corpus.get('revoked')!.certificate as { credentialStatus: { statusPurpose: string; statusListCredential: string }[] };
+    const file = join(a.dir, '..', 'revoked-by-url.json');
+    await writeFile(file, JSON.stringify(c));
+    const revUrl = c.credentialStatus.find((e) => e.statusPurpose === 'revocation')!.statusListCredential;
+    const r = await runBin(['cert', 'verify', file, '--log-key', a.service.logVerifierKey, '--status-list', revUrl, '--json']);
+    expect(r.status).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ verified: false, status: 'revoked' });
+    const down = await runBin(['cert', 'verify', file, '--log-key', a.service.logVerifierKey, '--status-list', 'http://127.0.0.1:9/v1/status-lists/revocation-1']);
+    expect(down.status).toBe(2);
+    expect(down.stderr).toMatch(/CLI_HTTP_ERROR|ECONNREFUSED/);
+  });
 });
