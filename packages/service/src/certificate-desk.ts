@@ -58,13 +58,14 @@ export function memoryShelf(): CertificateShelf {
 }
 
 /**
- * A shelf in a directory: one file per certificate, named by the SHA-256 of its id (ids are
+ * A shelf in a directory (created on first use): one file per certificate, named by the SHA-256 of its id (ids are
  * URNs or URLs, not file names), written to a temporary file, flushed and renamed, so a crash
  * leaves either the whole certificate or none.
  * @param dir - the directory (created when missing)
  */
 export async function directoryShelf(dir: string): Promise<CertificateShelf> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  // Created on the first certificate: opening a data directory to read it changes nothing.
+  let made = false;
   const pathOf = (id: string): string => join(dir, `${toHex(sha256(utf8Encode(id)))}.json`);
   return {
     get: async (id) => {
@@ -79,6 +80,10 @@ export async function directoryShelf(dir: string): Promise<CertificateShelf> {
       const path = pathOf(id);
       const tmp = `${path}.tmp`;
       try {
+        if (!made) {
+          await mkdir(dir, { recursive: true, mode: 0o700 });
+          made = true;
+        }
         const fh = await open(tmp, 'w', 0o644);
         try {
           await fh.writeFile(text, 'utf8');
