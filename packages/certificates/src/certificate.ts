@@ -466,13 +466,21 @@ export function certificateStatus(cert: unknown, options: CertificateStatusOptio
  * issuer's signed `certificate.issued` record for this certificate id, subject, status
  * entries and validity); `inclusion` (RFC 9162 proof of that record against the checkpoint);
  * `issuer` (trusted, or proven to hold the `registry` role by a genesis and role grant in the
- * same log); `status` (neither revoked nor suspended in the issuer's status lists).
+ * same log); `status` ({@link certificateStatus}: neither revoked nor suspended in status lists
+ * signed by the issuer or by the log that signed the checkpoint, each fresh at `at` per its
+ * `ttl`). Without status lists the status is `unchecked` and fails verification unless the
+ * caller passes `skipStatusCheck: true`.
  *
  * The role evidence proves the grant, not the absence of a later revocation; pass
  * `trustedIssuers` where that matters.
  * @param cert - the certificate as presented
  * @param options - trusted log keys, trusted issuers, status list credentials, time
- * @returns `{ verified, checks }`; never throws for a bad certificate
+ * @returns `{ verified, status, checks }`; never throws for a bad certificate
+ * @example
+ * ```ts
+ * const lists = await Promise.all(urls.map(async (u) => (await fetch(u)).json()));
+ * const { verified, status, checks } = verifyCertificate(cert, { trustedLogKeys: [logVkey], statusList: lists });
+ * ```
  */
 export function verifyCertificate(cert: unknown, options: VerifyCertificateOptions): CertificateVerification {
   const checks: CertificateCheck[] = [];
