@@ -10,8 +10,10 @@ import { DataLedgerError, didKeyFromPublicKey, fromBase64, getPublicKey, toBase6
 import {
   buildRecord,
   openCheckpoint,
+  parseCheckpoint,
   parseRecord,
   parseVerifierKey,
+  splitNote,
   recordLeafHash,
   verifyInclusion,
   verifyRecordSignature,
@@ -163,18 +165,13 @@ function inclusionEvidence(inc: RecordInclusion, checkpoint: string, treeSize: n
 
 function checkpointBody(note: string): Checkpoint {
   // The issuer checks its own evidence against the checkpoint's root; the signature is the
-  // verifier's business (it decides which log keys it trusts).
-  const blank = note.indexOf('\n\n');
-  if (blank === -1) throw certError('CERT_EVIDENCE_MISMATCH', 'checkpoint: not a signed note');
-  const lines = note.slice(0, blank).split('\n');
-  const size = Number(lines[1]);
-  let rootHash: Uint8Array;
+  // verifier's business (it decides which log keys it trusts). One note split and one
+  // checkpoint parser for the whole project: provenance's (C2SP signed-note, tlog-checkpoint).
   try {
-    rootHash = fromBase64(lines[2] ?? '');
-  } catch {
-    throw certError('CERT_EVIDENCE_MISMATCH', 'checkpoint: bad root hash');
+    return parseCheckpoint(splitNote(note).body);
+  } catch (cause) {
+    throw new DataLedgerError('CERT_EVIDENCE_MISMATCH', `checkpoint: not a C2SP signed checkpoint (${(cause as Error).message})`, { cause });
   }
-  return { origin: lines[0] ?? '', size, rootHash };
 }
 
 /**
