@@ -3,6 +3,7 @@ import { isDidKey } from '@dataledger/core';
 import { cliError } from '../errors.ts';
 import { EXIT, type CliIo, type ExitStatus } from '../io.ts';
 import { readJson } from '../source.ts';
+import { checkVerifierKeys } from './verify.ts';
 
 /** Largest status list credential fetched (a 2^27-entry list compresses far below this). */
 const MAX_STATUS_LIST_BYTES = 16 * 1024 * 1024;
@@ -18,7 +19,7 @@ function isHttpUrl(s: string): boolean {
 async function fetchStatusList(url: string): Promise<unknown> {
   let res: Response;
   try {
-    res = await fetch(url, { headers: { accept: 'application/json' }, redirect: 'error' });
+    res = await fetch(url, { headers: { accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(30_000) });
   } catch (cause) {
     const c = (cause as { cause?: { code?: string; address?: string; port?: number } }).cause;
     const why = c?.code === undefined ? (cause as Error).message : `${c.code}${c.address === undefined ? '' : ` ${c.address}:${c.port ?? ''}`}`;
@@ -27,6 +28,11 @@ async function fetchStatusList(url: string): Promise<unknown> {
   if (res.status !== 200) {
     await res.body?.cancel();
     throw cliError('CLI_HTTP_ERROR', `--status-list ${url}: HTTP ${res.status}`);
+  }
+  const declared = Number(res.headers.get('content-length') ?? '0');
+  if (declared > MAX_STATUS_LIST_BYTES) {
+    await res.body?.cancel();
+    throw cliError('CLI_HTTP_ERROR', `--status-list ${url}: larger than ${MAX_STATUS_LIST_BYTES} bytes`);
   }
   const text = await res.text();
   if (text.length > MAX_STATUS_LIST_BYTES) throw cliError('CLI_HTTP_ERROR', `--status-list ${url}: larger than ${MAX_STATUS_LIST_BYTES} bytes`);
@@ -62,7 +68,6 @@ function originOf(url: string): string | null {
     return null;
   }
 }
-import { checkVerifierKeys } from './verify.ts';
 
 /** Options of `dataledger cert verify`. */
 export interface CertVerifyOptions {
