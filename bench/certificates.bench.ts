@@ -13,15 +13,18 @@ import { canonicalBytes, didKeyFromPublicKey, fromBase58btc, fromBase64Url, keyP
 import { Log, buildRecord, memoryStore, type LedgerRecord } from '@dataledger/provenance';
 import {
   applyRecord,
+  certificateSubject,
   emptyRegistryState,
   issueCertificate,
   prepareCertificate,
   replayRegistry,
   signCredential,
   statusListCredentialsFromState,
+  subjectHash,
   verificationMethodOf,
   verifyCertificate,
   verifyCredential,
+  type AssetState,
   type JsonObject,
   type RegistryState,
 } from '@dataledger/certificates';
@@ -89,7 +92,7 @@ function makeLedger(n: number): LedgerRecord[] {
       suspensionList: 'https://registry.example/status/suspension',
       validFrom: '2026-01-01T00:00:00Z',
       validUntil: '2027-01-01T00:00:00Z',
-      subjectHash: '0'.repeat(64),
+      subjectHash: subjectHash(certificateSubject(state.assets.get(rn) as AssetState)),
     });
     add(h, 'licence.granted', {
       licenceId: `L-${i}`,
@@ -179,7 +182,7 @@ export async function run(): Promise<BenchRow[]> {
   const issued = await submit(registry, 'certificate.issued', payload as unknown as Record<string, unknown>);
   const checkpoint = await log.checkpoint();
   const cert = issueCertificate({ subject, issued: { record: issued, proof: await log.inclusionProof(issued.index) }, checkpoint, secretKey: registry.secretKey, created: '2026-01-01T00:00:00Z' });
-  const statusList = statusListCredentialsFromState(state, { secretKey: registry.secretKey, validFrom: '2026-01-01T00:00:00Z' });
+  const statusList = statusListCredentialsFromState(state, { secretKey: registry.secretKey, validFrom: '2026-01-01T00:00:00Z', ttl: 366 * 86_400_000 });
   const at = new Date('2026-06-01T00:00:00Z');
   const opts = { trustedLogKeys: [log.verifierKey], trustedIssuers: [did(registry)], statusList, at };
   const check = verifyCertificate(cert, opts);

@@ -78,6 +78,8 @@ try {
   say(`mean per holder in January: ${meanOf(release.sum[0] as bigint, release.count)}`);
   const exact = release.sum.every((v, m) => v === expected[m]);
   say(`equals the plaintext sum: ${exact}`);
+  // The release serialises as it is (sums as decimal strings: they can exceed 2^53).
+  say(`as JSON: ${JSON.stringify(release)}`);
 
   // 4. The release is a ledger record too (hash of the released sum, number of contributors).
   const released = await exchange.client.releaseAggregation(job.id, result);

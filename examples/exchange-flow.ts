@@ -7,21 +7,14 @@
  * Everything runs on this machine: a ledger service on 127.0.0.1 (an ephemeral port, a
  * temporary data directory) and one `DataLedgerClient` per party, each signing with its own
  * key. The exchange's check at the end uses no network: the certificate carries its own
- * inclusion proof and checkpoint; the exchange needs only the log's published key and the
- * registry's status list.
+ * inclusion proof, checkpoint and the issuer's role grant; the exchange needs only the log's
+ * published key and the status lists the service serves (signed by that same log key).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { didKeyFromPublicKey, fromBase64, generateKeyPair, sha256, toHex, utf8Encode } from '@dataledger/core';
-import type { LedgerRecord, RecordPayload } from '@dataledger/provenance';
-import {
-  issueCertificate,
-  prepareCertificate,
-  statusListCredentialsFromState,
-  verifyCertificate,
-  type RegistryState,
-} from '@dataledger/certificates';
+import { didKeyFromPublicKey, generateKeyPair, sha256, toHex, utf8Encode } from '@dataledger/core';
+import { verifyCertificate } from '@dataledger/certificates';
 import { buildApp, DataLedgerClient, openService } from '@dataledger/service';
 
 const say = (line: string): void => console.log(line);
@@ -93,29 +86,14 @@ try {
   say('reviewed (approved) and valued at 260000.00 CNY');
 
   // --- certify ------------------------------------------------------------------------------
-  // Step 1: the registry prepares the certificate from the ledger's state and logs it.
-  const { subject, payload } = prepareCertificate(service.registry() as RegistryState, {
+  // One call: the registry reads the asset, takes a status slot, logs the certificate.issued
+  // record, fetches the role evidence (the genesis and its own role grant, proven against the
+  // same checkpoint), signs the credential and publishes it on the service.
+  const { certificate, receipt: issued } = await registry.client.issueCertificate({
     registrationNumber: rn,
     certificateId: 'urn:uuid:6f1c2a7e-2b4d-4c1e-9a77-0d5e3f0b1a01',
-    statusListIndex: 0,
-    revocationList: 'https://registry.example.gov.cn/status/revocation/1',
-    suspensionList: 'https://registry.example.gov.cn/status/suspension/1',
     validFrom: iso(now - DAY),
     validUntil: iso(now + 2 * 365 * DAY),
-  });
-  const issued = await registry.client.submit('certificate.issued', payload as unknown as RecordPayload);
-  // Step 2: it signs the credential, with the inclusion proof of that record and, as role
-  // evidence, the genesis record and its own role grant proven against the same checkpoint.
-  const proofAt = async (index: number): Promise<Uint8Array[]> =>
-    (await registry.client.inclusionProof({ index, treeSize: issued.treeSize })).proof.map((h) => fromBase64(h));
-  const genesis = await registry.client.record(0);
-  const grant = grants[0]!.record as LedgerRecord;
-  const certificate = issueCertificate({
-    subject,
-    issued: { record: issued.record, proof: issued.inclusionProof.map((h) => fromBase64(h)) },
-    checkpoint: issued.checkpoint,
-    roleEvidence: { genesis: { record: genesis, proof: await proofAt(0) }, grant: { record: grant, proof: await proofAt(grant.index) } },
-    secretKey: registry.keys.secretKey,
   });
   say(`certificate ${String(certificate['id'])} issued (record ${issued.index}, checkpoint of ${issued.treeSize} records)`);
 
@@ -132,9 +110,13 @@ try {
   });
   say(`licence LIC-${rn}-1 granted to ${bank.name} at index ${licence.index}`);
 
-  // The registry publishes its signed status lists (revocation and suspension).
-  const statusLists = statusListCredentialsFromState(service.registry() as RegistryState, { secretKey: registry.keys.secretKey });
-  const certificateJson = JSON.stringify(certificate);
+  // --- the exchange, online once ---------------------------------------------------------------
+  // It fetches the certificate the service publishes and the status lists it names (signed by
+  // the log key; fresh for their ttl), then needs no network.
+  const exchange = new DataLedgerClient({ baseUrl });
+  const published = await exchange.getCertificate(String(certificate['id']));
+  const statusLists = await exchange.statusListsFor(published);
+  const certificateJson = JSON.stringify(published);
 
   // --- the exchange, offline ----------------------------------------------------------------
   await app.close();

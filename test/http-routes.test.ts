@@ -107,7 +107,7 @@ describe('registration, circulation and supervision', () => {
     expect(ok.checks.filter((c) => !c.ok)).toEqual([]);
     expect(ok.verified).toBe(true);
     const id = payload.certificateId;
-    expect(await exchange.getCertificate(id)).toMatchObject({ certificateId: id, status: 'active' });
+    expect(await exchange.getCertificateState(id)).toMatchObject({ certificateId: id, status: 'active' });
 
     await s.client(roles.regulator).submit('certificate.suspended', { certificateId: id, reason: 'under investigation' });
     const suspended = await exchange.verifyCertificate(cert);
@@ -124,7 +124,33 @@ describe('registration, circulation and supervision', () => {
     expect((await exchange.verifyCertificate(forged)).verified).toBe(false);
     for (const t of ['certificate.issued', 'certificate.suspended', 'certificate.reinstated', 'certificate.revoked']) cover('POST', ROUTE_OF_RECORD_TYPE[t] as string);
     cover('POST', '/v1/certificates/verify');
+    cover('GET', '/v1/certificates/{id}/state');
+  });
+
+  it('issue in one call: the signed certificate and its status lists are published', async () => {
+    const rn = await registeredAsset(s, roles);
+    const registry = s.client(roles.registry);
+    const { certificate } = await registry.issueCertificate({ registrationNumber: rn, validFrom: '2026-01-01T00:00:00Z', validUntil: '2030-01-01T00:00:00Z' });
+    const id = certificate.id as string;
+    const exchange = s.client();
+    expect(await exchange.getCertificate(id)).toEqual(certificate);
+    // publishing the same again is idempotent
+    expect(await registry.publishCertificate(certificate)).toEqual(certificate);
+    const slots = await exchange.statusListSlots();
+    const entries = certificate.credentialStatus as { statusListCredential: string }[];
+    for (const e of entries) {
+      expect(e.statusListCredential.startsWith(`${s.base}/v1/status-lists/`)).toBe(true);
+      const list = await exchange.statusList(e.statusListCredential.slice(`${s.base}/v1/status-lists/`.length));
+      expect(list.id).toBe(e.statusListCredential);
+      expect(slots.lists.map((l) => l.url)).toContain(e.statusListCredential);
+    }
+    const ev = await exchange.request<{ treeSize: number }>('GET', `/v1/certificates/${encodeURIComponent(id)}/role-evidence?treeSize=${s.service.size}`);
+    expect(ev.treeSize).toBe(s.service.size);
     cover('GET', '/v1/certificates/{id}');
+    cover('PUT', '/v1/certificates/{id}');
+    cover('GET', '/v1/certificates/{id}/role-evidence');
+    cover('GET', '/v1/status-lists');
+    cover('GET', '/v1/status-lists/{id}');
   });
 
   it('licence, sub-licence read, revoke; transfer to a new holder', async () => {

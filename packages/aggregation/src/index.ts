@@ -32,7 +32,7 @@ export type { AggregatorOptions, ContributionReceipt } from './aggregator.ts';
 export { RESULT_TYPE } from './result.ts';
 export type { AggregateResult } from './result.ts';
 export { decryptAggregate } from './release.ts';
-export type { AggregateRelease, ReleaseOptions } from './release.ts';
+export type { AggregateRelease, AggregateReleaseJson, ReleaseOptions } from './release.ts';
 export { PrivacyBudget, privacyBudgetFor, sampleDiscreteLaplace, laplaceNoise } from './privacy.ts';
 export { CKKS_COEFF_MODULUS_BITS, CKKS_SCALE } from './seal.ts';
 export { histogramValues, withSquares, meanOf, varianceOf } from './stats.ts';

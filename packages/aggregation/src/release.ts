@@ -54,7 +54,7 @@ export interface ReleaseOptions {
   contributions?: Iterable<Contribution | unknown>;
 }
 
-/** A released aggregate. */
+/** A released aggregate. `JSON.stringify` gives {@link AggregateReleaseJson} (bigints as decimal strings). */
 export interface AggregateRelease {
   /** Contributions in the sum. */
   count: number;
@@ -62,6 +62,31 @@ export interface AggregateRelease {
   sum: bigint[];
   /** The noise applied, or null for an exact BFV release. */
   noise: { mechanism: string; epsilon: number; sensitivity: bigint; spent: number; remaining: number } | null;
+  /** The JSON form (called by `JSON.stringify`; not enumerable). */
+  toJSON(): AggregateReleaseJson;
+}
+
+/**
+ * The JSON form of an {@link AggregateRelease}: sums and sensitivity as decimal strings, since
+ * they may exceed 2^53 and JSON numbers are IEEE 754 doubles in most readers (RFC 8259 §6).
+ */
+export interface AggregateReleaseJson {
+  count: number;
+  sum: string[];
+  noise: { mechanism: string; epsilon: number; sensitivity: string; spent: number; remaining: number } | null;
+}
+
+function released(count: number, sum: bigint[], noise: AggregateRelease['noise']): AggregateRelease {
+  const out = { count, sum, noise } as AggregateRelease;
+  Object.defineProperty(out, 'toJSON', {
+    enumerable: false,
+    value: (): AggregateReleaseJson => ({
+      count: out.count,
+      sum: out.sum.map((v) => v.toString()),
+      noise: out.noise === null ? null : { ...out.noise, sensitivity: out.noise.sensitivity.toString() },
+    }),
+  });
+  return out;
 }
 
 /**
@@ -116,8 +141,8 @@ export async function decryptAggregate(job: AggregationJob, secretKey: Uint8Arra
     for (let i = 0; i < r.length; i++) sum[i] = (sum[i] as bigint) + ((slots[k * r.length + i] as bigint) << shift);
   }
 
-  if (r.privacy === null || budget === null) return { count: checked.count, sum, noise: null };
+  if (r.privacy === null || budget === null) return released(checked.count, sum, null);
   const { sensitivity, epsilon, mechanism } = r.privacy;
   const noisy = sum.map((v) => v + laplaceNoise(sensitivity, epsilon));
-  return { count: checked.count, sum: noisy, noise: { mechanism, epsilon, sensitivity, spent: budget.spent, remaining: budget.remaining } };
+  return released(checked.count, noisy, { mechanism, epsilon, sensitivity, spent: budget.spent, remaining: budget.remaining });
 }

@@ -6,21 +6,28 @@
  * proven against, and as `credentialStatus` two Bitstring Status List entries (revocation,
  * suspension). A verifier needs no network: {@link verifyCertificate}.
  */
-import { DataLedgerError, canonicalBytes, didKeyFromPublicKey, fromBase64, getPublicKey, sha256, toBase64, toHex } from '@dataledger/core';
+import { DataLedgerError, didKeyFromPublicKey, fromBase64, getPublicKey, toBase64 } from '@dataledger/core';
 import {
+  buildRecord,
   openCheckpoint,
+  parseCheckpoint,
   parseRecord,
+  parseVerifierKey,
+  splitNote,
   recordLeafHash,
   verifyInclusion,
   verifyRecordSignature,
   type Checkpoint,
   type LedgerRecord,
+  type Log,
+  type RecordPayload,
 } from '@dataledger/provenance';
 import { signCredential, verificationMethodOf, verifyCredential, type DataIntegrityProof, type JsonObject } from './dataintegrity.ts';
 import type { CertificatesErrorCode } from './errors.ts';
-import type { CertificateIssued, Role } from './payloads.ts';
-import type { AssetState, RegistryState } from './registry.ts';
-import { BitstringStatusList, checkStatus, statusListCredential, statusListEntry, type StatusPurpose } from './statuslist.ts';
+import type { CertificateIssued } from './payloads.ts';
+import { applyRecord, type RegistryState } from './registry.ts';
+import { certificateSubject, subjectHash, type CertificateSubject } from './subject.ts';
+import { BitstringStatusList, checkStatus, DEFAULT_STATUS_LIST_TTL_MS, statusListCredential, statusListEntry, type StatusPurpose } from './statuslist.ts';
 
 /** The VC 2.0 base context. */
 export const VC_V2_CONTEXT = 'https://www.w3.org/ns/credentials/v2';
@@ -32,45 +39,10 @@ export const LEDGER_INCLUSION_EVIDENCE = 'LedgerInclusionEvidence';
 /** A secured data-asset certificate. */
 export type DataAssetCertificate = JsonObject & { proof: DataIntegrityProof };
 
-/** What the certificate states about the asset, built from the registry state. */
-export type CertificateSubject = JsonObject;
+export { certificateSubject, subjectHash, type CertificateSubject } from './subject.ts';
 
 function certError(code: CertificatesErrorCode, message: string, details: Record<string, unknown> = {}): DataLedgerError {
   return new DataLedgerError(code, message, { details });
-}
-
-/**
- * The `credentialSubject` of an asset's certificate: the asset's registration, source,
- * classification, rights, fingerprint, size, update frequency, valuation and validity.
- * @param asset - the asset as the registry knows it
- */
-export function certificateSubject(asset: AssetState): CertificateSubject {
-  const holder: JsonObject = { id: asset.holder.id, foreign: asset.holder.foreign };
-  if (asset.holder.name !== undefined) holder.name = asset.holder.name;
-  const subject: JsonObject = {
-    id: asset.holder.id,
-    type: 'DataAsset',
-    registrationNumber: asset.registrationNumber,
-    name: asset.name,
-    holder,
-    source: { department: asset.source.department, authorisationBasis: asset.source.authorisationBasis },
-    classification: asset.classification,
-    rights: [...asset.rights],
-    fingerprint: { algorithm: 'sha-256', of: asset.fingerprintOf, value: asset.fingerprint },
-    rowCount: asset.rowCount,
-    updateFrequency: asset.updateFrequency,
-    validity: { from: asset.validity.from, until: asset.validity.until },
-    subjectIdentified: asset.subjectIdentified,
-  };
-  if (asset.valuation !== null) {
-    subject.valuation = { amount: asset.valuation.amount, currency: asset.valuation.currency, method: asset.valuation.method };
-  }
-  return subject;
-}
-
-/** SHA-256 (hex) of the canonical form of a certificate subject (what `certificate.issued` commits to). */
-export function subjectHash(subject: CertificateSubject): string {
-  return toHex(sha256(canonicalBytes(subject)));
 }
 
 /** Arguments of {@link prepareCertificate}. */
@@ -147,6 +119,38 @@ export interface IssueCertificateOptions {
   created?: string;
 }
 
+/**
+ * The one role-evidence rule, shared by issuance and verification: `genesis` is record 0, a
+ * `ledger.genesis` signed by the root authority it names; `grant` is a `role.granted` signed by
+ * that root, giving `issuer` the `registry` role, logged before the issuance at `issuedIndex`.
+ * Inclusion of both in the same checkpoint is checked by the caller.
+ */
+function roleEvidenceHolds(genesis: LedgerRecord, grant: LedgerRecord, issuer: string, issuedIndex: number): boolean {
+  const root = (genesis.payload as { rootAuthority?: unknown }).rootAuthority;
+  const gp = grant.payload as { subject?: unknown; role?: unknown };
+  return (
+    genesis.index === 0 &&
+    genesis.type === 'ledger.genesis' &&
+    genesis.actor === root &&
+    grant.type === 'role.granted' &&
+    grant.actor === root &&
+    gp.subject === issuer &&
+    gp.role === 'registry' &&
+    grant.index < issuedIndex
+  );
+}
+
+/**
+ * Indexes of the records that prove `issuer` holds the `registry` role now: the genesis
+ * (index 0) and the `role.granted` in force.
+ * @throws DataLedgerError `CERT_EVIDENCE_MISSING` when `issuer` does not hold the role
+ */
+export function roleEvidenceIndexes(state: RegistryState, issuer: string): { genesis: number; grant: number } {
+  const grant = state.roleGrants.get(`${issuer}|registry`);
+  if (grant === undefined) throw certError('CERT_EVIDENCE_MISSING', `${issuer}: holds no registry role grant in this ledger`, { issuer });
+  return { genesis: 0, grant };
+}
+
 function inclusionEvidence(inc: RecordInclusion, checkpoint: string, treeSize: number, purpose: string): JsonObject {
   return {
     type: [LEDGER_INCLUSION_EVIDENCE],
@@ -161,18 +165,13 @@ function inclusionEvidence(inc: RecordInclusion, checkpoint: string, treeSize: n
 
 function checkpointBody(note: string): Checkpoint {
   // The issuer checks its own evidence against the checkpoint's root; the signature is the
-  // verifier's business (it decides which log keys it trusts).
-  const blank = note.indexOf('\n\n');
-  if (blank === -1) throw certError('CERT_EVIDENCE_MISMATCH', 'checkpoint: not a signed note');
-  const lines = note.slice(0, blank).split('\n');
-  const size = Number(lines[1]);
-  let rootHash: Uint8Array;
+  // verifier's business (it decides which log keys it trusts). One note split and one
+  // checkpoint parser for the whole project: provenance's (C2SP signed-note, tlog-checkpoint).
   try {
-    rootHash = fromBase64(lines[2] ?? '');
-  } catch {
-    throw certError('CERT_EVIDENCE_MISMATCH', 'checkpoint: bad root hash');
+    return parseCheckpoint(splitNote(note).body);
+  } catch (cause) {
+    throw new DataLedgerError('CERT_EVIDENCE_MISMATCH', `checkpoint: not a C2SP signed checkpoint (${(cause as Error).message})`, { cause });
   }
-  return { origin: lines[0] ?? '', size, rootHash };
 }
 
 /**
@@ -199,16 +198,7 @@ export function issueCertificate(options: IssueCertificateOptions): DataAssetCer
   if (options.roleEvidence !== undefined) {
     const { genesis, grant } = options.roleEvidence;
     if (!proven(genesis) || !proven(grant)) throw certError('CERT_EVIDENCE_MISMATCH', 'roleEvidence: does not verify against the checkpoint');
-    const root = (genesis.record.payload as { rootAuthority?: unknown }).rootAuthority;
-    const gp = grant.record.payload as { subject?: unknown; role?: unknown };
-    if (
-      genesis.record.index !== 0 ||
-      genesis.record.type !== 'ledger.genesis' ||
-      grant.record.type !== 'role.granted' ||
-      grant.record.actor !== root ||
-      gp.subject !== issuer ||
-      gp.role !== 'registry'
-    ) {
+    if (!roleEvidenceHolds(genesis.record, grant.record, issuer, record.index)) {
       throw certError('CERT_EVIDENCE_MISMATCH', 'roleEvidence: not the genesis and the root authority granting this issuer the registry role');
     }
     evidence.push(inclusionEvidence(genesis, checkpoint, cp.size, 'ledger.genesis'), inclusionEvidence(grant, checkpoint, cp.size, 'role.granted'));
@@ -235,6 +225,69 @@ export function issueCertificate(options: IssueCertificateOptions): DataAssetCer
   return signCredential(unsigned, signOpts);
 }
 
+/** Arguments of {@link issueCertificateOnLog}. */
+export interface IssueCertificateOnLogOptions extends PrepareCertificateOptions {
+  /** The log (opened with its key: this appends). */
+  log: Log;
+  /** The registry state after the log's last record. */
+  state: RegistryState;
+  /** The registry's Ed25519 seed: signs the record and the credential. */
+  secretKey: Uint8Array;
+  /** Proof `created`; default now. */
+  created?: string;
+}
+
+/**
+ * Issues a certificate on a local log in one call: checks the asset is certifiable, signs
+ * and appends the `certificate.issued` record (after the registry rules accept it), proves it
+ * and the issuer's role (genesis and role grant) against the new checkpoint, and signs the
+ * credential. The certificate always carries its role evidence, so an offline verifier
+ * needs only the log key.
+ * @returns the certificate, the logged record and the registry state after it
+ * @throws DataLedgerError `CERT_ASSET_NOT_CERTIFIABLE`, `CERT_EVIDENCE_MISSING` (the key holds no
+ *   registry role), a `REGISTRY_…` code of the rule that refuses the record, or the log's code
+ * @example
+ * ```ts
+ * const { certificate, state: next } = await issueCertificateOnLog({
+ *   log, state, secretKey: registry.secretKey, registrationNumber: 'DL-1',
+ *   certificateId: 'urn:uuid:…', statusListIndex: 0, revocationList, suspensionList, validFrom, validUntil,
+ * });
+ * ```
+ */
+export async function issueCertificateOnLog(
+  options: IssueCertificateOnLogOptions,
+): Promise<{ certificate: DataAssetCertificate; record: LedgerRecord; state: RegistryState }> {
+  const { log, state, secretKey } = options;
+  const issuer = didKeyFromPublicKey(getPublicKey(secretKey));
+  const { subject, payload } = prepareCertificate(state, options);
+  const evidence = roleEvidenceIndexes(state, issuer);
+  const head = log.head();
+  const now = new Date().toISOString();
+  // A record's time never goes backwards (DESIGN.md, the ledger).
+  const time = head.lastTime !== null && head.lastTime > now ? head.lastTime : now;
+  const record = buildRecord(head, { type: 'certificate.issued', payload: payload as unknown as RecordPayload, time }, { secretKey });
+  // The rules first: a refused record is never appended.
+  const next = applyRecord(state, record);
+  const appended = (await log.append(record)).record;
+  const checkpoint = await log.checkpoint();
+  const size = checkpointBody(checkpoint).size;
+  const [genesis, grant] = await Promise.all([log.get(evidence.genesis), log.get(evidence.grant)]);
+  const [issuedProof, genesisProof, grantProof] = await Promise.all([
+    log.inclusionProof(record.index, size),
+    log.inclusionProof(evidence.genesis, size),
+    log.inclusionProof(evidence.grant, size),
+  ]);
+  const certificate = issueCertificate({
+    subject,
+    issued: { record: appended, proof: issuedProof },
+    checkpoint,
+    roleEvidence: { genesis: { record: genesis, proof: genesisProof }, grant: { record: grant, proof: grantProof } },
+    secretKey,
+    ...(options.created === undefined ? {} : { created: options.created }),
+  });
+  return { certificate, record: appended, state: next };
+}
+
 // ---------------------------------------------------------------------------------------
 // Verification
 
@@ -244,9 +297,18 @@ export interface VerifyCertificateOptions {
   trustedLogKeys: string[];
   /** Issuer DIDs trusted outright; otherwise the role evidence must prove the `registry` role. */
   trustedIssuers?: readonly string[];
-  /** The secured status list credential(s) named by the certificate's entries. */
+  /**
+   * The secured status list credential(s) named by the certificate's entries. Accepted
+   * signers: the certificate's issuer, or the log that signed the certificate's checkpoint
+   * (the did:key of that trusted log key: the service signs its lists so).
+   */
   statusList?: JsonObject | readonly JsonObject[];
-  /** Evaluation time; default now. */
+  /**
+   * Verify without status lists: the result says `status: 'unchecked'` and may be verified.
+   * Without this opt-out, a missing status list fails the `status` check.
+   */
+  skipStatusCheck?: boolean;
+  /** Evaluation time of everything (certificate, proofs, status lists and their `ttl`); default now. */
   at?: Date;
 }
 
@@ -258,13 +320,22 @@ export interface CertificateCheck {
   message?: string;
 }
 
+/**
+ * The certificate's status as far as the verification could tell: `active` (neither bit set in
+ * fresh lists), `revoked`, `suspended`, `unchecked` (no status list was given), or `unknown`
+ * (a list was given but could not be used: stale, untrusted signer, malformed).
+ */
+export type CertificateStatusVerdict = 'active' | 'revoked' | 'suspended' | 'unchecked' | 'unknown';
+
 /** Result of {@link verifyCertificate}: every check, so an exchange sees why. */
 export interface CertificateVerification {
   verified: boolean;
+  /** The status verdict; `unchecked` is never silent: without `skipStatusCheck` it fails verification. */
+  status: CertificateStatusVerdict;
   checks: CertificateCheck[];
 }
 
-const checkpointCache = new Map<string, Checkpoint>();
+const checkpointCache = new Map<string, { checkpoint: Checkpoint; verifiedBy: string[] }>();
 
 // verifyCertificate never throws: a subject that is not canonical JSON (e.g. `1e400` parsed
 // to Infinity) has no hash and matches nothing.
@@ -276,14 +347,24 @@ function safeSubjectHash(subject: JsonObject): string | null {
   }
 }
 
-function openTrustedCheckpoint(note: string, keys: string[]): Checkpoint {
+function openTrustedCheckpoint(note: string, keys: string[]): { checkpoint: Checkpoint; verifiedBy: string[] } {
   const key = `${keys.join('\n')}\n\n${note}`;
   const hit = checkpointCache.get(key);
   if (hit !== undefined) return hit;
-  const { checkpoint } = openCheckpoint(note, keys);
+  const opened = openCheckpoint(note, keys);
   if (checkpointCache.size >= 256) checkpointCache.delete(checkpointCache.keys().next().value as string);
-  checkpointCache.set(key, checkpoint);
-  return checkpoint;
+  checkpointCache.set(key, opened);
+  return opened;
+}
+
+/**
+ * The did:key under which a log signs its status lists: the Ed25519 key of its C2SP verifier
+ * key. An offline verifier already trusts that key (it signed the certificate's checkpoint),
+ * so it needs nothing more to trust the lists.
+ * @param logVerifierKey - the log's C2SP verifier key
+ */
+export function statusListSignerOfLog(logVerifierKey: string): string {
+  return didKeyFromPublicKey(parseVerifierKey(logVerifierKey).publicKey);
 }
 
 function isObj(v: unknown): v is JsonObject {
@@ -318,6 +399,63 @@ function openEvidence(e: unknown): OpenedEvidence {
   return { record, leafIndex: leafIndex as number, treeSize: treeSize as number, proof, checkpoint };
 }
 
+/** Options of {@link certificateStatus}. */
+export interface CertificateStatusOptions {
+  /** The secured status list credential(s) the certificate's entries name. */
+  statusList: JsonObject | readonly JsonObject[];
+  /** Verification time of the lists (validity, proof expiry, `ttl`). */
+  at: Date;
+  /** DIDs whose status lists are accepted. */
+  trustedSigners: readonly string[];
+  /** No status list is not a failure (the verdict still says `unchecked`). */
+  skipStatusCheck?: boolean;
+}
+
+/**
+ * The status of a certificate from its status lists (Bitstring Status List §3.2): one verdict
+ * and the one `status` check behind it. Revocation wins over suspension, and a set bit in a
+ * list that could be read wins over a list that could not. This is the status step of
+ * {@link verifyCertificate}; the service's verification route calls it too, so both give the
+ * same verdict and codes.
+ * @param cert - the certificate (its `credentialStatus` entries)
+ * @param options - lists, time, accepted signers
+ * @returns the verdict and the check (null when unchecked by the caller's choice)
+ */
+export function certificateStatus(cert: unknown, options: CertificateStatusOptions): { status: CertificateStatusVerdict; check: CertificateCheck | null } {
+  const lists = Array.isArray(options.statusList) ? (options.statusList as readonly JsonObject[]) : [options.statusList as JsonObject];
+  const cs = isObj(cert) ? cert.credentialStatus : undefined;
+  const entries = Array.isArray(cs) ? cs : cs === undefined ? [] : [cs];
+  if (entries.length === 0) return { status: 'unknown', check: { name: 'status', ok: false, code: 'CERT_MALFORMED', message: 'no credentialStatus' } };
+  if (lists.length === 0) {
+    return {
+      status: 'unchecked',
+      check: options.skipStatusCheck === true ? null : { name: 'status', ok: false, code: 'CERT_STATUS_UNAVAILABLE', message: 'status not checked: no status list credential given' },
+    };
+  }
+  let failure: CertificateCheck | null = null;
+  let revoked = false;
+  let suspended = false;
+  for (const entry of entries) {
+    const listUrl = isObj(entry) ? entry.statusListCredential : undefined;
+    const list = lists.find((l) => isObj(l) && l.id === listUrl);
+    if (list === undefined) {
+      failure ??= { name: 'status', ok: false, code: 'CERT_STATUS_UNAVAILABLE', message: `no status list credential for ${String(listUrl)}` };
+      continue;
+    }
+    try {
+      const s = checkStatus(entry, list, { at: options.at, trustedIssuers: options.trustedSigners });
+      if (s.set && s.statusPurpose === 'revocation') revoked = true;
+      if (s.set && s.statusPurpose === 'suspension') suspended = true;
+    } catch (err) {
+      failure ??= { name: 'status', ok: false, code: (err as { code?: string }).code ?? 'CERT_STATUS_UNAVAILABLE', message: (err as Error).message };
+    }
+  }
+  if (revoked) return { status: 'revoked', check: { name: 'status', ok: false, code: 'CERT_STATUS_REVOKED', message: 'revocation bit set' } };
+  if (suspended) return { status: 'suspended', check: { name: 'status', ok: false, code: 'CERT_STATUS_SUSPENDED', message: 'suspension bit set' } };
+  if (failure !== null) return { status: 'unknown', check: failure };
+  return { status: 'active', check: { name: 'status', ok: true } };
+}
+
 /**
  * Verifies a data-asset certificate offline. Checks, each reported by name:
  * `format`; `proof` (eddsa-jcs-2022 by the issuer's did:key); `validity` (validFrom ≤ at ≤
@@ -325,17 +463,26 @@ function openEvidence(e: unknown): OpenedEvidence {
  * issuer's signed `certificate.issued` record for this certificate id, subject, status
  * entries and validity); `inclusion` (RFC 9162 proof of that record against the checkpoint);
  * `issuer` (trusted, or proven to hold the `registry` role by a genesis and role grant in the
- * same log); `status` (neither revoked nor suspended in the issuer's status lists).
+ * same log); `status` ({@link certificateStatus}: neither revoked nor suspended in status lists
+ * signed by the issuer or by the log that signed the checkpoint, each fresh at `at` per its
+ * `ttl`). Without status lists the status is `unchecked` and fails verification unless the
+ * caller passes `skipStatusCheck: true`.
  *
  * The role evidence proves the grant, not the absence of a later revocation; pass
  * `trustedIssuers` where that matters.
  * @param cert - the certificate as presented
  * @param options - trusted log keys, trusted issuers, status list credentials, time
- * @returns `{ verified, checks }`; never throws for a bad certificate
+ * @returns `{ verified, status, checks }`; never throws for a bad certificate
+ * @example
+ * ```ts
+ * const lists = await Promise.all(urls.map(async (u) => (await fetch(u)).json()));
+ * const { verified, status, checks } = verifyCertificate(cert, { trustedLogKeys: [logVkey], statusList: lists });
+ * ```
  */
 export function verifyCertificate(cert: unknown, options: VerifyCertificateOptions): CertificateVerification {
   const checks: CertificateCheck[] = [];
-  const result = (): CertificateVerification => ({ verified: checks.length > 0 && checks.every((c) => c.ok), checks });
+  let status: CertificateStatusVerdict = 'unchecked';
+  const result = (): CertificateVerification => ({ verified: checks.length > 0 && checks.every((c) => c.ok), status, checks });
   const fail = (name: CertificateCheck['name'], code: string, message: string): void => {
     checks.push({ name, ok: false, code, message });
   };
@@ -383,6 +530,7 @@ export function verifyCertificate(cert: unknown, options: VerifyCertificateOptio
   const evidence = Array.isArray(cert.evidence) ? cert.evidence : [];
   let issuedEv: OpenedEvidence | null = null;
   let cp: Checkpoint | null = null;
+  let listSigners: string[] = [];
   try {
     issuedEv = openEvidence(evidence.find((e) => isObj(e) && e.purpose === 'certificate.issued') ?? evidence[0]);
   } catch (err) {
@@ -390,7 +538,9 @@ export function verifyCertificate(cert: unknown, options: VerifyCertificateOptio
   }
   if (issuedEv !== null) {
     try {
-      cp = openTrustedCheckpoint(issuedEv.checkpoint, options.trustedLogKeys);
+      const opened = openTrustedCheckpoint(issuedEv.checkpoint, options.trustedLogKeys);
+      cp = opened.checkpoint;
+      listSigners = opened.verifiedBy.map(statusListSignerOfLog);
       checks.push({ name: 'checkpoint', ok: true });
     } catch (err) {
       fail('checkpoint', 'CERT_CHECKPOINT_UNTRUSTED', `${(err as { code?: string }).code ?? ''} ${(err as Error).message}`.trim());
@@ -441,24 +591,12 @@ export function verifyCertificate(cert: unknown, options: VerifyCertificateOptio
       if (g !== undefined && gr !== undefined && cp !== null && issuedEv !== null) {
         const genesis = openEvidence(g);
         const grant = openEvidence(gr);
-        const root = (genesis.record.payload as { rootAuthority?: unknown }).rootAuthority;
-        const gp = grant.record.payload as { subject?: unknown; role?: Role };
         const proven = (ev: OpenedEvidence): boolean =>
           ev.checkpoint === issuedEv?.checkpoint &&
           ev.leafIndex === ev.record.index &&
           verifyRecordSignature(ev.record) &&
           verifyInclusion({ leafHash: recordLeafHash(ev.record), index: ev.leafIndex, treeSize: (cp as Checkpoint).size, proof: ev.proof, root: (cp as Checkpoint).rootHash });
-        ok =
-          genesis.record.index === 0 &&
-          genesis.record.type === 'ledger.genesis' &&
-          genesis.record.actor === root &&
-          grant.record.type === 'role.granted' &&
-          grant.record.actor === root &&
-          gp.subject === issuer &&
-          gp.role === 'registry' &&
-          grant.record.index < issuedEv.record.index &&
-          proven(genesis) &&
-          proven(grant);
+        ok = roleEvidenceHolds(genesis.record, grant.record, issuer, issuedEv.record.index) && proven(genesis) && proven(grant);
         why = 'role evidence does not prove the registry role';
       }
     } catch (err) {
@@ -468,34 +606,14 @@ export function verifyCertificate(cert: unknown, options: VerifyCertificateOptio
     else fail('issuer', 'CERT_ISSUER_UNTRUSTED', why);
   }
 
-  // status
-  const lists = options.statusList === undefined ? [] : Array.isArray(options.statusList) ? options.statusList : [options.statusList];
-  const entries = Array.isArray(cert.credentialStatus) ? cert.credentialStatus : cert.credentialStatus === undefined ? [] : [cert.credentialStatus];
-  if (entries.length === 0) {
-    fail('status', 'CERT_MALFORMED', 'no credentialStatus');
-  } else {
-    let statusFailed = false;
-    for (const entry of entries) {
-      const listUrl = isObj(entry) ? entry.statusListCredential : undefined;
-      const list = lists.find((l) => isObj(l) && l.id === listUrl);
-      if (list === undefined) {
-        fail('status', 'CERT_STATUS_UNAVAILABLE', `no status list credential for ${String(listUrl)}`);
-        statusFailed = true;
-        continue;
-      }
-      try {
-        const s = checkStatus(entry, list, { at: new Date(at), trustedIssuers: [issuer] });
-        if (s.set) {
-          fail('status', s.statusPurpose === 'revocation' ? 'CERT_STATUS_REVOKED' : 'CERT_STATUS_SUSPENDED', `${s.statusPurpose} bit set`);
-          statusFailed = true;
-        }
-      } catch (err) {
-        fail('status', (err as { code?: string }).code ?? 'CERT_STATUS_UNAVAILABLE', (err as Error).message);
-        statusFailed = true;
-      }
-    }
-    if (!statusFailed) checks.push({ name: 'status', ok: true });
-  }
+  const st = certificateStatus(cert, {
+    statusList: options.statusList ?? [],
+    at: new Date(at),
+    trustedSigners: [issuer, ...listSigners],
+    ...(options.skipStatusCheck === undefined ? {} : { skipStatusCheck: options.skipStatusCheck }),
+  });
+  status = st.status;
+  if (st.check !== null) checks.push(st.check);
   return result();
 }
 
@@ -528,26 +646,62 @@ export function statusListsFromState(state: RegistryState, length?: number): Map
   return out;
 }
 
-/**
- * Signed status list credentials of every list whose certificates `secretKey`'s DID issued.
- * @param state - the registry state
- * @param options - the issuer's seed, validity of the lists, list length
- */
-export function statusListCredentialsFromState(
-  state: RegistryState,
-  options: { secretKey: Uint8Array; validFrom?: string; validUntil?: string; length?: number; created?: string },
-): JsonObject[] {
+/** Options of signing status lists from the ledger's state. */
+export interface StatusListSigningOptions {
+  /** The signer's Ed25519 seed (the issuer's, or the log's: see {@link statusListSignerOfLog}). */
+  secretKey: Uint8Array;
+  /** `validFrom` of the list credential; default now. The `ttl` counts from it. */
+  validFrom?: string;
+  validUntil?: string;
+  /** `ttl` in milliseconds (Bitstring Status List §2.2); default {@link DEFAULT_STATUS_LIST_TTL_MS}. */
+  ttl?: number;
+  /** Entries per list (default 131,072). */
+  length?: number;
+  /** Proof `created`; default now. */
+  created?: string;
+}
+
+function signList(url: string, purpose: StatusPurpose, list: BitstringStatusList, options: StatusListSigningOptions): JsonObject {
   const pk = getPublicKey(options.secretKey);
   const issuer = didKeyFromPublicKey(pk);
+  const fields: Parameters<typeof statusListCredential>[0] = {
+    id: url,
+    issuer,
+    statusPurpose: purpose,
+    list,
+    validFrom: options.validFrom ?? new Date().toISOString(),
+    ttl: options.ttl ?? DEFAULT_STATUS_LIST_TTL_MS,
+  };
+  if (options.validUntil !== undefined) fields.validUntil = options.validUntil;
+  const sign: { secretKey: Uint8Array; verificationMethod: string; created?: string } = { secretKey: options.secretKey, verificationMethod: verificationMethodOf(pk) };
+  if (options.created !== undefined) sign.created = options.created;
+  return signCredential(statusListCredential(fields), sign);
+}
+
+/**
+ * The signed status list credential at `url` as the ledger's state implies it, whoever issued
+ * its certificates (the service signs every list with its log key).
+ * @param state - the registry state
+ * @param url - the list's URL (what certificates name in `statusListCredential`)
+ * @param options - signer, validity, `ttl`
+ * @returns the credential, or undefined when no certificate names that list
+ */
+export function signStatusListCredential(state: RegistryState, url: string, options: StatusListSigningOptions): JsonObject | undefined {
+  const e = statusListsFromState(state, options.length).get(url);
+  return e === undefined ? undefined : signList(url, e.purpose, e.list, options);
+}
+
+/**
+ * Signed status list credentials of every list whose certificates `secretKey`'s DID issued,
+ * each with a `validFrom` (default now) and a `ttl` (default {@link DEFAULT_STATUS_LIST_TTL_MS}).
+ * @param state - the registry state
+ * @param options - the issuer's seed, validity and `ttl` of the lists, list length
+ */
+export function statusListCredentialsFromState(state: RegistryState, options: StatusListSigningOptions): JsonObject[] {
+  const issuer = didKeyFromPublicKey(getPublicKey(options.secretKey));
   const out: JsonObject[] = [];
   for (const [url, e] of statusListsFromState(state, options.length)) {
-    if (e.issuer !== issuer) continue;
-    const fields: Parameters<typeof statusListCredential>[0] = { id: url, issuer, statusPurpose: e.purpose, list: e.list };
-    if (options.validFrom !== undefined) fields.validFrom = options.validFrom;
-    if (options.validUntil !== undefined) fields.validUntil = options.validUntil;
-    const sign: { secretKey: Uint8Array; verificationMethod: string; created?: string } = { secretKey: options.secretKey, verificationMethod: verificationMethodOf(pk) };
-    if (options.created !== undefined) sign.created = options.created;
-    out.push(signCredential(statusListCredential(fields), sign));
+    if (e.issuer === issuer) out.push(signList(url, e.purpose, e.list, options));
   }
   return out;
 }

@@ -27,6 +27,7 @@ export type {
 export {
   STATUS_LIST_MIN_ENTRIES,
   STATUS_LIST_MAX_ENTRIES,
+  DEFAULT_STATUS_LIST_TTL_MS,
   BitstringStatusList,
   statusListEntry,
   statusListCredential,
@@ -130,9 +131,14 @@ export {
   subjectHash,
   prepareCertificate,
   issueCertificate,
+  issueCertificateOnLog,
+  roleEvidenceIndexes,
   verifyCertificate,
+  certificateStatus,
   statusListsFromState,
   statusListCredentialsFromState,
+  signStatusListCredential,
+  statusListSignerOfLog,
 } from './certificate.ts';
 export type {
   DataAssetCertificate,
@@ -143,6 +149,10 @@ export type {
   VerifyCertificateOptions,
   CertificateCheck,
   CertificateVerification,
+  CertificateStatusVerdict,
+  CertificateStatusOptions,
+  IssueCertificateOnLogOptions,
+  StatusListSigningOptions,
 } from './certificate.ts';
 export { ASSET_STATUSES, assetStatus, statisticsReport, RegistryAuditor, auditRecords, auditBundle } from './audit.ts';
 export type { Violation, AssetStatus, StatisticsReport, AuditReport, AuditBundleOptions } from './audit.ts';

@@ -92,8 +92,14 @@ export const DateTimeSchema: TString = Type.String({ pattern: '^\\d{4}-\\d{2}-\\
 export const DecimalSchema: TString = Type.String({ pattern: '^(0|[1-9][0-9]{0,29})(\\.[0-9]{1,18})?$' });
 /** An ISO 4217 currency code. */
 export const CurrencySchema: TString = Type.String({ pattern: '^[A-Z]{3}$' });
-/** An https URL (status list credential). */
-export const HttpsUrlSchema: TString = Type.String({ pattern: '^https://[^\\s#]{1,500}$' });
+/**
+ * An https URL (status list credential), or an http URL on the loopback interface (a service
+ * tried on one machine, `dataledger serve` without `--public-url`): nothing else travels in
+ * clear text.
+ */
+export const HttpsUrlSchema: TString = Type.String({
+  pattern: '^(https://|http://(127\\.0\\.0\\.1|localhost|\\[::1\\])(:[0-9]{1,5})?/)[^\\s#]{1,500}$',
+});
 
 /** Money: a decimal string and a currency. */
 export interface Money {
@@ -216,6 +222,11 @@ export interface AssetTransferred {
   to: Party;
   price?: Money;
   contractHash?: string;
+  /**
+   * The licences the previous holder granted stay in force, and the new holder may revoke
+   * them; otherwise they end at the transfer (default false).
+   */
+  keepLicences?: boolean;
 }
 /** `licence.granted` (授权使用): licensee, purpose, scope and term; a sub-licence names its parent. */
 export interface LicenceGranted {
@@ -381,6 +392,7 @@ const schemas = {
     to: party,
     price: Type.Optional(money),
     contractHash: Type.Optional(Sha256HexSchema),
+    keepLicences: Type.Optional(Type.Boolean()),
   }),
   'licence.granted': obj({
     licenceId: IdentifierSchema,

@@ -12,6 +12,7 @@ import type { LedgerRecord } from '@dataledger/provenance';
 import { DataLedgerError } from '@dataledger/core';
 import type { CertificatesErrorCode } from './errors.ts';
 import { PMap } from './pmap.ts';
+import { certificateSubject, subjectHash } from './subject.ts';
 import {
   isRecordType,
   parsePayload,
@@ -153,10 +154,19 @@ export interface RegistryState {
   readonly rootAuthority: string | null;
   readonly ledgerName: string | null;
   readonly roles: PMap<readonly Role[]>;
+  /**
+   * `did|role` → index of the `role.granted` record in force: the role evidence a
+   * certificate carries (see `roleEvidenceIndexes`).
+   */
+  readonly roleGrants: PMap<number>;
   readonly assets: PMap<AssetState>;
   /** Fingerprint → registration number of the live (not cancelled) asset. */
   readonly fingerprints: PMap<string>;
   readonly licences: PMap<LicenceState>;
+  /** Registration number → ids of the top-level licences of the asset still active (ended at a transfer). */
+  readonly assetLicences: PMap<readonly string[]>;
+  /** Registration number → ids of its certificates (revoked when it is cancelled). */
+  readonly assetCertificates: PMap<readonly string[]>;
   /** Licence id → ids of its direct sub-licences. */
   readonly sublicences: PMap<readonly string[]>;
   readonly consents: PMap<ConsentState>;
@@ -188,9 +198,12 @@ export function emptyRegistryState(): RegistryState {
     rootAuthority: null,
     ledgerName: null,
     roles: PMap.empty(),
+    roleGrants: PMap.empty(),
     assets: PMap.empty(),
     fingerprints: PMap.empty(),
     licences: PMap.empty(),
+    assetLicences: PMap.empty(),
+    assetCertificates: PMap.empty(),
     sublicences: PMap.empty(),
     consents: PMap.empty(),
     consentKeys: PMap.empty(),
@@ -450,16 +463,20 @@ const HANDLERS: Handlers = {
     if (r.actor !== p.rootAuthority) refuse('REGISTRY_UNAUTHORISED', 'ledger.genesis: must be signed by the root authority it names');
     return { ...s, rootAuthority: p.rootAuthority, ledgerName: p.ledgerName };
   },
-  'role.granted': (s, p: RoleChange) => {
+  'role.granted': (s, p: RoleChange, r) => {
     const held = rolesOf(s, p.subject);
     if (held.includes(p.role)) refuse('REGISTRY_ROLE_ALREADY_HELD', `${p.subject}: already holds ${p.role}`, { subject: p.subject, role: p.role });
-    return { ...s, roles: s.roles.set(p.subject, [...held, p.role]) };
+    return { ...s, roles: s.roles.set(p.subject, [...held, p.role]), roleGrants: s.roleGrants.set(`${p.subject}|${p.role}`, r.index) };
   },
   'role.revoked': (s, p: RoleChange) => {
     const held = rolesOf(s, p.subject);
     if (!held.includes(p.role)) refuse('REGISTRY_ROLE_NOT_HELD', `${p.subject}: does not hold ${p.role}`, { subject: p.subject, role: p.role });
     const rest = held.filter((x) => x !== p.role);
-    return { ...s, roles: rest.length === 0 ? s.roles.delete(p.subject) : s.roles.set(p.subject, rest) };
+    return {
+      ...s,
+      roles: rest.length === 0 ? s.roles.delete(p.subject) : s.roles.set(p.subject, rest),
+      roleGrants: s.roleGrants.delete(`${p.subject}|${p.role}`),
+    };
   },
   'asset.registered': (s, p: AssetRegistered, r) => {
     const rn = p.registrationNumber;
@@ -528,6 +545,12 @@ const HANDLERS: Handlers = {
     checkWindow({ from: p.validFrom, until: p.validUntil }, 'validFrom');
     // A certificate cannot outlive what it certifies.
     if (ms(p.validUntil) > ms(a.validity.until)) refuse('REGISTRY_TERM_INVALID', 'validUntil: after the asset validity', { path: 'validUntil' });
+    // The record commits to what the certificate states; it must be the asset as registered,
+    // reviewed and valued, not a subject of the registry's choosing.
+    const expected = subjectHash(certificateSubject(a));
+    if (p.subjectHash !== expected) {
+      refuse('REGISTRY_SUBJECT_MISMATCH', `subjectHash: not the hash of asset ${rn}'s certificate subject`, { registrationNumber: rn, expected });
+    }
     const keys = [`${p.revocationList}|${p.statusListIndex}`, `${p.suspensionList}|${p.statusListIndex}`];
     for (const k of keys) {
       const used = s.statusIndexes.get(k);
@@ -551,6 +574,7 @@ const HANDLERS: Handlers = {
     return {
       ...s,
       certificates: s.certificates.set(p.certificateId, cert),
+      assetCertificates: s.assetCertificates.set(rn, [...(s.assetCertificates.get(rn) ?? []), p.certificateId]),
       statusIndexes,
       counters: bump(s.counters, `certificate.issued|${periodOf(r.time)}`),
     };
@@ -565,8 +589,14 @@ const HANDLERS: Handlers = {
     checkCirculable(a, r.time);
     checkCrossborder(s, a, p.to, r.time);
     requiredConsents(s, a, p.to.id, 'transfer', r.time);
+    // The previous holder's licences end with its holding, unless the transfer keeps them
+    // (then the new holder may revoke them: see licence.revoked).
+    const kept = p.keepLicences === true;
+    const granted = s.assetLicences.get(a.registrationNumber) ?? [];
     return {
       ...s,
+      licences: kept ? s.licences : endLicences(s, s.licences, granted, 'ended'),
+      assetLicences: kept || granted.length === 0 ? s.assetLicences : s.assetLicences.delete(a.registrationNumber),
       assets: s.assets.set(a.registrationNumber, { ...a, holder: p.to }),
       foreignParties: markForeign(s.foreignParties, p.to),
       counters: bump(s.counters, `asset.transferred|${periodOf(r.time)}`),
@@ -629,6 +659,8 @@ const HANDLERS: Handlers = {
     return {
       ...s,
       licences: s.licences.set(p.licenceId, lic),
+      assetLicences:
+        p.parentLicenceId === undefined ? s.assetLicences.set(p.registrationNumber, [...(s.assetLicences.get(p.registrationNumber) ?? []), p.licenceId]) : s.assetLicences,
       foreignParties: markForeign(s.foreignParties, p.licensee),
       sublicences:
         p.parentLicenceId === undefined ? s.sublicences : s.sublicences.set(p.parentLicenceId, [...(s.sublicences.get(p.parentLicenceId) ?? []), p.licenceId]),
@@ -639,8 +671,10 @@ const HANDLERS: Handlers = {
   'licence.revoked': (s, p: LicenceRevoked, r) => {
     const l = s.licences.get(p.licenceId);
     if (l === undefined) refuse('REGISTRY_LICENCE_UNKNOWN', `licence ${p.licenceId}: unknown`, { licenceId: p.licenceId });
-    if (l.licensor !== r.actor && !rolesOf(s, r.actor).includes('regulator')) {
-      refuse('REGISTRY_UNAUTHORISED', `licence ${p.licenceId}: only its licensor or a regulator revokes it`);
+    // A licence kept through a transfer is revoked by the asset's holder now, as its own.
+    const holderNow = l.parentLicenceId === null && s.assets.get(l.registrationNumber)?.holder.id === r.actor;
+    if (l.licensor !== r.actor && !holderNow && !rolesOf(s, r.actor).includes('regulator')) {
+      refuse('REGISTRY_UNAUTHORISED', `licence ${p.licenceId}: only its licensor, the asset's holder or a regulator revokes it`);
     }
     if (l.status !== 'active') refuse('REGISTRY_LICENCE_INACTIVE', `licence ${p.licenceId}: is ${l.status}`, { licenceId: p.licenceId });
     return {
@@ -702,8 +736,17 @@ const HANDLERS: Handlers = {
   },
   'asset.cancelled': (s, p: AssetSupervision, r) => {
     const a = liveAsset(s, p.registrationNumber);
+    // A cancelled registration certifies nothing: its certificates are revoked with it, and the
+    // status lists (derived from this state) follow (DESIGN.md: "cancelling an asset revokes its
+    // certificates").
+    let certificates = s.certificates;
+    for (const id of s.assetCertificates.get(a.registrationNumber) ?? []) {
+      const c = certificates.get(id);
+      if (c !== undefined && c.status !== 'revoked') certificates = certificates.set(id, { ...c, status: 'revoked' });
+    }
     return {
       ...s,
+      certificates,
       assets: s.assets.set(a.registrationNumber, { ...a, cancelled: true }),
       fingerprints: s.fingerprints.delete(a.fingerprint),
       counters: bump(s.counters, `asset.cancelled|${periodOf(r.time)}`),

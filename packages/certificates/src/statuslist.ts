@@ -140,11 +140,20 @@ export interface StatusListCredentialFields {
   list: BitstringStatusList;
   validFrom?: string;
   validUntil?: string;
+  /**
+   * `ttl` (§2.2): milliseconds after which a verifier must fetch the list again. Counted from
+   * `validFrom`, which is then required.
+   */
+  ttl?: number;
 }
+
+/** Default `ttl` of the status lists this project signs: five minutes. */
+export const DEFAULT_STATUS_LIST_TTL_MS: number = 300_000;
 
 /**
  * An unsigned `BitstringStatusListCredential` (§2.2); secure it with `signCredential`.
- * @param fields - id, issuer, purpose, list and optional validity
+ * @param fields - id, issuer, purpose, list, optional validity and `ttl`
+ * @throws RangeError when `ttl` is not a non-negative integer or comes without `validFrom`
  */
 export function statusListCredential(fields: StatusListCredentialFields): JsonObject {
   const vc: JsonObject = {
@@ -161,12 +170,20 @@ export function statusListCredential(fields: StatusListCredentialFields): JsonOb
     statusPurpose: fields.statusPurpose,
     encodedList: fields.list.encode(),
   };
+  if (fields.ttl !== undefined) {
+    if (!Number.isSafeInteger(fields.ttl) || fields.ttl < 0) throw new RangeError('ttl: expected a non-negative integer of milliseconds');
+    if (fields.validFrom === undefined) throw new RangeError('ttl: needs validFrom (the time it counts from)');
+    (vc.credentialSubject as JsonObject).ttl = fields.ttl;
+  }
   return vc;
 }
 
 /** Options of {@link checkStatus}. */
 export interface CheckStatusOptions {
-  /** Time for the status list credential's validity window; default now. */
+  /**
+   * The verification time: the list credential's validity window, its proof's `expires` and
+   * its `ttl` are all evaluated at this time; default now.
+   */
   at?: Date;
   /** Issuers whose status lists are accepted (DIDs); default: any issuer whose proof verifies. */
   trustedIssuers?: readonly string[];
@@ -181,22 +198,40 @@ export interface StatusCheck {
 
 // Decoding a 16 KiB list and verifying its proof costs more than a certificate check; a
 // verifier holds a few lists and checks many certificates against them.
-const decoded = new WeakMap<object, { issuer: string; purpose: StatusPurpose; validFrom?: string; validUntil?: string; list: BitstringStatusList }>();
+const decoded = new WeakMap<object, OpenedStatusList>();
+
+interface OpenedStatusList {
+  issuer: string;
+  purpose: StatusPurpose;
+  validFrom?: string;
+  validUntil?: string;
+  /** `ttl` in milliseconds, when the list carries one. */
+  ttl?: number;
+  /** The proof's `expires`, re-checked at every verification time. */
+  proofExpires?: string;
+  list: BitstringStatusList;
+}
 
 function isObj(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function openStatusListCredential(vc: unknown): { issuer: string; purpose: StatusPurpose; validFrom?: string; validUntil?: string; list: BitstringStatusList } {
+function openStatusListCredential(vc: unknown, at: Date): OpenedStatusList {
   if (!isObj(vc)) throw new DataLedgerError('STATUS_VERIFICATION', 'statusListCredential: expected an object');
   const hit = decoded.get(vc);
-  if (hit !== undefined) return hit;
+  if (hit !== undefined) {
+    // Everything but the proof's expiry is independent of the verification time.
+    if (hit.proofExpires !== undefined && Date.parse(hit.proofExpires) < at.getTime()) {
+      throw new DataLedgerError('STATUS_VERIFICATION', 'statusListCredential: proof does not verify', { details: { errors: [{ code: 'VC_PROOF_EXPIRED' }] } });
+    }
+    return hit;
+  }
   const types = vc.type;
   const subject = vc.credentialSubject;
   if (!Array.isArray(types) || !types.includes('BitstringStatusListCredential') || !isObj(subject) || subject.type !== 'BitstringStatusList') {
     throw new DataLedgerError('STATUS_VERIFICATION', 'statusListCredential: not a BitstringStatusListCredential');
   }
-  const result = verifyCredential(vc);
+  const result = verifyCredential(vc, { at });
   if (!result.verified) {
     throw new DataLedgerError('STATUS_VERIFICATION', 'statusListCredential: proof does not verify', { details: { errors: result.errors } });
   }
@@ -206,13 +241,18 @@ function openStatusListCredential(vc: unknown): { issuer: string; purpose: Statu
   }
   const issuer = isObj(vc.issuer) ? vc.issuer.id : vc.issuer;
   if (typeof issuer !== 'string') throw new DataLedgerError('STATUS_VERIFICATION', 'statusListCredential: no issuer');
-  const out: { issuer: string; purpose: StatusPurpose; validFrom?: string; validUntil?: string; list: BitstringStatusList } = {
-    issuer,
-    purpose,
-    list: BitstringStatusList.decode(subject.encodedList as string),
-  };
+  const out: OpenedStatusList = { issuer, purpose, list: BitstringStatusList.decode(subject.encodedList as string) };
   if (typeof vc.validFrom === 'string') out.validFrom = vc.validFrom;
   if (typeof vc.validUntil === 'string') out.validUntil = vc.validUntil;
+  if (subject.ttl !== undefined) {
+    // §2.2: ttl is a number of milliseconds; it counts from when the list was made valid.
+    if (typeof subject.ttl !== 'number' || !Number.isSafeInteger(subject.ttl) || subject.ttl < 0 || out.validFrom === undefined) {
+      throw new DataLedgerError('STATUS_LIST_MALFORMED', 'statusListCredential: ttl must be non-negative integer milliseconds, with validFrom');
+    }
+    out.ttl = subject.ttl;
+  }
+  const proof = vc.proof;
+  if (isObj(proof) && typeof proof.expires === 'string') out.proofExpires = proof.expires;
   decoded.set(vc, out);
   return out;
 }
@@ -220,13 +260,15 @@ function openStatusListCredential(vc: unknown): { issuer: string; purpose: Statu
 /**
  * Validates a status entry against its status list credential (Bitstring Status List §3.2
  * "Validate Algorithm"): the list credential's proof, issuer, validity window and purpose,
- * the list's length and the index range. The list credential object is treated as immutable
- * (its decoding is cached by identity).
+ * the list's length and the index range, and its freshness: a list is evidence of the status
+ * only until `validFrom + ttl` (§2.2 `ttl`), so a list signed before a revocation cannot be
+ * replayed after it for longer than that. All of it is evaluated at `options.at`. The list
+ * credential object is treated as immutable (its decoding is cached by identity).
  * @param entry - the credential's `BitstringStatusListEntry`
  * @param listCredential - the secured status list credential it names
  * @returns the purpose and whether the bit is set
- * @throws DataLedgerError `STATUS_VERIFICATION` (proof, id, issuer or validity), `STATUS_PURPOSE_MISMATCH`,
- *   `STATUS_LIST_MALFORMED`, `STATUS_LIST_LENGTH`, `STATUS_RANGE`
+ * @throws DataLedgerError `STATUS_VERIFICATION` (proof, id, issuer or validity), `STATUS_LIST_STALE`
+ *   (past its ttl at `at`), `STATUS_PURPOSE_MISMATCH`, `STATUS_LIST_MALFORMED`, `STATUS_LIST_LENGTH`, `STATUS_RANGE`
  */
 export function checkStatus(entry: unknown, listCredential: unknown, options: CheckStatusOptions = {}): StatusCheck {
   if (!isObj(entry) || entry.type !== 'BitstringStatusListEntry' || typeof entry.statusListCredential !== 'string') {
@@ -237,13 +279,22 @@ export function checkStatus(entry: unknown, listCredential: unknown, options: Ch
   if (!isObj(listCredential) || listCredential.id !== entry.statusListCredential) {
     throw new DataLedgerError('STATUS_VERIFICATION', 'statusListCredential: not the list the entry names');
   }
-  const opened = openStatusListCredential(listCredential);
+  const atDate = options.at ?? new Date();
+  const at = atDate.getTime();
+  // An invalid time would make every comparison below false: fail closed.
+  if (Number.isNaN(at)) throw new RangeError('options.at: not a valid Date');
+  const opened = openStatusListCredential(listCredential, atDate);
   if (options.trustedIssuers !== undefined && !options.trustedIssuers.includes(opened.issuer)) {
-    throw new DataLedgerError('STATUS_VERIFICATION', 'statusListCredential: issuer not trusted');
+    throw new DataLedgerError('STATUS_VERIFICATION', 'statusListCredential: issuer not trusted', { details: { issuer: opened.issuer } });
   }
-  const at = (options.at ?? new Date()).getTime();
-  if ((opened.validFrom !== undefined && Date.parse(opened.validFrom) > at) || (opened.validUntil !== undefined && Date.parse(opened.validUntil) < at)) {
-    throw new DataLedgerError('STATUS_VERIFICATION', 'statusListCredential: outside its validity period');
+  const from = opened.validFrom === undefined ? undefined : Date.parse(opened.validFrom);
+  const until = opened.validUntil === undefined ? undefined : Date.parse(opened.validUntil);
+  if (from !== undefined && !(from <= at)) throw new DataLedgerError('STATUS_VERIFICATION', 'statusListCredential: not valid yet at the verification time');
+  if (until !== undefined && !(at <= until)) throw new DataLedgerError('STATUS_VERIFICATION', 'statusListCredential: expired at the verification time');
+  if (opened.ttl !== undefined && at > (from as number) + opened.ttl) {
+    throw new DataLedgerError('STATUS_LIST_STALE', `statusListCredential: older than its ttl (${opened.ttl} ms) at the verification time`, {
+      details: { validFrom: opened.validFrom, ttl: opened.ttl, at: atDate.toISOString() },
+    });
   }
   // §3.2 step: the entry's purpose must match the list's.
   if (entry.statusPurpose !== opened.purpose) {

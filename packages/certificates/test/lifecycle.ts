@@ -4,7 +4,7 @@
  * result is a valid ledger exercising every record type.
  */
 import { Log, buildRecord, memoryStore, type LedgerRecord } from '@dataledger/provenance';
-import { applyRecord, emptyRegistryState, type RegistryState } from '../src/index.ts';
+import { applyRecord, certificateSubject, emptyRegistryState, subjectHash, type RegistryState } from '../src/index.ts';
 import {
   actor,
   appraiser,
@@ -137,7 +137,7 @@ export function propose(state: RegistryState, [k, a, b]: Intent): Proposal | nul
           suspensionList: 'https://registry.example/status/suspension',
           validFrom: '2026-01-01T00:00:00Z',
           validUntil: '2027-01-01T00:00:00Z',
-          subjectHash: hex(n),
+          subjectHash: subjectHash(certificateSubject(asset)),
         },
       };
     }

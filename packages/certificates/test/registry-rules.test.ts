@@ -10,9 +10,12 @@ import {
   RECORD_TYPES,
   ROLES,
   applyRecord,
+  certificateSubject,
   emptyRegistryState,
   isAuthorised,
   requiredRoles,
+  subjectHash,
+  type AssetState,
   type RecordType,
   type RegistryState,
 } from '../src/index.ts';
@@ -81,7 +84,7 @@ base.add(registry, 'certificate.issued', {
   suspensionList: 'https://registry.example/status/suspension',
   validFrom: '2026-01-01T00:00:00Z',
   validUntil: '2027-01-01T00:00:00Z',
-  subjectHash: hex(1),
+  subjectHash: subjectHash(certificateSubject(base.state.assets.get('GEN-1') as AssetState)),
 });
 base.add(exchange, 'aggregation.opened', { jobId: 'JOB-1', jobHash: hex(2), minContributors: 2 });
 const S0: RegistryState = base.state;
@@ -107,10 +110,16 @@ const CERT = {
   validUntil: '2027-01-01T00:00:00Z',
   subjectHash: hex(3),
 };
+// The certificate.issued record commits to the asset's subject as the base world has it.
+const subjectOf = (rn: string): string => {
+  const a = S0.assets.get(rn);
+  return a === undefined ? hex(3) : subjectHash(certificateSubject(a));
+};
 const cert = (id: number, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
   certificateId: `urn:uuid:00000000-0000-4000-8000-${String(id).padStart(12, '0')}`,
   statusListIndex: id,
   ...CERT,
+  subjectHash: subjectOf((extra.registrationNumber as string | undefined) ?? CERT.registrationNumber),
   ...extra,
 });
 const CERT1 = 'urn:uuid:00000000-0000-4000-8000-000000000001';
@@ -263,6 +272,8 @@ const CASES: Case[] = [
   { rule: 'G22 the registry issues certificates for reviewed, unfrozen assets', steps: [[registry, 'certificate.issued', { ...cert(2), certificateId: CERT1 }]], expect: 'REGISTRY_CERTIFICATE_DUPLICATE' },
   { rule: 'G22 the registry issues certificates for reviewed, unfrozen assets', steps: [[registry, 'certificate.issued', { ...cert(2), statusListIndex: 1 }]], expect: 'REGISTRY_STATUS_INDEX_IN_USE' },
   { rule: 'G22 the registry issues certificates for reviewed, unfrozen assets', steps: [[registry, 'certificate.issued', cert(2, { validUntil: '2029-01-01T00:00:00Z' })]], expect: 'REGISTRY_TERM_INVALID' },
+  // Issue "One strict path", B10: the logged subject hash is the asset's, not one of the registry's choosing.
+  { rule: 'G22 the registry issues certificates for reviewed, unfrozen assets', steps: [[registry, 'certificate.issued', cert(2, { subjectHash: hex(9) })]], expect: 'REGISTRY_SUBJECT_MISMATCH' },
   { rule: 'G22 the registry issues certificates for reviewed, unfrozen assets', steps: [[registry, 'certificate.issued', cert(2, { validFrom: '2026-06-01T00:00:00Z', validUntil: '2026-05-01T00:00:00Z' })]], expect: 'REGISTRY_TERM_INVALID' },
   { rule: 'G23 certificate status: suspend, reinstate, revoke (final), by registry or regulator', steps: [[regulator, 'certificate.suspended', { certificateId: CERT1, reason: 'r' }], [registry, 'certificate.reinstated', { certificateId: CERT1, reason: 'r' }], [regulator, 'certificate.revoked', { certificateId: CERT1, reason: 'r' }]], expect: 'ok', check: (s) => expect(s.certificates.get(CERT1)?.status).toBe('revoked') },
   { rule: 'G23 certificate status: suspend, reinstate, revoke (final), by registry or regulator', steps: [[regulator, 'certificate.suspended', { certificateId: CERT1, reason: 'r' }], [regulator, 'certificate.suspended', { certificateId: CERT1, reason: 'r' }]], expect: 'REGISTRY_CERTIFICATE_STATUS' },

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { LedgerRecord } from '@dataledger/provenance';
-import { auditRecords, type StatisticsReport } from '../src/index.ts';
+import { auditRecords, certificateSubject, subjectHash, type AssetState, type StatisticsReport } from '../src/index.ts';
 import { actor, assetPayload, hex, makeRecord, registry, regulator, reviewer, root, type Actor } from './fixtures.ts';
 
 const N = 100_000;
@@ -35,6 +35,9 @@ interface ModelAsset {
   cancelled: boolean;
   from: number;
   until: number;
+  /** The registration payload and the current holder party: what a certificate states. */
+  payload: Record<string, unknown>;
+  party: Record<string, unknown>;
 }
 interface ModelLicence {
   id: string;
@@ -45,6 +48,7 @@ interface ModelLicence {
 }
 interface ModelCert {
   id: string;
+  rn: string;
   status: 'active' | 'suspended' | 'revoked';
 }
 
@@ -108,7 +112,7 @@ describe('statistics report of a 100,000-record ledger', () => {
         });
         delete p.valuation;
         emit(registry, 'asset.registered', p as never, now);
-        assets.push({ rn, classification, holder, review: 'pending', frozen: false, cancelled: false, from, until });
+        assets.push({ rn, classification, holder, review: 'pending', frozen: false, cancelled: false, from, until, payload: p, party: p.holder as Record<string, unknown> });
         bump(registered, month(now));
         continue;
       }
@@ -123,8 +127,11 @@ describe('statistics report of a 100,000-record ledger', () => {
         const a = tryPick(assets, (x) => circulable(x, now));
         if (a) {
           const to = (a.holder + 1 + int(HOLDERS - 1)) % HOLDERS;
-          emit(holders[a.holder] as Actor, 'asset.transferred', { registrationNumber: a.rn, to: { id: (holders[to] as Actor).did, foreign: false } }, now);
+          // The previous holder's licences are kept (the model lets their licensor revoke them).
+          const party = { id: (holders[to] as Actor).did, foreign: false };
+          emit(holders[a.holder] as Actor, 'asset.transferred', { registrationNumber: a.rn, to: party, keepLicences: true }, now);
           a.holder = to;
+          a.party = party;
           bump(transfers, month(now));
           continue;
         }
@@ -175,6 +182,8 @@ describe('statistics report of a 100,000-record ledger', () => {
         if (a) {
           emit(regulator, 'asset.cancelled', { registrationNumber: a.rn, reason: 'withdrawn' }, now);
           a.cancelled = true;
+          // Cancelling an asset revokes its certificates (DESIGN.md); no record, no counter.
+          for (const c of certs) if (c.rn === a.rn) c.status = 'revoked';
           continue;
         }
       } else if (roll < 0.88) {
@@ -189,9 +198,9 @@ describe('statistics report of a 100,000-record ledger', () => {
             suspensionList: 'https://registry.example/status/suspension',
             validFrom: '2026-01-01T00:00:00Z',
             validUntil: new Date(Math.min(Date.parse('2028-01-01T00:00:00Z'), a.until)).toISOString(),
-            subjectHash: hex(certs.length),
+            subjectHash: subjectHash(certificateSubject({ ...a.payload, holder: a.party, valuation: null } as unknown as AssetState)),
           }, now);
-          certs.push({ id, status: 'active' });
+          certs.push({ id, rn: a.rn, status: 'active' });
           bump(certIssued, month(now));
           continue;
         }

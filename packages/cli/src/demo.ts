@@ -482,6 +482,8 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
     secretKey: registry.secretKey,
     validFrom: iso(now - DAY),
     validUntil: iso(now + 30 * DAY),
+    // An offline demo: the lists stay usable for their whole validity (Bitstring Status List §2.2 ttl).
+    ttl: 31 * DAY,
   });
   await writeFile(statusLists, `${JSON.stringify(lists)}\n`);
   const keyDir = join(outDir, 'keys');

@@ -73,7 +73,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
         .env('WITNESS_KEYS')
         .argParser((v: string, previous: string[] | undefined) => [...(previous ?? []), ...v.split(',').map((k) => k.trim()).filter((k) => k !== '')]),
     )
-    .addOption(new Option('--public-url <url>', 'the public URL clients use, e.g. https://ledger.example.gov.cn (signed reads are bound to it)').env('PUBLIC_URL'))
+    .addOption(new Option('--public-url <url>', 'the public URL clients use, e.g. https://ledger.example.gov.cn (signed reads are bound to it; certificates name status lists under it)').env('PUBLIC_URL'))
     .action(async (opts: { port: number; host: string; data: string; logLevel: string; shutdownTimeout: number; maxClockSkew: number; witnessKey?: string[]; publicUrl?: string }) => {
       const { serveCommand } = await import('./commands/serve.ts');
       setStatus(await serveCommand(opts, io));
@@ -148,14 +148,14 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .argument('<file>', 'certificate (VC JSON) file ("-" = stdin)')
     .requiredOption('--log-key <vkey>', 'trusted C2SP verifier key of the log (repeatable)', collect)
     .option('--issuer <did>', 'trusted issuer did:key (repeatable)', collect)
-    .option('--status-list <file>', 'status list credential (JSON) to check revocation/suspension against')
+    .option('--status-list <url|file>', 'status list credential(s): a file, or a URL of the service that serves them (repeatable)', collect)
     .option('--at <time>', 'check validity at this RFC 3339 time instead of now')
     .option('--json', 'print { verified, checks }')
     .addHelpText('after', EXIT_STATUS_HELP)
     .action(
       async (
         file: string,
-        opts: { logKey: string[]; issuer?: string[]; statusList?: string; at?: string; json?: boolean },
+        opts: { logKey: string[]; issuer?: string[]; statusList?: string[]; at?: string; json?: boolean },
       ) => {
         const { certVerifyCommand } = await import('./commands/cert-verify.ts');
         setStatus(await certVerifyCommand(file, opts, io));

@@ -64,8 +64,12 @@ const td = new TextDecoder('utf-8', { fatal: true });
 export interface LogOptions {
   /** The log's origin (C2SP checkpoint first line, and its note key name). No spaces or `+`. */
   origin: string;
-  /** The log's Ed25519 key (32-byte seed), which signs checkpoints. */
-  logKey: { secretKey: Uint8Array };
+  /**
+   * The log's Ed25519 key: the 32-byte seed, which signs checkpoints; or only its public key,
+   * to open the log read-only (reads and proofs; appends, new checkpoints and export, which
+   * ends with a signed checkpoint, are refused with `LEDGER_READ_ONLY`).
+   */
+  logKey: { secretKey: Uint8Array } | { publicKey: Uint8Array };
   /** Payload size limit for appended records (default 64 KiB of canonical JSON). */
   maxPayloadBytes?: number;
   /**
@@ -179,6 +183,22 @@ function corrupt(message: string, cause?: unknown): DataLedgerError<ProvenanceEr
   return provenanceError('STORE_CORRUPT', message, undefined, cause);
 }
 
+/** The public key of `logKey` (from the seed, or as given for a read-only log). */
+function logPublicKey(logKey: LogOptions['logKey']): Uint8Array {
+  if (typeof logKey === 'object' && logKey !== null && 'secretKey' in logKey) {
+    if (!(logKey.secretKey instanceof Uint8Array) || logKey.secretKey.length !== 32) throw new TypeError('options.logKey.secretKey: expected a 32-byte Ed25519 seed');
+    return getPublicKey(logKey.secretKey);
+  }
+  if (typeof logKey === 'object' && logKey !== null && 'publicKey' in logKey && logKey.publicKey instanceof Uint8Array && logKey.publicKey.length === 32) {
+    return new Uint8Array(logKey.publicKey);
+  }
+  throw new TypeError('options.logKey: expected { secretKey } (a 32-byte seed) or { publicKey } (32 bytes, read-only)');
+}
+
+function readOnlyError(what: string): Error {
+  return provenanceError('LEDGER_READ_ONLY', `${what}: the log was opened read-only, without its secret key`);
+}
+
 /**
  * A stored record's canonical text as a value. Read with core's `parseJson`, not `JSON.parse`:
  * stored payloads may have escaped member names, which V8 misreads once any text in the
@@ -202,7 +222,8 @@ function readStoredRecord(bytes: Uint8Array, index: number): LedgerRecord {
  */
 export class Log {
   readonly #store: RecordStore;
-  readonly #secretKey: Uint8Array;
+  /** null when opened read-only. */
+  readonly #secretKey: Uint8Array | null;
   readonly #maxPayloadBytes: number;
   readonly #verifier: SignatureVerifier | undefined;
   readonly #maxClockSkewMs: number;
@@ -225,14 +246,15 @@ export class Log {
 
   private constructor(store: RecordStore, options: LogOptions, frontier: MerkleFrontier, head: LogHead) {
     this.#store = store;
-    this.#secretKey = new Uint8Array(options.logKey.secretKey);
+    const key = logPublicKey(options.logKey);
+    this.#secretKey = 'secretKey' in options.logKey ? new Uint8Array(options.logKey.secretKey) : null;
     this.#maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     this.#verifier = options.verifier;
     this.#maxClockSkewMs = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
     this.#maxBatchRecords = options.maxBatchRecords ?? DEFAULT_MAX_BATCH_RECORDS;
     this.#now = options.now ?? Date.now;
     this.origin = options.origin;
-    this.verifierKey = makeVerifierKey(options.origin, getPublicKey(options.logKey.secretKey));
+    this.verifierKey = makeVerifierKey(options.origin, key);
     this.#frontier = frontier;
     this.#rootHash = head.rootHash;
     this.#lastLeafHash = head.lastLeafHash;
@@ -252,9 +274,8 @@ export class Log {
     if (typeof origin !== 'string' || origin.length === 0 || origin.length > 512 || /[\s+\u0000-\u001F]/u.test(origin)) {
       throw new TypeError('options.origin: expected a non-empty name without spaces or "+"');
     }
-    if (!(options.logKey?.secretKey instanceof Uint8Array) || options.logKey.secretKey.length !== 32) {
-      throw new TypeError('options.logKey.secretKey: expected a 32-byte Ed25519 seed');
-    }
+    const publicKey = logPublicKey(options.logKey);
+    const readOnly = !('secretKey' in options.logKey);
     const max = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
     if (!Number.isSafeInteger(max) || max < 0) throw new RangeError('options.maxPayloadBytes: expected a non-negative integer');
     const skew = options.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
@@ -264,10 +285,12 @@ export class Log {
     if (options.now !== undefined && typeof options.now !== 'function') throw new TypeError('options.now: expected a function');
     // The origin is also the checkpoint key name: refuse one that cannot be (a lone surrogate,
     // U+0085 …) before anything is written, so a refused open leaves the store as it was.
-    makeVerifierKey(origin, getPublicKey(options.logKey.secretKey));
+    makeVerifierKey(origin, publicKey);
 
     const [configBytes, headBytes] = await store.getMany([CONFIG_KEY, HEAD_KEY]);
     if (configBytes === undefined) {
+      // Read-only: an empty store is an empty log, and stays untouched.
+      if (readOnly) return new Log(store, options, new MerkleFrontier(), { size: 0, rootHash: EMPTY_ROOT, lastLeafHash: null, lastTime: null });
       const head: StoredHead = { size: 0, rootHash: toBase64(EMPTY_ROOT), lastLeafHash: null, lastTime: null };
       await store.batch([
         { type: 'put', key: CONFIG_KEY, value: te.encode(JSON.stringify({ format: LOG_FORMAT, origin })) },
@@ -367,6 +390,7 @@ export class Log {
    */
   appendBatch(records: readonly LedgerRecord[]): Promise<AppendResult[]> {
     if (!Array.isArray(records)) return Promise.reject(new TypeError('records: expected an array'));
+    if (this.#secretKey === null) return Promise.reject(readOnlyError('append'));
     if (this.#closing) return Promise.reject(provenanceError('LEDGER_CLOSED', 'log: closed'));
     if (records.length > this.#maxBatchRecords) {
       const limit = this.#maxBatchRecords;
@@ -619,13 +643,16 @@ export class Log {
   async checkpointAt(treeSize: number): Promise<string> {
     this.#checkOpen();
     if (treeSize === this.size) return this.#checkpointNow();
+    if (this.#secretKey === null) throw readOnlyError('checkpoint');
+    const secretKey = this.#secretKey;
     const rootHash = await this.rootHashAt(treeSize);
-    return signCheckpoint({ origin: this.origin, size: treeSize, rootHash }, { name: this.origin, secretKey: this.#secretKey });
+    return signCheckpoint({ origin: this.origin, size: treeSize, rootHash }, { name: this.origin, secretKey });
   }
 
   #checkpointNow(): string {
     const size = this.size;
     if (this.#checkpointCache?.size !== size) {
+      if (this.#secretKey === null) throw readOnlyError('checkpoint');
       const note = signCheckpoint({ origin: this.origin, size, rootHash: this.#rootHash }, { name: this.origin, secretKey: this.#secretKey });
       this.#checkpointCache = { size, note };
     }
@@ -678,6 +705,7 @@ export class Log {
 
   async #importNow(source: BundleSource, options: ImportBundleOptions): Promise<BundleReport> {
     this.#checkOpen();
+    if (this.#secretKey === null) throw readOnlyError('importBundle');
     if (this.size !== 0) throw provenanceError('LEDGER_INDEX_MISMATCH', 'importBundle: the log is not empty', { expected: 0, size: this.size });
     const maxRecords = options.maxRecords ?? DEFAULT_MAX_IMPORT_RECORDS;
     const latest = this.#now() + this.#maxClockSkewMs;

@@ -42,7 +42,9 @@ export interface BuildAppOptions {
   witnessKeys?: string[];
   /**
    * The service's public URL, e.g. `https://ledger.example.gov.cn` (`--public-url`, `PUBLIC_URL`):
-   * signed reads must cover its authority (RFC 9421 `@authority`). Default: the request's Host header.
+   * signed reads must cover its authority (RFC 9421 `@authority`), and status lists are published
+   * under it (`{publicUrl}/v1/status-lists/{id}` is what certificates name). Default: the scheme and
+   * Host of each request, which suits only a service reached under one name.
    */
   publicUrl?: string;
   /**

@@ -19,6 +19,16 @@ import {
 } from '@dataledger/core';
 import { resolveJob, type AggregateResult, type AggregationJob, type Contribution } from '@dataledger/aggregation';
 import { buildRecord, recordLeafHash, type LedgerRecord, type RecordPayload } from '@dataledger/provenance';
+import {
+  certificateSubject,
+  issueCertificate as signCertificate,
+  subjectHash,
+  type AssetState,
+  type CertificateIssued,
+  type DataAssetCertificate,
+  type JsonObject,
+} from '@dataledger/certificates';
+import type { RoleEvidenceAnswer, StatusListSlots } from './certificate-desk.ts';
 import { signRequest } from './httpsig.ts';
 import type { HeadInfo, Receipt } from './ledger.ts';
 import { ROUTE_OF_RECORD_TYPE } from './routes/records.ts';
@@ -58,6 +68,27 @@ export interface ConsistencyProofAnswer {
 export interface SubmittedReceipt extends Receipt {
   /** The record as signed and appended. */
   record: LedgerRecord;
+}
+
+/** Arguments of {@link DataLedgerClient.issueCertificate}. */
+export interface IssueCertificateRequest {
+  registrationNumber: string;
+  /** Default: a fresh `urn:uuid:`. */
+  certificateId?: string;
+  validFrom: string;
+  validUntil: string;
+  /** The certificate's status slot; default: the service's next free one (`GET /v1/status-lists`). */
+  statusSlot?: { revocationList: string; suspensionList: string; statusListIndex: number };
+  /** Proof `created`; default now. */
+  created?: string;
+}
+
+/** A certificate verification as the service answers it. */
+export interface CertificateVerificationAnswer {
+  verified: boolean;
+  /** `active`, `revoked`, `suspended`, `unchecked` or `unknown`. */
+  status?: string;
+  checks: { name: string; ok: boolean; code?: string }[];
 }
 
 /** One item of a batch to build and sign. */
@@ -338,13 +369,126 @@ export class DataLedgerClient {
   // Domain reads
 
   /** `POST /v1/certificates/verify`: a certificate in, the check list out (public, rate-limited). */
-  verifyCertificate(certificate: unknown): Promise<{ verified: boolean; checks: { name: string; ok: boolean; code?: string }[] }> {
+  verifyCertificate(certificate: unknown): Promise<CertificateVerificationAnswer> {
     return this.json('POST', '/v1/certificates/verify', { body: certificate });
   }
 
-  /** A certificate by id (public). */
-  getCertificate(id: string): Promise<Record<string, unknown>> {
+  /** The signed certificate as its registry published it (public). */
+  getCertificate(id: string): Promise<DataAssetCertificate> {
     return this.json('GET', `/v1/certificates/${encodeURIComponent(id)}`);
+  }
+
+  /** A certificate as the registry records it: issuer, status lists, status (public). */
+  getCertificateState(id: string): Promise<Record<string, unknown>> {
+    return this.json('GET', `/v1/certificates/${encodeURIComponent(id)}/state`);
+  }
+
+  /**
+   * Publishes a signed certificate (`PUT /v1/certificates/{id}`); the service checks it
+   * against the ledger first.
+   * @returns the certificate as published
+   */
+  publishCertificate(certificate: DataAssetCertificate): Promise<DataAssetCertificate> {
+    return this.json('PUT', `/v1/certificates/${encodeURIComponent(String(certificate['id']))}`, { body: certificate });
+  }
+
+  /** A status list credential, by id (`revocation-1`) or by the URL a certificate names. */
+  statusList(idOrUrl: string): Promise<JsonObject> {
+    if (/^https?:\/\//.test(idOrUrl)) return this.absoluteJson(idOrUrl);
+    return this.json('GET', `/v1/status-lists/${encodeURIComponent(idOrUrl)}`);
+  }
+
+  /**
+   * Every status list credential a certificate names (`credentialStatus[].statusListCredential`),
+   * fetched from where it names them: what an exchange keeps to verify offline.
+   */
+  async statusListsFor(certificate: DataAssetCertificate): Promise<JsonObject[]> {
+    const cs = certificate['credentialStatus'];
+    const urls = new Set<string>();
+    for (const e of Array.isArray(cs) ? cs : [cs]) {
+      const u = typeof e === 'object' && e !== null && !Array.isArray(e) ? e['statusListCredential'] : undefined;
+      if (typeof u === 'string') urls.add(u);
+    }
+    return Promise.all([...urls].map((u) => this.statusList(u)));
+  }
+
+  /** The status lists served and the next free status slot. */
+  statusListSlots(): Promise<StatusListSlots> {
+    return this.json('GET', '/v1/status-lists');
+  }
+
+  private async absoluteJson<T>(url: string): Promise<T> {
+    let res: Response;
+    try {
+      res = await this.fetchImpl(url, { headers: { accept: 'application/json, application/problem+json' } });
+    } catch (cause) {
+      throw new DataLedgerError('HTTP_UNREACHABLE', `GET ${url}: ${(cause as Error).message}`, { cause });
+    }
+    if (!res.ok) throw await problemError(res);
+    try {
+      return (await res.json()) as T;
+    } catch (cause) {
+      throw new DataLedgerError('HTTP_RESPONSE_INVALID', `GET ${url}: answer is not JSON`, { cause });
+    }
+  }
+
+  /**
+   * Issues a certificate in one call, as the registry (this client's key): reads the asset,
+   * takes a free status slot, logs the `certificate.issued` record, fetches the role evidence
+   * (genesis and this registry's role grant) proven against the receipt's checkpoint, signs
+   * the credential (eddsa-jcs-2022) and publishes it. The certificate verifies offline with
+   * the log key alone; its status lists are served at the URLs it names.
+   * @returns the signed certificate and the receipt of its record
+   * @throws DataLedgerError the server's code (`REGISTRY_ASSET_UNREVIEWED`, `HTTP_FORBIDDEN`…),
+   *   `CERT_EVIDENCE_MISMATCH` when what the service answered does not prove what it must
+   * @example
+   * ```ts
+   * const { certificate } = await registry.issueCertificate({ registrationNumber: 'DL-1', validFrom, validUntil });
+   * ```
+   */
+  async issueCertificate(request: IssueCertificateRequest): Promise<{ certificate: DataAssetCertificate; receipt: SubmittedReceipt }> {
+    const signer = this.requireSigner();
+    const asset = await this.getAsset(request.registrationNumber);
+    const subject = certificateSubject(asset as unknown as AssetState);
+    const certificateId = request.certificateId ?? `urn:uuid:${crypto.randomUUID()}`;
+    let receipt: SubmittedReceipt | null = null;
+    for (let attempt = 0; receipt === null; attempt++) {
+      const slot = request.statusSlot ?? (await this.statusListSlots()).next;
+      const payload: CertificateIssued = {
+        certificateId,
+        registrationNumber: request.registrationNumber,
+        statusListIndex: slot.statusListIndex,
+        revocationList: slot.revocationList,
+        suspensionList: slot.suspensionList,
+        validFrom: request.validFrom,
+        validUntil: request.validUntil,
+        subjectHash: subjectHash(subject),
+      };
+      try {
+        receipt = await this.submit('certificate.issued', payload as unknown as RecordPayload);
+      } catch (err) {
+        // Another registry took the slot between our read and our write: take the next one.
+        if (!isDataLedgerError(err) || err.code !== 'REGISTRY_STATUS_INDEX_IN_USE' || request.statusSlot !== undefined || attempt >= 8) throw err;
+      }
+    }
+    const ev = await this.json<RoleEvidenceAnswer>(
+      'GET',
+      `/v1/certificates/${encodeURIComponent(certificateId)}/role-evidence?treeSize=${receipt.treeSize}`,
+    );
+    const proofOf = (p: string[]): Uint8Array[] => p.map((h) => fromBase64(h));
+    const certificate = signCertificate({
+      subject,
+      issued: { record: receipt.record, proof: proofOf(receipt.inclusionProof) },
+      checkpoint: receipt.checkpoint,
+      roleEvidence: {
+        genesis: { record: ev.genesis.record, proof: proofOf(ev.genesis.proof) },
+        grant: { record: ev.grant.record, proof: proofOf(ev.grant.proof) },
+      },
+      secretKey: signer.secretKey,
+      ...(request.created === undefined ? {} : { created: request.created }),
+    });
+    await this.publishCertificate(certificate);
+    return { certificate, receipt };
   }
 
   /** An asset's details (signed read: any role holder). */

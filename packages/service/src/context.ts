@@ -2,6 +2,7 @@
  * What the route plugins share: the opened ledger service and the HTTP limits.
  */
 import type { LedgerRecord } from '@dataledger/provenance';
+import type { CertificateDesk } from './certificate-desk.ts';
 import type { HeadInfo, Receipt } from './ledger.ts';
 import type { NonceCache } from './httpsig.ts';
 
@@ -65,6 +66,8 @@ export interface LedgerService {
   readonly aggregationDir?: string | null;
   /** Read access to the registry state after the last appended record. */
   view(): RegistryView;
+  /** Signed certificates and status lists the service publishes (absent: not served). */
+  readonly certificates?: CertificateDesk;
   /** The audit report of the whole ledger (a regulator's replay). */
   audit(): Promise<unknown>;
   /**
@@ -72,7 +75,7 @@ export interface LedgerService {
    * @param certificate - the parsed body
    * @param raw - the body as received, when available (keys the cache of time-independent checks)
    */
-  verifyCertificate(certificate: unknown, raw?: string): Promise<{ verified: boolean; checks: { name: string; ok: boolean; code?: string }[] }>;
+  verifyCertificate(certificate: unknown, raw?: string): Promise<{ verified: boolean; status?: string; checks: { name: string; ok: boolean; code?: string }[] }>;
   /**
    * Checks records against the registry rules as they stand, without appending (a dry run
    * before work that cannot be undone, such as folding a ciphertext).

@@ -99,6 +99,8 @@ const PROVENANCE_STATUS: Record<(typeof PROVENANCE_ERROR_CODES)[number], number>
   // A record dated in the future (beyond the clock skew) would freeze every later time rule.
   LEDGER_TIME_AHEAD: 422,
   LEDGER_BATCH_TOO_LARGE: 413,
+  // A read-only log (opened without its key) asked to append or sign: this instance cannot.
+  LEDGER_READ_ONLY: 503,
   CHECKPOINT_MALFORMED: 400,
   CHECKPOINT_NOTE_MALFORMED: 400,
   CHECKPOINT_KEY_INVALID: 400,
@@ -150,6 +152,7 @@ const CERTIFICATES_STATUS: Record<(typeof CERTIFICATES_ERROR_CODES)[number], num
   STATUS_RANGE: 400,
   STATUS_PURPOSE_MISMATCH: 422,
   STATUS_VERIFICATION: 422,
+  STATUS_LIST_STALE: 422,
   CERT_ASSET_NOT_CERTIFIABLE: 422,
   CERT_EVIDENCE_MISSING: 422,
   CERT_EVIDENCE_MISMATCH: 422,
@@ -164,6 +167,8 @@ const CERTIFICATES_STATUS: Record<(typeof CERTIFICATES_ERROR_CODES)[number], num
   CERT_RECORD_INVALID: 422,
   CERT_CHECKPOINT_UNTRUSTED: 422,
   CERT_INCLUSION_INVALID: 422,
+  // Another certificate is already published under this id: the first upload stands.
+  CERT_CONFLICT: 409,
   // The registry: malformed → 400, stale position → 409 (re-read the head), not allowed
   // for this actor → 403, names something unknown → 404, conflicts → 409, rules → 422.
   REGISTRY_RECORD_MALFORMED: 400,
@@ -204,6 +209,7 @@ const CERTIFICATES_STATUS: Record<(typeof CERTIFICATES_ERROR_CODES)[number], num
   REGISTRY_CERTIFICATE_UNKNOWN: 404,
   REGISTRY_CERTIFICATE_STATUS: 422,
   REGISTRY_STATUS_INDEX_IN_USE: 409,
+  REGISTRY_SUBJECT_MISMATCH: 422,
   REGISTRY_AGG_DUPLICATE: 409,
   REGISTRY_AGG_UNKNOWN: 404,
   REGISTRY_AGG_CLOSED: 422,

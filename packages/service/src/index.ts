@@ -12,7 +12,16 @@ export type { LogLike, CreateLedgerServiceOptions, StatefulLedgerService } from 
 export { AppendQueue, headInfo } from './ledger.ts';
 export type { Receipt, HeadInfo, AppendQueueOptions, AppendTarget, ApplyRecord } from './ledger.ts';
 export { DataLedgerClient } from './client.ts';
-export type { DataLedgerClientOptions, InclusionProofAnswer, ConsistencyProofAnswer, RecordDraft, SubmittedReceipt } from './client.ts';
+export type {
+  DataLedgerClientOptions,
+  InclusionProofAnswer,
+  ConsistencyProofAnswer,
+  RecordDraft,
+  SubmittedReceipt,
+  IssueCertificateRequest,
+  CertificateVerificationAnswer,
+} from './client.ts';
+export type { CertificateDesk, CertificateShelf, StatusListSlots, RoleEvidenceAnswer, ProvenRecord } from './certificate-desk.ts';
 export { SERVICE_ERROR_CODES, ERROR_STATUS, httpStatusOf } from './errors.ts';
 export type { ServiceErrorCode } from './errors.ts';
 export { PROBLEM_CONTENT_TYPE, problemOf, problemFromError, ServiceError } from './problem.ts';

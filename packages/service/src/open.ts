@@ -9,7 +9,8 @@
  * - `root.key`  the root authority's Ed25519 seed (base64, mode 0600): signed the genesis
  *               record and grants roles (keep it offline once roles are granted);
  * - `log.vkey`  the log's C2SP verifier key (public: verifiers trust checkpoints signed by it);
- * - `root.did`  the root authority's did:key (public).
+ * - `root.did`  the root authority's did:key (public);
+ * - `certificates/` signed certificates published by their registries (one file each).
  */
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,12 +31,15 @@ import {
   applyRecord,
   assetStatus,
   auditBundle,
+  certificateStatus,
   rolesOf,
   RegistryAuditor,
   statisticsReport,
   verifyCertificate,
+  type JsonObject,
   type RegistryState,
 } from '@dataledger/certificates';
+import { createCertificateDesk, directoryShelf, type CertificateDesk } from './certificate-desk.ts';
 import type { RegistryView } from './context.ts';
 import { registryPrecheck, type AppendQueueOptions } from './ledger.ts';
 import { createLedgerService, type StatefulLedgerService } from './service.ts';
@@ -68,6 +72,8 @@ export interface OpenServiceOptions extends AppendQueueOptions {
    * evaluated afresh.
    */
   certificateCacheSize?: number;
+  /** `ttl` of the status lists the service signs, milliseconds (default 300,000: five minutes). */
+  statusListTtlMs?: number;
 }
 
 /** The root authority of a data directory. */
@@ -88,11 +94,14 @@ export interface DataDirService extends StatefulLedgerService<RegistryState> {
   readonly rootAuthority: RootAuthority;
   /** Refused records skipped while replaying the registry at open (0 for a ledger this service wrote). */
   readonly replaySkipped: number;
+  /** Signed certificates and status lists published by this service. */
+  readonly certificates: CertificateDesk;
 }
 
 /** Paths of the files of a data directory. */
-export function dataDirPaths(dataDir: string): { ledger: string; logKey: string; rootKey: string; logVkey: string; rootDid: string } {
+export function dataDirPaths(dataDir: string): { ledger: string; logKey: string; rootKey: string; logVkey: string; rootDid: string; certificates: string } {
   return {
+    certificates: join(dataDir, 'certificates'),
     ledger: join(dataDir, 'ledger'),
     logKey: join(dataDir, 'log.key'),
     rootKey: join(dataDir, 'root.key'),
@@ -217,6 +226,8 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
     await writeFile(paths.rootDid, `${rootDid}\n`, { mode: 0o644 });
 
     const verifyCache: VerifyCache = { max: options.certificateCacheSize ?? 16_384, entries: new Map() };
+    // Set right below, before the service answers anything.
+    let desk: CertificateDesk | null = null;
     const base = createLedgerService<RegistryState>({
       log,
       origin,
@@ -230,11 +241,18 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
         // The replayed state is internal; the report is what a regulator reads.
         return { valid: report.valid, records: report.records, violations: report.violations, statistics: report.statistics, integrity: report.integrity };
       },
-      verifyCertificate: async (body, svc, raw) => verifyAgainstLedger(body, svc, verifyCache, raw),
+      verifyCertificate: async (body, svc, raw) => verifyAgainstLedger(body, svc, desk as CertificateDesk, verifyCache, raw),
       ...queueOptions(options),
+    });
+    desk = createCertificateDesk({
+      service: base,
+      logSecretKey: logKey.secretKey,
+      shelf: await directoryShelf(paths.certificates),
+      ...(options.statusListTtlMs === undefined ? {} : { statusListTtlMs: options.statusListTtlMs }),
     });
     const rootPk = root?.publicKey ?? null;
     return Object.assign(base, {
+      certificates: desk,
       dataDir,
       aggregationDir: join(dataDir, 'aggregation'),
       created,
@@ -280,24 +298,42 @@ function validityCheck(cert: unknown, at: number): Check {
 
 /**
  * An exchange's check of a certificate against this ledger: the certificates package's
- * offline checks with this log's key, the issuers that hold the `registry` role now, and the
- * certificate's status as the ledger records it (suspensions and revocations are records).
+ * offline checks with this log's key and the issuers that hold the `registry` role now, and
+ * the status step of `verifyCertificate` (`certificateStatus`) against the status lists
+ * presented, or else the lists this service publishes (the ones `GET /v1/status-lists/{id}`
+ * serves, signed by the log key). So the route and an offline `cert verify` with the served
+ * lists give the same verdict and the same codes.
  * The body is the certificate, or `{ certificate, statusList }`.
  */
 async function verifyAgainstLedger(
   body: unknown,
   svc: StatefulLedgerService<RegistryState>,
+  desk: CertificateDesk,
   cache: VerifyCache,
   raw?: string,
-): Promise<{ verified: boolean; checks: Check[] }> {
+): Promise<{ verified: boolean; status: string; checks: Check[] }> {
   const state = svc.registry();
   const wrapped = typeof body === 'object' && body !== null && 'certificate' in body && !('proof' in body);
   const cert = wrapped ? (body as { certificate: unknown }).certificate : body;
-  const statusList = wrapped ? (body as { statusList?: unknown }).statusList : undefined;
+  const presented = wrapped ? (body as { statusList?: unknown }).statusList : undefined;
+  const c = (typeof cert === 'object' && cert !== null ? cert : {}) as { issuer?: unknown; credentialStatus?: unknown };
+  const entries = Array.isArray(c.credentialStatus) ? c.credentialStatus : [c.credentialStatus];
+  let lists: JsonObject[];
+  if (presented !== undefined) {
+    lists = (Array.isArray(presented) ? presented : [presented]).filter((l): l is JsonObject => typeof l === 'object' && l !== null && !Array.isArray(l));
+  } else {
+    lists = [];
+    for (const e of entries) {
+      const url = typeof e === 'object' && e !== null ? (e as { statusListCredential?: unknown }).statusListCredential : undefined;
+      const list = typeof url === 'string' ? desk.statusList(url) : undefined;
+      if (list !== undefined && !lists.includes(list)) lists.push(list);
+    }
+  }
+  // After the lists: one the desk has just signed is valid from a moment before `now`.
   const now = Date.now();
   let checks: Check[];
   const proof = (cert as { proof?: { expires?: unknown } } | null)?.proof;
-  const cacheable = cache.max > 0 && statusList === undefined && typeof proof === 'object' && proof !== null && !('expires' in proof);
+  const cacheable = cache.max > 0 && typeof proof === 'object' && proof !== null && !('expires' in proof);
   // The body as received when the route kept it (a certificate alone); else its JSON form.
   const text = raw !== undefined && !wrapped ? raw : cacheable ? JSON.stringify(cert) : '';
   const key = cacheable ? toBase64(sha256(utf8Encode(svc.logVerifierKey), utf8Encode(text))) : '';
@@ -307,39 +343,19 @@ async function verifyAgainstLedger(
   } else {
     const registries: string[] = [];
     for (const [did, roles] of state.roles.entries()) if (roles.includes('registry')) registries.push(did);
-    const result = verifyCertificate(cert, {
-      trustedLogKeys: [svc.logVerifierKey],
-      trustedIssuers: registries,
-      at: new Date(now),
-      ...(statusList === undefined ? {} : { statusList: statusList as never }),
-    });
-    checks = result.checks.map((c) => ({ name: c.name, ok: c.ok, ...(c.code === undefined ? {} : { code: c.code }) }));
+    const result = verifyCertificate(cert, { trustedLogKeys: [svc.logVerifierKey], trustedIssuers: registries, at: new Date(now), skipStatusCheck: true });
+    checks = result.checks.filter((c) => c.name !== 'status').map((c) => ({ name: c.name, ok: c.ok, ...(c.code === undefined ? {} : { code: c.code }) }));
     if (cacheable) {
       if (cache.entries.size >= cache.max) cache.entries.delete(cache.entries.keys().next().value as string);
       // state.roles is persistent: the same object means the same roles.
-      cache.entries.set(key, { roles: state.roles, checks: checks.filter((c) => c.name !== 'status').map((c) => ({ ...c })) });
+      cache.entries.set(key, { roles: state.roles, checks: checks.map((c) => ({ ...c })) });
     }
   }
-  if (statusList === undefined) {
-    // No status list presented: the ledger itself is the status authority.
-    const id = typeof cert === 'object' && cert !== null ? (cert as { id?: unknown }).id : undefined;
-    const known = typeof id === 'string' ? findCertificate(state, id) : undefined;
-    const status: Check =
-      known === undefined
-        ? { name: 'status', ok: false, code: 'CERT_STATUS_UNAVAILABLE' }
-        : known.status === 'active'
-          ? { name: 'status', ok: true }
-          : { name: 'status', ok: false, code: known.status === 'revoked' ? 'CERT_STATUS_REVOKED' : 'CERT_STATUS_SUSPENDED' };
-    // One status check per status entry (revocation, suspension) becomes the ledger's one.
-    checks = [...checks.filter((c) => c.name !== 'status'), status];
-  }
-  return { verified: checks.length > 0 && checks.every((c) => c.ok), checks };
-}
-
-function findCertificate(state: RegistryState, id: string): { status: string } | undefined {
-  const direct = state.certificates.get(id);
-  if (direct !== undefined) return direct;
-  // Certificates may carry a URN form of their id.
-  for (const c of state.certificates.values()) if (id.endsWith(c.certificateId)) return c;
-  return undefined;
+  if (checks.some((x) => x.name === 'format' && !x.ok)) return { verified: false, status: 'unchecked', checks };
+  // As verifyCertificate: lists signed by the issuer, or by the log whose checkpoint it carries.
+  const checkpointOk = checks.some((x) => x.name === 'checkpoint' && x.ok);
+  const signers = [typeof c.issuer === 'string' ? c.issuer : '', ...(checkpointOk ? [desk.statusListSigner] : [])];
+  const st = certificateStatus(cert, { statusList: lists, at: new Date(now), trustedSigners: signers });
+  if (st.check !== null) checks.push({ name: 'status', ok: st.check.ok, ...(st.check.code === undefined ? {} : { code: st.check.code }) });
+  return { verified: checks.length > 0 && checks.every((x) => x.ok), status: st.status, checks };
 }

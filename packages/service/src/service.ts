@@ -45,7 +45,7 @@ export interface CreateLedgerServiceOptions<S> extends AppendQueueOptions {
     certificate: unknown,
     service: StatefulLedgerService<S>,
     raw?: string,
-  ) => Promise<{ verified: boolean; checks: { name: string; ok: boolean; code?: string }[] }>;
+  ) => Promise<{ verified: boolean; status?: string; checks: { name: string; ok: boolean; code?: string }[] }>;
   /** Called after the log is closed (release other resources). */
   onClose?: () => Promise<void>;
 }

@@ -214,7 +214,7 @@ describe('reads', () => {
 
   it('certificates are public; verification is rate-limited', async () => {
     const c = new DataLedgerClient({ baseUrl: base });
-    expect(await c.getCertificate('C-1')).toEqual({ id: 'C-1' });
+    expect(await c.getCertificateState('C-1')).toEqual({ id: 'C-1' });
     const statuses: number[] = [];
     for (let i = 0; i < 7; i++) {
       const res = await post('/v1/certificates/verify', { id: 'x' });

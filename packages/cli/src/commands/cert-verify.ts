@@ -5,14 +5,82 @@ import { EXIT, type CliIo, type ExitStatus } from '../io.ts';
 import { readJson } from '../source.ts';
 import { checkVerifierKeys } from './verify.ts';
 
+/** Largest status list credential fetched (a 2^27-entry list compresses far below this). */
+const MAX_STATUS_LIST_BYTES = 16 * 1024 * 1024;
+
+function isHttpUrl(s: string): boolean {
+  return /^https?:\/\//i.test(s);
+}
+
+/**
+ * GETs one status list credential.
+ * @throws DataLedgerError `CLI_HTTP_ERROR` (unreachable, not 200, too large), `CLI_JSON_INVALID`
+ */
+async function fetchStatusList(url: string): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { accept: 'application/json' }, redirect: 'error', signal: AbortSignal.timeout(30_000) });
+  } catch (cause) {
+    const c = (cause as { cause?: { code?: string; address?: string; port?: number } }).cause;
+    const why = c?.code === undefined ? (cause as Error).message : `${c.code}${c.address === undefined ? '' : ` ${c.address}:${c.port ?? ''}`}`;
+    throw cliError('CLI_HTTP_ERROR', `--status-list ${url}: ${why}`, cause);
+  }
+  if (res.status !== 200) {
+    await res.body?.cancel();
+    throw cliError('CLI_HTTP_ERROR', `--status-list ${url}: HTTP ${res.status}`);
+  }
+  const declared = Number(res.headers.get('content-length') ?? '0');
+  if (declared > MAX_STATUS_LIST_BYTES) {
+    await res.body?.cancel();
+    throw cliError('CLI_HTTP_ERROR', `--status-list ${url}: larger than ${MAX_STATUS_LIST_BYTES} bytes`);
+  }
+  const text = await res.text();
+  if (text.length > MAX_STATUS_LIST_BYTES) throw cliError('CLI_HTTP_ERROR', `--status-list ${url}: larger than ${MAX_STATUS_LIST_BYTES} bytes`);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    throw cliError('CLI_JSON_INVALID', `--status-list ${url}: not JSON`, cause);
+  }
+}
+
+function pushLists(into: JsonObject[], given: unknown, name: string): void {
+  if (Array.isArray(given)) into.push(...given.filter(isObject));
+  else if (isObject(given)) into.push(given);
+  else throw cliError('CLI_JSON_INVALID', `${name} must hold a status list credential or an array of them`);
+}
+
+/** The status list URLs a certificate's entries name. */
+function listUrlsOf(certificate: unknown): string[] {
+  const cs = isObject(certificate) ? certificate['credentialStatus'] : undefined;
+  const entries = Array.isArray(cs) ? cs : [cs];
+  const out: string[] = [];
+  for (const e of entries) {
+    const u = isObject(e) ? e['statusListCredential'] : undefined;
+    if (typeof u === 'string' && isHttpUrl(u) && !out.includes(u)) out.push(u);
+  }
+  return out;
+}
+
+function originOf(url: string): string | null {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}
+
 /** Options of `dataledger cert verify`. */
 export interface CertVerifyOptions {
   /** Trusted C2SP verifier keys of the log (at least one). */
   logKey: string[];
   /** Issuers trusted outright (did:key); otherwise the certificate's role evidence must prove the registry role. */
   issuer?: string[] | undefined;
-  /** File holding the status list credential(s) (one VC or an array). */
-  statusList?: string | undefined;
+  /**
+   * Status list credential(s): files (one VC or an array each), or URLs of the service that
+   * serves them. A URL is fetched, and so is every list the certificate names on the same
+   * origin, so one URL of the service (a list's, or the base URL) brings both lists.
+   */
+  statusList?: string | readonly string[] | undefined;
   /** Evaluation time (RFC 3339). */
   at?: string | undefined;
   /** Print `{ verified, checks }`. */
@@ -52,11 +120,32 @@ export async function verifyCertificateFile(file: string, options: CertVerifyOpt
     if (Array.isArray(env)) lists.push(...env.filter(isObject));
     else if (isObject(env)) lists.push(env);
   }
-  if (options.statusList !== undefined) {
-    const given = await readJson(options.statusList, io);
-    if (Array.isArray(given)) lists.push(...given.filter(isObject));
-    else if (isObject(given)) lists.push(given);
-    else throw cliError('CLI_JSON_INVALID', '--status-list must hold a status list credential or an array of them');
+  const sources = options.statusList === undefined ? [] : typeof options.statusList === 'string' ? [options.statusList] : [...options.statusList];
+  const urls = new Set<string>();
+  const required = new Set<string>();
+  for (const src of sources) {
+    if (!isHttpUrl(src)) {
+      pushLists(lists, await readJson(src, io), src);
+      continue;
+    }
+    const origin = originOf(src);
+    if (origin === null) throw cliError('CLI_USAGE', `--status-list ${JSON.stringify(src)} is not a URL`);
+    // A bare base URL names the service; any other URL is a list (or an array of lists).
+    if (new URL(src).pathname !== '/') {
+      urls.add(src);
+      required.add(src);
+    }
+    for (const u of listUrlsOf(certificate)) if (originOf(u) === origin) urls.add(u);
+  }
+  for (const u of urls) {
+    try {
+      pushLists(lists, await fetchStatusList(u), u);
+    } catch (err) {
+      // A list the certificate names but the service does not serve is reported by the
+      // status check (CERT_STATUS_UNAVAILABLE); a URL given explicitly must answer.
+      const answered = (err as { code?: string }).code === 'CLI_HTTP_ERROR' && /HTTP \d+$/.test((err as Error).message);
+      if (required.has(u) || !answered) throw err;
+    }
   }
   return verifyCertificate(certificate, {
     trustedLogKeys,
@@ -67,7 +156,7 @@ export async function verifyCertificateFile(file: string, options: CertVerifyOpt
 }
 
 /**
- * `dataledger cert verify FILE --log-key VKEY [--json]`: an exchange's offline check of a
+ * `dataledger cert verify FILE --log-key VKEY [--status-list URL|FILE] [--json]`: an exchange's check of a
  * data-asset certificate (proof, validity, checkpoint, record, inclusion, issuer, status).
  * @param file - certificate path or "-"
  * @param options - see {@link CertVerifyOptions}
@@ -78,14 +167,14 @@ export async function verifyCertificateFile(file: string, options: CertVerifyOpt
 export async function certVerifyCommand(file: string, options: CertVerifyOptions, io: CliIo): Promise<ExitStatus> {
   const result = await verifyCertificateFile(file, options, io);
   if (options.json === true) {
-    io.stdout.write(`${JSON.stringify({ verified: result.verified, checks: result.checks })}\n`);
+    io.stdout.write(`${JSON.stringify({ verified: result.verified, status: result.status, checks: result.checks })}\n`);
   } else {
-    io.stdout.write(`${result.verified ? 'verified' : 'NOT VERIFIED'}\n`);
+    io.stdout.write(`${result.verified ? 'verified' : 'NOT VERIFIED'} (status: ${result.status})\n`);
     for (const c of result.checks) {
       io.stdout.write(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.ok ? '' : `: ${c.code ?? ''} ${c.message ?? ''}`}\n`);
     }
     if (result.checks.some((c) => c.code === 'CERT_STATUS_UNAVAILABLE') && options.statusList === undefined) {
-      io.stderr.write('hint: pass the issuer\'s status list credential with --status-list FILE to check revocation offline\n');
+      io.stderr.write('hint: pass the status lists with --status-list URL (the service that serves them) or --status-list FILE to check revocation\n');
     }
   }
   return result.verified ? EXIT.OK : EXIT.INVALID;

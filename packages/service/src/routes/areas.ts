@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { AREA_OF_RECORD_TYPE, recordRoute } from './records.ts';
 import { registryReadRoutes, supervisionReadRoutes } from './reads.ts';
+import { certificateRoutes } from './certificates.ts';
 
 function writesOf(area: string): string[] {
   return Object.entries(AREA_OF_RECORD_TYPE)
@@ -17,6 +18,7 @@ function writesOf(area: string): string[] {
 export async function registrationRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   for (const t of writesOf('registration')) recordRoute(app, opts.ctx, t, ['registration']);
   await registryReadRoutes(app, opts);
+  await certificateRoutes(app, opts);
 }
 
 /** Circulation (流通): transfer, licences, consents, cross-border approval. */

@@ -60,7 +60,7 @@ function found<T>(value: T | undefined, what: string, id: string): T {
   return value;
 }
 
-/** Registry reads (assets, licences, certificates) and certificate verification. */
+/** Registry reads (assets, licences) and certificate verification; certificates themselves are in `certificates.ts`. */
 export async function registryReadRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
   app.get<{ Params: { id: string } }>(
@@ -95,18 +95,6 @@ export async function registryReadRoutes(app: FastifyInstance, opts: { ctx: AppC
       return found(ctx.service.view().licence(req.params.id), 'licence', req.params.id);
     },
   );
-  app.get<{ Params: { id: string } }>(
-    '/v1/certificates/:id',
-    {
-      schema: {
-        summary: 'A certificate record by id (public)',
-        tags: ['registration'],
-        params: IdParams,
-        response: { 200: AnyObject, ...ERROR_RESPONSES },
-      },
-    },
-    async (req) => found(ctx.service.view().certificate(req.params.id), 'certificate', req.params.id),
-  );
   await app.register(verifyRoute, { ctx });
 }
 
@@ -129,6 +117,9 @@ async function verifyRoute(app: FastifyInstance, opts: { ctx: AppContext }): Pro
         response: {
           200: Type.Object({
             verified: Type.Boolean(),
+            status: Type.Optional(
+              Type.String({ description: 'active, revoked, suspended, unchecked or unknown (a status list that could not be used)' }),
+            ),
             checks: Type.Array(Type.Object({ name: Type.String(), ok: Type.Boolean(), code: Type.Optional(Type.String()) })),
           }),
           ...ERROR_RESPONSES,
