@@ -62,7 +62,13 @@ export async function startServer(dir: string = tempDataDir(), appOptions: Parti
     app,
     base,
     root,
-    client: (actor?: Actor) => new DataLedgerClient(actor === undefined ? { baseUrl: base } : { baseUrl: base, signer: actor }),
+    // Behind a configured public URL, signed reads cover its authority (the service checks that).
+    client: (actor?: Actor) =>
+      new DataLedgerClient({
+        baseUrl: base,
+        ...(appOptions.publicUrl === undefined ? {} : { publicUrl: appOptions.publicUrl }),
+        ...(actor === undefined ? {} : { signer: actor }),
+      }),
     stop,
     destroy: async () => {
       await stop();

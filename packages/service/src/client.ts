@@ -43,6 +43,12 @@ export interface DataLedgerClientOptions {
   fetch?: typeof fetch;
   /** Re-sign-and-retry attempts when the head moved under a write (default 64). */
   maxRetries?: number;
+  /**
+   * The service's configured public URL (`serve --public-url`), when this client reaches it
+   * under another address (a tunnel, a port forward): signed reads cover the public URL's
+   * authority (RFC 9421 §2.2.3 `@authority`), which is what the service checks. Default: baseUrl.
+   */
+  publicUrl?: string | URL;
 }
 
 /** Codes that mean "the head moved: read it again, re-sign, retry". */
@@ -110,6 +116,7 @@ export class DataLedgerClient {
   private readonly signer: { secretKey: Uint8Array } | null;
   private readonly fetchImpl: typeof fetch;
   private readonly maxRetries: number;
+  private readonly signedBase: string;
 
   /**
    * @param options - base URL, signer, fetch, retries
@@ -122,6 +129,9 @@ export class DataLedgerClient {
     this.did = this.signer === null ? null : didKeyFromPublicKey(getPublicKey(this.signer.secretKey));
     this.fetchImpl = options.fetch ?? fetch;
     this.maxRetries = options.maxRetries ?? 64;
+    const signedBase = options.publicUrl === undefined ? this.baseUrl : String(options.publicUrl).replace(/\/+$/, '');
+    if (!/^https?:\/\//.test(signedBase)) throw new TypeError('options.publicUrl: expected an http(s) URL');
+    this.signedBase = signedBase;
   }
 
   // -------------------------------------------------------------------------------------
@@ -142,7 +152,8 @@ export class DataLedgerClient {
     if (init.signed === true) {
       if (this.signer === null) throw new TypeError('this read needs a signer: pass options.signer');
       // signRequest adds a fresh nonce each time: the service answers a signature only once.
-      headers = await signRequest({ method, url, headers: { ...headers, host: new URL(url).host }, ...(body === undefined ? {} : { body }) }, this.signer);
+      const signedUrl = `${this.signedBase}${path}`;
+      headers = await signRequest({ method, url: signedUrl, headers: { ...headers, host: new URL(signedUrl).host }, ...(body === undefined ? {} : { body }) }, this.signer);
       // fetch sets Host itself from the URL (the same value).
       delete headers['host'];
     }

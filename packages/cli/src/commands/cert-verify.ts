@@ -1,5 +1,5 @@
 import { verifyCertificate, type CertificateVerification, type JsonObject } from '@dataledger/certificates';
-import { isDidKey } from '@dataledger/core';
+import { isDidKey, parseJson } from '@dataledger/core';
 import { cliError } from '../errors.ts';
 import { EXIT, type CliIo, type ExitStatus } from '../io.ts';
 import { readJson } from '../source.ts';
@@ -37,9 +37,11 @@ async function fetchStatusList(url: string): Promise<unknown> {
   const text = await res.text();
   if (text.length > MAX_STATUS_LIST_BYTES) throw cliError('CLI_HTTP_ERROR', `--status-list ${url}: larger than ${MAX_STATUS_LIST_BYTES} bytes`);
   try {
-    return JSON.parse(text) as unknown;
+    // A status list fetched from the network is untrusted input: the safe reader
+    // (nodejs/node#63785; RFC 7493 duplicate names refused).
+    return parseJson(text, { maxBytes: MAX_STATUS_LIST_BYTES });
   } catch (cause) {
-    throw cliError('CLI_JSON_INVALID', `--status-list ${url}: not JSON`, cause);
+    throw cliError('CLI_JSON_INVALID', `--status-list ${url}: not I-JSON`, cause);
   }
 }
 
