@@ -12,6 +12,22 @@ import { Type } from '@sinclair/typebox';
 import { installProblemHandlers, problemFromError, problemOf, sendProblem, ServiceError } from './problem.ts';
 import type { AppContext, LedgerService } from './context.ts';
 import { PLUGINS } from './routes/index.ts';
+import { EXAMPLE_LOG_VKEY, signedReadExample, swaggerOptions, withExamples } from './openapi.ts';
+
+/** Version of the HTTP API (OpenAPI `info.version`). */
+export const SERVICE_VERSION = '0.1.0';
+
+// The public URL option as an origin string (no trailing slash), or null.
+function publicUrlOf(value: unknown): string | null {
+  const text = value instanceof URL ? value.href : typeof value === 'string' ? value : '';
+  if (text === '') return null;
+  try {
+    const u = new URL(text);
+    return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
+  } catch {
+    return null;
+  }
+}
 
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
@@ -86,28 +102,24 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     return undefined;
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'dataledger',
-        version: '0.1.0',
-        description:
-          'Public-data asset registration, circulation and supervision over a tamper-evident ledger. ' +
-          'Writes are signed ledger records; reads of non-public data need an RFC 9421 signed request (Ed25519, keyid = did:key).',
+  // `publicUrl` (the authority signed reads are bound to) may be absent from this version
+  // of the options: read it defensively.
+  const publicUrl = publicUrlOf((options as { publicUrl?: unknown }).publicUrl);
+  const example = await signedReadExample(publicUrl ?? undefined);
+  await app.register(
+    swagger,
+    swaggerOptions({
+      version: SERVICE_VERSION,
+      example,
+      servers: () => {
+        if (publicUrl !== null) return [{ url: publicUrl, description: 'the public URL of this service' }];
+        const a = app.server.address();
+        if (a === null || typeof a === 'string') return [{ url: '/', description: 'this service (not listening yet)' }];
+        const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+        return [{ url: `http://${host}:${a.port}`, description: 'the address this service listens on' }];
       },
-      components: {
-        securitySchemes: {
-          httpMessageSignature: {
-            type: 'apiKey',
-            in: 'header',
-            name: 'Signature',
-            description: 'RFC 9421 HTTP Message Signature (Ed25519, keyid = did:key) with Signature-Input',
-          },
-        },
-      },
-    },
-  });
+    }),
+  );
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { validatorUrl: null } });
   await app.register(rateLimit, {
     global: false,
@@ -129,15 +141,19 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     '/health',
     {
       schema: {
+        operationId: 'getHealth',
         summary: 'Liveness and the log head',
         tags: ['meta'],
         response: {
-          200: Type.Object({
-            status: Type.Literal('ok'),
-            origin: Type.String(),
-            size: Type.Integer(),
-            logKey: Type.String(),
-          }),
+          200: withExamples(
+            Type.Object({
+              status: Type.Literal('ok'),
+              origin: Type.String(),
+              size: Type.Integer(),
+              logKey: Type.String({ description: "the log's C2SP verifier key" }),
+            }),
+            { status: 'ok', origin: 'ledger.example/log', size: 18, logKey: EXAMPLE_LOG_VKEY },
+          ),
         },
       },
     },

@@ -12,6 +12,18 @@ import { openCheckpoint, splitNote, verifyCosignature } from '@dataledger/proven
 import type { AppContext } from '../context.ts';
 import { ServiceError } from '../problem.ts';
 import { Base64HashSchema, ERROR_RESPONSES, HeadSchema, LedgerRecordSchema, QueryIntSchema } from '../schemas.ts';
+import {
+  EXAMPLE_BUNDLE,
+  EXAMPLE_CHECKPOINT,
+  EXAMPLE_COSIGNED_CHECKPOINT,
+  EXAMPLE_HASH,
+  EXAMPLE_HEAD,
+  EXAMPLE_LOG_VKEY,
+  EXAMPLE_RECEIPT,
+  EXAMPLE_WITNESS_VKEY,
+  exampleChain,
+  withExamples,
+} from '../openapi.ts';
 
 /** Most witnesses whose cosignatures are kept. */
 const MAX_WITNESSES = 64;
@@ -43,10 +55,11 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
     '/v1/log/checkpoint',
     {
       schema: {
+        operationId: 'getCheckpoint',
         summary: 'The current checkpoint, a C2SP signed note (text/plain)',
         tags,
         produces: ['text/plain'],
-        response: { 200: Type.String({ description: 'C2SP tlog-checkpoint signed note' }), ...ERROR_RESPONSES },
+        response: { 200: Type.String({ description: 'C2SP tlog-checkpoint signed note', examples: [EXAMPLE_COSIGNED_CHECKPOINT] }), ...ERROR_RESPONSES },
       },
     },
     async (_req, reply) => reply.type(TEXT).header('cache-control', 'no-store').send(withCosignatures(await service.checkpoint())),
@@ -56,6 +69,7 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
     '/v1/log/cosignatures',
     {
       schema: {
+        operationId: 'submitCosignature',
         summary: "A witness's cosignature of one of this log's checkpoints (C2SP tlog-cosignature)",
         description:
           'Takes the checkpoint note with the witness cosignature line added and the witness cosigner vkey. The checkpoint must be ' +
@@ -64,9 +78,12 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
         tags,
         body: Type.Object(
           { note: Type.String({ minLength: 1, maxLength: 16_384 }), witnessKey: Type.String({ minLength: 1, maxLength: 1024 }) },
-          { additionalProperties: false },
+          { additionalProperties: false, examples: [{ note: EXAMPLE_COSIGNED_CHECKPOINT, witnessKey: EXAMPLE_WITNESS_VKEY }] },
         ),
-        response: { 200: Type.Object({ witnessKey: Type.String(), size: Type.Integer() }), ...ERROR_RESPONSES },
+        response: {
+          200: Type.Object({ witnessKey: Type.String(), size: Type.Integer() }, { examples: [{ witnessKey: EXAMPLE_WITNESS_VKEY, size: 18 }] }),
+          ...ERROR_RESPONSES,
+        },
       },
     },
     async (req) => {
@@ -98,10 +115,14 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
     '/v1/log/cosignatures',
     {
       schema: {
+        operationId: 'listCosignatures',
         summary: 'The latest cosigned checkpoint of each witness',
         tags,
         response: {
-          200: Type.Object({ cosignatures: Type.Array(Type.Object({ witnessKey: Type.String(), size: Type.Integer(), note: Type.String() })) }),
+          200: Type.Object(
+            { cosignatures: Type.Array(Type.Object({ witnessKey: Type.String(), size: Type.Integer(), note: Type.String() })) },
+            { examples: [{ cosignatures: [{ witnessKey: EXAMPLE_WITNESS_VKEY, size: 18, note: EXAMPLE_COSIGNED_CHECKPOINT }] }] },
+          ),
           ...ERROR_RESPONSES,
         },
       },
@@ -113,10 +134,11 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
     '/v1/log/key',
     {
       schema: {
+        operationId: 'getLogKey',
         summary: "The log's C2SP verifier key (text/plain)",
         tags,
         produces: ['text/plain'],
-        response: { 200: Type.String({ description: 'C2SP vkey: name+keyid+base64(0x01‖pubkey)' }), ...ERROR_RESPONSES },
+        response: { 200: Type.String({ description: 'C2SP vkey: name+keyid+base64(0x01‖pubkey)', examples: [`${EXAMPLE_LOG_VKEY}\n`] }), ...ERROR_RESPONSES },
       },
     },
     async (_req, reply) => reply.type(TEXT).send(`${service.logVerifierKey}\n`),
@@ -124,7 +146,14 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
 
   app.get(
     '/v1/log/head',
-    { schema: { summary: 'The head the next record must extend (size, last leaf hash)', tags, response: { 200: HeadSchema, ...ERROR_RESPONSES } } },
+    {
+      schema: {
+        operationId: 'getHead',
+        summary: 'The head the next record must extend (size, last leaf hash)',
+        tags,
+        response: { 200: withExamples(HeadSchema, EXAMPLE_HEAD), ...ERROR_RESPONSES },
+      },
+    },
     async (_req, reply) => reply.header('cache-control', 'no-store').send(service.head()),
   );
 
@@ -132,10 +161,17 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
     '/v1/log/entries',
     {
       schema: {
+        operationId: 'listEntries',
         summary: `Records [start, end), at most ${MAX_ENTRIES_PER_READ} per read`,
         tags,
-        querystring: Type.Object({ start: Type.Optional(QueryIntSchema), end: Type.Optional(QueryIntSchema) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ start: Type.Integer(), entries: Type.Array(LedgerRecordSchema) }), ...ERROR_RESPONSES },
+        querystring: Type.Object(
+          { start: Type.Optional(withExamples(QueryIntSchema, '17')), end: Type.Optional(withExamples(QueryIntSchema, '19')) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ start: Type.Integer(), entries: Type.Array(LedgerRecordSchema) }, { examples: [{ start: 17, entries: exampleChain('asset.registered') }] }),
+          ...ERROR_RESPONSES,
+        },
       },
     },
     async (req) => {
@@ -155,10 +191,11 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
     '/v1/log/entries/:index',
     {
       schema: {
+        operationId: 'getEntry',
         summary: 'One record by index',
         tags,
-        params: Type.Object({ index: QueryIntSchema }),
-        response: { 200: LedgerRecordSchema, ...ERROR_RESPONSES },
+        params: Type.Object({ index: withExamples(QueryIntSchema, '17') }),
+        response: { 200: withExamples(LedgerRecordSchema, exampleChain('asset.registered')[0]), ...ERROR_RESPONSES },
       },
     },
     async (req) => {
@@ -175,10 +212,15 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
     '/v1/log/proof/inclusion',
     {
       schema: {
+        operationId: 'getInclusionProof',
         summary: 'RFC 9162 inclusion proof of a record (by index or leaf hash) in the tree of treeSize leaves (default: current)',
         tags,
         querystring: Type.Object(
-          { index: Type.Optional(QueryIntSchema), leafHash: Type.Optional(Base64HashSchema), treeSize: Type.Optional(QueryIntSchema) },
+          {
+            index: Type.Optional(withExamples(QueryIntSchema, '17')),
+            leafHash: Type.Optional(withExamples(Base64HashSchema, EXAMPLE_RECEIPT['leafHash'])),
+            treeSize: Type.Optional(withExamples(QueryIntSchema, '18')),
+          },
           { additionalProperties: false },
         ),
         response: {
@@ -188,6 +230,16 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
             treeSize: Type.Integer(),
             proof: Type.Array(Type.String()),
             checkpoint: Type.Optional(Type.String({ description: 'the signed checkpoint, when treeSize is the current size' })),
+          }, {
+            examples: [
+              {
+                index: 17,
+                leafHash: EXAMPLE_RECEIPT['leafHash'],
+                treeSize: 18,
+                proof: EXAMPLE_RECEIPT['inclusionProof'],
+                checkpoint: EXAMPLE_CHECKPOINT,
+              },
+            ],
           }),
           ...ERROR_RESPONSES,
         },
@@ -228,11 +280,18 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
     '/v1/log/proof/consistency',
     {
       schema: {
+        operationId: 'getConsistencyProof',
         summary: 'RFC 9162 consistency proof between the trees of size1 and size2 leaves (default: current)',
         tags,
-        querystring: Type.Object({ size1: QueryIntSchema, size2: Type.Optional(QueryIntSchema) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { size1: withExamples(QueryIntSchema, '12'), size2: Type.Optional(withExamples(QueryIntSchema, '18')) },
+          { additionalProperties: false },
+        ),
         response: {
-          200: Type.Object({ size1: Type.Integer(), size2: Type.Integer(), proof: Type.Array(Type.String()) }),
+          200: Type.Object(
+            { size1: Type.Integer(), size2: Type.Integer(), proof: Type.Array(Type.String()) },
+            { examples: [{ size1: 12, size2: 18, proof: [EXAMPLE_HASH, EXAMPLE_RECEIPT['leafHash'], EXAMPLE_HEAD['rootHash']] }] },
+          ),
           ...ERROR_RESPONSES,
         },
       },
@@ -255,10 +314,11 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
     '/v1/log/export',
     {
       schema: {
+        operationId: 'exportLedger',
         summary: 'The whole ledger as a JSON Lines bundle: header, one record per line, signed checkpoint last',
         tags,
         produces: ['application/jsonl'],
-        response: { 200: Type.String({ description: 'JSON Lines' }), ...ERROR_RESPONSES },
+        response: { 200: Type.String({ description: 'JSON Lines', examples: [EXAMPLE_BUNDLE] }), ...ERROR_RESPONSES },
       },
     },
     async (_req, reply) => {

@@ -9,10 +9,24 @@ import type { AppContext } from '../context.ts';
 import { verifyRequest } from '../httpsig.ts';
 import { ServiceError } from '../problem.ts';
 import { ERROR_RESPONSES } from '../schemas.ts';
+import {
+  EXAMPLE_ASSET,
+  EXAMPLE_ASSET_STATE,
+  EXAMPLE_AUDIT,
+  EXAMPLE_CERTIFICATE_ID,
+  EXAMPLE_CERTIFICATE_STATE,
+  EXAMPLE_LICENCE_STATE,
+  EXAMPLE_STATISTICS,
+  EXAMPLE_VERIFICATION,
+  SIGNED_READ,
+  exampleCertificate,
+  withExamples,
+} from '../openapi.ts';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9:._/-]*$' }) });
 const AnyObject = Type.Object({}, { additionalProperties: true });
-const SIGNED = [{ httpMessageSignature: [] }];
+const SIGNED = SIGNED_READ;
+const idParams = (example: string): typeof IdParams => Type.Object({ id: withExamples(IdParams.properties.id, example) });
 
 function headersOf(req: FastifyRequest): Record<string, string> {
   const out: Record<string, string> = {};
@@ -59,11 +73,12 @@ export async function registryReadRoutes(app: FastifyInstance, opts: { ctx: AppC
     '/v1/assets/:id',
     {
       schema: {
+        operationId: 'getAsset',
         summary: 'An asset by registration number (signed read: any role holder)',
         tags: ['registration'],
         security: SIGNED,
-        params: IdParams,
-        response: { 200: AnyObject, ...ERROR_RESPONSES },
+        params: idParams(EXAMPLE_ASSET),
+        response: { 200: withExamples(AnyObject, EXAMPLE_ASSET_STATE), ...ERROR_RESPONSES },
       },
     },
     async (req) => {
@@ -75,11 +90,12 @@ export async function registryReadRoutes(app: FastifyInstance, opts: { ctx: AppC
     '/v1/licences/:id',
     {
       schema: {
+        operationId: 'getLicence',
         summary: 'A licence by id (signed read: any role holder)',
         tags: ['circulation'],
         security: SIGNED,
-        params: IdParams,
-        response: { 200: AnyObject, ...ERROR_RESPONSES },
+        params: idParams(String(EXAMPLE_LICENCE_STATE['licenceId'])),
+        response: { 200: withExamples(AnyObject, EXAMPLE_LICENCE_STATE), ...ERROR_RESPONSES },
       },
     },
     async (req) => {
@@ -91,10 +107,11 @@ export async function registryReadRoutes(app: FastifyInstance, opts: { ctx: AppC
     '/v1/certificates/:id',
     {
       schema: {
+        operationId: 'getCertificate',
         summary: 'A certificate record by id (public)',
         tags: ['registration'],
-        params: IdParams,
-        response: { 200: AnyObject, ...ERROR_RESPONSES },
+        params: idParams(EXAMPLE_CERTIFICATE_ID),
+        response: { 200: withExamples(AnyObject, EXAMPLE_CERTIFICATE_STATE), ...ERROR_RESPONSES },
       },
     },
     async (req) => found(ctx.service.view().certificate(req.params.id), 'certificate', req.params.id),
@@ -118,15 +135,19 @@ async function verifyRoute(app: FastifyInstance, opts: { ctx: AppContext }): Pro
     {
       ...(ctx.verifyRateLimit === false ? {} : { config: { rateLimit: ctx.verifyRateLimit } }),
       schema: {
+        operationId: 'verifyCertificate',
         summary: 'Verify a data-asset certificate offline against this log (public, rate-limited)',
         description: 'Takes a DataAssetCertificate (W3C VC 2.0) and answers the check list: proof, issuer role, validity, status, inclusion.',
         tags: ['registration'],
-        body: AnyObject,
+        body: withExamples(AnyObject, exampleCertificate()),
         response: {
-          200: Type.Object({
-            verified: Type.Boolean(),
-            checks: Type.Array(Type.Object({ name: Type.String(), ok: Type.Boolean(), code: Type.Optional(Type.String()) })),
-          }),
+          200: Type.Object(
+            {
+              verified: Type.Boolean(),
+              checks: Type.Array(Type.Object({ name: Type.String(), ok: Type.Boolean(), code: Type.Optional(Type.String()) })),
+            },
+            { examples: [EXAMPLE_VERIFICATION] },
+          ),
           ...ERROR_RESPONSES,
         },
       },
@@ -142,10 +163,11 @@ export async function supervisionReadRoutes(app: FastifyInstance, opts: { ctx: A
     '/v1/supervision/audit',
     {
       schema: {
+        operationId: 'getAuditReport',
         summary: 'Audit report: replay of the whole ledger, every rule violation (signed read: regulator)',
         tags: ['supervision'],
         security: SIGNED,
-        response: { 200: AnyObject, ...ERROR_RESPONSES },
+        response: { 200: withExamples(AnyObject, EXAMPLE_AUDIT), ...ERROR_RESPONSES },
       },
     },
     async (req) => {
@@ -157,10 +179,11 @@ export async function supervisionReadRoutes(app: FastifyInstance, opts: { ctx: A
     '/v1/supervision/statistics',
     {
       schema: {
+        operationId: 'getStatisticsReport',
         summary: 'Statistics report (统计报告) of the registry (signed read: regulator)',
         tags: ['supervision'],
         security: SIGNED,
-        response: { 200: AnyObject, ...ERROR_RESPONSES },
+        response: { 200: withExamples(AnyObject, EXAMPLE_STATISTICS), ...ERROR_RESPONSES },
       },
     },
     async (req) => {
