@@ -6,6 +6,7 @@
  * proven against, and as `credentialStatus` two Bitstring Status List entries (revocation,
  * suspension). A verifier needs no network: {@link verifyCertificate}.
  */
+import { LRUCache } from 'lru-cache';
 import { DataLedgerError, canonicalBytes, didKeyFromPublicKey, fromBase64, getPublicKey, sha256, toBase64, toHex } from '@dataledger/core';
 import {
   openCheckpoint,
@@ -264,7 +265,9 @@ export interface CertificateVerification {
   checks: CertificateCheck[];
 }
 
-const checkpointCache = new Map<string, Checkpoint>();
+// Opened checkpoints by trusted keys and note text: exchanges verify many certificates
+// against the few checkpoints a log publishes.
+const checkpointCache = new LRUCache<string, Checkpoint>({ max: 256 });
 
 // verifyCertificate never throws: a subject that is not canonical JSON (e.g. `1e400` parsed
 // to Infinity) has no hash and matches nothing.
@@ -281,7 +284,6 @@ function openTrustedCheckpoint(note: string, keys: string[]): Checkpoint {
   const hit = checkpointCache.get(key);
   if (hit !== undefined) return hit;
   const { checkpoint } = openCheckpoint(note, keys);
-  if (checkpointCache.size >= 256) checkpointCache.delete(checkpointCache.keys().next().value as string);
   checkpointCache.set(key, checkpoint);
   return checkpoint;
 }

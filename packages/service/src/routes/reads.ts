@@ -120,16 +120,11 @@ export async function registryReadRoutes(app: FastifyInstance, opts: { ctx: AppC
 }
 
 /**
- * The public verification route, in its own context: its JSON parser keeps the body text
- * (same protections as the default parser), which keys the verification cache.
+ * The public verification route. Its cache of time-independent checks is keyed by the
+ * certificate's canonical form (RFC 8785), so the body's spelling does not matter.
  */
 async function verifyRoute(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
-  const parseJson = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    (req as FastifyRequest & { rawBody?: string }).rawBody = body as string;
-    parseJson(req, body as string, done);
-  });
   app.post(
     '/v1/certificates/verify',
     {
@@ -152,7 +147,7 @@ async function verifyRoute(app: FastifyInstance, opts: { ctx: AppContext }): Pro
         },
       },
     },
-    async (req) => ctx.service.verifyCertificate(req.body, (req as FastifyRequest & { rawBody?: string }).rawBody),
+    async (req) => ctx.service.verifyCertificate(req.body),
   );
 }
 
