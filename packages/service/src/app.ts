@@ -15,7 +15,7 @@ import { PLUGINS } from './routes/index.ts';
 import { EXAMPLE_LOG_VKEY, signedReadExample, swaggerOptions, withExamples } from './openapi.ts';
 
 /** Version of the HTTP API (OpenAPI `info.version`). */
-export const SERVICE_VERSION = '0.1.0';
+const SERVICE_VERSION = '0.1.0';
 
 // The public URL option as an origin string (no trailing slash), or null.
 function publicUrlOf(value: unknown): string | null {
@@ -115,6 +115,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
         if (publicUrl !== null) return [{ url: publicUrl, description: 'the public URL of this service' }];
         const a = app.server.address();
         if (a === null || typeof a === 'string') return [{ url: '/', description: 'this service (not listening yet)' }];
+        // A wildcard address names no host a client can use: the document's own origin is right.
+        if (a.address === '0.0.0.0' || a.address === '::') return [{ url: '/', description: `this service (all interfaces, port ${a.port})` }];
         const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
         return [{ url: `http://${host}:${a.port}`, description: 'the address this service listens on' }];
       },

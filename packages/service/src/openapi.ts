@@ -514,6 +514,7 @@ function problemResponse(key: string): Record<string, unknown> {
 }
 
 type Operation = {
+  summary?: string;
   security?: Record<string, string[]>[];
   parameters?: Record<string, unknown>[];
   description?: string;
@@ -535,6 +536,12 @@ function completeDocument(doc: Record<string, unknown>, ex: SignedReadExample): 
       if (op === undefined) continue;
       const responses = (op.responses ??= {});
       for (const key of Object.keys(responses)) if (/^[45]/.test(key)) responses[key] = problemResponse(key);
+      // fastify-swagger names every success "Default Response"; say what it is instead.
+      for (const [key, r] of Object.entries(responses)) {
+        if (!/^2/.test(key) || r['description'] !== 'Default Response') continue;
+        const media = Object.values((r['content'] ?? {}) as Record<string, { schema?: { description?: unknown } }>)[0];
+        r['description'] = typeof media?.schema?.description === 'string' ? media.schema.description : `OK: ${op.summary ?? 'the answer'}`;
+      }
       // Every route can answer a problem (rate limits, shutting down, internal errors).
       if (!Object.keys(responses).some((k) => k.startsWith('4'))) responses['4XX'] = problemResponse('4XX');
       if (!Object.keys(responses).some((k) => k.startsWith('5'))) responses['5XX'] = problemResponse('5XX');

@@ -133,7 +133,7 @@ describe('OpenAPI document', () => {
     const ids = new Map<string, string>();
     for (const { path, method, op } of operations()) {
       const where = `${method} ${path}`;
-      expect(op.operationId, where).toMatch(/^[a-z][A-Za-z0-9]+$/);
+      expect(op.operationId, where).toMatch(/^[A-Za-z][A-Za-z0-9_.-]*$/);
       expect(ids.get(op.operationId as string), `${where}: operationId also used by`).toBeUndefined();
       ids.set(op.operationId as string, where);
       expect(op.summary?.length ?? 0, `${where}: summary`).toBeGreaterThan(8);
