@@ -12,7 +12,8 @@ import { Type } from '@sinclair/typebox';
 import { installProblemHandlers, problemFromError, problemOf, sendProblem, ServiceError } from './problem.ts';
 import type { AppContext, LedgerService } from './context.ts';
 import { PLUGINS } from './routes/index.ts';
-import { EXAMPLE_LOG_VKEY, signedReadExample, swaggerOptions, withExamples } from './openapi.ts';
+import { EXAMPLE_LOG_VKEY, signedReadExample, withExamples } from './examples.ts';
+import { swaggerOptions } from './openapi.ts';
 
 /** Version of the HTTP API (OpenAPI `info.version`). */
 const SERVICE_VERSION = '0.1.0';

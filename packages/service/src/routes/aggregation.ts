@@ -17,7 +17,7 @@ import {
   EXAMPLE_RESULT,
   exampleRecord,
   withExamples,
-} from '../openapi.ts';
+} from '../examples.ts';
 import type { LedgerRecord } from '@dataledger/provenance';
 
 const JobIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9:._/-]*$' }) });

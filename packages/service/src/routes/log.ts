@@ -23,7 +23,7 @@ import {
   EXAMPLE_WITNESS_VKEY,
   exampleChain,
   withExamples,
-} from '../openapi.ts';
+} from '../examples.ts';
 
 /** Most witnesses whose cosignatures are kept. */
 const MAX_WITNESSES = 64;

@@ -18,10 +18,10 @@ import {
   EXAMPLE_LICENCE_STATE,
   EXAMPLE_STATISTICS,
   EXAMPLE_VERIFICATION,
-  SIGNED_READ,
   exampleCertificate,
   withExamples,
-} from '../openapi.ts';
+} from '../examples.ts';
+import { SIGNED_READ } from '../openapi.ts';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9:._/-]*$' }) });
 const AnyObject = Type.Object({}, { additionalProperties: true });

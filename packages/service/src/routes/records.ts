@@ -12,7 +12,8 @@ import type { AppContext } from '../context.ts';
 import { ServiceError } from '../problem.ts';
 import { ERROR_RESPONSES, LedgerRecordSchema, ReceiptSchema } from '../schemas.ts';
 import type { Receipt } from '../ledger.ts';
-import { EXAMPLE_RECEIPT, exampleChain, pascalCaseOf, withExamples } from '../openapi.ts';
+import { EXAMPLE_RECEIPT, exampleChain, withExamples } from '../examples.ts';
+import { pascalCaseOf } from '../openapi.ts';
 
 /** Most records in one pre-chained batch. */
 export const MAX_BATCH_RECORDS: number = 1024;

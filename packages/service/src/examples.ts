@@ -1,0 +1,404 @@
+/**
+ * Example values of the OpenAPI document: real signed records, checkpoints, a certificate and
+ * a signed read, made with demonstration keys from published seeds, so a reader can check
+ * every signature with any Ed25519 library (and must never use those keys for anything).
+ */
+import type { TSchema } from '@sinclair/typebox';
+import { canonicalize, keyPairFromSeed, sha256, toBase64, utf8Encode, didKeyFromPublicKey, type KeyPair } from '@dataledger/core';
+import { certificateSubject, issueCertificate, subjectHash, type AssetState } from '@dataledger/certificates';
+import {
+  cosignCheckpoint,
+  cosignerVerifierKey,
+  inclusionProof,
+  merkleRoot,
+  recordLeafHash,
+  signCheckpoint,
+  signRecord,
+  verifierKey,
+  type LedgerRecord,
+  type RecordPayload,
+} from '@dataledger/provenance';
+import { signRequest } from './httpsig.ts';
+
+/** A demonstration key pair from a published seed: never a key of any real ledger. */
+function demoKey(name: string): KeyPair {
+  return keyPairFromSeed(sha256(utf8Encode(`dataledger documentation example: ${name}`)));
+}
+
+const holderKey = demoKey('holder');
+const licenseeKey = demoKey('licensee');
+const logKey = demoKey('log');
+const witnessKey = demoKey('witness');
+const rootKey = demoKey('root');
+const registryKey = demoKey('registry');
+
+/** did:key of the example holder (the signer of the example records and the signed read). */
+export const EXAMPLE_HOLDER_DID: string = didKeyFromPublicKey(holderKey.publicKey);
+const LICENSEE_DID = didKeyFromPublicKey(licenseeKey.publicKey);
+
+const hexOf = (label: string): string => Buffer.from(sha256(utf8Encode(label))).toString('hex');
+const b64Of = (label: string): string => toBase64(sha256(utf8Encode(label)));
+
+/** An example registration number. */
+export const EXAMPLE_ASSET = 'DA-2026-000017';
+/** An example certificate id. */
+export const EXAMPLE_CERTIFICATE_ID = 'urn:uuid:5a1c0f7e-3b7d-4c1e-9a55-0c1d2e3f4a5b';
+/** An example base64 hash (the leaf hash of record 16 in the examples). */
+export const EXAMPLE_HASH: string = b64Of('record 16');
+
+const TERM = { from: '2026-12-01T00:00:00Z', until: '2027-11-30T00:00:00Z' };
+
+/** One example payload per record type a client submits (DESIGN.md "The data-asset domain"). */
+const EXAMPLE_PAYLOADS: Record<string, RecordPayload> = {
+  'role.granted': { subject: EXAMPLE_HOLDER_DID, role: 'holder' },
+  'role.revoked': { subject: EXAMPLE_HOLDER_DID, role: 'holder' },
+  'asset.registered': {
+    registrationNumber: EXAMPLE_ASSET,
+    name: 'Provincial power consumption by county, monthly',
+    holder: { id: EXAMPLE_HOLDER_DID, foreign: false, name: 'Provincial Energy Data Centre' },
+    source: { department: 'Provincial Energy Bureau', authorisationBasis: 'Public data open catalogue 2026 No. 3' },
+    classification: 'general',
+    rights: ['holding', 'processing-and-use'],
+    fingerprint: hexOf('dataset bytes'),
+    fingerprintOf: 'data',
+    rowCount: 125_000,
+    updateFrequency: 'monthly',
+    valuation: { amount: '125000.50', currency: 'CNY', method: 'cost' },
+    validity: { from: '2026-01-01T00:00:00Z', until: '2027-12-31T00:00:00Z' },
+    subjectIdentified: false,
+    subjects: [],
+  },
+  'asset.reviewed': { registrationNumber: EXAMPLE_ASSET, outcome: 'approved', opinion: 'Source and authorisation basis verified', reportHash: hexOf('review report') },
+  'asset.valued': {
+    registrationNumber: EXAMPLE_ASSET,
+    valuation: { amount: '180000.00', currency: 'CNY', method: 'income' },
+    reportHash: hexOf('valuation report'),
+  },
+  'asset.changed': { registrationNumber: EXAMPLE_ASSET, changes: { rowCount: 131_000 } },
+  'asset.cancelled': { registrationNumber: EXAMPLE_ASSET, reason: 'Superseded by DA-2027-000003' },
+  'certificate.issued': {
+    certificateId: EXAMPLE_CERTIFICATE_ID,
+    registrationNumber: EXAMPLE_ASSET,
+    statusListIndex: 17,
+    revocationList: 'https://ledger.example/v1/status-lists/revocation-0',
+    suspensionList: 'https://ledger.example/v1/status-lists/suspension-0',
+    validFrom: '2026-12-01T00:00:00Z',
+    validUntil: '2027-11-30T00:00:00Z',
+    subjectHash: hexOf('certificate subject'),
+  },
+  'certificate.suspended': { certificateId: EXAMPLE_CERTIFICATE_ID, reason: 'Valuation under review' },
+  'certificate.reinstated': { certificateId: EXAMPLE_CERTIFICATE_ID, reason: 'Review closed' },
+  'certificate.revoked': { certificateId: EXAMPLE_CERTIFICATE_ID, reason: 'Asset cancelled' },
+  'asset.transferred': {
+    registrationNumber: EXAMPLE_ASSET,
+    to: { id: LICENSEE_DID, foreign: false, name: 'City Data Exchange' },
+    price: { amount: '200000.00', currency: 'CNY' },
+    contractHash: hexOf('transfer contract'),
+  },
+  'licence.granted': {
+    licenceId: 'L-2026-0042',
+    registrationNumber: EXAMPLE_ASSET,
+    licensee: { id: LICENSEE_DID, foreign: false },
+    purpose: 'credit-assessment',
+    scope: ['read', 'analyse'],
+    term: TERM,
+    sublicensable: false,
+  },
+  'licence.revoked': { licenceId: 'L-2026-0042', reason: 'Term breached' },
+  'consent.granted': { consentId: 'C-2026-0007', registrationNumber: EXAMPLE_ASSET, licensee: LICENSEE_DID, purpose: 'credit-assessment', until: TERM.until },
+  'consent.revoked': { consentId: 'C-2026-0007' },
+  'crossborder.approved': { registrationNumber: EXAMPLE_ASSET, party: LICENSEE_DID, purpose: 'joint research', until: TERM.until },
+  'asset.frozen': { registrationNumber: EXAMPLE_ASSET, reason: 'Disputed source' },
+  'asset.unfrozen': { registrationNumber: EXAMPLE_ASSET, reason: 'Dispute settled' },
+  'aggregation.opened': { jobId: 'J-2026-0003', jobHash: hexOf('job parameters'), minContributors: 3 },
+  'aggregation.contributed': { jobId: 'J-2026-0003', contributionHash: hexOf('contribution'), count: 12 },
+  'aggregation.released': { jobId: 'J-2026-0003', resultHash: hexOf('result'), contributors: 3 },
+};
+
+/**
+ * A signed example record of a type, at index 17 of a ledger (signed by the demonstration
+ * holder key; the signature is real, the ledger is not).
+ * @param type - a record type
+ * @param index - its position (default 17)
+ * @returns the record, or undefined when there is no example payload for the type
+ */
+export function exampleRecord(type: string, index = 17): LedgerRecord | undefined {
+  const payload = EXAMPLE_PAYLOADS[type];
+  if (payload === undefined) return undefined;
+  return signRecord(
+    {
+      v: 1,
+      index,
+      type,
+      time: `2026-12-01T08:00:${String(index % 60).padStart(2, '0')}.000Z`,
+      actor: EXAMPLE_HOLDER_DID,
+      prev: index === 17 ? EXAMPLE_HASH : b64Of(`record ${index - 1}`),
+      payload,
+    },
+    holderKey.secretKey,
+  );
+}
+
+/** An example C2SP checkpoint note (tlog-checkpoint), signed by the demonstration log key. */
+export const EXAMPLE_CHECKPOINT: string = signCheckpoint(
+  { origin: 'ledger.example/log', size: 18, rootHash: sha256(utf8Encode('root 18')) },
+  { name: 'ledger.example/log', secretKey: logKey.secretKey },
+);
+
+/** The C2SP verifier key of the demonstration log. */
+export const EXAMPLE_LOG_VKEY: string = verifierKey('ledger.example/log', logKey.publicKey);
+
+/** An example witness cosigner vkey (C2SP tlog-cosignature). */
+export const EXAMPLE_WITNESS_VKEY: string = cosignerVerifierKey('witness.example/w1', witnessKey.publicKey);
+
+/** The example checkpoint cosigned by the example witness. */
+export const EXAMPLE_COSIGNED_CHECKPOINT: string = cosignCheckpoint(EXAMPLE_CHECKPOINT, {
+  name: 'witness.example/w1',
+  secretKey: witnessKey.secretKey,
+  timestamp: 1_796_112_000,
+});
+
+/**
+ * Two consecutive signed example records of a type (indexes 17 and 18, chained by `prev`),
+ * the shape of a pre-chained batch.
+ * @param type - a record type
+ * @returns the two records, or `[]` when there is no example payload for the type
+ */
+export function exampleChain(type: string): LedgerRecord[] {
+  const first = exampleRecord(type, 17);
+  const payload = EXAMPLE_PAYLOADS[type];
+  if (first === undefined || payload === undefined) return [];
+  const second = signRecord(
+    { v: 1, index: 18, type, time: '2026-12-01T08:00:18.000Z', actor: EXAMPLE_HOLDER_DID, prev: toBase64(recordLeafHash(first)), payload },
+    holderKey.secretKey,
+  );
+  return [first, second];
+}
+
+/**
+ * An example export (the shape of a bundle: header, one canonical record per line, the
+ * signed checkpoint as a JSON string last; elided to two records of a longer log).
+ */
+export const EXAMPLE_BUNDLE: string = [
+  JSON.stringify({ format: 'dataledger-bundle/v1', origin: 'ledger.example/log', logKey: EXAMPLE_LOG_VKEY }),
+  ...exampleChain('asset.registered').map((r) => canonicalize(r as never)),
+  JSON.stringify(EXAMPLE_CHECKPOINT),
+  '',
+].join('\n');
+
+const registered = EXAMPLE_PAYLOADS['asset.registered'] as Record<string, unknown>;
+
+/** An example asset as the registry holds it (`GET /v1/assets/{id}`). */
+export const EXAMPLE_ASSET_STATE: Record<string, unknown> = {
+  ...registered,
+  description: null,
+  registeredAt: '2026-12-01T08:00:17.000Z',
+  registeredIndex: 17,
+  registeredBy: EXAMPLE_HOLDER_DID,
+  review: 'approved',
+  frozen: false,
+  cancelled: false,
+};
+
+/** An example licence (`GET /v1/licences/{id}`). */
+export const EXAMPLE_LICENCE_STATE: Record<string, unknown> = {
+  ...(EXAMPLE_PAYLOADS['licence.granted'] as Record<string, unknown>),
+  licensor: EXAMPLE_HOLDER_DID,
+  parentLicenceId: null,
+  consentIds: [],
+  status: 'active',
+  grantedIndex: 21,
+};
+
+/** An example certificate record state (`GET /v1/certificates/{id}`). */
+export const EXAMPLE_CERTIFICATE_STATE: Record<string, unknown> = {
+  ...(EXAMPLE_PAYLOADS['certificate.issued'] as Record<string, unknown>),
+  issuer: EXAMPLE_HOLDER_DID,
+  status: 'active',
+  issuedIndex: 20,
+};
+
+/** An example verification answer (`POST /v1/certificates/verify`). */
+export const EXAMPLE_VERIFICATION: Record<string, unknown> = {
+  verified: false,
+  checks: [
+    { name: 'format', ok: true },
+    { name: 'proof', ok: true },
+    { name: 'validity', ok: true },
+    { name: 'checkpoint', ok: true },
+    { name: 'record', ok: true },
+    { name: 'inclusion', ok: true },
+    { name: 'issuer', ok: true },
+    { name: 'status', ok: false, code: 'CERT_STATUS_REVOKED' },
+  ],
+};
+
+/** An example statistics report (abridged to one period). */
+export const EXAMPLE_STATISTICS: Record<string, unknown> = {
+  asOf: '2026-12-01T09:30:00.000Z',
+  records: 42,
+  assets: {
+    total: 3,
+    byClassification: { general: 2, important: 1, core: 0 },
+    byStatus: { active: 2, frozen: 1 },
+    byHolder: { [EXAMPLE_HOLDER_DID]: 3 },
+    registeredByPeriod: { '2026-12': 3 },
+  },
+  transfers: { total: 1, byPeriod: { '2026-12': 1 } },
+  licences: { granted: 2, grantedByPeriod: { '2026-12': 2 }, revoked: 0, revokedByPeriod: {}, active: 2, ended: 0 },
+};
+
+/** An example audit report (abridged: one violation). */
+export const EXAMPLE_AUDIT: Record<string, unknown> = {
+  valid: false,
+  records: 42,
+  violations: [
+    { index: 31, code: 'REGISTRY_ASSET_FROZEN', message: `${EXAMPLE_ASSET} is frozen`, type: 'licence.granted', actor: EXAMPLE_HOLDER_DID },
+  ],
+  statistics: EXAMPLE_STATISTICS,
+  integrity: { valid: true, records: 42, size: 42 },
+};
+
+let certificate: Record<string, unknown> | undefined;
+
+/**
+ * A real example certificate: a four-record demonstration ledger (genesis, the registry's
+ * role grant, the registration, the issuance) whose checkpoint is signed by the
+ * demonstration log key ({@link EXAMPLE_LOG_VKEY}); the certificate verifies against it.
+ * @returns a DataAssetCertificate (W3C VC 2.0, eddsa-jcs-2022) with its role evidence
+ */
+export function exampleCertificate(): Record<string, unknown> {
+  if (certificate !== undefined) return certificate;
+  const rootDid = didKeyFromPublicKey(rootKey.publicKey);
+  const registryDid = didKeyFromPublicKey(registryKey.publicKey);
+  const subject = certificateSubject({ ...EXAMPLE_ASSET_STATE, registeredBy: registryDid } as unknown as AssetState);
+  const drafts: [KeyPair, string, RecordPayload][] = [
+    [rootKey, 'ledger.genesis', { rootAuthority: rootDid, ledgerName: 'ledger.example/log' }],
+    [rootKey, 'role.granted', { subject: registryDid, role: 'registry' }],
+    [registryKey, 'asset.registered', EXAMPLE_PAYLOADS['asset.registered'] as RecordPayload],
+    [registryKey, 'certificate.issued', { ...(EXAMPLE_PAYLOADS['certificate.issued'] as RecordPayload), subjectHash: subjectHash(subject) }],
+  ];
+  const records: LedgerRecord[] = [];
+  for (const [key, type, payload] of drafts) {
+    const index = records.length;
+    const prev = index === 0 ? '' : toBase64(recordLeafHash(records[index - 1] as LedgerRecord));
+    const time = `2026-12-01T08:00:0${index}.000Z`;
+    records.push(signRecord({ v: 1, index, type, time, actor: index < 2 ? rootDid : registryDid, prev, payload }, key.secretKey));
+  }
+  const leaves = records.map((r) => recordLeafHash(r));
+  const note = signCheckpoint({ origin: 'ledger.example/log', size: 4, rootHash: merkleRoot(leaves) }, { name: 'ledger.example/log', secretKey: logKey.secretKey });
+  const proven = (i: number): { record: LedgerRecord; proof: Uint8Array[] } => ({ record: records[i] as LedgerRecord, proof: inclusionProof(leaves, i) });
+  certificate = issueCertificate({
+    subject,
+    issued: proven(3),
+    checkpoint: note,
+    roleEvidence: { genesis: proven(0), grant: proven(1) },
+    secretKey: registryKey.secretKey,
+    created: '2026-12-01T08:00:05Z',
+  }) as unknown as Record<string, unknown>;
+  return certificate;
+}
+
+/** Stands for a SEAL ciphertext or public key in examples (the real ones are hundreds of KB of base64). */
+const SEAL_BLOB = 'XqEQBAEAAAB…(base64 of a serialized SEAL object, compr_mode none)';
+
+/** An example statistics job (BFV sums of 12 values per holder). */
+export const EXAMPLE_JOB: Record<string, unknown> = { id: 'J-2026-0003', scheme: 'bfv', length: 12, maxAbsValue: '1000000', maxContributors: 100, minContributors: 3 };
+
+/** An example job as served (`GET /v1/aggregation/jobs/{id}`). */
+export const EXAMPLE_JOB_INFO: Record<string, unknown> = {
+  job: EXAMPLE_JOB,
+  jobHash: hexOf('job parameters'),
+  publicKey: SEAL_BLOB,
+  contributions: 2,
+  minContributors: 3,
+  ready: false,
+};
+
+/** An example encrypted contribution envelope. */
+export const EXAMPLE_CONTRIBUTION: Record<string, unknown> = {
+  v: 1,
+  type: 'dataledger.aggregation.contribution',
+  jobId: 'J-2026-0003',
+  jobHash: b64Of('job parameters'),
+  keyHash: b64Of('public key'),
+  holder: EXAMPLE_HOLDER_DID,
+  ciphertextHash: b64Of('ciphertexts'),
+  ciphertexts: [SEAL_BLOB],
+  sig: toBase64(new Uint8Array(64)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_'),
+};
+
+/** An example encrypted result (`GET /v1/aggregation/jobs/{id}/result`). */
+export const EXAMPLE_RESULT: Record<string, unknown> = {
+  v: 1,
+  type: 'dataledger.aggregation.result',
+  jobId: 'J-2026-0003',
+  jobHash: b64Of('job parameters'),
+  keyHash: b64Of('public key'),
+  count: 3,
+  contributions: [b64Of('contribution 1'), b64Of('contribution 2'), b64Of('contribution 3')],
+  sum: [SEAL_BLOB],
+  sumHash: b64Of('sum'),
+};
+
+
+/** An example receipt of record 17. */
+export const EXAMPLE_RECEIPT: Record<string, unknown> = {
+  index: 17,
+  leafHash: b64Of('record 17'),
+  treeSize: 18,
+  inclusionProof: [b64Of('record 16'), b64Of('node 0-16'), b64Of('node 0-8')],
+  checkpoint: EXAMPLE_CHECKPOINT,
+};
+
+/** An example head. */
+export const EXAMPLE_HEAD: Record<string, unknown> = { size: 18, rootHash: b64Of('root 18'), lastLeafHash: b64Of('record 17'), lastTime: '2026-12-01T08:00:17.000Z' };
+
+/** Adds `examples` to a schema (JSON Schema 2020-12 §9.5; OpenAPI 3.1 keeps the array). */
+export function withExamples<T extends TSchema>(schema: T, ...examples: unknown[]): T {
+  return { ...schema, examples };
+}
+
+/** The worked example of a signed read, computed with a demonstration key. */
+export interface SignedReadExample {
+  method: string;
+  url: string;
+  keyid: string;
+  /** The `Signature-Input` field value. */
+  signatureInput: string;
+  /** The `Signature` field value. */
+  signature: string;
+  /** The signature base (RFC 9421 §2.5) that was signed. */
+  signatureBase: string;
+  /** Hex of the demonstration key's 32-byte seed (published: never use it for anything). */
+  seedHex: string;
+}
+
+/**
+ * Signs a worked example of a signed read (RFC 9421 §3.1) with the demonstration holder key.
+ * @param base - the public URL the example is addressed to (default `https://ledger.example`)
+ * @returns the request, its signature fields and the signature base
+ */
+export async function signedReadExample(base = 'https://ledger.example'): Promise<SignedReadExample> {
+  const url = new URL(`/v1/assets/${EXAMPLE_ASSET}`, base);
+  const created = new Date('2026-12-01T08:00:00Z');
+  const headers = await signRequest(
+    { method: 'GET', url: url.href, headers: {} },
+    holderKey,
+    { created, expires: new Date(created.getTime() + 300_000), nonce: 'a1b2c3d4e5f60718' },
+  );
+  const signatureInput = headers['signature-input'] ?? headers['Signature-Input'] ?? '';
+  const signature = headers['signature'] ?? headers['Signature'] ?? '';
+  // RFC 9421 §2.5: one line per covered component, then @signature-params (the inner list
+  // of Signature-Input, without its label).
+  const params = signatureInput.slice(signatureInput.indexOf('=') + 1);
+  const signatureBase = [
+    `"@method": GET`,
+    `"@authority": ${url.host}`,
+    `"@path": ${url.pathname}`,
+    `"@query": ${url.search === '' ? '?' : url.search}`,
+    `"@signature-params": ${params}`,
+  ].join('\n');
+  const seedHex = Buffer.from(sha256(utf8Encode('dataledger documentation example: holder'))).toString('hex');
+  return { method: 'GET', url: url.href, keyid: EXAMPLE_HOLDER_DID, signatureInput, signature, signatureBase, seedHex };
+}
