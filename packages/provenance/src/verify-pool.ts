@@ -1,7 +1,7 @@
 /**
  * Parallel Ed25519 verification on worker threads, for batch appends and bundle replay.
  *
- * Each worker ({@link ./verify-worker.ts}) verifies with `@dataledger/core`'s `verify`
+ * Each worker (`verify-worker.ts`) verifies with `@dataledger/core`'s `verify`
  * (node:crypto, RFC 8032 §5.1.7; a public key that is not a curve point verifies nothing),
  * so results are identical to the one-thread path. Jobs travel as packed buffers (messages +
  * offsets, signatures, public keys), transferred rather than copied. The threads are core's
