@@ -5,7 +5,16 @@
  */
 import type { TSchema } from '@sinclair/typebox';
 import { canonicalize, keyPairFromSeed, sha256, toBase64, utf8Encode, didKeyFromPublicKey, type KeyPair } from '@dataledger/core';
-import { certificateSubject, issueCertificate, subjectHash, type AssetState } from '@dataledger/certificates';
+import {
+  certificateSubject,
+  issueCertificate,
+  RegistryAuditor,
+  statisticsReport,
+  subjectHash,
+  type AssetState,
+  type RegistryState,
+  type Violation,
+} from '@dataledger/certificates';
 import {
   cosignCheckpoint,
   cosignerVerifierKey,
@@ -31,6 +40,7 @@ const logKey = demoKey('log');
 const witnessKey = demoKey('witness');
 const rootKey = demoKey('root');
 const registryKey = demoKey('registry');
+const reviewerKey = demoKey('reviewer');
 
 /** did:key of the example holder (the signer of the example records and the signed read). */
 export const EXAMPLE_HOLDER_DID: string = didKeyFromPublicKey(holderKey.publicKey);
@@ -41,6 +51,8 @@ const b64Of = (label: string): string => toBase64(sha256(utf8Encode(label)));
 
 /** An example registration number. */
 export const EXAMPLE_ASSET = 'DA-2026-000017';
+/** An example licence id. */
+export const EXAMPLE_LICENCE_ID = 'L-2026-0042';
 /** An example certificate id. */
 export const EXAMPLE_CERTIFICATE_ID = 'urn:uuid:5a1c0f7e-3b7d-4c1e-9a55-0c1d2e3f4a5b';
 /** An example base64 hash (the leaf hash of record 16 in the examples). */
@@ -96,7 +108,7 @@ const EXAMPLE_PAYLOADS: Record<string, RecordPayload> = {
     contractHash: hexOf('transfer contract'),
   },
   'licence.granted': {
-    licenceId: 'L-2026-0042',
+    licenceId: EXAMPLE_LICENCE_ID,
     registrationNumber: EXAMPLE_ASSET,
     licensee: { id: LICENSEE_DID, foreign: false },
     purpose: 'credit-assessment',
@@ -104,7 +116,7 @@ const EXAMPLE_PAYLOADS: Record<string, RecordPayload> = {
     term: TERM,
     sublicensable: false,
   },
-  'licence.revoked': { licenceId: 'L-2026-0042', reason: 'Term breached' },
+  'licence.revoked': { licenceId: EXAMPLE_LICENCE_ID, reason: 'Term breached' },
   'consent.granted': { consentId: 'C-2026-0007', registrationNumber: EXAMPLE_ASSET, licensee: LICENSEE_DID, purpose: 'credit-assessment', until: TERM.until },
   'consent.revoked': { consentId: 'C-2026-0007' },
   'crossborder.approved': { registrationNumber: EXAMPLE_ASSET, party: LICENSEE_DID, purpose: 'joint research', until: TERM.until },
@@ -186,39 +198,96 @@ export const EXAMPLE_BUNDLE: string = [
   '',
 ].join('\n');
 
-const registered = EXAMPLE_PAYLOADS['asset.registered'] as Record<string, unknown>;
+/** A demonstration ledger, replayed by the registry: the source of the read examples. */
+interface DemoLedger {
+  records: LedgerRecord[];
+  state: RegistryState;
+  violations: Violation[];
+  /** The signed checkpoint of all the records. */
+  checkpoint: string;
+  certificate: Record<string, unknown>;
+}
+
+let demo: DemoLedger | undefined;
+
+/**
+ * Builds (once) a small demonstration ledger through the real record, registry and
+ * certificate code: genesis, role grants, a registration, its review, a certificate (issued
+ * with the role evidence), a licence, and one record the rules refuse (a valuation by an actor
+ * who is no appraiser), all signed by demonstration keys; the checkpoint is signed by the
+ * demonstration log key ({@link EXAMPLE_LOG_VKEY}).
+ */
+function demoLedger(): DemoLedger {
+  if (demo !== undefined) return demo;
+  const did = (k: KeyPair): string => didKeyFromPublicKey(k.publicKey);
+  const auditor = new RegistryAuditor();
+  const records: LedgerRecord[] = [];
+  const add = (key: KeyPair, type: string, payload: RecordPayload): LedgerRecord => {
+    const index = records.length;
+    const prev = index === 0 ? '' : toBase64(recordLeafHash(records[index - 1] as LedgerRecord));
+    const time = new Date(Date.UTC(2026, 11, 1, 8, 0, index)).toISOString();
+    const r = signRecord({ v: 1, index, type, time, actor: did(key), prev, payload }, key.secretKey);
+    records.push(r);
+    auditor.push(r);
+    return r;
+  };
+  add(rootKey, 'ledger.genesis', { rootAuthority: did(rootKey), ledgerName: 'ledger.example/log' });
+  add(rootKey, 'role.granted', { subject: did(registryKey), role: 'registry' });
+  add(rootKey, 'role.granted', { subject: did(reviewerKey), role: 'reviewer' });
+  add(rootKey, 'role.granted', { subject: EXAMPLE_HOLDER_DID, role: 'holder' });
+  add(rootKey, 'role.granted', { subject: LICENSEE_DID, role: 'exchange' });
+  add(registryKey, 'asset.registered', EXAMPLE_PAYLOADS['asset.registered'] as RecordPayload);
+  add(reviewerKey, 'asset.reviewed', EXAMPLE_PAYLOADS['asset.reviewed'] as RecordPayload);
+  const asset = auditor.state.assets.get(EXAMPLE_ASSET) as AssetState;
+  const subject = certificateSubject(asset);
+  add(registryKey, 'certificate.issued', { ...(EXAMPLE_PAYLOADS['certificate.issued'] as RecordPayload), subjectHash: subjectHash(subject) });
+  add(holderKey, 'licence.granted', EXAMPLE_PAYLOADS['licence.granted'] as RecordPayload);
+  add(holderKey, 'asset.valued', EXAMPLE_PAYLOADS['asset.valued'] as RecordPayload);
+  const leaves = records.map((r) => recordLeafHash(r));
+  const checkpoint = signCheckpoint(
+    { origin: 'ledger.example/log', size: records.length, rootHash: merkleRoot(leaves) },
+    { name: 'ledger.example/log', secretKey: logKey.secretKey },
+  );
+  const proven = (i: number): { record: LedgerRecord; proof: Uint8Array[] } => ({ record: records[i] as LedgerRecord, proof: inclusionProof(leaves, i) });
+  const certificate = issueCertificate({
+    subject,
+    issued: proven(7),
+    checkpoint,
+    roleEvidence: { genesis: proven(0), grant: proven(1) },
+    secretKey: registryKey.secretKey,
+    created: '2026-12-01T08:00:10Z',
+  }) as unknown as Record<string, unknown>;
+  demo = { records, state: auditor.state, violations: [...auditor.violations], checkpoint, certificate };
+  return demo;
+}
+
+/** A plain JSON copy (what the service's serializer makes of a state object). */
+const json = (value: unknown): Record<string, unknown> => JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
 
 /** An example asset as the registry holds it (`GET /v1/assets/{id}`). */
-export const EXAMPLE_ASSET_STATE: Record<string, unknown> = {
-  ...registered,
-  description: null,
-  registeredAt: '2026-12-01T08:00:17.000Z',
-  registeredIndex: 17,
-  registeredBy: EXAMPLE_HOLDER_DID,
-  review: 'approved',
-  frozen: false,
-  cancelled: false,
-};
+export function exampleAssetState(): Record<string, unknown> {
+  return json(demoLedger().state.assets.get(EXAMPLE_ASSET));
+}
 
 /** An example licence (`GET /v1/licences/{id}`). */
-export const EXAMPLE_LICENCE_STATE: Record<string, unknown> = {
-  ...(EXAMPLE_PAYLOADS['licence.granted'] as Record<string, unknown>),
-  licensor: EXAMPLE_HOLDER_DID,
-  parentLicenceId: null,
-  consentIds: [],
-  status: 'active',
-  grantedIndex: 21,
-};
+export function exampleLicenceState(): Record<string, unknown> {
+  return json(demoLedger().state.licences.get(EXAMPLE_LICENCE_ID));
+}
 
 /** An example certificate record state (`GET /v1/certificates/{id}`). */
-export const EXAMPLE_CERTIFICATE_STATE: Record<string, unknown> = {
-  ...(EXAMPLE_PAYLOADS['certificate.issued'] as Record<string, unknown>),
-  issuer: EXAMPLE_HOLDER_DID,
-  status: 'active',
-  issuedIndex: 20,
-};
+export function exampleCertificateState(): Record<string, unknown> {
+  return json(demoLedger().state.certificates.get(EXAMPLE_CERTIFICATE_ID));
+}
 
-/** An example verification answer (`POST /v1/certificates/verify`). */
+/**
+ * A real example certificate (W3C VC 2.0, eddsa-jcs-2022, with the role evidence of its
+ * issuer) from the demonstration ledger; it verifies against {@link EXAMPLE_LOG_VKEY}.
+ */
+export function exampleCertificate(): Record<string, unknown> {
+  return demoLedger().certificate;
+}
+
+/** An example verification answer (`POST /v1/certificates/verify`): the example certificate, revoked. */
 export const EXAMPLE_VERIFICATION: Record<string, unknown> = {
   verified: false,
   checks: [
@@ -233,70 +302,21 @@ export const EXAMPLE_VERIFICATION: Record<string, unknown> = {
   ],
 };
 
-/** An example statistics report (abridged to one period). */
-export const EXAMPLE_STATISTICS: Record<string, unknown> = {
-  asOf: '2026-12-01T09:30:00.000Z',
-  records: 42,
-  assets: {
-    total: 3,
-    byClassification: { general: 2, important: 1, core: 0 },
-    byStatus: { active: 2, frozen: 1 },
-    byHolder: { [EXAMPLE_HOLDER_DID]: 3 },
-    registeredByPeriod: { '2026-12': 3 },
-  },
-  transfers: { total: 1, byPeriod: { '2026-12': 1 } },
-  licences: { granted: 2, grantedByPeriod: { '2026-12': 2 }, revoked: 0, revokedByPeriod: {}, active: 2, ended: 0 },
-};
+/** The statistics report of the demonstration ledger (`GET /v1/supervision/statistics`). */
+export function exampleStatistics(): Record<string, unknown> {
+  return json(statisticsReport(demoLedger().state, { at: new Date('2026-12-02T00:00:00Z') }));
+}
 
-/** An example audit report (abridged: one violation). */
-export const EXAMPLE_AUDIT: Record<string, unknown> = {
-  valid: false,
-  records: 42,
-  violations: [
-    { index: 31, code: 'REGISTRY_ASSET_FROZEN', message: `${EXAMPLE_ASSET} is frozen`, type: 'licence.granted', actor: EXAMPLE_HOLDER_DID },
-  ],
-  statistics: EXAMPLE_STATISTICS,
-  integrity: { valid: true, records: 42, size: 42 },
-};
-
-let certificate: Record<string, unknown> | undefined;
-
-/**
- * A real example certificate: a four-record demonstration ledger (genesis, the registry's
- * role grant, the registration, the issuance) whose checkpoint is signed by the
- * demonstration log key ({@link EXAMPLE_LOG_VKEY}); the certificate verifies against it.
- * @returns a DataAssetCertificate (W3C VC 2.0, eddsa-jcs-2022) with its role evidence
- */
-export function exampleCertificate(): Record<string, unknown> {
-  if (certificate !== undefined) return certificate;
-  const rootDid = didKeyFromPublicKey(rootKey.publicKey);
-  const registryDid = didKeyFromPublicKey(registryKey.publicKey);
-  const subject = certificateSubject({ ...EXAMPLE_ASSET_STATE, registeredBy: registryDid } as unknown as AssetState);
-  const drafts: [KeyPair, string, RecordPayload][] = [
-    [rootKey, 'ledger.genesis', { rootAuthority: rootDid, ledgerName: 'ledger.example/log' }],
-    [rootKey, 'role.granted', { subject: registryDid, role: 'registry' }],
-    [registryKey, 'asset.registered', EXAMPLE_PAYLOADS['asset.registered'] as RecordPayload],
-    [registryKey, 'certificate.issued', { ...(EXAMPLE_PAYLOADS['certificate.issued'] as RecordPayload), subjectHash: subjectHash(subject) }],
-  ];
-  const records: LedgerRecord[] = [];
-  for (const [key, type, payload] of drafts) {
-    const index = records.length;
-    const prev = index === 0 ? '' : toBase64(recordLeafHash(records[index - 1] as LedgerRecord));
-    const time = `2026-12-01T08:00:0${index}.000Z`;
-    records.push(signRecord({ v: 1, index, type, time, actor: index < 2 ? rootDid : registryDid, prev, payload }, key.secretKey));
-  }
-  const leaves = records.map((r) => recordLeafHash(r));
-  const note = signCheckpoint({ origin: 'ledger.example/log', size: 4, rootHash: merkleRoot(leaves) }, { name: 'ledger.example/log', secretKey: logKey.secretKey });
-  const proven = (i: number): { record: LedgerRecord; proof: Uint8Array[] } => ({ record: records[i] as LedgerRecord, proof: inclusionProof(leaves, i) });
-  certificate = issueCertificate({
-    subject,
-    issued: proven(3),
-    checkpoint: note,
-    roleEvidence: { genesis: proven(0), grant: proven(1) },
-    secretKey: registryKey.secretKey,
-    created: '2026-12-01T08:00:05Z',
-  }) as unknown as Record<string, unknown>;
-  return certificate;
+/** The audit report of the demonstration ledger (`GET /v1/supervision/audit`): one violation. */
+export function exampleAudit(): Record<string, unknown> {
+  const d = demoLedger();
+  return {
+    valid: d.violations.length === 0,
+    records: d.records.length,
+    violations: json(d.violations),
+    statistics: exampleStatistics(),
+    integrity: { valid: true, size: d.records.length, firstBadIndex: null, code: null, reason: null, logKey: EXAMPLE_LOG_VKEY, trusted: true, checkpointNote: d.checkpoint },
+  };
 }
 
 /** Stands for a SEAL ciphertext or public key in examples (the real ones are hundreds of KB of base64). */

@@ -11,14 +11,15 @@ import { ServiceError } from '../problem.ts';
 import { ERROR_RESPONSES } from '../schemas.ts';
 import {
   EXAMPLE_ASSET,
-  EXAMPLE_ASSET_STATE,
-  EXAMPLE_AUDIT,
   EXAMPLE_CERTIFICATE_ID,
-  EXAMPLE_CERTIFICATE_STATE,
-  EXAMPLE_LICENCE_STATE,
-  EXAMPLE_STATISTICS,
   EXAMPLE_VERIFICATION,
+  EXAMPLE_LICENCE_ID,
+  exampleAssetState,
+  exampleAudit,
   exampleCertificate,
+  exampleCertificateState,
+  exampleLicenceState,
+  exampleStatistics,
   withExamples,
 } from '../examples.ts';
 import { SIGNED_READ } from '../openapi.ts';
@@ -78,7 +79,7 @@ export async function registryReadRoutes(app: FastifyInstance, opts: { ctx: AppC
         tags: ['registration'],
         security: SIGNED,
         params: idParams(EXAMPLE_ASSET),
-        response: { 200: withExamples(AnyObject, EXAMPLE_ASSET_STATE), ...ERROR_RESPONSES },
+        response: { 200: withExamples(AnyObject, exampleAssetState()), ...ERROR_RESPONSES },
       },
     },
     async (req) => {
@@ -94,8 +95,8 @@ export async function registryReadRoutes(app: FastifyInstance, opts: { ctx: AppC
         summary: 'A licence by id (signed read: any role holder)',
         tags: ['circulation'],
         security: SIGNED,
-        params: idParams(String(EXAMPLE_LICENCE_STATE['licenceId'])),
-        response: { 200: withExamples(AnyObject, EXAMPLE_LICENCE_STATE), ...ERROR_RESPONSES },
+        params: idParams(EXAMPLE_LICENCE_ID),
+        response: { 200: withExamples(AnyObject, exampleLicenceState()), ...ERROR_RESPONSES },
       },
     },
     async (req) => {
@@ -111,7 +112,7 @@ export async function registryReadRoutes(app: FastifyInstance, opts: { ctx: AppC
         summary: 'A certificate record by id (public)',
         tags: ['registration'],
         params: idParams(EXAMPLE_CERTIFICATE_ID),
-        response: { 200: withExamples(AnyObject, EXAMPLE_CERTIFICATE_STATE), ...ERROR_RESPONSES },
+        response: { 200: withExamples(AnyObject, exampleCertificateState()), ...ERROR_RESPONSES },
       },
     },
     async (req) => found(ctx.service.view().certificate(req.params.id), 'certificate', req.params.id),
@@ -162,7 +163,7 @@ export async function supervisionReadRoutes(app: FastifyInstance, opts: { ctx: A
         summary: 'Audit report: replay of the whole ledger, every rule violation (signed read: regulator)',
         tags: ['supervision'],
         security: SIGNED,
-        response: { 200: withExamples(AnyObject, EXAMPLE_AUDIT), ...ERROR_RESPONSES },
+        response: { 200: withExamples(AnyObject, exampleAudit()), ...ERROR_RESPONSES },
       },
     },
     async (req) => {
@@ -178,7 +179,7 @@ export async function supervisionReadRoutes(app: FastifyInstance, opts: { ctx: A
         summary: 'Statistics report (统计报告) of the registry (signed read: regulator)',
         tags: ['supervision'],
         security: SIGNED,
-        response: { 200: withExamples(AnyObject, EXAMPLE_STATISTICS), ...ERROR_RESPONSES },
+        response: { 200: withExamples(AnyObject, exampleStatistics()), ...ERROR_RESPONSES },
       },
     },
     async (req) => {
