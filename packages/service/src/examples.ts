@@ -187,17 +187,6 @@ export function exampleChain(type: string): LedgerRecord[] {
   return [first, second];
 }
 
-/**
- * An example export (the shape of a bundle: header, one canonical record per line, the
- * signed checkpoint as a JSON string last; elided to two records of a longer log).
- */
-export const EXAMPLE_BUNDLE: string = [
-  JSON.stringify({ format: 'dataledger-bundle/v1', origin: 'ledger.example/log', logKey: EXAMPLE_LOG_VKEY }),
-  ...exampleChain('asset.registered').map((r) => canonicalize(r as never)),
-  JSON.stringify(EXAMPLE_CHECKPOINT),
-  '',
-].join('\n');
-
 /** A demonstration ledger, replayed by the registry: the source of the read examples. */
 interface DemoLedger {
   records: LedgerRecord[];
@@ -259,6 +248,17 @@ function demoLedger(): DemoLedger {
   }) as unknown as Record<string, unknown>;
   demo = { records, state: auditor.state, violations: [...auditor.violations], checkpoint, certificate };
   return demo;
+}
+
+/** The demonstration ledger exported (`GET /v1/log/export`): a bundle that verifies against {@link EXAMPLE_LOG_VKEY}. */
+export function exampleBundle(): string {
+  const d = demoLedger();
+  const lines = [
+    JSON.stringify({ format: 'dataledger-bundle/v1', origin: 'ledger.example/log', logKey: EXAMPLE_LOG_VKEY }),
+    ...d.records.map((r) => canonicalize(r as never)),
+    JSON.stringify(d.checkpoint),
+  ];
+  return `${lines.join('\n')}\n`;
 }
 
 /** A plain JSON copy (what the service's serializer makes of a state object). */

@@ -7,8 +7,9 @@
  *   later are covered too) is in it with an `operationId`, a `summary`, examples for its
  *   request (body and parameters) and its success responses, and RFC 9457 problem answers
  *   declared as `application/problem+json` with a `code`;
- * - examples satisfy their own schemas (JSON Schema 2020-12, the OpenAPI 3.1 dialect), and
- *   example records carry valid Ed25519 signatures;
+ * - examples satisfy their own schemas (JSON Schema 2020-12, the OpenAPI 3.1 dialect),
+ *   example records carry valid Ed25519 signatures, the example certificate verifies offline
+ *   and the example export verifies as a bundle, both against the example log key;
  * - `servers` names the listen address, or the public URL when one is configured;
  * - signed reads are described as RFC 9421 HTTP Message Signatures, not an API key, with a
  *   worked example whose signature verifies over the signature base shown (RFC 9421 §2.5).
@@ -23,7 +24,7 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { publicKeyFromDidKey } from '@dataledger/core';
-import { verifyRecordSignature, type LedgerRecord } from '@dataledger/provenance';
+import { verifyBundle, verifyRecordSignature, type LedgerRecord } from '@dataledger/provenance';
 import { verifyCertificate } from '@dataledger/certificates';
 import { buildApp } from '../src/app.ts';
 import { openService, type DataDirService } from '../src/open.ts';
@@ -210,6 +211,15 @@ describe('OpenAPI document', () => {
     // Everything but the status (no status list is given) holds: proof, validity, inclusion, issuer role.
     expect(v.checks.filter((c) => !c.ok && c.name !== 'status')).toEqual([]);
     for (const name of ['proof', 'validity', 'inclusion', 'issuer']) expect(v.checks.find((c) => c.name === name)?.ok, name).toBe(true);
+  });
+
+  it('shows an export that verifies as a bundle of the example log', async () => {
+    const paths = doc['paths'] as Record<string, Record<string, Operation>>;
+    const [bundle] = examplesOf(paths['/v1/log/export']?.['get']?.responses['200']?.content?.['application/jsonl'] as Json) as string[];
+    const [info] = examplesOf(paths['/health']?.['get']?.responses['200']?.content?.['application/json'] as Json) as { logKey: string }[];
+    const report = await verifyBundle([bundle as string], { trustedLogKeys: [info?.logKey as string] });
+    expect(report).toMatchObject({ valid: true, trusted: true });
+    expect(report.size).toBeGreaterThan(5);
   });
 
   it('declares problem answers as application/problem+json (RFC 9457) with a code, as the routes answer', async () => {

@@ -13,7 +13,6 @@ import type { AppContext } from '../context.ts';
 import { ServiceError } from '../problem.ts';
 import { Base64HashSchema, ERROR_RESPONSES, HeadSchema, LedgerRecordSchema, QueryIntSchema } from '../schemas.ts';
 import {
-  EXAMPLE_BUNDLE,
   EXAMPLE_CHECKPOINT,
   EXAMPLE_COSIGNED_CHECKPOINT,
   EXAMPLE_HASH,
@@ -21,6 +20,7 @@ import {
   EXAMPLE_LOG_VKEY,
   EXAMPLE_RECEIPT,
   EXAMPLE_WITNESS_VKEY,
+  exampleBundle,
   exampleChain,
   withExamples,
 } from '../examples.ts';
@@ -318,7 +318,7 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
         summary: 'The whole ledger as a JSON Lines bundle: header, one record per line, signed checkpoint last',
         tags,
         produces: ['application/jsonl'],
-        response: { 200: Type.String({ description: 'JSON Lines', examples: [EXAMPLE_BUNDLE] }), ...ERROR_RESPONSES },
+        response: { 200: Type.String({ description: 'JSON Lines', examples: [exampleBundle()] }), ...ERROR_RESPONSES },
       },
     },
     async (_req, reply) => {
