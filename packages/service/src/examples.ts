@@ -16,6 +16,7 @@ import {
   type Violation,
 } from '@dataledger/certificates';
 import {
+  consistencyProof,
   cosignCheckpoint,
   cosignerVerifierKey,
   inclusionProof,
@@ -55,8 +56,6 @@ export const EXAMPLE_ASSET = 'DA-2026-000017';
 export const EXAMPLE_LICENCE_ID = 'L-2026-0042';
 /** An example certificate id. */
 export const EXAMPLE_CERTIFICATE_ID = 'urn:uuid:5a1c0f7e-3b7d-4c1e-9a55-0c1d2e3f4a5b';
-/** An example base64 hash (the leaf hash of record 16 in the examples). */
-export const EXAMPLE_HASH: string = b64Of('record 16');
 
 const TERM = { from: '2026-12-01T00:00:00Z', until: '2027-11-30T00:00:00Z' };
 
@@ -127,65 +126,11 @@ const EXAMPLE_PAYLOADS: Record<string, RecordPayload> = {
   'aggregation.released': { jobId: 'J-2026-0003', resultHash: hexOf('result'), contributors: 3 },
 };
 
-/**
- * A signed example record of a type, at index 17 of a ledger (signed by the demonstration
- * holder key; the signature is real, the ledger is not).
- * @param type - a record type
- * @param index - its position (default 17)
- * @returns the record, or undefined when there is no example payload for the type
- */
-export function exampleRecord(type: string, index = 17): LedgerRecord | undefined {
-  const payload = EXAMPLE_PAYLOADS[type];
-  if (payload === undefined) return undefined;
-  return signRecord(
-    {
-      v: 1,
-      index,
-      type,
-      time: `2026-12-01T08:00:${String(index % 60).padStart(2, '0')}.000Z`,
-      actor: EXAMPLE_HOLDER_DID,
-      prev: index === 17 ? EXAMPLE_HASH : b64Of(`record ${index - 1}`),
-      payload,
-    },
-    holderKey.secretKey,
-  );
-}
-
-/** An example C2SP checkpoint note (tlog-checkpoint), signed by the demonstration log key. */
-export const EXAMPLE_CHECKPOINT: string = signCheckpoint(
-  { origin: 'ledger.example/log', size: 18, rootHash: sha256(utf8Encode('root 18')) },
-  { name: 'ledger.example/log', secretKey: logKey.secretKey },
-);
-
 /** The C2SP verifier key of the demonstration log. */
 export const EXAMPLE_LOG_VKEY: string = verifierKey('ledger.example/log', logKey.publicKey);
 
 /** An example witness cosigner vkey (C2SP tlog-cosignature). */
 export const EXAMPLE_WITNESS_VKEY: string = cosignerVerifierKey('witness.example/w1', witnessKey.publicKey);
-
-/** The example checkpoint cosigned by the example witness. */
-export const EXAMPLE_COSIGNED_CHECKPOINT: string = cosignCheckpoint(EXAMPLE_CHECKPOINT, {
-  name: 'witness.example/w1',
-  secretKey: witnessKey.secretKey,
-  timestamp: 1_796_112_000,
-});
-
-/**
- * Two consecutive signed example records of a type (indexes 17 and 18, chained by `prev`),
- * the shape of a pre-chained batch.
- * @param type - a record type
- * @returns the two records, or `[]` when there is no example payload for the type
- */
-export function exampleChain(type: string): LedgerRecord[] {
-  const first = exampleRecord(type, 17);
-  const payload = EXAMPLE_PAYLOADS[type];
-  if (first === undefined || payload === undefined) return [];
-  const second = signRecord(
-    { v: 1, index: 18, type, time: '2026-12-01T08:00:18.000Z', actor: EXAMPLE_HOLDER_DID, prev: toBase64(recordLeafHash(first)), payload },
-    holderKey.secretKey,
-  );
-  return [first, second];
-}
 
 /** A demonstration ledger, replayed by the registry: the source of the read examples. */
 interface DemoLedger {
@@ -362,18 +307,6 @@ export const EXAMPLE_RESULT: Record<string, unknown> = {
 };
 
 
-/** An example receipt of record 17. */
-export const EXAMPLE_RECEIPT: Record<string, unknown> = {
-  index: 17,
-  leafHash: b64Of('record 17'),
-  treeSize: 18,
-  inclusionProof: [b64Of('record 16'), b64Of('node 0-16'), b64Of('node 0-8')],
-  checkpoint: EXAMPLE_CHECKPOINT,
-};
-
-/** An example head. */
-export const EXAMPLE_HEAD: Record<string, unknown> = { size: 18, rootHash: b64Of('root 18'), lastLeafHash: b64Of('record 17'), lastTime: '2026-12-01T08:00:17.000Z' };
-
 /** Adds `examples` to a schema (JSON Schema 2020-12 §9.5; OpenAPI 3.1 keeps the array). */
 export function withExamples<T extends TSchema>(schema: T, ...examples: unknown[]): T {
   return { ...schema, examples };
@@ -422,3 +355,115 @@ export async function signedReadExample(base = 'https://ledger.example'): Promis
   const seedHex = Buffer.from(sha256(utf8Encode('dataledger documentation example: holder'))).toString('hex');
   return { method: 'GET', url: url.href, keyid: EXAMPLE_HOLDER_DID, signatureInput, signature, signatureBase, seedHex };
 }
+
+// ---------------------------------------------------------------------------------------
+// Log examples, all from the demonstration ledger (proofs and signatures verify)
+
+const ORIGIN = 'ledger.example/log';
+const signTree = (leaves: Uint8Array[]): string =>
+  signCheckpoint({ origin: ORIGIN, size: leaves.length, rootHash: merkleRoot(leaves) }, { name: ORIGIN, secretKey: logKey.secretKey });
+const demoLeaves = (): Uint8Array[] => demoLedger().records.map((r) => recordLeafHash(r));
+
+/** The demonstration ledger's checkpoint (C2SP tlog-checkpoint, signed by the demonstration log key). */
+export function exampleCheckpoint(): string {
+  return demoLedger().checkpoint;
+}
+
+/** The example checkpoint cosigned by the example witness (C2SP tlog-cosignature). */
+export function exampleCosignedCheckpoint(): string {
+  return cosignCheckpoint(exampleCheckpoint(), { name: 'witness.example/w1', secretKey: witnessKey.secretKey, timestamp: 1_796_112_000 });
+}
+
+/** The head of the demonstration ledger (`GET /v1/log/head`). */
+export function exampleHead(): Record<string, unknown> {
+  const d = demoLedger();
+  const last = d.records[d.records.length - 1] as LedgerRecord;
+  return { size: d.records.length, rootHash: toBase64(merkleRoot(demoLeaves())), lastLeafHash: toBase64(recordLeafHash(last)), lastTime: last.time };
+}
+
+/** Index of the demonstration ledger's registration record (the subject of the proof examples). */
+export const EXAMPLE_INDEX = 5;
+
+/** An inclusion proof of the registration record in the demonstration ledger (`GET /v1/log/proof/inclusion`). */
+export function exampleInclusion(): Record<string, unknown> {
+  const leaves = demoLeaves();
+  return {
+    index: EXAMPLE_INDEX,
+    leafHash: toBase64(leaves[EXAMPLE_INDEX] as Uint8Array),
+    treeSize: leaves.length,
+    proof: inclusionProof(leaves, EXAMPLE_INDEX).map((h) => toBase64(h)),
+    checkpoint: exampleCheckpoint(),
+  };
+}
+
+/** A consistency proof between the demonstration ledger at 6 records and now (`GET /v1/log/proof/consistency`). */
+export function exampleConsistency(): Record<string, unknown> {
+  const leaves = demoLeaves();
+  return { size1: 6, size2: leaves.length, proof: consistencyProof(leaves, 6).map((h) => toBase64(h)) };
+}
+
+/** Records of the demonstration ledger from the registration on (`GET /v1/log/entries`). */
+export function exampleEntries(): Record<string, unknown> {
+  return { start: EXAMPLE_INDEX, entries: demoLedger().records.slice(EXAMPLE_INDEX, EXAMPLE_INDEX + 2) };
+}
+
+/** One record of the demonstration ledger (`GET /v1/log/entries/{index}`). */
+export function exampleEntry(): LedgerRecord {
+  return demoLedger().records[EXAMPLE_INDEX] as LedgerRecord;
+}
+
+/** A write example: the records a client posts and the receipts it gets back. */
+export interface WriteExample {
+  /** One record at the head of the demonstration ledger, then a pre-chained batch of two. */
+  records: LedgerRecord[];
+  /** The receipt of the single record (tree of size head + 1). */
+  receipt: Record<string, unknown>;
+  /** The receipts of the batch (tree of size head + 2). */
+  batchReceipts: Record<string, unknown>[];
+}
+
+const writes = new Map<string, WriteExample | null>();
+
+/**
+ * A write example of a record type: records signed by the demonstration holder key at the head
+ * of the demonstration ledger, and the receipts the log would answer (inclusion proofs and
+ * checkpoints that verify).
+ * @param type - a record type
+ * @returns the example, or null when there is no example payload for the type
+ */
+export function exampleWrite(type: string): WriteExample | null {
+  const cached = writes.get(type);
+  if (cached !== undefined) return cached;
+  const payload = EXAMPLE_PAYLOADS[type];
+  if (payload === undefined) {
+    writes.set(type, null);
+    return null;
+  }
+  const d = demoLedger();
+  const records: LedgerRecord[] = [];
+  let prev = d.records[d.records.length - 1] as LedgerRecord;
+  for (let k = 0; k < 2; k++) {
+    const index = d.records.length + k;
+    const time = new Date(Date.UTC(2026, 11, 1, 9, 0, k)).toISOString();
+    prev = signRecord({ v: 1, index, type, time, actor: EXAMPLE_HOLDER_DID, prev: toBase64(recordLeafHash(prev)), payload }, holderKey.secretKey);
+    records.push(prev);
+  }
+  const receiptOf = (leaves: Uint8Array[], index: number, checkpoint: string): Record<string, unknown> => ({
+    index,
+    leafHash: toBase64(leaves[index] as Uint8Array),
+    treeSize: leaves.length,
+    inclusionProof: inclusionProof(leaves, index).map((h) => toBase64(h)),
+    checkpoint,
+  });
+  const one = [...demoLeaves(), recordLeafHash(records[0] as LedgerRecord)];
+  const two = [...one, recordLeafHash(records[1] as LedgerRecord)];
+  const twoNote = signTree(two);
+  const example: WriteExample = {
+    records,
+    receipt: receiptOf(one, one.length - 1, signTree(one)),
+    batchReceipts: [receiptOf(two, two.length - 2, twoNote), receiptOf(two, two.length - 1, twoNote)],
+  };
+  writes.set(type, example);
+  return example;
+}
+

@@ -8,7 +8,7 @@
  */
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import { ERROR_STATUS } from './errors.ts';
-import { EXAMPLE_ASSET, EXAMPLE_HEAD, withExamples, type SignedReadExample } from './examples.ts';
+import { EXAMPLE_ASSET, exampleHead, withExamples, type SignedReadExample } from './examples.ts';
 import { PROBLEM_CONTENT_TYPE, problemOf } from './problem.ts';
 import { ProblemSchema } from './schemas.ts';
 
@@ -112,7 +112,7 @@ function problemResponse(key: string): Record<string, unknown> {
   const [low, high] = range !== null ? [Number(range[1]) * 100, Number(range[1]) * 100 + 99] : [Number(key), Number(key)];
   let example: Record<string, unknown>;
   if (low <= 409 && 409 <= high) {
-    example = { ...problemOf('LEDGER_INDEX_MISMATCH', 'the record was signed at index 17; the log is at 18', { head: EXAMPLE_HEAD }), instance: '/v1/assets/register' };
+    example = { ...problemOf('LEDGER_INDEX_MISMATCH', 'the record was signed at index 9; the log is at 10', { head: exampleHead() }), instance: '/v1/assets/register' };
   } else if (low <= 503 && 503 <= high) {
     example = { ...problemOf('HTTP_SHUTTING_DOWN', 'the service is shutting down'), instance: '/v1/log/head' };
   } else {

@@ -8,8 +8,9 @@
  *   request (body and parameters) and its success responses, and RFC 9457 problem answers
  *   declared as `application/problem+json` with a `code`;
  * - examples satisfy their own schemas (JSON Schema 2020-12, the OpenAPI 3.1 dialect),
- *   example records carry valid Ed25519 signatures, the example certificate verifies offline
- *   and the example export verifies as a bundle, both against the example log key;
+ *   example records carry valid Ed25519 signatures, the example certificate verifies offline,
+ *   the example export verifies as a bundle, and example receipts and proofs verify against
+ *   the example checkpoints (RFC 9162), all under the example log key;
  * - `servers` names the listen address, or the public URL when one is configured;
  * - signed reads are described as RFC 9421 HTTP Message Signatures, not an API key, with a
  *   worked example whose signature verifies over the signature base shown (RFC 9421 §2.5).
@@ -24,7 +25,17 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { publicKeyFromDidKey } from '@dataledger/core';
-import { verifyBundle, verifyRecordSignature, type LedgerRecord } from '@dataledger/provenance';
+import {
+  merkleRoot,
+  openCheckpoint,
+  recordLeafHash,
+  verifyBundle,
+  verifyConsistency,
+  verifyInclusion,
+  verifyRecordSignature,
+  type LedgerRecord,
+} from '@dataledger/provenance';
+import { fromBase64 } from '@dataledger/core';
 import { verifyCertificate } from '@dataledger/certificates';
 import { buildApp } from '../src/app.ts';
 import { openService, type DataDirService } from '../src/open.ts';
@@ -227,6 +238,56 @@ describe('OpenAPI document', () => {
     const report = await verifyBundle([bundle as string], { trustedLogKeys: [info?.logKey as string] });
     expect(report).toMatchObject({ valid: true, trusted: true });
     expect(report.size).toBeGreaterThan(5);
+  });
+
+  it('shows receipts and proofs that verify against the example checkpoints', () => {
+    const paths = doc['paths'] as Record<string, Record<string, Operation>>;
+    const [info] = examplesOf(paths['/health']?.['get']?.responses['200']?.content?.['application/json'] as Json) as { logKey: string }[];
+    const logKey = info?.logKey as string;
+    let receipts = 0;
+    const check = (value: unknown, where: string): void => {
+      if (Array.isArray(value)) return value.forEach((v) => check(v, where));
+      if (value === null || typeof value !== 'object') return;
+      const v = value as Json;
+      const proof = (v['inclusionProof'] ?? v['proof']) as string[] | undefined;
+      if (typeof v['checkpoint'] === 'string' && Array.isArray(proof) && typeof v['leafHash'] === 'string') {
+        receipts++;
+        const { checkpoint } = openCheckpoint(v['checkpoint'], [logKey]);
+        expect(checkpoint.size, where).toBe(v['treeSize']);
+        const ok = verifyInclusion({
+          leafHash: fromBase64(v['leafHash']),
+          index: v['index'] as number,
+          treeSize: checkpoint.size,
+          proof: proof.map((h) => fromBase64(h)),
+          root: checkpoint.rootHash,
+        });
+        expect(ok, where).toBe(true);
+        return;
+      }
+      for (const x of Object.values(v)) check(x, where);
+    };
+    for (const { path, method, op } of operations()) {
+      for (const [status, r] of Object.entries(op.responses)) {
+        if (!/^2/.test(status)) continue;
+        for (const m of Object.values(r.content ?? {})) check(examplesOf(m), `${method} ${path}`);
+      }
+    }
+    expect(receipts).toBeGreaterThan(20);
+    // The consistency proof joins the example export's first size1 records to the checkpoint.
+    const consistency = examplesOf(paths['/v1/log/proof/consistency']?.['get']?.responses['200']?.content?.['application/json'] as Json)[0] as Json;
+    const inclusion = examplesOf(paths['/v1/log/proof/inclusion']?.['get']?.responses['200']?.content?.['application/json'] as Json)[0] as Json;
+    const [bundle] = examplesOf(paths['/v1/log/export']?.['get']?.responses['200']?.content?.['application/jsonl'] as Json) as string[];
+    const lines = (bundle as string).split('\n').filter((l) => l !== '');
+    const leaves = lines.slice(1, -1).map((l) => recordLeafHash(JSON.parse(l) as LedgerRecord));
+    const size1 = consistency['size1'] as number;
+    const size2 = consistency['size2'] as number;
+    expect(size2).toBe(leaves.length);
+    expect(size2).toBe(inclusion['treeSize']);
+    const proof = (consistency['proof'] as string[]).map((h) => fromBase64(h));
+    const root2 = openCheckpoint(inclusion['checkpoint'] as string, [logKey]).checkpoint.rootHash;
+    expect(verifyConsistency({ size1, size2, root1: merkleRoot(leaves.slice(0, size1)), root2, proof })).toBe(true);
+    const entries = examplesOf(paths['/v1/log/entries']?.['get']?.responses['200']?.content?.['application/json'] as Json)[0] as { start: number; entries: LedgerRecord[] };
+    expect(entries.entries.map((r) => recordLeafHash(r))).toEqual(leaves.slice(entries.start, entries.start + entries.entries.length));
   });
 
   it('declares problem answers as application/problem+json (RFC 9457) with a code, as the routes answer', async () => {

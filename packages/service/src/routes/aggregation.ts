@@ -4,26 +4,19 @@
  * contributed, and record the key holder's release. The service never sees a secret key.
  */
 import type { FastifyInstance } from 'fastify';
-import { Type } from '@sinclair/typebox';
+import { Type, type TObject } from '@sinclair/typebox';
 import type { AppContext } from '../context.ts';
 import { AggregationJobs } from '../aggregation.ts';
 import { ERROR_RESPONSES, LedgerRecordSchema, ReceiptSchema } from '../schemas.ts';
 import { recordsOfBody } from './records.ts';
-import {
-  EXAMPLE_CONTRIBUTION,
-  EXAMPLE_JOB,
-  EXAMPLE_JOB_INFO,
-  EXAMPLE_RECEIPT,
-  EXAMPLE_RESULT,
-  exampleRecord,
-  withExamples,
-} from '../examples.ts';
+import { EXAMPLE_CONTRIBUTION, EXAMPLE_JOB, EXAMPLE_JOB_INFO, EXAMPLE_RESULT, exampleWrite, withExamples } from '../examples.ts';
 import type { LedgerRecord } from '@dataledger/provenance';
 
 const JobIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9:._/-]*$' }) });
 const AnyObject = Type.Object({}, { additionalProperties: true });
 const jobIdParams = Type.Object({ id: withExamples(JobIdParams.properties.id, 'J-2026-0003') });
-const receipt = withExamples(ReceiptSchema, EXAMPLE_RECEIPT);
+const recordOf = (type: string): LedgerRecord | undefined => exampleWrite(type)?.records[0];
+const receiptOf = (type: string): TObject => withExamples(ReceiptSchema, exampleWrite(type)?.receipt);
 
 /** The aggregation plugin. */
 export async function aggregationRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
@@ -45,10 +38,10 @@ export async function aggregationRoutes(app: FastifyInstance, opts: { ctx: AppCo
           { record: LedgerRecordSchema, job: AnyObject, publicKey: Type.String({ minLength: 1, description: 'base64 serialized SEAL public key' }) },
           {
             additionalProperties: false,
-            examples: [{ record: exampleRecord('aggregation.opened'), job: EXAMPLE_JOB, publicKey: EXAMPLE_JOB_INFO['publicKey'] }],
+            examples: [{ record: recordOf('aggregation.opened'), job: EXAMPLE_JOB, publicKey: EXAMPLE_JOB_INFO['publicKey'] }],
           },
         ),
-        response: { 200: receipt, ...ERROR_RESPONSES },
+        response: { 200: receiptOf('aggregation.opened'), ...ERROR_RESPONSES },
       },
     },
     async (req) => jobs.open(one(req.body.record, 'aggregation.opened'), req.body.job, req.body.publicKey),
@@ -92,9 +85,9 @@ export async function aggregationRoutes(app: FastifyInstance, opts: { ctx: AppCo
         params: jobIdParams,
         body: Type.Object(
           { record: LedgerRecordSchema, contribution: AnyObject },
-          { additionalProperties: false, examples: [{ record: exampleRecord('aggregation.contributed'), contribution: EXAMPLE_CONTRIBUTION }] },
+          { additionalProperties: false, examples: [{ record: recordOf('aggregation.contributed'), contribution: EXAMPLE_CONTRIBUTION }] },
         ),
-        response: { 200: receipt, ...ERROR_RESPONSES },
+        response: { 200: receiptOf('aggregation.contributed'), ...ERROR_RESPONSES },
       },
     },
     async (req) => jobs.contribute(req.params.id, one(req.body.record, 'aggregation.contributed'), req.body.contribution),
@@ -122,8 +115,8 @@ export async function aggregationRoutes(app: FastifyInstance, opts: { ctx: AppCo
         summary: "Record the key holder's release: an aggregation.released record naming the result hash and its count",
         tags,
         params: jobIdParams,
-        body: withExamples(LedgerRecordSchema, exampleRecord('aggregation.released')),
-        response: { 200: receipt, ...ERROR_RESPONSES },
+        body: withExamples(LedgerRecordSchema, recordOf('aggregation.released')),
+        response: { 200: receiptOf('aggregation.released'), ...ERROR_RESPONSES },
       },
     },
     async (req) => jobs.release(req.params.id, one(req.body, 'aggregation.released')),

@@ -13,15 +13,16 @@ import type { AppContext } from '../context.ts';
 import { ServiceError } from '../problem.ts';
 import { Base64HashSchema, ERROR_RESPONSES, HeadSchema, LedgerRecordSchema, QueryIntSchema } from '../schemas.ts';
 import {
-  EXAMPLE_CHECKPOINT,
-  EXAMPLE_COSIGNED_CHECKPOINT,
-  EXAMPLE_HASH,
-  EXAMPLE_HEAD,
-  EXAMPLE_LOG_VKEY,
-  EXAMPLE_RECEIPT,
+  EXAMPLE_INDEX,
   EXAMPLE_WITNESS_VKEY,
+  EXAMPLE_LOG_VKEY,
   exampleBundle,
-  exampleChain,
+  exampleConsistency,
+  exampleCosignedCheckpoint,
+  exampleEntries,
+  exampleEntry,
+  exampleHead,
+  exampleInclusion,
   withExamples,
 } from '../examples.ts';
 
@@ -59,7 +60,7 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
         summary: 'The current checkpoint, a C2SP signed note (text/plain)',
         tags,
         produces: ['text/plain'],
-        response: { 200: Type.String({ description: 'C2SP tlog-checkpoint signed note', examples: [EXAMPLE_COSIGNED_CHECKPOINT] }), ...ERROR_RESPONSES },
+        response: { 200: Type.String({ description: 'C2SP tlog-checkpoint signed note', examples: [exampleCosignedCheckpoint()] }), ...ERROR_RESPONSES },
       },
     },
     async (_req, reply) => reply.type(TEXT).header('cache-control', 'no-store').send(withCosignatures(await service.checkpoint())),
@@ -78,10 +79,10 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
         tags,
         body: Type.Object(
           { note: Type.String({ minLength: 1, maxLength: 16_384 }), witnessKey: Type.String({ minLength: 1, maxLength: 1024 }) },
-          { additionalProperties: false, examples: [{ note: EXAMPLE_COSIGNED_CHECKPOINT, witnessKey: EXAMPLE_WITNESS_VKEY }] },
+          { additionalProperties: false, examples: [{ note: exampleCosignedCheckpoint(), witnessKey: EXAMPLE_WITNESS_VKEY }] },
         ),
         response: {
-          200: Type.Object({ witnessKey: Type.String(), size: Type.Integer() }, { examples: [{ witnessKey: EXAMPLE_WITNESS_VKEY, size: 18 }] }),
+          200: Type.Object({ witnessKey: Type.String(), size: Type.Integer() }, { examples: [{ witnessKey: EXAMPLE_WITNESS_VKEY, size: exampleHead()['size'] }] }),
           ...ERROR_RESPONSES,
         },
       },
@@ -121,7 +122,7 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
         response: {
           200: Type.Object(
             { cosignatures: Type.Array(Type.Object({ witnessKey: Type.String(), size: Type.Integer(), note: Type.String() })) },
-            { examples: [{ cosignatures: [{ witnessKey: EXAMPLE_WITNESS_VKEY, size: 18, note: EXAMPLE_COSIGNED_CHECKPOINT }] }] },
+            { examples: [{ cosignatures: [{ witnessKey: EXAMPLE_WITNESS_VKEY, size: exampleHead()['size'], note: exampleCosignedCheckpoint() }] }] },
           ),
           ...ERROR_RESPONSES,
         },
@@ -151,7 +152,7 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
         operationId: 'getHead',
         summary: 'The head the next record must extend (size, last leaf hash)',
         tags,
-        response: { 200: withExamples(HeadSchema, EXAMPLE_HEAD), ...ERROR_RESPONSES },
+        response: { 200: withExamples(HeadSchema, exampleHead()), ...ERROR_RESPONSES },
       },
     },
     async (_req, reply) => reply.header('cache-control', 'no-store').send(service.head()),
@@ -165,11 +166,11 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
         summary: `Records [start, end), at most ${MAX_ENTRIES_PER_READ} per read`,
         tags,
         querystring: Type.Object(
-          { start: Type.Optional(withExamples(QueryIntSchema, '17')), end: Type.Optional(withExamples(QueryIntSchema, '19')) },
+          { start: Type.Optional(withExamples(QueryIntSchema, String(EXAMPLE_INDEX))), end: Type.Optional(withExamples(QueryIntSchema, String(EXAMPLE_INDEX + 2))) },
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({ start: Type.Integer(), entries: Type.Array(LedgerRecordSchema) }, { examples: [{ start: 17, entries: exampleChain('asset.registered') }] }),
+          200: Type.Object({ start: Type.Integer(), entries: Type.Array(LedgerRecordSchema) }, { examples: [exampleEntries()] }),
           ...ERROR_RESPONSES,
         },
       },
@@ -194,8 +195,8 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
         operationId: 'getEntry',
         summary: 'One record by index',
         tags,
-        params: Type.Object({ index: withExamples(QueryIntSchema, '17') }),
-        response: { 200: withExamples(LedgerRecordSchema, exampleChain('asset.registered')[0]), ...ERROR_RESPONSES },
+        params: Type.Object({ index: withExamples(QueryIntSchema, String(EXAMPLE_INDEX)) }),
+        response: { 200: withExamples(LedgerRecordSchema, exampleEntry()), ...ERROR_RESPONSES },
       },
     },
     async (req) => {
@@ -217,9 +218,9 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
         tags,
         querystring: Type.Object(
           {
-            index: Type.Optional(withExamples(QueryIntSchema, '17')),
-            leafHash: Type.Optional(withExamples(Base64HashSchema, EXAMPLE_RECEIPT['leafHash'])),
-            treeSize: Type.Optional(withExamples(QueryIntSchema, '18')),
+            index: Type.Optional(withExamples(QueryIntSchema, String(EXAMPLE_INDEX))),
+            leafHash: Type.Optional(withExamples(Base64HashSchema, exampleInclusion()['leafHash'])),
+            treeSize: Type.Optional(withExamples(QueryIntSchema, String(exampleInclusion()['treeSize']))),
           },
           { additionalProperties: false },
         ),
@@ -231,15 +232,7 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
             proof: Type.Array(Type.String()),
             checkpoint: Type.Optional(Type.String({ description: 'the signed checkpoint, when treeSize is the current size' })),
           }, {
-            examples: [
-              {
-                index: 17,
-                leafHash: EXAMPLE_RECEIPT['leafHash'],
-                treeSize: 18,
-                proof: EXAMPLE_RECEIPT['inclusionProof'],
-                checkpoint: EXAMPLE_CHECKPOINT,
-              },
-            ],
+            examples: [exampleInclusion()],
           }),
           ...ERROR_RESPONSES,
         },
@@ -284,13 +277,13 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
         summary: 'RFC 9162 consistency proof between the trees of size1 and size2 leaves (default: current)',
         tags,
         querystring: Type.Object(
-          { size1: withExamples(QueryIntSchema, '12'), size2: Type.Optional(withExamples(QueryIntSchema, '18')) },
+          { size1: withExamples(QueryIntSchema, String(exampleConsistency()['size1'])), size2: Type.Optional(withExamples(QueryIntSchema, String(exampleConsistency()['size2']))) },
           { additionalProperties: false },
         ),
         response: {
           200: Type.Object(
             { size1: Type.Integer(), size2: Type.Integer(), proof: Type.Array(Type.String()) },
-            { examples: [{ size1: 12, size2: 18, proof: [EXAMPLE_HASH, EXAMPLE_RECEIPT['leafHash'], EXAMPLE_HEAD['rootHash']] }] },
+            { examples: [exampleConsistency()] },
           ),
           ...ERROR_RESPONSES,
         },

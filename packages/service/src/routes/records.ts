@@ -12,7 +12,7 @@ import type { AppContext } from '../context.ts';
 import { ServiceError } from '../problem.ts';
 import { ERROR_RESPONSES, LedgerRecordSchema, ReceiptSchema } from '../schemas.ts';
 import type { Receipt } from '../ledger.ts';
-import { EXAMPLE_RECEIPT, exampleChain, withExamples } from '../examples.ts';
+import { exampleWrite, withExamples } from '../examples.ts';
 import { pascalCaseOf } from '../openapi.ts';
 
 /** Most records in one pre-chained batch. */
@@ -134,11 +134,12 @@ export function recordRoute(app: FastifyInstance, ctx: AppContext, type: string,
     payloadSchema === undefined
       ? null
       : Type.Object({ ...LedgerRecordSchema.properties, type: Type.Literal(type), payload: payloadSchema }, { additionalProperties: false });
-  // Examples: one signed record, and a pre-chained batch of two (real signatures by a
-  // published demonstration key).
-  const [first, second] = exampleChain(type);
+  // Examples: one signed record at the head of the demonstration ledger and a pre-chained
+  // batch of two, with the receipts the log answers (signatures and proofs verify).
+  const write = exampleWrite(type);
+  const [first, second] = write?.records ?? [];
   const bodyExamples = first === undefined || second === undefined ? [] : [first, [first, second]];
-  const receiptExamples = [EXAMPLE_RECEIPT, [EXAMPLE_RECEIPT, { ...EXAMPLE_RECEIPT, index: 18, treeSize: 19 }]];
+  const receiptExamples = write === null ? [] : [write.receipt, write.batchReceipts];
   app.post(
     path,
     {
