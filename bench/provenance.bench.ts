@@ -164,6 +164,7 @@ async function bigLog(size: number): Promise<{ log: Log; store: RecordStore }> {
   const path = await cachedFixture(`provenance-log-${size}`, async (dir) => {
     process.stderr.write(`bench: building a ${size}-record LevelDB log in ${dir} (once; later runs reuse it)…\n`);
     const t = Date.now();
+    const cpu0 = process.cpuUsage();
     // Building: no fsync per batch (it is a fixture, published only once complete), and the
     // signatures are not checked again: makeRecords signed them a moment ago, and checking a
     // million signatures would double the build (verification has its own figures above).
@@ -177,7 +178,9 @@ async function bigLog(size: number): Promise<{ log: Log; store: RecordStore }> {
     }
     await log.close();
     const s = (Date.now() - t) / 1000;
-    process.stderr.write(`bench: built ${size} records in ${s.toFixed(0)} s (${(size / s).toFixed(0)} records/s)\n`);
+    const cpu = process.cpuUsage(cpu0);
+    const cpuS = (cpu.user + cpu.system) / 1e6;
+    process.stderr.write(`bench: built ${size} records in ${s.toFixed(0)} s (${(size / s).toFixed(0)} records/s, ${cpuS.toFixed(0)} s of CPU)\n`);
   });
   const store = await openLevelStore(path);
   const log = await Log.open(store, { origin: ORIGIN, logKey: LOG_KEY });
