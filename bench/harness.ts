@@ -2,6 +2,9 @@
  * Shared benchmark harness: every figure is measured beside its anchor in the same
  * run and reported as a ratio, so results compare across machines.
  */
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Bench } from 'tinybench';
 
 /** One row of `bench/results.json`. */
@@ -74,4 +77,32 @@ export async function timeOnce(fn: () => Promise<unknown> | unknown): Promise<nu
   const t0 = process.hrtime.bigint();
   await fn();
   return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+/**
+ * Where fixtures are kept between runs: `BENCH_CACHE_DIR`, default `bench/.cache` (ignored by
+ * git). Delete it to rebuild everything.
+ */
+export function cacheDir(): string {
+  const dir = process.env['BENCH_CACHE_DIR'] ?? join(dirname(fileURLToPath(import.meta.url)), '.cache');
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * A fixture directory built once and reused: `build` fills a fresh directory, which is
+ * published under `name` only once `build` has finished, so an interrupted build is never
+ * mistaken for a complete fixture (it is started again next time).
+ * @param name - the fixture's name; change it when the fixture's format changes
+ * @param build - fills the given directory
+ * @returns the fixture's directory
+ */
+export async function cachedFixture(name: string, build: (dir: string) => Promise<void>): Promise<string> {
+  const path = join(cacheDir(), name);
+  if (existsSync(path)) return path;
+  const partial = `${path}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  await build(partial);
+  renameSync(partial, path);
+  return path;
 }

@@ -5,8 +5,7 @@
  * first — envelope and signature, replay, size, SEAL layout and parms id, signed hash — and
  * only then loaded and added; a refused contribution leaves the total unchanged.
  */
-import { Worker } from 'node:worker_threads';
-import { DataLedgerError } from '@dataledger/core';
+import { DataLedgerError, WorkerThread, workerEntry, type WorkerReply } from '@dataledger/core';
 import {
   type CheckedContribution,
   type Contribution,
@@ -63,12 +62,14 @@ type Outgoing = FoldWorkerRequest extends infer R ? (R extends { id: number } ? 
 /** Decode buffers per worker: contributions decoded and waiting to be folded. */
 const SLOTS_PER_WORKER = 4;
 
-/** One folding worker thread, its decode buffers and its outstanding requests. */
+/**
+ * One folding worker thread (core's {@link WorkerThread} on `fold-worker`), its decode
+ * buffers and its queued folds.
+ */
 class FoldWorker {
-  readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve: (r: FoldWorkerReply | ItemReply) => void; reject: (e: Error) => void }>();
+  readonly #thread: WorkerThread;
   /** Folds waiting for the end of this event-loop turn, to go in one message. */
-  #batch: FoldItem[] = [];
+  #batch: { item: FoldItem; reply: Promise<WorkerReply> }[] = [];
   #items = 0;
   /** Decode buffers by slot; null while one is with the worker. */
   readonly #buffers: (ArrayBuffer | null)[];
@@ -76,11 +77,9 @@ class FoldWorker {
   readonly #chunks: number;
   readonly #chunkBytes: number;
   readonly #onSlotFree: () => void;
-  #next = 0;
-  #failure: Error | null = null;
 
-  private constructor(worker: Worker, chunks: number, chunkBytes: number, onSlotFree: () => void) {
-    this.#worker = worker;
+  private constructor(thread: WorkerThread, chunks: number, chunkBytes: number, onSlotFree: () => void) {
+    this.#thread = thread;
     this.#chunkBytes = chunkBytes;
     this.#chunks = chunks;
     this.#buffers = Array.from({ length: SLOTS_PER_WORKER }, () => new ArrayBuffer(chunks * chunkBytes));
@@ -88,47 +87,20 @@ class FoldWorker {
     this.#onSlotFree = onSlotFree;
   }
 
-  static start(
+  static async start(
     init: Omit<FoldWorkerInit, 'chunkBytes'>,
     chunkBytes: number,
     onSlotFree: () => void,
     onFailure: (e: DataLedgerError) => void,
   ): Promise<FoldWorker> {
-    // Source runs as .ts (type stripping); a compiled copy runs as .js.
-    const entry = new URL(import.meta.url.endsWith('.ts') ? './fold-worker.ts' : './fold-worker.js', import.meta.url);
-    const worker = new Worker(entry, { workerData: { ...init, chunkBytes } satisfies FoldWorkerInit });
-    const fw = new FoldWorker(worker, init.chunks, chunkBytes, onSlotFree);
-    return new Promise((resolve, reject) => {
-      const fail = (err: Error): void => {
-        if (fw.#failure !== null) return;
-        const e = aggError('AGG_WORKER_FAILED', 'fold worker failed', undefined, err);
-        fw.#failure = e;
-        for (const p of fw.#pending.values()) p.reject(e);
-        fw.#pending.clear();
-        reject(e);
-        onFailure(e);
-      };
-      worker.on('error', fail);
-      worker.on('exit', (code) => {
-        if (fw.#pending.size > 0) fail(new Error(`worker exited with code ${code}`));
-      });
-      worker.on('message', (msg: FoldWorkerReply) => {
-        if (msg.op === 'ready') return resolve(fw);
-        if (msg.op === 'items') {
-          for (const r of msg.replies) {
-            const p = fw.#pending.get(r.id);
-            fw.#pending.delete(r.id);
-            p?.resolve(r);
-          }
-          return;
-        }
-        const p = fw.#pending.get(msg.id);
-        if (p === undefined) return;
-        fw.#pending.delete(msg.id);
-        if (msg.op === 'error') p.reject(aggError(msg.code as AggregationErrorCode, msg.message));
-        else p.resolve(msg);
-      });
+    const thread = new WorkerThread(workerEntry(import.meta.url, 'fold-worker'), {
+      workerData: { ...init, chunkBytes } satisfies FoldWorkerInit,
+      failure: (cause) => aggError('AGG_WORKER_FAILED', 'fold worker failed', undefined, cause),
+      onFailure: (e) => onFailure(e as DataLedgerError),
     });
+    const fw = new FoldWorker(thread, init.chunks, chunkBytes, onSlotFree);
+    await thread.ready();
+    return fw;
   }
 
   /** Contributions queued or being folded by this worker. */
@@ -137,16 +109,13 @@ class FoldWorker {
   }
 
   get hasFreeSlot(): boolean {
-    return this.#free.length > 0 && this.#failure === null;
+    return this.#free.length > 0 && this.#thread.failure === null;
   }
 
-  call(msg: Outgoing, transfer: ArrayBuffer[] = []): Promise<FoldWorkerReply> {
-    if (this.#failure !== null) return Promise.reject(this.#failure);
-    const id = this.#next++;
-    return new Promise((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (r: FoldWorkerReply | ItemReply) => void, reject });
-      this.#worker.postMessage({ ...msg, id }, transfer);
-    });
+  async call(msg: Outgoing): Promise<FoldWorkerReply> {
+    const reply = (await this.#thread.call(msg)) as unknown as FoldWorkerReply;
+    if (reply.op === 'error') throw aggError(reply.code as AggregationErrorCode, reply.message);
+    return reply;
   }
 
   /** The worker's serialized partial sum. */
@@ -156,70 +125,60 @@ class FoldWorker {
   }
 
   /**
-   * Decodes base64 ciphertexts (already size-capped) into a free shared slot and has the
-   * worker verify the holder signature, check the ciphertexts and fold them. Call only when
+   * Decodes base64 ciphertexts (already size-capped) into a free slot and has the worker
+   * verify the holder signature, check the ciphertexts and fold them. Call only when
    * {@link hasFreeSlot}. Folds requested in one event-loop turn travel in one message
    * (posting a message costs about as much as a SHA-256 of the ciphertext); each is answered
    * on its own as soon as it is folded, which frees its slot.
    */
-  fold(c: ParsedContribution): Promise<void> {
-    if (this.#failure !== null) return Promise.reject(this.#failure);
+  async fold(c: ParsedContribution): Promise<void> {
+    const failure = this.#thread.failure;
+    if (failure !== null) throw failure;
     const slot = this.#free.pop() as number;
     const buffer = this.#buffers[slot] ?? new ArrayBuffer(this.#chunks * this.#chunkBytes);
     this.#buffers[slot] = null;
     const lengths = c.ciphertexts.map((s, i) => Buffer.from(buffer, i * this.#chunkBytes, this.#chunkBytes).write(s, 0, this.#chunkBytes, 'base64'));
     this.#items++;
-    const id = this.#next++;
-    return new Promise<void>((resolve, reject) => {
-      const settle = (err: Error | null): void => {
-        this.#items--;
-        this.#free.push(slot);
-        if (err === null) resolve();
-        else reject(err);
-        this.#onSlotFree();
-      };
-      this.#pending.set(id, {
-        resolve: (reply) => {
-          const r = 'op' in reply ? null : reply;
-          // The buffer comes back for the next contribution (a missing one is reallocated).
-          if (r !== null && r.buffer instanceof ArrayBuffer && r.buffer.byteLength === this.#chunks * this.#chunkBytes) this.#buffers[slot] = r.buffer;
-          const e = r !== null ? r.error : { code: 'AGG_WORKER_FAILED', message: 'fold: no answer' };
-          settle(e === null ? null : aggError(e.code as AggregationErrorCode, e.message));
-        },
-        reject: settle,
-      });
-      // Fresh copies: each may be a view on a pooled 8 KB buffer, which a clone would copy whole.
-      this.#batch.push({
-        id,
-        buffer,
-        lengths,
-        ciphertextHash: new Uint8Array(c.ciphertextHash),
-        message: new Uint8Array(c.message),
-        signature: new Uint8Array(c.signature),
-        holderKey: new Uint8Array(c.holderKey),
-      });
-      if (this.#batch.length === 1) queueMicrotask(() => this.#flush());
-    });
+    const id = this.#thread.nextId();
+    const reply = this.#thread.expect(id);
+    // Fresh copies: each may be a view on a pooled 8 KB buffer, which a clone would copy whole.
+    const item: FoldItem = {
+      id,
+      buffer,
+      lengths,
+      ciphertextHash: new Uint8Array(c.ciphertextHash),
+      message: new Uint8Array(c.message),
+      signature: new Uint8Array(c.signature),
+      holderKey: new Uint8Array(c.holderKey),
+    };
+    this.#batch.push({ item, reply });
+    if (this.#batch.length === 1) queueMicrotask(() => this.#flush());
+    let error: Error | null = null;
+    try {
+      const r = (await reply) as unknown as ItemReply;
+      // The buffer comes back for the next contribution (a missing one is reallocated).
+      if (r.buffer instanceof ArrayBuffer && r.buffer.byteLength === this.#chunks * this.#chunkBytes) this.#buffers[slot] = r.buffer;
+      if (r.error !== null) error = aggError(r.error.code as AggregationErrorCode, r.error.message);
+    } catch (err) {
+      error = err as Error;
+    }
+    this.#items--;
+    this.#free.push(slot);
+    this.#onSlotFree();
+    if (error !== null) throw error;
   }
 
   #flush(): void {
-    const items = this.#batch;
+    const batch = this.#batch;
     this.#batch = [];
-    if (items.length === 0) return;
-    if (this.#failure !== null) {
-      for (const item of items) {
-        const p = this.#pending.get(item.id);
-        this.#pending.delete(item.id);
-        p?.reject(this.#failure);
-      }
-      return;
-    }
-    this.#worker.postMessage({ op: 'fold', items } satisfies FoldWorkerRequest, items.map((i) => i.buffer));
+    if (batch.length === 0 || this.#thread.failure !== null) return;
+    const items = batch.map((b) => b.item);
+    this.#thread.post({ op: 'fold', items } satisfies FoldWorkerRequest, items.map((i) => i.buffer));
   }
 
   async close(): Promise<void> {
-    if (this.#failure === null) await this.call({ op: 'close' }).catch(() => undefined);
-    await this.#worker.terminate();
+    if (this.#thread.failure === null) await this.call({ op: 'close' }).catch(() => undefined);
+    await this.#thread.terminate();
   }
 }
 

@@ -6,6 +6,7 @@
  * proven against, and as `credentialStatus` two Bitstring Status List entries (revocation,
  * suspension). A verifier needs no network: {@link verifyCertificate}.
  */
+import { LRUCache } from 'lru-cache';
 import { DataLedgerError, didKeyFromPublicKey, fromBase64, getPublicKey, toBase64 } from '@dataledger/core';
 import {
   buildRecord,
@@ -335,7 +336,9 @@ export interface CertificateVerification {
   checks: CertificateCheck[];
 }
 
-const checkpointCache = new Map<string, { checkpoint: Checkpoint; verifiedBy: string[] }>();
+// Opened checkpoints by trusted keys and note text: exchanges verify many certificates
+// against the few checkpoints a log publishes.
+const checkpointCache = new LRUCache<string, { checkpoint: Checkpoint; verifiedBy: string[] }>({ max: 256 });
 
 // verifyCertificate never throws: a subject that is not canonical JSON (e.g. `1e400` parsed
 // to Infinity) has no hash and matches nothing.
@@ -352,7 +355,6 @@ function openTrustedCheckpoint(note: string, keys: string[]): { checkpoint: Chec
   const hit = checkpointCache.get(key);
   if (hit !== undefined) return hit;
   const opened = openCheckpoint(note, keys);
-  if (checkpointCache.size >= 256) checkpointCache.delete(checkpointCache.keys().next().value as string);
   checkpointCache.set(key, opened);
   return opened;
 }

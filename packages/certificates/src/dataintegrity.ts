@@ -4,6 +4,7 @@
  *
  * JCS (RFC 8785) replaces RDF canonicalisation, so no JSON-LD processing is involved.
  */
+import { LRUCache } from 'lru-cache';
 import {
   canonicalBytes,
   canonicalize,
@@ -96,8 +97,8 @@ function vcErr(code: CertificatesErrorCode, message: string, cause?: unknown): D
 // did:key resolution (did:key §3.1.1 "Document creation"): the verification method of
 // `did:key:z6Mk…` is `did:key:z6Mk…#z6Mk…`, a Multikey whose publicKeyMultibase is the
 // same value. Resolution is offline and deterministic, so cache the decoded keys.
-const vmCache = new Map<string, { publicKey: Uint8Array; did: string }>();
 const VM_CACHE_MAX = 4096;
+const vmCache = new LRUCache<string, { publicKey: Uint8Array; did: string }>({ max: VM_CACHE_MAX });
 
 /**
  * Resolves a did:key verification method id offline.
@@ -120,7 +121,6 @@ export function resolveDidKeyVerificationMethod(verificationMethod: string): { p
     throw vcErr('VC_VERIFICATION_METHOD_INVALID', 'verificationMethod: not an Ed25519 did:key verification method', cause);
   }
   const out = { publicKey, did: verificationMethod.slice(0, hash) };
-  if (vmCache.size >= VM_CACHE_MAX) vmCache.delete(vmCache.keys().next().value as string);
   vmCache.set(verificationMethod, out);
   return out;
 }

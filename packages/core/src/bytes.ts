@@ -3,6 +3,7 @@
  * canonical form of some byte string (Node's `Buffer.from(s, 'base64')` silently
  * skips bad characters, which would let two different strings name one value).
  */
+import { base58 } from '@scure/base';
 import { DataLedgerError } from './errors.ts';
 
 const te = new TextEncoder();
@@ -91,61 +92,28 @@ export function fromBase64Url(text: string): Uint8Array {
   return plain(out);
 }
 
-const B58_ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-const B58_MAP = new Int8Array(128).fill(-1);
-for (let i = 0; i < B58_ALPHABET.length; i++) B58_MAP[B58_ALPHABET.charCodeAt(i)] = i;
-
-/** Bitcoin base58 (the multibase `z` alphabet). */
+/**
+ * Bitcoin base58 (the multibase `z` alphabet), by `@scure/base` (the noble packages' sibling).
+ * @param bytes - any bytes
+ * @returns the base58btc text (leading zero bytes become `1`s)
+ */
 export function toBase58btc(bytes: Uint8Array): string {
-  let zeros = 0;
-  while (zeros < bytes.length && bytes[zeros] === 0) zeros++;
-  // Repeated division in base 58 over a little-endian digit array: O(n^2), fine for keys and signatures.
-  const digits: number[] = [];
-  for (let i = zeros; i < bytes.length; i++) {
-    let carry = bytes[i]!;
-    for (let j = 0; j < digits.length; j++) {
-      carry += digits[j]! << 8;
-      digits[j] = carry % 58;
-      carry = (carry / 58) | 0;
-    }
-    while (carry > 0) {
-      digits.push(carry % 58);
-      carry = (carry / 58) | 0;
-    }
-  }
-  let out = '1'.repeat(zeros);
-  for (let i = digits.length - 1; i >= 0; i--) out += B58_ALPHABET[digits[i]!];
-  return out;
+  return base58.encode(bytes);
 }
 
 /**
  * Decodes base58btc.
+ * @param text - base58btc text (at most 4,096 characters: the conversion is quadratic)
+ * @returns the bytes
  * @throws DataLedgerError `CORE_ENCODING_INVALID`
  */
 export function fromBase58btc(text: string): Uint8Array {
-  if (typeof text !== 'string') throw encErr('base58btc', text);
-  if (text.length > 4096) throw encErr('base58btc', text);
-  let zeros = 0;
-  while (zeros < text.length && text[zeros] === '1') zeros++;
-  const bytes: number[] = [];
-  for (let i = zeros; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const v = c < 128 ? B58_MAP[c]! : -1;
-    if (v < 0) throw encErr('base58btc', text);
-    let carry = v;
-    for (let j = 0; j < bytes.length; j++) {
-      carry += bytes[j]! * 58;
-      bytes[j] = carry & 0xff;
-      carry >>= 8;
-    }
-    while (carry > 0) {
-      bytes.push(carry & 0xff);
-      carry >>= 8;
-    }
+  if (typeof text !== 'string' || text.length > 4096) throw encErr('base58btc', text);
+  try {
+    return base58.decode(text);
+  } catch {
+    throw encErr('base58btc', text);
   }
-  const out = new Uint8Array(zeros + bytes.length);
-  for (let i = 0; i < bytes.length; i++) out[out.length - 1 - i] = bytes[i]!;
-  return out;
 }
 
 /** Multibase base58btc: `z` followed by base58btc. */

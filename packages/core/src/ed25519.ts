@@ -9,6 +9,7 @@
  */
 import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, randomBytes, type KeyObject } from 'node:crypto';
 import { ed25519 as noble } from '@noble/curves/ed25519.js';
+import { LRUCache } from 'lru-cache';
 import { DataLedgerError } from './errors.ts';
 
 /** Ed25519 secret key (seed), public key and signature lengths in bytes. */
@@ -51,17 +52,16 @@ const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 // Creating a KeyObject costs about as much as a verification; ledgers are signed by a
 // handful of actors, so keep the most recent ones.
 const KEY_CACHE_MAX = 4096;
-const pubCache = new Map<string, KeyObject>();
-const secCache = new Map<string, KeyObject>();
+const pubCache = new LRUCache<string, KeyObject>({ max: KEY_CACHE_MAX });
+const secCache = new LRUCache<string, KeyObject>({ max: KEY_CACHE_MAX });
 
-function cached(cache: Map<string, KeyObject>, bytes: Uint8Array, make: () => KeyObject, secret = false): KeyObject {
+function cached(cache: LRUCache<string, KeyObject>, bytes: Uint8Array, make: () => KeyObject, secret = false): KeyObject {
   // Secret keys are cached under their hash, so the seed itself never lingers in a map key
   // (JS strings cannot be wiped).
   const id = secret ? createHash('sha256').update(bytes).digest('base64') : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
   let k = cache.get(id);
   if (k === undefined) {
     k = make();
-    if (cache.size >= KEY_CACHE_MAX) cache.delete(cache.keys().next().value as string);
     cache.set(id, k);
   }
   return k;

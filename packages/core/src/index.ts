@@ -1,7 +1,7 @@
 /**
  * @dataledger/core: bytes and encodings, canonical JSON (RFC 8785), a JSON reader safe at
- * trust boundaries, hashes,
- * Ed25519 keys, did:key and the typed error. No I/O.
+ * trust boundaries, hashes, Ed25519 keys, did:key, the typed error, and the worker-thread pool
+ * the other packages share. No I/O.
  * @packageDocumentation
  */
 export {
@@ -46,5 +46,7 @@ export {
   didKeyVerificationMethod,
   isDidKey,
 } from './didkey.ts';
+export { workerEntry, WorkerThread, WorkerPool } from './workers.ts';
+export type { WorkerReply, WorkerThreadOptions, WorkerPoolOptions } from './workers.ts';
 export { DataLedgerError, isDataLedgerError, CORE_ERROR_CODES } from './errors.ts';
 export type { CoreErrorCode, DataLedgerErrorOptions } from './errors.ts';

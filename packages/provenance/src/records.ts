@@ -20,6 +20,7 @@ import {
   type JsonValue,
 } from '@dataledger/core';
 import { createHash, hash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { provenanceError } from './errors.ts';
 import type { SignatureCheck } from './verify-pool.ts';
 
@@ -80,7 +81,7 @@ const SIG_RE = /^[A-Za-z0-9_-]{85}[AQgw]$/;
 
 // did:key decoding (base58) costs more than hashing a record; ledgers have few actors.
 const ACTOR_CACHE_MAX = 4096;
-const actorKeys = new Map<string, Uint8Array>();
+const actorKeys = new LRUCache<string, Uint8Array>({ max: ACTOR_CACHE_MAX });
 
 /**
  * The Ed25519 public key of a record's `actor`.
@@ -103,7 +104,6 @@ function actorKey(actor: string): Uint8Array {
     } catch (cause) {
       throw provenanceError('LEDGER_RECORD_MALFORMED', 'actor: not an Ed25519 did:key', { field: 'actor' }, cause);
     }
-    if (actorKeys.size >= ACTOR_CACHE_MAX) actorKeys.delete(actorKeys.keys().next().value as string);
     actorKeys.set(actor, pk);
   }
   return pk;
@@ -352,7 +352,7 @@ export function recordTexts(record: LedgerRecord | UnsignedRecord): RecordTexts 
 }
 
 // Deriving a did:key (public key + base58) costs more than a signature; signers are few.
-const signerDids = new Map<string, string>();
+const signerDids = new LRUCache<string, string>({ max: ACTOR_CACHE_MAX });
 function didOfSecretKey(secretKey: Uint8Array): string {
   if (!(secretKey instanceof Uint8Array)) throw new TypeError('secretKey: expected a Uint8Array');
   // Keyed by a hash, so the cache holds no secret material.
@@ -360,7 +360,6 @@ function didOfSecretKey(secretKey: Uint8Array): string {
   let did = signerDids.get(id);
   if (did === undefined) {
     did = didKeyFromPublicKey(getPublicKey(secretKey));
-    if (signerDids.size >= ACTOR_CACHE_MAX) signerDids.delete(signerDids.keys().next().value as string);
     signerDids.set(id, did);
   }
   return did;

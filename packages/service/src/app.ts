@@ -14,6 +14,11 @@ import { installJsonBodyParser } from './json-body.ts';
 import type { AppContext, LedgerService, LogReadRateLimit } from './context.ts';
 import { NonceCache } from './httpsig.ts';
 import { PLUGINS } from './routes/index.ts';
+import { EXAMPLE_LOG_VKEY, signedReadExample, withExamples } from './examples.ts';
+import { swaggerOptions } from './openapi.ts';
+
+/** Version of the HTTP API (OpenAPI `info.version`). */
+const SERVICE_VERSION = '0.1.0';
 
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
@@ -109,28 +114,25 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     return undefined;
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'dataledger',
-        version: '0.1.0',
-        description:
-          'Public-data asset registration, circulation and supervision over a tamper-evident ledger. ' +
-          'Writes are signed ledger records; reads of non-public data need an RFC 9421 signed request (Ed25519, keyid = did:key).',
+  // The authority signed reads are bound to: the worked example in the document uses it.
+  const publicUrl = publicUrlOf(options.publicUrl);
+  const example = await signedReadExample(publicUrl ?? undefined);
+  await app.register(
+    swagger,
+    swaggerOptions({
+      version: SERVICE_VERSION,
+      example,
+      servers: () => {
+        if (publicUrl !== null) return [{ url: publicUrl, description: 'the public URL of this service' }];
+        const a = app.server.address();
+        if (a === null || typeof a === 'string') return [{ url: '/', description: 'this service (not listening yet)' }];
+        // A wildcard address names no host a client can use: the document's own origin is right.
+        if (a.address === '0.0.0.0' || a.address === '::') return [{ url: '/', description: `this service (all interfaces, port ${a.port})` }];
+        const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
+        return [{ url: `http://${host}:${a.port}`, description: 'the address this service listens on' }];
       },
-      components: {
-        securitySchemes: {
-          httpMessageSignature: {
-            type: 'apiKey',
-            in: 'header',
-            name: 'Signature',
-            description: 'RFC 9421 HTTP Message Signature (Ed25519, keyid = did:key) with Signature-Input',
-          },
-        },
-      },
-    },
-  });
+    }),
+  );
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true, uiConfig: { validatorUrl: null } });
   await app.register(rateLimit, {
     global: false,
@@ -155,15 +157,19 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     '/health',
     {
       schema: {
+        operationId: 'getHealth',
         summary: 'Liveness and the log head',
         tags: ['meta'],
         response: {
-          200: Type.Object({
-            status: Type.Literal('ok'),
-            origin: Type.String(),
-            size: Type.Integer(),
-            logKey: Type.String(),
-          }),
+          200: withExamples(
+            Type.Object({
+              status: Type.Literal('ok'),
+              origin: Type.String(),
+              size: Type.Integer(),
+              logKey: Type.String({ description: "the log's C2SP verifier key" }),
+            }),
+            { status: 'ok', origin: 'ledger.example/log', size: 18, logKey: EXAMPLE_LOG_VKEY },
+          ),
         },
       },
     },

@@ -14,7 +14,9 @@
  */
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { LRUCache } from 'lru-cache';
 import {
+  canonicalBytes,
   DataLedgerError,
   didKeyFromPublicKey,
   fromBase64,
@@ -225,7 +227,8 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
     const rootDid = state.rootAuthority ?? first.actor;
     await writeFile(paths.rootDid, `${rootDid}\n`, { mode: 0o644 });
 
-    const verifyCache: VerifyCache = { max: options.certificateCacheSize ?? 16_384, entries: new Map() };
+    const cacheSize = options.certificateCacheSize ?? 16_384;
+    const verifyCache: VerifyCache | null = cacheSize > 0 ? new LRUCache({ max: cacheSize }) : null;
     // Set right below, before the service answers anything.
     let desk: CertificateDesk | null = null;
     const base = createLedgerService<RegistryState>({
@@ -241,7 +244,7 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
         // The replayed state is internal; the report is what a regulator reads.
         return { valid: report.valid, records: report.records, violations: report.violations, statistics: report.statistics, integrity: report.integrity };
       },
-      verifyCertificate: async (body, svc, raw) => verifyAgainstLedger(body, svc, desk as CertificateDesk, verifyCache, raw),
+      verifyCertificate: async (body, svc) => verifyAgainstLedger(body, svc, desk as CertificateDesk, verifyCache),
       ...queueOptions(options),
     });
     desk = createCertificateDesk({
@@ -280,11 +283,22 @@ type Check = { name: string; ok: boolean; code?: string };
 
 /**
  * Results of the time-independent checks of certificates seen recently (proof, checkpoint,
- * record, inclusion, issuer), keyed by a hash of the certificate as received and valid while
- * the registry's roles are unchanged. Exchanges re-verify the same certificates often; the
- * validity window and the status are re-evaluated on every request.
+ * record, inclusion, issuer), keyed by the hash of the log key and the certificate's RFC 8785
+ * canonical form (so whitespace and member order do not force the slow path), and valid
+ * while the registry's roles are unchanged. Exchanges re-verify the same certificates often;
+ * the validity window and the status are re-evaluated on every request.
  */
-type VerifyCache = { max: number; entries: Map<string, { roles: unknown; checks: Check[] }> };
+type VerifyCache = LRUCache<string, { roles: unknown; checks: Check[] }>;
+
+// The cache key of a certificate, or null when it has no canonical form (not JSON-safe:
+// such a certificate fails verification anyway and is not worth remembering).
+function certificateKey(logKey: string, cert: unknown): string | null {
+  try {
+    return toBase64(sha256(utf8Encode(logKey), canonicalBytes(cert as never)));
+  } catch {
+    return null;
+  }
+}
 
 function validityCheck(cert: unknown, at: number): Check {
   const c = cert as { validFrom?: unknown; validUntil?: unknown };
@@ -309,8 +323,7 @@ async function verifyAgainstLedger(
   body: unknown,
   svc: StatefulLedgerService<RegistryState>,
   desk: CertificateDesk,
-  cache: VerifyCache,
-  raw?: string,
+  cache: VerifyCache | null,
 ): Promise<{ verified: boolean; status: string; checks: Check[] }> {
   const state = svc.registry();
   const wrapped = typeof body === 'object' && body !== null && 'certificate' in body && !('proof' in body);
@@ -333,11 +346,9 @@ async function verifyAgainstLedger(
   const now = Date.now();
   let checks: Check[];
   const proof = (cert as { proof?: { expires?: unknown } } | null)?.proof;
-  const cacheable = cache.max > 0 && typeof proof === 'object' && proof !== null && !('expires' in proof);
-  // The body as received when the route kept it (a certificate alone); else its JSON form.
-  const text = raw !== undefined && !wrapped ? raw : cacheable ? JSON.stringify(cert) : '';
-  const key = cacheable ? toBase64(sha256(utf8Encode(svc.logVerifierKey), utf8Encode(text))) : '';
-  const hit = cacheable ? cache.entries.get(key) : undefined;
+  // Keyed by the certificate's RFC 8785 form: the same certificate however it is spelled.
+  const key = cache !== null && typeof proof === 'object' && proof !== null && !('expires' in proof) ? certificateKey(svc.logVerifierKey, cert) : null;
+  const hit = key === null ? undefined : cache?.get(key);
   if (hit !== undefined && hit.roles === state.roles) {
     checks = hit.checks.map((c) => (c.name === 'validity' ? validityCheck(cert, now) : { ...c }));
   } else {
@@ -345,10 +356,9 @@ async function verifyAgainstLedger(
     for (const [did, roles] of state.roles.entries()) if (roles.includes('registry')) registries.push(did);
     const result = verifyCertificate(cert, { trustedLogKeys: [svc.logVerifierKey], trustedIssuers: registries, at: new Date(now), skipStatusCheck: true });
     checks = result.checks.filter((c) => c.name !== 'status').map((c) => ({ name: c.name, ok: c.ok, ...(c.code === undefined ? {} : { code: c.code }) }));
-    if (cacheable) {
-      if (cache.entries.size >= cache.max) cache.entries.delete(cache.entries.keys().next().value as string);
+    if (key !== null) {
       // state.roles is persistent: the same object means the same roles.
-      cache.entries.set(key, { roles: state.roles, checks: checks.map((c) => ({ ...c })) });
+      cache?.set(key, { roles: state.roles, checks: checks.map((c) => ({ ...c })) });
     }
   }
   if (checks.some((x) => x.name === 'format' && !x.ok)) return { verified: false, status: 'unchecked', checks };

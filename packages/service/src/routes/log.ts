@@ -12,6 +12,19 @@ import { cosignatureTimestamp, cosignerVerifierKey, NOTE_TYPE_COSIGNATURE_V1, op
 import type { AppContext } from '../context.ts';
 import { ServiceError } from '../problem.ts';
 import { Base64HashSchema, ERROR_RESPONSES, HeadSchema, LedgerRecordSchema, QueryIntSchema } from '../schemas.ts';
+import {
+  EXAMPLE_INDEX,
+  EXAMPLE_WITNESS_VKEY,
+  EXAMPLE_LOG_VKEY,
+  exampleBundle,
+  exampleConsistency,
+  exampleCosignedCheckpoint,
+  exampleEntries,
+  exampleEntry,
+  exampleHead,
+  exampleInclusion,
+  withExamples,
+} from '../examples.ts';
 
 /** Most entries one range read returns. */
 export const MAX_ENTRIES_PER_READ: number = 1000;
@@ -48,10 +61,11 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
     '/v1/log/checkpoint',
     {
       schema: {
+        operationId: 'getCheckpoint',
         summary: 'The current checkpoint, a C2SP signed note (text/plain)',
         tags,
         produces: ['text/plain'],
-        response: { 200: Type.String({ description: 'C2SP tlog-checkpoint signed note' }), ...ERROR_RESPONSES },
+        response: { 200: Type.String({ description: 'C2SP tlog-checkpoint signed note', examples: [exampleCosignedCheckpoint()] }), ...ERROR_RESPONSES },
       },
     },
     async (_req, reply) => reply.type(TEXT).header('cache-control', 'no-store').send(withCosignatures(await service.checkpoint())),
@@ -61,6 +75,7 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
     '/v1/log/cosignatures',
     {
       schema: {
+        operationId: 'submitCosignature',
         summary: "A witness's cosignature of one of this log's checkpoints (C2SP tlog-cosignature)",
         description:
           'Takes the checkpoint note with the witness cosignature line added and the witness cosigner vkey. Only the witnesses the ' +
@@ -70,9 +85,12 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
         tags,
         body: Type.Object(
           { note: Type.String({ minLength: 1, maxLength: 16_384 }), witnessKey: Type.String({ minLength: 1, maxLength: 1024 }) },
-          { additionalProperties: false },
+          { additionalProperties: false, examples: [{ note: exampleCosignedCheckpoint(), witnessKey: EXAMPLE_WITNESS_VKEY }] },
         ),
-        response: { 200: Type.Object({ witnessKey: Type.String(), size: Type.Integer() }), ...ERROR_RESPONSES },
+        response: {
+          200: Type.Object({ witnessKey: Type.String(), size: Type.Integer() }, { examples: [{ witnessKey: EXAMPLE_WITNESS_VKEY, size: exampleHead()['size'] }] }),
+          ...ERROR_RESPONSES,
+        },
       },
     },
     async (req) => {
@@ -107,10 +125,14 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
     '/v1/log/cosignatures',
     {
       schema: {
+        operationId: 'listCosignatures',
         summary: 'The latest cosigned checkpoint of each witness',
         tags,
         response: {
-          200: Type.Object({ cosignatures: Type.Array(Type.Object({ witnessKey: Type.String(), size: Type.Integer(), note: Type.String() })) }),
+          200: Type.Object(
+            { cosignatures: Type.Array(Type.Object({ witnessKey: Type.String(), size: Type.Integer(), note: Type.String() })) },
+            { examples: [{ cosignatures: [{ witnessKey: EXAMPLE_WITNESS_VKEY, size: exampleHead()['size'], note: exampleCosignedCheckpoint() }] }] },
+          ),
           ...ERROR_RESPONSES,
         },
       },
@@ -122,10 +144,11 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
     '/v1/log/key',
     {
       schema: {
+        operationId: 'getLogKey',
         summary: "The log's C2SP verifier key (text/plain)",
         tags,
         produces: ['text/plain'],
-        response: { 200: Type.String({ description: 'C2SP vkey: name+keyid+base64(0x01‖pubkey)' }), ...ERROR_RESPONSES },
+        response: { 200: Type.String({ description: 'C2SP vkey: name+keyid+base64(0x01‖pubkey)', examples: [`${EXAMPLE_LOG_VKEY}\n`] }), ...ERROR_RESPONSES },
       },
     },
     async (_req, reply) => reply.type(TEXT).send(`${service.logVerifierKey}\n`),
@@ -133,7 +156,14 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
 
   app.get(
     '/v1/log/head',
-    { schema: { summary: 'The head the next record must extend (size, last leaf hash)', tags, response: { 200: HeadSchema, ...ERROR_RESPONSES } } },
+    {
+      schema: {
+        operationId: 'getHead',
+        summary: 'The head the next record must extend (size, last leaf hash)',
+        tags,
+        response: { 200: withExamples(HeadSchema, exampleHead()), ...ERROR_RESPONSES },
+      },
+    },
     async (_req, reply) => reply.header('cache-control', 'no-store').send(service.head()),
   );
 
@@ -142,10 +172,17 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
     {
       ...limited('entries'),
       schema: {
+        operationId: 'listEntries',
         summary: `Records [start, end), at most ${MAX_ENTRIES_PER_READ} per read`,
         tags,
-        querystring: Type.Object({ start: Type.Optional(QueryIntSchema), end: Type.Optional(QueryIntSchema) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ start: Type.Integer(), entries: Type.Array(LedgerRecordSchema) }), ...ERROR_RESPONSES },
+        querystring: Type.Object(
+          { start: Type.Optional(withExamples(QueryIntSchema, String(EXAMPLE_INDEX))), end: Type.Optional(withExamples(QueryIntSchema, String(EXAMPLE_INDEX + 2))) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ start: Type.Integer(), entries: Type.Array(LedgerRecordSchema) }, { examples: [exampleEntries()] }),
+          ...ERROR_RESPONSES,
+        },
       },
     },
     async (req) => {
@@ -166,10 +203,11 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
     {
       ...limited('entries'),
       schema: {
+        operationId: 'getEntry',
         summary: 'One record by index',
         tags,
-        params: Type.Object({ index: QueryIntSchema }),
-        response: { 200: LedgerRecordSchema, ...ERROR_RESPONSES },
+        params: Type.Object({ index: withExamples(QueryIntSchema, String(EXAMPLE_INDEX)) }),
+        response: { 200: withExamples(LedgerRecordSchema, exampleEntry()), ...ERROR_RESPONSES },
       },
     },
     async (req) => {
@@ -187,10 +225,15 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
     {
       ...limited('proofs'),
       schema: {
+        operationId: 'getInclusionProof',
         summary: 'RFC 9162 inclusion proof of a record (by index or leaf hash) in the tree of treeSize leaves (default: current)',
         tags,
         querystring: Type.Object(
-          { index: Type.Optional(QueryIntSchema), leafHash: Type.Optional(Base64HashSchema), treeSize: Type.Optional(QueryIntSchema) },
+          {
+            index: Type.Optional(withExamples(QueryIntSchema, String(EXAMPLE_INDEX))),
+            leafHash: Type.Optional(withExamples(Base64HashSchema, exampleInclusion()['leafHash'])),
+            treeSize: Type.Optional(withExamples(QueryIntSchema, String(exampleInclusion()['treeSize']))),
+          },
           { additionalProperties: false },
         ),
         response: {
@@ -200,6 +243,8 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
             treeSize: Type.Integer(),
             proof: Type.Array(Type.String()),
             checkpoint: Type.Optional(Type.String({ description: 'the signed checkpoint, when treeSize is the current size' })),
+          }, {
+            examples: [exampleInclusion()],
           }),
           ...ERROR_RESPONSES,
         },
@@ -241,11 +286,18 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
     {
       ...limited('proofs'),
       schema: {
+        operationId: 'getConsistencyProof',
         summary: 'RFC 9162 consistency proof between the trees of size1 and size2 leaves (default: current)',
         tags,
-        querystring: Type.Object({ size1: QueryIntSchema, size2: Type.Optional(QueryIntSchema) }, { additionalProperties: false }),
+        querystring: Type.Object(
+          { size1: withExamples(QueryIntSchema, String(exampleConsistency()['size1'])), size2: Type.Optional(withExamples(QueryIntSchema, String(exampleConsistency()['size2']))) },
+          { additionalProperties: false },
+        ),
         response: {
-          200: Type.Object({ size1: Type.Integer(), size2: Type.Integer(), proof: Type.Array(Type.String()) }),
+          200: Type.Object(
+            { size1: Type.Integer(), size2: Type.Integer(), proof: Type.Array(Type.String()) },
+            { examples: [exampleConsistency()] },
+          ),
           ...ERROR_RESPONSES,
         },
       },
@@ -269,10 +321,11 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
     {
       ...limited('export'),
       schema: {
+        operationId: 'exportLedger',
         summary: 'The whole ledger as a JSON Lines bundle: header, one record per line, signed checkpoint last',
         tags,
         produces: ['application/jsonl'],
-        response: { 200: Type.String({ description: 'JSON Lines' }), ...ERROR_RESPONSES },
+        response: { 200: Type.String({ description: 'JSON Lines', examples: [exampleBundle()] }), ...ERROR_RESPONSES },
       },
     },
     async (_req, reply) => {

@@ -8,12 +8,24 @@ import { Type } from '@sinclair/typebox';
 import type { AppContext } from '../context.ts';
 import { rememberNonce, verifySignedRequest } from '../httpsig.ts';
 import { ServiceError } from '../problem.ts';
-import { installJsonBodyParser } from '../json-body.ts';
 import { ERROR_RESPONSES } from '../schemas.ts';
+import {
+  EXAMPLE_ASSET,
+  EXAMPLE_VERIFICATION,
+  EXAMPLE_LICENCE_ID,
+  exampleAssetState,
+  exampleAudit,
+  exampleCertificate,
+  exampleLicenceState,
+  exampleStatistics,
+  withExamples,
+} from '../examples.ts';
+import { SIGNED_READ } from '../openapi.ts';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9:._/-]*$' }) });
 const AnyObject = Type.Object({}, { additionalProperties: true });
-const SIGNED = [{ httpMessageSignature: [] }];
+const SIGNED = SIGNED_READ;
+const idParams = (example: string): typeof IdParams => Type.Object({ id: withExamples(IdParams.properties.id, example) });
 
 function headersOf(req: FastifyRequest): Record<string, string> {
   const out: Record<string, string> = {};
@@ -67,11 +79,12 @@ export async function registryReadRoutes(app: FastifyInstance, opts: { ctx: AppC
     '/v1/assets/:id',
     {
       schema: {
+        operationId: 'getAsset',
         summary: 'An asset by registration number (signed read: any role holder)',
         tags: ['registration'],
         security: SIGNED,
-        params: IdParams,
-        response: { 200: AnyObject, ...ERROR_RESPONSES },
+        params: idParams(EXAMPLE_ASSET),
+        response: { 200: withExamples(AnyObject, exampleAssetState()), ...ERROR_RESPONSES },
       },
     },
     async (req) => {
@@ -83,11 +96,12 @@ export async function registryReadRoutes(app: FastifyInstance, opts: { ctx: AppC
     '/v1/licences/:id',
     {
       schema: {
+        operationId: 'getLicence',
         summary: 'A licence by id (signed read: any role holder)',
         tags: ['circulation'],
         security: SIGNED,
-        params: IdParams,
-        response: { 200: AnyObject, ...ERROR_RESPONSES },
+        params: idParams(EXAMPLE_LICENCE_ID),
+        response: { 200: withExamples(AnyObject, exampleLicenceState()), ...ERROR_RESPONSES },
       },
     },
     async (req) => {
@@ -99,34 +113,37 @@ export async function registryReadRoutes(app: FastifyInstance, opts: { ctx: AppC
 }
 
 /**
- * The public verification route, in its own context: its JSON parser (the service's one safe
- * reader) also keeps the body text, which keys the verification cache.
+ * The public verification route. Its cache of time-independent checks is keyed by the
+ * certificate's canonical form (RFC 8785), so the body's spelling does not matter.
  */
 async function verifyRoute(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
-  installJsonBodyParser(app, { keepText: true });
   app.post(
     '/v1/certificates/verify',
     {
       ...(ctx.verifyRateLimit === false ? {} : { config: { rateLimit: ctx.verifyRateLimit } }),
       schema: {
+        operationId: 'verifyCertificate',
         summary: 'Verify a data-asset certificate offline against this log (public, rate-limited)',
         description: 'Takes a DataAssetCertificate (W3C VC 2.0) and answers the check list: proof, issuer role, validity, status, inclusion.',
         tags: ['registration'],
-        body: AnyObject,
+        body: withExamples(AnyObject, exampleCertificate()),
         response: {
-          200: Type.Object({
-            verified: Type.Boolean(),
-            status: Type.Optional(
-              Type.String({ description: 'active, revoked, suspended, unchecked or unknown (a status list that could not be used)' }),
-            ),
-            checks: Type.Array(Type.Object({ name: Type.String(), ok: Type.Boolean(), code: Type.Optional(Type.String()) })),
-          }),
+          200: Type.Object(
+            {
+              verified: Type.Boolean(),
+              status: Type.Optional(
+                Type.String({ description: 'active, revoked, suspended, unchecked or unknown (a status list that could not be used)' }),
+              ),
+              checks: Type.Array(Type.Object({ name: Type.String(), ok: Type.Boolean(), code: Type.Optional(Type.String()) })),
+            },
+            { examples: [EXAMPLE_VERIFICATION] },
+          ),
           ...ERROR_RESPONSES,
         },
       },
     },
-    async (req) => ctx.service.verifyCertificate(req.body, (req as FastifyRequest & { rawBody?: string }).rawBody),
+    async (req) => ctx.service.verifyCertificate(req.body),
   );
 }
 
@@ -137,10 +154,11 @@ export async function supervisionReadRoutes(app: FastifyInstance, opts: { ctx: A
     '/v1/supervision/audit',
     {
       schema: {
+        operationId: 'getAuditReport',
         summary: 'Audit report: replay of the whole ledger, every rule violation (signed read: regulator)',
         tags: ['supervision'],
         security: SIGNED,
-        response: { 200: AnyObject, ...ERROR_RESPONSES },
+        response: { 200: withExamples(AnyObject, exampleAudit()), ...ERROR_RESPONSES },
       },
     },
     async (req) => {
@@ -152,10 +170,11 @@ export async function supervisionReadRoutes(app: FastifyInstance, opts: { ctx: A
     '/v1/supervision/statistics',
     {
       schema: {
+        operationId: 'getStatisticsReport',
         summary: 'Statistics report (统计报告) of the registry (signed read: regulator)',
         tags: ['supervision'],
         security: SIGNED,
-        response: { 200: AnyObject, ...ERROR_RESPONSES },
+        response: { 200: withExamples(AnyObject, exampleStatistics()), ...ERROR_RESPONSES },
       },
     },
     async (req) => {

@@ -12,6 +12,8 @@ import type { AppContext } from '../context.ts';
 import { ServiceError } from '../problem.ts';
 import { ERROR_RESPONSES, LedgerRecordSchema, ReceiptSchema } from '../schemas.ts';
 import type { Receipt } from '../ledger.ts';
+import { exampleWrite, withExamples } from '../examples.ts';
+import { pascalCaseOf } from '../openapi.ts';
 
 /** Most records in one pre-chained batch. */
 export const MAX_BATCH_RECORDS: number = 1024;
@@ -132,25 +134,38 @@ export function recordRoute(app: FastifyInstance, ctx: AppContext, type: string,
     payloadSchema === undefined
       ? null
       : Type.Object({ ...LedgerRecordSchema.properties, type: Type.Literal(type), payload: payloadSchema }, { additionalProperties: false });
+  // Examples: one signed record at the head of the demonstration ledger and a pre-chained
+  // batch of two, with the receipts the log answers (signatures and proofs verify).
+  const write = exampleWrite(type);
+  const [first, second] = write?.records ?? [];
+  const bodyExamples = first === undefined || second === undefined ? [] : [first, [first, second]];
+  const receiptExamples = write === null ? [] : [write.receipt, write.batchReceipts];
   app.post(
     path,
     {
       bodyLimit: ctx.batchBodyLimit,
       config: {
         swaggerTransform: ({ schema, url }: { schema: FastifySchema; url: string }) => ({
-          schema: documented === null ? schema : { ...schema, body: Type.Union([documented, Type.Array(documented, { minItems: 1, maxItems: MAX_BATCH_RECORDS })]) },
+          schema:
+            documented === null
+              ? schema
+              : {
+                  ...schema,
+                  body: withExamples(Type.Union([documented, Type.Array(documented, { minItems: 1, maxItems: MAX_BATCH_RECORDS })]), ...bodyExamples),
+                },
           url,
         }),
       },
       schema: {
+        operationId: `submit${pascalCaseOf(type)}`,
         summary: SUMMARIES[type] ?? type,
         description:
           `Takes a signed \`${type}\` record (or a JSON array of consecutive, pre-chained \`${type}\` records) and answers ` +
           'with its receipt (or one per record). The same record twice returns the same receipt and appends nothing. ' +
           'A stale index answers 409 LEDGER_INDEX_MISMATCH with the current head in details.head: re-sign and retry.',
         tags,
-        body: Type.Union([LedgerRecordSchema, Type.Array(LedgerRecordSchema, { minItems: 1, maxItems: MAX_BATCH_RECORDS })]),
-        response: { 200: Type.Union([ReceiptSchema, Type.Array(ReceiptSchema)]), ...ERROR_RESPONSES },
+        body: withExamples(Type.Union([LedgerRecordSchema, Type.Array(LedgerRecordSchema, { minItems: 1, maxItems: MAX_BATCH_RECORDS })]), ...bodyExamples),
+        response: { 200: withExamples(Type.Union([ReceiptSchema, Type.Array(ReceiptSchema)]), ...receiptExamples), ...ERROR_RESPONSES },
       },
     },
     async (req, reply) => {
