@@ -407,6 +407,17 @@ export function exampleEntries(): Record<string, unknown> {
   return { start: EXAMPLE_INDEX, entries: demoLedger().records.slice(EXAMPLE_INDEX, EXAMPLE_INDEX + 2) };
 }
 
+/**
+ * The role evidence of the demonstration certificate (`GET /v1/certificates/{id}/role-evidence`):
+ * the genesis and the registry's role grant, proven in the demonstration ledger's tree.
+ */
+export function exampleRoleEvidence(): Record<string, unknown> {
+  const d = demoLedger();
+  const leaves = demoLeaves();
+  const proven = (i: number): Record<string, unknown> => ({ record: d.records[i] as LedgerRecord, proof: inclusionProof(leaves, i).map((h) => toBase64(h)) });
+  return { treeSize: leaves.length, genesis: proven(0), grant: proven(1) };
+}
+
 /** One record of the demonstration ledger (`GET /v1/log/entries/{index}`). */
 export function exampleEntry(): LedgerRecord {
   return demoLedger().records[EXAMPLE_INDEX] as LedgerRecord;

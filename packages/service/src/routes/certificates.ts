@@ -10,6 +10,7 @@ import type { AppContext } from '../context.ts';
 import type { CertificateDesk } from '../certificate-desk.ts';
 import { ServiceError } from '../problem.ts';
 import { ERROR_RESPONSES, LedgerRecordSchema, QueryIntSchema } from '../schemas.ts';
+import { exampleCertificate, exampleRoleEvidence } from '../examples.ts';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 /** Where status lists are served, under the public URL. */
@@ -21,26 +22,6 @@ const IdParams = Type.Object({
 const ListParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', examples: ['revocation-1'] }) });
 
 const EXAMPLE_DID = 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK';
-const EXAMPLE_CERTIFICATE = {
-  '@context': ['https://www.w3.org/ns/credentials/v2'],
-  id: 'urn:uuid:6f1c2a7e-2b4d-4c1e-9a77-0d5e3f0b1a01',
-  type: ['VerifiableCredential', 'DataAssetCertificate'],
-  issuer: EXAMPLE_DID,
-  validFrom: '2026-11-01T00:00:00Z',
-  validUntil: '2028-11-01T00:00:00Z',
-  credentialSubject: { id: EXAMPLE_DID, type: 'DataAsset', registrationNumber: 'DL-G-2026-0001', name: 'Bus route timetables' },
-  credentialStatus: [
-    {
-      id: 'https://ledger.example.gov.cn/v1/status-lists/revocation-1#0',
-      type: 'BitstringStatusListEntry',
-      statusPurpose: 'revocation',
-      statusListIndex: '0',
-      statusListCredential: 'https://ledger.example.gov.cn/v1/status-lists/revocation-1',
-    },
-  ],
-  evidence: [{ type: ['LedgerInclusionEvidence'], purpose: 'certificate.issued', leafIndex: 9, treeSize: 10, inclusionProof: [], checkpoint: '…' }],
-  proof: { type: 'DataIntegrityProof', cryptosuite: 'eddsa-jcs-2022', proofPurpose: 'assertionMethod', verificationMethod: `${EXAMPLE_DID}#z6Mk…`, proofValue: 'z…' },
-};
 const CertificateSchema = Type.Object(
   {
     '@context': Type.Array(Type.String()),
@@ -50,7 +31,7 @@ const CertificateSchema = Type.Object(
     credentialSubject: Type.Object({}, { additionalProperties: true }),
     proof: Type.Object({}, { additionalProperties: true }),
   },
-  { additionalProperties: true, description: 'A DataAssetCertificate (W3C VC 2.0, eddsa-jcs-2022), exactly as signed', examples: [EXAMPLE_CERTIFICATE] },
+  { additionalProperties: true, description: 'A DataAssetCertificate (W3C VC 2.0, eddsa-jcs-2022), exactly as signed', examples: [exampleCertificate()] },
 );
 const StatusListSchema = Type.Object(
   { id: Type.String(), type: Type.Array(Type.String()), issuer: Type.String(), credentialSubject: Type.Object({}, { additionalProperties: true }) },
@@ -198,7 +179,7 @@ export async function certificateRoutes(app: FastifyInstance, opts: { ctx: AppCo
         response: {
           200: Type.Object(
             { treeSize: Type.Integer(), genesis: ProvenRecordSchema, grant: ProvenRecordSchema },
-            { examples: [{ treeSize: 10, genesis: { record: { v: 1, index: 0, type: 'ledger.genesis', '…': '…' }, proof: ['…'] }, grant: { record: { v: 1, index: 1, type: 'role.granted', '…': '…' }, proof: ['…'] } }] },
+            { examples: [exampleRoleEvidence()] },
           ),
           ...ERROR_RESPONSES,
         },
