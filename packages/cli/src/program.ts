@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isDataLedgerError } from '@dataledger/core';
 import { EXIT, type CliIo, type ExitStatus } from './io.ts';
+import { WRITE_VERBS } from './commands/verbs.ts';
 
 const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
   .version;
@@ -26,6 +27,25 @@ function collect(value: string, previous: string[] | undefined): string[] {
 
 const EXIT_STATUS_HELP = `
 Exit status: 0 valid / done, 1 invalid (what was checked failed), 2 usage error or could not run.`;
+
+/** The `--help` trailer of a command: a runnable example, then the exit statuses. */
+function example(...lines: string[]): string {
+  return `\nExample:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n${EXIT_STATUS_HELP}`;
+}
+
+/** Parses a non-negative integer option. */
+function parseCount(value: string): number {
+  if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError('must be a non-negative integer');
+  return Number(value);
+}
+
+/** Adds the options every command that talks to a service takes. */
+function remoteOptions(cmd: Command): Command {
+  return cmd
+    .option('--url <url>', 'base URL of the service (default $DATALEDGER_URL)')
+    .option('--key <keyfile>', 'key file of the actor that signs (default $DATALEDGER_KEY)')
+    .option('--json', 'print the answer as JSON');
+}
 
 /**
  * Builds the `dataledger` command tree. Actions record their exit status through `setStatus`;
@@ -62,7 +82,9 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
         .default('info'),
     )
     .option('--shutdown-timeout <seconds>', 'seconds in-flight requests get at shutdown before their connections are cut', parseSeconds, 10)
-    .action(async (opts: { port: number; host: string; data: string; logLevel: string; shutdownTimeout: number }) => {
+    .option('--origin <origin>', "origin of a new ledger's log (default: dataledger.local/log/<16 hex of the log key>)")
+    .addHelpText('after', example('dataledger serve --data ./data --port 8080'))
+    .action(async (opts: { port: number; host: string; data: string; logLevel: string; shutdownTimeout: number; origin?: string }) => {
       const { serveCommand } = await import('./commands/serve.ts');
       setStatus(await serveCommand(opts, io));
     });
@@ -72,8 +94,10 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .description('Make an Ed25519 key: print its did:key, write the secret to a file readable by you only (0600).')
     .option('-o, --out <file>', 'where to write the secret key', 'dataledger-key.json')
     .option('-f, --force', 'replace an existing file')
-    .option('--json', 'print { did, file } as JSON')
-    .action(async (opts: { out: string; force?: boolean; json?: boolean }) => {
+    .option('--origin <origin>', "also print the key's C2SP verifier key as the log key of this origin")
+    .option('--json', 'print { did, file } as JSON (and origin, vkey with --origin)')
+    .addHelpText('after', example('dataledger keygen --out registry.json'))
+    .action(async (opts: { out: string; force?: boolean; json?: boolean; origin?: string }) => {
       const { keygenCommand } = await import('./commands/keygen.ts');
       setStatus(await keygenCommand(opts, io));
     });
@@ -87,8 +111,10 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
       return Number(v);
     }, 20)
     .option('--no-statistics', 'skip the encrypted statistics job (node-seal)')
+    .option('--origin <origin>', "origin of the demo ledger's log (default: dataledger.local/log/<16 hex of the log key>)")
     .option('--json', 'print a JSON summary')
-    .action(async (opts: { data: string; assets: number; statistics: boolean; json?: boolean }) => {
+    .addHelpText('after', example('dataledger demo --data ./demo-data'))
+    .action(async (opts: { data: string; assets: number; statistics: boolean; json?: boolean; origin?: string }) => {
       const { demoCommand } = await import('./commands/demo.ts');
       setStatus(await demoCommand(opts, io));
     });
@@ -99,7 +125,9 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .addOption(new Option('--data <dir>', `data directory (default ${defaultData} unless --url)`).conflicts('url'))
     .option('--url <url>', 'base URL of a running service (reads /v1/log/export)')
     .option('-o, --out <file>', 'bundle file to write ("-" = stdout)', '-')
-    .action(async (opts: { data?: string; url?: string; out: string }) => {
+    .option('-f, --force', 'replace an existing bundle file')
+    .addHelpText('after', example('dataledger export --data ./data --out ledger.jsonl'))
+    .action(async (opts: { data?: string; url?: string; out: string; force?: boolean }) => {
       const { exportCommand } = await import('./commands/export.ts');
       setStatus(await exportCommand({ ...opts, data: opts.url === undefined ? (opts.data ?? defaultData) : undefined }, io));
     });
@@ -109,9 +137,10 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .description('Replay a bundle offline: every signature, prev link, index, and the root against the signed checkpoint.')
     .argument('<bundle>', 'JSONL bundle file ("-" = stdin)')
     .option('--log-key <vkey>', 'trusted C2SP verifier key of the log (repeatable); the checkpoint must be signed by one', collect)
-    .option('--json', 'print { valid, size, firstBadIndex, code, logKey }')
-    .addHelpText('after', EXIT_STATUS_HELP)
-    .action(async (bundle: string, opts: { logKey?: string[]; json?: boolean }) => {
+    .option('--trust-bundle-key', 'no --log-key: check against the key the bundle names itself (reported as trusted: false)')
+    .option('--json', 'print { valid, size, firstBadIndex, code, logKey, trusted }')
+    .addHelpText('after', example('dataledger verify ledger.jsonl --log-key "$(cat data/log.vkey)"'))
+    .action(async (bundle: string, opts: { logKey?: string[]; trustBundleKey?: boolean; json?: boolean }) => {
       const { verifyCommand } = await import('./commands/verify.ts');
       setStatus(await verifyCommand(bundle, opts, io));
     });
@@ -121,9 +150,10 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .description("Replay a bundle through the registry's rules: every violation (index, rule code) and the statistics report.")
     .argument('<bundle>', 'JSONL bundle file ("-" = stdin)')
     .option('--log-key <vkey>', 'trusted C2SP verifier key of the log (repeatable)', collect)
+    .option('--trust-bundle-key', 'no --log-key: check against the key the bundle names itself (reported as trusted: false)')
     .option('--json', 'print the report as JSON')
-    .addHelpText('after', EXIT_STATUS_HELP)
-    .action(async (bundle: string, opts: { logKey?: string[]; json?: boolean }) => {
+    .addHelpText('after', example('dataledger audit ledger.jsonl --log-key "$(cat data/log.vkey)"'))
+    .action(async (bundle: string, opts: { logKey?: string[]; trustBundleKey?: boolean; json?: boolean }) => {
       const { auditCommand } = await import('./commands/audit.ts');
       setStatus(await auditCommand(bundle, opts, io));
     });
@@ -148,6 +178,89 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
         setStatus(await certVerifyCommand(file, opts, io));
       },
     );
+
+  cert
+    .command('issue')
+    .description('Issue a data-asset certificate (registry): append certificate.issued, prove it, sign the VC; the service then serves it.')
+    .option('--asset <registration-number>', 'the asset to certify (registered, reviewed)')
+    .option('--valid-from <time>', 'start of validity (default now)')
+    .option('--valid-until <time>', "end of validity (default the asset's)")
+    .option('--id <certificate-id>', 'certificate id (default a new urn:uuid)')
+    .option('-o, --out <file>', 'write the signed certificate (VC JSON) here')
+    .option('-f, --force', 'replace an existing --out file')
+    .addHelpText('after', example('dataledger cert issue --asset DL-2026-0001 --out cert.json --url http://127.0.0.1:8080 --key registry.json'))
+    .action(async (opts: Record<string, string | boolean | undefined>, cmd: Command) => {
+      void opts;
+      const { certIssueCommand } = await import('./commands/cert-issue.ts');
+      setStatus(await certIssueCommand(cmd.opts(), io));
+    });
+  remoteOptions(cert.commands.find((c) => c.name() === 'issue') as Command);
+
+  program
+    .command('submit')
+    .description('Sign a record of any type at the service\'s head and post it (re-signing if another writer got there first); prints the receipt.')
+    .argument('<type>', 'record type: role.granted, asset.registered, licence.granted, … (DESIGN.md; not ledger.genesis nor aggregation.*)')
+    .option('--payload <file>', 'the payload, a JSON object ("-" = stdin)')
+    .addHelpText('after', example(`echo '{"subject":"did:key:z6Mk…","role":"registry"}' | dataledger submit role.granted --payload - --url http://127.0.0.1:8080 --key data/root.key`))
+    .action(async (type: string, _opts: unknown, cmd: Command) => {
+      const { submitCommand } = await import('./commands/write.ts');
+      setStatus(await submitCommand(type, cmd.opts(), io));
+    });
+  remoteOptions(program.commands.find((c) => c.name() === 'submit') as Command);
+
+  const groups = new Map<string, Command>([['cert', cert]]);
+  const GROUP_HELP: Record<string, string> = {
+    role: 'Grant and revoke roles (root authority).',
+    asset: 'Data assets: register, review, value, transfer, freeze, unfreeze, cancel, approve cross-border.',
+    licence: 'Licences of use: grant, revoke.',
+    consent: "Data subjects' consent: grant, revoke.",
+  };
+  for (const verb of WRITE_VERBS) {
+    const [group, word] = verb.words;
+    let parent = groups.get(group);
+    if (parent === undefined) {
+      parent = program.command(group).description(GROUP_HELP[group] ?? group);
+      groups.set(group, parent);
+    }
+    const cmd = parent.command(word).description(`${verb.description}. Writes a ${verb.type} record.`);
+    for (const o of verb.options) {
+      if (o.repeat === true) cmd.option(o.flags, o.description, collect);
+      else cmd.option(o.flags, o.description);
+    }
+    cmd.option('--payload <file>', 'a JSON payload ("-" = stdin): the main options replace its members, the others fill in what it lacks');
+    remoteOptions(cmd);
+    cmd.addHelpText('after', example(verb.example));
+    cmd.action(async (_opts: unknown, c: Command) => {
+      const { writeVerbCommand } = await import('./commands/write.ts');
+      setStatus(await writeVerbCommand(verb, c.opts(), io));
+    });
+  }
+
+  remoteOptions(
+    program
+      .command('get')
+      .description('A read signed with RFC 9421 by your key (asset details, licences, supervision reports), printed as JSON.')
+      .argument('<path>', 'API path, e.g. /v1/assets/DL-2026-0001'),
+  )
+    .addHelpText('after', example('dataledger get /v1/assets/DL-2026-0001 --url http://127.0.0.1:8080 --key registry.json'))
+    .action(async (path: string, _opts: unknown, cmd: Command) => {
+      const { getCommand } = await import('./commands/get.ts');
+      setStatus(await getCommand(path, cmd.opts(), io));
+    });
+
+  const log = program.command('log').description('Read the ledger of a service.');
+  remoteOptions(
+    log
+      .command('show')
+      .description('Records as a table: index, time, type, actor by role, asset.')
+      .option('--from <n>', 'first index (default: the last --limit records)', parseCount)
+      .option('--limit <n>', 'how many records', parseCount, 20),
+  )
+    .addHelpText('after', example('dataledger log show --from 0 --limit 50 --url http://127.0.0.1:8080'))
+    .action(async (_opts: unknown, cmd: Command) => {
+      const { logShowCommand } = await import('./commands/log-show.ts');
+      setStatus(await logShowCommand(cmd.opts(), io));
+    });
 
   const checkpoint = program.command('checkpoint').description('Transparency-log checkpoints.');
   checkpoint

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { pino } from 'pino';
+import PinoPretty from 'pino-pretty';
 import { didKeyFromPublicKey } from '@dataledger/core';
 import { parseVerifierKey } from '@dataledger/provenance';
 import { buildApp } from '@dataledger/service';
@@ -22,6 +23,13 @@ export interface ServeOptions {
    * (a client that stops reading must not keep the ledger open forever). Default 10.
    */
   shutdownTimeout?: number;
+  /** Origin of a new ledger's log (default: derived from its log key). An existing ledger keeps its own. */
+  origin?: string | undefined;
+  /**
+   * Log lines for people (pino-pretty) instead of JSON. Default: when stdout is a terminal;
+   * a pipe or a file (a log collector) gets one JSON object per line.
+   */
+  pretty?: boolean | undefined;
 }
 
 /**
@@ -36,7 +44,7 @@ export interface ServeOptions {
  */
 export async function serveCommand(options: ServeOptions, io: CliIo): Promise<ExitStatus> {
   const dataDir = resolve(io.cwd, options.data);
-  const service = await openDataDir(dataDir);
+  const service = await openDataDir(dataDir, { origin: options.origin });
   const say = (line: string): void => {
     io.stdout.write(`dataledger: ${line}\n`);
   };
@@ -48,7 +56,15 @@ export async function serveCommand(options: ServeOptions, io: CliIo): Promise<Ex
   let app;
   try {
     // One pino logger for the process: request logs from Fastify, lifecycle events from here.
-    const logger = pino({ name: 'dataledger', level: options.logLevel });
+    // On a terminal the lines are for a person (pino-pretty, synchronous so nothing is lost at
+    // exit); otherwise one JSON object per line, for a log collector.
+    const pretty = options.pretty ?? io.stdout.isTTY === true;
+    const logger = pretty
+      ? pino(
+          { name: 'dataledger', level: options.logLevel },
+          PinoPretty({ colorize: io.env['NO_COLOR'] === undefined, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name', singleLine: true }),
+        )
+      : pino({ name: 'dataledger', level: options.logLevel });
     app = await buildApp({ service, loggerInstance: logger, closeService: false });
   } catch (err) {
     await service.close();
