@@ -54,7 +54,7 @@ describe('verify progress bar', () => {
     const c = captureIo(true);
     expect(await verifyCommand(file, { logKey: [logKey], json: true }, c.io)).toBe(0);
     expect(c.err()).toMatch(/verifying \[.*\] \d+% \| \d+ records/);
-    expect(JSON.parse(c.out())).toEqual({ valid: true, size: 1000, firstBadIndex: null, code: null, logKey });
+    expect(JSON.parse(c.out())).toEqual({ valid: true, size: 1000, firstBadIndex: null, code: null, logKey, trusted: true });
   });
 
   it('is not drawn when stderr is not a TTY', async () => {

@@ -41,12 +41,13 @@ export class LogReader {
    */
   row(r: LedgerRecord): LogRow {
     const p = (typeof r.payload === 'object' && r.payload !== null ? r.payload : {}) as Record<string, unknown>;
+    // The genesis record is signed by the root authority it names.
+    if (r.type === 'ledger.genesis' && typeof p['rootAuthority'] === 'string') this.#grant(p['rootAuthority'], 'root');
     const actorRoles = [...(this.#roles.get(r.actor) ?? [])];
     const regno = typeof p['registrationNumber'] === 'string' ? p['registrationNumber'] : null;
     const ref = [p['certificateId'], p['licenceId'], p['consentId']].find((x): x is string => typeof x === 'string');
     const asset = regno ?? (ref === undefined ? null : (this.#assetOf.get(ref) ?? null));
     if (regno !== null && ref !== undefined) this.#assetOf.set(ref, regno);
-    if (r.type === 'ledger.genesis' && typeof p['rootAuthority'] === 'string') this.#grant(p['rootAuthority'], 'root');
     if (r.type === 'role.granted' && typeof p['subject'] === 'string' && typeof p['role'] === 'string') this.#grant(p['subject'], p['role']);
     if (r.type === 'role.revoked' && typeof p['subject'] === 'string' && typeof p['role'] === 'string') this.#roles.get(p['subject'])?.delete(p['role']);
     return { index: r.index, time: r.time, type: r.type, actor: r.actor, actorRoles, asset };

@@ -80,7 +80,10 @@ export function networkCause(err: unknown): string {
     if (Array.isArray(errors)) queue.push(...errors);
     queue.push(cause);
   }
-  return (err as Error)?.message ?? String(err);
+  // No system error (fetch refuses some ports itself: "bad port"): the innermost message.
+  let inner: unknown = err;
+  while (inner !== null && typeof inner === 'object' && (inner as { cause?: unknown }).cause instanceof Error) inner = (inner as { cause: unknown }).cause;
+  return (inner as Error)?.message ?? String(err);
 }
 
 /**
