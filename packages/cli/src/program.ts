@@ -168,7 +168,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .option('--status-list <file>', 'status list credential (JSON) to check revocation/suspension against')
     .option('--at <time>', 'check validity at this RFC 3339 time instead of now')
     .option('--json', 'print { verified, checks }')
-    .addHelpText('after', EXIT_STATUS_HELP)
+    .addHelpText('after', example('dataledger cert verify cert.json --log-key "$(cat data/log.vkey)" --status-list status-list.json'))
     .action(
       async (
         file: string,
@@ -201,7 +201,13 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .description('Sign a record of any type at the service\'s head and post it (re-signing if another writer got there first); prints the receipt.')
     .argument('<type>', 'record type: role.granted, asset.registered, licence.granted, … (DESIGN.md; not ledger.genesis nor aggregation.*)')
     .option('--payload <file>', 'the payload, a JSON object ("-" = stdin)')
-    .addHelpText('after', example(`echo '{"subject":"did:key:z6Mk…","role":"registry"}' | dataledger submit role.granted --payload - --url http://127.0.0.1:8080 --key data/root.key`))
+    .addHelpText(
+      'after',
+      example(
+        'dataledger submit asset.frozen --payload freeze.json --url http://127.0.0.1:8080 --key regulator.json',
+        `echo '{"subject":"did:key:z6Mk…","role":"registry"}' | dataledger submit role.granted --payload - --url http://127.0.0.1:8080 --key data/root.key`,
+      ),
+    )
     .action(async (type: string, _opts: unknown, cmd: Command) => {
       const { submitCommand } = await import('./commands/write.ts');
       setStatus(await submitCommand(type, cmd.opts(), io));
@@ -280,7 +286,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
       return Number(v);
     })
     .option('--json', 'print one JSON line per poll')
-    .addHelpText('after', EXIT_STATUS_HELP)
+    .addHelpText('after', example('dataledger checkpoint watch http://127.0.0.1:8080 --log-key "$(cat data/log.vkey)" --state watch.txt'))
     .action(
       async (
         url: string,

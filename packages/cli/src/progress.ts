@@ -23,9 +23,10 @@ export interface ProgressSource {
  * @param source - the opened source
  * @param io - where the bar is drawn
  * @param label - the verb shown before the bar (`verifying`, `auditing`)
+ * @param countLines - count records as the lines read (for a consumer that reports none)
  * @returns the counted source
  */
-export function withProgress(source: OpenedSource, io: CliIo, label: string): ProgressSource {
+export function withProgress(source: OpenedSource, io: CliIo, label: string, countLines: boolean = false): ProgressSource {
   const total = source.totalBytes;
   const bar =
     io.stderr.isTTY === true && total !== undefined && total >= PROGRESS_MIN_BYTES
@@ -42,6 +43,7 @@ export function withProgress(source: OpenedSource, io: CliIo, label: string): Pr
   async function* counted(): AsyncGenerator<Uint8Array | string> {
     for await (const chunk of source.chunks) {
       bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+      if (countLines && bar !== undefined) records += countNewlines(chunk);
       bar?.update(bytes, { records });
       yield chunk;
     }
@@ -57,4 +59,14 @@ export function withProgress(source: OpenedSource, io: CliIo, label: string): Pr
     },
     stop: () => bar?.stop(),
   };
+}
+
+function countNewlines(chunk: Uint8Array | string): number {
+  let n = 0;
+  if (typeof chunk === 'string') {
+    for (let i = chunk.indexOf('\n'); i !== -1; i = chunk.indexOf('\n', i + 1)) n++;
+  } else {
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++;
+  }
+  return n;
 }

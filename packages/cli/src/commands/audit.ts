@@ -91,7 +91,7 @@ export function summariseRules(violations: readonly Violation[], state: Registry
 export async function auditBundleFile(file: string, options: AuditOptions, io: CliIo): Promise<AuditSummary> {
   const anchors = trustAnchors(options);
   const source = await openSource(file, io);
-  const progress = withProgress(source, io, 'auditing');
+  const progress = withProgress(source, io, 'auditing', true);
   let report;
   try {
     report = await auditBundle(progress.chunks, anchors.keys.length > 0 ? { trustedLogKeys: anchors.keys } : {});
