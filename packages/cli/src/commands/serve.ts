@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { pino } from 'pino';
-import PinoPretty from 'pino-pretty';
+import { prettyFactory } from 'pino-pretty';
 import { didKeyFromPublicKey } from '@dataledger/core';
 import { parseVerifierKey } from '@dataledger/provenance';
 import { buildApp } from '@dataledger/service';
@@ -33,6 +33,25 @@ export interface ServeOptions {
 }
 
 /**
+ * Where the server's log lines go: `io.stdout`, as one JSON object per line (for a log
+ * collector), or, for a person at a terminal, as readable lines formatted by pino-pretty
+ * (time, level, message, then the fields).
+ * @param io - the streams
+ * @param pretty - format for a person
+ * @returns a pino destination
+ */
+export function logDestination(io: CliIo, pretty: boolean): { write(line: string): void } {
+  if (!pretty) return { write: (line) => void io.stdout.write(line) };
+  const format = prettyFactory({
+    colorize: io.env['NO_COLOR'] === undefined,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,name',
+    singleLine: true,
+  });
+  return { write: (line) => void io.stdout.write(format(line)) };
+}
+
+/**
  * `dataledger serve`: opens (or on first start creates, with fresh 0600 keys) the ledger in
  * the data directory, prints the log's C2SP verifier key and the root authority's did:key,
  * and serves the HTTP API until SIGINT/SIGTERM. Shutdown is graceful: the server stops
@@ -56,15 +75,7 @@ export async function serveCommand(options: ServeOptions, io: CliIo): Promise<Ex
   let app;
   try {
     // One pino logger for the process: request logs from Fastify, lifecycle events from here.
-    // On a terminal the lines are for a person (pino-pretty, synchronous so nothing is lost at
-    // exit); otherwise one JSON object per line, for a log collector.
-    const pretty = options.pretty ?? io.stdout.isTTY === true;
-    const logger = pretty
-      ? pino(
-          { name: 'dataledger', level: options.logLevel },
-          PinoPretty({ colorize: io.env['NO_COLOR'] === undefined, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name', singleLine: true }),
-        )
-      : pino({ name: 'dataledger', level: options.logLevel });
+    const logger = pino({ name: 'dataledger', level: options.logLevel }, logDestination(io, options.pretty ?? io.stdout.isTTY === true));
     app = await buildApp({ service, loggerInstance: logger, closeService: false });
   } catch (err) {
     await service.close();
