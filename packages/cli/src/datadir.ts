@@ -4,13 +4,13 @@ import { cliError } from './errors.ts';
 
 /** How {@link openDataDir} treats a missing directory. */
 export interface OpenDataDirOptions {
-  /** Refuse a directory that holds no ledger instead of creating one (export, demo checks). */
-  mustExist?: boolean;
   /**
    * Origin of a new ledger (default: derived from its fresh log key, so two new data
    * directories never share one). An existing ledger keeps its own; naming another is refused.
    */
   origin?: string | undefined;
+  /** Refuse a directory that holds no ledger instead of creating one (export, demo checks). */
+  mustExist?: boolean;
 }
 
 /**

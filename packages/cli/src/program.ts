@@ -28,9 +28,9 @@ function collect(value: string, previous: string[] | undefined): string[] {
 const EXIT_STATUS_HELP = `
 Exit status: 0 valid / done, 1 invalid (what was checked failed), 2 usage error or could not run.`;
 
-/** The `--help` trailer of a command: a runnable example, then the exit statuses. */
+/** A `--help` trailer: a runnable example of the command. */
 function example(...lines: string[]): string {
-  return `\nExample:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n${EXIT_STATUS_HELP}`;
+  return `\nExample:\n${lines.map((l) => `  $ ${l}`).join('\n')}`;
 }
 
 /** Parses a non-negative integer option. */
@@ -76,15 +76,16 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .addOption(new Option('--port <port>', 'TCP port (0 = any free port)').env('PORT').default(8080).argParser(parsePort))
     .addOption(new Option('--host <host>', 'interface to listen on').env('HOST').default('127.0.0.1'))
     .addOption(new Option('--data <dir>', 'data directory').env('DATA_DIR').default('./data'))
+    .option('--origin <origin>', "origin of a new ledger's log (default: dataledger.local/log/<16 hex of the log key>)")
+    .addHelpText('after', example('dataledger serve --data ./data --port 8080'))
+    .addHelpText('after', EXIT_STATUS_HELP)
     .addOption(
       new Option('--log-level <level>', 'pino log level')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
         .default('info'),
     )
     .option('--shutdown-timeout <seconds>', 'seconds in-flight requests get at shutdown before their connections are cut', parseSeconds, 10)
-    .option('--origin <origin>', "origin of a new ledger's log (default: dataledger.local/log/<16 hex of the log key>)")
-    .addHelpText('after', example('dataledger serve --data ./data --port 8080'))
-    .action(async (opts: { port: number; host: string; data: string; logLevel: string; shutdownTimeout: number; origin?: string }) => {
+    .action(async (opts: { port: number; host: string; data: string; logLevel: string; shutdownTimeout: number }) => {
       const { serveCommand } = await import('./commands/serve.ts');
       setStatus(await serveCommand(opts, io));
     });
@@ -97,6 +98,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .option('--origin <origin>', "also print the key's C2SP verifier key as the log key of this origin")
     .option('--json', 'print { did, file } as JSON (and origin, vkey with --origin)')
     .addHelpText('after', example('dataledger keygen --out registry.json'))
+    .addHelpText('after', EXIT_STATUS_HELP)
     .action(async (opts: { out: string; force?: boolean; json?: boolean; origin?: string }) => {
       const { keygenCommand } = await import('./commands/keygen.ts');
       setStatus(await keygenCommand(opts, io));
@@ -114,6 +116,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .option('--origin <origin>', "origin of the demo ledger's log (default: dataledger.local/log/<16 hex of the log key>)")
     .option('--json', 'print a JSON summary')
     .addHelpText('after', example('dataledger demo --data ./demo-data'))
+    .addHelpText('after', EXIT_STATUS_HELP)
     .action(async (opts: { data: string; assets: number; statistics: boolean; json?: boolean; origin?: string }) => {
       const { demoCommand } = await import('./commands/demo.ts');
       setStatus(await demoCommand(opts, io));
@@ -127,6 +130,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .option('-o, --out <file>', 'bundle file to write ("-" = stdout)', '-')
     .option('-f, --force', 'replace an existing bundle file')
     .addHelpText('after', example('dataledger export --data ./data --out ledger.jsonl'))
+    .addHelpText('after', EXIT_STATUS_HELP)
     .action(async (opts: { data?: string; url?: string; out: string; force?: boolean }) => {
       const { exportCommand } = await import('./commands/export.ts');
       setStatus(await exportCommand({ ...opts, data: opts.url === undefined ? (opts.data ?? defaultData) : undefined }, io));
@@ -136,11 +140,12 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .command('verify')
     .description('Replay a bundle offline: every signature, prev link, index, and the root against the signed checkpoint.')
     .argument('<bundle>', 'JSONL bundle file ("-" = stdin)')
-    .option('--log-key <vkey>', 'trusted C2SP verifier key of the log (repeatable); the checkpoint must be signed by one', collect)
-    .option('--trust-bundle-key', 'no --log-key: check against the key the bundle names itself (reported as trusted: false)')
-    .option('--json', 'print { valid, size, firstBadIndex, code, logKey, trusted }')
+    .option('--trust-bundle-key', 'no --log-key: check against the key the bundle names itself; reported as "trusted": false')
     .addHelpText('after', example('dataledger verify ledger.jsonl --log-key "$(cat data/log.vkey)"'))
-    .action(async (bundle: string, opts: { logKey?: string[]; trustBundleKey?: boolean; json?: boolean }) => {
+    .option('--log-key <vkey>', 'trusted C2SP verifier key of the log (repeatable); the checkpoint must be signed by one', collect)
+    .option('--json', 'print { valid, size, firstBadIndex, code, logKey }')
+    .addHelpText('after', EXIT_STATUS_HELP)
+    .action(async (bundle: string, opts: { logKey?: string[]; json?: boolean }) => {
       const { verifyCommand } = await import('./commands/verify.ts');
       setStatus(await verifyCommand(bundle, opts, io));
     });
@@ -149,11 +154,12 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .command('audit')
     .description("Replay a bundle through the registry's rules: every violation (index, rule code) and the statistics report.")
     .argument('<bundle>', 'JSONL bundle file ("-" = stdin)')
-    .option('--log-key <vkey>', 'trusted C2SP verifier key of the log (repeatable)', collect)
-    .option('--trust-bundle-key', 'no --log-key: check against the key the bundle names itself (reported as trusted: false)')
-    .option('--json', 'print the report as JSON')
+    .option('--trust-bundle-key', 'no --log-key: check against the key the bundle names itself; reported as "trusted": false')
     .addHelpText('after', example('dataledger audit ledger.jsonl --log-key "$(cat data/log.vkey)"'))
-    .action(async (bundle: string, opts: { logKey?: string[]; trustBundleKey?: boolean; json?: boolean }) => {
+    .option('--log-key <vkey>', 'trusted C2SP verifier key of the log (repeatable)', collect)
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', EXIT_STATUS_HELP)
+    .action(async (bundle: string, opts: { logKey?: string[]; json?: boolean }) => {
       const { auditCommand } = await import('./commands/audit.ts');
       setStatus(await auditCommand(bundle, opts, io));
     });
@@ -162,13 +168,14 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
   cert
     .command('verify')
     .description('Verify a data-asset certificate offline: proof, issuer role, validity, status, inclusion in the log.')
+    .addHelpText('after', example('dataledger cert verify cert.json --log-key "$(cat data/log.vkey)" --status-list status-lists.json'))
     .argument('<file>', 'certificate (VC JSON) file ("-" = stdin)')
     .requiredOption('--log-key <vkey>', 'trusted C2SP verifier key of the log (repeatable)', collect)
     .option('--issuer <did>', 'trusted issuer did:key (repeatable)', collect)
     .option('--status-list <file>', 'status list credential (JSON) to check revocation/suspension against')
     .option('--at <time>', 'check validity at this RFC 3339 time instead of now')
     .option('--json', 'print { verified, checks }')
-    .addHelpText('after', example('dataledger cert verify cert.json --log-key "$(cat data/log.vkey)" --status-list status-list.json'))
+    .addHelpText('after', EXIT_STATUS_HELP)
     .action(
       async (
         file: string,
@@ -189,6 +196,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .option('-o, --out <file>', 'write the signed certificate (VC JSON) here')
     .option('-f, --force', 'replace an existing --out file')
     .addHelpText('after', example('dataledger cert issue --asset DL-2026-0001 --out cert.json --url http://127.0.0.1:8080 --key registry.json'))
+    .addHelpText('after', EXIT_STATUS_HELP)
     .action(async (opts: Record<string, string | boolean | undefined>, cmd: Command) => {
       void opts;
       const { certIssueCommand } = await import('./commands/cert-issue.ts');
@@ -208,6 +216,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
         `echo '{"subject":"did:key:z6Mk…","role":"registry"}' | dataledger submit role.granted --payload - --url http://127.0.0.1:8080 --key data/root.key`,
       ),
     )
+    .addHelpText('after', EXIT_STATUS_HELP)
     .action(async (type: string, _opts: unknown, cmd: Command) => {
       const { submitCommand } = await import('./commands/write.ts');
       setStatus(await submitCommand(type, cmd.opts(), io));
@@ -235,7 +244,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     }
     cmd.option('--payload <file>', 'a JSON payload ("-" = stdin): the main options replace its members, the others fill in what it lacks');
     remoteOptions(cmd);
-    cmd.addHelpText('after', example(verb.example));
+    cmd.addHelpText('after', example(verb.example)).addHelpText('after', EXIT_STATUS_HELP);
     cmd.action(async (_opts: unknown, c: Command) => {
       const { writeVerbCommand } = await import('./commands/write.ts');
       setStatus(await writeVerbCommand(verb, c.opts(), io));
@@ -249,6 +258,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
       .argument('<path>', 'API path, e.g. /v1/assets/DL-2026-0001'),
   )
     .addHelpText('after', example('dataledger get /v1/assets/DL-2026-0001 --url http://127.0.0.1:8080 --key registry.json'))
+    .addHelpText('after', EXIT_STATUS_HELP)
     .action(async (path: string, _opts: unknown, cmd: Command) => {
       const { getCommand } = await import('./commands/get.ts');
       setStatus(await getCommand(path, cmd.opts(), io));
@@ -263,6 +273,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
       .option('--limit <n>', 'how many records', parseCount, 20),
   )
     .addHelpText('after', example('dataledger log show --from 0 --limit 50 --url http://127.0.0.1:8080'))
+    .addHelpText('after', EXIT_STATUS_HELP)
     .action(async (_opts: unknown, cmd: Command) => {
       const { logShowCommand } = await import('./commands/log-show.ts');
       setStatus(await logShowCommand(cmd.opts(), io));
@@ -275,6 +286,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
       'Poll a service\'s checkpoint, check each against the previous with a consistency proof, report a split view; optionally cosign as a witness.',
     )
     .argument('<url>', 'base URL of the service')
+    .addHelpText('after', example('dataledger checkpoint watch http://127.0.0.1:8080 --log-key "$(cat data/log.vkey)" --state watch.txt'))
     .option('--log-key <vkey>', 'trusted C2SP verifier key of the log (default: the key the service publishes, pinned at first sight)', collect)
     .option('--state <file>', 'remember the last verified checkpoint here across runs')
     .option('--cosign <keyfile>', 'cosign each verified checkpoint (C2SP tlog-cosignature) with this key')
@@ -286,7 +298,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
       return Number(v);
     })
     .option('--json', 'print one JSON line per poll')
-    .addHelpText('after', example('dataledger checkpoint watch http://127.0.0.1:8080 --log-key "$(cat data/log.vkey)" --state watch.txt'))
+    .addHelpText('after', EXIT_STATUS_HELP)
     .action(
       async (
         url: string,

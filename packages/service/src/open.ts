@@ -5,16 +5,11 @@
  *
  * Layout of a data directory:
  * - `ledger/`   the LevelDB store of the log;
- * - `log.key`   the log's key file (mode 0600): signs checkpoints;
+ * - `log.key`   the log's key file ({@link formatKeyFile}, mode 0600): signs checkpoints;
  * - `root.key`  the root authority's key file (mode 0600): signed the genesis record and
  *               grants roles (keep it offline once roles are granted);
- * - `log.vkey`  the log's C2SP verifier key (public: verifiers trust checkpoints signed by it).
- *               Its key name is the log's origin, so the origin is stored here, once;
+ * - `log.vkey`  the log's C2SP verifier key (public: verifiers trust checkpoints signed by it);
  * - `root.did`  the root authority's did:key (public).
- *
- * Key files are one format everywhere (the CLI's `keygen` writes the same): JSON
- * `{ "type": "Ed25519", "did": "did:key:…", "secretKey": "<base64url 32-byte seed>" }`.
- * Data directories written before this format held a bare base64 seed; those still open.
  */
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -53,15 +48,16 @@ import { createLedgerService, type StatefulLedgerService } from './service.ts';
 /**
  * Prefix of a new ledger's default origin. The origin itself is {@link defaultOriginOf} the
  * log key, so two fresh data directories never share one: a checkpoint of one ledger can
- * never be taken for a checkpoint of another (C2SP tlog-checkpoint: the origin "uniquely
- * identifies the log").
+ * never be taken for a checkpoint of another (C2SP tlog-checkpoint: the origin line is the
+ * unique identifier of the log).
  */
 export const DEFAULT_ORIGIN: string = 'dataledger.local/log';
 
 /**
  * The default origin of a log: {@link DEFAULT_ORIGIN}, a slash, and the first 16 hex digits
  * of SHA-256 of the log's public key (a schema-less, URL-like name, as C2SP tlog-checkpoint
- * recommends).
+ * recommends). The origin is stored in the data directory once, as the key name of
+ * `log.vkey`, and read back from there on every later open.
  * @param logPublicKey - the log's 32-byte Ed25519 public key
  * @returns the origin, e.g. `dataledger.local/log/3f2a9c0e51b7d4a6`
  */
@@ -131,7 +127,11 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** The key-file JSON (one format for every key: `keygen`, `root.key`, `log.key`). */
+/**
+ * The key-file JSON: one format for every key (`dataledger keygen`, `root.key`, `log.key`).
+ * Data directories of earlier releases held a bare base64 seed; {@link parseKeyFile} still
+ * reads those.
+ */
 export interface KeyFileJson {
   type: 'Ed25519';
   /** did:key of the public key: informative, re-derived on load and checked. */

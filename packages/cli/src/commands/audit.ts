@@ -1,8 +1,7 @@
 import { auditBundle, rolesOf, type RegistryState, type StatisticsReport, type Violation } from '@dataledger/certificates';
 import { EXIT, type CliIo, type ExitStatus } from '../io.ts';
-import { withProgress } from '../progress.ts';
 import { openSource } from '../source.ts';
-import { trustAnchors } from './verify.ts';
+import { checkVerifierKeys, requireTrustAnchor, withProgress } from './verify.ts';
 
 /** Options of `dataledger audit`. */
 export interface AuditOptions {
@@ -89,12 +88,13 @@ export function summariseRules(violations: readonly Violation[], state: Registry
  * @throws DataLedgerError `CLI_FILE_UNREADABLE` or `CLI_USAGE` (no `--log-key` nor `--trust-bundle-key`)
  */
 export async function auditBundleFile(file: string, options: AuditOptions, io: CliIo): Promise<AuditSummary> {
-  const anchors = trustAnchors(options);
+  const anchored = requireTrustAnchor(options);
+  const trusted = checkVerifierKeys(options.logKey ?? []);
   const source = await openSource(file, io);
   const progress = withProgress(source, io, 'auditing', true);
   let report;
   try {
-    report = await auditBundle(progress.chunks, anchors.keys.length > 0 ? { trustedLogKeys: anchors.keys } : {});
+    report = await auditBundle(progress.chunks, trusted.length > 0 ? { trustedLogKeys: trusted } : {});
   } finally {
     progress.stop();
   }
@@ -104,7 +104,7 @@ export async function auditBundleFile(file: string, options: AuditOptions, io: C
   const violations = i !== null && !i.valid ? report.violations.slice(0, -1) : report.violations;
   return {
     valid: report.valid,
-    trusted: anchors.trusted,
+    trusted: anchored,
     records: report.records,
     integrity: i === null ? null : { valid: i.valid, size: i.size, firstBadIndex: i.firstBadIndex, code: i.code, logKey: i.logKey },
     rules: summariseRules(violations, report.state),

@@ -16,13 +16,6 @@ export interface ServeOptions {
   host: string;
   /** Data directory. Default ./data. */
   data: string;
-  /** pino log level. Default info. */
-  logLevel: string;
-  /**
-   * Seconds to wait for in-flight requests at shutdown before open connections are cut
-   * (a client that stops reading must not keep the ledger open forever). Default 10.
-   */
-  shutdownTimeout?: number;
   /** Origin of a new ledger's log (default: derived from its log key). An existing ledger keeps its own. */
   origin?: string | undefined;
   /**
@@ -30,6 +23,13 @@ export interface ServeOptions {
    * a pipe or a file (a log collector) gets one JSON object per line.
    */
   pretty?: boolean | undefined;
+  /** pino log level. Default info. */
+  logLevel: string;
+  /**
+   * Seconds to wait for in-flight requests at shutdown before open connections are cut
+   * (a client that stops reading must not keep the ledger open forever). Default 10.
+   */
+  shutdownTimeout?: number;
 }
 
 /**
