@@ -21,12 +21,27 @@ export interface CertIssueOptions extends RemoteOptions {
   force?: boolean | undefined;
 }
 
-/** What the client's one-call issuance takes and answers. */
+/**
+ * What the client's one-call issuance takes and answers (`DataLedgerClient.issueCertificate`).
+ * The asset is named both ways the client has accepted (`assetId`, `registrationNumber`),
+ * and the validity window is always given, so the call fits either form.
+ */
 interface IssueCertificate {
-  issueCertificate(request: { assetId: string; validFrom?: string; validUntil?: string; certificateId?: string }): Promise<{
+  issueCertificate(request: { assetId: string; registrationNumber: string; validFrom: string; validUntil: string; certificateId?: string }): Promise<{
     certificate: Record<string, unknown>;
     receipt: SubmittedReceipt;
   }>;
+}
+
+/** The status list credentials a certificate names (`credentialStatus[].statusListCredential`). */
+export function statusListUrls(certificate: Record<string, unknown>): string[] {
+  const cs = certificate['credentialStatus'];
+  const out: string[] = [];
+  for (const e of Array.isArray(cs) ? cs : [cs]) {
+    const u = typeof e === 'object' && e !== null ? (e as { statusListCredential?: unknown }).statusListCredential : undefined;
+    if (typeof u === 'string' && !out.includes(u)) out.push(u);
+  }
+  return out;
 }
 
 function rfc3339(value: string | undefined, flag: string): string | undefined {
@@ -34,6 +49,14 @@ function rfc3339(value: string | undefined, flag: string): string | undefined {
   const t = new Date(value);
   if (Number.isNaN(t.getTime())) throw cliError('CLI_USAGE', `${flag} ${JSON.stringify(value)} is not a date or RFC 3339 time`);
   return t.toISOString();
+}
+
+/** The end of an asset's validity, read with a signed read (the registry holds a role). */
+async function assetValidUntil(client: DataLedgerClient, registrationNumber: string): Promise<string> {
+  const asset = await client.getAsset(registrationNumber);
+  const until = (asset['validity'] as { until?: unknown } | undefined)?.until;
+  if (typeof until !== 'string') throw cliError('CLI_USAGE', `asset ${registrationNumber} names no end of validity: give --valid-until`);
+  return until;
 }
 
 /**
@@ -47,25 +70,32 @@ function rfc3339(value: string | undefined, flag: string): string | undefined {
  */
 export async function certIssueCommand(options: CertIssueOptions, io: CliIo): Promise<ExitStatus> {
   if (options.asset === undefined || options.asset === '') throw cliError('CLI_USAGE', 'give the asset with --asset REGISTRATION-NUMBER');
-  const request = {
-    assetId: options.asset,
-    ...(options.validFrom === undefined ? {} : { validFrom: rfc3339(options.validFrom, '--valid-from') as string }),
-    ...(options.validUntil === undefined ? {} : { validUntil: rfc3339(options.validUntil, '--valid-until') as string }),
-    ...(options.id === undefined ? {} : { certificateId: options.id }),
-  };
+  const validFrom = rfc3339(options.validFrom, '--valid-from') ?? new Date().toISOString();
+  const givenUntil = rfc3339(options.validUntil, '--valid-until');
   const out = options.out === undefined ? undefined : resolve(io.cwd, options.out);
   // Refuse before the record is appended: a refusal afterwards would leave an issued
   // certificate the operator has no copy of.
   if (out !== undefined) await refuseExisting(out, options.force === true);
   const remote = await remoteClient(options, io, true);
-  const client = remote.client as DataLedgerClient & Partial<IssueCertificate>;
-  if (typeof client.issueCertificate !== 'function') throw cliError('CLI_UNAVAILABLE', 'this build of the service client cannot issue certificates');
+  // Until the client's one-call issuance is in this build, say so rather than fail obscurely.
+  const issuer = remote.client as unknown as Partial<IssueCertificate>;
+  if (typeof issuer.issueCertificate !== 'function') throw cliError('CLI_UNAVAILABLE', 'this build of the service client cannot issue certificates');
+  const assetId = options.asset;
   return runRemote(io, options, remote.url, async () => {
-    const { certificate, receipt } = await (client as IssueCertificate).issueCertificate(request);
+    // Default end of validity: the asset's own (a certificate never outlives what it certifies).
+    const validUntil = givenUntil ?? (await assetValidUntil(remote.client, assetId));
+    const { certificate, receipt } = await (issuer as IssueCertificate).issueCertificate({
+      assetId,
+      registrationNumber: assetId,
+      validFrom,
+      validUntil,
+      ...(options.id === undefined ? {} : { certificateId: options.id }),
+    });
     if (out !== undefined) await writeOutFile(out, `${JSON.stringify(certificate, null, 2)}\n`, options.force === true);
     if (options.json === true) io.stdout.write(`${JSON.stringify({ certificate, receipt, ...(out === undefined ? {} : { file: out }) })}\n`);
     else {
       io.stdout.write(`issued ${String(certificate['id'] ?? '')}${out === undefined ? '' : ` -> ${out}`}\n`);
+      for (const url of statusListUrls(certificate)) io.stdout.write(`  status list ${url}\n`);
       printReceipt(io, receipt, false);
       if (out === undefined) io.stderr.write('hint: pass --out FILE to keep the certificate for offline verification\n');
     }
