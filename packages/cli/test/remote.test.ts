@@ -26,6 +26,12 @@ function cli(args: string[], options: { input?: string; env?: Record<string, str
   return runBin(args, { cwd: dir, ...options, env: { DATALEDGER_URL: url, ...options.env } });
 }
 
+async function ok2(args: string[]): Promise<string> {
+  const r = await cli(args);
+  expect(r.status, `${args.join(' ')}\n${r.stderr}`).toBe(0);
+  return r.stdout;
+}
+
 async function size(): Promise<number> {
   return ((await (await fetch(`${url}/v1/log/head`)).json()) as { size: number }).size;
 }
@@ -168,6 +174,45 @@ describe('friendly verbs', () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/CLI_REQUEST_REFUSED: REGISTRY_\w+/);
     expect(await size()).toBe(before);
+  });
+});
+
+describe('licences, changes and certificate status verbs', () => {
+  it('the holder licenses a reviewed asset and revokes the licence; the registry changes the asset', async () => {
+    await ok2([
+      'asset', 'register', '--number', 'DL-2026-0002', '--name', 'Bus ridership', '--holder', did['holder']!,
+      '--department', 'Transport Bureau', '--basis', 'Public Transport Regulation art. 3', '--classification', 'general',
+      '--fingerprint', 'cd'.repeat(32), '--rows', '10', '--valid-until', '2030-12-31', '--key', key('registry'),
+    ]);
+    await ok2(['asset', 'review', '--number', 'DL-2026-0002', '--opinion', 'ok', '--key', key('reviewer')]);
+    const grant = JSON.parse(
+      await ok2([
+        'licence', 'grant', '--number', 'DL-2026-0002', '--licensee', did['buyer']!, '--purpose', 'route planning',
+        '--scope', 'read,aggregate', '--until', '2029-06-30', '--key', key('holder'), '--json',
+      ]),
+    ) as { record: LedgerRecord };
+    // DESIGN.md: a licence names purpose, scope and term.
+    const licence = grant.record.payload as { licenceId: string; scope: string[]; term: { from: string; until: string }; purpose: string };
+    expect(licence.scope).toEqual(['read', 'aggregate']);
+    expect(licence.purpose).toBe('route planning');
+    expect(licence.term.until).toBe('2029-06-30T00:00:00.000Z');
+    expect(licence.licenceId).toMatch(/^urn:uuid:/);
+    const revoked = JSON.parse(await ok2(['licence', 'revoke', '--id', licence.licenceId, '--reason', 'contract ended', '--key', key('holder'), '--json'])) as {
+      record: LedgerRecord;
+    };
+    expect(revoked.record).toMatchObject({ type: 'licence.revoked', payload: { licenceId: licence.licenceId } });
+    const changed = JSON.parse(await ok2(['asset', 'change', '--number', 'DL-2026-0002', '--rows', '12', '--key', key('registry'), '--json'])) as { record: LedgerRecord };
+    expect(changed.record.payload).toEqual({ registrationNumber: 'DL-2026-0002', changes: { rowCount: 12 } });
+    const asset = JSON.parse(await ok2(['get', '/v1/assets/DL-2026-0002', '--key', key('registry')])) as { rowCount: number };
+    expect(asset.rowCount).toBe(12);
+  });
+
+  it('a status change of a certificate the ledger does not hold is refused (exit 1) with the rule\'s code', async () => {
+    for (const verb of ['revoke', 'suspend', 'reinstate']) {
+      const r = await cli(['cert', verb, '--id', 'urn:uuid:00000000-0000-4000-8000-000000000000', '--reason', 'test', '--key', key('regulator'), '--json']);
+      expect(r.status, verb).toBe(1);
+      expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, code: 'REGISTRY_CERTIFICATE_UNKNOWN' });
+    }
   });
 });
 

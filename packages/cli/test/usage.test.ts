@@ -44,6 +44,7 @@ const COMMANDS = [
   ['asset', 'unfreeze'],
   ['asset', 'cancel'],
   ['asset', 'approve-crossborder'],
+  ['asset', 'change'],
   ['licence', 'grant'],
   ['licence', 'revoke'],
   ['consent', 'grant'],

@@ -243,6 +243,34 @@ export const WRITE_VERBS: readonly WriteVerb[] = [
       contractHash: str(o['contract']) === undefined ? undefined : await fileDigest(ctx.path(o['contract'] as string)),
     }),
   },
+  {
+    words: ['asset', 'change'],
+    type: 'asset.changed',
+    description: 'Change the registered details of an asset (变更; registry)',
+    example: 'dataledger asset change --number DL-2026-0001 --rows 60000 --data counts-2027.csv --url http://127.0.0.1:8080 --key registry.json',
+    options: [
+      NUMBER,
+      { flags: '--name <name>', description: 'new name' },
+      { flags: '--classification <level>', description: 'general | important | core' },
+      { flags: '--data <file>', description: 'the new data file: its SHA-256 is the new fingerprint' },
+      { flags: '--rows <n>', description: 'new number of rows' },
+      { flags: '--update-frequency <f>', description: 'new update frequency' },
+      { flags: '--description <text>', description: 'new description' },
+    ],
+    required: { registrationNumber: '--number', changes: '--name, --classification, --data, --rows, --update-frequency or --description' },
+    build: async (o, ctx) => {
+      const changes: Payload = {
+        name: o['name'],
+        classification: o['classification'],
+        fingerprint: str(o['data']) === undefined ? undefined : await fileDigest(ctx.path(o['data'] as string)),
+        rowCount: int(o['rows'], '--rows'),
+        updateFrequency: o['updateFrequency'],
+        description: o['description'],
+      };
+      for (const k of Object.keys(changes)) if (changes[k] === undefined) delete changes[k];
+      return { registrationNumber: o['number'], changes: Object.keys(changes).length === 0 ? undefined : changes };
+    },
+  },
   supervisionVerb('freeze', 'asset.frozen', 'Freeze'),
   supervisionVerb('unfreeze', 'asset.unfrozen', 'Unfreeze'),
   supervisionVerb('cancel', 'asset.cancelled', 'Cancel (revokes its certificates)'),
