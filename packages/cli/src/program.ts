@@ -57,7 +57,7 @@ function remoteOptions(cmd: Command): Command {
 export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void): Command {
   const program = new Command('dataledger');
   program
-    .description('Public-data asset ledger: serve it, export it, verify and audit it offline.')
+    .description('Public-data asset ledger: serve it, write to it over HTTP, export it, verify and audit it offline.')
     .version(VERSION, '-V, --version')
     .exitOverride()
     .configureOutput({
