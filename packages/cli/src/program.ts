@@ -197,8 +197,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .option('-f, --force', 'replace an existing --out file')
     .addHelpText('after', example('dataledger cert issue --asset DL-2026-0001 --out cert.json --url http://127.0.0.1:8080 --key registry.json'))
     .addHelpText('after', EXIT_STATUS_HELP)
-    .action(async (opts: Record<string, string | boolean | undefined>, cmd: Command) => {
-      void opts;
+    .action(async (_opts: unknown, cmd: Command) => {
       const { certIssueCommand } = await import('./commands/cert-issue.ts');
       setStatus(await certIssueCommand(cmd.opts(), io));
     });

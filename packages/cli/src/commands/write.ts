@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { RECORD_TYPES } from '@dataledger/certificates';
+import type { RecordPayload } from '@dataledger/provenance';
 import { ROUTE_OF_RECORD_TYPE, type SubmittedReceipt } from '@dataledger/service';
 import { cliError } from '../errors.ts';
 import { EXIT, type CliIo, type ExitStatus } from '../io.ts';
@@ -17,8 +18,6 @@ export interface WriteOptions extends RemoteOptions {
 
 /** Record types a client writes with `submit` (genesis is written at creation; aggregation records go with their ciphertexts). */
 export const SUBMITTABLE_TYPES: readonly string[] = RECORD_TYPES.filter((t) => t !== 'ledger.genesis' && !t.startsWith('aggregation.') && ROUTE_OF_RECORD_TYPE[t] !== undefined);
-
-
 
 function dropUndefined(p: Payload): Payload {
   const out: Payload = {};
@@ -46,7 +45,7 @@ async function signAndSubmit(io: CliIo, options: WriteOptions, type: string, bui
   const remote = await remoteClient(options, io, true);
   const payload = await build(remote.did as string);
   return runRemote(io, options, remote.url, async () => {
-    const receipt: SubmittedReceipt = await remote.client.submit(type, payload as never);
+    const receipt: SubmittedReceipt = await remote.client.submit(type, payload as RecordPayload);
     printReceipt(io, receipt, options.json === true);
     return EXIT.OK;
   });
@@ -72,7 +71,7 @@ export async function submitCommand(type: string, options: WriteOptions, io: Cli
 /**
  * Runs a friendly write verb: its options (over `--payload`, when given) become the payload
  * of its record type, which is signed and submitted as by `submit`.
- * @param verb - the verb (a row of {@link WRITE_VERBS})
+ * @param verb - the verb (a row of `WRITE_VERBS`)
  * @param options - the parsed options
  * @param io - streams and working directory
  * @returns 0 appended, 1 refused by the service
@@ -94,12 +93,12 @@ export async function writeVerbCommand(verb: WriteVerb, options: WriteOptions, i
   });
 }
 
-/** True when an option that sets payload member `member` was given on the command line. */
+/**
+ * True when an option that sets payload member `member` (the flags `required` names for it)
+ * was given on the command line.
+ */
 function optionGiven(verb: WriteVerb, member: string, options: WriteOptions): boolean {
-  const flag = verb.required[member];
-  if (flag === undefined) return false;
-  return flag
-    .split(/ and | or /)
-    .map((f) => f.trim().replace(/^--/, '').replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase()))
-    .some((name) => options[name] !== undefined);
+  const flags = verb.required[member]?.match(/--[a-z][a-z-]*/g) ?? [];
+  // commander's attribute name of a flag: --valid-until → validUntil.
+  return flags.some((f) => options[f.slice(2).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase())] !== undefined);
 }
