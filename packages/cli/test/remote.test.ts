@@ -265,6 +265,9 @@ describe('network errors', () => {
       expect(r.stderr, args.join(' ')).toContain(`ECONNREFUSED 127.0.0.1:${port}`);
       expect(r.stderr).toContain('CLI_HTTP_ERROR');
     }
+    const watch = await runBin(['checkpoint', 'watch', `http://127.0.0.1:${port}`, '--once'], { cwd: dir });
+    expect(watch.status).toBe(2);
+    expect(watch.stderr).toContain(`ECONNREFUSED 127.0.0.1:${port}`);
   });
 });
 
