@@ -207,6 +207,16 @@ describe('licences, changes and certificate status verbs', () => {
     expect(asset.rowCount).toBe(12);
   });
 
+  it('cert issue refuses an existing --out without --force before anything is appended (exit 2, file unchanged)', async () => {
+    const before = await size();
+    await writeFile(join(dir, 'kept.json'), 'kept\n');
+    const r = await cli(['cert', 'issue', '--asset', 'DL-2026-0002', '--out', 'kept.json', '--key', key('registry')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('CLI_FILE_EXISTS');
+    expect(await readFile(join(dir, 'kept.json'), 'utf8')).toBe('kept\n');
+    expect(await size()).toBe(before);
+  });
+
   it('a status change of a certificate the ledger does not hold is refused (exit 1) with the rule\'s code', async () => {
     for (const verb of ['revoke', 'suspend', 'reinstate']) {
       const r = await cli(['cert', verb, '--id', 'urn:uuid:00000000-0000-4000-8000-000000000000', '--reason', 'test', '--key', key('regulator'), '--json']);
