@@ -225,7 +225,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
   const groups = new Map<string, Command>([['cert', cert]]);
   const GROUP_HELP: Record<string, string> = {
     role: 'Grant and revoke roles (root authority).',
-    asset: 'Data assets: register, review, value, transfer, freeze, unfreeze, cancel, approve cross-border.',
+    asset: 'Data assets: register, review, value, change, transfer, freeze, unfreeze, cancel, approve cross-border.',
     licence: 'Licences of use: grant, revoke.',
     consent: "Data subjects' consent: grant, revoke.",
   };
