@@ -1,9 +1,14 @@
 import { stat } from 'node:fs/promises';
-import { dataDirPaths, openService, type DataDirService } from '@dataledger/service';
+import { dataDirPaths, isOrigin, openService, type DataDirService } from '@dataledger/service';
 import { cliError } from './errors.ts';
 
 /** How {@link openDataDir} treats a missing directory. */
 export interface OpenDataDirOptions {
+  /**
+   * Origin of a new ledger (default: derived from its fresh log key, so two new data
+   * directories never share one). An existing ledger keeps its own; naming another is refused.
+   */
+  origin?: string | undefined;
   /** Refuse a directory that holds no ledger instead of creating one (export, demo checks). */
   mustExist?: boolean;
   /** Allowed lead of a record's time over the server clock, ms (the service's default when absent). */
@@ -17,7 +22,7 @@ export interface OpenDataDirOptions {
  * @param dir - absolute path of the data directory
  * @param options - see {@link OpenDataDirOptions}
  * @returns the opened service (close it when done)
- * @throws DataLedgerError `CLI_DATA_DIR_MISSING` or `CLI_DATA_DIR_LOCKED`, or the opener's own code
+ * @throws DataLedgerError `CLI_DATA_DIR_MISSING`, `CLI_DATA_DIR_LOCKED`, `CLI_USAGE` (an origin that cannot be), or the opener's own code
  */
 export async function openDataDir(dir: string, options: OpenDataDirOptions = {}): Promise<DataDirService> {
   if (options.mustExist === true) {
@@ -27,10 +32,15 @@ export async function openDataDir(dir: string, options: OpenDataDirOptions = {})
     );
     if (!present) throw cliError('CLI_DATA_DIR_MISSING', `${dir} holds no ledger`);
   }
+  if (options.origin !== undefined && !isOrigin(options.origin)) {
+    throw cliError('CLI_USAGE', `--origin ${JSON.stringify(options.origin)}: expected a name without spaces or "+", e.g. example.org/log`);
+  }
+  let service: DataDirService;
   try {
-    return await openService({
+    service = await openService({
       dataDir: dir,
       mustExist: options.mustExist === true,
+      ...(options.origin === undefined ? {} : { origin: options.origin }),
       ...(options.maxClockSkewMs === undefined ? {} : { maxClockSkewMs: options.maxClockSkewMs }),
     });
   } catch (err) {
@@ -39,6 +49,12 @@ export async function openDataDir(dir: string, options: OpenDataDirOptions = {})
     }
     throw err;
   }
+  if (options.origin !== undefined && service.origin !== options.origin) {
+    const held = service.origin;
+    await service.close();
+    throw cliError('CLI_USAGE', `${dir} holds the ledger ${held}; its origin cannot be changed to ${options.origin}`);
+  }
+  return service;
 }
 
 /** LevelDB refuses a second opener with a LOCK error, possibly wrapped several causes deep. */

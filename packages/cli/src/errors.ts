@@ -20,6 +20,8 @@ export const CLI_ERROR_CODES = [
   'CLI_DATA_DIR_MISSING',
   /** A remote service answered with an error or could not be reached. */
   'CLI_HTTP_ERROR',
+  /** A remote service refused a write or a read (its own code is in the message and `details.serverCode`). */
+  'CLI_REQUEST_REFUSED',
   /** A component the command needs is not available in this build. */
   'CLI_UNAVAILABLE',
   /** Split views reported by `checkpoint watch`: two signed roots for one size. */

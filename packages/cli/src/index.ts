@@ -1,6 +1,6 @@
 /**
  * @dataledger/cli: the `dataledger` command (serve, keygen, demo, export, verify, audit,
- * cert verify, checkpoint watch). Each command is a function over {@link CliIo}, so it can be
+ * cert verify, checkpoint watch; over HTTP: submit, the write verbs, cert issue, get, log show). Each command is a function over {@link CliIo}, so it can be
  * run in-process as well as through the bin.
  * @packageDocumentation
  */
@@ -25,11 +25,21 @@ export { demoCommand } from './commands/demo.ts';
 export type { DemoCommandOptions } from './commands/demo.ts';
 export { exportCommand, openBundleLines } from './commands/export.ts';
 export type { ExportOptions } from './commands/export.ts';
-export { verifyCommand, verifyBundleFile, checkVerifierKeys } from './commands/verify.ts';
+export { verifyCommand, verifyBundleFile, checkVerifierKeys, requireTrustAnchor } from './commands/verify.ts';
 export type { VerifyOptions, VerifySummary } from './commands/verify.ts';
-export { auditCommand, auditBundleFile, formatStatistics } from './commands/audit.ts';
-export type { AuditOptions, AuditSummary } from './commands/audit.ts';
+export { auditCommand, auditBundleFile, formatStatistics, formatAudit, summariseRules } from './commands/audit.ts';
+export type { AuditOptions, AuditSummary, RuleSummary, ViolationExample } from './commands/audit.ts';
 export { certVerifyCommand, verifyCertificateFile } from './commands/cert-verify.ts';
 export type { CertVerifyOptions } from './commands/cert-verify.ts';
 export { checkpointWatchCommand } from './commands/checkpoint-watch.ts';
 export type { CheckpointWatchOptions, WatchObservation } from './commands/checkpoint-watch.ts';
+export { submitCommand, writeVerbCommand } from './commands/write.ts';
+export type { WriteOptions } from './commands/write.ts';
+export { WRITE_VERBS } from './commands/verbs.ts';
+export type { WriteVerb, VerbOption } from './commands/verbs.ts';
+export { certIssueCommand } from './commands/cert-issue.ts';
+export type { CertIssueOptions } from './commands/cert-issue.ts';
+export { getCommand } from './commands/get.ts';
+export { logShowCommand, LogReader, formatLogTable } from './commands/log-show.ts';
+export type { LogShowOptions, LogRow } from './commands/log-show.ts';
+export type { RemoteOptions } from './commands/remote.ts';

@@ -1,14 +1,6 @@
 import { chmod, open, readFile } from 'node:fs/promises';
-import {
-  didKeyFromPublicKey,
-  fromBase64,
-  fromBase64Url,
-  fromHex,
-  getPublicKey,
-  parseJson,
-  toBase64Url,
-  ED25519_SECRET_KEY_LENGTH,
-} from '@dataledger/core';
+import { didKeyFromPublicKey } from '@dataledger/core';
+import { formatKeyFile as formatServiceKeyFile, parseKeyFile as parseServiceKeyFile, type KeyFileJson as ServiceKeyFileJson } from '@dataledger/service';
 import { cliError } from './errors.ts';
 
 /** An Ed25519 identity loaded from, or written to, a key file. */
@@ -22,14 +14,11 @@ export interface KeyFileIdentity {
 }
 
 /**
- * The JSON written by `dataledger keygen`. The secret key is the 32-byte Ed25519 seed
+ * The JSON written by `dataledger keygen`, and by `serve` for a data directory's `root.key`
+ * and `log.key`: one key-file format everywhere. The secret key is the 32-byte Ed25519 seed
  * (RFC 8032 §5.1.5), base64url without padding; `did` is informative and re-derived on load.
  */
-export interface KeyFileJson {
-  type: 'Ed25519';
-  did: string;
-  secretKey: string;
-}
+export type KeyFileJson = ServiceKeyFileJson;
 
 /**
  * Serialises an identity as the key-file JSON.
@@ -38,66 +27,24 @@ export interface KeyFileJson {
  * @throws RangeError if `secretKey` is not 32 bytes
  */
 export function formatKeyFile(secretKey: Uint8Array): string {
-  if (!(secretKey instanceof Uint8Array) || secretKey.length !== ED25519_SECRET_KEY_LENGTH) {
-    throw new RangeError(`secretKey must be ${ED25519_SECRET_KEY_LENGTH} bytes`);
-  }
-  const body: KeyFileJson = {
-    type: 'Ed25519',
-    did: didKeyFromPublicKey(getPublicKey(secretKey)),
-    secretKey: toBase64Url(secretKey),
-  };
-  return `${JSON.stringify(body, null, 2)}\n`;
+  return formatServiceKeyFile(secretKey);
 }
 
 /**
- * Parses a key file. Accepted: the `keygen` JSON (`secretKey` as base64url, base64 or hex),
- * or bare text holding the 32-byte seed as hex, base64url or base64. The did:key is re-derived
- * from the seed; a `did` field that disagrees is refused rather than trusted.
+ * Parses a key file. Accepted: the key-file JSON (`secretKey` as base64url, base64 or hex),
+ * or bare text holding the 32-byte seed as hex, base64url or base64 (data directories of
+ * earlier releases). A `did` member that disagrees with the seed is refused.
  * @param text - the file's content
  * @returns the identity
  * @throws DataLedgerError `CLI_KEYFILE_INVALID`
  */
 export function parseKeyFile(text: string): KeyFileIdentity {
-  const trimmed = text.trim();
-  let encoded: string;
-  let claimedDid: string | undefined;
-  if (trimmed.startsWith('{')) {
-    let json: unknown;
-    try {
-      json = parseJson(trimmed, { maxBytes: 65_536 });
-    } catch (cause) {
-      throw cliError('CLI_KEYFILE_INVALID', 'key file is not valid JSON', cause);
-    }
-    const obj = json as { secretKey?: unknown; did?: unknown };
-    if (typeof obj.secretKey !== 'string') throw cliError('CLI_KEYFILE_INVALID', 'key file has no "secretKey" string');
-    encoded = obj.secretKey;
-    if (typeof obj.did === 'string') claimedDid = obj.did;
-  } else {
-    encoded = trimmed;
+  try {
+    const { secretKey, publicKey } = parseServiceKeyFile(text);
+    return { secretKey, publicKey, did: didKeyFromPublicKey(publicKey) };
+  } catch (cause) {
+    throw cliError('CLI_KEYFILE_INVALID', (cause as Error).message, cause);
   }
-  const secretKey = decodeSeed(encoded);
-  if (secretKey === undefined) {
-    throw cliError('CLI_KEYFILE_INVALID', `key file secret must be a ${ED25519_SECRET_KEY_LENGTH}-byte Ed25519 seed (hex, base64url or base64)`);
-  }
-  const publicKey = getPublicKey(secretKey);
-  const did = didKeyFromPublicKey(publicKey);
-  if (claimedDid !== undefined && claimedDid !== did) {
-    throw cliError('CLI_KEYFILE_INVALID', 'key file "did" does not match its secret key');
-  }
-  return { secretKey, publicKey, did };
-}
-
-function decodeSeed(encoded: string): Uint8Array | undefined {
-  const decoders: Array<(s: string) => Uint8Array> = [fromHex, fromBase64Url, fromBase64];
-  for (const decode of decoders) {
-    try {
-      const bytes = decode(encoded);
-      if (bytes.length === ED25519_SECRET_KEY_LENGTH) return bytes;
-    } catch {
-      // not this encoding; try the next
-    }
-  }
-  return undefined;
 }
 
 /**

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { isDataLedgerError } from '@dataledger/core';
 import { EXIT, type CliIo, type ExitStatus } from './io.ts';
+import { WRITE_VERBS } from './commands/verbs.ts';
 
 const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
   .version;
@@ -27,6 +28,25 @@ function collect(value: string, previous: string[] | undefined): string[] {
 const EXIT_STATUS_HELP = `
 Exit status: 0 valid / done, 1 invalid (what was checked failed), 2 usage error or could not run.`;
 
+/** A `--help` trailer: a runnable example of the command. */
+function example(...lines: string[]): string {
+  return `\nExample:\n${lines.map((l) => `  $ ${l}`).join('\n')}`;
+}
+
+/** Parses a non-negative integer option. */
+function parseCount(value: string): number {
+  if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError('must be a non-negative integer');
+  return Number(value);
+}
+
+/** Adds the options every command that talks to a service takes. */
+function remoteOptions(cmd: Command): Command {
+  return cmd
+    .option('--url <url>', 'base URL of the service (default $DATALEDGER_URL)')
+    .option('--key <keyfile>', 'key file of the actor that signs (default $DATALEDGER_KEY)')
+    .option('--json', 'print the answer as JSON');
+}
+
 /**
  * Builds the `dataledger` command tree. Actions record their exit status through `setStatus`;
  * command modules are imported when their command runs, so `keygen` does not load node-seal.
@@ -37,7 +57,7 @@ Exit status: 0 valid / done, 1 invalid (what was checked failed), 2 usage error 
 export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void): Command {
   const program = new Command('dataledger');
   program
-    .description('Public-data asset ledger: serve it, export it, verify and audit it offline.')
+    .description('Public-data asset ledger: serve it, write to it over HTTP, export it, verify and audit it offline.')
     .version(VERSION, '-V, --version')
     .exitOverride()
     .configureOutput({
@@ -56,6 +76,9 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .addOption(new Option('--port <port>', 'TCP port (0 = any free port)').env('PORT').default(8080).argParser(parsePort))
     .addOption(new Option('--host <host>', 'interface to listen on').env('HOST').default('127.0.0.1'))
     .addOption(new Option('--data <dir>', 'data directory').env('DATA_DIR').default('./data'))
+    .option('--origin <origin>', "origin of a new ledger's log (default: dataledger.local/log/<16 hex of the log key>)")
+    .addHelpText('after', example('dataledger serve --data ./data --port 8080'))
+    .addHelpText('after', EXIT_STATUS_HELP)
     .addOption(
       new Option('--log-level <level>', 'pino log level')
         .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -84,8 +107,11 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .description('Make an Ed25519 key: print its did:key, write the secret to a file readable by you only (0600).')
     .option('-o, --out <file>', 'where to write the secret key', 'dataledger-key.json')
     .option('-f, --force', 'replace an existing file')
-    .option('--json', 'print { did, file } as JSON')
-    .action(async (opts: { out: string; force?: boolean; json?: boolean }) => {
+    .option('--origin <origin>', "also print the key's C2SP verifier key as the log key of this origin")
+    .option('--json', 'print { did, file } as JSON (and origin, vkey with --origin)')
+    .addHelpText('after', example('dataledger keygen --out registry.json'))
+    .addHelpText('after', EXIT_STATUS_HELP)
+    .action(async (opts: { out: string; force?: boolean; json?: boolean; origin?: string }) => {
       const { keygenCommand } = await import('./commands/keygen.ts');
       setStatus(await keygenCommand(opts, io));
     });
@@ -99,8 +125,11 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
       return Number(v);
     }, 20)
     .option('--no-statistics', 'skip the encrypted statistics job (node-seal)')
+    .option('--origin <origin>', "origin of the demo ledger's log (default: dataledger.local/log/<16 hex of the log key>)")
     .option('--json', 'print a JSON summary')
-    .action(async (opts: { data: string; assets: number; statistics: boolean; json?: boolean }) => {
+    .addHelpText('after', example('dataledger demo --data ./demo-data'))
+    .addHelpText('after', EXIT_STATUS_HELP)
+    .action(async (opts: { data: string; assets: number; statistics: boolean; json?: boolean; origin?: string }) => {
       const { demoCommand } = await import('./commands/demo.ts');
       setStatus(await demoCommand(opts, io));
     });
@@ -111,7 +140,10 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .addOption(new Option('--data <dir>', `data directory (default ${defaultData} unless --url)`).conflicts('url'))
     .option('--url <url>', 'base URL of a running service (reads /v1/log/export)')
     .option('-o, --out <file>', 'bundle file to write ("-" = stdout)', '-')
-    .action(async (opts: { data?: string; url?: string; out: string }) => {
+    .option('-f, --force', 'replace an existing bundle file')
+    .addHelpText('after', example('dataledger export --data ./data --out ledger.jsonl'))
+    .addHelpText('after', EXIT_STATUS_HELP)
+    .action(async (opts: { data?: string; url?: string; out: string; force?: boolean }) => {
       const { exportCommand } = await import('./commands/export.ts');
       setStatus(await exportCommand({ ...opts, data: opts.url === undefined ? (opts.data ?? defaultData) : undefined }, io));
     });
@@ -120,6 +152,8 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .command('verify')
     .description('Replay a bundle offline: every signature, prev link, index, and the root against the signed checkpoint.')
     .argument('<bundle>', 'JSONL bundle file ("-" = stdin)')
+    .option('--trust-bundle-key', 'no --log-key: check against the key the bundle names itself; reported as "trusted": false')
+    .addHelpText('after', example('dataledger verify ledger.jsonl --log-key "$(cat data/log.vkey)"'))
     .option('--log-key <vkey>', 'trusted C2SP verifier key of the log (repeatable); the checkpoint must be signed by one', collect)
     .option('--state <file>', 'last verified checkpoint (as checkpoint watch --state keeps it): refuse an older or diverging bundle, then remember this one')
     .option('--json', 'print { valid, size, firstBadIndex, code, logKey }')
@@ -133,6 +167,8 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .command('audit')
     .description("Replay a bundle through the registry's rules: every violation (index, rule code) and the statistics report.")
     .argument('<bundle>', 'JSONL bundle file ("-" = stdin)')
+    .option('--trust-bundle-key', 'no --log-key: check against the key the bundle names itself; reported as "trusted": false')
+    .addHelpText('after', example('dataledger audit ledger.jsonl --log-key "$(cat data/log.vkey)"'))
     .option('--log-key <vkey>', 'trusted C2SP verifier key of the log (repeatable)', collect)
     .option('--json', 'print the report as JSON')
     .addHelpText('after', EXIT_STATUS_HELP)
@@ -145,6 +181,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
   cert
     .command('verify')
     .description('Verify a data-asset certificate offline: proof, issuer role, validity, status, inclusion in the log.')
+    .addHelpText('after', example('dataledger cert verify cert.json --log-key "$(cat data/log.vkey)" --status-list status-lists.json'))
     .argument('<file>', 'certificate (VC JSON) file ("-" = stdin)')
     .requiredOption('--log-key <vkey>', 'trusted C2SP verifier key of the log (repeatable)', collect)
     .option('--issuer <did>', 'trusted issuer did:key (repeatable)', collect)
@@ -162,6 +199,98 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
       },
     );
 
+  cert
+    .command('issue')
+    .description('Issue a data-asset certificate (registry): append certificate.issued, prove it, sign the VC; the service then serves it.')
+    .option('--asset <registration-number>', 'the asset to certify (registered, reviewed)')
+    .option('--valid-from <time>', 'start of validity (default now)')
+    .option('--valid-until <time>', "end of validity (default the asset's)")
+    .option('--id <certificate-id>', 'certificate id (default a new urn:uuid)')
+    .option('-o, --out <file>', 'write the signed certificate (VC JSON) here')
+    .option('-f, --force', 'replace an existing --out file')
+    .addHelpText('after', example('dataledger cert issue --asset DL-2026-0001 --out cert.json --url http://127.0.0.1:8080 --key registry.json'))
+    .addHelpText('after', EXIT_STATUS_HELP)
+    .action(async (_opts: unknown, cmd: Command) => {
+      const { certIssueCommand } = await import('./commands/cert-issue.ts');
+      setStatus(await certIssueCommand(cmd.opts(), io));
+    });
+  remoteOptions(cert.commands.find((c) => c.name() === 'issue') as Command);
+
+  program
+    .command('submit')
+    .description('Sign a record of any type at the service\'s head and post it (re-signing if another writer got there first); prints the receipt.')
+    .argument('<type>', 'record type: role.granted, asset.registered, licence.granted, … (DESIGN.md; not ledger.genesis nor aggregation.*)')
+    .option('--payload <file>', 'the payload, a JSON object ("-" = stdin)')
+    .addHelpText(
+      'after',
+      example(
+        'dataledger submit asset.frozen --payload freeze.json --url http://127.0.0.1:8080 --key regulator.json',
+        `echo '{"subject":"did:key:z6Mk…","role":"registry"}' | dataledger submit role.granted --payload - --url http://127.0.0.1:8080 --key data/root.key`,
+      ),
+    )
+    .addHelpText('after', EXIT_STATUS_HELP)
+    .action(async (type: string, _opts: unknown, cmd: Command) => {
+      const { submitCommand } = await import('./commands/write.ts');
+      setStatus(await submitCommand(type, cmd.opts(), io));
+    });
+  remoteOptions(program.commands.find((c) => c.name() === 'submit') as Command);
+
+  const groups = new Map<string, Command>([['cert', cert]]);
+  const GROUP_HELP: Record<string, string> = {
+    role: 'Grant and revoke roles (root authority).',
+    asset: 'Data assets: register, review, value, change, transfer, freeze, unfreeze, cancel, approve cross-border.',
+    licence: 'Licences of use: grant, revoke.',
+    consent: "Data subjects' consent: grant, revoke.",
+  };
+  for (const verb of WRITE_VERBS) {
+    const [group, word] = verb.words;
+    let parent = groups.get(group);
+    if (parent === undefined) {
+      parent = program.command(group).description(GROUP_HELP[group] ?? group);
+      groups.set(group, parent);
+    }
+    const cmd = parent.command(word).description(`${verb.description}. Writes a ${verb.type} record.`);
+    for (const o of verb.options) {
+      if (o.repeat === true) cmd.option(o.flags, o.description, collect);
+      else cmd.option(o.flags, o.description);
+    }
+    cmd.option('--payload <file>', 'a JSON payload ("-" = stdin): the main options replace its members, the others fill in what it lacks');
+    remoteOptions(cmd);
+    cmd.addHelpText('after', example(verb.example)).addHelpText('after', EXIT_STATUS_HELP);
+    cmd.action(async (_opts: unknown, c: Command) => {
+      const { writeVerbCommand } = await import('./commands/write.ts');
+      setStatus(await writeVerbCommand(verb, c.opts(), io));
+    });
+  }
+
+  remoteOptions(
+    program
+      .command('get')
+      .description('A read signed with RFC 9421 by your key (asset details, licences, supervision reports), printed as JSON.')
+      .argument('<path>', 'API path, e.g. /v1/assets/DL-2026-0001'),
+  )
+    .addHelpText('after', example('dataledger get /v1/assets/DL-2026-0001 --url http://127.0.0.1:8080 --key registry.json'))
+    .addHelpText('after', EXIT_STATUS_HELP)
+    .action(async (path: string, _opts: unknown, cmd: Command) => {
+      const { getCommand } = await import('./commands/get.ts');
+      setStatus(await getCommand(path, cmd.opts(), io));
+    });
+
+  const log = program.command('log').description('Read the ledger of a service.');
+  remoteOptions(
+    log
+      .command('show')
+      .description('Records as a table: index, time, type, actor by role, asset.')
+      .option('--from <n>', 'first index (default: the last --limit records)', parseCount)
+      .option('--limit <n>', 'how many records', parseCount, 20),
+  )
+    .addHelpText('after', example('dataledger log show --from 0 --limit 50 --url http://127.0.0.1:8080'))
+    .addHelpText('after', EXIT_STATUS_HELP)
+    .action(async (_opts: unknown, cmd: Command) => {
+      const { logShowCommand } = await import('./commands/log-show.ts');
+      setStatus(await logShowCommand(cmd.opts(), io));
+    });
+
   const checkpoint = program.command('checkpoint').description('Transparency-log checkpoints.');
   checkpoint
     .command('watch')
@@ -169,6 +298,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
       'Poll a service\'s checkpoint, check each against the previous with a consistency proof, report a split view; optionally cosign as a witness.',
     )
     .argument('<url>', 'base URL of the service')
+    .addHelpText('after', example('dataledger checkpoint watch http://127.0.0.1:8080 --log-key "$(cat data/log.vkey)" --state watch.txt'))
     .option('--log-key <vkey>', 'trusted C2SP verifier key of the log (default: the key the service publishes, pinned at first sight)', collect)
     .option('--state <file>', 'remember the last verified checkpoint here across runs')
     .option('--cosign <keyfile>', 'cosign each verified checkpoint (C2SP tlog-cosignature) with this key')

@@ -64,7 +64,7 @@ describe('demo → export → verify', () => {
   it('verifies with the published log key (exit 0)', async () => {
     const r = await runBin(['verify', bundle, '--log-key', logKey, '--json']);
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ valid: true, size: demo.records, firstBadIndex: null, code: null, logKey });
+    expect(JSON.parse(r.stdout)).toEqual({ valid: true, size: demo.records, firstBadIndex: null, code: null, logKey, trusted: true });
   });
 
   it('exit 1 with valid:false for an edited payload deep in the demo ledger', async () => {
@@ -97,7 +97,7 @@ describe('dataledger audit', () => {
     const r = await runBin(['audit', bundle, '--log-key', logKey, '--json']);
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as Record<string, any>;
-    expect(Object.keys(report).sort()).toEqual(['integrity', 'records', 'statistics', 'valid', 'violations']);
+    expect(Object.keys(report).sort()).toEqual(['integrity', 'records', 'rules', 'statistics', 'trusted', 'valid', 'violations']);
     expect(report['valid']).toBe(true);
     expect(report['records']).toBe(demo.records);
     expect(report['violations']).toEqual([]);
@@ -109,15 +109,16 @@ describe('dataledger audit', () => {
     expect(s.aggregations).toEqual({ opened: 1, released: 1, contributions: 5 });
   });
 
-  it('exits 1 and reports the integrity fault on a truncated bundle', async () => {
+  it('exits 1 and reports the integrity fault on a truncated bundle, apart from rule violations', async () => {
     const lines = (await readFile(bundle, 'utf8')).split('\n').filter((l) => l !== '');
     const truncated = join(dir, 'truncated.jsonl');
     await writeFile(truncated, `${lines.slice(0, 50).join('\n')}\n`);
     const r = await runBin(['audit', truncated, '--log-key', logKey, '--json']);
     expect(r.status).toBe(1);
-    const report = JSON.parse(r.stdout) as { valid: boolean; violations: { code: string }[] };
+    const report = JSON.parse(r.stdout) as { valid: boolean; violations: { code: string }[]; integrity: { valid: boolean; code: string } };
     expect(report.valid).toBe(false);
-    expect(report.violations.map((v) => v.code)).toContain('BUNDLE_TRUNCATED');
+    expect(report.integrity).toMatchObject({ valid: false, code: 'BUNDLE_TRUNCATED' });
+    expect(report.violations.map((v) => v.code)).not.toContain('BUNDLE_TRUNCATED');
   });
 });
 

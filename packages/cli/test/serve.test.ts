@@ -1,7 +1,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { didKeyFromPublicKey, fromBase64, generateKeyPair, toBase64 } from '@dataledger/core';
+import { didKeyFromPublicKey, generateKeyPair, toBase64 } from '@dataledger/core';
 import { cosignerVerifierKey, openCheckpoint, recordLeafHash, signCheckpoint, verifierKey, verifyCosignature } from '@dataledger/provenance';
 import { DataLedgerClient } from '@dataledger/service';
 import type { ChildProcess } from 'node:child_process';
@@ -88,7 +88,7 @@ describe('dataledger serve', () => {
   });
 
   it('export --url writes a bundle that verifies with the printed key; watch checks consistency and cosigns', async () => {
-    const rootKey = fromBase64((await readFile(join(data, 'root.key'), 'utf8')).trim());
+    const rootKey = parseKeyFile(await readFile(join(data, 'root.key'), 'utf8')).secretKey;
     const client = new DataLedgerClient({ baseUrl: url, signer: { secretKey: rootKey } });
     const state = join(dir, 'watch-state.txt');
     const witnessFile = join(dir, 'witness.json');
@@ -114,7 +114,7 @@ describe('dataledger serve', () => {
     expect(e.status, e.stderr).toBe(0);
     const v = await runBin(['verify', out, '--log-key', vkey, '--json']);
     expect(v.status).toBe(0);
-    expect(JSON.parse(v.stdout)).toEqual({ valid: true, size: 3, firstBadIndex: null, code: null, logKey: vkey });
+    expect(JSON.parse(v.stdout)).toEqual({ valid: true, size: 3, firstBadIndex: null, code: null, logKey: vkey, trusted: true });
   });
 
   it('checkpoint watch polls at --interval for --count polls, pinning the published key when none is given', async () => {
@@ -128,7 +128,7 @@ describe('dataledger serve', () => {
   });
 
   it('checkpoint watch reports a split view (exit 1): another root for a size, or no consistency proof', async () => {
-    const logSecret = fromBase64((await readFile(join(data, 'log.key'), 'utf8')).trim());
+    const logSecret = parseKeyFile(await readFile(join(data, 'log.key'), 'utf8')).secretKey;
     const origin = vkey.split('+')[0]!;
     const current = openCheckpoint(await (await fetch(`${url}/v1/log/checkpoint`)).text(), [vkey]).checkpoint;
     const forge = (size: number): string =>
@@ -196,7 +196,7 @@ describe('dataledger serve', () => {
   it('SIGTERM during concurrent writes: in-flight appends finish, and every acknowledged record is there after restart', async () => {
     const dataDir = join(dir, 'busy');
     const first = await start(['serve', '--port', '0', '--data', dataDir]);
-    const rootKey = fromBase64((await readFile(join(dataDir, 'root.key'), 'utf8')).trim());
+    const rootKey = parseKeyFile(await readFile(join(dataDir, 'root.key'), 'utf8')).secretKey;
     const writers = Array.from({ length: 24 }, () => new DataLedgerClient({ baseUrl: first.url, signer: { secretKey: rootKey }, maxRetries: 50 }));
     const acked: { index: number; leafHash: string }[] = [];
     let firstAck!: () => void;

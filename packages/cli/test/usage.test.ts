@@ -27,7 +27,32 @@ const COMMANDS = [
   ['cert', 'verify'],
   ['checkpoint'],
   ['checkpoint', 'watch'],
+  ['cert', 'issue'],
+  ['cert', 'revoke'],
+  ['cert', 'suspend'],
+  ['cert', 'reinstate'],
+  ['submit'],
+  ['get'],
+  ['log', 'show'],
+  ['role', 'grant'],
+  ['role', 'revoke'],
+  ['asset', 'register'],
+  ['asset', 'review'],
+  ['asset', 'value'],
+  ['asset', 'transfer'],
+  ['asset', 'freeze'],
+  ['asset', 'unfreeze'],
+  ['asset', 'cancel'],
+  ['asset', 'approve-crossborder'],
+  ['asset', 'change'],
+  ['licence', 'grant'],
+  ['licence', 'revoke'],
+  ['consent', 'grant'],
+  ['consent', 'revoke'],
 ];
+
+/** Commands that act (not the groups `cert`, `checkpoint`): each --help carries a runnable example. */
+const LEAVES = COMMANDS.filter((c) => !(c.length === 1 && ['cert', 'checkpoint'].includes(c[0]!)));
 
 describe('dataledger usage', () => {
   it('--help on every command prints its usage and exits 0', async () => {
@@ -42,6 +67,19 @@ describe('dataledger usage', () => {
     });
   });
 
+  it('every command that acts shows an example of itself, and the commands over HTTP take --url, --key and --json', async () => {
+    const results = await Promise.all(LEAVES.map((c) => runIn([...c, '--help'])));
+    results.forEach((r, i) => {
+      const name = LEAVES[i]!.join(' ');
+      expect(r.stdout, name).toMatch(new RegExp(`Example:\\n\\s+\\$ dataledger ${name}\\b`));
+      expect(r.stdout, name).toContain('Exit status');
+    });
+    for (const c of LEAVES.filter((c) => ['submit', 'get', 'log', 'role', 'asset', 'licence', 'consent'].includes(c[0]!) || (c[0] === 'cert' && c[1] !== 'verify'))) {
+      const r = results[LEAVES.indexOf(c)]!;
+      for (const flag of ['--url <url>', '--key <keyfile>', '--json']) expect(r.stdout, `${c.join(' ')} ${flag}`).toContain(flag);
+    }
+  });
+
   it('exits 2 on usage errors', async () => {
     const cases = [
       [],
@@ -54,6 +92,14 @@ describe('dataledger usage', () => {
       ['serve', '--port', '70000'],
       ['checkpoint', 'watch', 'http://127.0.0.1:1', '--interval', '-1'],
       ['export', '--data', 'd', '--url', 'http://127.0.0.1:1'],
+      ['submit', 'role.granted', '--payload', 'p.json'], // no --url
+      ['submit', 'ledger.genesis', '--payload', 'p.json', '--url', 'http://127.0.0.1:1', '--key', 'k.json'], // not submittable
+      ['submit', 'role.granted', '--url', 'http://127.0.0.1:1', '--key', 'k.json'], // no --payload
+      ['role', 'grant', '--role', 'registry', '--url', 'http://127.0.0.1:1'], // no --key
+      ['get', 'v1/assets/X', '--url', 'http://127.0.0.1:1', '--key', 'k.json'], // not a path
+      ['log', 'show', '--limit', 'many', '--url', 'http://127.0.0.1:1'],
+      ['cert', 'issue', '--url', 'http://127.0.0.1:1', '--key', 'k.json'], // no --asset
+      ['serve', '--origin', 'has space'],
     ];
     const results = await Promise.all(cases.map((c) => runIn(c)));
     results.forEach((r, i) => {

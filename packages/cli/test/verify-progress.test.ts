@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '@dataledger/core';
 import { Log, buildRecord, memoryStore, recordLeafHash } from '@dataledger/provenance';
-import { verifyCommand, type CliIo } from '../src/index.ts';
+import { auditCommand, verifyCommand, type CliIo } from '../src/index.ts';
 import { tempDir } from './helpers.ts';
 
-/** `verify` draws a progress bar on a TTY for long bundles, and never on a pipe or with short ones. */
+/** `verify` and `audit` draw a progress bar on a TTY for long bundles, and never on a pipe or with short ones. */
 let dir: string;
 let cleanup: () => Promise<void>;
 let file: string;
@@ -54,12 +54,23 @@ describe('verify progress bar', () => {
     const c = captureIo(true);
     expect(await verifyCommand(file, { logKey: [logKey], json: true }, c.io)).toBe(0);
     expect(c.err()).toMatch(/verifying \[.*\] \d+% \| \d+ records/);
-    expect(JSON.parse(c.out())).toEqual({ valid: true, size: 1000, firstBadIndex: null, code: null, logKey });
+    expect(JSON.parse(c.out())).toEqual({ valid: true, size: 1000, firstBadIndex: null, code: null, logKey, trusted: true });
   });
 
   it('is not drawn when stderr is not a TTY', async () => {
     const c = captureIo(false);
     expect(await verifyCommand(file, { logKey: [logKey], json: true }, c.io)).toBe(0);
     expect(c.err()).toBe('');
+  });
+
+  it('audit draws it too on a TTY (and only there); stdout stays exactly the JSON report', async () => {
+    const c = captureIo(true);
+    // The records are not registry records: the audit reports violations (exit 1); the bar is what is checked.
+    expect(await auditCommand(file, { logKey: [logKey], json: true }, c.io)).toBe(1);
+    expect(c.err()).toMatch(/auditing \[.*\] \d+% \| \d+ records/);
+    expect(JSON.parse(c.out())).toMatchObject({ records: 1000, trusted: true, integrity: { valid: true } });
+    const p = captureIo(false);
+    await auditCommand(file, { logKey: [logKey], json: true }, p.io);
+    expect(p.err()).toBe('');
   });
 });

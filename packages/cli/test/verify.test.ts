@@ -49,16 +49,11 @@ beforeAll(async () => {
 afterAll(async () => cleanup());
 
 describe('dataledger verify', () => {
-  it('exits 0 on a genuine bundle and prints exactly { valid, size, firstBadIndex, code, logKey }', async () => {
+  it('exits 0 on a genuine bundle and prints exactly { valid, size, firstBadIndex, code, logKey, trusted }', async () => {
     const file = await writeBundle('good.jsonl', lines);
     const { status, out } = await verifyJson(file, ['--log-key', logKey]);
     expect(status).toBe(0);
-    expect(out).toEqual({ valid: true, size: 12, firstBadIndex: null, code: null, logKey });
-    // Without --log-key the header's key is used, and named.
-    const selfChecked = await runBin(['verify', file]);
-    expect(selfChecked.status).toBe(0);
-    expect(selfChecked.stdout).toContain(logKey);
-    expect(selfChecked.stderr).toContain('--log-key');
+    expect(out).toEqual({ valid: true, size: 12, firstBadIndex: null, code: null, logKey, trusted: true });
   });
 
   it('exits 1 with valid:false on an edited record', async () => {
@@ -101,10 +96,12 @@ describe('dataledger verify', () => {
     forged[0] = `${JSON.stringify({ ...(JSON.parse(lines[0]!) as object), logKey: foreignKey })}\n`;
     forged[forged.length - 1] = `${JSON.stringify(signCheckpoint(checkpoint, { name: ORIGIN, secretKey: foreignSecret }))}\n`;
     const file = await writeBundle('foreign.jsonl', forged);
-    // Self-consistent: without a trusted key it verifies, but names the forger's key.
-    const self = await verifyJson(file);
+    // Self-consistent: checked against its own key it verifies, names the forger's key, and
+    // says it is not trusted.
+    const self = await verifyJson(file, ['--trust-bundle-key']);
     expect(self.status).toBe(0);
     expect(self.out['logKey']).toBe(foreignKey);
+    expect(self.out['trusted']).toBe(false);
     const pinned = await verifyJson(file, ['--log-key', logKey]);
     expect(pinned.status).toBe(1);
     expect(pinned.out).toMatchObject({ valid: false, code: 'BUNDLE_CHECKPOINT_UNTRUSTED' });
@@ -115,7 +112,7 @@ describe('dataledger verify', () => {
   });
 
   it('exits 1 on garbage, and reads "-" as stdin', async () => {
-    const g = await verifyJson(await writeBundle('garbage.jsonl', 'not a bundle\n\u0000\u0001'));
+    const g = await verifyJson(await writeBundle('garbage.jsonl', 'not a bundle\n\u0000\u0001'), ['--log-key', logKey]);
     expect(g.status).toBe(1);
     expect(g.out['valid']).toBe(false);
     const r = await runBin(['verify', '-', '--json', '--log-key', logKey], { input: lines.join('') });
@@ -124,11 +121,46 @@ describe('dataledger verify', () => {
   });
 
   it('exits 2 on a missing file or a malformed --log-key', async () => {
-    const missing = await runBin(['verify', join(dir, 'nope.jsonl')]);
+    const missing = await runBin(['verify', join(dir, 'nope.jsonl'), '--log-key', logKey]);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toContain('CLI_FILE_UNREADABLE');
     const badKey = await runBin(['verify', await writeBundle('good3.jsonl', lines), '--log-key', 'not-a-key']);
     expect(badKey.status).toBe(2);
     expect(badKey.stderr).toContain('CLI_USAGE');
+  });
+
+  it('trusts nothing implicitly: without --log-key, verify and audit exit 2 naming --log-key (DESIGN.md: verifiers trust only the log keys they are given)', async () => {
+    const file = await writeBundle('trust.jsonl', lines);
+    for (const command of ['verify', 'audit']) {
+      for (const extra of [[], ['--json']]) {
+        const r = await runBin([command, file, ...extra]);
+        expect(r.status, `${command} ${extra.join(' ')}`).toBe(2);
+        expect(r.stderr).toContain('--log-key');
+        expect(r.stderr).toContain('CLI_USAGE');
+        expect(r.stdout).toBe('');
+      }
+    }
+  });
+
+  it('--trust-bundle-key checks against the bundle\'s own key and says "trusted": false in text and JSON', async () => {
+    const file = await writeBundle('trust2.jsonl', lines);
+    const text = await runBin(['verify', file, '--trust-bundle-key']);
+    expect(text.status).toBe(0);
+    expect(text.stdout).toContain('trusted: false');
+    expect(text.stderr).toContain('--log-key');
+    const json = await verifyJson(file, ['--trust-bundle-key']);
+    expect(json.out).toEqual({ valid: true, size: 12, firstBadIndex: null, code: null, logKey, trusted: false });
+    // audit: the same flag, the same field (the records here are not registry records, so
+    // the rules are broken; what matters is the trust field).
+    const audit = await runBin(['audit', file, '--trust-bundle-key', '--json']);
+    expect(JSON.parse(audit.stdout)).toMatchObject({ trusted: false, integrity: { valid: true, logKey } });
+    const auditText = await runBin(['audit', file, '--trust-bundle-key']);
+    expect(auditText.stdout).toContain('trusted: false');
+    const pinned = await runBin(['audit', file, '--log-key', logKey, '--json']);
+    expect(JSON.parse(pinned.stdout)).toMatchObject({ trusted: true });
+    // An invalid bundle carries the field too.
+    const bad = await verifyJson(await writeBundle('trust3.jsonl', lines.slice(0, -1)), ['--trust-bundle-key']);
+    expect(bad.status).toBe(1);
+    expect(bad.out).toMatchObject({ valid: false, trusted: false });
   });
 });

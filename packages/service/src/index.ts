@@ -37,6 +37,6 @@ export {
 export type { SignableRequest, SignRequestOptions, VerifyRequestOptions } from './httpsig.ts';
 export { ROUTE_OF_RECORD_TYPE, AREA_OF_RECORD_TYPE, MAX_BATCH_RECORDS, recordsOfBody } from './routes/records.ts';
 export { MAX_ENTRIES_PER_READ } from './routes/log.ts';
-export { openService, dataDirPaths, registryView, DEFAULT_ORIGIN } from './open.ts';
-export type { OpenServiceOptions, DataDirService, RootAuthority } from './open.ts';
+export { openService, dataDirPaths, registryView, DEFAULT_ORIGIN, defaultOriginOf, isOrigin, formatKeyFile, parseKeyFile } from './open.ts';
+export type { OpenServiceOptions, DataDirService, RootAuthority, KeyFileJson } from './open.ts';
 export type { RegistryView } from './context.ts';

@@ -5,9 +5,9 @@
  *
  * Layout of a data directory:
  * - `ledger/`   the LevelDB store of the log;
- * - `log.key`   the log's Ed25519 seed (base64, mode 0600): signs checkpoints;
- * - `root.key`  the root authority's Ed25519 seed (base64, mode 0600): signed the genesis
- *               record and grants roles (keep it offline once roles are granted);
+ * - `log.key`   the log's key file ({@link formatKeyFile}, mode 0600): signs checkpoints;
+ * - `root.key`  the root authority's key file (mode 0600): signed the genesis record and
+ *               grants roles (keep it offline once roles are granted);
  * - `log.vkey`  the log's C2SP verifier key (public: verifiers trust checkpoints signed by it);
  * - `root.did`  the root authority's did:key (public);
  * - `certificates/` signed certificates published by their registries (one file each).
@@ -20,11 +20,17 @@ import {
   DataLedgerError,
   didKeyFromPublicKey,
   fromBase64,
+  fromBase64Url,
+  fromHex,
   generateKeyPair,
+  getPublicKey,
   keyPairFromSeed,
+  parseJson,
   publicKeyFromDidKey,
   sha256,
   toBase64,
+  toBase64Url,
+  toHex,
   utf8Encode,
   type KeyPair,
 } from '@dataledger/core';
@@ -46,14 +52,31 @@ import type { RegistryView } from './context.ts';
 import { registryPrecheck, type AppendQueueOptions } from './ledger.ts';
 import { createLedgerService, type StatefulLedgerService } from './service.ts';
 
-/** Default origin line of a new ledger's log (C2SP tlog-checkpoint). */
+/**
+ * Prefix of a new ledger's default origin. The origin itself is {@link defaultOriginOf} the
+ * log key, so two fresh data directories never share one: a checkpoint of one ledger can
+ * never be taken for a checkpoint of another (C2SP tlog-checkpoint: the origin line is the
+ * unique identifier of the log).
+ */
 export const DEFAULT_ORIGIN: string = 'dataledger.local/log';
+
+/**
+ * The default origin of a log: {@link DEFAULT_ORIGIN}, a slash, and the first 16 hex digits
+ * of SHA-256 of the log's public key (a schema-less, URL-like name, as C2SP tlog-checkpoint
+ * recommends). The origin is stored in the data directory once, as the key name of
+ * `log.vkey`, and read back from there on every later open.
+ * @param logPublicKey - the log's 32-byte Ed25519 public key
+ * @returns the origin, e.g. `dataledger.local/log/3f2a9c0e51b7d4a6`
+ */
+export function defaultOriginOf(logPublicKey: Uint8Array): string {
+  return `${DEFAULT_ORIGIN}/${toHex(sha256(logPublicKey)).slice(0, 16)}`;
+}
 
 /** Options of {@link openService}. */
 export interface OpenServiceOptions extends AppendQueueOptions {
   /** The data directory (created when missing, unless `mustExist`). */
   dataDir: string;
-  /** Origin of a new ledger's log (default {@link DEFAULT_ORIGIN}); an existing ledger keeps its own. */
+  /** Origin of a new ledger's log (default {@link defaultOriginOf} its log key); an existing ledger keeps its own. */
   origin?: string;
   /** Name of a new ledger, written in its genesis record (default: the origin). */
   ledgerName?: string;
@@ -121,20 +144,101 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function readKey(path: string): Promise<KeyPair> {
-  const text = (await readFile(path, 'utf8')).trim();
-  let seed: Uint8Array;
-  try {
-    seed = fromBase64(text);
-  } catch (cause) {
-    throw new DataLedgerError('CORE_KEY_INVALID', `${path}: not a base64 Ed25519 seed`, { cause });
+/**
+ * The key-file JSON: one format for every key (`dataledger keygen`, `root.key`, `log.key`).
+ * Data directories of earlier releases held a bare base64 seed; {@link parseKeyFile} still
+ * reads those.
+ */
+export interface KeyFileJson {
+  type: 'Ed25519';
+  /** did:key of the public key: informative, re-derived on load and checked. */
+  did: string;
+  /** The 32-byte Ed25519 seed (RFC 8032 §5.1.5), base64url without padding. */
+  secretKey: string;
+}
+
+/**
+ * Serialises an Ed25519 seed as a key file.
+ * @param secretKey - 32-byte Ed25519 seed
+ * @returns the key-file text (JSON, one trailing newline)
+ * @throws RangeError if `secretKey` is not 32 bytes
+ */
+export function formatKeyFile(secretKey: Uint8Array): string {
+  if (!(secretKey instanceof Uint8Array) || secretKey.length !== 32) throw new RangeError('secretKey must be 32 bytes');
+  const body: KeyFileJson = { type: 'Ed25519', did: didKeyFromPublicKey(getPublicKey(secretKey)), secretKey: toBase64Url(secretKey) };
+  return `${JSON.stringify(body, null, 2)}\n`;
+}
+
+/**
+ * Parses a key file: the JSON of {@link formatKeyFile} (`secretKey` as base64url, base64 or
+ * hex), or a bare seed as hex, base64url or base64 (data directories of earlier releases). A
+ * `did` member that disagrees with the seed is refused rather than trusted.
+ * @param text - the file's content
+ * @returns the key pair
+ * @throws DataLedgerError `CORE_KEY_INVALID`
+ */
+export function parseKeyFile(text: string): KeyPair {
+  const trimmed = text.trim();
+  let encoded: string;
+  let claimedDid: string | undefined;
+  if (trimmed.startsWith('{')) {
+    let json: unknown;
+    try {
+      // A key file is read at a trust boundary too: the safe reader (nodejs/node#63785).
+      json = parseJson(trimmed, { maxBytes: 65_536 });
+    } catch (cause) {
+      throw new DataLedgerError('CORE_KEY_INVALID', 'key file is not valid JSON', { cause });
+    }
+    const obj = (typeof json === 'object' && json !== null ? json : {}) as { secretKey?: unknown; did?: unknown; type?: unknown };
+    if (obj.type !== undefined && obj.type !== 'Ed25519') throw new DataLedgerError('CORE_KEY_INVALID', 'key file "type" must be "Ed25519"');
+    if (typeof obj.secretKey !== 'string') throw new DataLedgerError('CORE_KEY_INVALID', 'key file has no "secretKey" string');
+    encoded = obj.secretKey;
+    if (typeof obj.did === 'string') claimedDid = obj.did;
+  } else {
+    encoded = trimmed;
   }
-  return keyPairFromSeed(seed);
+  let seed: Uint8Array | undefined;
+  for (const decode of [fromHex, fromBase64Url, fromBase64]) {
+    try {
+      const bytes = decode(encoded);
+      if (bytes.length === 32) {
+        seed = bytes;
+        break;
+      }
+    } catch {
+      // not this encoding; try the next
+    }
+  }
+  if (seed === undefined) throw new DataLedgerError('CORE_KEY_INVALID', 'key file secret must be a 32-byte Ed25519 seed (base64url, base64 or hex)');
+  const key = keyPairFromSeed(seed);
+  if (claimedDid !== undefined && claimedDid !== didKeyFromPublicKey(key.publicKey)) {
+    throw new DataLedgerError('CORE_KEY_INVALID', 'key file "did" does not match its secret key');
+  }
+  return key;
+}
+
+/**
+ * True when `origin` can name a log: a non-empty line of at most 512 characters without
+ * spaces, control characters or `+` (it is also the checkpoint key name, C2SP signed-note).
+ * @param origin - the candidate
+ * @returns whether it is usable
+ */
+export function isOrigin(origin: string): boolean {
+  return typeof origin === 'string' && origin.length > 0 && origin.length <= 512 && !/[\s+\u0000-\u001F]/u.test(origin);
+}
+
+async function readKey(path: string): Promise<KeyPair> {
+  const text = await readFile(path, 'utf8');
+  try {
+    return parseKeyFile(text);
+  } catch (cause) {
+    throw new DataLedgerError('CORE_KEY_INVALID', `${path}: ${(cause as Error).message}`, { cause });
+  }
 }
 
 async function writeSecret(path: string, key: KeyPair): Promise<void> {
   // 'wx': never overwrite an existing key; 0600: only the owner may read a secret key.
-  await writeFile(path, `${toBase64(key.secretKey)}\n`, { mode: 0o600, flag: 'wx' });
+  await writeFile(path, formatKeyFile(key.secretKey), { mode: 0o600, flag: 'wx' });
   await chmod(path, 0o600);
 }
 
@@ -169,6 +273,9 @@ export function registryView(state: RegistryState): RegistryView {
 export async function openService(options: OpenServiceOptions): Promise<DataDirService> {
   const dataDir = options.dataDir;
   if (typeof dataDir !== 'string' || dataDir.length === 0) throw new TypeError('options.dataDir: expected a directory path');
+  if (options.origin !== undefined && !isOrigin(options.origin)) {
+    throw new TypeError('options.origin: expected a non-empty name without spaces or "+" (e.g. example.org/log)');
+  }
   const paths = dataDirPaths(dataDir);
   const isNew = !(await exists(paths.logKey));
   if (isNew && options.mustExist === true) {
@@ -177,9 +284,9 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
   let origin: string;
   let logKey: KeyPair;
   if (isNew) {
-    origin = options.origin ?? DEFAULT_ORIGIN;
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     logKey = generateKeyPair();
+    origin = options.origin ?? defaultOriginOf(logKey.publicKey);
     if (!(await exists(paths.rootKey))) await writeSecret(paths.rootKey, generateKeyPair());
     // The origin is published with the verifier key (its name); write the public files first
     // and the log key last, so a crash mid-creation is retried as a creation.

@@ -8,6 +8,7 @@ import { EXIT, type CliIo, type ExitStatus } from '../io.ts';
 import { readKeyFile, type KeyFileIdentity } from '../keyfile.ts';
 import { readCheckpointState, writeCheckpointState } from '../state.ts';
 import { checkVerifierKeys } from './verify.ts';
+import { networkCause } from './remote.ts';
 
 /** Options of `dataledger checkpoint watch`. */
 export interface CheckpointWatchOptions {
@@ -126,7 +127,7 @@ export async function checkpointWatchCommand(url: string, options: CheckpointWat
     try {
       key = await client.logKey();
     } catch (cause) {
-      throw cliError('CLI_HTTP_ERROR', `cannot read the log key from ${url}: ${(cause as Error).message}`, cause);
+      throw cliError('CLI_HTTP_ERROR', `cannot read the log key from ${url}: ${networkCause(cause)}`, cause);
     }
     trusted = checkVerifierKeys([key.trim()]);
     io.stderr.write(`note: trusting the key the service publishes, pinned for this run: ${trusted[0]}\n`);
@@ -150,8 +151,8 @@ export async function checkpointWatchCommand(url: string, options: CheckpointWat
     try {
       text = await client.checkpoint();
     } catch (cause) {
-      if (limit === 1) throw cliError('CLI_HTTP_ERROR', `cannot read the checkpoint from ${url}: ${(cause as Error).message}`, cause);
-      report({ status: 'error', code: 'CLI_HTTP_ERROR', message: (cause as Error).message });
+      if (limit === 1) throw cliError('CLI_HTTP_ERROR', `cannot read the checkpoint from ${url}: ${networkCause(cause)}`, cause);
+      report({ status: 'error', code: 'CLI_HTTP_ERROR', message: networkCause(cause) });
     }
     if (text !== undefined) {
       const obs = await observe(text);

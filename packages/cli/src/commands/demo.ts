@@ -11,6 +11,8 @@ export interface DemoCommandOptions {
   assets: number;
   /** Run the encrypted statistics job. */
   statistics: boolean;
+  /** Origin of the demo ledger's log (default: derived from its log key). */
+  origin?: string | undefined;
   /** Print the summary as JSON. */
   json?: boolean | undefined;
 }
@@ -24,7 +26,7 @@ export interface DemoCommandOptions {
  */
 export async function demoCommand(options: DemoCommandOptions, io: CliIo): Promise<ExitStatus> {
   const dir = resolve(io.cwd, options.data);
-  const service = await openDataDir(dir);
+  const service = await openDataDir(dir, { origin: options.origin });
   try {
     const summary = await writeDemoLedger(service, {
       assetsPerClassification: options.assets,
@@ -43,7 +45,7 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIo): Promi
           `actor keys:       ${summary.outDir}/keys (mode 0600)`,
           '',
           `next: npx dataledger export --data ${JSON.stringify(options.data)} --out ledger.jsonl`,
-          `      npx dataledger verify ledger.jsonl --log-key '${summary.logVerifierKey}'`,
+          `      npx dataledger verify ledger.jsonl --log-key "$(cat ${JSON.stringify(options.data)}/log.vkey)"`,
           '',
         ].join('\n'),
       );

@@ -1,9 +1,11 @@
-import { open, rename, rm } from 'node:fs/promises';
+import { isDataLedgerError } from '@dataledger/core';
 import { resolve } from 'node:path';
 import { DataLedgerClient } from '@dataledger/service';
 import { cliError } from '../errors.ts';
 import { EXIT, type CliIo, type ExitStatus } from '../io.ts';
 import { openDataDir } from '../datadir.ts';
+import { refuseExisting, writeOutFile } from '../outfile.ts';
+import { networkCause } from './remote.ts';
 
 /** Options of `dataledger export`. */
 export interface ExportOptions {
@@ -13,6 +15,8 @@ export interface ExportOptions {
   url?: string | undefined;
   /** Bundle file to write, or "-" for stdout. */
   out: string;
+  /** Replace an existing `out` (without it, an existing file is refused). */
+  force?: boolean | undefined;
 }
 
 /**
@@ -37,51 +41,43 @@ export async function openBundleLines(
 
 /**
  * `dataledger export`: writes the bundle (header, records, signed checkpoint) of a ledger.
- * A file is written under a temporary name and renamed when complete, so a failed export
- * never leaves a truncated bundle behind.
+ * A file is written under a temporary name and moved in place when complete, so a failed
+ * export never leaves a truncated bundle behind; an existing file is replaced only with `force`.
  * @param options - see {@link ExportOptions}
  * @param io - streams and working directory
  * @returns {@link EXIT}.OK
- * @throws DataLedgerError with a `CLI_…` code when the source or destination fails
+ * @throws DataLedgerError `CLI_FILE_EXISTS` (no `--force`), or another `CLI_…` code when the source or destination fails
  */
 export async function exportCommand(options: ExportOptions, io: CliIo): Promise<ExitStatus> {
+  const file = options.out === '-' ? undefined : resolve(io.cwd, options.out);
+  // Before anything is read: an existing bundle (evidence, perhaps) is not replaced by accident.
+  if (file !== undefined) await refuseExisting(file, options.force === true);
   const { lines, close } = await openBundleLines(options, io);
   let count = 0;
   try {
-    if (options.out === '-') {
+    if (file === undefined) {
       for await (const line of wrapHttpErrors(lines, options.url)) {
         io.stdout.write(line.endsWith('\n') ? line : `${line}\n`);
         count += 1;
       }
     } else {
-      const file = resolve(io.cwd, options.out);
-      const temp = `${file}.partial-${process.pid}`;
-      let handle;
-      try {
-        handle = await open(temp, 'wx');
-      } catch (cause) {
-        throw cliError('CLI_FILE_UNWRITABLE', `cannot write ${file}: ${(cause as Error).message}`, cause);
-      }
-      try {
-        // Lines are gathered into ~64 KiB writes; every write is awaited, so a full disk is an error here.
-        let pending = '';
-        for await (const line of wrapHttpErrors(lines, options.url)) {
-          pending += line.endsWith('\n') ? line : `${line}\n`;
-          count += 1;
-          if (pending.length >= 65_536) {
-            await handle.write(pending);
-            pending = '';
+      await writeOutFile(
+        file,
+        async (handle) => {
+          // Lines are gathered into ~64 KiB writes; every write is awaited, so a full disk is an error here.
+          let pending = '';
+          for await (const line of wrapHttpErrors(lines, options.url)) {
+            pending += line.endsWith('\n') ? line : `${line}\n`;
+            count += 1;
+            if (pending.length >= 65_536) {
+              await handle.write(pending);
+              pending = '';
+            }
           }
-        }
-        if (pending !== '') await handle.write(pending);
-        await handle.sync();
-        await handle.close();
-        await rename(temp, file);
-      } catch (err) {
-        await handle.close().catch(() => {});
-        await rm(temp, { force: true });
-        throw err;
-      }
+          if (pending !== '') await handle.write(pending);
+        },
+        options.force === true,
+      );
       io.stderr.write(`exported ${Math.max(0, count - 2)} records to ${file}\n`);
     }
   } finally {
@@ -95,6 +91,6 @@ async function* wrapHttpErrors(lines: AsyncIterable<string>, url: string | undef
     yield* lines;
   } catch (err) {
     if (url === undefined) throw err;
-    throw cliError('CLI_HTTP_ERROR', `export from ${url} failed: ${(err as Error).message}`, err);
+    throw cliError('CLI_HTTP_ERROR', `export from ${url} failed: ${isDataLedgerError(err) && err.code === 'HTTP_UNREACHABLE' ? networkCause(err) : (err as Error).message}`, err);
   }
 }

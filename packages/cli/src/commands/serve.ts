@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { pino } from 'pino';
+import { prettyFactory } from 'pino-pretty';
 import { didKeyFromPublicKey } from '@dataledger/core';
 import { NOTE_TYPE_COSIGNATURE_V1, parseVerifierKey } from '@dataledger/provenance';
 import { buildApp } from '@dataledger/service';
@@ -15,6 +16,13 @@ export interface ServeOptions {
   host: string;
   /** Data directory. Default ./data. */
   data: string;
+  /** Origin of a new ledger's log (default: derived from its log key). An existing ledger keeps its own. */
+  origin?: string | undefined;
+  /**
+   * Log lines for people (pino-pretty) instead of JSON. Default: when stdout is a terminal;
+   * a pipe or a file (a log collector) gets one JSON object per line.
+   */
+  pretty?: boolean | undefined;
   /** pino log level. Default info. */
   logLevel: string;
   /**
@@ -29,6 +37,25 @@ export interface ServeOptions {
   witnessKey?: string[];
   /** The public URL signed reads are bound to (`--public-url`, `PUBLIC_URL`). */
   publicUrl?: string;
+}
+
+/**
+ * Where the server's log lines go: `io.stdout`, as one JSON object per line (for a log
+ * collector), or, for a person at a terminal, as readable lines formatted by pino-pretty
+ * (time, level, message, then the fields).
+ * @param io - the streams
+ * @param pretty - format for a person
+ * @returns a pino destination
+ */
+export function logDestination(io: CliIo, pretty: boolean): { write(line: string): void } {
+  if (!pretty) return { write: (line) => void io.stdout.write(line) };
+  const format = prettyFactory({
+    colorize: io.env['NO_COLOR'] === undefined,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,name',
+    singleLine: true,
+  });
+  return { write: (line) => void io.stdout.write(format(line)) };
 }
 
 /**
@@ -56,7 +83,10 @@ export async function serveCommand(options: ServeOptions, io: CliIo): Promise<Ex
     throw cliError('CLI_USAGE', `--public-url ${options.publicUrl}: expected an http(s) URL without query or fragment`);
   }
   const dataDir = resolve(io.cwd, options.data);
-  const service = await openDataDir(dataDir, options.maxClockSkew === undefined ? {} : { maxClockSkewMs: Math.round(options.maxClockSkew * 1000) });
+  const service = await openDataDir(dataDir, {
+    origin: options.origin,
+    ...(options.maxClockSkew === undefined ? {} : { maxClockSkewMs: Math.round(options.maxClockSkew * 1000) }),
+  });
   const say = (line: string): void => {
     io.stdout.write(`dataledger: ${line}\n`);
   };
@@ -69,7 +99,7 @@ export async function serveCommand(options: ServeOptions, io: CliIo): Promise<Ex
   let app;
   try {
     // One pino logger for the process: request logs from Fastify, lifecycle events from here.
-    const logger = pino({ name: 'dataledger', level: options.logLevel });
+    const logger = pino({ name: 'dataledger', level: options.logLevel }, logDestination(io, options.pretty ?? io.stdout.isTTY === true));
     app = await buildApp({
       service,
       loggerInstance: logger,

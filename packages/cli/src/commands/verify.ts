@@ -3,6 +3,7 @@ import { SingleBar } from 'cli-progress';
 import { isDataLedgerError } from '@dataledger/core';
 import { parseVerifierKey, verifyBundle } from '@dataledger/provenance';
 import { cliError } from '../errors.ts';
+import type { OpenedSource } from '../source.ts';
 import { EXIT, type CliIo, type ExitStatus } from '../io.ts';
 import { openSource } from '../source.ts';
 import { readCheckpointState, writeCheckpointState } from '../state.ts';
@@ -11,6 +12,12 @@ import { readCheckpointState, writeCheckpointState } from '../state.ts';
 export interface VerifyOptions {
   /** Trusted C2SP verifier keys; when given, the bundle's checkpoint must be signed by one. */
   logKey?: string[] | undefined;
+  /**
+   * Without `logKey`, check the bundle against the log key its own header names. That proves
+   * only self-consistency (anyone can write a bundle with their own key), so the result says
+   * `trusted: false`. Without either, the replay refuses to run.
+   */
+  trustBundleKey?: boolean | undefined;
   /** Print {@link VerifySummary} as JSON. */
   json?: boolean | undefined;
   /**
@@ -28,6 +35,8 @@ export interface VerifySummary {
   firstBadIndex: number | null;
   code: string | null;
   logKey: string | null;
+  /** True when the checkpoint was checked against a key given with `--log-key`; false when against the bundle's own. */
+  trusted: boolean;
 }
 
 /** Bundles at least this large get a progress bar (on a TTY only). */
@@ -51,6 +60,25 @@ export function checkVerifierKeys(keys: readonly string[]): string[] {
 }
 
 /**
+ * Whether a replay's verdict is trusted, refusing to run when the caller named no trust
+ * anchor: a bundle checked only against the key it names itself proves nothing about who
+ * wrote it (a forger signs their own), so that needs the explicit `--trust-bundle-key`.
+ * DESIGN.md: "Verifiers trust only the log keys they are given".
+ * @param options - `logKey` and `trustBundleKey`
+ * @returns true with `--log-key`, false with `--trust-bundle-key` alone
+ * @throws DataLedgerError `CLI_USAGE` naming `--log-key` when neither is given
+ */
+export function requireTrustAnchor(options: { logKey?: string[] | undefined; trustBundleKey?: boolean | undefined }): boolean {
+  if ((options.logKey ?? []).length > 0) return true;
+  if (options.trustBundleKey === true) return false;
+  throw cliError(
+    'CLI_USAGE',
+    "give the log's published verifier key with --log-key VKEY (e.g. --log-key \"$(cat DATA/log.vkey)\"), " +
+      'or --trust-bundle-key to check the bundle only against the key it names itself (reported as trusted: false)',
+  );
+}
+
+/**
  * Replays a bundle file through `verifyBundle` (every actor signature, `prev`, index, and
  * the rebuilt Merkle root against the signed checkpoint), with a progress bar on a TTY.
  * @param file - bundle path or "-"
@@ -64,33 +92,16 @@ export async function verifyBundleFile(
   options: VerifyOptions,
   io: CliIo,
 ): Promise<VerifySummary & { reason: string | null }> {
+  const anchored = requireTrustAnchor(options);
   const trusted = checkVerifierKeys(options.logKey ?? []);
   // A remembered checkpoint only anchors the log its own key signs.
   if (options.state !== undefined && trusted.length === 0) throw cliError('CLI_USAGE', '--state needs --log-key (the key its checkpoint is signed by)');
   const statePath = options.state === undefined ? undefined : resolve(io.cwd, options.state);
   const previous = statePath === undefined ? undefined : await readCheckpointState(statePath, trusted);
   const source = await openSource(file, io);
-  const total = source.totalBytes;
-  const bar =
-    io.stderr.isTTY === true && total !== undefined && total >= PROGRESS_MIN_BYTES
-      ? new SingleBar({
-          stream: io.stderr as NodeJS.WritableStream,
-          format: 'verifying [{bar}] {percentage}% | {records} records | {eta_formatted}',
-          hideCursor: true,
-          clearOnComplete: true,
-          etaBuffer: 50,
-        })
-      : undefined;
+  const progress = withProgress(source, io, 'verifying', true);
+  const counted = (): AsyncIterable<Uint8Array | string> => progress.chunks;
   let records = 0;
-  let bytes = 0;
-  async function* counted(): AsyncGenerator<Uint8Array | string> {
-    for await (const chunk of source.chunks) {
-      bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-      bar?.update(bytes, { records });
-      yield chunk;
-    }
-  }
-  bar?.start(total ?? 0, 0, { records: 0 });
   try {
     const result = await verifyBundle(counted(), {
       ...(trusted.length > 0 ? { trustedLogKeys: trusted } : {}),
@@ -106,17 +117,18 @@ export async function verifyBundleFile(
       firstBadIndex: result.firstBadIndex,
       code: result.code,
       logKey: result.logKey,
+      trusted: anchored,
       reason: result.reason,
     };
   } catch (err) {
     // verifyBundle reports what is wrong with a bundle in its result; should a malformed
     // stream still surface as a thrown coded error, it is the bundle's fault, not a crash.
     if (isDataLedgerError(err) && !err.code.startsWith('CLI_')) {
-      return { valid: false, size: records, firstBadIndex: null, code: err.code, logKey: null, reason: err.message };
+      return { valid: false, size: records, firstBadIndex: null, code: err.code, logKey: null, trusted: anchored, reason: err.message };
     }
     throw err;
   } finally {
-    bar?.stop();
+    progress.stop();
   }
 }
 
@@ -134,15 +146,80 @@ export async function verifyCommand(file: string, options: VerifyOptions, io: Cl
     io.stdout.write(`${JSON.stringify(summary)}\n`);
   } else if (summary.valid) {
     io.stdout.write(`valid: ${summary.size} records; checkpoint signed by ${summary.logKey ?? '(unknown)'}\n`);
-    if ((options.logKey ?? []).length === 0) {
-      io.stderr.write(
-        'note: no --log-key given, so the checkpoint was checked against the key the bundle names itself;\n' +
-          "      pass the log's published key with --log-key to rule out a self-consistent forgery.\n",
-      );
+    io.stdout.write(`trusted: ${summary.trusted}${summary.trusted ? '' : " (checked against the bundle's own key, not a --log-key)"}\n`);
+    if (!summary.trusted) {
+      io.stderr.write("warning: UNTRUSTED: pass the log's published key with --log-key to rule out a self-consistent forgery.\n");
     }
   } else {
     const where = summary.firstBadIndex === null ? '' : ` at record ${summary.firstBadIndex}`;
     io.stdout.write(`INVALID: ${summary.code ?? 'unknown'}${where}: ${reason ?? ''} (${summary.size} records verified)\n`);
+    io.stdout.write(`trusted: ${summary.trusted}\n`);
   }
   return summary.valid ? EXIT.OK : EXIT.INVALID;
+}
+
+/** A source whose bytes are counted as they are read, with a bar drawn on a TTY. */
+export interface ProgressSource {
+  /** The source's chunks, passed through unchanged. */
+  chunks: AsyncGenerator<Uint8Array | string>;
+  /** Call once per record seen (shown beside the bar). */
+  record(): void;
+  /** Records counted so far. */
+  readonly records: number;
+  /** Removes the bar (call in `finally`). */
+  stop(): void;
+}
+
+/**
+ * Wraps a source so a long replay shows its progress on stderr: a bar by bytes read, only
+ * when stderr is a terminal and the size is known and large (pipes and logs stay clean).
+ * @param source - the opened source
+ * @param io - where the bar is drawn
+ * @param label - the verb shown before the bar (`verifying`, `auditing`)
+ * @param countLines - count records as the lines read (for a consumer that reports none)
+ * @returns the counted source
+ */
+export function withProgress(source: OpenedSource, io: CliIo, label: string, countLines: boolean = false): ProgressSource {
+  const total = source.totalBytes;
+  const bar =
+    io.stderr.isTTY === true && total !== undefined && total >= PROGRESS_MIN_BYTES
+      ? new SingleBar({
+          stream: io.stderr as NodeJS.WritableStream,
+          format: `${label} [{bar}] {percentage}% | {records} records | {eta_formatted}`,
+          hideCursor: true,
+          clearOnComplete: true,
+          etaBuffer: 50,
+        })
+      : undefined;
+  let records = 0;
+  let bytes = 0;
+  async function* counted(): AsyncGenerator<Uint8Array | string> {
+    for await (const chunk of source.chunks) {
+      bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+      if (countLines && bar !== undefined) records += countNewlines(chunk);
+      bar?.update(bytes, { records });
+      yield chunk;
+    }
+  }
+  bar?.start(total ?? 0, 0, { records: 0 });
+  return {
+    chunks: counted(),
+    record: () => {
+      records += 1;
+    },
+    get records(): number {
+      return records;
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
+function countNewlines(chunk: Uint8Array | string): number {
+  let n = 0;
+  if (typeof chunk === 'string') {
+    for (let i = chunk.indexOf('\n'); i !== -1; i = chunk.indexOf('\n', i + 1)) n++;
+  } else {
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) n++;
+  }
+  return n;
 }
