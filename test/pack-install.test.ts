@@ -1,8 +1,8 @@
 /**
  * Acceptance: the packages as users get them. Every workspace is `npm pack`ed (its `prepack`
  * builds it), the tarballs are installed into an empty project outside the repository, and that
- * project — with nothing of the repository on its module path — uses them the way DESIGN.md
- * § Runtime promises: compiled ESM through `exports`, `.d.ts` types that a strict `nodenext`
+ * project — with nothing of the repository on its module path — uses them the way the README's
+ * "Install" section promises: compiled ESM through `exports`, `.d.ts` types that a strict `nodenext`
  * TypeScript project accepts without `skipLibCheck`, and the `dataledger` bin.
  *
  * Everything runs on the Node that runs this suite (`process.execPath`, and first on PATH for
@@ -170,7 +170,7 @@ describe('npm pack → npm install in an empty project', () => {
     // Five appends get indexes 0..4; RFC 9162 §2.1.3: the audit path of leaf 2 in a tree of 5
     // is [leaf 3, MTH(0..1), leaf 4] — three hashes; a changed hash no longer verifies.
     expect(report.log).toEqual({ size: 5, indexes: [0, 1, 2, 3, 4], proofLength: 3, included: true, forgedIncluded: false });
-    // DESIGN.md § certificates: a VC 2.0 DataAssetCertificate secured with eddsa-jcs-2022,
+    // The certificates README: a VC 2.0 DataAssetCertificate secured with eddsa-jcs-2022,
     // verifiable offline with the log key; an altered subject or an unknown log is refused.
     expect(report.certificate).toEqual({
       type: ['VerifiableCredential', 'DataAssetCertificate'],
@@ -230,7 +230,7 @@ describe('npm pack → npm install in an empty project', () => {
         'export const index = (r: LedgerRecord): number => r.index;',
         'export const root: Uint8Array = provenance.merkleRoot([core.sha256(core.utf8Encode("a"))]);',
         // The declarations are real types, not `any`: a wrong call is an error.
-        '// @ts-expect-error verifyInclusion takes one object (DESIGN.md § ledger)',
+        '// @ts-expect-error verifyInclusion takes one object (provenance README)',
         'provenance.verifyInclusion(root, 0);',
         '',
       ].join('\n'),

@@ -1,5 +1,5 @@
 /**
- * The suite runs on the Node releases `engines` names (DESIGN.md § Runtime): CI runs it on the
+ * The suite runs on the Node releases `engines` names (README, "Install"): CI runs it on the
  * pinned Node 24 (the `node` dev dependency) and again on the newest Node 22 LTS. `engines`
  * says only what is tested, so whatever runs the suite must satisfy it.
  */
