@@ -49,3 +49,17 @@ describe('runtime', () => {
     expect(process.versions.node.split('.')[0]).toBe(expected);
   });
 });
+
+describe('in-repo development', () => {
+  it('tests import each workspace package from its source (vitest aliases), not from dist/', async () => {
+    const root = await manifest('package.json');
+    for (const w of root.workspaces ?? []) {
+      const { name } = JSON.parse(await readFile(new URL(`${w}/package.json`, ROOT), 'utf8')) as { name: string };
+      const byName = (await import(/* @vite-ignore */ name)) as Record<string, unknown>;
+      const bySource = (await import(/* @vite-ignore */ new URL(`${w}/src/index.ts`, ROOT).href)) as Record<string, unknown>;
+      const first = Object.keys(bySource).find((k) => typeof bySource[k] === 'function');
+      expect(first, w).toBeDefined();
+      expect(byName[first!], `${name} resolves to ${w}/src`).toBe(bySource[first!]);
+    }
+  });
+});
