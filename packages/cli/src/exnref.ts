@@ -31,10 +31,12 @@ export function wasmExnrefSupported(): boolean {
 
 /**
  * Whether the command must start itself again with {@link EXNREF_FLAG}: the engine refuses
- * `exnref` and the flag was not already given (so a Node that ignores the flag cannot loop).
+ * `exnref`, the flag was not already given (so a Node that ignores the flag cannot loop), and
+ * this is Node 22 or later, whose V8 knows the flag (Node 20 would stop at it as a bad option;
+ * there node-seal cannot load at all, and commands that do not need it still run).
  */
 export function needsExnrefRelaunch(): boolean {
-  return !wasmExnrefSupported() && !process.execArgv.includes(EXNREF_FLAG);
+  return Number(process.versions.node.split('.')[0]) >= 22 && !wasmExnrefSupported() && !process.execArgv.includes(EXNREF_FLAG);
 }
 
 /**
