@@ -3,8 +3,14 @@
  * The `dataledger` executable: parses the command line and runs it. All logic lives in the
  * command modules (see `program.ts`); this file only wires the process to them.
  */
-import { processIo } from './io.ts';
-import { runCli } from './program.ts';
+import { needsExnrefRelaunch, relaunchWithExnref } from './exnref.ts';
+
+// Node 22.0–22.18 load node-seal only with a V8 flag: start again with it before loading the
+// commands (they are imported below, after this check, so the first process stays light).
+if (needsExnrefRelaunch()) await relaunchWithExnref();
+
+const { processIo } = await import('./io.ts');
+const { runCli } = await import('./program.ts');
 
 // A reader that stops early (`dataledger verify --help | head`) closes the pipe: that is not
 // an error of ours, so end quietly instead of crashing on EPIPE.

@@ -1,6 +1,7 @@
 /**
- * Runs the real `dataledger` bin as a child process (the same Node that runs the tests,
- * which strips the types of the .ts bin), and temp-dir helpers.
+ * Runs the real `dataledger` bin as a child process: the compiled `dist/bin.js` that the
+ * package's `bin` names (what users run; the vitest global setup builds it), on the same Node
+ * that runs the tests. And temp-dir helpers.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const BIN: string = fileURLToPath(new URL('../src/bin.ts', import.meta.url));
+export const BIN: string = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 export const REPO_ROOT: string = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface RunResult {
