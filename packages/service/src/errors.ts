@@ -96,6 +96,7 @@ const PROVENANCE_STATUS: Record<(typeof PROVENANCE_ERROR_CODES)[number], number>
   LEDGER_INDEX_OUT_OF_RANGE: 404,
   LEDGER_ORIGIN_MISMATCH: 500,
   LEDGER_CLOSED: 503,
+  LEDGER_ENTRY_TOO_LARGE: 413,
   CHECKPOINT_MALFORMED: 400,
   CHECKPOINT_NOTE_MALFORMED: 400,
   CHECKPOINT_KEY_INVALID: 400,
@@ -118,6 +119,10 @@ const PROVENANCE_STATUS: Record<(typeof PROVENANCE_ERROR_CODES)[number], number>
   BUNDLE_CHECKPOINT_UNTRUSTED: 422,
   BUNDLE_TOO_LARGE: 413,
   // The store failed under us: not the client's fault.
+  // Raised by the tiles client against another log: an upstream that answered wrongly.
+  TILES_HTTP: 502,
+  TILES_MALFORMED: 502,
+  TILES_PROOF_INVALID: 502,
   STORE_IO: 503,
   STORE_CORRUPT: 500,
   STORE_CLOSED: 503,

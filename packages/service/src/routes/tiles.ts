@@ -1,0 +1,88 @@
+/**
+ * The C2SP tlog-tiles read API (https://c2sp.org/tlog-tiles) under `/tlog`: the signed
+ * checkpoint, Merkle hash tiles and entry bundles as static resources that any cache, mirror or
+ * independent tiles client can hold. Full tiles never change, so they are sent as immutable;
+ * the checkpoint and partial tiles are not cached (the spec: "headers SHOULD prevent caching
+ * beyond a few seconds" for the checkpoint). All public.
+ */
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { parseTilePath, readEntryBundle, readTile, TILE_WIDTH } from '@dataledger/provenance';
+import type { AppContext } from '../context.ts';
+import { ServiceError } from '../problem.ts';
+import { ERROR_RESPONSES } from '../schemas.ts';
+
+/** `Cache-Control` of full tiles and full entry bundles: their bytes are fixed forever. */
+export const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
+/** `Cache-Control` of the checkpoint and of partial tiles: revalidate every time. */
+export const MUTABLE_CACHE = 'no-cache';
+
+const OCTETS = 'application/octet-stream';
+
+const EXAMPLE_CHECKPOINT =
+  'ledger.example.gov.cn/ledger\n300\nqL7o0w2t1dKXzGc6qLPJ0zN7o3y4k2fHq2cC7cVZ5yQ=\n\n— ledger.example.gov.cn/ledger Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n';
+
+/** The tiles plugin. */
+export async function tilesRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
+  const { service } = opts.ctx;
+  const tags = ['tlog-tiles'];
+  const limits = opts.ctx.logReadRateLimit;
+  // Counted with the entry reads: a replay fetches one bundle per 256 records.
+  const limited = limits === false ? {} : { config: { rateLimit: limits.entries } };
+
+  app.get(
+    '/tlog/checkpoint',
+    {
+      schema: {
+        operationId: 'getTlogCheckpoint',
+        summary: 'The current checkpoint, a C2SP signed note (C2SP tlog-tiles <prefix>/checkpoint)',
+        tags,
+        produces: ['text/plain'],
+        response: {
+          200: Type.String({ description: 'C2SP tlog-checkpoint signed note, text/plain; charset=utf-8', examples: [EXAMPLE_CHECKPOINT] }),
+          ...ERROR_RESPONSES,
+        },
+      },
+    },
+    async (_req, reply) => reply.type('text/plain; charset=utf-8').header('cache-control', MUTABLE_CACHE).send(await service.checkpoint()),
+  );
+
+  app.get<{ Params: { '*': string } }>(
+    '/tlog/tile/*',
+    {
+      ...limited,
+      schema: {
+        operationId: 'getTlogTile',
+        summary: 'A Merkle hash tile (tile/<L>/<N>[.p/<W>]) or an entry bundle (tile/entries/<N>[.p/<W>]), C2SP tlog-tiles',
+        description:
+          'Hash tiles are W (256 when full) concatenated 32-byte SHA-256 hashes: at level L, hash i is the RFC 9162 Merkle tree hash of ' +
+          'the 256^L records from (N·256 + i)·256^L. Entry bundles hold the canonical JSON (RFC 8785) bytes of records N·256 … N·256 + W − 1, ' +
+          'each preceded by its length as a big-endian uint16. N is written in 3-digit path elements, all but the last prefixed with x ' +
+          '(1234067 → x001/x234/067). Full tiles are immutable (Cache-Control: public, max-age=31536000, immutable); partial ones are ' +
+          'sent with no-cache. A tile the tree does not have (yet) is 404 LEDGER_INDEX_OUT_OF_RANGE; a path that is not a canonical ' +
+          'tile path is 404 HTTP_NOT_FOUND.',
+        tags,
+        produces: [OCTETS],
+        params: Type.Object(
+          { '*': Type.String({ maxLength: 200, description: 'the path after tile/', examples: ['0/000', '0/001.p/44', '1/000.p/1', 'entries/x001/234.p/7'] }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.String({ format: 'binary', description: 'application/octet-stream: tile hashes or an entry bundle', examples: ['(binary)'] }),
+          ...ERROR_RESPONSES,
+        },
+      },
+    },
+    async (req, reply) => {
+      const tile = parseTilePath(req.params['*']);
+      if (tile === null) throw new ServiceError('HTTP_NOT_FOUND', 'not a C2SP tlog-tiles path', { path: `tile/${req.params['*']}` });
+      const reader = service.tiles;
+      if (reader === undefined) throw new ServiceError('HTTP_NOT_FOUND', 'this log serves no tiles');
+      const bytes = tile.kind === 'entries' ? await readEntryBundle(reader, tile.index, tile.width) : await readTile(reader, tile);
+      return reply
+        .type(OCTETS)
+        .header('cache-control', tile.width === TILE_WIDTH ? IMMUTABLE_CACHE : MUTABLE_CACHE)
+        .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    },
+  );
+}
