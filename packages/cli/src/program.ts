@@ -103,21 +103,24 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .command('export')
     .description('Write a ledger as a JSONL bundle (header, records, signed checkpoint), from a data directory or a service.')
     .addOption(new Option('--data <dir>', `data directory (default ${defaultData} unless --url)`).conflicts('url'))
-    .option('--url <url>', 'base URL of a running service (reads /v1/log/export)')
+    .option('--url <url>', 'base URL of a running service (reads its C2SP tlog-tiles under /tlog)')
+    .option('--log-key <vkey>', 'with --url: trusted C2SP verifier key of the log (repeatable; default: the key the service publishes)', collect)
     .option('-o, --out <file>', 'bundle file to write ("-" = stdout)', '-')
-    .action(async (opts: { data?: string; url?: string; out: string }) => {
+    .addHelpText('after', '\nExample:\n  dataledger export --url https://ledger.example.gov.cn --log-key "$(cat log.vkey)" -o ledger.jsonl')
+    .action(async (opts: { data?: string; url?: string; out: string; logKey?: string[] }) => {
       const { exportCommand } = await import('./commands/export.ts');
       setStatus(await exportCommand({ ...opts, data: opts.url === undefined ? (opts.data ?? defaultData) : undefined }, io));
     });
 
   program
     .command('verify')
-    .description('Replay a bundle offline: every signature, prev link, index, and the root against the signed checkpoint.')
-    .argument('<bundle>', 'JSONL bundle file ("-" = stdin)')
+    .description('Replay a bundle offline, or a live log from its tiles (--url): every signature, prev link, index, and the root against the signed checkpoint.')
+    .argument('[bundle]', 'JSONL bundle file ("-" = stdin); omit with --url')
+    .option('--url <base>', "replay a live log from its C2SP tlog-tiles (<base>/tlog) instead of a file; needs --log-key")
     .option('--log-key <vkey>', 'trusted C2SP verifier key of the log (repeatable); the checkpoint must be signed by one', collect)
     .option('--json', 'print { valid, size, firstBadIndex, code, logKey }')
-    .addHelpText('after', EXIT_STATUS_HELP)
-    .action(async (bundle: string, opts: { logKey?: string[]; json?: boolean }) => {
+    .addHelpText('after', `\nExample:\n  dataledger verify --url https://ledger.example.gov.cn --log-key "$(cat log.vkey)"\n${EXIT_STATUS_HELP}`)
+    .action(async (bundle: string | undefined, opts: { logKey?: string[]; json?: boolean; url?: string }) => {
       const { verifyCommand } = await import('./commands/verify.ts');
       setStatus(await verifyCommand(bundle, opts, io));
     });
