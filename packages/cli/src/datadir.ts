@@ -6,6 +6,8 @@ import { cliError } from './errors.ts';
 export interface OpenDataDirOptions {
   /** Refuse a directory that holds no ledger instead of creating one (export, demo checks). */
   mustExist?: boolean;
+  /** A `postgres://` URL holding the log (the keys stay in the directory). */
+  database?: string;
 }
 
 /**
@@ -26,7 +28,7 @@ export async function openDataDir(dir: string, options: OpenDataDirOptions = {})
     if (!present) throw cliError('CLI_DATA_DIR_MISSING', `${dir} holds no ledger`);
   }
   try {
-    return await openService({ dataDir: dir, mustExist: options.mustExist === true });
+    return await openService({ dataDir: dir, mustExist: options.mustExist === true, ...(options.database === undefined ? {} : { database: options.database }) });
   } catch (err) {
     if (isLockError(err)) {
       throw cliError('CLI_DATA_DIR_LOCKED', `${dir} is in use by another process (a running server?); stop it, or use --url`, err);

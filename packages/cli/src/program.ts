@@ -68,7 +68,8 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
         .argParser((v: string, previous: string[] | undefined) => [...(previous ?? []), ...v.split(',').map((k) => k.trim()).filter((k) => k !== '')]),
     )
     .addOption(new Option('--public-url <url>', 'the public URL clients use, e.g. https://ledger.example.gov.cn (signed reads are bound to it)').env('PUBLIC_URL'))
-    .action(async (opts: { port: number; host: string; data: string; logLevel: string; shutdownTimeout: number; witnessKey?: string[]; publicUrl?: string }) => {
+    .addOption(new Option('--database <url>', 'keep the log in PostgreSQL (postgres://…) instead of <data>/ledger; the keys stay in the data directory').env('DATABASE_URL'))
+    .action(async (opts: { port: number; host: string; data: string; logLevel: string; shutdownTimeout: number; witnessKey?: string[]; publicUrl?: string; database?: string }) => {
       const { serveCommand } = await import('./commands/serve.ts');
       setStatus(await serveCommand(opts, io));
     });
