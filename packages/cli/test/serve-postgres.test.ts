@@ -64,6 +64,11 @@ describe('dataledger serve --database', () => {
     const live = await runBin(['verify', '--url', first.url, '--log-key', first.vkey, '--json']);
     expect(JSON.parse(live.stdout)).toEqual({ valid: true, size: 21, firstBadIndex: null, code: null, logKey: first.vkey });
 
+    // A second process on the same log is refused while the first holds the writer lock.
+    const twin = await runBin(['serve', '--port', '0', '--data', data, '--database', db.url]);
+    expect(twin.status).toBe(2);
+    expect(twin.stderr).toContain('CLI_DATA_DIR_LOCKED');
+
     first.child.kill('SIGTERM');
     expect(await waitForExit(first.child)).toEqual({ code: 0, signal: null });
 

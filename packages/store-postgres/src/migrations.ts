@@ -28,8 +28,11 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
-/** First key of the two-key advisory lock: a fixed tag of this package ("dlpg"). */
-const LOCK_TAG = 0x646c7067;
+/**
+ * First key of this package's two-key advisory locks ("dlpg"); the second is the schema's
+ * `hashtext` for the migration lock, and that value XOR 1 for the writer lock.
+ */
+export const LOCK_TAG = 0x646c7067;
 
 /** Quotes an SQL identifier (the schema name is also checked to be a plain identifier). */
 export function quoteIdent(name: string): string {

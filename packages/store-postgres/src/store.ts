@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { DataLedgerError } from '@dataledger/core';
 import type { ProvenanceErrorCode, RecordStore, StoreOperation, StoreRange } from '@dataledger/provenance';
-import { migrate, quoteIdent } from './migrations.ts';
+import { LOCK_TAG, migrate, quoteIdent } from './migrations.ts';
 
 /** Options of {@link openPostgresStore}. */
 export interface PostgresStoreOptions {
@@ -22,6 +22,13 @@ export interface PostgresStoreOptions {
   schema?: string;
   /** Most connections the store's pool opens (default 4). */
   maxConnections?: number;
+  /**
+   * Hold the schema's writer lock for as long as the store is open (default true), as LevelDB
+   * locks its directory: a second exclusive open of the schema is refused with `STORE_IO`, so
+   * two processes never append to one log from two in-memory heads. `false` opens without it
+   * (tools that only read, migration tests).
+   */
+  exclusive?: boolean;
 }
 
 /** Rows per INSERT statement: large batches (a bundle import) go in several statements of one transaction. */
@@ -50,12 +57,22 @@ function asBuffer(v: Uint8Array): Buffer {
 class PostgresRecordStore implements RecordStore {
   readonly #pool: pg.Pool;
   readonly #table: string;
+  readonly #lock: pg.Client | null;
+  #lockLost: unknown = null;
   #closed = false;
   #closePromise: Promise<void> | null = null;
 
-  constructor(pool: pg.Pool, schema: string) {
+  constructor(pool: pg.Pool, schema: string, lock: pg.Client | null) {
     this.#pool = pool;
     this.#table = `${quoteIdent(schema)}.entries`;
+    this.#lock = lock;
+    // A session-level advisory lock lives as long as its connection: once that connection is
+    // gone another process may hold the lock, so this store must stop writing.
+    const lost = (cause: unknown): void => {
+      this.#lockLost ??= cause ?? new Error('the lock connection ended');
+    };
+    lock?.on('error', lost);
+    lock?.on('end', () => lost(null));
   }
 
   #checkOpen(op: string): void {
@@ -127,6 +144,7 @@ class PostgresRecordStore implements RecordStore {
 
   async batch(operations: StoreOperation[]): Promise<void> {
     this.#checkOpen('batch');
+    if (this.#lockLost !== null) throw storeError('STORE_IO', 'store.batch: the writer lock was lost with its connection; reopen the store', this.#lockLost);
     if (!Array.isArray(operations)) throw new TypeError('operations: expected an array');
     if (operations.length === 0) return;
     // The last operation on a key decides its fate (as in a LevelDB batch); collapsing first
@@ -186,7 +204,11 @@ class PostgresRecordStore implements RecordStore {
   close(): Promise<void> {
     if (this.#closePromise === null) {
       this.#closed = true;
-      this.#closePromise = this.#pool.end().catch(() => undefined);
+      this.#closePromise = (async () => {
+        await this.#pool.end().catch(() => undefined);
+        // Ending the session releases its advisory lock.
+        await this.#lock?.end().catch(() => undefined);
+      })();
     }
     return this.#closePromise;
   }
@@ -195,11 +217,12 @@ class PostgresRecordStore implements RecordStore {
 /**
  * Opens (creating if needed) a log store in a PostgreSQL schema. Pending schema migrations are
  * applied first, in one transaction under an advisory lock, so any number of processes may
- * open the same schema at once.
+ * open the same schema at once; then (unless `exclusive: false`) the schema's writer lock is
+ * taken for the life of the store.
  * @param options - connection string, schema name, pool size
  * @returns a {@link RecordStore}; {@link RecordStore.close} ends its connection pool
- * @throws DataLedgerError `STORE_IO` when the server cannot be reached, a migration fails, or the
- *   schema was migrated by a newer version than this one knows
+ * @throws DataLedgerError `STORE_IO` when the server cannot be reached, a migration fails, the
+ *   schema was migrated by a newer version than this one knows, or another store holds its lock
  * @throws TypeError for a schema name that is not a lower-case SQL identifier
  * @example
  * ```ts
@@ -220,12 +243,23 @@ export async function openPostgresStore(options: PostgresStoreOptions = {}): Pro
   // An idle pooled connection that the server drops emits 'error' on the pool; without a
   // listener that would end the process. The next query opens a fresh connection instead.
   pool.on('error', () => undefined);
+  let lock: pg.Client | null = null;
   try {
     await migrate(pool, schema);
+    if (options.exclusive ?? true) {
+      lock = new pg.Client(config.connectionString === undefined ? {} : { connectionString: config.connectionString });
+      lock.on('error', () => undefined);
+      await lock.connect();
+      const { rows } = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2) # 1) AS ok', [LOCK_TAG, schema]);
+      if (rows[0]?.ok !== true) {
+        throw storeError('STORE_IO', `store: the PostgreSQL schema ${schema} is locked by another open store (another process writing this log?)`);
+      }
+    }
   } catch (cause) {
     await pool.end().catch(() => undefined);
+    await lock?.end().catch(() => undefined);
     if (cause instanceof DataLedgerError) throw cause;
     throw storeError('STORE_IO', `store: cannot open the PostgreSQL schema ${schema}: ${cause instanceof Error ? cause.message : String(cause)}`, cause);
   }
-  return new PostgresRecordStore(pool, schema);
+  return new PostgresRecordStore(pool, schema, lock);
 }

@@ -45,7 +45,7 @@ describe('openPostgresStore: schema migrations', () => {
 
   it('lets concurrent opens of one fresh schema all succeed, migrating it exactly once', async () => {
     const schema = db.newSchema();
-    const stores = await Promise.all(Array.from({ length: 6 }, () => openPostgresStore({ connectionString: db.url, schema })));
+    const stores = await Promise.all(Array.from({ length: 6 }, () => openPostgresStore({ connectionString: db.url, schema, exclusive: false })));
     await stores[0]!.batch([{ type: 'put', key: 'k', value: new Uint8Array([1]) }]);
     for (const s of stores) expect(await s.get('k')).toEqual(new Uint8Array([1]));
     await Promise.all(stores.map((s) => s.close()));
@@ -79,6 +79,54 @@ describe('openPostgresStore: schema migrations', () => {
       (e: unknown) => e,
     );
     expect(isDataLedgerError(err, 'STORE_IO')).toBe(true);
+  });
+});
+
+describe('openPostgresStore: one writer per schema', () => {
+  it('refuses a second exclusive open with STORE_IO until the first store closes', async () => {
+    const schema = db.newSchema();
+    const first = await openPostgresStore({ connectionString: db.url, schema });
+    const err = await openPostgresStore({ connectionString: db.url, schema }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(isDataLedgerError(err, 'STORE_IO')).toBe(true);
+    // A non-exclusive open (a reader) is allowed beside it.
+    const reader = await openPostgresStore({ connectionString: db.url, schema, exclusive: false });
+    await first.batch([{ type: 'put', key: 'k', value: new Uint8Array([9]) }]);
+    expect(await reader.get('k')).toEqual(new Uint8Array([9]));
+    await reader.close();
+    await first.close();
+    const second = await openPostgresStore({ connectionString: db.url, schema });
+    expect(await second.get('k')).toEqual(new Uint8Array([9]));
+    await second.close();
+  });
+
+  it('stops writing once its lock connection is gone (another process may hold the lock now)', async () => {
+    const schema = db.newSchema();
+    const store = await openPostgresStore({ connectionString: db.url, schema });
+    await store.batch([{ type: 'put', key: 'before', value: new Uint8Array([1]) }]);
+    const holders = await query<{ pid: number }>(
+      `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 AND classid::bigint = $1
+         AND objid::bigint = ((hashtext($2) # 1)::bigint & 4294967295)`,
+      [0x646c7067, schema],
+    );
+    expect(holders.length).toBe(1);
+    await query('SELECT pg_terminate_backend($1)', [holders[0]!.pid]);
+    let code = 'OK';
+    for (let i = 0; i < 50 && code === 'OK'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      code = await store.batch([{ type: 'put', key: `after${i}`, value: new Uint8Array([2]) }]).then(
+        () => 'OK',
+        (e: unknown) => (isDataLedgerError(e) ? e.code : 'other'),
+      );
+    }
+    expect(code).toBe('STORE_IO');
+    await store.close();
+    // Another process can now take the schema.
+    const next = await openPostgresStore({ connectionString: db.url, schema });
+    expect(await next.get('before')).toEqual(new Uint8Array([1]));
+    await next.close();
   });
 });
 
