@@ -103,6 +103,27 @@ describe('GET /tlog/tile/… on a log of 300', () => {
     expect(refMth(leaves)).toEqual(checkpoint.rootHash);
   });
 
+  it('entry bundles are gzip-compressed when the client accepts gzip, and identical once decoded', async () => {
+    const { gunzipSync } = await import('node:zlib');
+    const { request } = await import('node:http');
+    const raw = (enc: string): Promise<{ headers: Record<string, unknown>; body: Buffer }> =>
+      new Promise((resolve, reject) => {
+        request(`${s.base}/tlog/tile/entries/000`, { headers: { 'accept-encoding': enc } }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (d: Buffer) => parts.push(d)).on('end', () => resolve({ headers: res.headers, body: Buffer.concat(parts) }));
+        })
+          .on('error', reject)
+          .end();
+      });
+    const zipped = await raw('gzip, identity');
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    const plain = await raw('identity');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(gunzipSync(zipped.body)).toEqual(plain.body);
+    expect(zipped.body.length).toBeLessThan(plain.body.length);
+    expect((await raw('gzip;q=0')).headers['content-encoding']).toBeUndefined();
+  });
+
   it('full tiles are immutable; partial ones are not cached', async () => {
     for (const p of ['/tlog/tile/0/000', '/tlog/tile/entries/000']) expect((await get(p)).headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     for (const p of ['/tlog/tile/0/001.p/44', '/tlog/tile/entries/001.p/44', '/tlog/tile/1/000.p/1']) expect((await get(p)).headers.get('cache-control')).toBe('no-cache');

@@ -5,6 +5,8 @@
  * the checkpoint and partial tiles are not cached (the spec: "headers SHOULD prevent caching
  * beyond a few seconds" for the checkpoint). All public.
  */
+import { promisify } from 'node:util';
+import { gzip as gzipCb } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { parseTilePath, readEntryBundle, readTile, TILE_WIDTH } from '@dataledger/provenance';
@@ -18,6 +20,18 @@ export const IMMUTABLE_CACHE = 'public, max-age=31536000, immutable';
 export const MUTABLE_CACHE = 'no-cache';
 
 const OCTETS = 'application/octet-stream';
+const gzip = promisify(gzipCb);
+
+/** True when the request accepts gzip (RFC 9110 §12.5.3; a zero q-value refuses it). */
+function acceptsGzip(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  return header.split(',').some((part) => {
+    const [coding, ...params] = part.trim().toLowerCase().split(';');
+    if (coding !== 'gzip' && coding !== '*') return false;
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+    return q === undefined || Number(q.slice(2)) > 0;
+  });
+}
 
 const EXAMPLE_CHECKPOINT =
   'ledger.example.gov.cn/ledger\n300\nqL7o0w2t1dKXzGc6qLPJ0zN7o3y4k2fHq2cC7cVZ5yQ=\n\n— ledger.example.gov.cn/ledger Az3grlgtzPICa5OS8npVmf1Myq/5IZniMp+ZJurmRDeOoRDe4URYN7u5/Zhcyv2q1gGzGku9nTo+zyWE+xeMcTOAYQ8=\n';
@@ -59,7 +73,7 @@ export async function tilesRoutes(app: FastifyInstance, opts: { ctx: AppContext 
           'the 256^L records from (N·256 + i)·256^L. Entry bundles hold the canonical JSON (RFC 8785) bytes of records N·256 … N·256 + W − 1, ' +
           'each preceded by its length as a big-endian uint16. N is written in 3-digit path elements, all but the last prefixed with x ' +
           '(1234067 → x001/x234/067). Full tiles are immutable (Cache-Control: public, max-age=31536000, immutable); partial ones are ' +
-          'sent with no-cache. A tile the tree does not have (yet) is 404 LEDGER_INDEX_OUT_OF_RANGE; a path that is not a canonical ' +
+          'sent with no-cache. Entry bundles are gzip-compressed when the request accepts gzip. A tile the tree does not have (yet) is 404 LEDGER_INDEX_OUT_OF_RANGE; a path that is not a canonical ' +
           'tile path is 404 HTTP_NOT_FOUND.',
         tags,
         produces: [OCTETS],
@@ -79,10 +93,14 @@ export async function tilesRoutes(app: FastifyInstance, opts: { ctx: AppContext 
       const reader = service.tiles;
       if (reader === undefined) throw new ServiceError('HTTP_NOT_FOUND', 'this log serves no tiles');
       const bytes = tile.kind === 'entries' ? await readEntryBundle(reader, tile.index, tile.width) : await readTile(reader, tile);
-      return reply
-        .type(OCTETS)
-        .header('cache-control', tile.width === TILE_WIDTH ? IMMUTABLE_CACHE : MUTABLE_CACHE)
-        .send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      reply.type(OCTETS).header('cache-control', tile.width === TILE_WIDTH ? IMMUTABLE_CACHE : MUTABLE_CACHE);
+      // Entry bundles "SHOULD be compressed at the HTTP layer" (C2SP tlog-tiles): JSON records
+      // shrink several times. Hash tiles are random bytes and go as they are.
+      if (tile.kind === 'entries') {
+        reply.header('vary', 'accept-encoding');
+        if (acceptsGzip(req.headers['accept-encoding'])) return reply.header('content-encoding', 'gzip').send(await gzip(bytes));
+      }
+      return reply.send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     },
   );
 }
