@@ -22,6 +22,40 @@ export const MUTABLE_CACHE = 'no-cache';
 const OCTETS = 'application/octet-stream';
 const gzip = promisify(gzipCb);
 
+/**
+ * Full tiles and bundles never change, so their encoded bytes are kept (least recently used
+ * out first) up to a byte budget: a popular tile costs one store read, not one per request.
+ */
+class FullTileCache {
+  readonly #max: number;
+  #bytes = 0;
+  readonly #entries = new Map<string, Buffer>();
+  constructor(maxBytes: number) {
+    this.#max = maxBytes;
+  }
+  get(key: string): Buffer | undefined {
+    const v = this.#entries.get(key);
+    if (v !== undefined) {
+      this.#entries.delete(key);
+      this.#entries.set(key, v);
+    }
+    return v;
+  }
+  set(key: string, value: Buffer): void {
+    if (value.length > this.#max || this.#entries.has(key)) return;
+    this.#entries.set(key, value);
+    this.#bytes += value.length;
+    for (const [k, v] of this.#entries) {
+      if (this.#bytes <= this.#max) break;
+      this.#entries.delete(k);
+      this.#bytes -= v.length;
+    }
+  }
+}
+
+/** Bytes of full tiles and bundles kept in memory per service. */
+const FULL_TILE_CACHE_BYTES = 32 * 1024 * 1024;
+
 /** True when the request accepts gzip (RFC 9110 §12.5.3; a zero q-value refuses it). */
 function acceptsGzip(header: string | undefined): boolean {
   if (header === undefined) return false;
@@ -40,6 +74,7 @@ const EXAMPLE_CHECKPOINT =
 export async function tilesRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { service } = opts.ctx;
   const tags = ['tlog-tiles'];
+  const cache = new FullTileCache(FULL_TILE_CACHE_BYTES);
   const limits = opts.ctx.logReadRateLimit;
   // Counted with the entry reads: a replay fetches one bundle per 256 records.
   const limited = limits === false ? {} : { config: { rateLimit: limits.entries } };
@@ -92,15 +127,20 @@ export async function tilesRoutes(app: FastifyInstance, opts: { ctx: AppContext 
       if (tile === null) throw new ServiceError('HTTP_NOT_FOUND', 'not a C2SP tlog-tiles path', { path: `tile/${req.params['*']}` });
       const reader = service.tiles;
       if (reader === undefined) throw new ServiceError('HTTP_NOT_FOUND', 'this log serves no tiles');
-      const bytes = tile.kind === 'entries' ? await readEntryBundle(reader, tile.index, tile.width) : await readTile(reader, tile);
-      reply.type(OCTETS).header('cache-control', tile.width === TILE_WIDTH ? IMMUTABLE_CACHE : MUTABLE_CACHE);
+      const full = tile.width === TILE_WIDTH;
+      reply.type(OCTETS).header('cache-control', full ? IMMUTABLE_CACHE : MUTABLE_CACHE);
       // Entry bundles "SHOULD be compressed at the HTTP layer" (C2SP tlog-tiles): JSON records
       // shrink several times. Hash tiles are random bytes and go as they are.
-      if (tile.kind === 'entries') {
-        reply.header('vary', 'accept-encoding');
-        if (acceptsGzip(req.headers['accept-encoding'])) return reply.header('content-encoding', 'gzip').send(await gzip(bytes));
-      }
-      return reply.send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      const zipped = tile.kind === 'entries' && acceptsGzip(req.headers['accept-encoding']);
+      if (tile.kind === 'entries') reply.header('vary', 'accept-encoding');
+      if (zipped) reply.header('content-encoding', 'gzip');
+      const key = `${req.params['*']}${zipped ? '+gzip' : ''}`;
+      const cached = full ? cache.get(key) : undefined;
+      if (cached !== undefined) return reply.send(cached);
+      const bytes = tile.kind === 'entries' ? await readEntryBundle(reader, tile.index, tile.width) : await readTile(reader, tile);
+      const body = zipped ? await gzip(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      if (full) cache.set(key, body);
+      return reply.send(body);
     },
   );
 }
