@@ -128,18 +128,20 @@ export async function tilesRoutes(app: FastifyInstance, opts: { ctx: AppContext 
       const reader = service.tiles;
       if (reader === undefined) throw new ServiceError('HTTP_NOT_FOUND', 'this log serves no tiles');
       const full = tile.width === TILE_WIDTH;
-      reply.type(OCTETS).header('cache-control', full ? IMMUTABLE_CACHE : MUTABLE_CACHE);
       // Entry bundles "SHOULD be compressed at the HTTP layer" (C2SP tlog-tiles): JSON records
       // shrink several times. Hash tiles are random bytes and go as they are.
       const zipped = tile.kind === 'entries' && acceptsGzip(req.headers['accept-encoding']);
+      const key = `${req.params['*']}${zipped ? '+gzip' : ''}`;
+      let body = full ? cache.get(key) : undefined;
+      if (body === undefined) {
+        // Read first: a refusal must go out as a plain problem, without these headers.
+        const bytes = tile.kind === 'entries' ? await readEntryBundle(reader, tile.index, tile.width) : await readTile(reader, tile);
+        body = zipped ? await gzip(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+        if (full) cache.set(key, body);
+      }
+      reply.type(OCTETS).header('cache-control', full ? IMMUTABLE_CACHE : MUTABLE_CACHE);
       if (tile.kind === 'entries') reply.header('vary', 'accept-encoding');
       if (zipped) reply.header('content-encoding', 'gzip');
-      const key = `${req.params['*']}${zipped ? '+gzip' : ''}`;
-      const cached = full ? cache.get(key) : undefined;
-      if (cached !== undefined) return reply.send(cached);
-      const bytes = tile.kind === 'entries' ? await readEntryBundle(reader, tile.index, tile.width) : await readTile(reader, tile);
-      const body = zipped ? await gzip(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      if (full) cache.set(key, body);
       return reply.send(body);
     },
   );
