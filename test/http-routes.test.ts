@@ -267,6 +267,21 @@ describe('witness cosignatures', () => {
   });
 });
 
+describe('tlog-tiles', () => {
+  it('serves the checkpoint and a tile (the full behaviour is in http-tiles.test.ts)', async () => {
+    const cp = await fetch(`${s.base}/tlog/checkpoint`);
+    expect(cp.status).toBe(200);
+    expect(openCheckpoint(await cp.text(), [s.service.logVerifierKey]).checkpoint.size).toBe(s.service.size);
+    const size = s.service.size;
+    const width = size % 256;
+    const tile = await fetch(`${s.base}/tlog/tile/0/000${size >= 256 ? '' : `.p/${width}`}`);
+    expect(tile.status).toBe(200);
+    expect((await tile.arrayBuffer()).byteLength).toBe(32 * (size >= 256 ? 256 : width));
+    cover('GET', '/tlog/checkpoint');
+    cover('GET', '/tlog/tile/{*}');
+  });
+});
+
 describe('coverage', () => {
   it('every documented route was exercised above', async () => {
     const spec = (await (await fetch(`${s.base}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };

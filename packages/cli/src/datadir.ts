@@ -13,6 +13,8 @@ export interface OpenDataDirOptions {
   mustExist?: boolean;
   /** Allowed lead of a record's time over the server clock, ms (the service's default when absent). */
   maxClockSkewMs?: number;
+  /** A `postgres://` URL holding the log (the keys stay in the directory). */
+  database?: string;
 }
 
 /**
@@ -42,6 +44,7 @@ export async function openDataDir(dir: string, options: OpenDataDirOptions = {})
       mustExist: options.mustExist === true,
       ...(options.origin === undefined ? {} : { origin: options.origin }),
       ...(options.maxClockSkewMs === undefined ? {} : { maxClockSkewMs: options.maxClockSkewMs }),
+      ...(options.database === undefined ? {} : { database: options.database }),
     });
   } catch (err) {
     if (isLockError(err)) {

@@ -97,7 +97,8 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
         .argParser((v: string, previous: string[] | undefined) => [...(previous ?? []), ...v.split(',').map((k) => k.trim()).filter((k) => k !== '')]),
     )
     .addOption(new Option('--public-url <url>', 'the public URL clients use, e.g. https://ledger.example.gov.cn (signed reads are bound to it; certificates name status lists under it)').env('PUBLIC_URL'))
-    .action(async (opts: { port: number; host: string; data: string; logLevel: string; shutdownTimeout: number; maxClockSkew: number; witnessKey?: string[]; publicUrl?: string }) => {
+    .addOption(new Option('--database <url>', 'keep the log in PostgreSQL (postgres://…) instead of <data>/ledger; the keys stay in the data directory').env('DATABASE_URL'))
+    .action(async (opts: { port: number; host: string; data: string; logLevel: string; shutdownTimeout: number; maxClockSkew: number; witnessKey?: string[]; publicUrl?: string; database?: string }) => {
       const { serveCommand } = await import('./commands/serve.ts');
       setStatus(await serveCommand(opts, io));
     });
@@ -138,27 +139,31 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .command('export')
     .description('Write a ledger as a JSONL bundle (header, records, signed checkpoint), from a data directory or a service.')
     .addOption(new Option('--data <dir>', `data directory (default ${defaultData} unless --url)`).conflicts('url'))
-    .option('--url <url>', 'base URL of a running service (reads /v1/log/export)')
+    .option('--url <url>', 'base URL of a running service (reads its C2SP tlog-tiles under /tlog)')
+    .option('--log-key <vkey>', 'with --url: trusted C2SP verifier key of the log (repeatable; default: the key the service publishes)', collect)
     .option('-o, --out <file>', 'bundle file to write ("-" = stdout)', '-')
     .option('-f, --force', 'replace an existing bundle file')
     .addHelpText('after', example('dataledger export --data ./data --out ledger.jsonl'))
+    .addHelpText('after', '  dataledger export --url https://ledger.example.gov.cn --log-key "$(cat log.vkey)" -o ledger.jsonl')
     .addHelpText('after', EXIT_STATUS_HELP)
-    .action(async (opts: { data?: string; url?: string; out: string; force?: boolean }) => {
+    .action(async (opts: { data?: string; url?: string; out: string; force?: boolean; logKey?: string[] }) => {
       const { exportCommand } = await import('./commands/export.ts');
       setStatus(await exportCommand({ ...opts, data: opts.url === undefined ? (opts.data ?? defaultData) : undefined }, io));
     });
 
   program
     .command('verify')
-    .description('Replay a bundle offline: every signature, prev link, index, and the root against the signed checkpoint.')
-    .argument('<bundle>', 'JSONL bundle file ("-" = stdin)')
+    .description('Replay a bundle offline, or a live log from its tiles (--url): every signature, prev link, index, and the root against the signed checkpoint.')
+    .argument('[bundle]', 'JSONL bundle file ("-" = stdin); omit with --url')
+    .option('--url <base>', "replay a live log from its C2SP tlog-tiles (<base>/tlog) instead of a file; needs --log-key")
     .option('--trust-bundle-key', 'no --log-key: check against the key the bundle names itself; reported as "trusted": false')
     .addHelpText('after', example('dataledger verify ledger.jsonl --log-key "$(cat data/log.vkey)"'))
+    .addHelpText('after', '  dataledger verify --url https://ledger.example.gov.cn --log-key "$(cat log.vkey)"')
     .option('--log-key <vkey>', 'trusted C2SP verifier key of the log (repeatable); the checkpoint must be signed by one', collect)
     .option('--state <file>', 'last verified checkpoint (as checkpoint watch --state keeps it): refuse an older or diverging bundle, then remember this one')
-    .option('--json', 'print { valid, size, firstBadIndex, code, logKey }')
+    .option('--json', 'print { valid, size, firstBadIndex, code, logKey, trusted }')
     .addHelpText('after', EXIT_STATUS_HELP)
-    .action(async (bundle: string, opts: { logKey?: string[]; json?: boolean; state?: string }) => {
+    .action(async (bundle: string | undefined, opts: { logKey?: string[]; json?: boolean; state?: string; url?: string; trustBundleKey?: boolean }) => {
       const { verifyCommand } = await import('./commands/verify.ts');
       setStatus(await verifyCommand(bundle, opts, io));
     });

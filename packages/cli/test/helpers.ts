@@ -26,6 +26,12 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
+/**
+ * `serve` reads DATABASE_URL (an operator setting); CI sets it for the PostgreSQL tests, so the
+ * children get it only when a test passes it on purpose.
+ */
+const NO_OPERATOR_DATABASE: Record<string, undefined> = { DATABASE_URL: undefined };
+
 /** Runs `dataledger <args>` to completion. */
 export function runBin(args: string[], options: RunOptions = {}): Promise<RunResult> {
   return runNode([BIN, ...args], options);
@@ -36,7 +42,7 @@ export function runNode(args: string[], options: RunOptions = {}): Promise<RunRe
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, {
       cwd: options.cwd ?? REPO_ROOT,
-      env: { ...process.env, NO_COLOR: '1', ...options.env },
+      env: { ...process.env, ...NO_OPERATOR_DATABASE, NO_COLOR: '1', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -57,7 +63,7 @@ export function runNode(args: string[], options: RunOptions = {}): Promise<RunRe
 export function startBin(args: string[], options: RunOptions = {}): ChildProcess {
   return spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? REPO_ROOT,
-    env: { ...process.env, NO_COLOR: '1', ...options.env },
+    env: { ...process.env, ...NO_OPERATOR_DATABASE, NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

@@ -1,7 +1,8 @@
 /**
  * @dataledger/provenance: the tamper-evident ledger. Signed, hash-chained records; RFC 9162
  * Merkle trees and proofs; C2SP checkpoints and cosignatures; record stores (memory, LevelDB);
- * the append-only `Log`; JSON Lines bundles and their streaming replay.
+ * the append-only `Log`; JSON Lines bundles and their streaming replay; C2SP tlog-tiles
+ * (paths, entry bundles, serving from a log) and a verifying tiles client.
  * @packageDocumentation
  */
 export { PROVENANCE_ERROR_CODES, PROVENANCE_ERROR_DESCRIPTIONS } from './errors.ts';
@@ -58,3 +59,21 @@ export { verifyBundle, assertValidBundle, BUNDLE_FORMAT, DEFAULT_MAX_LINE_BYTES 
 export type { BundleReport, BundleSource, VerifyBundleOptions } from './bundle.ts';
 export { workerVerifier } from './verify-pool.ts';
 export type { SignatureVerifier, SignatureCheck, WorkerVerifierOptions } from './verify-pool.ts';
+export {
+  TILE_HEIGHT,
+  TILE_WIDTH,
+  MAX_TILE_ENTRY_BYTES,
+  tileIndexPath,
+  tilePath,
+  entryBundlePath,
+  parseTilePath,
+  tileWidthAt,
+  encodeEntryBundle,
+  decodeEntryBundle,
+  splitTileHashes,
+  readTile,
+  readEntryBundle,
+} from './tlog-tiles.ts';
+export type { TileCoord, TilePath, TileReader } from './tlog-tiles.ts';
+export { TileLogClient } from './tiles.ts';
+export type { TileLogClientOptions, VerifiedCheckpoint } from './tiles.ts';

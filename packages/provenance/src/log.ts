@@ -32,6 +32,7 @@ import {
 } from './records.ts';
 import type { RecordStore, StoreOperation } from './store.ts';
 import type { SignatureVerifier } from './verify-pool.ts';
+import { MAX_TILE_ENTRY_BYTES } from './tlog-tiles.ts';
 
 /** Batches at least this long have their signatures checked by the parallel verifier, if any. */
 const PARALLEL_MIN_BATCH = 16;
@@ -120,15 +121,15 @@ interface StoredHead {
   lastTime: string | null;
 }
 
-/** A subtree hash to compute: a stored node key, or an interior node of two plans. */
-type Plan = string | [Plan, Plan];
+/** A subtree hash to compute: a stored node key, or an interior node of two plans (also used by the tiles client). */
+export type Plan = string | [Plan, Plan];
 
 function isPow2(n: number): boolean {
   return n >= 1 && 2 ** Math.round(Math.log2(n)) === n;
 }
 
 /** MTH(D[lo:hi]) as stored nodes (§2.1.1). lo is always a multiple of the aligned subtree sizes met. */
-function planSubtree(lo: number, hi: number): Plan {
+export function planSubtree(lo: number, hi: number): Plan {
   const n = hi - lo;
   if (isPow2(n) && lo % n === 0) return nodeKey(Math.round(Math.log2(n)), lo / n);
   const k = splitPoint(n);
@@ -136,7 +137,7 @@ function planSubtree(lo: number, hi: number): Plan {
 }
 
 /** PATH(m, D[lo:hi]) of §2.1.3.1, as plans, bottom-up. */
-function planPath(m: number, lo: number, hi: number, acc: Plan[]): void {
+export function planPath(m: number, lo: number, hi: number, acc: Plan[]): void {
   const n = hi - lo;
   if (n <= 1) return;
   const k = splitPoint(n);
@@ -150,7 +151,7 @@ function planPath(m: number, lo: number, hi: number, acc: Plan[]): void {
 }
 
 /** SUBPROOF(m, D[lo:hi], b) of §2.1.4.1, as plans. */
-function planSubproof(m: number, lo: number, hi: number, b: boolean, acc: Plan[]): void {
+export function planSubproof(m: number, lo: number, hi: number, b: boolean, acc: Plan[]): void {
   const n = hi - lo;
   if (m === n) {
     if (!b) acc.push(planSubtree(lo, hi));
@@ -411,6 +412,15 @@ export class Log {
       } catch (e) {
         throw withPosition(e, i);
       }
+      // Every record must fit a C2SP tlog-tiles entry bundle (uint16 length prefix), or the
+      // log could not serve it as tiles.
+      const bytes = Buffer.byteLength(checked[i]!.texts.leaf, 'utf8');
+      if (bytes > MAX_TILE_ENTRY_BYTES) {
+        throw provenanceError('LEDGER_ENTRY_TOO_LARGE', `record: ${bytes} bytes of canonical JSON, more than ${MAX_TILE_ENTRY_BYTES}`, {
+          position: i,
+          bytes,
+        });
+      }
     }
     // Signatures first, in parallel when a verifier is configured; their results are consulted
     // in order below so the first fault reported is the lowest position.
@@ -567,6 +577,50 @@ export class Log {
     // record: only the stored leaf hash at that index settles it.
     const stored = await this.#store.get(nodeKey(0, index));
     return stored !== undefined && equalBytes(stored, hash) ? index : undefined;
+  }
+
+  /**
+   * Stored subtree hashes: those of the complete subtrees of 2^`level` leaves at positions
+   * [start, start + count) — Go `tlog.HashReader`, addressed by level and position. The C2SP
+   * tlog-tiles server reads its tiles through this.
+   * @throws DataLedgerError `LEDGER_INDEX_OUT_OF_RANGE` unless those subtrees are complete in
+   *   the current tree; `STORE_CORRUPT` when one is missing
+   */
+  async nodeHashes(level: number, start: number, count: number): Promise<Uint8Array[]> {
+    this.#checkOpen();
+    const size = this.size;
+    if (
+      !Number.isInteger(level) || level < 0 || level > 63 ||
+      !Number.isSafeInteger(start) || start < 0 || !Number.isSafeInteger(count) || count < 0 ||
+      (start + count) * 2 ** level > size
+    ) {
+      throw provenanceError('LEDGER_INDEX_OUT_OF_RANGE', `nodes: level ${String(level)} [${String(start)}, +${String(count)}) are not complete in the tree of ${size}`, {
+        level,
+        start,
+        count,
+        size,
+      });
+    }
+    if (count === 0) return [];
+    const keys = Array.from({ length: count }, (_, i) => nodeKey(level, start + i));
+    const values = await this.#store.getMany(keys);
+    return values.map((v, i) => {
+      if (v === undefined || v.length !== 32) throw corrupt(`store: tree node ${keys[i]} missing`);
+      return v;
+    });
+  }
+
+  /**
+   * The stored bytes (canonical JSON, UTF-8) of records [start, end), in order: the entries of
+   * C2SP tlog-tiles entry bundles.
+   * @throws DataLedgerError `LEDGER_INDEX_OUT_OF_RANGE` unless 0 ≤ start ≤ end ≤ size
+   */
+  async entryData(start: number, end: number): Promise<Uint8Array[]> {
+    this.#checkRange(start, end);
+    const out: Uint8Array[] = [];
+    for await (const [, v] of this.#store.iterate({ gte: recordKey(start), lt: recordKey(end) })) out.push(v);
+    if (out.length !== end - start) throw corrupt(`store: record ${start + out.length} missing`);
+    return out;
   }
 
   async #evaluate(plans: Plan[]): Promise<Uint8Array[]> {

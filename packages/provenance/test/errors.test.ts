@@ -8,7 +8,7 @@ describe('PROVENANCE_ERROR_CODES', () => {
   it('are unique, prefixed and each described', () => {
     expect(new Set(PROVENANCE_ERROR_CODES).size).toBe(PROVENANCE_ERROR_CODES.length);
     for (const code of PROVENANCE_ERROR_CODES) {
-      expect(code).toMatch(/^(LEDGER|CHECKPOINT|BUNDLE|STORE)_[A-Z_]+$/);
+      expect(code).toMatch(/^(LEDGER|CHECKPOINT|BUNDLE|TILES|STORE)_[A-Z_]+$/);
       expect(PROVENANCE_ERROR_DESCRIPTIONS[code]).toBeTruthy();
     }
     expect(Object.keys(PROVENANCE_ERROR_DESCRIPTIONS).sort()).toEqual([...PROVENANCE_ERROR_CODES].sort());

@@ -1,7 +1,7 @@
 /**
  * What the route plugins share: the opened ledger service and the HTTP limits.
  */
-import type { LedgerRecord } from '@dataledger/provenance';
+import type { LedgerRecord, TileReader } from '@dataledger/provenance';
 import type { CertificateDesk } from './certificate-desk.ts';
 import type { HeadInfo, Receipt } from './ledger.ts';
 import type { NonceCache } from './httpsig.ts';
@@ -56,6 +56,8 @@ export interface LedgerService {
   consistencyProof(size1: number, size2?: number): Promise<Uint8Array[]>;
   /** The JSONL bundle, line by line (header, records, checkpoint). */
   exportBundle(): AsyncIterable<string>;
+  /** Stored subtree hashes and entry bytes, for the C2SP tlog-tiles routes (absent: no tiles served). */
+  readonly tiles?: TileReader;
   /**
    * Submits records (one, or a pre-chained batch) through the group-commit queue.
    * @returns one receipt per record, once durably appended (or already present)

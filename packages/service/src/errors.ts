@@ -101,6 +101,7 @@ const PROVENANCE_STATUS: Record<(typeof PROVENANCE_ERROR_CODES)[number], number>
   LEDGER_BATCH_TOO_LARGE: 413,
   // A read-only log (opened without its key) asked to append or sign: this instance cannot.
   LEDGER_READ_ONLY: 503,
+  LEDGER_ENTRY_TOO_LARGE: 413,
   CHECKPOINT_MALFORMED: 400,
   CHECKPOINT_NOTE_MALFORMED: 400,
   CHECKPOINT_KEY_INVALID: 400,
@@ -126,6 +127,10 @@ const PROVENANCE_STATUS: Record<(typeof PROVENANCE_ERROR_CODES)[number], number>
   BUNDLE_ROLLBACK: 422,
   BUNDLE_INCONSISTENT: 422,
   // The store failed under us: not the client's fault.
+  // Raised by the tiles client against another log: an upstream that answered wrongly.
+  TILES_HTTP: 502,
+  TILES_MALFORMED: 502,
+  TILES_PROOF_INVALID: 502,
   STORE_IO: 503,
   STORE_CORRUPT: 500,
   STORE_CLOSED: 503,

@@ -11,6 +11,9 @@
  * - `log.vkey`  the log's C2SP verifier key (public: verifiers trust checkpoints signed by it);
  * - `root.did`  the root authority's did:key (public);
  * - `certificates/` signed certificates published by their registries (one file each).
+ *
+ * With `database` (`--database`, `DATABASE_URL`) the log lives in PostgreSQL
+ * (`@dataledger/store-postgres`) instead of `ledger/`; the keys stay in the data directory.
  */
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -34,7 +37,7 @@ import {
   utf8Encode,
   type KeyPair,
 } from '@dataledger/core';
-import { buildRecord, DEFAULT_MAX_BATCH_RECORDS, Log, openLevelStore, parseVerifierKey, verifierKey, type LedgerRecord } from '@dataledger/provenance';
+import { buildRecord, DEFAULT_MAX_BATCH_RECORDS, Log, openLevelStore, parseVerifierKey, verifierKey, type LedgerRecord, type RecordStore } from '@dataledger/provenance';
 import {
   applyRecord,
   assetStatus,
@@ -89,8 +92,13 @@ export interface OpenServiceOptions extends AppendQueueOptions {
   maxClockSkewMs?: number;
   /** Refuse to create a new data directory (default false). */
   mustExist?: boolean;
-  /** fsync every append before acknowledging it (default true). */
+  /** fsync every append before acknowledging it (default true; LevelDB only). */
   sync?: boolean;
+  /**
+   * A `postgres://` URL: keep the log in PostgreSQL (schema `dataledger`) instead of the data
+   * directory's LevelDB. One process at a time per database for now.
+   */
+  database?: string;
   /**
    * Certificates whose time-independent verification results are kept (default 16,384; 0
    * disables): exchanges re-verify the same certificates; validity and status are always
@@ -281,6 +289,20 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
   if (isNew && options.mustExist === true) {
     throw new DataLedgerError('STORE_IO', `${dataDir}: no ledger here`, { details: { dataDir } });
   }
+  // A database is opened before any key is written: a data directory without keys must not
+  // adopt (and re-sign with a fresh key) a log that a database already holds.
+  let store: RecordStore | null = null;
+  if (options.database !== undefined) {
+    // Loaded only when asked for, so a LevelDB ledger never loads the PostgreSQL client.
+    const { openPostgresStore } = await import('@dataledger/store-postgres');
+    store = await openPostgresStore({ connectionString: options.database });
+    if (isNew && (await store.get('config')) !== undefined) {
+      await store.close();
+      throw new DataLedgerError('STORE_IO', `${dataDir}: the database already holds a ledger whose keys are not in this data directory`, {
+        details: { dataDir },
+      });
+    }
+  }
   let origin: string;
   let logKey: KeyPair;
   if (isNew) {
@@ -299,7 +321,7 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
   }
   const root = (await exists(paths.rootKey)) ? await readKey(paths.rootKey) : null;
 
-  const store = await openLevelStore(paths.ledger, { sync: options.sync ?? true });
+  store ??= await openLevelStore(paths.ledger, { sync: options.sync ?? true });
   let log: Log;
   try {
     log = await Log.open(store, {

@@ -4,7 +4,7 @@
  * `createLedgerService` builds one over any opened log (tests, embedding).
  */
 import { DataLedgerError } from '@dataledger/core';
-import { verifyRecordSignature, type LedgerRecord } from '@dataledger/provenance';
+import { verifyRecordSignature, type LedgerRecord, type TileReader } from '@dataledger/provenance';
 import type { LedgerService, RegistryView } from './context.ts';
 import { AppendQueue, headInfo, type AppendQueueOptions, type AppendTarget, type ApplyRecord, type HeadInfo, type PrecheckRecords, type Receipt } from './ledger.ts';
 
@@ -58,6 +58,11 @@ export interface StatefulLedgerService<S> extends LedgerService {
   readonly log: LogLike;
 }
 
+function isTileReader(log: LogLike): log is LogLike & TileReader {
+  const l = log as Partial<TileReader>;
+  return typeof l.nodeHashes === 'function' && typeof l.entryData === 'function';
+}
+
 async function collect(it: Promise<LedgerRecord[]> | AsyncIterable<LedgerRecord>): Promise<LedgerRecord[]> {
   if (Symbol.asyncIterator in (it as object)) {
     const out: LedgerRecord[] = [];
@@ -95,6 +100,8 @@ export function createLedgerService<S>(options: CreateLedgerServiceOptions<S>): 
     consistencyProof: (a, b) => log.consistencyProof(a, b),
     rootHashAt: (n) => log.rootHashAt(n),
     exportBundle: () => log.exportBundle(),
+    // The provenance Log reads tiles itself; a log that cannot (a test double) serves none.
+    ...(isTileReader(log) ? { tiles: log } : {}),
     submit: (records: LedgerRecord[]): Promise<Receipt[]> => queue.submit(records),
     receiptFor: (i) => queue.receiptFor(i),
     registry: () => seq.state,

@@ -1,18 +1,20 @@
-import { isDataLedgerError } from '@dataledger/core';
 import { resolve } from 'node:path';
-import { DataLedgerClient } from '@dataledger/service';
+import { isDataLedgerError } from '@dataledger/core';
 import { cliError } from '../errors.ts';
 import { EXIT, type CliIo, type ExitStatus } from '../io.ts';
 import { openDataDir } from '../datadir.ts';
 import { refuseExisting, writeOutFile } from '../outfile.ts';
 import { networkCause } from './remote.ts';
+import { publishedLogKey, tileBundleLines } from '../tiles.ts';
 
 /** Options of `dataledger export`. */
 export interface ExportOptions {
   /** Data directory to export from (exclusive with `url`). */
   data?: string | undefined;
-  /** Base URL of a running service to export from (exclusive with `data`). */
+  /** Base URL of a running service to export from, read through its tiles (exclusive with `data`). */
   url?: string | undefined;
+  /** With `url`: log keys the checkpoint must be signed by (default: the key the service publishes). */
+  logKey?: string[] | undefined;
   /** Bundle file to write, or "-" for stdout. */
   out: string;
   /** Replace an existing `out` (without it, an existing file is refused). */
@@ -21,18 +23,21 @@ export interface ExportOptions {
 
 /**
  * The bundle lines of a ledger in a data directory, or of a running service.
- * @param options - `data` or `url`
+ * @param options - `data`, or `url` (read through `<url>/tlog`, C2SP tlog-tiles) and `logKey`
  * @param io - working directory
  * @returns the JSONL lines and a closer to call when done
  * @throws DataLedgerError `CLI_DATA_DIR_MISSING`, `CLI_DATA_DIR_LOCKED`, `CLI_HTTP_ERROR`
  */
 export async function openBundleLines(
-  options: Pick<ExportOptions, 'data' | 'url'>,
+  options: Pick<ExportOptions, 'data' | 'url' | 'logKey'>,
   io: CliIo,
 ): Promise<{ lines: AsyncIterable<string>; close: () => Promise<void> }> {
   if (options.url !== undefined) {
-    const client = new DataLedgerClient({ baseUrl: options.url });
-    return { lines: client.exportBundle(), close: async () => {} };
+    // A live log is read from its C2SP tlog-tiles (cacheable, served by every instance); the
+    // header names the key the checkpoint is signed with: the one given, else the published one.
+    const url = options.url;
+    const keys = options.logKey !== undefined && options.logKey.length > 0 ? options.logKey : [await publishedLogKey(url)];
+    return { lines: tileBundleLines(url, keys), close: async () => {} };
   }
   if (options.data === undefined) throw cliError('CLI_USAGE', 'give --data DIR or --url URL');
   const service = await openDataDir(resolve(io.cwd, options.data), { mustExist: true });
@@ -90,7 +95,7 @@ async function* wrapHttpErrors(lines: AsyncIterable<string>, url: string | undef
   try {
     yield* lines;
   } catch (err) {
-    if (url === undefined) throw err;
+    if (url === undefined || (isDataLedgerError(err) && err.code.startsWith('CLI_'))) throw err;
     throw cliError('CLI_HTTP_ERROR', `export from ${url} failed: ${isDataLedgerError(err) && err.code === 'HTTP_UNREACHABLE' ? networkCause(err) : (err as Error).message}`, err);
   }
 }

@@ -37,6 +37,8 @@ export interface ServeOptions {
   witnessKey?: string[];
   /** The public URL signed reads are bound to (`--public-url`, `PUBLIC_URL`). */
   publicUrl?: string;
+  /** A `postgres://` URL: the log lives in PostgreSQL, the keys in the data directory (`--database`, `DATABASE_URL`). */
+  database?: string;
 }
 
 /**
@@ -83,14 +85,20 @@ export async function serveCommand(options: ServeOptions, io: CliIo): Promise<Ex
     throw cliError('CLI_USAGE', `--public-url ${options.publicUrl}: expected an http(s) URL without query or fragment`);
   }
   const dataDir = resolve(io.cwd, options.data);
+  if (options.database !== undefined && options.database !== '' && !/^postgres(ql)?:\/\//u.test(options.database)) {
+    throw cliError('CLI_USAGE', '--database: expected a postgres:// URL');
+  }
+  const database = options.database === undefined || options.database === '' ? undefined : options.database;
   const service = await openDataDir(dataDir, {
     origin: options.origin,
     ...(options.maxClockSkew === undefined ? {} : { maxClockSkewMs: Math.round(options.maxClockSkew * 1000) }),
+    ...(database === undefined ? {} : { database }),
   });
   const say = (line: string): void => {
     io.stdout.write(`dataledger: ${line}\n`);
   };
   say(`data directory ${dataDir}${service.created ? ' (created, with new keys, mode 0600)' : ''}`);
+  if (database !== undefined) say(`log store        PostgreSQL ${redactPassword(database)}`);
   say(`log origin       ${service.origin}`);
   say(`log verifier key ${service.logVerifierKey}`);
   say(`log key did:key  ${didKeyFromPublicKey(parseVerifierKey(service.logVerifierKey).publicKey)}`);
@@ -150,4 +158,15 @@ export async function serveCommand(options: ServeOptions, io: CliIo): Promise<Ex
   await service.close();
   say('stopped; the ledger is closed');
   return EXIT.OK;
+}
+
+/** The URL with its password replaced, for printing. */
+function redactPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
 }

@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import { isDataLedgerError } from '@dataledger/core';
+import { isDataLedgerError, type DataLedgerError } from '@dataledger/core';
 import { parseVerifierKey, verifyBundle } from '@dataledger/provenance';
 import { cliError } from '../errors.ts';
 import type { OpenedSource } from '../source.ts';
 import { EXIT, type CliIo, type ExitStatus } from '../io.ts';
 import { openSource } from '../source.ts';
 import { readCheckpointState, writeCheckpointState } from '../state.ts';
+import { httpFailure, openTiles } from '../tiles.ts';
 
 /** Options of `dataledger verify`. */
 export interface VerifyOptions {
@@ -26,6 +27,8 @@ export interface VerifyOptions {
    * checkpoint replaces it. Needs `logKey`.
    */
   state?: string | undefined;
+  /** Replay a live log from its C2SP tlog-tiles at `<url>/tlog` instead of a bundle file (needs `logKey`). */
+  url?: string | undefined;
 }
 
 /** The result `verify --json` prints: exactly these five fields. */
@@ -133,15 +136,56 @@ export async function verifyBundleFile(
 }
 
 /**
- * `dataledger verify BUNDLE [--log-key VKEY] [--state FILE] [--json]`.
- * @param file - bundle path or "-"
+ * Replays a live log from its C2SP tlog-tiles (`<url>/tlog`): the checkpoint must be signed by
+ * one of the given log keys, then every entry bundle goes through the bundle verifier's record
+ * checks and the rebuilt root is compared with the checkpoint's.
+ * @param url - the service's base URL
+ * @param options - trusted log keys (required)
+ * @returns the five-field summary and the reason
+ * @throws DataLedgerError `CLI_USAGE` without `--log-key`, `CLI_HTTP_ERROR` when the log cannot be read
+ */
+export async function verifyLiveLog(url: string, options: VerifyOptions): Promise<VerifySummary & { reason: string | null }> {
+  const trusted = checkVerifierKeys(options.logKey ?? []);
+  if (trusted.length === 0) throw cliError('CLI_USAGE', "--url needs --log-key: a live log is only worth replaying against its published key");
+  const invalid = (err: DataLedgerError): VerifySummary & { reason: string } => ({
+    valid: false,
+    size: 0,
+    firstBadIndex: null,
+    code: err.code,
+    logKey: null,
+    trusted: true,
+    reason: err.message,
+  });
+  let opened;
+  try {
+    opened = await openTiles(url, trusted);
+  } catch (err) {
+    // A checkpoint no trusted key signed, or one that does not parse, is an invalid log (exit 1).
+    if (isDataLedgerError(err) && err.code.startsWith('CHECKPOINT_')) return invalid(err);
+    throw err;
+  }
+  try {
+    const result = await opened.client.replay(opened.checkpoint);
+    return { valid: result.valid, size: result.size, firstBadIndex: result.firstBadIndex, code: result.code, logKey: result.logKey, trusted: true, reason: result.reason };
+  } catch (err) {
+    const e = httpFailure(err, url);
+    if (isDataLedgerError(e) && e.code === 'TILES_MALFORMED') return invalid(e);
+    throw e;
+  }
+}
+
+/**
+ * `dataledger verify BUNDLE [--log-key VKEY] [--state FILE] [--json]`, or
+ * `dataledger verify --url BASE --log-key VKEY`.
+ * @param file - bundle path or "-"; undefined with `options.url`
  * @param options - see {@link VerifyOptions}
  * @param io - streams
  * @returns 0 when valid, 1 when not
  * @throws DataLedgerError `CLI_FILE_UNREADABLE` or `CLI_USAGE` (exit 2)
  */
-export async function verifyCommand(file: string, options: VerifyOptions, io: CliIo): Promise<ExitStatus> {
-  const { reason, ...summary } = await verifyBundleFile(file, options, io);
+export async function verifyCommand(file: string | undefined, options: VerifyOptions, io: CliIo): Promise<ExitStatus> {
+  if ((file === undefined) === (options.url === undefined)) throw cliError('CLI_USAGE', 'give a bundle file or --url BASE (not both)');
+  const { reason, ...summary } = file === undefined ? await verifyLiveLog(options.url!, options) : await verifyBundleFile(file, options, io);
   if (options.json === true) {
     io.stdout.write(`${JSON.stringify(summary)}\n`);
   } else if (summary.valid) {

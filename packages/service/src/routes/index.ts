@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
 import { logRoutes } from './log.ts';
+import { tilesRoutes } from './tiles.ts';
 import { aggregationRoutes } from './aggregation.ts';
 import { circulationRoutes, registrationRoutes, supervisionRoutes } from './areas.ts';
 
@@ -9,4 +10,4 @@ import { circulationRoutes, registrationRoutes, supervisionRoutes } from './area
 export type AreaPlugin = (app: FastifyInstance, opts: { ctx: AppContext }) => Promise<void>;
 
 /** Every area's plugin, in registration order. */
-export const PLUGINS: AreaPlugin[] = [logRoutes, registrationRoutes, circulationRoutes, supervisionRoutes, aggregationRoutes];
+export const PLUGINS: AreaPlugin[] = [logRoutes, tilesRoutes, registrationRoutes, circulationRoutes, supervisionRoutes, aggregationRoutes];

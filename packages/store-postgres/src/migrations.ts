@@ -1,0 +1,84 @@
+/**
+ * Versioned schema migrations. Each migration runs once per schema, in order; the applied
+ * versions are kept in `<schema>.schema_migrations`. All pending migrations of one open run in
+ * one transaction holding a transaction-scoped advisory lock, so concurrent opens serialise and
+ * the later ones find nothing to do; a failed migration rolls back whole.
+ */
+import type pg from 'pg';
+import { DataLedgerError } from '@dataledger/core';
+import type { ProvenanceErrorCode } from '@dataledger/provenance';
+
+/** One schema migration: `sql` is run with `{schema}` replaced by the quoted schema name. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * The migrations, oldest first. Never edit or reorder a released one: add a new version.
+ * v1: the key/value table. `COLLATE "C"` makes key order byte order, which for the log's ASCII
+ * keys is the UTF-16 order the RecordStore contract specifies (a locale collation would not be).
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'entries',
+    sql: 'CREATE TABLE {schema}.entries (key text COLLATE "C" PRIMARY KEY, value bytea NOT NULL)',
+  },
+];
+
+/**
+ * First key of this package's two-key advisory locks ("dlpg"); the second is the schema's
+ * `hashtext` for the migration lock, and that value XOR 1 for the writer lock.
+ */
+export const LOCK_TAG = 0x646c7067;
+
+/** Quotes an SQL identifier (the schema name is also checked to be a plain identifier). */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Brings `schema` up to the newest migration.
+ * @returns the versions applied by this call (empty when the schema was current)
+ * @throws DataLedgerError `STORE_IO` when the schema holds a version newer than {@link MIGRATIONS}
+ */
+export async function migrate(pool: pg.Pool, schema: string): Promise<number[]> {
+  const client = await pool.connect();
+  const q = quoteIdent(schema);
+  let failed: unknown = null;
+  try {
+    await client.query('BEGIN');
+    // Serialise migrators of this schema across processes; released at COMMIT/ROLLBACK.
+    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [LOCK_TAG, schema]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${q}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS ${q}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${q}.schema_migrations ORDER BY version`);
+    const applied = new Set(rows.map((r) => r.version));
+    const newest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
+    const unknown = rows.find((r) => r.version > newest);
+    if (unknown !== undefined) {
+      throw new DataLedgerError<ProvenanceErrorCode>('STORE_IO', `store: schema ${schema} is at version ${unknown.version}, newer than this software (${newest})`, {
+        details: { schema, version: unknown.version, known: newest },
+      });
+    }
+    const done: number[] = [];
+    for (const m of MIGRATIONS) {
+      if (applied.has(m.version)) continue;
+      await client.query(m.sql.replaceAll('{schema}', q));
+      await client.query(`INSERT INTO ${q}.schema_migrations (version, name) VALUES ($1, $2)`, [m.version, m.name]);
+      done.push(m.version);
+    }
+    await client.query('COMMIT');
+    return done;
+  } catch (cause) {
+    failed = cause;
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw cause;
+  } finally {
+    client.release(failed === null ? undefined : (failed as Error));
+  }
+}
