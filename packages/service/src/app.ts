@@ -12,6 +12,7 @@ import { Type } from '@sinclair/typebox';
 import { installProblemHandlers, problemFromError, problemOf, sendProblem, ServiceError } from './problem.ts';
 import type { AppContext, LedgerService } from './context.ts';
 import { PLUGINS } from './routes/index.ts';
+import { defaultExplorerDir, explorerRoutes } from './routes/explorer.ts';
 
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
@@ -44,6 +45,11 @@ export interface BuildAppOptions {
    * the scheme and Host of each request, which suits only a service reached under one name.
    */
   publicUrl?: string;
+  /**
+   * The web explorer's build directory, served at `/`; default: `@dataledger/explorer/dist`
+   * when installed; `false` serves no page.
+   */
+  explorerDir?: string | false;
 }
 
 function publicUrlOf(url: string | undefined): string | null {
@@ -171,6 +177,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   );
 
   for (const plugin of PLUGINS) await app.register(plugin, { ctx });
+  await app.register(explorerRoutes, { dir: options.explorerDir === false ? null : (options.explorerDir ?? defaultExplorerDir()) });
 
   if (options.closeService === true) {
     app.addHook('onClose', async () => {
