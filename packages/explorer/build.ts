@@ -1,6 +1,6 @@
 /**
  * Builds the explorer into `dist/`: `index.html`, `app.js` (an ES module, minified), the
- * chunk the statistics view loads on demand (Chart.js), `app.css`, and `sizes.json` (bytes and
+ * chunk the statistics view loads on demand (Chart.js), `app.css`, `icon.svg`, and `sizes.json` (bytes and
  * gzip bytes of each, for the size budget test). core, provenance and certificates are bundled from source; their Node-only
  * imports are replaced by the browser modules in `src/shims/` (Web Crypto randomness, noble
  * hashes and curves, fflate), so the page runs the very verification code the library runs.
@@ -51,6 +51,7 @@ await build({
 
 copyFileSync(here('./src/index.html'), `${dist}index.html`);
 copyFileSync(here('./src/app.css'), `${dist}app.css`);
+copyFileSync(here('./src/icon.svg'), `${dist}icon.svg`);
 
 const sizes: Record<string, { bytes: number; gzip: number }> = {};
 for (const f of readdirSync(dist).sort()) {

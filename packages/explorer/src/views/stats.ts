@@ -3,7 +3,6 @@
  * `statisticsReport` over the replayed state, plus counts by source department and licence
  * purpose), drawn with Chart.js; the report downloads as JSON and CSV.
  */
-import type { Chart } from 'chart.js';
 import { CLASSIFICATIONS } from '@dataledger/certificates';
 import { toBase64 } from '@dataledger/core';
 import { h, onMount } from '../dom.ts';
@@ -11,14 +10,14 @@ import { t, type MessageKey } from '../i18n.ts';
 import { loadLedger, type VerifiedLedger } from '../ledger.ts';
 import { errorBox } from './common.ts';
 
+type Charts = typeof import('../charts.ts');
+type BarSeries = import('../charts.ts').BarSeries;
+
 // Chart.js is most of the page's weight: load it only here (its own chunk).
-let chartClass: Promise<typeof Chart> | null = null;
-function loadChart(): Promise<typeof Chart> {
-  chartClass ??= import('chart.js').then((m) => {
-    m.Chart.register(m.BarController, m.BarElement, m.CategoryScale, m.LinearScale, m.Legend, m.Tooltip);
-    return m.Chart;
-  });
-  return chartClass;
+let chartsModule: Promise<Charts> | null = null;
+function loadCharts(): Promise<Charts> {
+  chartsModule ??= import('../charts.ts');
+  return chartsModule;
 }
 
 /** The downloadable report. */
@@ -78,9 +77,9 @@ function download(name: string, type: string, body: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-const charts: Chart[] = [];
+const charts: { destroy(): void }[] = [];
 
-function chartFigure(ChartJs: typeof Chart, id: string, title: string, labels: string[], series: { label: string; data: number[]; color: string }[]): HTMLElement {
+function chartFigure(lib: Charts, id: string, title: string, labels: string[], series: BarSeries[]): HTMLElement {
   const canvas = h('canvas', { id, role: 'img', 'aria-label': title, width: 480, height: 260 });
   const table = h(
     'table',
@@ -90,19 +89,7 @@ function chartFigure(ChartJs: typeof Chart, id: string, title: string, labels: s
   );
   const fig = h('figure', { class: 'chart' }, h('figcaption', {}, title), h('div', { class: 'canvas-box' }, canvas), h('details', {}, h('summary', {}, t('count')), table));
   onMount(() => {
-    charts.push(
-      new ChartJs(canvas, {
-        type: 'bar',
-        data: { labels, datasets: series.map((s) => ({ label: s.label, data: s.data, backgroundColor: s.color })) },
-        options: {
-          animation: false,
-          responsive: true,
-          maintainAspectRatio: false,
-          plugins: { legend: { display: series.length > 1 } },
-          scales: { y: { beginAtZero: true, ticks: { precision: 0 } } },
-        },
-      }),
-    );
+    charts.push(lib.barChart(canvas, labels, series));
   });
   return fig;
 }
@@ -116,7 +103,7 @@ export async function statsView(): Promise<HTMLElement> {
   } catch (err) {
     return h('section', {}, h('h2', {}, t('statsTitle')), errorBox(err));
   }
-  const ChartJs = await loadChart();
+  const lib = await loadCharts();
   const r = reportOf(ledger);
   const stamp = (ledger.statistics.asOf ?? 'empty').replace(/[^0-9A-Za-z]/g, '');
   const jsonButton = h('button', { type: 'button', id: 'download-json' }, t('downloadJson'));
@@ -136,12 +123,12 @@ export async function statsView(): Promise<HTMLElement> {
     h(
       'div',
       { class: 'charts' },
-      chartFigure(ChartJs, 'chart-classification', t('byClassification'), classes.map((c) => t(`classification_${c}` as MessageKey)), [
+      chartFigure(lib, 'chart-classification', t('byClassification'), classes.map((c) => t(`classification_${c}` as MessageKey)), [
         { label: t('count'), data: classes.map((c) => r.assetsByClassification[c] ?? 0), color: '#1f6feb' },
       ]),
-      chartFigure(ChartJs, 'chart-department', t('byDepartment'), depts, [{ label: t('count'), data: depts.map((d) => r.assetsByDepartment[d] ?? 0), color: '#2f855a' }]),
+      chartFigure(lib, 'chart-department', t('byDepartment'), depts, [{ label: t('count'), data: depts.map((d) => r.assetsByDepartment[d] ?? 0), color: '#2f855a' }]),
       chartFigure(
-        ChartJs,
+        lib,
         'chart-month',
         t('perMonth'),
         r.circulationByMonth.map((m) => m.month),
@@ -150,7 +137,7 @@ export async function statsView(): Promise<HTMLElement> {
           { label: t('licences'), data: r.circulationByMonth.map((m) => m.licences), color: '#6b46c1' },
         ],
       ),
-      chartFigure(ChartJs, 'chart-purpose', t('byPurpose'), purposes, [{ label: t('count'), data: purposes.map((p) => r.licencesByPurpose[p] ?? 0), color: '#c53030' }]),
+      chartFigure(lib, 'chart-purpose', t('byPurpose'), purposes, [{ label: t('count'), data: purposes.map((p) => r.licencesByPurpose[p] ?? 0), color: '#c53030' }]),
     ),
   );
 }

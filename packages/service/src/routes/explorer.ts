@@ -33,6 +33,7 @@ const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
 };
 
 interface Asset {
@@ -134,10 +135,10 @@ export async function explorerRoutes(app: FastifyInstance, opts: ExplorerRoutesO
     {
       schema: {
         operationId: 'getExplorerAsset',
-        summary: "One of the explorer's built assets (script, style sheet)",
+        summary: "One of the explorer's built assets (script, style sheet, icon)",
         tags,
         params: Type.Object({ file: Type.String({ pattern: '^[A-Za-z0-9._-]{1,100}$', examples: ['app.js'] }) }),
-        produces: ['text/javascript', 'text/css', 'application/json'],
+        produces: ['text/javascript', 'text/css', 'image/svg+xml', 'application/json'],
         response: {
           200: Type.String({ description: 'the asset', examples: ['/* app.css */'] }),
           304: Type.Null({ description: 'not modified (If-None-Match)' }),
