@@ -73,7 +73,7 @@ function header(current: Route['name']): HTMLElement {
   const link = (href: string, name: Route['name'], label: string): HTMLElement =>
     h('a', { href, 'aria-current': current === name || (name === 'log' && current === 'record') ? 'page' : null }, label);
   const other = lang() === 'zh' ? 'en' : 'zh';
-  const switcher = h('button', { type: 'button', id: 'lang-switch', lang: other, 'aria-label': t('switchToLabel') }, t('switchTo'));
+  const switcher = h('button', { type: 'button', id: 'lang-switch', lang: other, title: t('switchToLabel') }, t('switchTo'));
   switcher.addEventListener('click', () => {
     setLang(other);
     void render();

@@ -129,6 +129,9 @@ export function verifyView(): HTMLElement {
     form.skip = skip.checked;
     button.disabled = true;
     button.textContent = t('verifying');
+    last = null;
+    lastError = null;
+    replace(out);
     try {
       last = await run();
       lastError = null;
