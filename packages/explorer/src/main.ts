@@ -12,6 +12,7 @@ import { recordView } from './views/record.ts';
 import { assetView } from './views/asset.ts';
 import { statsView } from './views/stats.ts';
 import { errorBox, loading } from './views/common.ts';
+import { warmUp } from './warmup.ts';
 
 const app = document.getElementById('app') as HTMLElement;
 
@@ -61,7 +62,16 @@ async function trustPanel(): Promise<HTMLElement> {
       return;
     }
     pinKey(input.value);
-    void render();
+    void render().then(() => {
+  // After the first view is shown, not before: the page is usable first, fast second.
+  setTimeout(() => {
+    try {
+      warmUp();
+    } finally {
+      document.body.dataset.warm = 'true';
+    }
+  }, 0);
+});
   });
   reset.addEventListener('click', () => {
     void pinFromServer().then(() => render());
@@ -76,7 +86,16 @@ function header(current: Route['name']): HTMLElement {
   const switcher = h('button', { type: 'button', id: 'lang-switch', lang: other, title: t('switchToLabel') }, t('switchTo'));
   switcher.addEventListener('click', () => {
     setLang(other);
-    void render();
+    void render().then(() => {
+  // After the first view is shown, not before: the page is usable first, fast second.
+  setTimeout(() => {
+    try {
+      warmUp();
+    } finally {
+      document.body.dataset.warm = 'true';
+    }
+  }, 0);
+});
   });
   return h(
     'header',
@@ -129,6 +148,24 @@ async function render(): Promise<void> {
 
 // The skip link targets #content, which is not a route.
 window.addEventListener('hashchange', () => {
-  if (location.hash !== '#content') void render();
+  if (location.hash !== '#content') void render().then(() => {
+  // After the first view is shown, not before: the page is usable first, fast second.
+  setTimeout(() => {
+    try {
+      warmUp();
+    } finally {
+      document.body.dataset.warm = 'true';
+    }
+  }, 0);
 });
-void render();
+});
+void render().then(() => {
+  // After the first view is shown, not before: the page is usable first, fast second.
+  setTimeout(() => {
+    try {
+      warmUp();
+    } finally {
+      document.body.dataset.warm = 'true';
+    }
+  }, 0);
+});
