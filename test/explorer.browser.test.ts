@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { generateKeyPair } from '@dataledger/core';
-import { verifierKey } from '@dataledger/provenance';
+import { cosignCheckpoint, cosignerVerifierKey, verifierKey } from '@dataledger/provenance';
 import type { DataAssetCertificate, JsonObject } from '@dataledger/certificates';
 import { assetPayload, grantRoles, licencePayload, newActor, newRegistrationNumber, registeredAsset, startServer, type Actor, type RoleName, type Server } from './support/http-ledger.ts';
 
@@ -40,8 +40,8 @@ let rn1: string;
 let rn2: string;
 const problems: string[] = [];
 
-async function newPage(locale = 'en-US'): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ locale, viewport: { width: 1280, height: 900 }, acceptDownloads: true });
+async function newPage(locale = 'en-US', timezoneId = 'Europe/London'): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ locale, timezoneId, viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   page.on('console', (m) => {
     if (m.type() === 'error' || m.type() === 'warning') problems.push(`${m.type()}: ${m.text()}`);
@@ -147,8 +147,16 @@ describe.skipIf(!haveChromium)('the explorer in Chromium', () => {
     await context.close();
   });
 
-  it('verifies a certificate issued by the registry, in the browser', async () => {
+  it('verifies a certificate issued by the registry, in the browser, pasted or fetched by its id', async () => {
     const { context, page } = await newPage();
+    await open(page, '#/verify');
+    await page.fill('#cert-id', certificate.id as string);
+    await page.click('#fetch-cert');
+    await page.waitForFunction(() => (document.querySelector('#cert-input') as HTMLTextAreaElement).value !== '');
+    expect(JSON.parse(await page.inputValue('#cert-input'))).toEqual(certificate);
+    await page.click('#verify-button');
+    await page.waitForSelector('[data-verdict]');
+    expect(await page.getAttribute('[data-verdict]', 'data-verdict')).toBe('verified');
     const r = await verifyInPage(page, certificate);
     expect(r.verdict).toBe('verified');
     expect(r.status).toBe('active');
@@ -163,7 +171,7 @@ describe.skipIf(!haveChromium)('the explorer in Chromium', () => {
 
   it('refuses a tampered certificate (proof), a revoked one (status), and one under a key the reader did not pin', async () => {
     const { context, page } = await newPage();
-    const tampered = structuredClone(certificate) as JsonObject & { credentialSubject: JsonObject };
+    const tampered = structuredClone(certificate) as unknown as { credentialSubject: JsonObject };
     tampered.credentialSubject.rowCount = 999_999;
     const t = await verifyInPage(page, tampered);
     expect(t.verdict).toBe('not-verified');
@@ -193,9 +201,15 @@ describe.skipIf(!haveChromium)('the explorer in Chromium', () => {
   });
 
   it('shows the checkpoint, the entries with actors by role, a record with its proof verified, and the consistency since the last visit', async () => {
+    // A witness cosigns the current checkpoint (C2SP tlog-cosignature).
+    const witness = generateKeyPair();
+    const wkey = cosignerVerifierKey('witness.example/w1', witness.publicKey);
+    const note = await (await fetch(`${s.base}/v1/log/checkpoint`)).text();
+    await s.client().addCosignature(cosignCheckpoint(note, { name: 'witness.example/w1', secretKey: witness.secretKey }), wkey);
     const { context, page } = await newPage();
     await open(page, '#/log');
     expect(await page.textContent('#tree-size')).toBe(String(s.service.size));
+    expect(await page.getAttribute('[data-witness="witness.example/w1"]', 'data-verified')).toBe('true');
     expect(await page.getAttribute('[data-ledger-verified]', 'data-ledger-verified')).toBe('true');
     expect(await page.getAttribute('[data-consistency]', 'data-consistency')).toBe('first');
     // newest first: the freeze is the first row, by the regulator
@@ -222,7 +236,11 @@ describe.skipIf(!haveChromium)('the explorer in Chromium', () => {
 
   it("shows an asset's history as a timeline linked to its records", async () => {
     const { context, page } = await newPage();
-    await open(page, `#/asset/${encodeURIComponent(rn1)}`);
+    await open(page, '#/log');
+    await page.fill('#asset-rn', rn1);
+    const ready = await page.evaluate(() => document.body.dataset.ready);
+    await page.click('form.search button');
+    await page.waitForFunction((r) => document.body.dataset.ready !== r && document.body.dataset.view === 'asset', ready);
     const types = await page.locator('ol.timeline li').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.type));
     expect(types).toEqual(['asset.registered', 'asset.reviewed', 'asset.valued', 'certificate.issued', 'licence.granted', 'asset.transferred']);
     const hrefs = await page.locator('ol.timeline li a').evaluateAll((els) => els.map((e) => e.getAttribute('href')));
@@ -265,9 +283,14 @@ describe.skipIf(!haveChromium)('the explorer in Chromium', () => {
   });
 
   it('speaks Chinese to a Chinese browser and switches to English, with dates in local time', async () => {
-    const { context, page } = await newPage('zh-CN');
+    const { context, page } = await newPage('zh-CN', 'Asia/Shanghai');
     await open(page, '#/log');
     expect(await page.getAttribute('html', 'lang')).toBe('zh-CN');
+    // Record times are UTC (DESIGN: ISO 8601 "Z"); the reader in Shanghai sees UTC+8.
+    const time = page.locator('table.entries time').first();
+    const utc = new Date((await time.getAttribute('datetime')) as string);
+    const local = new Date(utc.getTime() + 8 * 3600_000).toISOString().slice(11, 19);
+    expect(await time.textContent()).toContain(local);
     expect(await page.textContent('header nav')).toContain('验证证书');
     expect(await page.textContent('table.entries thead')).toContain('操作者');
     await shot(page, 'log-zh');

@@ -93,3 +93,8 @@ export async function statusList(url: string): Promise<JsonObject> {
   const path = u.origin === location.origin ? u.pathname : `/v1/status-lists/${encodeURIComponent(id)}`;
   return (await getJson(path)) as JsonObject;
 }
+
+/** A certificate published on this service (`GET /v1/certificates/{id}`), to verify here. */
+export async function certificate(id: string): Promise<unknown> {
+  return getJson(`/v1/certificates/${encodeURIComponent(id)}`);
+}

@@ -140,6 +140,10 @@ const en = {
   status_unchecked: 'not checked',
   status_unknown: 'unknown',
   footer: 'Verification runs in this page with the dataledger libraries; the service only supplies data.',
+  findAsset: 'Asset history by registration number',
+  show: 'Show',
+  certId: 'Or fetch a certificate published on this service, by its id',
+  fetchCert: 'Fetch',
 };
 
 /** The message keys. */
@@ -279,6 +283,10 @@ const zh: Record<MessageKey, string> = {
   status_unchecked: '未检查',
   status_unknown: '未知',
   footer: '验证在本页面中用 dataledger 程序库完成；服务只提供数据。',
+  findAsset: '按登记编号查看资产历史',
+  show: '查看',
+  certId: '或按编号获取本服务上发布的证书',
+  fetchCert: '获取',
 };
 
 /** Record types in plain words (the timeline and the entries table). */

@@ -38,7 +38,7 @@ async function witnessList(note: string, logKeyName: string): Promise<HTMLElemen
       }
       return h(
         'li',
-        {},
+        { 'data-witness': s.name, 'data-verified': ok === null ? 'unknown' : String(ok) },
         h('code', {}, s.name),
         ' — ',
         ok === null ? '' : h('span', { class: ok ? 'ok-text' : 'bad-text' }, ok ? t('witnessOk') : t('witnessBad')),
@@ -117,6 +117,17 @@ function entriesTable(ledger: VerifiedLedger, page: number): HTMLElement {
   );
 }
 
+function assetSearch(): HTMLElement {
+  const input = h('input', { type: 'text', id: 'asset-rn', spellcheck: 'false', autocomplete: 'off' });
+  const form = h('form', { class: 'search' }, h('label', { for: 'asset-rn' }, t('findAsset')), h('div', { class: 'row' }, input, h('button', { type: 'submit' }, t('show'))));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const rn = input.value.trim();
+    if (rn !== '') location.hash = `#/asset/${encodeURIComponent(rn)}`;
+  });
+  return form;
+}
+
 /** The log view. */
 export async function logView(page: number): Promise<HTMLElement> {
   let ledger: VerifiedLedger;
@@ -156,6 +167,7 @@ export async function logView(page: number): Promise<HTMLElement> {
         ledger.verified ? t('ledgerVerified', { size: cp.size }) : t('ledgerNotVerified'),
       ),
     ),
+    assetSearch(),
     ledger.verified ? entriesTable(ledger, page) : null,
     h('p', { class: 'muted small' }, short(vkey, 40)),
   );

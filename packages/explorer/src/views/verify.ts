@@ -6,7 +6,7 @@
 import { verifyCertificate, type CertificateVerification, type JsonObject } from '@dataledger/certificates';
 import { h, replace } from '../dom.ts';
 import { t, type MessageKey } from '../i18n.ts';
-import { statusList } from '../api.ts';
+import { certificate, statusList } from '../api.ts';
 import { trustedKey } from '../trust.ts';
 import { errorBox } from './common.ts';
 
@@ -168,6 +168,19 @@ export function verifyView(): HTMLElement {
       }
     })();
   });
+  const idInput = h('input', { type: 'text', id: 'cert-id', spellcheck: 'false', autocomplete: 'off', placeholder: 'urn:uuid:…' });
+  const fetchCert = h('button', { type: 'button', id: 'fetch-cert' }, t('fetchCert'));
+  fetchCert.addEventListener('click', () => {
+    void (async () => {
+      try {
+        certArea.value = JSON.stringify(await certificate(idInput.value.trim()), null, 2);
+        listsArea.value = '';
+      } catch (err) {
+        lastError = err;
+        show();
+      }
+    })();
+  });
   const formEl = h(
     'form',
     { id: 'verify-form' },
@@ -175,6 +188,8 @@ export function verifyView(): HTMLElement {
     h('p', { id: 'cert-help', class: 'muted small' }, t('drop')),
     certArea,
     h('div', { class: 'row' }, h('label', { for: 'cert-file' }, t('certFile')), file),
+    h('label', { for: 'cert-id' }, t('certId')),
+    h('div', { class: 'row' }, idInput, fetchCert),
     h('label', { for: 'lists-input' }, t('listsLabel')),
     listsArea,
     h('div', { class: 'row' }, fetchButton, h('span', { class: 'check' }, skip, h('label', { for: 'skip-status' }, t('skipStatus')))),
