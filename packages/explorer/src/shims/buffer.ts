@@ -3,7 +3,9 @@
  * `base64url` encoding (RFC 4648 §5) that Node has and the package lacks. core and provenance
  * call `Buffer` as a global; the bundler injects this module in its place (build.ts).
  */
-import { Buffer } from 'buffer';
+// `buffer/index.js`, not `buffer`: in Node the bare name is the built-in module, and the tests
+// of this shim must exercise the package the browser gets.
+import { Buffer } from 'buffer/index.js';
 
 const from = Buffer.from as (...args: unknown[]) => Buffer;
 const toString = Buffer.prototype.toString as (this: Buffer, encoding?: string, start?: number, end?: number) => string;

@@ -17,12 +17,18 @@ function algorithm(alg: string): void {
   if (alg !== 'sha256') throw new Error(`Digest method not supported in the browser: ${alg}`);
 }
 
+/** An incremental hash, as Node's `Hash`. */
+export interface Hash {
+  update(data: Uint8Array | string): Hash;
+  digest(encoding?: string): Buffer | string;
+}
+
 /** Incremental SHA-256 with Node's `createHash` shape. */
-export function createHash(alg: string): { update(data: Uint8Array | string): unknown; digest(encoding?: string): Buffer | string } {
+export function createHash(alg: string): Hash {
   algorithm(alg);
   const h = sha256.create();
-  const self = {
-    update(data: Uint8Array | string) {
+  const self: Hash = {
+    update(data: Uint8Array | string): Hash {
       h.update(bytesOf(data));
       return self;
     },
@@ -51,7 +57,7 @@ const SPKI_PREFIX = '302a300506032b6570032100';
 const PKCS8_PREFIX = '302e020100300506032b657004220420';
 
 function hex(b: Uint8Array): string {
-  return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+  return Buffer.from(b).toString('hex');
 }
 
 /** An Ed25519 key, raw. */
