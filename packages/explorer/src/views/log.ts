@@ -5,7 +5,7 @@
  */
 import { splitNote, verifyConsistency, verifyCosignature } from '@dataledger/provenance';
 import { fromBase64, toBase64 } from '@dataledger/core';
-import { h, short } from '../dom.ts';
+import { h } from '../dom.ts';
 import { formatTime, recordTypeName, t } from '../i18n.ts';
 import { consistencyProof, cosignatures } from '../api.ts';
 import { assetOf, loadLedger, type VerifiedLedger } from '../ledger.ts';
@@ -169,6 +169,5 @@ export async function logView(page: number): Promise<HTMLElement> {
     ),
     assetSearch(),
     ledger.verified ? entriesTable(ledger, page) : null,
-    h('p', { class: 'muted small' }, short(vkey, 40)),
   );
 }

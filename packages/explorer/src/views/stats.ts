@@ -87,7 +87,7 @@ function chartFigure(lib: Charts, id: string, title: string, labels: string[], s
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, title), ...series.map((s) => h('th', { scope: 'col' }, s.label)))),
     h('tbody', {}, ...labels.map((l, i) => h('tr', {}, h('th', { scope: 'row' }, l), ...series.map((s) => h('td', {}, String(s.data[i] ?? 0)))))),
   );
-  const fig = h('figure', { class: 'chart' }, h('figcaption', {}, title), h('div', { class: 'canvas-box' }, canvas), h('details', {}, h('summary', {}, t('count')), table));
+  const fig = h('figure', { class: 'chart' }, h('figcaption', {}, title), h('div', { class: 'canvas-box' }, canvas), h('details', {}, h('summary', {}, t('figures')), table));
   onMount(() => {
     charts.push(lib.barChart(canvas, labels, series));
   });
