@@ -78,20 +78,17 @@ export async function cosignatures(): Promise<{ witnessKey: string; size: number
 }
 
 /**
- * A status list credential named by a certificate. The list is signed and its `id` must be
- * the URL the certificate names, so where the bytes come from does not matter for trust: a
- * same-origin URL is read as is, another service's URL is read from this service by its id.
+ * A status list credential named by a certificate, if this service publishes it. The list is
+ * signed and its `id` must be the URL the certificate names, so where the bytes come from does
+ * not matter for trust: the service's index (`GET /v1/status-lists`) says under which id it
+ * serves that URL, whatever host the URL names.
+ * @returns the credential, or null when this service does not publish that list
  */
-export async function statusList(url: string): Promise<JsonObject> {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    throw new ReadError('CERT_MALFORMED', `not a URL: ${url}`);
-  }
-  const id = u.pathname.split('/').at(-1) ?? '';
-  const path = u.origin === location.origin ? u.pathname : `/v1/status-lists/${encodeURIComponent(id)}`;
-  return (await getJson(path)) as JsonObject;
+export async function statusList(url: string): Promise<JsonObject | null> {
+  const index = (await getJson('/v1/status-lists')) as { lists: { id: string; url: string }[] };
+  const entry = index.lists.find((l) => l.url === url);
+  if (entry === undefined) return null;
+  return (await getJson(`/v1/status-lists/${encodeURIComponent(entry.id)}`)) as JsonObject;
 }
 
 /** A certificate published on this service (`GET /v1/certificates/{id}`), to verify here. */

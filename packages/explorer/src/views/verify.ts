@@ -32,7 +32,11 @@ function listUrls(cert: unknown): string[] {
 
 async function fetchLists(cert: unknown): Promise<JsonObject[]> {
   const lists: JsonObject[] = [];
-  for (const url of listUrls(cert)) lists.push(await statusList(url));
+  for (const url of listUrls(cert)) {
+    const list = await statusList(url);
+    if (list === null) throw Object.assign(new Error(t('listNotHere', { url })), { code: 'HTTP_NOT_FOUND' });
+    lists.push(list);
+  }
   return lists;
 }
 
