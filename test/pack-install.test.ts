@@ -123,7 +123,9 @@ describe('npm pack → npm install in an empty project', () => {
     expect(packed.map((p) => p.name).sort()).toEqual([...names].sort());
     for (const p of packed) {
       const files = p.files.map((f) => f.path);
-      expect(files, p.name).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts']));
+      // The explorer ships the built page (static assets), every other package a library.
+      const built = p.name === '@dataledger/explorer' ? ['dist/index.html', 'dist/app.js'] : ['dist/index.js', 'dist/index.d.ts'];
+      expect(files, p.name).toEqual(expect.arrayContaining(['package.json', 'README.md', 'LICENSE', ...built]));
       expect(files.filter((f) => !f.startsWith('dist/') && !['package.json', 'README.md', 'LICENSE'].includes(f)), p.name).toEqual([]);
       expect(files.filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts')), p.name).toEqual([]);
       expect(files.filter((f) => f.includes('tsbuildinfo')), p.name).toEqual([]);
@@ -142,7 +144,8 @@ describe('npm pack → npm install in an empty project', () => {
         engines: { node: string };
         bin?: Record<string, string>;
       };
-      expect(manifest.exports['.'], name).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
+      if (name === '@dataledger/explorer') expect(manifest.exports['./dist/*'], name).toBe('./dist/*');
+      else expect(manifest.exports['.'], name).toEqual({ types: './dist/index.d.ts', default: './dist/index.js' });
       expect(manifest.repository.directory).toBe(w);
       expect(manifest.engines.node).toMatch(/22/);
       if (manifest.bin !== undefined) expect(Object.values(manifest.bin)).toEqual(['./dist/bin.js']);
@@ -213,8 +216,9 @@ describe('npm pack → npm install in an empty project', () => {
       files: ['consumer.ts'],
     };
     await writeFile(join(app, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
-    // Every workspace package by name, then a few uses that need real types.
-    const names = packed.map((p) => p.name);
+    // Every library package by name (the explorer is a page, not a module), then a few uses
+    // that need real types.
+    const names = packed.map((p) => p.name).filter((n) => n !== '@dataledger/explorer');
     await writeFile(
       join(app, 'consumer.ts'),
       [

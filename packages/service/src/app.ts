@@ -19,6 +19,7 @@ import { swaggerOptions } from './openapi.ts';
 
 /** Version of the HTTP API (OpenAPI `info.version`). */
 const SERVICE_VERSION = '0.1.0';
+import { defaultExplorerDir, explorerRoutes } from './routes/explorer.ts';
 
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
@@ -57,6 +58,11 @@ export interface BuildAppOptions {
    * ({@link DEFAULT_LOG_READ_RATE_LIMIT}): entries 1,200, proofs 3,000, export 30 per minute.
    */
   logReadRateLimit?: Partial<LogReadRateLimit> | false;
+  /**
+   * The web explorer's build directory, served at `/`; default: `@dataledger/explorer/dist`
+   * when installed; `false` serves no page.
+   */
+  explorerDir?: string | false;
 }
 
 /** Default per-client rate limits of the log reads (per minute, per client IP). */
@@ -182,6 +188,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   );
 
   for (const plugin of PLUGINS) await app.register(plugin, { ctx });
+  await app.register(explorerRoutes, { dir: options.explorerDir === false ? null : (options.explorerDir ?? defaultExplorerDir()) });
 
   if (options.closeService === true) {
     app.addHook('onClose', async () => {
