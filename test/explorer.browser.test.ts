@@ -22,6 +22,9 @@ import { cosignCheckpoint, cosignerVerifierKey, verifierKey } from '@dataledger/
 import type { DataAssetCertificate, JsonObject } from '@dataledger/certificates';
 import { assetPayload, grantRoles, licencePayload, newActor, newRegistrationNumber, registeredAsset, startServer, type Actor, type RoleName, type Server } from './support/http-ledger.ts';
 
+const WITNESS = generateKeyPair();
+const WITNESS_VKEY = cosignerVerifierKey('witness.example/w1', WITNESS.publicKey);
+
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const ARTIFACTS = fileURLToPath(new URL('./artifacts/explorer/', import.meta.url));
@@ -102,7 +105,8 @@ describe.skipIf(!haveChromium)('the explorer in Chromium', () => {
   beforeAll(async () => {
     if (!existsSync(`${EXPLORER}dist/index.html`)) execFileSync(process.execPath, [`${EXPLORER}build.ts`], { stdio: 'ignore' });
     mkdirSync(ARTIFACTS, { recursive: true });
-    s = await startServer();
+    // The log keeps cosignatures of its named witnesses only (serve --witness-key).
+    s = await startServer(undefined, { witnessKeys: [WITNESS_VKEY] });
     roles = await grantRoles(s);
     // Two assets from two departments and of two classifications, valued, licensed,
     // transferred, frozen; two certificates, one of them revoked.
@@ -206,9 +210,9 @@ describe.skipIf(!haveChromium)('the explorer in Chromium', () => {
   });
 
   it('shows the checkpoint, the entries with actors by role, a record with its proof verified, and the consistency since the last visit', async () => {
-    // A witness cosigns the current checkpoint (C2SP tlog-cosignature).
-    const witness = generateKeyPair();
-    const wkey = cosignerVerifierKey('witness.example/w1', witness.publicKey);
+    // The named witness cosigns the current checkpoint (C2SP tlog-cosignature).
+    const witness = WITNESS;
+    const wkey = WITNESS_VKEY;
     const note = await (await fetch(`${s.base}/v1/log/checkpoint`)).text();
     await s.client().addCosignature(cosignCheckpoint(note, { name: 'witness.example/w1', secretKey: witness.secretKey }), wkey);
     const { context, page } = await newPage();

@@ -6,6 +6,7 @@
 import { isDataLedgerError } from '@dataledger/core';
 import { TileLogClient, type VerifiedCheckpoint } from '@dataledger/provenance';
 import { cliError } from './errors.ts';
+import { networkCause } from './commands/remote.ts';
 
 /**
  * The tiles prefix of a service: `<base>/tlog` (a base already ending in `/tlog` is kept).
@@ -25,7 +26,8 @@ export function tilesPrefix(base: string): string {
 
 /** Turns a failure to reach the log into `CLI_HTTP_ERROR` (exit 2); other errors pass through. */
 export function httpFailure(err: unknown, base: string): unknown {
-  if (isDataLedgerError(err, 'TILES_HTTP')) return cliError('CLI_HTTP_ERROR', `reading the tiles of ${base} failed: ${err.message}`, err);
+  // A network failure names its cause (ECONNREFUSED host:port), as every other command does.
+  if (isDataLedgerError(err, 'TILES_HTTP')) return cliError('CLI_HTTP_ERROR', `reading the tiles of ${base} failed: ${networkCause(err)}`, err);
   return err;
 }
 
@@ -41,7 +43,7 @@ export async function publishedLogKey(base: string): Promise<string> {
     if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
     return (await res.text()).trim();
   } catch (cause) {
-    throw cliError('CLI_HTTP_ERROR', `GET ${url} failed: ${(cause as Error).message}`, cause);
+    throw cliError('CLI_HTTP_ERROR', `GET ${url} failed: ${networkCause(cause)}`, cause);
   }
 }
 

@@ -103,8 +103,11 @@ function operations(): { path: string; method: string; op: Operation }[] {
   return out;
 }
 
-/** A path with its parameters blanked, so fastify's `:id`, `:id(regex)` and `*` match OpenAPI's `{id}`. */
-const shape = (path: string): string => path.replace(/:[A-Za-z0-9_]+(\([^)]*\))?/g, '{}').replace(/\*/g, '{}').replace(/\{[^}]*\}/g, '{}');
+/**
+ * A path with its parameters blanked, so fastify's `:id`, `:id(regex)` and `*` match OpenAPI's
+ * `{id}` (the wildcard is documented as `{*}`: braces first, then a bare `*`).
+ */
+const shape = (path: string): string => path.replace(/:[A-Za-z0-9_]+(\([^)]*\))?/g, '{}').replace(/\{[^}]*\}/g, '{}').replace(/\*/g, '{}');
 
 /** The documented routes: what the app registered, less fastify's implicit HEAD routes and hidden ones (docs assets). */
 function documentedRoutes(): { method: string; path: string }[] {
