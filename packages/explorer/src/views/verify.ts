@@ -4,6 +4,7 @@
  * against the pinned log key. The service's verification route is never called.
  */
 import { verifyCertificate, type CertificateVerification, type JsonObject } from '@dataledger/certificates';
+import { parseJson } from '@dataledger/core';
 import { h, replace } from '../dom.ts';
 import { t, type MessageKey } from '../i18n.ts';
 import { certificate, statusList } from '../api.ts';
@@ -17,7 +18,8 @@ let lastError: unknown = null;
 
 function parse(text: string, what: string): unknown {
   try {
-    return JSON.parse(text) as unknown;
+    // Pasted and dropped files are untrusted: the safe reader (nodejs/node#63785, RFC 7493).
+    return parseJson(text);
   } catch (err) {
     throw Object.assign(new Error(`${what}: ${t('badJson')} (${(err as Error).message})`), { code: 'JSON_INVALID' });
   }
