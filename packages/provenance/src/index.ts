@@ -26,10 +26,13 @@ export {
   consistencyProof,
   verifyInclusion,
   verifyConsistency,
+  readRoot,
+  readInclusionProof,
+  readConsistencyProof,
   EMPTY_ROOT,
   MerkleFrontier,
 } from './merkle.ts';
-export type { InclusionCheck, ConsistencyCheck } from './merkle.ts';
+export type { InclusionCheck, ConsistencyCheck, HashReader } from './merkle.ts';
 export {
   formatCheckpoint,
   parseCheckpoint,
