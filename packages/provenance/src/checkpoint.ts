@@ -169,7 +169,8 @@ export function splitNote(note: string): { body: string; signatures: NoteSignatu
   if (typeof note !== 'string') throw provenanceError('CHECKPOINT_NOTE_MALFORMED', 'note: expected a string');
   checkNoteText(note, 'note');
   if (!note.endsWith('\n')) throw provenanceError('CHECKPOINT_NOTE_MALFORMED', 'note: must end with a newline');
-  // The text is separated from the signatures by the last blank line (signed-note §Format).
+  // signed-note §Format: the text MAY contain empty lines and is separated from the signatures
+  // by the last one. The one split rule of the project: certificates and the CLI call this.
   const split = note.lastIndexOf('\n\n');
   if (split < 0) throw provenanceError('CHECKPOINT_NOTE_MALFORMED', 'note: no signatures');
   const body = note.slice(0, split + 1);
