@@ -276,6 +276,20 @@ export function readConsistencyProof(reader: HashReader, size1: number, size2: n
 }
 
 /**
+ * MTH of a perfect tree (§2.1.1 with every split at the middle) whose bottom row is `hashes`,
+ * a power-of-two count: how a stored hash is computed from the row below it.
+ */
+export function perfectRoot(hashes: readonly Uint8Array[]): Uint8Array {
+  let row = hashes;
+  while (row.length > 1) {
+    const next: Uint8Array[] = [];
+    for (let j = 0; j < row.length; j += 2) next.push(nodeHash(row[j]!, row[j + 1]!));
+    row = next;
+  }
+  return row[0]!;
+}
+
+/**
  * A list of leaf hashes as a {@link HashReader}: a stored hash at level L is computed from its
  * 2^L leaves, so a proof over a list costs O(n) hashes (a `Log` stores them instead).
  * The caller has checked every leaf is 32 bytes.
@@ -286,15 +300,7 @@ export function leafListReader(leafHashes: readonly Uint8Array[]): HashReader {
       const span = 2 ** level;
       if ((start + count) * span > leafHashes.length) throw new RangeError(`nodes: level ${level} [${start}, +${count}) are not complete in the tree of ${leafHashes.length}`);
       const out: Uint8Array[] = [];
-      for (let i = start; i < start + count; i++) {
-        let row = leafHashes.slice(i * span, (i + 1) * span);
-        while (row.length > 1) {
-          const next: Uint8Array[] = [];
-          for (let j = 0; j < row.length; j += 2) next.push(nodeHash(row[j]!, row[j + 1]!));
-          row = next;
-        }
-        out.push(row[0]!);
-      }
+      for (let i = start; i < start + count; i++) out.push(perfectRoot(leafHashes.slice(i * span, (i + 1) * span)));
       return out;
     },
   };

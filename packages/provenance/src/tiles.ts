@@ -12,7 +12,7 @@ import { equalBytes } from '@dataledger/core';
 import { BUNDLE_FORMAT, verifyBundle, type BundleReport, type VerifyBundleOptions } from './bundle.ts';
 import { openCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { provenanceError } from './errors.ts';
-import { nodeHash, readConsistencyProof, readInclusionProof, verifyConsistency, verifyInclusion, type HashReader } from './merkle.ts';
+import { perfectRoot, readConsistencyProof, readInclusionProof, verifyConsistency, verifyInclusion, type HashReader } from './merkle.ts';
 import {
   decodeEntryBundle,
   entryBundlePath,
@@ -55,17 +55,6 @@ const MAX_BUNDLE_BYTES = TILE_WIDTH * (0xffff + 2);
 const MAX_TILE_BYTES = TILE_WIDTH * 32;
 /** Hash tiles kept in memory (a proof needs O(log n) of them; a replay needs none). */
 const TILE_CACHE = 1024;
-
-/** The root of a perfect tree whose bottom row is `hashes` (a power-of-two count). */
-function perfectRoot(hashes: Uint8Array[]): Uint8Array {
-  let row = hashes;
-  while (row.length > 1) {
-    const next: Uint8Array[] = [];
-    for (let i = 0; i < row.length; i += 2) next.push(nodeHash(row[i]!, row[i + 1]!));
-    row = next;
-  }
-  return row[0]!;
-}
 
 /**
  * Reads a log through its C2SP tlog-tiles API and verifies what it reads.
