@@ -1,5 +1,8 @@
 /**
- * RFC 9162 §2.1 Merkle tree hashes and proofs, as pure functions over leaf hashes.
+ * RFC 9162 §2.1 Merkle tree hashes and proofs: one engine over a hash reader (the shape of Go's
+ * `sumdb/tlog`). Roots and proofs are planned as the stored subtree hashes they need, read
+ * through {@link HashReader}, then hashed together; the `Log` (stored nodes), the tiles client
+ * (hash tiles) and a plain list of leaf hashes are readers.
  *
  * - leaf hash    = SHA-256(0x00 ‖ data)                  (§2.1.1)
  * - interior node = SHA-256(0x01 ‖ left ‖ right)          (§2.1.1)
@@ -7,8 +10,8 @@
  *
  * Verifiers treat every argument as attacker-controlled: any hash that is not 32 bytes,
  * any size or index that is not a safe non-negative integer, makes them return false.
- * Builders (`merkleRoot`, `inclusionProof`, `consistencyProof`) throw instead, since their
- * input comes from the caller's own log.
+ * Builders (`merkleRoot`, `inclusionProof`, `consistencyProof`, and the `read…` forms over a
+ * reader) throw instead, since their input comes from the caller's own log.
  */
 import { assertHash, equalBytes, HASH_LENGTH, isHash } from '@dataledger/core';
 import { createHash, hash } from 'node:crypto';
