@@ -303,7 +303,12 @@ export function leafListReader(leafHashes: readonly Uint8Array[]): HashReader {
       const span = 2 ** level;
       if ((start + count) * span > leafHashes.length) throw new RangeError(`nodes: level ${level} [${start}, +${count}) are not complete in the tree of ${leafHashes.length}`);
       const out: Uint8Array[] = [];
-      for (let i = start; i < start + count; i++) out.push(perfectRoot(leafHashes.slice(i * span, (i + 1) * span)));
+      for (let i = start; i < start + count; i++) {
+        // A frontier over the span, not perfectRoot of a slice: no copies, no row arrays.
+        const f = new MerkleFrontier();
+        for (let j = i * span; j < (i + 1) * span; j++) f.push(leafHashes[j]!);
+        out.push(f.root());
+      }
       return out;
     },
   };
