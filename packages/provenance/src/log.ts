@@ -190,6 +190,8 @@ export class Log implements HashReader {
   #closed = false;
   #closePromise: Promise<void> | null = null;
   #checkpointCache: { size: number; note: string } | null = null;
+  /** Node reads waiting for the end of the tick ({@link Log.nodeHashes}). */
+  #nodeReads: { keys: string[]; resolve: (values: (Uint8Array | undefined)[]) => void; reject: (err: unknown) => void }[] = [];
 
   private constructor(store: RecordStore, options: LogOptions, frontier: MerkleFrontier, head: LogHead) {
     this.#store = store;
@@ -549,11 +551,43 @@ export class Log implements HashReader {
     }
     if (count === 0) return [];
     const keys = Array.from({ length: count }, (_, i) => nodeKey(level, start + i));
-    const values = await this.#store.getMany(keys);
+    const values = await this.#readNodes(keys);
     return values.map((v, i) => {
       if (v === undefined || v.length !== 32) throw corrupt(`store: tree node ${keys[i]} missing`);
       return v;
     });
+  }
+
+  /**
+   * Reads stored nodes, joining the reads issued in one tick into one store `getMany`: the Merkle
+   * engine asks for every run of nodes a proof needs at once, so a proof stays one store round
+   * trip (as Go's `tlog` reads all of a proof's stored hashes with one `ReadHashes`).
+   */
+  #readNodes(keys: string[]): Promise<(Uint8Array | undefined)[]> {
+    return new Promise((resolve, reject) => {
+      if (this.#nodeReads.length === 0) queueMicrotask(() => this.#flushNodeReads());
+      this.#nodeReads.push({ keys, resolve, reject });
+    });
+  }
+
+  #flushNodeReads(): void {
+    const reads = this.#nodeReads;
+    this.#nodeReads = [];
+    const settle = (values: (Uint8Array | undefined)[]): void => {
+      let at = 0;
+      for (const r of reads) {
+        r.resolve(values.slice(at, at + r.keys.length));
+        at += r.keys.length;
+      }
+    };
+    const fail = (err: unknown): void => {
+      for (const r of reads) r.reject(err);
+    };
+    try {
+      this.#store.getMany(reads.flatMap((r) => r.keys)).then(settle, fail);
+    } catch (err) {
+      fail(err);
+    }
   }
 
   /**

@@ -13,6 +13,7 @@ import {
   readRoot,
   verifyConsistency,
   verifyInclusion,
+  type RecordStore,
 } from '../src/index.ts';
 import { leafListReader } from '../src/merkle.ts';
 import { chain, logKey, ORIGIN } from './support/fixtures.ts';
@@ -48,6 +49,32 @@ describe('Merkle engine: Log reader and leaf-list reader agree', () => {
       }),
       { numRuns: 120, seed: 9162 },
     );
+  });
+
+  it('a Log proof is one store round trip: the engine asks for all its stored nodes in one tick', async () => {
+    const inner = memoryStore();
+    let calls = 0;
+    const counting: RecordStore = {
+      get: (k) => inner.get(k),
+      getMany: (ks) => {
+        calls++;
+        return inner.getMany(ks);
+      },
+      iterate: (r) => inner.iterate(r),
+      batch: (ops) => inner.batch(ops),
+      close: () => inner.close(),
+    };
+    const log = await Log.open(counting, { origin: ORIGIN, logKey });
+    await log.appendBatch(chain(log.head(), 1000));
+    for (const [index, size] of [[0, 1000], [517, 999], [999, 1000]] as const) {
+      calls = 0;
+      await log.inclusionProof(index, size);
+      expect(calls).toBe(1);
+    }
+    calls = 0;
+    await log.consistencyProof(333, 1000);
+    expect(calls).toBe(1);
+    await log.close();
   });
 
   it('refuses positions outside the tree whatever the reader', async () => {
