@@ -15,10 +15,9 @@ import { join } from 'node:path';
 import { Level } from 'level';
 import { canonicalize, fromBase64Url, keyPairFromSeed, publicKeyFromDidKey, type KeyPair } from '@dataledger/core';
 import {
-  buildRecord,
+  buildChain,
   Log,
   openLevelStore,
-  recordLeafHash,
   verifyBundle,
   verifyInclusion,
   workerVerifier,
@@ -40,11 +39,9 @@ const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 /** `count` chained records with a typical registration-sized payload (~300 bytes). */
 function makeRecords(start: { size: number; lastLeafHash: Uint8Array | null }, count: number): LedgerRecord[] {
-  const out: LedgerRecord[] = [];
-  let size = start.size;
-  let last = start.lastLeafHash;
   const t0 = Date.UTC(2026, 10, 26);
-  for (let i = 0; i < count; i++) {
+  const drafts = Array.from({ length: count }, (_, i) => {
+    const size = start.size + i;
     const payload = {
       registrationNumber: `DA-2026-${String(size).padStart(8, '0')}`,
       name: '企业用电数据 / enterprise power use',
@@ -53,12 +50,9 @@ function makeRecords(start: { size: number; lastLeafHash: Uint8Array | null }, c
       rows: 1_200_000 + size,
       tags: ['energy', 'credit', 'monthly'],
     };
-    const r = buildRecord({ size, lastLeafHash: last }, { type: 'asset.registered', payload, time: new Date(t0 + size).toISOString() }, ACTORS[size % ACTORS.length]!);
-    out.push(r);
-    last = recordLeafHash(r);
-    size++;
-  }
-  return out;
+    return { type: 'asset.registered', payload, time: new Date(t0 + size).toISOString(), signer: ACTORS[size % ACTORS.length]! };
+  });
+  return buildChain(start, drafts);
 }
 
 /** What a raw verifier needs: message bytes, signature bytes and a prebuilt KeyObject. */

@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import { didKeyFromPublicKey, fromBase64, generateKeyPair, sha256, toHex, utf8Encode } from '@dataledger/core';
-import { buildRecord, Log, openLevelStore, recordLeafHash, type LedgerRecord } from '@dataledger/provenance';
+import { buildChain, buildRecord, Log, openLevelStore, type LedgerRecord } from '@dataledger/provenance';
 import { issueCertificate, prepareCertificate, verifyCertificate } from '@dataledger/certificates';
 import { buildApp, DataLedgerClient, openService } from '@dataledger/service';
 import { row, timeOnce, type BenchRow } from './harness.ts';
@@ -190,15 +190,8 @@ function chain(
   holder: string,
   tag: string,
 ): LedgerRecord[] {
-  const out: LedgerRecord[] = [];
-  let h = head;
   const time = new Date().toISOString();
-  for (let i = 0; i < count; i++) {
-    const r = buildRecord(h, { type: 'asset.registered', payload: asset(`RN-${tag}-${i}`, holder) as never, time }, signer);
-    out.push(r);
-    h = { size: h.size + 1, lastLeafHash: recordLeafHash(r) };
-  }
-  return out;
+  return buildChain(head, Array.from({ length: count }, (_, i) => ({ type: 'asset.registered', payload: asset(`RN-${tag}-${i}`, holder) as never, time, signer })));
 }
 
 async function signedWrites(): Promise<BenchRow[]> {

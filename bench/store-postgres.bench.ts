@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import Fastify from 'fastify';
 import pg from 'pg';
 import { canonicalize, fromBase64Url, keyPairFromSeed, publicKeyFromDidKey, type KeyPair } from '@dataledger/core';
-import { buildRecord, Log, openLevelStore, recordLeafHash, type LedgerRecord } from '@dataledger/provenance';
+import { buildChain, Log, openLevelStore, type LedgerRecord } from '@dataledger/provenance';
 import { openPostgresStore } from '@dataledger/store-postgres';
 import { buildApp, openService } from '@dataledger/service';
 import { testDatabase } from '../packages/store-postgres/test/support/postgres.ts';
@@ -40,10 +40,8 @@ const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 /** `count` chained records with a registration-sized payload (~300 bytes), as in provenance.bench.ts. */
 function makeRecords(start: { size: number; lastLeafHash: Uint8Array | null }, count: number, t0: number = Date.UTC(2026, 10, 26)): LedgerRecord[] {
-  const out: LedgerRecord[] = [];
-  let size = start.size;
-  let last = start.lastLeafHash;
-  for (let i = 0; i < count; i++) {
+  const drafts = Array.from({ length: count }, (_, i) => {
+    const size = start.size + i;
     const payload = {
       registrationNumber: `DA-2026-${String(size).padStart(8, '0')}`,
       name: '企业用电数据 / enterprise power use',
@@ -52,12 +50,9 @@ function makeRecords(start: { size: number; lastLeafHash: Uint8Array | null }, c
       rows: 1_200_000 + size,
       tags: ['energy', 'credit', 'monthly'],
     };
-    const r = buildRecord({ size, lastLeafHash: last }, { type: 'asset.registered', payload, time: new Date(t0 + size).toISOString() }, ACTORS[size % ACTORS.length]!);
-    out.push(r);
-    last = recordLeafHash(r);
-    size++;
-  }
-  return out;
+    return { type: 'asset.registered', payload, time: new Date(t0 + size).toISOString(), signer: ACTORS[size % ACTORS.length]! };
+  });
+  return buildChain(start, drafts);
 }
 
 function rawVerifier(records: LedgerRecord[]): (from: number, to: number) => void {

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { toBase64 } from '@dataledger/core';
-import { buildRecord, recordLeafHash, verifyBundle } from '@dataledger/provenance';
+import { buildChain, verifyBundle } from '@dataledger/provenance';
 import { DataLedgerClient, openService, type Receipt } from '@dataledger/service';
 import { assetPayload, newActor, newRegistrationNumber, startServer, tempDataDir, type Actor } from './support/http-ledger.ts';
 import { rmSync } from 'node:fs';
@@ -41,13 +41,7 @@ async function checkAcknowledged(dir: string, acked: Receipt[]): Promise<number>
 async function prepare(dir: string, writers: Actor[]): Promise<void> {
   const service = await openService({ dataDir: dir });
   const root = { secretKey: service.rootAuthority.secretKey as Uint8Array };
-  const records = [];
-  let head = { size: service.size, lastLeafHash: service.log.head().lastLeafHash };
-  for (const w of writers) {
-    const r = buildRecord(head, { type: 'role.granted', payload: { subject: w.did, role: 'registry' } }, root);
-    records.push(r);
-    head = { size: head.size + 1, lastLeafHash: recordLeafHash(r) };
-  }
+  const records = buildChain(service.log.head(), writers.map((w) => ({ type: 'role.granted', payload: { subject: w.did, role: 'registry' }, signer: root })));
   await service.submit(records);
   await service.close();
 }

@@ -8,7 +8,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { didKeyFromPublicKey, fromBase64, generateKeyPair, sha256, toHex, utf8Encode } from '@dataledger/core';
-import { buildRecord, recordLeafHash, type LedgerRecord, type RecordPayload } from '@dataledger/provenance';
+import { buildChain, type LedgerRecord, type RecordPayload } from '@dataledger/provenance';
 import {
   issueCertificate,
   prepareCertificate,
@@ -74,17 +74,8 @@ async function submit(service: DataDirService, drafts: readonly Draft[]): Promis
   const receipts: Receipt[] = [];
   for (let from = 0; from < drafts.length; from += CHUNK) {
     const head = service.head();
-    let size = head.size;
-    let last: Uint8Array | null = head.lastLeafHash === '' ? null : fromBase64(head.lastLeafHash);
-    const floor = head.lastTime === null ? 0 : Date.parse(head.lastTime);
-    const chunk: LedgerRecord[] = [];
-    for (const d of drafts.slice(from, from + CHUNK)) {
-      const time = new Date(Math.max(Date.now(), floor)).toISOString();
-      const record = buildRecord({ size, lastLeafHash: last }, { type: d.type, payload: d.payload, time }, { secretKey: d.signer.secretKey });
-      chunk.push(record);
-      size += 1;
-      last = recordLeafHash(record);
-    }
+    const lastLeafHash = head.lastLeafHash === '' ? null : fromBase64(head.lastLeafHash);
+    const chunk = buildChain({ size: head.size, lastLeafHash, lastTime: head.lastTime }, drafts.slice(from, from + CHUNK));
     receipts.push(...(await service.submit(chunk)));
     records.push(...chunk);
   }

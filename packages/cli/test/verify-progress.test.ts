@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '@dataledger/core';
-import { Log, buildRecord, memoryStore, recordLeafHash } from '@dataledger/provenance';
+import { Log, buildChain, memoryStore } from '@dataledger/provenance';
 import { auditCommand, verifyCommand, type CliIo } from '../src/index.ts';
 import { tempDir } from './helpers.ts';
 
@@ -32,14 +32,7 @@ beforeAll(async () => {
   const log = await Log.open(memoryStore(), { origin: 'example.test/progress', logKey: { secretKey: generateKeyPair().secretKey } });
   const actor = generateKeyPair();
   const filler = 'x'.repeat(1200);
-  const batch = [];
-  let head: { size: number; lastLeafHash: Uint8Array | null } = log.head();
-  for (let i = 0; i < 1000; i++) {
-    const r = buildRecord(head, { type: 'test.blob', payload: { i, filler } }, actor);
-    batch.push(r);
-    head = { size: head.size + 1, lastLeafHash: recordLeafHash(r) };
-  }
-  await log.appendBatch(batch);
+  await log.appendBatch(buildChain(log.head(), Array.from({ length: 1000 }, (_, i) => ({ type: 'test.blob', payload: { i, filler }, signer: actor }))));
   const lines: string[] = [];
   for await (const line of log.exportBundle()) lines.push(line);
   logKey = log.verifierKey;

@@ -9,7 +9,7 @@
  * - Verifiers ignore signatures by unknown keys (so logs can rotate keys and witnesses can
  *   cosign); a known key whose signature fails rejects the note (signed-note §Signatures).
  */
-import { fromBase64, getPublicKey, sign, toBase64, toHex, verify } from '@dataledger/core';
+import { equalBytes, fromBase64, getPublicKey, sign, toBase64, toHex, verify } from '@dataledger/core';
 import { createHash } from 'node:crypto';
 import { provenanceError } from './errors.ts';
 
@@ -169,7 +169,8 @@ export function splitNote(note: string): { body: string; signatures: NoteSignatu
   if (typeof note !== 'string') throw provenanceError('CHECKPOINT_NOTE_MALFORMED', 'note: expected a string');
   checkNoteText(note, 'note');
   if (!note.endsWith('\n')) throw provenanceError('CHECKPOINT_NOTE_MALFORMED', 'note: must end with a newline');
-  // The text is separated from the signatures by the last blank line (signed-note §Format).
+  // signed-note §Format: the text MAY contain empty lines and is separated from the signatures
+  // by the last one. The one split rule of the project: certificates and the CLI call this.
   const split = note.lastIndexOf('\n\n');
   if (split < 0) throw provenanceError('CHECKPOINT_NOTE_MALFORMED', 'note: no signatures');
   const body = note.slice(0, split + 1);
@@ -194,10 +195,6 @@ export function splitNote(note: string): { body: string; signatures: NoteSignatu
 
 function cosignedMessage(body: string, timestamp: bigint): Buffer {
   return bytesOf(`cosignature/v1\ntime ${timestamp.toString()}\n${body}`);
-}
-
-function sameId(a: Uint8Array, b: Uint8Array): boolean {
-  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
 }
 
 /** Verifies one signature line with a key whose name and ID already match. */
@@ -256,7 +253,7 @@ export function openNote(note: string, verifierKeys: string[]): OpenedNote {
   const verifiedBy: string[] = [];
   const seen = new Set<string>();
   for (const sig of signatures) {
-    const match = keys.find((k) => k.key.name === sig.name && sameId(k.key.keyId, sig.keyId));
+    const match = keys.find((k) => k.key.name === sig.name && equalBytes(k.key.keyId, sig.keyId));
     if (match === undefined) continue; // signed-note: unknown signers are ignored
     if (seen.has(match.vkey)) {
       throw provenanceError('CHECKPOINT_SIGNATURE_INVALID', `note: key ${sig.name} signed twice`, { name: sig.name });
@@ -373,7 +370,7 @@ function findCosignature(note: string, cosignerKey: string): { body: string; sig
   const key = parseVerifierKey(cosignerKey);
   if (key.type !== NOTE_TYPE_COSIGNATURE_V1) throw provenanceError('CHECKPOINT_KEY_INVALID', 'cosignerKey: not a cosignature (0x04) key');
   const { body, signatures } = splitNote(note);
-  const sig = signatures.find((s) => s.name === key.name && sameId(s.keyId, key.keyId));
+  const sig = signatures.find((s) => s.name === key.name && equalBytes(s.keyId, key.keyId));
   return sig === undefined ? null : { body, sig, key };
 }
 

@@ -11,13 +11,14 @@ export {
   parseRecord,
   signRecord,
   buildRecord,
+  buildChain,
   verifyRecordSignature,
   recordLeafData,
   recordLeafHash,
   actorPublicKey,
   DEFAULT_MAX_PAYLOAD_BYTES,
 } from './records.ts';
-export type { LedgerRecord, UnsignedRecord, LogHead, RecordLimits, RecordPayload } from './records.ts';
+export type { LedgerRecord, UnsignedRecord, LogHead, RecordLimits, RecordPayload, ChainHead, ChainDraft } from './records.ts';
 export {
   leafHash,
   nodeHash,
@@ -26,10 +27,13 @@ export {
   consistencyProof,
   verifyInclusion,
   verifyConsistency,
+  readRoot,
+  readInclusionProof,
+  readConsistencyProof,
   EMPTY_ROOT,
   MerkleFrontier,
 } from './merkle.ts';
-export type { InclusionCheck, ConsistencyCheck } from './merkle.ts';
+export type { InclusionCheck, ConsistencyCheck, HashReader } from './merkle.ts';
 export {
   formatCheckpoint,
   parseCheckpoint,

@@ -19,7 +19,7 @@ import { assertHash, DataLedgerError, equalBytes, getPublicKey, isDataLedgerErro
 import { BUNDLE_FORMAT, verifyBundle, type BundleReport, type BundleSource } from './bundle.ts';
 import { signCheckpoint, verifierKey as makeVerifierKey } from './checkpoint.ts';
 import { provenanceError, type ProvenanceErrorCode } from './errors.ts';
-import { EMPTY_ROOT, MerkleFrontier, nodeHash, splitPoint } from './merkle.ts';
+import { EMPTY_ROOT, MerkleFrontier, readConsistencyProof, readInclusionProof, readRoot, type HashReader } from './merkle.ts';
 import {
   checkRecord,
   DEFAULT_MAX_PAYLOAD_BYTES,
@@ -121,60 +121,6 @@ interface StoredHead {
   lastTime: string | null;
 }
 
-/** A subtree hash to compute: a stored node key, or an interior node of two plans (also used by the tiles client). */
-export type Plan = string | [Plan, Plan];
-
-function isPow2(n: number): boolean {
-  return n >= 1 && 2 ** Math.round(Math.log2(n)) === n;
-}
-
-/** MTH(D[lo:hi]) as stored nodes (§2.1.1). lo is always a multiple of the aligned subtree sizes met. */
-export function planSubtree(lo: number, hi: number): Plan {
-  const n = hi - lo;
-  if (isPow2(n) && lo % n === 0) return nodeKey(Math.round(Math.log2(n)), lo / n);
-  const k = splitPoint(n);
-  return [planSubtree(lo, lo + k), planSubtree(lo + k, hi)];
-}
-
-/** PATH(m, D[lo:hi]) of §2.1.3.1, as plans, bottom-up. */
-export function planPath(m: number, lo: number, hi: number, acc: Plan[]): void {
-  const n = hi - lo;
-  if (n <= 1) return;
-  const k = splitPoint(n);
-  if (m < k) {
-    planPath(m, lo, lo + k, acc);
-    acc.push(planSubtree(lo + k, hi));
-  } else {
-    planPath(m - k, lo + k, hi, acc);
-    acc.push(planSubtree(lo, lo + k));
-  }
-}
-
-/** SUBPROOF(m, D[lo:hi], b) of §2.1.4.1, as plans. */
-export function planSubproof(m: number, lo: number, hi: number, b: boolean, acc: Plan[]): void {
-  const n = hi - lo;
-  if (m === n) {
-    if (!b) acc.push(planSubtree(lo, hi));
-    return;
-  }
-  const k = splitPoint(n);
-  if (m <= k) {
-    planSubproof(m, lo, lo + k, b, acc);
-    acc.push(planSubtree(lo + k, hi));
-  } else {
-    planSubproof(m - k, lo + k, hi, false, acc);
-    acc.push(planSubtree(lo, lo + k));
-  }
-}
-
-function collectKeys(plan: Plan, out: Set<string>): void {
-  if (typeof plan === 'string') out.add(plan);
-  else {
-    collectKeys(plan[0], out);
-    collectKeys(plan[1], out);
-  }
-}
-
 function withPosition(err: unknown, position: number): unknown {
   if (!isDataLedgerError(err)) return err;
   return new DataLedgerError(err.code, err.message, { cause: err.cause, details: { ...(err.details ?? {}), position } });
@@ -221,7 +167,7 @@ function readStoredRecord(bytes: Uint8Array, index: number): LedgerRecord {
  * clock skew) and its actor's signature, then writes the record, the Merkle nodes it completes and the new head in one
  * atomic batch. Appends are serialised; reads may run concurrently and see committed state.
  */
-export class Log {
+export class Log implements HashReader {
   readonly #store: RecordStore;
   /** null when opened read-only. */
   readonly #secretKey: Uint8Array | null;
@@ -244,6 +190,8 @@ export class Log {
   #closed = false;
   #closePromise: Promise<void> | null = null;
   #checkpointCache: { size: number; note: string } | null = null;
+  /** Node reads waiting for the end of the tick ({@link Log.nodeHashes}). */
+  #nodeReads: { keys: string[]; resolve: (values: (Uint8Array | undefined)[]) => void; reject: (err: unknown) => void }[] = [];
 
   private constructor(store: RecordStore, options: LogOptions, frontier: MerkleFrontier, head: LogHead) {
     this.#store = store;
@@ -603,11 +551,43 @@ export class Log {
     }
     if (count === 0) return [];
     const keys = Array.from({ length: count }, (_, i) => nodeKey(level, start + i));
-    const values = await this.#store.getMany(keys);
+    const values = await this.#readNodes(keys);
     return values.map((v, i) => {
       if (v === undefined || v.length !== 32) throw corrupt(`store: tree node ${keys[i]} missing`);
       return v;
     });
+  }
+
+  /**
+   * Reads stored nodes, joining the reads issued in one tick into one store `getMany`: the Merkle
+   * engine asks for every run of nodes a proof needs at once, so a proof stays one store round
+   * trip (as Go's `tlog` reads all of a proof's stored hashes with one `ReadHashes`).
+   */
+  #readNodes(keys: string[]): Promise<(Uint8Array | undefined)[]> {
+    return new Promise((resolve, reject) => {
+      if (this.#nodeReads.length === 0) queueMicrotask(() => this.#flushNodeReads());
+      this.#nodeReads.push({ keys, resolve, reject });
+    });
+  }
+
+  #flushNodeReads(): void {
+    const reads = this.#nodeReads;
+    this.#nodeReads = [];
+    const settle = (values: (Uint8Array | undefined)[]): void => {
+      let at = 0;
+      for (const r of reads) {
+        r.resolve(values.slice(at, at + r.keys.length));
+        at += r.keys.length;
+      }
+    };
+    const fail = (err: unknown): void => {
+      for (const r of reads) r.reject(err);
+    };
+    try {
+      this.#store.getMany(reads.flatMap((r) => r.keys)).then(settle, fail);
+    } catch (err) {
+      fail(err);
+    }
   }
 
   /**
@@ -623,21 +603,6 @@ export class Log {
     return out;
   }
 
-  async #evaluate(plans: Plan[]): Promise<Uint8Array[]> {
-    const keys = new Set<string>();
-    for (const p of plans) collectKeys(p, keys);
-    const list = [...keys];
-    const values = await this.#store.getMany(list);
-    const byKey = new Map<string, Uint8Array>();
-    list.forEach((k, i) => {
-      const v = values[i];
-      if (v === undefined || v.length !== 32) throw corrupt(`store: tree node ${k} missing`);
-      byKey.set(k, v);
-    });
-    const run = (p: Plan): Uint8Array => (typeof p === 'string' ? byKey.get(p)! : nodeHash(run(p[0]), run(p[1])));
-    return plans.map(run);
-  }
-
   /**
    * The root hash of the tree of the first `treeSize` records, from stored nodes.
    * @throws DataLedgerError `LEDGER_INDEX_OUT_OF_RANGE` unless 0 ≤ treeSize ≤ size
@@ -646,8 +611,7 @@ export class Log {
     this.#checkRange(0, treeSize);
     if (treeSize === 0) return EMPTY_ROOT;
     if (treeSize === this.size) return new Uint8Array(this.#rootHash);
-    const [root] = await this.#evaluate([planSubtree(0, treeSize)]);
-    return root!;
+    return readRoot(this, treeSize);
   }
 
   /**
@@ -658,9 +622,7 @@ export class Log {
   async inclusionProof(index: number, treeSize: number = this.size): Promise<Uint8Array[]> {
     this.#checkRange(0, treeSize);
     this.#checkIndex(index, 'index', treeSize);
-    const plans: Plan[] = [];
-    planPath(index, 0, treeSize, plans);
-    return this.#evaluate(plans);
+    return readInclusionProof(this, index, treeSize);
   }
 
   /**
@@ -673,9 +635,7 @@ export class Log {
       throw provenanceError('LEDGER_INDEX_OUT_OF_RANGE', `size1: ${String(size1)} is not in [1, ${size2}]`, { size1, size2 });
     }
     if (size1 === size2) return [];
-    const plans: Plan[] = [];
-    planSubproof(size1, 0, size2, true, plans);
-    return this.#evaluate(plans);
+    return readConsistencyProof(this, size1, size2);
   }
 
   /** The C2SP signed checkpoint of the current head, signed with the log key. */

@@ -1,5 +1,8 @@
 /**
- * RFC 9162 §2.1 Merkle tree hashes and proofs, as pure functions over leaf hashes.
+ * RFC 9162 §2.1 Merkle tree hashes and proofs: one engine over a hash reader (the shape of Go's
+ * `sumdb/tlog`). Roots and proofs are planned as the stored subtree hashes they need, read
+ * through {@link HashReader}, then hashed together; the `Log` (stored nodes), the tiles client
+ * (hash tiles) and a plain list of leaf hashes are readers.
  *
  * - leaf hash    = SHA-256(0x00 ‖ data)                  (§2.1.1)
  * - interior node = SHA-256(0x01 ‖ left ‖ right)          (§2.1.1)
@@ -7,10 +10,10 @@
  *
  * Verifiers treat every argument as attacker-controlled: any hash that is not 32 bytes,
  * any size or index that is not a safe non-negative integer, makes them return false.
- * Builders (`merkleRoot`, `inclusionProof`, `consistencyProof`) throw instead, since their
- * input comes from the caller's own log.
+ * Builders (`merkleRoot`, `inclusionProof`, `consistencyProof`, and the `read…` forms over a
+ * reader) throw instead, since their input comes from the caller's own log.
  */
-import { assertHash, HASH_LENGTH } from '@dataledger/core';
+import { assertHash, equalBytes, HASH_LENGTH, isHash } from '@dataledger/core';
 import { createHash, hash } from 'node:crypto';
 
 /** Proofs of trees up to 2^64 leaves have at most 64 hashes (§2.1.3, §2.1.4). */
@@ -120,6 +123,204 @@ export class MerkleFrontier {
 }
 
 /**
+ * Where a tree's hashes come from (Go `sumdb/tlog` `HashReader`, addressed by level and
+ * position): the hashes of the complete subtrees of 2^`level` leaves at positions
+ * [start, start + count), i.e. MTH(D[i·2^level : (i+1)·2^level]) for each position i.
+ * The `Log` reads them from its stored nodes, a list of leaf hashes computes them, the tiles
+ * client takes them from hash tiles; the proofs below know nothing else of storage.
+ */
+export interface HashReader {
+  nodeHashes(level: number, start: number, count: number): Uint8Array[] | Promise<Uint8Array[]>;
+}
+
+/** A stored subtree hash: the complete subtree of 2^level leaves at position `index`. */
+interface NodeRef {
+  level: number;
+  index: number;
+}
+
+/** A subtree hash to compute: a stored node, or the interior node of two plans (§2.1.1). */
+type Plan = NodeRef | [Plan, Plan];
+
+/** True for 1, 2, 4, … (a loop, not Math.log2, so it stays exact up to 2^53). */
+function isPow2(n: number): boolean {
+  if (n < 1) return false;
+  while (n % 2 === 0) n /= 2;
+  return n === 1;
+}
+
+/** MTH(D[lo:hi]) as stored nodes: aligned perfect subtrees are read, the rest split at k (§2.1.1). */
+function planSubtree(lo: number, hi: number): Plan {
+  const n = hi - lo;
+  if (isPow2(n) && lo % n === 0) {
+    let level = 0;
+    for (let m = n; m > 1; m /= 2) level++;
+    return { level, index: lo / n };
+  }
+  const k = splitPoint(n);
+  return [planSubtree(lo, lo + k), planSubtree(lo + k, hi)];
+}
+
+/** PATH(m, D[lo:hi]) of §2.1.3.1, bottom-up. */
+function planPath(m: number, lo: number, hi: number, acc: Plan[]): void {
+  const n = hi - lo;
+  if (n <= 1) return;
+  const k = splitPoint(n);
+  if (m < k) {
+    planPath(m, lo, lo + k, acc);
+    acc.push(planSubtree(lo + k, hi));
+  } else {
+    planPath(m - k, lo + k, hi, acc);
+    acc.push(planSubtree(lo, lo + k));
+  }
+}
+
+/** SUBPROOF(m, D[lo:hi], b) of §2.1.4.1. */
+function planSubproof(m: number, lo: number, hi: number, b: boolean, acc: Plan[]): void {
+  const n = hi - lo;
+  if (m === n) {
+    if (!b) acc.push(planSubtree(lo, hi));
+    return;
+  }
+  const k = splitPoint(n);
+  if (m <= k) {
+    planSubproof(m, lo, lo + k, b, acc);
+    acc.push(planSubtree(lo + k, hi));
+  } else {
+    planSubproof(m - k, lo + k, hi, false, acc);
+    acc.push(planSubtree(lo, lo + k));
+  }
+}
+
+const refKey = (r: NodeRef): string => `${r.level}:${r.index}`;
+
+function collectRefs(plan: Plan, out: Map<string, NodeRef>): void {
+  if (Array.isArray(plan)) {
+    collectRefs(plan[0], out);
+    collectRefs(plan[1], out);
+  } else out.set(refKey(plan), plan);
+}
+
+/**
+ * Reads every stored node the plans need, then hashes them together. Like Go's `tlog`, all
+ * reads are planned first: adjacent nodes of one level are one `nodeHashes` call, so a
+ * proof costs O(log n) reads whatever the reader. Synchronous when the reader is.
+ */
+function evaluate(plans: Plan[], reader: HashReader): Uint8Array[] | Promise<Uint8Array[]> {
+  const refs = new Map<string, NodeRef>();
+  for (const p of plans) collectRefs(p, refs);
+  const sorted = [...refs.values()].sort((a, b) => a.level - b.level || a.index - b.index);
+  const runs: { level: number; start: number; count: number }[] = [];
+  for (const r of sorted) {
+    const last = runs[runs.length - 1];
+    if (last !== undefined && last.level === r.level && last.start + last.count === r.index) last.count++;
+    else runs.push({ level: r.level, start: r.index, count: 1 });
+  }
+  const combine = (rows: Uint8Array[][]): Uint8Array[] => {
+    const byKey = new Map<string, Uint8Array>();
+    runs.forEach((run, i) => {
+      const row = rows[i]!;
+      if (!Array.isArray(row) || row.length !== run.count) throw new TypeError(`reader: expected ${run.count} hashes at level ${run.level}`);
+      row.forEach((h, j) => {
+        assertHash(h, `reader: node ${run.level}:${run.start + j}`);
+        byKey.set(`${run.level}:${run.start + j}`, h);
+      });
+    });
+    const run = (p: Plan): Uint8Array => (Array.isArray(p) ? nodeHash(run(p[0]), run(p[1])) : byKey.get(refKey(p))!);
+    return plans.map(run);
+  };
+  const rows = runs.map((r) => reader.nodeHashes(r.level, r.start, r.count));
+  if (rows.some((r) => r instanceof Promise)) return Promise.all(rows).then(combine);
+  return combine(rows as Uint8Array[][]);
+}
+
+function checkSize(size: unknown, name: string): asserts size is number {
+  if (!isSafeSize(size)) throw new RangeError(`${name}: expected a non-negative safe integer`);
+}
+
+/**
+ * RFC 9162 §2.1.1 MTH of the first `treeSize` leaves, from the reader's stored hashes.
+ * @returns the root (a promise when the reader is asynchronous); SHA-256("") for size 0
+ * @throws RangeError for a size that is not a non-negative safe integer
+ */
+export function readRoot(reader: HashReader, treeSize: number): Uint8Array | Promise<Uint8Array> {
+  checkSize(treeSize, 'treeSize');
+  if (treeSize === 0) return EMPTY_ROOT;
+  const out = evaluate([planSubtree(0, treeSize)], reader);
+  return out instanceof Promise ? out.then((r) => r[0]!) : out[0]!;
+}
+
+/**
+ * RFC 9162 §2.1.3.1 inclusion proof of leaf `index` in the tree of `treeSize` leaves, from the
+ * reader's stored hashes.
+ * @throws RangeError unless 0 ≤ index < treeSize
+ */
+export function readInclusionProof(reader: HashReader, index: number, treeSize: number): Uint8Array[] | Promise<Uint8Array[]> {
+  checkSize(treeSize, 'treeSize');
+  if (!isSafeSize(index) || index >= treeSize) throw new RangeError(`index: ${String(index)} is not in [0, ${treeSize})`);
+  const plans: Plan[] = [];
+  planPath(index, 0, treeSize, plans);
+  return evaluate(plans, reader);
+}
+
+/**
+ * RFC 9162 §2.1.4.1 consistency proof from the tree of `size1` leaves to that of `size2`, from
+ * the reader's stored hashes.
+ * @returns the proof; empty when the sizes are equal
+ * @throws RangeError unless 1 ≤ size1 ≤ size2
+ */
+export function readConsistencyProof(reader: HashReader, size1: number, size2: number): Uint8Array[] | Promise<Uint8Array[]> {
+  checkSize(size2, 'size2');
+  if (!isSafeSize(size1) || size1 < 1 || size1 > size2) throw new RangeError(`size1: ${String(size1)} is not in [1, ${size2}]`);
+  if (size1 === size2) return [];
+  const plans: Plan[] = [];
+  planSubproof(size1, 0, size2, true, plans);
+  return evaluate(plans, reader);
+}
+
+/**
+ * MTH of a perfect tree (§2.1.1 with every split at the middle) whose bottom row is `hashes`,
+ * a power-of-two count: how a stored hash is computed from the row below it.
+ */
+export function perfectRoot(hashes: readonly Uint8Array[]): Uint8Array {
+  let row = hashes;
+  while (row.length > 1) {
+    const next: Uint8Array[] = [];
+    for (let j = 0; j < row.length; j += 2) next.push(nodeHash(row[j]!, row[j + 1]!));
+    row = next;
+  }
+  return row[0]!;
+}
+
+/**
+ * A list of leaf hashes as a {@link HashReader}: a stored hash at level L is computed from its
+ * 2^L leaves, so a proof over a list costs O(n) hashes (a `Log` stores them instead).
+ * The caller has checked every leaf is 32 bytes.
+ */
+export function leafListReader(leafHashes: readonly Uint8Array[]): HashReader {
+  return {
+    nodeHashes(level: number, start: number, count: number): Uint8Array[] {
+      const span = 2 ** level;
+      if ((start + count) * span > leafHashes.length) throw new RangeError(`nodes: level ${level} [${start}, +${count}) are not complete in the tree of ${leafHashes.length}`);
+      const out: Uint8Array[] = [];
+      for (let i = start; i < start + count; i++) {
+        // A frontier over the span, not perfectRoot of a slice: no copies, no row arrays.
+        const f = new MerkleFrontier();
+        for (let j = i * span; j < (i + 1) * span; j++) f.push(leafHashes[j]!);
+        out.push(f.root());
+      }
+      return out;
+    },
+  };
+}
+
+/** The result of a reader known to be synchronous (a {@link leafListReader}). */
+function now<T>(value: T | Promise<T>): T {
+  if (value instanceof Promise) throw new TypeError('reader: expected a synchronous reader');
+  return value;
+}
+
+/**
  * RFC 9162 §2.1.1 Merkle Tree Hash of a list of leaf hashes.
  * @param leafHashes - 32-byte leaf hashes, in order
  * @returns the root; SHA-256("") for the empty list
@@ -127,30 +328,7 @@ export class MerkleFrontier {
  */
 export function merkleRoot(leafHashes: Uint8Array[]): Uint8Array {
   checkLeaves(leafHashes);
-  const f = new MerkleFrontier();
-  for (const h of leafHashes) f.push(h);
-  return f.root();
-}
-
-function subtreeRoot(leaves: Uint8Array[], lo: number, hi: number): Uint8Array {
-  if (hi - lo === 1) return leaves[lo]!;
-  const f = new MerkleFrontier();
-  for (let i = lo; i < hi; i++) f.push(leaves[i]!);
-  return f.root();
-}
-
-/** PATH(m, D[lo:hi]) of §2.1.3.1, bottom-up. */
-function path(leaves: Uint8Array[], m: number, lo: number, hi: number, acc: Uint8Array[]): void {
-  const n = hi - lo;
-  if (n <= 1) return;
-  const k = splitPoint(n);
-  if (m < k) {
-    path(leaves, m, lo, lo + k, acc);
-    acc.push(subtreeRoot(leaves, lo + k, hi));
-  } else {
-    path(leaves, m - k, lo + k, hi, acc);
-    acc.push(subtreeRoot(leaves, lo, lo + k));
-  }
+  return now(readRoot(leafListReader(leafHashes), leafHashes.length));
 }
 
 /**
@@ -160,27 +338,7 @@ function path(leaves: Uint8Array[], m: number, lo: number, hi: number, acc: Uint
  */
 export function inclusionProof(leafHashes: Uint8Array[], index: number): Uint8Array[] {
   checkLeaves(leafHashes);
-  if (!isSafeSize(index) || index >= leafHashes.length) throw new RangeError(`index: ${String(index)} is not in [0, ${leafHashes.length})`);
-  const acc: Uint8Array[] = [];
-  path(leafHashes, index, 0, leafHashes.length, acc);
-  return acc;
-}
-
-/** SUBPROOF(m, D[lo:hi], b) of §2.1.4.1. */
-function subproof(leaves: Uint8Array[], m: number, lo: number, hi: number, b: boolean, acc: Uint8Array[]): void {
-  const n = hi - lo;
-  if (m === n) {
-    if (!b) acc.push(subtreeRoot(leaves, lo, hi));
-    return;
-  }
-  const k = splitPoint(n);
-  if (m <= k) {
-    subproof(leaves, m, lo, lo + k, b, acc);
-    acc.push(subtreeRoot(leaves, lo + k, hi));
-  } else {
-    subproof(leaves, m - k, lo + k, hi, false, acc);
-    acc.push(subtreeRoot(leaves, lo, lo + k));
-  }
+  return now(readInclusionProof(leafListReader(leafHashes), index, leafHashes.length));
 }
 
 /**
@@ -191,22 +349,7 @@ function subproof(leaves: Uint8Array[], m: number, lo: number, hi: number, b: bo
  */
 export function consistencyProof(leafHashes: Uint8Array[], size1: number): Uint8Array[] {
   checkLeaves(leafHashes);
-  if (!isSafeSize(size1) || size1 < 1 || size1 > leafHashes.length) {
-    throw new RangeError(`size1: ${String(size1)} is not in [1, ${leafHashes.length}]`);
-  }
-  const acc: Uint8Array[] = [];
-  if (size1 < leafHashes.length) subproof(leafHashes, size1, 0, leafHashes.length, true, acc);
-  return acc;
-}
-
-function isHash(h: unknown): h is Uint8Array {
-  return h instanceof Uint8Array && h.length === HASH_LENGTH;
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  return now(readConsistencyProof(leafListReader(leafHashes), size1, leafHashes.length));
 }
 
 function isProof(proof: unknown): proof is Uint8Array[] {
@@ -258,7 +401,7 @@ export function verifyInclusion(args: InclusionCheck): boolean {
     fn = Math.floor(fn / 2); // 4d
     sn = Math.floor(sn / 2);
   }
-  return sn === 0 && equal(r, root); // step 5
+  return sn === 0 && equalBytes(r, root); // step 5
 }
 
 /** Arguments of {@link verifyConsistency}. */
@@ -287,8 +430,8 @@ export function verifyConsistency(args: ConsistencyCheck): boolean {
   if (!isSafeSize(size1) || !isSafeSize(size2) || size1 > size2) return false;
   if (!(root1 instanceof Uint8Array) || !(root2 instanceof Uint8Array) || !Array.isArray(proof)) return false;
   if (size1 === size2) {
-    if (proof.length !== 0 || !equal(root1, root2)) return false;
-    return size1 > 0 || equal(root1, EMPTY_ROOT);
+    if (proof.length !== 0 || !equalBytes(root1, root2)) return false;
+    return size1 > 0 || equalBytes(root1, EMPTY_ROOT);
   }
   if (size1 === 0) return false;
   if (!isHash(root1) || !isHash(root2) || !isProof(proof)) return false;
@@ -324,11 +467,5 @@ export function verifyConsistency(args: ConsistencyCheck): boolean {
     fn = Math.floor(fn / 2); // 6d
     sn = Math.floor(sn / 2);
   }
-  return equal(fr, root1) && equal(sr, root2) && sn === 0; // step 7
-}
-
-function isPow2(n: number): boolean {
-  if (n < 1) return false;
-  while (n % 2 === 0) n /= 2;
-  return n === 1;
+  return equalBytes(fr, root1) && equalBytes(sr, root2) && sn === 0; // step 7
 }

@@ -408,6 +408,80 @@ export function buildRecord<P extends RecordPayload>(
   );
 }
 
+/** Where a chain starts: the head of the log it will extend (a {@link LogHead} fits). */
+export interface ChainHead {
+  /** Number of records in the log: the first built record gets this index. */
+  size: number;
+  /** Leaf hash of the log's last record; `null` when the log is empty. */
+  lastLeafHash: Uint8Array | null;
+  /** Time of the log's last record, if known: built times never go before it. */
+  lastTime?: string | null;
+}
+
+/** One record to build: its content and the actor who signs it. */
+export interface ChainDraft<P extends RecordPayload = RecordPayload> {
+  type: string;
+  payload: P;
+  /** RFC 3339 time (`Date#toISOString` form); default now, or the previous time if later. */
+  time?: string;
+  /** The actor's secret key (32-byte Ed25519 seed); `actor` becomes its did:key. */
+  signer: { secretKey: Uint8Array };
+}
+
+function checkChainHead(head: ChainHead): void {
+  if (head === null || typeof head !== 'object') throw new TypeError('head: expected { size, lastLeafHash }');
+  const { size, lastLeafHash, lastTime } = head;
+  if (!Number.isSafeInteger(size) || size < 0) throw new RangeError('head.size: expected a non-negative safe integer');
+  if (lastLeafHash !== null && !(lastLeafHash instanceof Uint8Array && lastLeafHash.length === 32)) {
+    throw new TypeError('head.lastLeafHash: expected a 32-byte hash or null');
+  }
+  // DESIGN.md, the ledger: record 0 has prev "", every later record the previous leaf hash.
+  if ((size === 0) !== (lastLeafHash === null)) throw new RangeError('head: lastLeafHash must be null exactly when size is 0');
+  if (lastTime !== undefined && lastTime !== null && (typeof lastTime !== 'string' || !TIME_RE.test(lastTime) || Number.isNaN(Date.parse(lastTime)))) {
+    throw new TypeError('head.lastTime: expected an RFC 3339 time such as 2026-01-01T00:00:00.000Z, or null');
+  }
+}
+
+/**
+ * Builds and signs a chain of records extending a log's head: record i gets index
+ * `head.size + i` and the leaf hash of the record before it as `prev`, and is signed by its
+ * draft's signer (DESIGN.md, the ledger). A default time is now, but never before the head's
+ * last time or the previous record's, since the log refuses time going backwards.
+ * @param head - the head of the log the chain extends
+ * @param drafts - type, payload, optional time and signer of each record, in order
+ * @returns the signed records, in order
+ * @throws TypeError or RangeError for a malformed head (a size that is not a non-negative
+ *   integer, a leaf hash that is not 32 bytes or not null exactly for the empty log), a draft
+ *   without a type, payload or signer, or a draft time before the time preceding it
+ */
+export function buildChain<P extends RecordPayload = RecordPayload>(head: ChainHead, drafts: readonly ChainDraft<P>[]): LedgerRecord<P>[] {
+  checkChainHead(head);
+  if (!Array.isArray(drafts)) throw new TypeError('drafts: expected an array');
+  const out: LedgerRecord<P>[] = [];
+  let size = head.size;
+  let last = head.lastLeafHash;
+  let floor = head.lastTime ?? null;
+  drafts.forEach((d, i) => {
+    if (d === null || typeof d !== 'object' || typeof d.type !== 'string' || d.payload === null || typeof d.payload !== 'object') {
+      throw new TypeError(`drafts[${i}]: expected { type, payload, signer }`);
+    }
+    if (d.signer === null || typeof d.signer !== 'object' || !(d.signer.secretKey instanceof Uint8Array)) throw new TypeError(`drafts[${i}].signer: expected { secretKey }`);
+    let time = d.time;
+    if (time === undefined) {
+      const now = new Date().toISOString();
+      time = floor !== null && floor > now ? floor : now;
+    } else if (floor !== null && Date.parse(time) < Date.parse(floor)) {
+      throw new RangeError(`drafts[${i}].time: ${time} is before ${floor}`);
+    }
+    const r = buildRecord<P>({ size, lastLeafHash: last }, { type: d.type, payload: d.payload, time }, d.signer);
+    out.push(r);
+    size++;
+    last = recordLeafHash(r);
+    floor = time;
+  });
+  return out;
+}
+
 function verifyTexts(record: LedgerRecord, signing: string): boolean {
   let pk: Uint8Array;
   let sig: Uint8Array;

@@ -12,8 +12,7 @@ import { equalBytes } from '@dataledger/core';
 import { BUNDLE_FORMAT, verifyBundle, type BundleReport, type VerifyBundleOptions } from './bundle.ts';
 import { openCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { provenanceError } from './errors.ts';
-import { planPath, planSubproof, type Plan } from './log.ts';
-import { nodeHash, verifyConsistency, verifyInclusion } from './merkle.ts';
+import { perfectRoot, readConsistencyProof, readInclusionProof, verifyConsistency, verifyInclusion, type HashReader } from './merkle.ts';
 import {
   decodeEntryBundle,
   entryBundlePath,
@@ -56,30 +55,6 @@ const MAX_BUNDLE_BYTES = TILE_WIDTH * (0xffff + 2);
 const MAX_TILE_BYTES = TILE_WIDTH * 32;
 /** Hash tiles kept in memory (a proof needs O(log n) of them; a replay needs none). */
 const TILE_CACHE = 1024;
-
-/** Parses a stored node key `n:<level hex2>:<index hex16>` of a {@link Plan}. */
-function nodeRef(key: string): { level: number; index: number } {
-  return { level: parseInt(key.slice(2, 4), 16), index: parseInt(key.slice(5), 16) };
-}
-
-function collect(plan: Plan, out: Set<string>): void {
-  if (typeof plan === 'string') out.add(plan);
-  else {
-    collect(plan[0], out);
-    collect(plan[1], out);
-  }
-}
-
-/** The root of a perfect tree whose bottom row is `hashes` (a power-of-two count). */
-function perfectRoot(hashes: Uint8Array[]): Uint8Array {
-  let row = hashes;
-  while (row.length > 1) {
-    const next: Uint8Array[] = [];
-    for (let i = 0; i < row.length; i += 2) next.push(nodeHash(row[i]!, row[i + 1]!));
-    row = next;
-  }
-  return row[0]!;
-}
 
 /**
  * Reads a log through its C2SP tlog-tiles API and verifies what it reads.
@@ -186,26 +161,29 @@ export class TileLogClient {
     return decodeEntryBundle(await this.#get(entryBundlePath(index, width), MAX_BUNDLE_BYTES), width);
   }
 
-  /** Evaluates subtree plans (stored node keys) for the tree of `treeSize` leaves from hash tiles. */
-  async #evaluate(plans: Plan[], treeSize: number): Promise<Uint8Array[]> {
-    const keys = new Set<string>();
-    for (const p of plans) collect(p, keys);
-    // A stored node at Merkle level k is MTH of 2^k leaves: it lies in tile level floor(k / 8),
-    // and is the root of the 2^(k mod 8) consecutive hashes of that tile below it.
-    const needs = [...keys].map((key) => {
-      const { level, index } = nodeRef(key);
-      const tileLevel = Math.floor(level / TILE_HEIGHT);
-      const span = 2 ** (level - tileLevel * TILE_HEIGHT);
-      const first = index * span;
-      const tileIndex = Math.floor(first / TILE_WIDTH);
-      const width = tileWidthAt(tileLevel, tileIndex, treeSize);
-      return { key, coord: { level: tileLevel, index: tileIndex, width }, offset: first - tileIndex * TILE_WIDTH, span };
-    });
-    const rows = await Promise.all(needs.map((n) => this.tileHashes(n.coord)));
-    const byKey = new Map<string, Uint8Array>();
-    needs.forEach((n, i) => byKey.set(n.key, perfectRoot(rows[i]!.slice(n.offset, n.offset + n.span))));
-    const run = (p: Plan): Uint8Array => (typeof p === 'string' ? byKey.get(p)! : nodeHash(run(p[0]), run(p[1])));
-    return plans.map(run);
+  /**
+   * The tree of `treeSize` entries as a Merkle {@link HashReader} over hash tiles: a stored node
+   * at Merkle level k is MTH of 2^k leaves; it lies in tile level floor(k / 8) and is the root of
+   * the 2^(k mod 8) consecutive hashes of that tile below it (C2SP tlog-tiles).
+   */
+  #reader(treeSize: number): HashReader {
+    return {
+      nodeHashes: (level: number, start: number, count: number): Promise<Uint8Array[]> => {
+        const tileLevel = Math.floor(level / TILE_HEIGHT);
+        const span = 2 ** (level - tileLevel * TILE_HEIGHT);
+        return Promise.all(
+          Array.from({ length: count }, async (_, i) => {
+            const first = (start + i) * span;
+            const tileIndex = Math.floor(first / TILE_WIDTH);
+            const width = tileWidthAt(tileLevel, tileIndex, treeSize);
+            const row = await this.tileHashes({ level: tileLevel, index: tileIndex, width });
+            const offset = first - tileIndex * TILE_WIDTH;
+            if (offset + span > row.length) throw provenanceError('TILES_MALFORMED', `tile ${tileLevel}/${tileIndex}: no hash at ${offset}`, { level: tileLevel, index: tileIndex });
+            return perfectRoot(row.slice(offset, offset + span));
+          }),
+        );
+      },
+    };
   }
 
   /**
@@ -216,9 +194,7 @@ export class TileLogClient {
     if (!Number.isSafeInteger(index) || !Number.isSafeInteger(treeSize) || index < 0 || index >= treeSize) {
       throw provenanceError('LEDGER_INDEX_OUT_OF_RANGE', `index: ${String(index)} is not in [0, ${String(treeSize)})`, { index, treeSize });
     }
-    const plans: Plan[] = [];
-    planPath(index, 0, treeSize, plans);
-    return this.#evaluate(plans, treeSize);
+    return readInclusionProof(this.#reader(treeSize), index, treeSize);
   }
 
   /**
@@ -251,9 +227,7 @@ export class TileLogClient {
       if (!equalBytes(older.rootHash, newer.rootHash)) throw fail('two roots for one size');
       return;
     }
-    const plans: Plan[] = [];
-    planSubproof(older.size, 0, newer.size, true, plans);
-    const proof = await this.#evaluate(plans, newer.size);
+    const proof = await readConsistencyProof(this.#reader(newer.size), older.size, newer.size);
     if (!verifyConsistency({ size1: older.size, size2: newer.size, root1: older.rootHash, root2: newer.rootHash, proof })) throw fail('the proof does not verify');
   }
 

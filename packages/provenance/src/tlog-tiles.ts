@@ -12,6 +12,7 @@
  *   (1234067 → `x001/x234/067`), as in Go's `sumdb/tlog` `Tile.Path`.
  */
 import { provenanceError } from './errors.ts';
+import type { HashReader } from './merkle.ts';
 
 /** Tile height: each tile spans 8 Merkle levels (C2SP tlog-tiles fixes it). */
 export const TILE_HEIGHT = 8;
@@ -169,14 +170,12 @@ export function splitTileHashes(bytes: Uint8Array, width: number): Uint8Array[] 
 }
 
 /**
- * What a tile server reads: the stored subtree hashes and the entries of a log (the `Log` is one;
- * Go `tlog.HashReader` shape, by level and position instead of a flat stored-hash index).
+ * What a tile server reads: the stored subtree hashes (the Merkle engine's {@link HashReader})
+ * and the entries of a log. The `Log` is one.
  */
-export interface TileReader {
+export interface TileReader extends HashReader {
   /** Current number of entries. */
   readonly size: number;
-  /** Hashes of the complete subtrees of 2^level leaves at positions [start, start + count). */
-  nodeHashes(level: number, start: number, count: number): Promise<Uint8Array[]>;
   /** The stored bytes of entries [start, end). */
   entryData(start: number, end: number): Promise<Uint8Array[]>;
 }

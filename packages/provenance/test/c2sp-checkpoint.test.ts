@@ -19,6 +19,7 @@ import {
   parseVerifierKey,
   signCheckpoint,
   signNote,
+  splitNote,
   verifierKey,
   verifyCosignature,
   type Checkpoint,
@@ -122,6 +123,14 @@ describe('C2SP signed-note (golang.org/x/mod/sumdb/note vectors)', () => {
     for (const k of vkeys) expect(codeOf(() => parseVerifierKey(k))).toBe('CHECKPOINT_KEY_INVALID');
     expect(() => signNote('no newline', peter)).toThrow();
     expect(() => signNote(GO_TEXT, { name: 'bad name', secretKey: goSeed })).toThrow(TypeError);
+  });
+
+  it('splits text from signatures at the last empty line: the text may hold empty lines (signed-note §Format)', () => {
+    // The signed-note spec's own example text has an empty line inside it.
+    const text = 'Ognuno sta solo sul cuor della terra\ntrafitto da un raggio di sole:\n\ned è subito sera.\n';
+    const note = signNote(text, peter);
+    expect(splitNote(note).body).toBe(text);
+    expect(openNote(note, [GO_VKEY])).toEqual({ body: text, verifiedBy: [GO_VKEY] });
   });
 });
 

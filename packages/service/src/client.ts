@@ -18,7 +18,7 @@ import {
   type JsonValue,
 } from '@dataledger/core';
 import { resolveJob, type AggregateResult, type AggregationJob, type Contribution } from '@dataledger/aggregation';
-import { buildRecord, recordLeafHash, type LedgerRecord, type RecordPayload } from '@dataledger/provenance';
+import { buildChain, type LedgerRecord, type RecordPayload } from '@dataledger/provenance';
 import {
   certificateSubject,
   issueCertificate as signCertificate,
@@ -287,18 +287,8 @@ export class DataLedgerClient {
    */
   buildRecords(head: HeadInfo, drafts: RecordDraft[]): LedgerRecord[] {
     const signer = this.requireSigner();
-    const now = new Date().toISOString();
-    const time = head.lastTime !== null && head.lastTime > now ? head.lastTime : now;
-    let size = head.size;
-    let last: Uint8Array | null = head.lastLeafHash === '' ? null : fromBase64(head.lastLeafHash);
-    const out: LedgerRecord[] = [];
-    for (const d of drafts) {
-      const r = buildRecord({ size, lastLeafHash: last }, { type: d.type, payload: d.payload, time }, signer);
-      out.push(r);
-      size++;
-      last = recordLeafHash(r);
-    }
-    return out;
+    const lastLeafHash = head.lastLeafHash === '' ? null : fromBase64(head.lastLeafHash);
+    return buildChain({ size: head.size, lastLeafHash, lastTime: head.lastTime }, drafts.map((d) => ({ type: d.type, payload: d.payload, signer })));
   }
 
   /**

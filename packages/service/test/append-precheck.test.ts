@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { didKeyFromPublicKey, generateKeyPair, sha256, toHex, utf8Encode } from '@dataledger/core';
-import { buildRecord, recordLeafHash, type LedgerRecord, type LogHead } from '@dataledger/provenance';
+import { buildChain, buildRecord, type ChainDraft, type LedgerRecord } from '@dataledger/provenance';
 import { openService, type DataDirService } from '../src/open.ts';
 import { codeOf } from '../../../test/support/codes.ts';
 
@@ -49,12 +49,7 @@ function asset(rn: string, holder: string): Record<string, unknown> {
 }
 
 function chain(drafts: { type: string; payload: Record<string, unknown>; signer: { secretKey: Uint8Array } }[]): LedgerRecord[] {
-  let head: Pick<LogHead, 'size' | 'lastLeafHash'> = service.log.head();
-  return drafts.map((d) => {
-    const r = buildRecord(head, { type: d.type, payload: d.payload as never }, d.signer);
-    head = { size: head.size + 1, lastLeafHash: recordLeafHash(r) };
-    return r;
-  });
+  return buildChain(service.log.head(), drafts as ChainDraft[]);
 }
 
 describe('checks before the queue', () => {

@@ -4,7 +4,7 @@
  * Usage: node crash-writer.ts <dir> <seed>
  */
 import { keyPairFromSeed, toBase64 } from '@dataledger/core';
-import { buildRecord, Log, openLevelStore, recordLeafHash, type LedgerRecord } from '../../src/index.ts';
+import { buildChain, Log, openLevelStore } from '../../src/index.ts';
 
 const [dir, seedText] = process.argv.slice(2);
 let seed = Number(seedText ?? 1) >>> 0 || 1;
@@ -22,16 +22,15 @@ const log = await Log.open(await openLevelStore(dir!), {
 process.stdout.write(`ready ${log.size}\n`);
 for (;;) {
   const count = 1 + Math.floor(rand() * 25);
-  const batch: LedgerRecord[] = [];
-  let head: { size: number; lastLeafHash: Uint8Array | null } = log.head();
-  let time = log.head().lastTime ?? new Date(0).toISOString();
-  for (let i = 0; i < count; i++) {
-    const now = new Date().toISOString();
-    if (now > time) time = now;
-    const r = buildRecord(head, { type: 'crash.test', payload: { n: head.size, pad: 'x'.repeat(Math.floor(rand() * 400)) }, time }, actors[head.size % 3]!);
-    batch.push(r);
-    head = { size: head.size + 1, lastLeafHash: recordLeafHash(r) };
-  }
+  const size = log.size;
+  const batch = buildChain(
+    log.head(),
+    Array.from({ length: count }, (_, i) => ({
+      type: 'crash.test',
+      payload: { n: size + i, pad: 'x'.repeat(Math.floor(rand() * 400)) },
+      signer: actors[(size + i) % 3]!,
+    })),
+  );
   const results = await log.appendBatch(batch);
   const last = results[results.length - 1]!;
   // Pipes are written synchronously on Linux: the parent sees this line before the next batch starts.

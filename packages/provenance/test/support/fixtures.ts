@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { keyPairFromSeed, type KeyPair } from '@dataledger/core';
-import { buildRecord, recordLeafHash, type LedgerRecord, type LogHead, type RecordStore } from '../../src/index.ts';
+import { buildChain, type LedgerRecord, type LogHead, type RecordStore } from '../../src/index.ts';
 
 /** A key pair from a one-byte seed pattern. */
 export function key(n: number): KeyPair {
@@ -15,17 +15,11 @@ export const ORIGIN = 'test.example/ledger';
 
 /** `count` records continuing `head`, signed round-robin by `signers`, one millisecond apart. */
 export function chain(head: Pick<LogHead, 'size' | 'lastLeafHash'>, count: number, signers: KeyPair[] = [key(1), key(2), key(3)]): LedgerRecord[] {
-  const out: LedgerRecord[] = [];
-  let size = head.size;
-  let last = head.lastLeafHash;
-  for (let i = 0; i < count; i++) {
-    const time = new Date(Date.UTC(2026, 10, 26, 8, 0, 0) + size).toISOString();
-    const r = buildRecord({ size, lastLeafHash: last }, { type: 'test.event', payload: { n: size, note: `record ${size}` }, time }, signers[size % signers.length]!);
-    out.push(r);
-    last = recordLeafHash(r);
-    size++;
-  }
-  return out;
+  const drafts = Array.from({ length: count }, (_, i) => {
+    const n = head.size + i;
+    return { type: 'test.event', payload: { n, note: `record ${n}` }, time: new Date(Date.UTC(2026, 10, 26, 8, 0, 0) + n).toISOString(), signer: signers[n % signers.length]! };
+  });
+  return buildChain(head, drafts);
 }
 
 /** Every key and value of a store, hex-encoded, for before/after comparisons. */
