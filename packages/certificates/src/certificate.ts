@@ -24,7 +24,7 @@ import {
   type RecordPayload,
 } from '@dataledger/provenance';
 import { signCredential, verificationMethodOf, verifyCredential, type DataIntegrityProof, type JsonObject } from './dataintegrity.ts';
-import type { CertificatesErrorCode } from './errors.ts';
+import { CertificateError, type CertificatesErrorCode } from './errors.ts';
 import type { CertificateIssued } from './payloads.ts';
 import { applyRecord, type RegistryState } from './registry.ts';
 import { certificateSubject, subjectHash, type CertificateSubject } from './subject.ts';
@@ -42,8 +42,8 @@ export type DataAssetCertificate = JsonObject & { proof: DataIntegrityProof };
 
 export { certificateSubject, subjectHash, type CertificateSubject } from './subject.ts';
 
-function certError(code: CertificatesErrorCode, message: string, details: Record<string, unknown> = {}): DataLedgerError {
-  return new DataLedgerError(code, message, { details });
+function certError(code: CertificatesErrorCode, message: string, details: Record<string, unknown> = {}): CertificateError {
+  return new CertificateError(code, message, { details });
 }
 
 /** Arguments of {@link prepareCertificate}. */

@@ -4,7 +4,7 @@
  * proofs, Bitstring Status Lists, audit and statistics.
  * @packageDocumentation
  */
-export { CERTIFICATES_ERROR_CODES } from './errors.ts';
+export { CERTIFICATES_ERROR_CODES, CertificateError } from './errors.ts';
 export type { CertificatesErrorCode } from './errors.ts';
 export {
   DATA_INTEGRITY_PROOF,

@@ -7,7 +7,7 @@
  */
 import { Type, type Static, type TObject, type TProperties, type TString, type TUnsafe } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { DataLedgerError } from '@dataledger/core';
+import { CertificateError } from './errors.ts';
 
 // ---------------------------------------------------------------------------------------
 // Vocabulary
@@ -516,24 +516,24 @@ function dateOk(s: string | undefined): boolean {
  *   JSON number), `REGISTRY_PAYLOAD_INVALID` (with `details.path` of the first problem)
  */
 export function parsePayload<T extends RecordType>(type: T, value: unknown): PayloadByType[T] {
-  if (!isRecordType(type)) throw new DataLedgerError('REGISTRY_UNKNOWN_TYPE', `type: not a data-asset record type`, { details: { type } });
+  if (!isRecordType(type)) throw new CertificateError('REGISTRY_UNKNOWN_TYPE', `type: not a data-asset record type`, { details: { type } });
   const money = findFloatMoney(value);
   if (money !== null) {
-    throw new DataLedgerError('REGISTRY_MONEY_NOT_DECIMAL', `payload.${money}.amount: money is a decimal string, never a number`, {
+    throw new CertificateError('REGISTRY_MONEY_NOT_DECIMAL', `payload.${money}.amount: money is a decimal string, never a number`, {
       details: { path: `/${money.replace(/\./g, '/')}/amount` },
     });
   }
   const c = checker(type);
   if (!c.Check(value)) {
     const first = c.Errors(value).First();
-    throw new DataLedgerError('REGISTRY_PAYLOAD_INVALID', `payload${first?.path ?? ''}: ${first?.message ?? 'invalid'}`, {
+    throw new CertificateError('REGISTRY_PAYLOAD_INVALID', `payload${first?.path ?? ''}: ${first?.message ?? 'invalid'}`, {
       details: { type, path: first?.path ?? '' },
     });
   }
   // Cross-field checks the schema cannot express.
   const p = value as Record<string, unknown>;
   const invalid = (path: string, message: string): never => {
-    throw new DataLedgerError('REGISTRY_PAYLOAD_INVALID', `payload${path}: ${message}`, { details: { type, path } });
+    throw new CertificateError('REGISTRY_PAYLOAD_INVALID', `payload${path}: ${message}`, { details: { type, path } });
   };
   for (const key of ['validFrom', 'validUntil', 'until'] as const) if (!dateOk(p[key] as string | undefined)) invalid(`/${key}`, 'not a date');
   for (const key of ['validity', 'term'] as const) {

@@ -10,7 +10,7 @@
  */
 import type { LedgerRecord } from '@dataledger/provenance';
 import { DataLedgerError } from '@dataledger/core';
-import type { CertificatesErrorCode } from './errors.ts';
+import { CertificateError, type CertificatesErrorCode } from './errors.ts';
 import { PMap } from './pmap.ts';
 import { certificateSubject, subjectHash } from './subject.ts';
 import {
@@ -277,7 +277,7 @@ export const AUTHORISATION: Readonly<Record<RecordType, Authorisation>> = {
  * @throws DataLedgerError `REGISTRY_UNKNOWN_TYPE`
  */
 export function requiredRoles(type: string): readonly Role[] {
-  if (!isRecordType(type)) throw new DataLedgerError('REGISTRY_UNKNOWN_TYPE', 'type: not a data-asset record type', { details: { type } });
+  if (!isRecordType(type)) throw new CertificateError('REGISTRY_UNKNOWN_TYPE', 'type: not a data-asset record type', { details: { type } });
   return AUTHORISATION[type].anyOf;
 }
 
@@ -304,7 +304,7 @@ export function isAuthorised(state: RegistryState, actor: string, type: string):
 // Rules
 
 function refuse(code: CertificatesErrorCode, message: string, details: Record<string, unknown> = {}): never {
-  throw new DataLedgerError(code, message, { details });
+  throw new CertificateError(code, message, { details });
 }
 
 const ms = (t: string): number => Date.parse(t);
