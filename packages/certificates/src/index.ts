@@ -62,6 +62,7 @@ export {
   PartySchema,
   ValiditySchema,
   DataSourceSchema,
+  RECORD_TYPE_TABLE,
   PAYLOAD_SCHEMAS,
   parsePayload,
   parseAnyPayload,
@@ -98,13 +99,14 @@ export type {
   AggregationContributed,
   AggregationReleased,
   PayloadByType,
+  Authorisation,
+  RecordTypeRow,
 } from './payloads.ts';
 export {
   emptyRegistryState,
   applyRecord,
   skipRecord,
   replayRegistry,
-  AUTHORISATION,
   requiredRoles,
   rolesOf,
   isAuthorised,
@@ -121,7 +123,6 @@ export type {
   CertificateStatus,
   CertificateState,
   AggregationState,
-  Authorisation,
 } from './registry.ts';
 export {
   VC_V2_CONTEXT,
