@@ -1,12 +1,12 @@
 /**
  * The role × action matrix over HTTP: every lifecycle record type, submitted through its
- * route by a holder of each role (and by an actor with none). The certificates package's
- * authorisation table decides; the service adds nothing: a role outside the table gets
- * 403 REGISTRY_UNAUTHORISED and appends nothing; the first role the table allows succeeds.
+ * route by a holder of each role (and by an actor with none). DESIGN.md's role table (its copy
+ * in support/fixtures.ts) is the expectation; the service adds nothing: a role outside the
+ * table gets 403 REGISTRY_UNAUTHORISED and appends nothing; the first role it allows succeeds.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUTHORISATION, prepareCertificate, type RecordType } from '@dataledger/certificates';
+import { prepareCertificate } from '@dataledger/certificates';
 import { ROUTE_OF_RECORD_TYPE } from '@dataledger/service';
 import {
   assetPayload,
@@ -21,6 +21,7 @@ import {
   type RoleName,
   type Server,
 } from './support/http-ledger.ts';
+import { designWriters } from './support/fixtures.ts';
 
 let s: Server;
 let roles: Record<RoleName, Actor>;
@@ -105,11 +106,12 @@ const MATRIX_TYPES = Object.keys(ROUTE_OF_RECORD_TYPE).filter((t) => !t.startsWi
 
 describe('role × action over HTTP', () => {
   it.each(MATRIX_TYPES)('%s', async (type) => {
-    const rule = AUTHORISATION[type as RecordType];
+    const rule = designWriters().get(type);
+    if (rule === undefined) throw new Error(`${type}: not in DESIGN.md's role table`);
     const payload = await payloadFor(type);
     const nobody = newActor();
     const candidates: [string, Actor][] = [['none', nobody], ...ROLE_NAMES.map((r) => [r, roles[r]] as [string, Actor]), ['root', s.root]];
-    const allowed = (name: string): boolean => (rule.rootAuthority ? name === 'root' : (rule.anyOf as readonly string[]).includes(name));
+    const allowed = (name: string): boolean => (rule.rootAuthority ? name === 'root' : rule.anyOf.includes(name));
     // refused ones first, so the table's first allowed role meets the fixture untouched
     candidates.sort((a, b) => Number(allowed(a[0])) - Number(allowed(b[0])));
     let firstAllowed = true;

@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { didKeyFromPublicKey, generateKeyPair, sha256, toHex, utf8Encode } from '@dataledger/core';
+import { didKeyFromPublicKey, generateKeyPair } from '@dataledger/core';
+import { assetPayload, licencePayload } from './fixtures.ts';
 import { buildApp, DataLedgerClient, openService, type BuildAppOptions, type DataDirService } from '@dataledger/service';
 
 export interface Actor {
@@ -95,38 +96,8 @@ export function newRegistrationNumber(prefix = 'RN'): string {
   return `${prefix}-${Date.now().toString(36).toUpperCase()}-${rnCounter}-${Math.floor(Math.random() * 1e6)}`;
 }
 
-export function assetPayload(rn: string, holder: Actor, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    registrationNumber: rn,
-    name: `Dataset ${rn}`,
-    holder: { id: holder.did, foreign: false, name: 'Holder' },
-    source: { department: 'Provincial Energy Bureau', authorisationBasis: 'Public data open catalogue 2026 No. 3' },
-    classification: 'general',
-    rights: ['holding', 'processing-and-use'],
-    fingerprint: toHex(sha256(utf8Encode(rn))),
-    fingerprintOf: 'data',
-    rowCount: 1000,
-    updateFrequency: 'monthly',
-    valuation: { amount: '125000.50', currency: 'CNY', method: 'cost' },
-    validity: { from: '2026-01-01T00:00:00Z', until: '2030-12-31T00:00:00Z' },
-    subjectIdentified: false,
-    subjects: [],
-    ...extra,
-  };
-}
-
-export function licencePayload(id: string, rn: string, licensee: Actor, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    licenceId: id,
-    registrationNumber: rn,
-    licensee: { id: licensee.did, foreign: false },
-    purpose: 'credit-assessment',
-    scope: ['read', 'analyse'],
-    term: { from: '2026-01-01T00:00:00Z', until: '2029-12-31T00:00:00Z' },
-    sublicensable: false,
-    ...extra,
-  };
-}
+// The payload fixtures live once, in ./fixtures.ts (package tests use them too).
+export { assetPayload, licencePayload };
 
 /** Registers, reviews (approved) an asset held by `holder`. */
 export async function registeredAsset(s: Server, roles: Record<RoleName, Actor>, holder: Actor = roles.holder): Promise<string> {

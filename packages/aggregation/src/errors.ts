@@ -1,7 +1,7 @@
 /**
  * Error codes of `@dataledger/aggregation`. Codes are API: never rename one.
  */
-import { DataLedgerError } from '@dataledger/core';
+import { DataLedgerError, type DataLedgerErrorOptions } from '@dataledger/core';
 
 /** Every code raised by `@dataledger/aggregation`. */
 export const AGGREGATION_ERROR_CODES = [
@@ -56,15 +56,20 @@ export const AGGREGATION_ERROR_CODES = [
 /** A code raised by `@dataledger/aggregation`. */
 export type AggregationErrorCode = (typeof AGGREGATION_ERROR_CODES)[number];
 
-/** Builds the package's coded error. */
-export function aggError(
-  code: AggregationErrorCode,
-  message: string,
-  details?: Record<string, unknown>,
-  cause?: unknown,
-): DataLedgerError<AggregationErrorCode> {
-  const opts: { details?: Record<string, unknown>; cause?: unknown } = {};
+/** The coded error of `@dataledger/aggregation`: a {@link DataLedgerError} over {@link AggregationErrorCode}. */
+export class AggregationError extends DataLedgerError<AggregationErrorCode> {}
+
+/**
+ * Shorthand for an {@link AggregationError}.
+ * @param code - one of {@link AGGREGATION_ERROR_CODES}
+ * @param message - what went wrong
+ * @param details - machine-readable context
+ * @param cause - the underlying error, if any
+ * @returns the error (to be thrown)
+ */
+export function aggError(code: AggregationErrorCode, message: string, details?: Record<string, unknown>, cause?: unknown): AggregationError {
+  const opts: DataLedgerErrorOptions = {};
   if (details !== undefined) opts.details = details;
   if (cause !== undefined) opts.cause = cause;
-  return new DataLedgerError(code, message, opts);
+  return new AggregationError(code, message, opts);
 }

@@ -4,7 +4,7 @@
  * decrypts the total, under a release policy.
  * @packageDocumentation
  */
-export { AGGREGATION_ERROR_CODES } from './errors.ts';
+export { AGGREGATION_ERROR_CODES, AggregationError } from './errors.ts';
 export type { AggregationErrorCode } from './errors.ts';
 export {
   resolveJob,

@@ -24,7 +24,7 @@ import {
   type RecordPayload,
 } from '@dataledger/provenance';
 import { signCredential, verificationMethodOf, verifyCredential, type DataIntegrityProof, type JsonObject } from './dataintegrity.ts';
-import type { CertificatesErrorCode } from './errors.ts';
+import { CertificateError, type CertificatesErrorCode } from './errors.ts';
 import type { CertificateIssued } from './payloads.ts';
 import { applyRecord, type RegistryState } from './registry.ts';
 import { certificateSubject, subjectHash, type CertificateSubject } from './subject.ts';
@@ -42,8 +42,8 @@ export type DataAssetCertificate = JsonObject & { proof: DataIntegrityProof };
 
 export { certificateSubject, subjectHash, type CertificateSubject } from './subject.ts';
 
-function certError(code: CertificatesErrorCode, message: string, details: Record<string, unknown> = {}): DataLedgerError {
-  return new DataLedgerError(code, message, { details });
+function certError(code: CertificatesErrorCode, message: string, details: Record<string, unknown> = {}): CertificateError {
+  return new CertificateError(code, message, { details });
 }
 
 /** Arguments of {@link prepareCertificate}. */
@@ -121,24 +121,31 @@ export interface IssueCertificateOptions {
 }
 
 /**
- * The one role-evidence rule, shared by issuance and verification: `genesis` is record 0, a
+ * The one role-evidence check, shared by {@link issueCertificate} and {@link verifyCertificate}
+ * (DESIGN.md: the issuer must hold the `registry` role at issuance): `genesis` is record 0, a
  * `ledger.genesis` signed by the root authority it names; `grant` is a `role.granted` signed by
- * that root, giving `issuer` the `registry` role, logged before the issuance at `issuedIndex`.
- * Inclusion of both in the same checkpoint is checked by the caller.
+ * that root, giving `issuer` the `registry` role, logged before the issuance at `issuedIndex`;
+ * both are signed by their actors and proven included in the checkpoint `cp` (RFC 9162 §2.1.3.2).
+ * @returns null when the evidence holds, else why it does not
  */
-function roleEvidenceHolds(genesis: LedgerRecord, grant: LedgerRecord, issuer: string, issuedIndex: number): boolean {
-  const root = (genesis.payload as { rootAuthority?: unknown }).rootAuthority;
-  const gp = grant.payload as { subject?: unknown; role?: unknown };
-  return (
-    genesis.index === 0 &&
-    genesis.type === 'ledger.genesis' &&
-    genesis.actor === root &&
-    grant.type === 'role.granted' &&
-    grant.actor === root &&
-    gp.subject === issuer &&
-    gp.role === 'registry' &&
-    grant.index < issuedIndex
-  );
+function roleEvidenceFault(evidence: { genesis: RecordInclusion; grant: RecordInclusion }, issuer: string, issuedIndex: number, cp: Checkpoint): string | null {
+  const { genesis, grant } = evidence;
+  for (const inc of [genesis, grant]) {
+    if (!verifyRecordSignature(inc.record)) return `${inc.record.type} record ${inc.record.index}: not signed by its actor`;
+    if (!verifyInclusion({ leafHash: recordLeafHash(inc.record), index: inc.record.index, treeSize: cp.size, proof: inc.proof, root: cp.rootHash })) {
+      return `${inc.record.type} record ${inc.record.index}: inclusion proof does not verify against the checkpoint`;
+    }
+  }
+  const g = genesis.record;
+  const root = (g.payload as { rootAuthority?: unknown }).rootAuthority;
+  if (g.index !== 0 || g.type !== 'ledger.genesis' || g.actor !== root) return 'genesis: not record 0 signed by the root authority it names';
+  const r = grant.record;
+  const gp = r.payload as { subject?: unknown; role?: unknown };
+  if (r.type !== 'role.granted' || r.actor !== root || gp.subject !== issuer || gp.role !== 'registry') {
+    return 'grant: not the root authority granting this issuer the registry role';
+  }
+  if (!(r.index < issuedIndex)) return 'grant: not logged before the issuance';
+  return null;
 }
 
 /**
@@ -198,10 +205,8 @@ export function issueCertificate(options: IssueCertificateOptions): DataAssetCer
   const evidence: JsonObject[] = [inclusionEvidence(issued, checkpoint, cp.size, 'certificate.issued')];
   if (options.roleEvidence !== undefined) {
     const { genesis, grant } = options.roleEvidence;
-    if (!proven(genesis) || !proven(grant)) throw certError('CERT_EVIDENCE_MISMATCH', 'roleEvidence: does not verify against the checkpoint');
-    if (!roleEvidenceHolds(genesis.record, grant.record, issuer, record.index)) {
-      throw certError('CERT_EVIDENCE_MISMATCH', 'roleEvidence: not the genesis and the root authority granting this issuer the registry role');
-    }
+    const fault = roleEvidenceFault(options.roleEvidence, issuer, record.index, cp);
+    if (fault !== null) throw certError('CERT_EVIDENCE_MISMATCH', `roleEvidence: ${fault}`);
     evidence.push(inclusionEvidence(genesis, checkpoint, cp.size, 'ledger.genesis'), inclusionEvidence(grant, checkpoint, cp.size, 'role.granted'));
   }
   const unsigned: JsonObject = {
@@ -593,13 +598,12 @@ export function verifyCertificate(cert: unknown, options: VerifyCertificateOptio
       if (g !== undefined && gr !== undefined && cp !== null && issuedEv !== null) {
         const genesis = openEvidence(g);
         const grant = openEvidence(gr);
-        const proven = (ev: OpenedEvidence): boolean =>
-          ev.checkpoint === issuedEv?.checkpoint &&
-          ev.leafIndex === ev.record.index &&
-          verifyRecordSignature(ev.record) &&
-          verifyInclusion({ leafHash: recordLeafHash(ev.record), index: ev.leafIndex, treeSize: (cp as Checkpoint).size, proof: ev.proof, root: (cp as Checkpoint).rootHash });
-        ok = roleEvidenceHolds(genesis.record, grant.record, issuer, issuedEv.record.index) && proven(genesis) && proven(grant);
-        why = 'role evidence does not prove the registry role';
+        // The evidence encoding: each proof is against the issuance's own checkpoint, at the
+        // record's own index. The role rule itself is the one issuance applies.
+        const sameTree = (ev: OpenedEvidence): boolean => ev.checkpoint === issuedEv?.checkpoint && ev.leafIndex === ev.record.index;
+        const fault = !sameTree(genesis) || !sameTree(grant) ? 'role evidence is not against the issuance checkpoint' : roleEvidenceFault({ genesis, grant }, issuer, issuedEv.record.index, cp);
+        ok = fault === null;
+        why = fault === null ? why : `role evidence does not prove the registry role: ${fault}`;
       }
     } catch (err) {
       why = (err as Error).message;

@@ -8,7 +8,6 @@ import { LRUCache } from 'lru-cache';
 import {
   canonicalBytes,
   canonicalize,
-  DataLedgerError,
   equalBytes,
   concatBytes,
   didKeyFromPublicKey,
@@ -22,7 +21,7 @@ import {
   verify,
   type JsonValue,
 } from '@dataledger/core';
-import type { CertificatesErrorCode } from './errors.ts';
+import { CertificateError, type CertificatesErrorCode } from './errors.ts';
 
 /** The Data Integrity proof type. */
 export const DATA_INTEGRITY_PROOF = 'DataIntegrityProof';
@@ -90,8 +89,8 @@ function isObject(v: unknown): v is JsonObject {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-function vcErr(code: CertificatesErrorCode, message: string, cause?: unknown): DataLedgerError {
-  return new DataLedgerError(code, message, cause === undefined ? {} : { cause });
+function vcErr(code: CertificatesErrorCode, message: string, cause?: unknown): CertificateError {
+  return new CertificateError(code, message, cause === undefined ? {} : { cause });
 }
 
 // did:key resolution (did:key §3.1.1 "Document creation"): the verification method of

@@ -6,6 +6,9 @@
  * - `CERT_…`: data-asset certificates (issue and offline verification).
  * - `REGISTRY_…`: the registry state machine (one code per rule) and payload validation.
  */
+import { DataLedgerError } from '@dataledger/core';
+
+/** Every code raised by `@dataledger/certificates`. Never rename one. */
 export const CERTIFICATES_ERROR_CODES = [
   // Data Integrity (VC-DI-EdDSA §3.3, VC Data Integrity §4)
   'VC_CREDENTIAL_MALFORMED',
@@ -92,3 +95,6 @@ export const CERTIFICATES_ERROR_CODES = [
 
 /** A code raised by `@dataledger/certificates`. */
 export type CertificatesErrorCode = (typeof CERTIFICATES_ERROR_CODES)[number];
+
+/** The coded error of `@dataledger/certificates`: a {@link DataLedgerError} over {@link CertificatesErrorCode}. */
+export class CertificateError extends DataLedgerError<CertificatesErrorCode> {}

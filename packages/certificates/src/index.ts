@@ -4,7 +4,7 @@
  * proofs, Bitstring Status Lists, audit and statistics.
  * @packageDocumentation
  */
-export { CERTIFICATES_ERROR_CODES } from './errors.ts';
+export { CERTIFICATES_ERROR_CODES, CertificateError } from './errors.ts';
 export type { CertificatesErrorCode } from './errors.ts';
 export {
   DATA_INTEGRITY_PROOF,
@@ -62,6 +62,7 @@ export {
   PartySchema,
   ValiditySchema,
   DataSourceSchema,
+  RECORD_TYPE_TABLE,
   PAYLOAD_SCHEMAS,
   parsePayload,
   parseAnyPayload,
@@ -98,13 +99,14 @@ export type {
   AggregationContributed,
   AggregationReleased,
   PayloadByType,
+  Authorisation,
+  RecordTypeRow,
 } from './payloads.ts';
 export {
   emptyRegistryState,
   applyRecord,
   skipRecord,
   replayRegistry,
-  AUTHORISATION,
   requiredRoles,
   rolesOf,
   isAuthorised,
@@ -121,7 +123,6 @@ export type {
   CertificateStatus,
   CertificateState,
   AggregationState,
-  Authorisation,
 } from './registry.ts';
 export {
   VC_V2_CONTEXT,

@@ -7,7 +7,7 @@
  */
 import { Type, type Static, type TObject, type TProperties, type TString, type TUnsafe } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { DataLedgerError } from '@dataledger/core';
+import { CertificateError } from './errors.ts';
 
 // ---------------------------------------------------------------------------------------
 // Vocabulary
@@ -346,110 +346,222 @@ const supervision = obj({ registrationNumber: rn, reason });
 const roleChange = obj({ subject: DidSchema, role: union(ROLES) });
 const fingerprintOf = union(['data', 'merkle-root'] as const);
 
-const schemas = {
-  'ledger.genesis': obj({ rootAuthority: DidSchema, ledgerName: str(200) }),
-  'role.granted': roleChange,
-  'role.revoked': roleChange,
-  'asset.registered': obj({
-    registrationNumber: rn,
-    name: str(200),
-    holder: party,
-    source: dataSource,
-    classification: union(CLASSIFICATIONS),
-    rights,
-    fingerprint: Sha256HexSchema,
-    fingerprintOf,
-    rowCount: count,
-    updateFrequency: union(UPDATE_FREQUENCIES),
-    valuation: Type.Optional(valuation),
-    validity: validity,
-    subjectIdentified: Type.Boolean(),
-    subjects,
-    description: Type.Optional(str(2000)),
-  }),
-  'asset.reviewed': obj({
-    registrationNumber: rn,
-    outcome: union(['approved', 'rejected'] as const),
-    opinion: str(2000),
-    reportHash: Type.Optional(Sha256HexSchema),
-  }),
-  'asset.valued': obj({ registrationNumber: rn, valuation: valuation, reportHash: Type.Optional(Sha256HexSchema) }),
-  'certificate.issued': obj({
-    certificateId: IdentifierSchema,
-    registrationNumber: rn,
-    statusListIndex: Type.Integer({ minimum: 0, maximum: (1 << 27) - 1 }),
-    revocationList: HttpsUrlSchema,
-    suspensionList: HttpsUrlSchema,
-    validFrom: DateTimeSchema,
-    validUntil: DateTimeSchema,
-    subjectHash: Sha256HexSchema,
-  }),
-  'certificate.suspended': statusChange,
-  'certificate.reinstated': statusChange,
-  'certificate.revoked': statusChange,
-  'asset.transferred': obj({
-    registrationNumber: rn,
-    to: party,
-    price: Type.Optional(money),
-    contractHash: Type.Optional(Sha256HexSchema),
-    keepLicences: Type.Optional(Type.Boolean()),
-  }),
-  'licence.granted': obj({
-    licenceId: IdentifierSchema,
-    registrationNumber: rn,
-    licensee: party,
-    purpose: str(200),
-    scope: Type.Array(str(100), { minItems: 1, maxItems: 32, uniqueItems: true }),
-    term: validity,
-    sublicensable: Type.Boolean(),
-    parentLicenceId: Type.Optional(IdentifierSchema),
-    fee: Type.Optional(money),
-  }),
-  'licence.revoked': obj({ licenceId: IdentifierSchema, reason }),
-  'asset.frozen': supervision,
-  'asset.unfrozen': supervision,
-  'asset.changed': obj({
-    registrationNumber: rn,
-    changes: Type.Object(
-      {
-        name: Type.Optional(str(200)),
-        source: Type.Optional(dataSource),
-        classification: Type.Optional(union(CLASSIFICATIONS)),
-        rights: Type.Optional(rights),
-        fingerprint: Type.Optional(Sha256HexSchema),
-        fingerprintOf: Type.Optional(fingerprintOf),
-        rowCount: Type.Optional(count),
-        updateFrequency: Type.Optional(union(UPDATE_FREQUENCIES)),
-        validity: Type.Optional(validity),
-        subjectIdentified: Type.Optional(Type.Boolean()),
-        subjects: Type.Optional(subjects),
-        description: Type.Optional(str(2000)),
-      },
-      { additionalProperties: false, minProperties: 1 },
-    ),
-  }),
-  'asset.cancelled': supervision,
-  'crossborder.approved': obj({ registrationNumber: rn, party: DidSchema, purpose: str(200), until: Type.Optional(DateTimeSchema) }),
-  'consent.granted': obj({
-    consentId: IdentifierSchema,
-    registrationNumber: rn,
-    licensee: DidSchema,
-    purpose: str(200),
-    until: Type.Optional(DateTimeSchema),
-  }),
-  'consent.revoked': obj({ consentId: IdentifierSchema }),
-  'aggregation.opened': obj({ jobId: IdentifierSchema, jobHash: Sha256HexSchema, minContributors: Type.Integer({ minimum: 1, maximum: 1_000_000 }) }),
-  'aggregation.contributed': obj({ jobId: IdentifierSchema, contributionHash: Sha256HexSchema, count }),
-  'aggregation.released': obj({ jobId: IdentifierSchema, resultHash: Sha256HexSchema, contributors: count }),
-};
+// ---------------------------------------------------------------------------------------
+// The record-type table: one row per record type, its payload schema and who may write it
 
-/** JSON Schema (TypeBox) of each record type's payload. Every object refuses unknown members. */
-export const PAYLOAD_SCHEMAS: Readonly<Record<RecordType, TObject>> = schemas;
+/**
+ * Who may write a record type (the role gate of DESIGN.md "Who may write each record type").
+ * Ownership rules on top of it (only the current holder transfers, only the licensee
+ * sub-licenses, only the opener releases) are the registry's.
+ */
+export interface Authorisation {
+  /** Roles of which the actor must hold one (empty: no role needed). */
+  readonly anyOf: readonly Role[];
+  /** Only the root authority named by the genesis record. */
+  readonly rootAuthority: boolean;
+  /** Only a data subject of the asset (consent records); no role. */
+  readonly dataSubject: boolean;
+  /** The genesis record: the actor must be the root authority it names. */
+  readonly genesis: boolean;
+}
+
+/** One row of {@link RECORD_TYPE_TABLE}: everything the ledger knows about one record type. */
+export interface RecordTypeRow {
+  /** JSON Schema (TypeBox) of the payload; every object refuses unknown members. */
+  readonly schema: TObject;
+  /** Who may write it. */
+  readonly roles: Authorisation;
+}
+
+const writers = (over: Partial<Authorisation>): Authorisation => ({ anyOf: [], rootAuthority: false, dataSubject: false, genesis: false, ...over });
+const anyOf = (...roles: Role[]): Authorisation => writers({ anyOf: roles });
+const rootAuthority = (): Authorisation => writers({ rootAuthority: true });
+const dataSubject = (): Authorisation => writers({ dataSubject: true });
+const genesis = (): Authorisation => writers({ genesis: true });
+
+// `satisfies` over the mapped type: a record type without a row (or a row for no type) fails
+// `tsc`, while each row keeps its precise schema type for the drift check below.
+const table = {
+  'ledger.genesis': {
+    schema: obj({ rootAuthority: DidSchema, ledgerName: str(200) }),
+    roles: genesis(),
+  },
+  'role.granted': {
+    schema: roleChange,
+    roles: rootAuthority(),
+  },
+  'role.revoked': {
+    schema: roleChange,
+    roles: rootAuthority(),
+  },
+  'asset.registered': {
+    schema: obj({
+      registrationNumber: rn,
+      name: str(200),
+      holder: party,
+      source: dataSource,
+      classification: union(CLASSIFICATIONS),
+      rights,
+      fingerprint: Sha256HexSchema,
+      fingerprintOf,
+      rowCount: count,
+      updateFrequency: union(UPDATE_FREQUENCIES),
+      valuation: Type.Optional(valuation),
+      validity: validity,
+      subjectIdentified: Type.Boolean(),
+      subjects,
+      description: Type.Optional(str(2000)),
+    }),
+    roles: anyOf('registry'),
+  },
+  'asset.reviewed': {
+    schema: obj({
+      registrationNumber: rn,
+      outcome: union(['approved', 'rejected'] as const),
+      opinion: str(2000),
+      reportHash: Type.Optional(Sha256HexSchema),
+    }),
+    roles: anyOf('reviewer'),
+  },
+  'asset.valued': {
+    schema: obj({ registrationNumber: rn, valuation: valuation, reportHash: Type.Optional(Sha256HexSchema) }),
+    roles: anyOf('appraiser'),
+  },
+  'certificate.issued': {
+    schema: obj({
+      certificateId: IdentifierSchema,
+      registrationNumber: rn,
+      statusListIndex: Type.Integer({ minimum: 0, maximum: (1 << 27) - 1 }),
+      revocationList: HttpsUrlSchema,
+      suspensionList: HttpsUrlSchema,
+      validFrom: DateTimeSchema,
+      validUntil: DateTimeSchema,
+      subjectHash: Sha256HexSchema,
+    }),
+    roles: anyOf('registry'),
+  },
+  'certificate.suspended': {
+    schema: statusChange,
+    roles: anyOf('registry', 'regulator'),
+  },
+  'certificate.reinstated': {
+    schema: statusChange,
+    roles: anyOf('registry', 'regulator'),
+  },
+  'certificate.revoked': {
+    schema: statusChange,
+    roles: anyOf('registry', 'regulator'),
+  },
+  'asset.transferred': {
+    schema: obj({
+      registrationNumber: rn,
+      to: party,
+      price: Type.Optional(money),
+      contractHash: Type.Optional(Sha256HexSchema),
+      keepLicences: Type.Optional(Type.Boolean()),
+    }),
+    roles: anyOf('holder'),
+  },
+  'licence.granted': {
+    schema: obj({
+      licenceId: IdentifierSchema,
+      registrationNumber: rn,
+      licensee: party,
+      purpose: str(200),
+      scope: Type.Array(str(100), { minItems: 1, maxItems: 32, uniqueItems: true }),
+      term: validity,
+      sublicensable: Type.Boolean(),
+      parentLicenceId: Type.Optional(IdentifierSchema),
+      fee: Type.Optional(money),
+    }),
+    roles: anyOf('holder'),
+  },
+  'licence.revoked': {
+    schema: obj({ licenceId: IdentifierSchema, reason }),
+    roles: anyOf('holder', 'regulator'),
+  },
+  'asset.frozen': {
+    schema: supervision,
+    roles: anyOf('regulator'),
+  },
+  'asset.unfrozen': {
+    schema: supervision,
+    roles: anyOf('regulator'),
+  },
+  'asset.changed': {
+    schema: obj({
+      registrationNumber: rn,
+      changes: Type.Object(
+        {
+          name: Type.Optional(str(200)),
+          source: Type.Optional(dataSource),
+          classification: Type.Optional(union(CLASSIFICATIONS)),
+          rights: Type.Optional(rights),
+          fingerprint: Type.Optional(Sha256HexSchema),
+          fingerprintOf: Type.Optional(fingerprintOf),
+          rowCount: Type.Optional(count),
+          updateFrequency: Type.Optional(union(UPDATE_FREQUENCIES)),
+          validity: Type.Optional(validity),
+          subjectIdentified: Type.Optional(Type.Boolean()),
+          subjects: Type.Optional(subjects),
+          description: Type.Optional(str(2000)),
+        },
+        { additionalProperties: false, minProperties: 1 },
+      ),
+    }),
+    roles: anyOf('registry'),
+  },
+  'asset.cancelled': {
+    schema: supervision,
+    roles: anyOf('regulator'),
+  },
+  'crossborder.approved': {
+    schema: obj({ registrationNumber: rn, party: DidSchema, purpose: str(200), until: Type.Optional(DateTimeSchema) }),
+    roles: anyOf('regulator'),
+  },
+  'consent.granted': {
+    schema: obj({
+      consentId: IdentifierSchema,
+      registrationNumber: rn,
+      licensee: DidSchema,
+      purpose: str(200),
+      until: Type.Optional(DateTimeSchema),
+    }),
+    roles: dataSubject(),
+  },
+  'consent.revoked': {
+    schema: obj({ consentId: IdentifierSchema }),
+    roles: dataSubject(),
+  },
+  'aggregation.opened': {
+    schema: obj({ jobId: IdentifierSchema, jobHash: Sha256HexSchema, minContributors: Type.Integer({ minimum: 1, maximum: 1_000_000 }) }),
+    roles: anyOf('exchange', 'regulator'),
+  },
+  'aggregation.contributed': {
+    schema: obj({ jobId: IdentifierSchema, contributionHash: Sha256HexSchema, count }),
+    roles: anyOf('holder'),
+  },
+  'aggregation.released': {
+    schema: obj({ jobId: IdentifierSchema, resultHash: Sha256HexSchema, contributors: count }),
+    roles: anyOf('exchange', 'regulator'),
+  },
+} satisfies { readonly [T in RecordType]: RecordTypeRow };
+
+/**
+ * The record-type table: for each record type, its payload schema and who may write it. Adding
+ * a record type is adding one row (and its handler in the registry).
+ */
+export const RECORD_TYPE_TABLE: { readonly [T in RecordType]: RecordTypeRow } = table;
+
+/** JSON Schema (TypeBox) of each record type's payload, read off {@link RECORD_TYPE_TABLE}. */
+export const PAYLOAD_SCHEMAS: Readonly<Record<RecordType, TObject>> = Object.fromEntries(
+  Object.entries(RECORD_TYPE_TABLE).map(([type, row]) => [type, row.schema]),
+) as Record<RecordType, TObject>;
 
 // Drift check, at compile time: each schema's static type and the payload interface are
 // mutually assignable. A schema edited without its interface (or the reverse) fails `tsc`.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const payloadTypesMatch: { [T in RecordType]: Same<Static<(typeof schemas)[T]>, PayloadByType[T]> } = {
+const payloadTypesMatch: { [T in RecordType]: Same<Static<(typeof table)[T]['schema']>, PayloadByType[T]> } = {
   'ledger.genesis': true,
   'role.granted': true,
   'role.revoked': true,
@@ -482,7 +594,7 @@ function checker(type: RecordType): TypeCheck<TObject> {
   compiled ??= new Map();
   let c = compiled.get(type);
   if (c === undefined) {
-    c = TypeCompiler.Compile(PAYLOAD_SCHEMAS[type]);
+    c = TypeCompiler.Compile(RECORD_TYPE_TABLE[type].schema);
     compiled.set(type, c);
   }
   return c;
@@ -516,24 +628,24 @@ function dateOk(s: string | undefined): boolean {
  *   JSON number), `REGISTRY_PAYLOAD_INVALID` (with `details.path` of the first problem)
  */
 export function parsePayload<T extends RecordType>(type: T, value: unknown): PayloadByType[T] {
-  if (!isRecordType(type)) throw new DataLedgerError('REGISTRY_UNKNOWN_TYPE', `type: not a data-asset record type`, { details: { type } });
+  if (!isRecordType(type)) throw new CertificateError('REGISTRY_UNKNOWN_TYPE', `type: not a data-asset record type`, { details: { type } });
   const money = findFloatMoney(value);
   if (money !== null) {
-    throw new DataLedgerError('REGISTRY_MONEY_NOT_DECIMAL', `payload.${money}.amount: money is a decimal string, never a number`, {
+    throw new CertificateError('REGISTRY_MONEY_NOT_DECIMAL', `payload.${money}.amount: money is a decimal string, never a number`, {
       details: { path: `/${money.replace(/\./g, '/')}/amount` },
     });
   }
   const c = checker(type);
   if (!c.Check(value)) {
     const first = c.Errors(value).First();
-    throw new DataLedgerError('REGISTRY_PAYLOAD_INVALID', `payload${first?.path ?? ''}: ${first?.message ?? 'invalid'}`, {
+    throw new CertificateError('REGISTRY_PAYLOAD_INVALID', `payload${first?.path ?? ''}: ${first?.message ?? 'invalid'}`, {
       details: { type, path: first?.path ?? '' },
     });
   }
   // Cross-field checks the schema cannot express.
   const p = value as Record<string, unknown>;
   const invalid = (path: string, message: string): never => {
-    throw new DataLedgerError('REGISTRY_PAYLOAD_INVALID', `payload${path}: ${message}`, { details: { type, path } });
+    throw new CertificateError('REGISTRY_PAYLOAD_INVALID', `payload${path}: ${message}`, { details: { type, path } });
   };
   for (const key of ['validFrom', 'validUntil', 'until'] as const) if (!dateOk(p[key] as string | undefined)) invalid(`/${key}`, 'not a date');
   for (const key of ['validity', 'term'] as const) {

@@ -10,10 +10,11 @@
  */
 import type { LedgerRecord } from '@dataledger/provenance';
 import { DataLedgerError } from '@dataledger/core';
-import type { CertificatesErrorCode } from './errors.ts';
+import { CertificateError, type CertificatesErrorCode } from './errors.ts';
 import { PMap } from './pmap.ts';
 import { certificateSubject, subjectHash } from './subject.ts';
 import {
+  RECORD_TYPE_TABLE,
   isRecordType,
   parsePayload,
   type AggregationContributed,
@@ -220,65 +221,14 @@ export function emptyRegistryState(): RegistryState {
 // ---------------------------------------------------------------------------------------
 // Authorisation
 
-/** Who may write a record type: holders of any of `anyOf`, or the root authority, or a data subject. */
-export interface Authorisation {
-  /** Roles of which the actor must hold one (empty: no role needed). */
-  anyOf: readonly Role[];
-  /** Only the root authority named by the genesis record. */
-  rootAuthority: boolean;
-  /** Only a data subject of the asset (consent records); no role. */
-  dataSubject: boolean;
-  /** The genesis record: the actor must be the root authority it names. */
-  genesis: boolean;
-}
-
-const A = (anyOf: readonly Role[], extra: Partial<Authorisation> = {}): Authorisation => ({
-  anyOf,
-  rootAuthority: false,
-  dataSubject: false,
-  genesis: false,
-  ...extra,
-});
-
-/**
- * The authorisation table: which role each record type needs (the role gate). Ownership
- * rules (only the current holder transfers, only the licensee sub-licenses, only the opener
- * releases) are checked on top of it by {@link applyRecord}.
- */
-export const AUTHORISATION: Readonly<Record<RecordType, Authorisation>> = {
-  'ledger.genesis': A([], { genesis: true }),
-  'role.granted': A([], { rootAuthority: true }),
-  'role.revoked': A([], { rootAuthority: true }),
-  'asset.registered': A(['registry']),
-  'asset.reviewed': A(['reviewer']),
-  'asset.valued': A(['appraiser']),
-  'certificate.issued': A(['registry']),
-  'certificate.suspended': A(['registry', 'regulator']),
-  'certificate.reinstated': A(['registry', 'regulator']),
-  'certificate.revoked': A(['registry', 'regulator']),
-  'asset.transferred': A(['holder']),
-  'licence.granted': A(['holder']),
-  'licence.revoked': A(['holder', 'regulator']),
-  'asset.frozen': A(['regulator']),
-  'asset.unfrozen': A(['regulator']),
-  'asset.changed': A(['registry']),
-  'asset.cancelled': A(['regulator']),
-  'crossborder.approved': A(['regulator']),
-  'consent.granted': A([], { dataSubject: true }),
-  'consent.revoked': A([], { dataSubject: true }),
-  'aggregation.opened': A(['exchange', 'regulator']),
-  'aggregation.contributed': A(['holder']),
-  'aggregation.released': A(['exchange', 'regulator']),
-};
-
 /**
  * Roles of which the writer of `type` must hold one (empty when the record is written by the
- * root authority or a data subject instead; see {@link AUTHORISATION}).
+ * root authority or a data subject instead; see {@link RECORD_TYPE_TABLE}).
  * @throws DataLedgerError `REGISTRY_UNKNOWN_TYPE`
  */
 export function requiredRoles(type: string): readonly Role[] {
-  if (!isRecordType(type)) throw new DataLedgerError('REGISTRY_UNKNOWN_TYPE', 'type: not a data-asset record type', { details: { type } });
-  return AUTHORISATION[type].anyOf;
+  if (!isRecordType(type)) throw new CertificateError('REGISTRY_UNKNOWN_TYPE', 'type: not a data-asset record type', { details: { type } });
+  return RECORD_TYPE_TABLE[type].roles.anyOf;
 }
 
 /** Roles `actor` holds in `state`. */
@@ -292,7 +242,7 @@ export function rolesOf(state: RegistryState, actor: string): readonly Role[] {
  */
 export function isAuthorised(state: RegistryState, actor: string, type: string): boolean {
   if (!isRecordType(type)) return false;
-  const a = AUTHORISATION[type];
+  const a = RECORD_TYPE_TABLE[type].roles;
   if (a.genesis) return state.size === 0;
   if (a.rootAuthority) return actor === state.rootAuthority;
   if (a.dataSubject) return true;
@@ -304,7 +254,7 @@ export function isAuthorised(state: RegistryState, actor: string, type: string):
 // Rules
 
 function refuse(code: CertificatesErrorCode, message: string, details: Record<string, unknown> = {}): never {
-  throw new DataLedgerError(code, message, { details });
+  throw new CertificateError(code, message, { details });
 }
 
 const ms = (t: string): number => Date.parse(t);
@@ -837,7 +787,7 @@ const HANDLERS: Handlers = {
 };
 
 function checkRoleGate(state: RegistryState, type: RecordType, actor: string): void {
-  const a = AUTHORISATION[type];
+  const a = RECORD_TYPE_TABLE[type].roles;
   if (a.genesis || a.dataSubject) return;
   if (a.rootAuthority) {
     if (actor !== state.rootAuthority) refuse('REGISTRY_UNAUTHORISED', `${type}: only the root authority`, { type, actor });

@@ -5,7 +5,8 @@
  * left-most (most significant) bit of the first byte (§3.1 "Bitstring Generation").
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { DataLedgerError, fromBase64Url, toBase64Url } from '@dataledger/core';
+import { fromBase64Url, toBase64Url } from '@dataledger/core';
+import { CertificateError } from './errors.ts';
 import { verifyCredential, type JsonObject } from './dataintegrity.ts';
 
 /** Minimum number of entries of a status list (§4.1: 16 KiB of bits). */
@@ -48,7 +49,7 @@ export class BitstringStatusList {
 
   #check(index: number): void {
     if (!Number.isSafeInteger(index) || index < 0 || index >= this.length) {
-      throw new DataLedgerError('STATUS_RANGE', `index: outside 0..${this.length - 1}`, { details: { index } });
+      throw new CertificateError('STATUS_RANGE', `index: outside 0..${this.length - 1}`, { details: { index } });
     }
   }
 
@@ -97,17 +98,17 @@ export class BitstringStatusList {
    */
   static decode(encodedList: string): BitstringStatusList {
     if (typeof encodedList !== 'string' || encodedList[0] !== 'u') {
-      throw new DataLedgerError('STATUS_LIST_MALFORMED', 'encodedList: expected the multibase u prefix');
+      throw new CertificateError('STATUS_LIST_MALFORMED', 'encodedList: expected the multibase u prefix');
     }
     let raw: Uint8Array;
     try {
       const gz = fromBase64Url(encodedList.slice(1));
       raw = new Uint8Array(gunzipSync(gz, { maxOutputLength: STATUS_LIST_MAX_ENTRIES / 8 }));
     } catch (cause) {
-      throw new DataLedgerError('STATUS_LIST_MALFORMED', 'encodedList: not base64url GZIP data within bounds', { cause });
+      throw new CertificateError('STATUS_LIST_MALFORMED', 'encodedList: not base64url GZIP data within bounds', { cause });
     }
     if (raw.length * 8 < STATUS_LIST_MIN_ENTRIES) {
-      throw new DataLedgerError('STATUS_LIST_LENGTH', `encodedList: fewer than ${STATUS_LIST_MIN_ENTRIES} entries`);
+      throw new CertificateError('STATUS_LIST_LENGTH', `encodedList: fewer than ${STATUS_LIST_MIN_ENTRIES} entries`);
     }
     return new BitstringStatusList(raw.length * 8, raw);
   }
@@ -217,37 +218,37 @@ function isObj(v: unknown): v is JsonObject {
 }
 
 function openStatusListCredential(vc: unknown, at: Date): OpenedStatusList {
-  if (!isObj(vc)) throw new DataLedgerError('STATUS_VERIFICATION', 'statusListCredential: expected an object');
+  if (!isObj(vc)) throw new CertificateError('STATUS_VERIFICATION', 'statusListCredential: expected an object');
   const hit = decoded.get(vc);
   if (hit !== undefined) {
     // Everything but the proof's expiry is independent of the verification time.
     if (hit.proofExpires !== undefined && Date.parse(hit.proofExpires) < at.getTime()) {
-      throw new DataLedgerError('STATUS_VERIFICATION', 'statusListCredential: proof does not verify', { details: { errors: [{ code: 'VC_PROOF_EXPIRED' }] } });
+      throw new CertificateError('STATUS_VERIFICATION', 'statusListCredential: proof does not verify', { details: { errors: [{ code: 'VC_PROOF_EXPIRED' }] } });
     }
     return hit;
   }
   const types = vc.type;
   const subject = vc.credentialSubject;
   if (!Array.isArray(types) || !types.includes('BitstringStatusListCredential') || !isObj(subject) || subject.type !== 'BitstringStatusList') {
-    throw new DataLedgerError('STATUS_VERIFICATION', 'statusListCredential: not a BitstringStatusListCredential');
+    throw new CertificateError('STATUS_VERIFICATION', 'statusListCredential: not a BitstringStatusListCredential');
   }
   const result = verifyCredential(vc, { at });
   if (!result.verified) {
-    throw new DataLedgerError('STATUS_VERIFICATION', 'statusListCredential: proof does not verify', { details: { errors: result.errors } });
+    throw new CertificateError('STATUS_VERIFICATION', 'statusListCredential: proof does not verify', { details: { errors: result.errors } });
   }
   const purpose = subject.statusPurpose;
   if (purpose !== 'revocation' && purpose !== 'suspension') {
-    throw new DataLedgerError('STATUS_VERIFICATION', 'statusListCredential: unsupported statusPurpose');
+    throw new CertificateError('STATUS_VERIFICATION', 'statusListCredential: unsupported statusPurpose');
   }
   const issuer = isObj(vc.issuer) ? vc.issuer.id : vc.issuer;
-  if (typeof issuer !== 'string') throw new DataLedgerError('STATUS_VERIFICATION', 'statusListCredential: no issuer');
+  if (typeof issuer !== 'string') throw new CertificateError('STATUS_VERIFICATION', 'statusListCredential: no issuer');
   const out: OpenedStatusList = { issuer, purpose, list: BitstringStatusList.decode(subject.encodedList as string) };
   if (typeof vc.validFrom === 'string') out.validFrom = vc.validFrom;
   if (typeof vc.validUntil === 'string') out.validUntil = vc.validUntil;
   if (subject.ttl !== undefined) {
     // §2.2: ttl is a number of milliseconds; it counts from when the list was made valid.
     if (typeof subject.ttl !== 'number' || !Number.isSafeInteger(subject.ttl) || subject.ttl < 0 || out.validFrom === undefined) {
-      throw new DataLedgerError('STATUS_LIST_MALFORMED', 'statusListCredential: ttl must be non-negative integer milliseconds, with validFrom');
+      throw new CertificateError('STATUS_LIST_MALFORMED', 'statusListCredential: ttl must be non-negative integer milliseconds, with validFrom');
     }
     out.ttl = subject.ttl;
   }
@@ -272,12 +273,12 @@ function openStatusListCredential(vc: unknown, at: Date): OpenedStatusList {
  */
 export function checkStatus(entry: unknown, listCredential: unknown, options: CheckStatusOptions = {}): StatusCheck {
   if (!isObj(entry) || entry.type !== 'BitstringStatusListEntry' || typeof entry.statusListCredential !== 'string') {
-    throw new DataLedgerError('STATUS_VERIFICATION', 'credentialStatus: not a BitstringStatusListEntry');
+    throw new CertificateError('STATUS_VERIFICATION', 'credentialStatus: not a BitstringStatusListEntry');
   }
   const index = typeof entry.statusListIndex === 'string' && /^(0|[1-9]\d{0,15})$/.test(entry.statusListIndex) ? Number(entry.statusListIndex) : NaN;
-  if (!Number.isSafeInteger(index)) throw new DataLedgerError('STATUS_RANGE', 'statusListIndex: expected a decimal integer string');
+  if (!Number.isSafeInteger(index)) throw new CertificateError('STATUS_RANGE', 'statusListIndex: expected a decimal integer string');
   if (!isObj(listCredential) || listCredential.id !== entry.statusListCredential) {
-    throw new DataLedgerError('STATUS_VERIFICATION', 'statusListCredential: not the list the entry names');
+    throw new CertificateError('STATUS_VERIFICATION', 'statusListCredential: not the list the entry names');
   }
   const atDate = options.at ?? new Date();
   const at = atDate.getTime();
@@ -285,20 +286,20 @@ export function checkStatus(entry: unknown, listCredential: unknown, options: Ch
   if (Number.isNaN(at)) throw new RangeError('options.at: not a valid Date');
   const opened = openStatusListCredential(listCredential, atDate);
   if (options.trustedIssuers !== undefined && !options.trustedIssuers.includes(opened.issuer)) {
-    throw new DataLedgerError('STATUS_VERIFICATION', 'statusListCredential: issuer not trusted', { details: { issuer: opened.issuer } });
+    throw new CertificateError('STATUS_VERIFICATION', 'statusListCredential: issuer not trusted', { details: { issuer: opened.issuer } });
   }
   const from = opened.validFrom === undefined ? undefined : Date.parse(opened.validFrom);
   const until = opened.validUntil === undefined ? undefined : Date.parse(opened.validUntil);
-  if (from !== undefined && !(from <= at)) throw new DataLedgerError('STATUS_VERIFICATION', 'statusListCredential: not valid yet at the verification time');
-  if (until !== undefined && !(at <= until)) throw new DataLedgerError('STATUS_VERIFICATION', 'statusListCredential: expired at the verification time');
+  if (from !== undefined && !(from <= at)) throw new CertificateError('STATUS_VERIFICATION', 'statusListCredential: not valid yet at the verification time');
+  if (until !== undefined && !(at <= until)) throw new CertificateError('STATUS_VERIFICATION', 'statusListCredential: expired at the verification time');
   if (opened.ttl !== undefined && at > (from as number) + opened.ttl) {
-    throw new DataLedgerError('STATUS_LIST_STALE', `statusListCredential: older than its ttl (${opened.ttl} ms) at the verification time`, {
+    throw new CertificateError('STATUS_LIST_STALE', `statusListCredential: older than its ttl (${opened.ttl} ms) at the verification time`, {
       details: { validFrom: opened.validFrom, ttl: opened.ttl, at: atDate.toISOString() },
     });
   }
   // §3.2 step: the entry's purpose must match the list's.
   if (entry.statusPurpose !== opened.purpose) {
-    throw new DataLedgerError('STATUS_PURPOSE_MISMATCH', 'statusPurpose: the entry and the list disagree');
+    throw new CertificateError('STATUS_PURPOSE_MISMATCH', 'statusPurpose: the entry and the list disagree');
   }
   return { statusPurpose: opened.purpose, set: opened.list.get(index) };
 }

@@ -131,6 +131,49 @@ describe('issueCertificate', () => {
   });
 });
 
+describe('issueCertificate: the role evidence', () => {
+  // A log of its own, appended without the registry rules, so evidence that the rules would
+  // never let through can be offered to issuance.
+  async function ledgerOf(steps: [Actor, string, Record<string, unknown>][]) {
+    const l = await Log.open(memoryStore(), { origin: 'registry.example/log', logKey });
+    let t = Date.parse('2026-01-01T00:00:00.000Z');
+    const records: RegistryRecord[] = [];
+    for (const [by, type, payload] of steps) {
+      t += 1000;
+      const r = buildRecord(l.head(), { type, payload: payload as never, time: new Date(t).toISOString() }, by);
+      await l.append(r);
+      records.push(r);
+    }
+    const cp = await l.checkpoint();
+    const incl = async (r: RegistryRecord) => ({ record: r as never, proof: await l.inclusionProof(r.index, l.size) });
+    return { records, cp, incl };
+  }
+  const issue = (w: Awaited<ReturnType<typeof ledgerOf>>, issued: number, g: number, gr: number) => async () =>
+    issueCertificate({
+      subject: cert.credentialSubject as never,
+      issued: await w.incl(w.records[issued]!),
+      checkpoint: w.cp,
+      roleEvidence: { genesis: await w.incl(w.records[g]!), grant: await w.incl(w.records[gr]!) },
+      secretKey: registry.secretKey,
+    });
+  const genesisBy = (by: Actor): [Actor, string, Record<string, unknown>] => [by, 'ledger.genesis', { rootAuthority: root.did, ledgerName: 'x' }];
+  const grantOf: [Actor, string, Record<string, unknown>] = [root, 'role.granted', { subject: registry.did, role: 'registry' }];
+  const issuedStep = (): [Actor, string, Record<string, unknown>] => [registry, 'certificate.issued', issuedRecord.payload as Record<string, unknown>];
+
+  it('refuses a genesis not signed by the root authority it names', async () => {
+    const forged = await ledgerOf([genesisBy(registry), grantOf, issuedStep()]);
+    await expect(issue(forged, 2, 0, 1)()).rejects.toMatchObject({ code: 'CERT_EVIDENCE_MISMATCH' });
+    const honest = await ledgerOf([genesisBy(root), grantOf, issuedStep()]);
+    await expect(issue(honest, 2, 0, 1)()).resolves.toMatchObject({ issuer: registry.did });
+  });
+
+  it('refuses a grant logged after the issuance', async () => {
+    const w = await ledgerOf([genesisBy(root), grantOf, issuedStep(), grantOf]);
+    await expect(issue(w, 2, 0, 3)()).rejects.toMatchObject({ code: 'CERT_EVIDENCE_MISMATCH' });
+    await expect(issue(w, 2, 0, 1)()).resolves.toMatchObject({ issuer: registry.did });
+  });
+});
+
 describe('verifyCertificate (offline)', () => {
   it('passes every check with a trusted log key, role evidence and the status lists', () => {
     const v = verifyCertificate(cert, { trustedLogKeys: [log.verifierKey], statusList: lists(), at: AT });

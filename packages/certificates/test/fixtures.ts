@@ -2,7 +2,8 @@
  * Test fixtures: actors with fixed keys, payload builders and a record builder that signs
  * records as the ledger does (Ed25519 over the canonical record without `sig`).
  */
-import { canonicalBytes, didKeyFromPublicKey, getPublicKey, sha256, sign, toBase64Url, toHex, utf8Encode } from '@dataledger/core';
+import { canonicalBytes, didKeyFromPublicKey, getPublicKey, sign, toBase64Url } from '@dataledger/core';
+import { assetPayload as sharedAssetPayload, licencePayload as sharedLicencePayload } from '../../../test/support/fixtures.ts';
 import type { AssetRegistered, LicenceGranted, RecordType, RegistryRecord, RegistryState, Role } from '../src/index.ts';
 import { applyRecord, emptyRegistryState } from '../src/index.ts';
 
@@ -93,39 +94,14 @@ export class Ledger {
 
 export const hex = (n: number): string => n.toString(16).padStart(64, '0');
 
-/** An asset.registered payload. */
+/** An asset.registered payload (the one shared fixture, typed for this package). */
 export function assetPayload(rn: string, holder: Actor, extra: Partial<AssetRegistered> = {}): AssetRegistered {
-  return {
-    registrationNumber: rn,
-    name: `Dataset ${rn}`,
-    holder: { id: holder.did, foreign: false, name: 'Holder' },
-    source: { department: 'Provincial Energy Bureau', authorisationBasis: 'Public data open catalogue 2026 No. 3' },
-    classification: 'general',
-    rights: ['holding', 'processing-and-use'],
-    fingerprint: toHex(sha256(utf8Encode(rn))),
-    fingerprintOf: 'data',
-    rowCount: 1000,
-    updateFrequency: 'monthly',
-    valuation: { amount: '125000.50', currency: 'CNY', method: 'cost' },
-    validity: { from: '2026-01-01T00:00:00Z', until: '2027-12-31T00:00:00Z' },
-    subjectIdentified: false,
-    subjects: [],
-    ...extra,
-  };
+  return sharedAssetPayload(rn, holder, extra) as AssetRegistered;
 }
 
-/** A licence.granted payload. */
+/** A licence.granted payload (the one shared fixture, typed for this package). */
 export function licencePayload(id: string, rn: string, licensee: Actor, extra: Partial<LicenceGranted> = {}): LicenceGranted {
-  return {
-    licenceId: id,
-    registrationNumber: rn,
-    licensee: { id: licensee.did, foreign: false },
-    purpose: 'credit-assessment',
-    scope: ['read', 'analyse'],
-    term: { from: '2026-01-01T00:00:00Z', until: '2026-12-31T00:00:00Z' },
-    sublicensable: false,
-    ...extra,
-  };
+  return sharedLicencePayload(id, rn, licensee, extra) as LicenceGranted;
 }
 
 /** Genesis and one holder of each role. */

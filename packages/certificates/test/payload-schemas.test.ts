@@ -54,7 +54,6 @@ const code = (fn: () => unknown): string | undefined => {
 
 describe('payload schemas', () => {
   it('every record type has a closed object schema', () => {
-    expect(Object.keys(PAYLOAD_SCHEMAS).sort()).toEqual([...RECORD_TYPES].sort());
     for (const t of RECORD_TYPES) expect(PAYLOAD_SCHEMAS[t]).toMatchObject({ type: 'object', additionalProperties: false });
   });
 

@@ -22,8 +22,6 @@ export const CLI_ERROR_CODES = [
   'CLI_HTTP_ERROR',
   /** A remote service refused a write or a read (its own code is in the message and `details.serverCode`). */
   'CLI_REQUEST_REFUSED',
-  /** A component the command needs is not available in this build. */
-  'CLI_UNAVAILABLE',
   /** Split views reported by `checkpoint watch`: two signed roots for one size. */
   'CLI_WATCH_ROOT_MISMATCH',
   /** `checkpoint watch`: no valid consistency proof between successive checkpoints. */
@@ -37,13 +35,16 @@ export const CLI_ERROR_CODES = [
 /** A code raised by `@dataledger/cli`. */
 export type CliErrorCode = (typeof CLI_ERROR_CODES)[number];
 
+/** The coded error of `@dataledger/cli`: a {@link DataLedgerError} over {@link CliErrorCode}. */
+export class CliError extends DataLedgerError<CliErrorCode> {}
+
 /**
- * Shorthand for a coded CLI error.
+ * Shorthand for a {@link CliError}.
  * @param code - one of {@link CLI_ERROR_CODES}
  * @param message - what went wrong, for the operator
  * @param cause - the underlying error, if any
  * @returns the error (to be thrown)
  */
-export function cliError(code: CliErrorCode, message: string, cause?: unknown): DataLedgerError<CliErrorCode> {
-  return new DataLedgerError(code, message, cause === undefined ? {} : { cause });
+export function cliError(code: CliErrorCode, message: string, cause?: unknown): CliError {
+  return new CliError(code, message, cause === undefined ? {} : { cause });
 }

@@ -7,7 +7,7 @@
 export { runCli, createProgram } from './program.ts';
 export { EXIT, processIo } from './io.ts';
 export type { CliIo, TextSink, ExitStatus } from './io.ts';
-export { CLI_ERROR_CODES, cliError } from './errors.ts';
+export { CLI_ERROR_CODES, CliError, cliError } from './errors.ts';
 export type { CliErrorCode } from './errors.ts';
 export { formatKeyFile, parseKeyFile, readKeyFile, writeSecretFile } from './keyfile.ts';
 export type { KeyFileIdentity, KeyFileJson } from './keyfile.ts';

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { didKeyFromPublicKey, generateKeyPair, type KeyPair } from '@dataledger/core';
 import { Log, buildRecord, memoryStore } from '@dataledger/provenance';
 import { runBin, tempDir } from './helpers.ts';
+import { assetPayload } from '../../../test/support/fixtures.ts';
 
 /**
  * `dataledger audit` for a regulator: a summary per rule (count, first examples with the
@@ -17,22 +18,9 @@ let logKey: string;
 let lines: string[];
 let holderDid: string;
 
+// The one asset fixture (test/support/fixtures.ts), held by `holder`.
 function asset(regno: string, holder: string): Record<string, unknown> {
-  return {
-    registrationNumber: regno,
-    name: `Asset ${regno}`,
-    holder: { id: holder, foreign: false },
-    source: { department: 'Transport Bureau', authorisationBasis: 'Road Traffic Safety Law art. 8' },
-    classification: 'general',
-    rights: ['holding'],
-    fingerprint: 'ab'.repeat(32),
-    fingerprintOf: 'data',
-    rowCount: 10,
-    updateFrequency: 'daily',
-    validity: { from: '2026-01-01T00:00:00Z', until: '2030-01-01T00:00:00Z' },
-    subjectIdentified: false,
-    subjects: [],
-  };
+  return assetPayload(regno, { did: holder });
 }
 
 beforeAll(async () => {

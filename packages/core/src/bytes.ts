@@ -4,14 +4,14 @@
  * skips bad characters, which would let two different strings name one value).
  */
 import { base58 } from '@scure/base';
-import { DataLedgerError } from './errors.ts';
+import { CoreError } from './errors.ts';
 
 const te = new TextEncoder();
 const td = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-function encErr(what: string, input: unknown): DataLedgerError<'CORE_ENCODING_INVALID'> {
+function encErr(what: string, input: unknown): CoreError {
   const shown = typeof input === 'string' ? JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input) : typeof input;
-  return new DataLedgerError('CORE_ENCODING_INVALID', `${what}: not a valid encoding: ${shown}`);
+  return new CoreError('CORE_ENCODING_INVALID', `${what}: not a valid encoding: ${shown}`);
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {
@@ -38,7 +38,7 @@ export function utf8Decode(bytes: Uint8Array): string {
   try {
     return td.decode(bytes);
   } catch (cause) {
-    throw new DataLedgerError('CORE_ENCODING_INVALID', 'utf8: malformed UTF-8', { cause });
+    throw new CoreError('CORE_ENCODING_INVALID', 'utf8: malformed UTF-8', { cause });
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { fromBase58btc, toBase58btc } from './bytes.ts';
 import { ED25519_PUBLIC_KEY_LENGTH } from './ed25519.ts';
-import { DataLedgerError } from './errors.ts';
+import { CoreError } from './errors.ts';
 
 const ED25519_PUB_MULTICODEC = new Uint8Array([0xed, 0x01]);
 const DID_KEY_RE = /^did:key:z[1-9A-HJ-NP-Za-km-z]{40,60}$/;
@@ -26,16 +26,16 @@ export function publicKeyToMultibase(publicKey: Uint8Array): string {
  */
 export function publicKeyFromMultibase(multibase: string): Uint8Array {
   if (typeof multibase !== 'string' || multibase[0] !== 'z' || multibase.length > 64) {
-    throw new DataLedgerError('CORE_DID_INVALID', 'publicKeyMultibase: expected z-prefixed base58btc');
+    throw new CoreError('CORE_DID_INVALID', 'publicKeyMultibase: expected z-prefixed base58btc');
   }
   let bytes: Uint8Array;
   try {
     bytes = fromBase58btc(multibase.slice(1));
   } catch (cause) {
-    throw new DataLedgerError('CORE_DID_INVALID', 'publicKeyMultibase: bad base58btc', { cause });
+    throw new CoreError('CORE_DID_INVALID', 'publicKeyMultibase: bad base58btc', { cause });
   }
   if (bytes.length !== 34 || bytes[0] !== 0xed || bytes[1] !== 0x01) {
-    throw new DataLedgerError('CORE_DID_INVALID', 'publicKeyMultibase: not an Ed25519 multikey (0xed01)');
+    throw new CoreError('CORE_DID_INVALID', 'publicKeyMultibase: not an Ed25519 multikey (0xed01)');
   }
   return bytes.slice(2);
 }
@@ -51,13 +51,13 @@ export function didKeyFromPublicKey(publicKey: Uint8Array): string {
  * @throws DataLedgerError `CORE_DID_INVALID`
  */
 export function publicKeyFromDidKey(did: string): Uint8Array {
-  if (typeof did !== 'string') throw new DataLedgerError('CORE_DID_INVALID', 'did: expected a string');
+  if (typeof did !== 'string') throw new CoreError('CORE_DID_INVALID', 'did: expected a string');
   const hash = did.indexOf('#');
   const base = hash === -1 ? did : did.slice(0, hash);
-  if (!DID_KEY_RE.test(base)) throw new DataLedgerError('CORE_DID_INVALID', 'did: not an Ed25519 did:key');
+  if (!DID_KEY_RE.test(base)) throw new CoreError('CORE_DID_INVALID', 'did: not an Ed25519 did:key');
   const mb = base.slice('did:key:'.length);
   if (hash !== -1 && did.slice(hash + 1) !== mb) {
-    throw new DataLedgerError('CORE_DID_INVALID', 'did: fragment does not name the DID key');
+    throw new CoreError('CORE_DID_INVALID', 'did: fragment does not name the DID key');
   }
   return publicKeyFromMultibase(mb);
 }

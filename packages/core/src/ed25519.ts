@@ -10,7 +10,7 @@
 import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, randomBytes, type KeyObject } from 'node:crypto';
 import { ed25519 as noble } from '@noble/curves/ed25519.js';
 import { LRUCache } from 'lru-cache';
-import { DataLedgerError } from './errors.ts';
+import { CoreError } from './errors.ts';
 
 /** Ed25519 secret key (seed), public key and signature lengths in bytes. */
 export const ED25519_SECRET_KEY_LENGTH = 32;
@@ -35,7 +35,7 @@ export interface Ed25519Backend {
 
 function checkLen(value: unknown, len: number, name: string, code: 'CORE_KEY_INVALID' | 'CORE_SIGNATURE_INVALID'): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array) || value.length !== len) {
-    throw new DataLedgerError(code, `${name}: expected ${len} bytes`, {
+    throw new CoreError(code, `${name}: expected ${len} bytes`, {
       details: { name, length: value instanceof Uint8Array ? value.length : null },
     });
   }
@@ -72,7 +72,7 @@ function nodePublicKey(publicKey: Uint8Array): KeyObject {
     try {
       return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
     } catch (cause) {
-      throw new DataLedgerError('CORE_KEY_INVALID', 'publicKey: not an Ed25519 public key', { cause });
+      throw new CoreError('CORE_KEY_INVALID', 'publicKey: not an Ed25519 public key', { cause });
     }
   });
 }

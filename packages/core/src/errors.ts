@@ -43,11 +43,19 @@ export class DataLedgerError<C extends string = string> extends Error {
 
   constructor(code: C, message: string, options: DataLedgerErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // Every package's subclass keeps this name: `isDataLedgerError` checks the shape, not the
+    // prototype, so errors from another copy of a package (or rebuilt by a client) still match.
     this.name = 'DataLedgerError';
     this.code = code;
     this.details = options.details;
   }
 }
+
+/**
+ * The coded error of `@dataledger/core`: a {@link DataLedgerError} over {@link CoreErrorCode}.
+ * Every package has one such class over its own union of codes, with the same constructor.
+ */
+export class CoreError extends DataLedgerError<CoreErrorCode> {}
 
 /**
  * True when `err` is a {@link DataLedgerError}, optionally with the given code.

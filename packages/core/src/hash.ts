@@ -5,7 +5,7 @@
  * pure-JS implementation for the short inputs the ledger hashes.
  */
 import { createHash } from 'node:crypto';
-import { DataLedgerError } from './errors.ts';
+import { CoreError } from './errors.ts';
 
 /** Byte length of every hash the ledger accepts. */
 export const HASH_LENGTH = 32;
@@ -35,7 +35,7 @@ export function sm3(...parts: Uint8Array[]): Uint8Array {
  */
 export function assertHash(value: unknown, name: string): asserts value is Uint8Array {
   if (!(value instanceof Uint8Array) || value.length !== HASH_LENGTH) {
-    throw new DataLedgerError('CORE_HASH_LENGTH', `${name}: expected a ${HASH_LENGTH}-byte hash`, {
+    throw new CoreError('CORE_HASH_LENGTH', `${name}: expected a ${HASH_LENGTH}-byte hash`, {
       details: { name, length: value instanceof Uint8Array ? value.length : null },
     });
   }

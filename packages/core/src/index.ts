@@ -48,5 +48,5 @@ export {
 } from './didkey.ts';
 export { workerEntry, WorkerThread, WorkerPool } from './workers.ts';
 export type { WorkerReply, WorkerThreadOptions, WorkerPoolOptions } from './workers.ts';
-export { DataLedgerError, isDataLedgerError, CORE_ERROR_CODES } from './errors.ts';
+export { CoreError, DataLedgerError, isDataLedgerError, CORE_ERROR_CODES } from './errors.ts';
 export type { CoreErrorCode, DataLedgerErrorOptions } from './errors.ts';

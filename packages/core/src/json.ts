@@ -17,7 +17,7 @@
  *   reason (they would silently become Infinity).
  * - Size and nesting are bounded before anything is built.
  */
-import { DataLedgerError } from './errors.ts';
+import { CoreError } from './errors.ts';
 import type { JsonValue } from './jcs.ts';
 
 /** Options of {@link parseJson}. */
@@ -41,8 +41,8 @@ export const DEFAULT_JSON_MAX_DEPTH = 512;
 
 const td = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-function invalid(reason: string, position: number): DataLedgerError<'CORE_JSON_INVALID'> {
-  return new DataLedgerError('CORE_JSON_INVALID', `json: ${reason} at position ${position}`, { details: { reason, position } });
+function invalid(reason: string, position: number): CoreError {
+  return new CoreError('CORE_JSON_INVALID', `json: ${reason} at position ${position}`, { details: { reason, position } });
 }
 
 function utf8Length(text: string): number {
@@ -420,7 +420,7 @@ export function parseJson(input: string | Uint8Array, options: ParseJsonOptions 
     try {
       text = td.decode(input);
     } catch (cause) {
-      throw new DataLedgerError('CORE_JSON_INVALID', 'json: not UTF-8', { cause, details: { reason: 'not UTF-8', position: 0 } });
+      throw new CoreError('CORE_JSON_INVALID', 'json: not UTF-8', { cause, details: { reason: 'not UTF-8', position: 0 } });
     }
   } else {
     throw new TypeError('input: expected a string or a Uint8Array');
@@ -443,6 +443,6 @@ export function parseJson(input: string | Uint8Array, options: ParseJsonOptions 
   return value as JsonValue;
 }
 
-function tooLarge(bytes: number, limit: number): DataLedgerError<'CORE_INPUT_TOO_LARGE'> {
-  return new DataLedgerError('CORE_INPUT_TOO_LARGE', `json: ${bytes} bytes exceeds the limit of ${limit}`, { details: { bytes, limit } });
+function tooLarge(bytes: number, limit: number): CoreError {
+  return new CoreError('CORE_INPUT_TOO_LARGE', `json: ${bytes} bytes exceeds the limit of ${limit}`, { details: { bytes, limit } });
 }

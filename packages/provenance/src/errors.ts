@@ -2,7 +2,7 @@
  * Error codes of `@dataledger/provenance`. Codes are API (tests, HTTP mappings and
  * bundle reports use them); messages are not.
  */
-import { DataLedgerError } from '@dataledger/core';
+import { DataLedgerError, type DataLedgerErrorOptions } from '@dataledger/core';
 
 /** Every code raised or reported by `@dataledger/provenance`. Never rename one. */
 export const PROVENANCE_ERROR_CODES = [
@@ -106,15 +106,24 @@ export const PROVENANCE_ERROR_DESCRIPTIONS: Readonly<Record<ProvenanceErrorCode,
   STORE_CLOSED: 'The store is closed.',
 };
 
-/** Builds the package's coded error. */
-export function provenanceError(
-  code: ProvenanceErrorCode,
-  message: string,
-  details?: Record<string, unknown>,
-  cause?: unknown,
-): DataLedgerError<ProvenanceErrorCode> {
-  const opts: { details?: Record<string, unknown>; cause?: unknown } = {};
+/** The coded error of `@dataledger/provenance`: a {@link DataLedgerError} over {@link ProvenanceErrorCode}. */
+export class ProvenanceError extends DataLedgerError<ProvenanceErrorCode> {}
+
+/**
+ * Shorthand for a {@link ProvenanceError}.
+ * @param code - one of {@link PROVENANCE_ERROR_CODES}
+ * @param message - what went wrong
+ * @param details - machine-readable context
+ * @param cause - the underlying error, if any
+ * @returns the error (to be thrown)
+ */
+export function provenanceError(code: ProvenanceErrorCode, message: string, details?: Record<string, unknown>, cause?: unknown): ProvenanceError {
+  return new ProvenanceError(code, message, options(details, cause));
+}
+
+function options(details: Record<string, unknown> | undefined, cause: unknown): DataLedgerErrorOptions {
+  const opts: DataLedgerErrorOptions = {};
   if (details !== undefined) opts.details = details;
   if (cause !== undefined) opts.cause = cause;
-  return new DataLedgerError(code, message, opts);
+  return opts;
 }

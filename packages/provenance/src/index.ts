@@ -5,7 +5,7 @@
  * (paths, entry bundles, serving from a log) and a verifying tiles client.
  * @packageDocumentation
  */
-export { PROVENANCE_ERROR_CODES, PROVENANCE_ERROR_DESCRIPTIONS } from './errors.ts';
+export { PROVENANCE_ERROR_CODES, PROVENANCE_ERROR_DESCRIPTIONS, ProvenanceError } from './errors.ts';
 export type { ProvenanceErrorCode } from './errors.ts';
 export {
   parseRecord,

@@ -11,7 +11,6 @@ describe('PROVENANCE_ERROR_CODES', () => {
       expect(code).toMatch(/^(LEDGER|CHECKPOINT|BUNDLE|TILES|STORE)_[A-Z_]+$/);
       expect(PROVENANCE_ERROR_DESCRIPTIONS[code]).toBeTruthy();
     }
-    expect(Object.keys(PROVENANCE_ERROR_DESCRIPTIONS).sort()).toEqual([...PROVENANCE_ERROR_CODES].sort());
   });
 
   it('every code named in the sources is listed', () => {

@@ -58,7 +58,7 @@ export interface AggregationJobInfo {
 }
 
 function bad(message: string, details?: Record<string, unknown>): never {
-  throw new ServiceError('HTTP_BAD_REQUEST', message, details);
+  throw new ServiceError('HTTP_BAD_REQUEST', message, { details });
 }
 
 /** JSON form of a job (bigint bounds as decimal strings). */
@@ -172,7 +172,7 @@ export class AggregationJobs {
 
   #get(id: string): JobEntry {
     const e = this.#jobs.get(id);
-    if (e === undefined) throw new ServiceError('HTTP_NOT_FOUND', `no aggregation job ${id}`, { jobId: id });
+    if (e === undefined) throw new ServiceError('HTTP_NOT_FOUND', `no aggregation job ${id}`, { details: { jobId: id } });
     return e;
   }
 
@@ -311,10 +311,7 @@ export class AggregationJobs {
     const e = this.#get(id);
     return this.#locked(e, async () => {
       if (e.aggregator.count < e.job.minContributors) {
-        throw new ServiceError('HTTP_RESULT_NOT_READY', `job ${id}: ${e.aggregator.count} of ${e.job.minContributors} contributions`, {
-          contributions: e.aggregator.count,
-          minContributors: e.job.minContributors,
-        });
+        throw new ServiceError('HTTP_RESULT_NOT_READY', `job ${id}: ${e.aggregator.count} of ${e.job.minContributors} contributions`, { details: { contributions: e.aggregator.count, minContributors: e.job.minContributors } });
       }
       return e.aggregator.result();
     });

@@ -190,9 +190,9 @@ export function createCertificateDesk(options: CertificateDeskOptions): Certific
 
     async publish(id, certificate) {
       if (!isObj(certificate)) throw new ServiceError('HTTP_BAD_REQUEST', 'the body must be a DataAssetCertificate');
-      if (certificate.id !== id) throw new ServiceError('HTTP_BAD_REQUEST', `the certificate's id is not ${id}`, { id, certificateId: certificate.id });
+      if (certificate.id !== id) throw new ServiceError('HTTP_BAD_REQUEST', `the certificate's id is not ${id}`, { details: { id, certificateId: certificate.id } });
       const state = service.registry();
-      if (state.certificates.get(id) === undefined) throw new ServiceError('HTTP_NOT_FOUND', `no certificate.issued record for ${id}`, { id });
+      if (state.certificates.get(id) === undefined) throw new ServiceError('HTTP_NOT_FOUND', `no certificate.issued record for ${id}`, { details: { id } });
       // The ledger's checks, with the role evidence required (no trusted issuers): what is
       // published here verifies offline with the log key alone. Validity is the verifier's
       // business at its own time; status is served separately.
@@ -265,7 +265,7 @@ export function createCertificateDesk(options: CertificateDeskOptions): Certific
     async roleEvidence(id, treeSize) {
       const state = service.registry();
       const c = state.certificates.get(id);
-      if (c === undefined) throw new ServiceError('HTTP_NOT_FOUND', `no certificate.issued record for ${id}`, { id });
+      if (c === undefined) throw new ServiceError('HTTP_NOT_FOUND', `no certificate.issued record for ${id}`, { details: { id } });
       const idx = roleEvidenceIndexes(state, c.issuer);
       const [genesis, grant] = await Promise.all([service.entries(0, 1), service.entries(idx.grant, idx.grant + 1)]);
       const [gp, rp] = await Promise.all([service.inclusionProof(idx.genesis, treeSize), service.inclusionProof(idx.grant, treeSize)]);

@@ -30,7 +30,7 @@ export function installJsonBodyParser(app: FastifyInstance, options: { keepText?
       // Unreadable JSON is the body's fault: HTTP_BAD_REQUEST, with the reader's reason.
       if (!isDataLedgerError(e)) return done(e as Error, undefined);
       const details = e.details === undefined ? undefined : { reason: e.details.reason, position: e.details.position };
-      return done(new ServiceError('HTTP_BAD_REQUEST', `body: ${e.message}`, details), undefined);
+      return done(new ServiceError('HTTP_BAD_REQUEST', `body: ${e.message}`, { details }), undefined);
     }
   });
 }

@@ -4,7 +4,7 @@
  * raised it, so clients (and `DataLedgerClient`) branch on codes, never on messages.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isDataLedgerError } from '@dataledger/core';
+import { DataLedgerError, isDataLedgerError } from '@dataledger/core';
 import { httpStatusOf, type ServiceErrorCode } from './errors.ts';
 
 /** The problem+json media type (RFC 9457 §3). */
@@ -63,22 +63,10 @@ export function sendProblem(reply: FastifyReply, problem: Problem): FastifyReply
 }
 
 /**
- * An error thrown by route handlers of this service (`HTTP_…` codes), carrying the
- * details the problem document should expose.
+ * The coded error of `@dataledger/service` (`HTTP_…` codes): a {@link DataLedgerError} like
+ * every package's, so one path turns any of them into a problem document.
  */
-export class ServiceError extends Error {
-  /** The service code. */
-  readonly code: ServiceErrorCode;
-  /** Machine-readable context. */
-  readonly details: Record<string, unknown> | undefined;
-  constructor(code: ServiceErrorCode, message: string, details?: Record<string, unknown>) {
-    super(message);
-    // Same shape as DataLedgerError so one path handles both.
-    this.name = 'DataLedgerError';
-    this.code = code;
-    this.details = details;
-  }
-}
+export class ServiceError extends DataLedgerError<ServiceErrorCode> {}
 
 // Fastify's own client-error codes → ours. Anything Fastify marks 4xx that is not listed
 // becomes HTTP_BAD_REQUEST; nothing a client sends may become a 5xx.

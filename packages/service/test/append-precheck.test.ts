@@ -8,10 +8,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { didKeyFromPublicKey, generateKeyPair, sha256, toHex, utf8Encode } from '@dataledger/core';
+import { didKeyFromPublicKey, generateKeyPair } from '@dataledger/core';
 import { buildChain, buildRecord, type ChainDraft, type LedgerRecord } from '@dataledger/provenance';
 import { openService, type DataDirService } from '../src/open.ts';
 import { codeOf } from '../../../test/support/codes.ts';
+import { assetPayload } from '../../../test/support/fixtures.ts';
 
 let dir: string;
 let service: DataDirService;
@@ -29,23 +30,9 @@ const actor = (): { secretKey: Uint8Array; did: string } => {
   return { secretKey: k.secretKey, did: didKeyFromPublicKey(k.publicKey) };
 };
 
+// The one asset fixture (test/support/fixtures.ts), held by `holder`.
 function asset(rn: string, holder: string): Record<string, unknown> {
-  return {
-    registrationNumber: rn,
-    name: `Dataset ${rn}`,
-    holder: { id: holder, foreign: false, name: 'Holder' },
-    source: { department: 'Provincial Energy Bureau', authorisationBasis: 'Open catalogue 2026 No. 3' },
-    classification: 'general',
-    rights: ['holding'],
-    fingerprint: toHex(sha256(utf8Encode(rn))),
-    fingerprintOf: 'data',
-    rowCount: 10,
-    updateFrequency: 'monthly',
-    valuation: { amount: '10.00', currency: 'CNY', method: 'cost' },
-    validity: { from: '2026-01-01T00:00:00Z', until: '2030-12-31T00:00:00Z' },
-    subjectIdentified: false,
-    subjects: [],
-  };
+  return assetPayload(rn, { did: holder });
 }
 
 function chain(drafts: { type: string; payload: Record<string, unknown>; signer: { secretKey: Uint8Array } }[]): LedgerRecord[] {

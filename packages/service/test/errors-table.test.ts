@@ -1,11 +1,13 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CORE_ERROR_CODES } from '@dataledger/core';
-import { PROVENANCE_ERROR_CODES } from '@dataledger/provenance';
-import { CERTIFICATES_ERROR_CODES } from '@dataledger/certificates';
-import { AGGREGATION_ERROR_CODES } from '@dataledger/aggregation';
+import { CORE_ERROR_CODES, CoreError, DataLedgerError, isDataLedgerError } from '@dataledger/core';
+import { PROVENANCE_ERROR_CODES, ProvenanceError } from '@dataledger/provenance';
+import { CERTIFICATES_ERROR_CODES, CertificateError } from '@dataledger/certificates';
+import { AGGREGATION_ERROR_CODES, AggregationError } from '@dataledger/aggregation';
 import { ERROR_STATUS, SERVICE_ERROR_CODES, httpStatusOf } from '../src/errors.ts';
-import { problemFromError, problemOf } from '../src/problem.ts';
-import { DataLedgerError } from '@dataledger/core';
+import { ServiceError, problemFromError, problemOf } from '../src/problem.ts';
 
 const EVERY_PACKAGE: Record<string, readonly string[]> = {
   core: CORE_ERROR_CODES,
@@ -42,6 +44,57 @@ describe('the error table', () => {
     expect(httpStatusOf('HTTP_BAD_REQUEST')).toBe(400);
     expect(httpStatusOf('REGISTRY_UNAUTHORISED')).toBe(403);
     expect(httpStatusOf('NO_SUCH_CODE')).toBe(500);
+  });
+});
+
+describe('one error shape', () => {
+  it("each package's error class takes (code, message, { details, cause }) and is a DataLedgerError", () => {
+    const cause = new Error('under');
+    const made = [
+      new CoreError('CORE_JSON_INVALID', 'm', { details: { at: 1 }, cause }),
+      new ProvenanceError('LEDGER_CHAIN_BROKEN', 'm', { details: { at: 1 }, cause }),
+      new CertificateError('CERT_EXPIRED', 'm', { details: { at: 1 }, cause }),
+      new AggregationError('AGG_REPLAY', 'm', { details: { at: 1 }, cause }),
+      new ServiceError('HTTP_FORBIDDEN', 'm', { details: { at: 1 }, cause }),
+    ];
+    for (const e of made) {
+      expect(e).toBeInstanceOf(DataLedgerError);
+      expect(isDataLedgerError(e, e.code)).toBe(true);
+      expect(e.details).toEqual({ at: 1 });
+      expect(e.cause).toBe(cause);
+      expect(problemFromError(e)).toMatchObject({ code: e.code, status: httpStatusOf(e.code), details: { at: 1 } });
+    }
+  });
+
+  it('every declared code is raised somewhere in its sources (none declared and never used)', () => {
+    const root = fileURLToPath(new URL('../../', import.meta.url));
+    const sources: string[] = [];
+    const walk = (dir: string): void => {
+      for (const f of readdirSync(dir)) {
+        const p = join(dir, f);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (p.endsWith('.ts') && f !== 'errors.ts') sources.push(readFileSync(p, 'utf8'));
+      }
+    };
+    const declared: string[] = [];
+    for (const pkg of readdirSync(root)) {
+      const src = join(root, pkg, 'src');
+      let errors: string;
+      try {
+        errors = readFileSync(join(src, 'errors.ts'), 'utf8');
+      } catch {
+        continue;
+      }
+      walk(src);
+      // The code lists are the `…_ERROR_CODES = [ … ] as const` arrays of each errors.ts.
+      for (const list of errors.matchAll(/_ERROR_CODES = \[([^\]]*)\] as const/g)) {
+        for (const m of list[1]!.matchAll(/^\s*'([A-Z][A-Z0-9_]+)',/gm)) declared.push(m[1]!);
+      }
+    }
+    expect(declared).toContain('CLI_USAGE');
+    expect(declared).toContain('CORE_JSON_INVALID');
+    const text = sources.join('\n');
+    for (const code of declared) expect(text.includes(`'${code}'`), code).toBe(true);
   });
 });
 

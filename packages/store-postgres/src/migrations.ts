@@ -5,8 +5,7 @@
  * the later ones find nothing to do; a failed migration rolls back whole.
  */
 import type pg from 'pg';
-import { DataLedgerError } from '@dataledger/core';
-import type { ProvenanceErrorCode } from '@dataledger/provenance';
+import { ProvenanceError } from '@dataledger/provenance';
 
 /** One schema migration: `sql` is run with `{schema}` replaced by the quoted schema name. */
 export interface Migration {
@@ -61,7 +60,7 @@ export async function migrate(pool: pg.Pool, schema: string): Promise<number[]> 
     const newest = MIGRATIONS[MIGRATIONS.length - 1]!.version;
     const unknown = rows.find((r) => r.version > newest);
     if (unknown !== undefined) {
-      throw new DataLedgerError<ProvenanceErrorCode>('STORE_IO', `store: schema ${schema} is at version ${unknown.version}, newer than this software (${newest})`, {
+      throw new ProvenanceError('STORE_IO', `store: schema ${schema} is at version ${unknown.version}, newer than this software (${newest})`, {
         details: { schema, version: unknown.version, known: newest },
       });
     }

@@ -5,7 +5,7 @@
  */
 import pg from 'pg';
 import { DataLedgerError } from '@dataledger/core';
-import type { ProvenanceErrorCode, RecordStore, StoreOperation, StoreRange } from '@dataledger/provenance';
+import { ProvenanceError, type ProvenanceErrorCode, type RecordStore, type StoreOperation, type StoreRange } from '@dataledger/provenance';
 import { LOCK_TAG, migrate, quoteIdent } from './migrations.ts';
 
 /** Options of {@link openPostgresStore}. */
@@ -37,11 +37,11 @@ const ROWS_PER_STATEMENT = 5000;
 const PAGE = 1024;
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/u;
 
-function storeError(code: ProvenanceErrorCode, message: string, cause?: unknown): DataLedgerError<ProvenanceErrorCode> {
-  return new DataLedgerError<ProvenanceErrorCode>(code, message, cause === undefined ? {} : { cause });
+function storeError(code: ProvenanceErrorCode, message: string, cause?: unknown): ProvenanceError {
+  return new ProvenanceError(code, message, cause === undefined ? {} : { cause });
 }
 
-function ioError(op: string, cause: unknown): DataLedgerError<ProvenanceErrorCode> {
+function ioError(op: string, cause: unknown): ProvenanceError {
   return storeError('STORE_IO', `store.${op}: ${cause instanceof Error ? cause.message : String(cause)}`, cause);
 }
 

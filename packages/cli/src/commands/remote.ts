@@ -1,6 +1,6 @@
 import { DataLedgerError, isDataLedgerError } from '@dataledger/core';
 import { DataLedgerClient, type SubmittedReceipt } from '@dataledger/service';
-import { cliError } from '../errors.ts';
+import { CliError, cliError } from '../errors.ts';
 import { EXIT, type CliIo, type ExitStatus } from '../io.ts';
 import { readKeyFile } from '../keyfile.ts';
 import { resolve } from 'node:path';
@@ -100,7 +100,7 @@ export function remoteError(err: unknown, url: string): DataLedgerError {
   if (err.code === 'HTTP_UNREACHABLE') return cliError('CLI_HTTP_ERROR', `cannot reach ${url}: ${networkCause(err)}`, err);
   if (err.code === 'HTTP_RESPONSE_INVALID') return cliError('CLI_HTTP_ERROR', `${url}: ${err.message}`, err);
   const status = err.details?.['status'];
-  return new DataLedgerError('CLI_REQUEST_REFUSED', `${err.code}${typeof status === 'number' ? ` (HTTP ${status})` : ''}: ${err.message}`, {
+  return new CliError('CLI_REQUEST_REFUSED', `${err.code}${typeof status === 'number' ? ` (HTTP ${status})` : ''}: ${err.message}`, {
     cause: err,
     details: { serverCode: err.code, ...(typeof status === 'number' ? { status } : {}) },
   });

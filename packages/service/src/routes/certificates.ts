@@ -97,7 +97,7 @@ export async function certificateRoutes(app: FastifyInstance, opts: { ctx: AppCo
     },
     async (req, reply) => {
       const text = await deskOf(ctx).signed(req.params.id);
-      if (text === undefined) throw new ServiceError('HTTP_NOT_FOUND', `no certificate ${req.params.id} is published`, { id: req.params.id });
+      if (text === undefined) throw new ServiceError('HTTP_NOT_FOUND', `no certificate ${req.params.id} is published`, { details: { id: req.params.id } });
       return sendJson(reply, text, 'public, max-age=300');
     },
   );
@@ -161,7 +161,7 @@ export async function certificateRoutes(app: FastifyInstance, opts: { ctx: AppCo
     },
     async (req) => {
       const c = ctx.service.view().certificate(req.params.id);
-      if (c === undefined || c === null) throw new ServiceError('HTTP_NOT_FOUND', `no certificate ${req.params.id}`, { id: req.params.id });
+      if (c === undefined || c === null) throw new ServiceError('HTTP_NOT_FOUND', `no certificate ${req.params.id}`, { details: { id: req.params.id } });
       return c;
     },
   );
@@ -239,7 +239,7 @@ export async function certificateRoutes(app: FastifyInstance, opts: { ctx: AppCo
     async (req, reply) => {
       const desk = deskOf(ctx);
       const vc = desk.statusList(`${statusListBase(ctx, req)}${req.params.id}`);
-      if (vc === undefined) throw new ServiceError('HTTP_NOT_FOUND', `no status list ${req.params.id}`, { id: req.params.id });
+      if (vc === undefined) throw new ServiceError('HTTP_NOT_FOUND', `no status list ${req.params.id}`, { details: { id: req.params.id } });
       // Caches may keep it for at most half its ttl: it is re-signed by then.
       return sendJson(reply, JSON.stringify(vc), `public, max-age=${Math.floor(desk.statusListTtlMs / 2000)}`);
     },

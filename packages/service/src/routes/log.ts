@@ -97,7 +97,7 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
       const { note, witnessKey } = req.body;
       const witness = witnesses.get(witnessKey);
       if (witness === undefined) {
-        throw new ServiceError('HTTP_WITNESS_UNKNOWN', 'not a witness this log accepts cosignatures from (see --witness-key)', { witnessKey });
+        throw new ServiceError('HTTP_WITNESS_UNKNOWN', 'not a witness this log accepts cosignatures from (see --witness-key)', { details: { witnessKey } });
       }
       const { checkpoint } = openCheckpoint(note, [service.logVerifierKey]);
       if (checkpoint.size > service.size || !equalBytes(checkpoint.rootHash, await service.rootHashAt(checkpoint.size))) {

@@ -57,10 +57,7 @@ export async function signedReader(ctx: AppContext, req: FastifyRequest, roles: 
   const held = ctx.service.view().rolesOf(did);
   const ok = roles.length === 0 ? held.length > 0 : held.some((r) => roles.includes(r));
   if (!ok) {
-    throw new ServiceError('HTTP_FORBIDDEN', roles.length === 0 ? 'the signer holds no role' : `needs one of the roles ${roles.join(', ')}`, {
-      did,
-      roles: [...roles],
-    });
+    throw new ServiceError('HTTP_FORBIDDEN', roles.length === 0 ? 'the signer holds no role' : `needs one of the roles ${roles.join(', ')}`, { details: { did, roles: [...roles] } });
   }
   // Only now, for a signer allowed to read, is the nonce remembered (a replay answers 401).
   rememberNonce(verified, ctx.nonces, limits);
@@ -68,7 +65,7 @@ export async function signedReader(ctx: AppContext, req: FastifyRequest, roles: 
 }
 
 function found<T>(value: T | undefined, what: string, id: string): T {
-  if (value === undefined || value === null) throw new ServiceError('HTTP_NOT_FOUND', `no ${what} ${id}`, { id });
+  if (value === undefined || value === null) throw new ServiceError('HTTP_NOT_FOUND', `no ${what} ${id}`, { details: { id } });
   return value;
 }
 

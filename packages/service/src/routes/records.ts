@@ -109,10 +109,7 @@ export function recordsOfBody(body: unknown, type: string, maxPayloadBytes: numb
   return items.map((item: unknown, i: number) => {
     const t = (item as { type?: unknown }).type;
     if (t !== type) {
-      throw new ServiceError('HTTP_RECORD_TYPE_MISMATCH', `this route takes ${type} records, not ${String(t)}`, {
-        expected: type,
-        position: i,
-      });
+      throw new ServiceError('HTTP_RECORD_TYPE_MISMATCH', `this route takes ${type} records, not ${String(t)}`, { details: { expected: type, position: i } });
     }
     return parseRecord(item, { maxPayloadBytes });
   });

@@ -124,7 +124,7 @@ export async function tilesRoutes(app: FastifyInstance, opts: { ctx: AppContext 
     },
     async (req, reply) => {
       const tile = parseTilePath(req.params['*']);
-      if (tile === null) throw new ServiceError('HTTP_NOT_FOUND', 'not a C2SP tlog-tiles path', { path: `tile/${req.params['*']}` });
+      if (tile === null) throw new ServiceError('HTTP_NOT_FOUND', 'not a C2SP tlog-tiles path', { details: { path: `tile/${req.params['*']}` } });
       const reader = service.tiles;
       if (reader === undefined) throw new ServiceError('HTTP_NOT_FOUND', 'this log serves no tiles');
       const full = tile.width === TILE_WIDTH;
