@@ -12,12 +12,14 @@ export {
   signRecord,
   buildRecord,
   verifyRecordSignature,
+  verifySignedRecord,
+  isVerifiedRecord,
   recordLeafData,
   recordLeafHash,
   actorPublicKey,
   DEFAULT_MAX_PAYLOAD_BYTES,
 } from './records.ts';
-export type { LedgerRecord, UnsignedRecord, LogHead, RecordLimits, RecordPayload } from './records.ts';
+export type { LedgerRecord, UnsignedRecord, LogHead, RecordLimits, RecordPayload, VerifiedRecord, CheckedRecord, RecordTexts } from './records.ts';
 export {
   leafHash,
   nodeHash,

@@ -24,7 +24,7 @@ import { canonicalBytes, DataLedgerError, fromBase64, sha256, toBase64, toHex, u
 import { Aggregator, recomputeAggregate, resolveJob, type AggregateResult, type AggregationJob, type Contribution } from '@dataledger/aggregation';
 import type { LedgerRecord } from '@dataledger/provenance';
 import type { LedgerService } from './context.ts';
-import type { Receipt } from './ledger.ts';
+import type { Receipt } from './append-queue.ts';
 import { ServiceError } from './problem.ts';
 
 /** A job as the service keeps it. */

@@ -1,9 +1,9 @@
 /**
  * What the route plugins share: the opened ledger service and the HTTP limits.
  */
-import type { LedgerRecord, TileReader } from '@dataledger/provenance';
+import type { LedgerRecord, TileReader, VerifiedRecord } from '@dataledger/provenance';
 import type { CertificateDesk } from './certificate-desk.ts';
-import type { HeadInfo, Receipt } from './ledger.ts';
+import type { HeadInfo, Receipt } from './append-queue.ts';
 import type { NonceCache } from './httpsig.ts';
 
 /**
@@ -63,7 +63,7 @@ export interface LedgerService {
    * @returns one receipt per record, once durably appended (or already present)
    * @throws DataLedgerError the failing check's code; nothing of the submission is appended
    */
-  submit(records: LedgerRecord[]): Promise<Receipt[]>;
+  submit(records: readonly (LedgerRecord | VerifiedRecord)[]): Promise<Receipt[]>;
   /** Where aggregation jobs are kept on disk (null: memory only). */
   readonly aggregationDir?: string | null;
   /** Read access to the registry state after the last appended record. */
@@ -83,7 +83,7 @@ export interface LedgerService {
    * before work that cannot be undone, such as folding a ciphertext).
    * @throws DataLedgerError the rule's code
    */
-  check(records: LedgerRecord[]): void;
+  check(records: readonly (LedgerRecord | VerifiedRecord)[]): void;
   /** The receipt of a record already in the log. */
   receiptFor(index: number): Promise<Receipt>;
   /** Finishes in-flight appends, then closes the store. */

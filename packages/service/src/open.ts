@@ -52,7 +52,7 @@ import {
 } from '@dataledger/certificates';
 import { createCertificateDesk, directoryShelf, type CertificateDesk } from './certificate-desk.ts';
 import type { RegistryView } from './context.ts';
-import { registryPrecheck, type AppendQueueOptions } from './ledger.ts';
+import { registryPrecheck, type AppendQueueOptions } from './append-queue.ts';
 import { createLedgerService, type StatefulLedgerService } from './service.ts';
 
 /**

@@ -3,30 +3,13 @@
  * queue every write goes through. `openService` builds one over a data directory;
  * `createLedgerService` builds one over any opened log (tests, embedding).
  */
-import { DataLedgerError } from '@dataledger/core';
-import { verifyRecordSignature, type LedgerRecord, type TileReader } from '@dataledger/provenance';
+import { isVerifiedRecord, verifySignedRecord, type LedgerRecord, type Log, type VerifiedRecord } from '@dataledger/provenance';
 import type { LedgerService, RegistryView } from './context.ts';
-import { AppendQueue, headInfo, type AppendQueueOptions, type AppendTarget, type ApplyRecord, type HeadInfo, type PrecheckRecords, type Receipt } from './ledger.ts';
-
-/** The provenance `Log` surface the service uses (structural). */
-export interface LogLike extends AppendTarget {
-  /** The log's C2SP verifier key. */
-  readonly verifierKey: string;
-  /** Records `[start, end)`. */
-  entries(start: number, end: number): Promise<LedgerRecord[]> | AsyncIterable<LedgerRecord>;
-  /** RFC 9162 consistency proof. */
-  consistencyProof(size1: number, size2?: number): Promise<Uint8Array[]>;
-  /** Root hash of the tree of the first `treeSize` records. */
-  rootHashAt(treeSize: number): Promise<Uint8Array>;
-  /** JSONL bundle lines. */
-  exportBundle(): AsyncIterable<string>;
-  /** Closes the store. */
-  close(): Promise<void>;
-}
+import { AppendQueue, headInfo, type AppendQueueOptions, type ApplyRecord, type HeadInfo, type PrecheckRecords, type Receipt } from './append-queue.ts';
 
 /** Options of {@link createLedgerService}. */
 export interface CreateLedgerServiceOptions<S> extends AppendQueueOptions {
-  log: LogLike;
+  log: Log;
   origin: string;
   /** The registry transition (certificates' `applyRecord`). */
   apply: ApplyRecord<S>;
@@ -55,21 +38,7 @@ export interface StatefulLedgerService<S> extends LedgerService {
   /** The registry state after the last appended record. */
   registry(): S;
   /** The underlying log. */
-  readonly log: LogLike;
-}
-
-function isTileReader(log: LogLike): log is LogLike & TileReader {
-  const l = log as Partial<TileReader>;
-  return typeof l.nodeHashes === 'function' && typeof l.entryData === 'function';
-}
-
-async function collect(it: Promise<LedgerRecord[]> | AsyncIterable<LedgerRecord>): Promise<LedgerRecord[]> {
-  if (Symbol.asyncIterator in (it as object)) {
-    const out: LedgerRecord[] = [];
-    for await (const r of it as AsyncIterable<LedgerRecord>) out.push(r);
-    return out;
-  }
-  return it as Promise<LedgerRecord[]>;
+  readonly log: Log;
 }
 
 /**
@@ -79,6 +48,10 @@ async function collect(it: Promise<LedgerRecord[]> | AsyncIterable<LedgerRecord>
  */
 export function createLedgerService<S>(options: CreateLedgerServiceOptions<S>): StatefulLedgerService<S> {
   const { log } = options;
+  const maxPayloadBytes = options.maxPayloadBytes ?? 65_536;
+  // In-process callers may hand plain records: they are checked here, once, like the edge's.
+  const verified = (records: readonly (LedgerRecord | VerifiedRecord)[]): VerifiedRecord[] =>
+    records.map((r, k) => (isVerifiedRecord(r) ? r : verifySignedRecord(r, maxPayloadBytes, k)));
   const seq = { log, apply: options.apply, precheck: options.precheck, state: options.state };
   const queue = new AppendQueue<S>(seq, options);
   let closed: Promise<void> | null = null;
@@ -86,36 +59,35 @@ export function createLedgerService<S>(options: CreateLedgerServiceOptions<S>): 
   const service: StatefulLedgerService<S> = {
     origin: options.origin,
     logVerifierKey: log.verifierKey,
-    maxPayloadBytes: options.maxPayloadBytes ?? 65_536,
+    maxPayloadBytes,
     log,
     get size(): number {
       return log.head().size;
     },
     head: (): HeadInfo => headInfo(log.head()),
     checkpoint: () => log.checkpoint(),
-    entries: (start, end) => collect(log.entries(start, end)),
+    entries: (start, end) => log.entries(start, end),
     leafHashAt: (i) => log.leafHashAt(i),
     indexOfLeafHash: (h) => log.indexOfLeafHash(h),
     inclusionProof: (i, n) => log.inclusionProof(i, n),
     consistencyProof: (a, b) => log.consistencyProof(a, b),
     rootHashAt: (n) => log.rootHashAt(n),
     exportBundle: () => log.exportBundle(),
-    // The provenance Log reads tiles itself; a log that cannot (a test double) serves none.
-    ...(isTileReader(log) ? { tiles: log } : {}),
-    submit: (records: LedgerRecord[]): Promise<Receipt[]> => queue.submit(records),
+    tiles: log,
+    submit: (records: readonly (LedgerRecord | VerifiedRecord)[]): Promise<Receipt[]> => {
+      try {
+        return queue.submit(verified(records));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
     receiptFor: (i) => queue.receiptFor(i),
     registry: () => seq.state,
-    check: (records: LedgerRecord[]): void => {
+    check: (records: readonly (LedgerRecord | VerifiedRecord)[]): void => {
       // The registry rules trust `actor`; only the signature makes it true. Callers run this
-      // before work that cannot be undone (folding a contribution), so check it here rather
-      // than leave it to Log.appendBatch.
+      // before work that cannot be undone (folding a contribution).
       let st = seq.state;
-      for (const r of records) {
-        if (!verifyRecordSignature(r)) {
-          throw new DataLedgerError('LEDGER_SIGNATURE_INVALID', `record ${r.index}: not a valid signature by ${r.actor}`, { details: { index: r.index } });
-        }
-        st = options.apply(st, r);
-      }
+      for (const v of verified(records)) st = options.apply(st, v.record);
     },
     view: () => view(seq.state),
     audit: () => (options.audit === undefined ? Promise.resolve({ violations: [] }) : options.audit(service)),
