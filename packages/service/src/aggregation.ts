@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { canonicalBytes, DataLedgerError, fromBase64, sha256, toBase64, toHex, utf8Encode, type JsonValue } from '@dataledger/core';
 import { Aggregator, recomputeAggregate, resolveJob, type AggregateResult, type AggregationJob, type Contribution } from '@dataledger/aggregation';
 import type { LedgerRecord } from '@dataledger/provenance';
-import type { LedgerService } from './context.ts';
+import type { LedgerService } from './service.ts';
 import type { Receipt } from './append-queue.ts';
 import { ServiceError } from './problem.ts';
 

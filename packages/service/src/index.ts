@@ -6,9 +6,9 @@
  */
 export { buildApp, DEFAULT_BODY_LIMIT, DEFAULT_LOG_READ_RATE_LIMIT } from './app.ts';
 export type { BuildAppOptions } from './app.ts';
-export type { LedgerService, AppContext, LogReadRateLimit, RateLimit } from './context.ts';
-export { createLedgerService } from './service.ts';
-export type { CreateLedgerServiceOptions, StatefulLedgerService } from './service.ts';
+export type { AppContext, LogReadRateLimit, RateLimit } from './context.ts';
+export { LedgerService } from './service.ts';
+export type { LedgerServiceOptions, CertificateVerdict } from './service.ts';
 export { headInfo } from './append-queue.ts';
 export type { Receipt, HeadInfo, AppendQueueOptions, ApplyRecord } from './append-queue.ts';
 export { DataLedgerClient } from './client.ts';
@@ -39,5 +39,5 @@ export { RECORD_ROUTES, ROUTE_OF_RECORD_TYPE, MAX_BATCH_RECORDS } from './routes
 export type { RecordRoute, WriteArea } from './routes/records.ts';
 export { MAX_ENTRIES_PER_READ } from './routes/log.ts';
 export { openService, dataDirPaths, registryView, DEFAULT_ORIGIN, defaultOriginOf, isOrigin, formatKeyFile, parseKeyFile } from './open.ts';
-export type { OpenServiceOptions, DataDirService, RootAuthority, KeyFileJson } from './open.ts';
+export type { OpenServiceOptions, DataDirService, DataDirFacts, RootAuthority, KeyFileJson } from './open.ts';
 export type { RegistryView } from './context.ts';

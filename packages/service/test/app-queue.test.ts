@@ -8,7 +8,7 @@ import type { FastifyInstance } from 'fastify';
 import { didKeyFromPublicKey, generateKeyPair, toBase64, fromBase64 } from '@dataledger/core';
 import { buildRecord, Log, memoryStore, openCheckpoint, verifyInclusion, recordLeafHash, type LedgerRecord } from '@dataledger/provenance';
 import { buildApp } from '../src/app.ts';
-import { createLedgerService, type StatefulLedgerService } from '../src/service.ts';
+import { LedgerService } from '../src/service.ts';
 import { DataLedgerClient } from '../src/client.ts';
 import { codeOf } from '../../../test/support/codes.ts';
 
@@ -31,14 +31,14 @@ async function memoryLog(): Promise<Log> {
   };
   return l;
 }
-let service: StatefulLedgerService<number>;
+let service: LedgerService<number>;
 let app: FastifyInstance;
 let base: string;
 
 beforeAll(async () => {
   log = await memoryLog();
   // A registry that counts records and refuses payloads marked { refuse: true }.
-  service = createLedgerService<number>({
+  service = new LedgerService<number>({
     log,
     origin: ORIGIN,
     apply: (s, r) => {
@@ -242,7 +242,7 @@ describe('reads', () => {
 describe('shutdown', () => {
   it('close() finishes queued appends, then refuses writes with HTTP_SHUTTING_DOWN', async () => {
     const l = await memoryLog();
-    const svc = createLedgerService<number>({ log: l, origin: ORIGIN, apply: (s) => s + 1, state: 0 });
+    const svc = new LedgerService<number>({ log: l, origin: ORIGIN, apply: (s) => s + 1, state: 0 });
     const first = buildRecord(l.head(), { type: 'asset.registered', payload: { n: 1 } }, alice);
     const second = buildRecord({ size: 1, lastLeafHash: recordLeafHash(first) }, { type: 'asset.registered', payload: { n: 2 } }, alice);
     const inFlight = [svc.submit([first]), svc.submit([second])];
