@@ -12,7 +12,7 @@ import { didKeyFromPublicKey, generateKeyPair, sha256, toHex, utf8Encode, type K
 import { buildRecord } from '@dataledger/provenance';
 import { certificateSubject, subjectHash, type JsonObject } from '@dataledger/certificates';
 import { createCertificateDesk, memoryShelf, type CertificateDesk } from '../src/certificate-desk.ts';
-import { openService, type DataDirService } from '../src/open.ts';
+import { openService, parseKeyFile, type DataDirService } from '../src/open.ts';
 
 const REV = 'https://ledger.example/v1/status-lists/revocation-1';
 const SUS = 'https://ledger.example/v1/status-lists/suspension-1';
@@ -68,7 +68,7 @@ beforeAll(async () => {
     subjectHash: subjectHash(certificateSubject(service.registry().assets.get('DESK-1')!)),
   });
   // The data directory's log seed (what openService signs checkpoints with), a controlled clock.
-  const logSeed = new Uint8Array(Buffer.from(readFileSync(join(dir, 'data', 'log.key'), 'utf8').trim(), 'base64'));
+  const logSeed = parseKeyFile(readFileSync(join(dir, 'data', 'log.key'), 'utf8')).secretKey;
   desk = createCertificateDesk({ service, logSecretKey: logSeed, shelf: memoryShelf(), statusListTtlMs: TTL, now: () => clock });
 }, 60_000);
 

@@ -104,7 +104,7 @@ function operations(): { path: string; method: string; op: Operation }[] {
 }
 
 /** A path with its parameters blanked, so fastify's `:id`, `:id(regex)` and `*` match OpenAPI's `{id}`. */
-const shape = (path: string): string => path.replace(/:[A-Za-z0-9_]+(\([^)]*\))?/g, '{}').replace(/\*/g, '{}').replace(/\{[^}]*\}/g, '{}');
+const shape = (path: string): string => path.replace(/\{[^}]*\}/g, '{}').replace(/:[A-Za-z0-9_]+(\([^)]*\))?/g, '{}').replace(/\*/g, '{}');
 
 /** The documented routes: what the app registered, less fastify's implicit HEAD routes and hidden ones (docs assets). */
 function documentedRoutes(): { method: string; path: string }[] {
