@@ -24,7 +24,7 @@ export async function aggregationRoutes(app: FastifyInstance, opts: { ctx: AppCo
   const jobs = new AggregationJobs(ctx.service, ctx.service.aggregationDir ?? null);
   app.addHook('onClose', async () => jobs.close());
   const tags = ['aggregation'];
-  const one = (body: unknown, type: string): LedgerRecord => (recordsOfBody(body, type, ctx.maxPayloadBytes)[0] as VerifiedRecord).record;
+  const one = (body: unknown, type: string): VerifiedRecord => recordsOfBody(body, type, ctx.maxPayloadBytes)[0] as VerifiedRecord;
 
   app.post<{ Body: { record: unknown; job: unknown; publicKey: string } }>(
     '/v1/aggregation/jobs',
