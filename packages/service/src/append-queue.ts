@@ -91,14 +91,14 @@ export type ApplyRecord<S> = (state: S, record: LedgerRecord) => S;
  */
 export type PrecheckRecords<S> = (state: S, records: readonly LedgerRecord[]) => void;
 
-/** What the queue writes through and the registry rules it applies. */
-interface Sequencer<S> {
-  readonly log: Log;
+/** The registry rules the queue applies, and the state it starts from. */
+export interface RegistryRules<S> {
+  /** The registry transition (certificates' `applyRecord`). */
   readonly apply: ApplyRecord<S>;
-  /** Position-independent checks run before a submission is queued (default: none beyond the signatures). */
+  /** Position-independent checks run before a submission is queued (default: none). */
   readonly precheck?: PrecheckRecords<S> | undefined;
-  /** The registry state after the last appended record. */
-  state: S;
+  /** The registry state after the log's last record (replayed by the caller). */
+  readonly state: S;
 }
 
 function withIndex(err: unknown, index: number): unknown {
@@ -174,7 +174,11 @@ const PARK_RELEASE_MS = 40;
  * The single writer of a log: sequences submissions and group-commits them.
  */
 export class AppendQueue<S> {
-  private readonly seq: Sequencer<S>;
+  private readonly log: Log;
+  private readonly apply: ApplyRecord<S>;
+  private readonly checkFirst: PrecheckRecords<S> | undefined;
+  /** The registry state after the last appended record. */
+  private registryState: S;
   private pending: Submission[] = [];
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -190,8 +194,16 @@ export class AppendQueue<S> {
   /** Head size at the last release of a parked writer. */
   private releasedAt = -1;
 
-  constructor(seq: Sequencer<S>, options: AppendQueueOptions = {}) {
-    this.seq = seq;
+  /**
+   * @param log - the log this queue is the single writer of
+   * @param rules - the registry rules and the state after the log's last record
+   * @param options - timing and batch bounds
+   */
+  constructor(log: Log, rules: RegistryRules<S>, options: AppendQueueOptions = {}) {
+    this.log = log;
+    this.apply = rules.apply;
+    this.checkFirst = rules.precheck;
+    this.registryState = rules.state;
     this.aheadWaitMs = options.aheadWaitMs ?? 250;
     this.maxBatchRecords = options.maxBatchRecords ?? 4096;
   }
@@ -212,7 +224,7 @@ export class AppendQueue<S> {
     // writer has lost its role since); that takes a read, so only on this rare path.
     const index = isDataLedgerError(error) ? error.details?.['index'] : undefined;
     const failed = checked.find((c) => c.record.index === index) ?? (checked[0] as VerifiedRecord);
-    if (failed.record.index >= this.seq.log.head().size) return Promise.reject(error);
+    if (failed.record.index >= this.log.head().size) return Promise.reject(error);
     return this.leafAt(failed.record.index).then((there) => {
       if (there !== b64(failed.leafHash)) throw error;
       if (this.closing) throw new ServiceError('HTTP_SHUTTING_DOWN', 'the ledger is closing');
@@ -234,9 +246,9 @@ export class AppendQueue<S> {
    * @returns the first failure, or null when the submission passes
    */
   private precheck(records: readonly LedgerRecord[]): unknown {
-    if (this.seq.precheck === undefined) return null;
+    if (this.checkFirst === undefined) return null;
     try {
-      this.seq.precheck(this.seq.state, records);
+      this.checkFirst(this.registryState, records);
       return null;
     } catch (error) {
       return error;
@@ -268,7 +280,7 @@ export class AppendQueue<S> {
       this.releaseParked(false);
       // Submissions that arrived during the drain form the next group.
       if (this.pending.length > 0) {
-        const waitingOnly = this.pending.every((s) => (s.records[0] as LedgerRecord).index > this.seq.log.head().size);
+        const waitingOnly = this.pending.every((s) => (s.records[0] as LedgerRecord).index > this.log.head().size);
         if (waitingOnly && !this.closing) this.schedule();
         else this.kick();
       }
@@ -288,7 +300,7 @@ export class AppendQueue<S> {
       this.parkTimer = null;
     }
     if (this.parked.length === 0) return;
-    const head = this.seq.log.head();
+    const head = this.log.head();
     // One writer per head: release the next only once the head has moved past the last release.
     if (!force && (head.size <= this.releasedAt || this.pending.some((p) => (p.records[0] as LedgerRecord).index === head.size))) {
       this.armParkTimer();
@@ -350,12 +362,12 @@ export class AppendQueue<S> {
   }
 
   private async drainGroup(force: boolean): Promise<void> {
-    const log = this.seq.log;
+    const log = this.log;
     const head = log.head();
     let size = head.size;
     let last = head.lastLeafHash;
     let lastTime = head.lastTime;
-    let state = this.seq.state;
+    let state = this.registryState;
     const toAppend: VerifiedRecord[] = [];
     /** Each appended record's submission and the head that submission extends (for a refusal's details). */
     const toAppendRef: { sub: Submission; k: number; head: Record<string, unknown> }[] = [];
@@ -410,7 +422,7 @@ export class AppendQueue<S> {
           for (; k < sub.records.length; k++) {
             const rec = sub.records[k] as LedgerRecord;
             try {
-              s = this.seq.apply(s, rec);
+              s = this.apply(s, rec);
             } catch (err) {
               failure = err;
               break;
@@ -489,7 +501,7 @@ export class AppendQueue<S> {
         this.pending = [...accepted.map((a) => a.sub).filter((x) => x !== owner), ...this.pending];
         return;
       }
-      this.seq.state = state;
+      this.registryState = state;
       for (let i = 0; i < toAppend.length; i++) {
         const ref = toAppendRef[i] as { sub: Submission; k: number };
         this.rememberLeaf((toAppend[i] as VerifiedRecord).record.index, b64(results[i]?.leafHash ?? leafOf(ref.sub, ref.k)));
@@ -519,7 +531,7 @@ export class AppendQueue<S> {
    * record always gets the same bytes.
    */
   private async receiptAt(index: number, leaf: Uint8Array): Promise<Receipt> {
-    const log = this.seq.log;
+    const log = this.log;
     const treeSize = index + 1;
     const [proof, checkpoint] = await Promise.all([log.inclusionProof(index, treeSize), log.checkpointAt(treeSize)]);
     return { index, leafHash: b64(leaf), treeSize, inclusionProof: proof.map(b64), checkpoint };
@@ -531,17 +543,17 @@ export class AppendQueue<S> {
   }
 
   private async leafAt(index: number): Promise<string> {
-    return this.recentLeaves.get(index) ?? b64(await this.seq.log.leafHashAt(index));
+    return this.recentLeaves.get(index) ?? b64(await this.log.leafHashAt(index));
   }
 
   /** The registry state after the last appended record. */
   get state(): S {
-    return this.seq.state;
+    return this.registryState;
   }
 
   /** The signed checkpoint of the current head. */
   async checkpointText(): Promise<string> {
-    return this.seq.log.checkpoint();
+    return this.log.checkpoint();
   }
 
   /**
@@ -549,7 +561,7 @@ export class AppendQueue<S> {
    * checkpoint at size `index + 1`).
    */
   async receiptFor(index: number): Promise<Receipt> {
-    return this.receiptAt(index, await this.seq.log.leafHashAt(index));
+    return this.receiptAt(index, await this.log.leafHashAt(index));
   }
 }
 

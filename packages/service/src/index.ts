@@ -10,7 +10,7 @@ export type { AppContext, LogReadRateLimit, RateLimit } from './context.ts';
 export { LedgerService } from './service.ts';
 export type { LedgerServiceOptions, CertificateVerdict } from './service.ts';
 export { headInfo } from './append-queue.ts';
-export type { Receipt, HeadInfo, AppendQueueOptions, ApplyRecord } from './append-queue.ts';
+export type { Receipt, HeadInfo, AppendQueueOptions, ApplyRecord, PrecheckRecords, RegistryRules } from './append-queue.ts';
 export { DataLedgerClient } from './client.ts';
 export type {
   DataLedgerClientOptions,

@@ -6,7 +6,7 @@
 import { isVerifiedRecord, verifySignedRecord, type LedgerRecord, type Log, type VerifiedRecord } from '@dataledger/provenance';
 import type { CertificateDesk } from './certificate-desk.ts';
 import type { RegistryView } from './context.ts';
-import { AppendQueue, headInfo, type AppendQueueOptions, type ApplyRecord, type HeadInfo, type PrecheckRecords, type Receipt } from './append-queue.ts';
+import { AppendQueue, headInfo, type AppendQueueOptions, type HeadInfo, type Receipt, type RegistryRules } from './append-queue.ts';
 
 /** What a certificate verification answers (the exchange's check list). */
 export interface CertificateVerdict {
@@ -16,15 +16,9 @@ export interface CertificateVerdict {
 }
 
 /** Options of {@link LedgerService}. */
-export interface LedgerServiceOptions<S> extends AppendQueueOptions {
+export interface LedgerServiceOptions<S> extends AppendQueueOptions, RegistryRules<S> {
   log: Log;
   origin: string;
-  /** The registry transition (certificates' `applyRecord`). */
-  apply: ApplyRecord<S>;
-  /** The registry state after the log's last record (replayed by the caller). */
-  state: S;
-  /** Position-independent registry checks run before a submission may wait in the queue (e.g. `registryPrecheck`). */
-  precheck?: PrecheckRecords<S>;
   /** Payload limit of records, bytes (default 65,536). */
   maxPayloadBytes?: number;
   /** Read access to a registry state (default: an empty view). */
@@ -65,7 +59,6 @@ export class LedgerService<S = unknown> {
   aggregationDir?: string | null;
   readonly #options: LedgerServiceOptions<S>;
   readonly #queue: AppendQueue<S>;
-  readonly #seq: { log: Log; apply: ApplyRecord<S>; precheck: PrecheckRecords<S> | undefined; state: S };
   #closed: Promise<void> | null = null;
 
   constructor(options: LedgerServiceOptions<S>) {
@@ -74,8 +67,7 @@ export class LedgerService<S = unknown> {
     this.origin = options.origin;
     this.logVerifierKey = options.log.verifierKey;
     this.maxPayloadBytes = options.maxPayloadBytes ?? 65_536;
-    this.#seq = { log: options.log, apply: options.apply, precheck: options.precheck, state: options.state };
-    this.#queue = new AppendQueue<S>(this.#seq, options);
+    this.#queue = new AppendQueue<S>(options.log, options, options);
   }
 
   /** Number of records in the log. */
@@ -150,7 +142,7 @@ export class LedgerService<S = unknown> {
 
   /** The registry state after the last appended record. */
   registry(): S {
-    return this.#seq.state;
+    return this.#queue.state;
   }
 
   /**
@@ -160,13 +152,13 @@ export class LedgerService<S = unknown> {
    * @throws DataLedgerError the rule's code
    */
   check(records: readonly (LedgerRecord | VerifiedRecord)[]): void {
-    let st = this.#seq.state;
+    let st = this.#queue.state;
     for (const v of this.#verified(records)) st = this.#options.apply(st, v.record);
   }
 
   /** Read access to the registry state after the last appended record. */
   view(): RegistryView {
-    return (this.#options.view ?? ((): RegistryView => EMPTY_VIEW))(this.#seq.state);
+    return (this.#options.view ?? ((): RegistryView => EMPTY_VIEW))(this.#queue.state);
   }
 
   /** The audit report of the whole ledger (a regulator's replay). */
