@@ -497,7 +497,8 @@ export class AppendQueue<S> {
           return;
         }
         const owner = ref.sub;
-        owner.reject(withHead(err, ref.head));
+        // The log's position is in the group; the writer knows its own submission.
+        owner.reject(withHead(err, { ...ref.head, position: ref.k }));
         this.pending = [...accepted.map((a) => a.sub).filter((x) => x !== owner), ...this.pending];
         return;
       }
@@ -570,9 +571,16 @@ function leafOf(sub: Submission, k: number): Uint8Array {
   return (sub.checked[k] as VerifiedRecord).leafHash;
 }
 
-function withHead(err: unknown, head: Record<string, unknown>): unknown {
-  if (err instanceof DataLedgerError && (err.code === 'LEDGER_INDEX_MISMATCH' || err.code === 'LEDGER_CHAIN_BROKEN' || err.code === 'LEDGER_TIME_ORDER')) {
-    return new DataLedgerError(err.code, err.message, { cause: err.cause, details: { ...(err.details ?? {}), ...head } });
-  }
-  return err;
+/**
+ * The error with the head its submission extended (so the writer can re-sign: index, prev and
+ * time refusals), and its position in its own submission when the log named one.
+ */
+function withHead(err: unknown, extended: Record<string, unknown>): unknown {
+  if (!(err instanceof DataLedgerError)) return err;
+  const { position, ...head } = extended;
+  const positioned = position !== undefined && typeof err.details?.['position'] === 'number';
+  const needsHead = err.code === 'LEDGER_INDEX_MISMATCH' || err.code === 'LEDGER_CHAIN_BROKEN' || err.code === 'LEDGER_TIME_ORDER';
+  if (!positioned && !needsHead) return err;
+  const details = { ...(err.details ?? {}), ...(needsHead ? head : {}), ...(positioned ? { position } : {}) };
+  return new DataLedgerError(err.code, err.message, { cause: err.cause, details });
 }

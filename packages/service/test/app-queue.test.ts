@@ -173,6 +173,22 @@ describe('writes', () => {
     expect(appendCalls - calls).toBeGreaterThanOrEqual(1);
   });
 
+  it('a broken chain in a group commit refuses only its own submission, with the head it extended', async () => {
+    const size = log.size;
+    const good = next();
+    const linked = buildRecord({ size: good.index + 1, lastLeafHash: recordLeafHash(good) }, { type: 'asset.registered', payload: { n: 2 } }, alice);
+    // DESIGN.md: prev is the leaf hash of the previous record; this one names another hash.
+    const broken = buildRecord({ size: linked.index + 1, lastLeafHash: new Uint8Array(32) }, { type: 'asset.registered', payload: { n: 3 } }, alice);
+    const [a, b] = await Promise.allSettled([service.submit([good]), service.submit([linked, broken])]);
+    expect(a.status).toBe('fulfilled');
+    expect(b.status).toBe('rejected');
+    const err = (b as PromiseRejectedResult).reason as { code: string; details: { position: number; head: { size: number } } };
+    expect(err.code).toBe('LEDGER_CHAIN_BROKEN');
+    expect(err.details.position).toBe(1);
+    expect(err.details.head.size).toBe(size + 1);
+    expect(log.size).toBe(size + 1);
+  });
+
   it('concurrent client writers are all sequenced; the chain stays valid', async () => {
     const before = log.size;
     const writers = Array.from({ length: 40 }, () => new DataLedgerClient({ baseUrl: base, signer: generateKeyPair() }));
