@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { canonicalBytes, DataLedgerError, fromBase64, sha256, toBase64, toHex, utf8Encode, type JsonValue } from '@dataledger/core';
 import { Aggregator, recomputeAggregate, resolveJob, type AggregateResult, type AggregationJob, type Contribution } from '@dataledger/aggregation';
 import type { VerifiedRecord } from '@dataledger/provenance';
-import type { LedgerService } from './service.ts';
+import type { ServedLedger } from './service.ts';
 import type { Receipt } from './append-queue.ts';
 import { ServiceError } from './problem.ts';
 
@@ -86,7 +86,7 @@ const PENDING = '.pending.json';
 
 /** The service's aggregation jobs. */
 export class AggregationJobs {
-  readonly #service: LedgerService;
+  readonly #service: ServedLedger;
   readonly #dir: string | null;
   readonly #jobs = new Map<string, JobEntry>();
   #loaded: Promise<void> | null = null;
@@ -95,7 +95,7 @@ export class AggregationJobs {
    * @param service - the ledger the job records go to
    * @param dir - where jobs and contributions are kept (null: memory only)
    */
-  constructor(service: LedgerService, dir: string | null) {
+  constructor(service: ServedLedger, dir: string | null) {
     this.#service = service;
     this.#dir = dir;
   }

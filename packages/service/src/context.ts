@@ -1,7 +1,7 @@
 /**
  * What the route plugins share: the opened ledger service and the HTTP limits.
  */
-import type { LedgerService } from './service.ts';
+import type { ServedLedger } from './service.ts';
 import type { NonceCache } from './httpsig.ts';
 
 /**
@@ -25,7 +25,7 @@ export interface RegistryView {
 
 /** Shared by every route plugin. */
 export interface AppContext {
-  service: LedgerService;
+  service: ServedLedger;
   batchBodyLimit: number;
   contributionBodyLimit: number;
   maxPayloadBytes: number;

@@ -8,7 +8,7 @@ export { buildApp, DEFAULT_BODY_LIMIT, DEFAULT_LOG_READ_RATE_LIMIT } from './app
 export type { BuildAppOptions } from './app.ts';
 export type { AppContext, LogReadRateLimit, RateLimit } from './context.ts';
 export { LedgerService } from './service.ts';
-export type { LedgerServiceOptions, CertificateVerdict } from './service.ts';
+export type { LedgerServiceOptions, CertificateVerdict, ServedLedger } from './service.ts';
 export { headInfo } from './append-queue.ts';
 export type { Receipt, HeadInfo, AppendQueueOptions, ApplyRecord, PrecheckRecords, RegistryRules } from './append-queue.ts';
 export { DataLedgerClient } from './client.ts';

@@ -191,3 +191,9 @@ export class LedgerService<S = unknown> {
     return records.map((r, k) => (isVerifiedRecord(r) ? r : verifySignedRecord(r, this.maxPayloadBytes, k)));
   }
 }
+
+/**
+ * A {@link LedgerService} whatever its registry state: what the routes take (they read the
+ * registry through `view()`, never its state), so a service over any registry can be served.
+ */
+export type ServedLedger = Omit<LedgerService<unknown>, 'registry'>;
