@@ -1,8 +1,9 @@
 /**
  * One write route per lifecycle action. Each takes the signed record of its type (or a
  * pre-chained batch of such records, as a JSON array) and answers with the receipt(s).
- * A route refuses a record of another type; everything else (signature, position, role,
- * rules) is checked by the packages through the append queue.
+ * A route refuses a record of another type and checks each record's shape and signature
+ * once, here (provenance's `verifySignedRecord`); position and registry rules are the
+ * packages' to check, through the append queue.
  */
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { Type, type TObject } from '@sinclair/typebox';
