@@ -11,6 +11,7 @@ import { didKeyFromPublicKey, fromBase64, generateKeyPair, getPublicKey } from '
 import { buildRecord, type LedgerRecord } from '@dataledger/provenance';
 import { ROUTE_OF_RECORD_TYPE } from '@dataledger/service';
 import { runBin, startBin, tempDir, waitForExit, waitForOutput } from './helpers.ts';
+import { parseKeyFile } from '@dataledger/service';
 
 const started: ChildProcess[] = [];
 const dirs: (() => Promise<void>)[] = [];
@@ -32,7 +33,7 @@ describe('serve --max-clock-skew', () => {
     const server = startBin(['serve', '--port', '0', '--data', data, '--max-clock-skew', '30']);
     started.push(server);
     const url = (await waitForOutput(server, /listening on (http:\/\/[^\s]+)/)).match[1]!;
-    const secretKey = fromBase64((await readFile(join(data, 'root.key'), 'utf8')).trim());
+    const secretKey = parseKeyFile(await readFile(join(data, 'root.key'), 'utf8')).secretKey;
     const root = { secretKey, publicKey: getPublicKey(secretKey) };
 
     const head = async (): Promise<{ size: number; lastLeafHash: Uint8Array | null }> => {

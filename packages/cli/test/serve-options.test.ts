@@ -8,10 +8,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fromBase64, generateKeyPair } from '@dataledger/core';
+import { generateKeyPair } from '@dataledger/core';
 import { cosignCheckpoint, cosignerVerifierKey } from '@dataledger/provenance';
 import { signRequest } from '@dataledger/service';
 import { runBin, startBin, tempDir, waitForExit, waitForOutput } from './helpers.ts';
+import { parseKeyFile } from '@dataledger/service';
 
 const started: ChildProcess[] = [];
 const cleanups: (() => Promise<void>)[] = [];
@@ -69,7 +70,7 @@ describe('serve --witness-key / WITNESS_KEYS', () => {
 describe('serve --public-url / PUBLIC_URL', () => {
   it('signed reads cover the public URL, not the address the server listens on', async () => {
     const s = await serve([], { PUBLIC_URL: 'https://ledger.example.gov.cn' });
-    const root = { secretKey: fromBase64((await readFile(join(s.data, 'root.key'), 'utf8')).trim()) };
+    const root = { secretKey: parseKeyFile(await readFile(join(s.data, 'root.key'), 'utf8')).secretKey };
     const path = '/v1/supervision/statistics';
     const forPublic = await signRequest({ method: 'GET', url: `https://ledger.example.gov.cn${path}`, headers: {} }, root);
     expect((await fetch(`${s.url}${path}`, { headers: forPublic })).status).toBe(200);

@@ -8,11 +8,12 @@ import type { ChildProcess } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { didKeyFromPublicKey, fromBase64, generateKeyPair, keyPairFromSeed } from '@dataledger/core';
+import { didKeyFromPublicKey, generateKeyPair } from '@dataledger/core';
 import { openCheckpoint } from '@dataledger/provenance';
 import { DataLedgerClient } from '@dataledger/service';
 import { testDatabase, type TestDatabase } from '../../store-postgres/test/support/postgres.ts';
 import { runBin, startBin, tempDir, waitForExit, waitForOutput } from './helpers.ts';
+import { parseKeyFile } from '@dataledger/service';
 
 let db: TestDatabase;
 let dir: string;
@@ -54,7 +55,7 @@ describe('dataledger serve --database', () => {
     expect(await exists(join(data, 'ledger'))).toBe(false);
     expect(await exists(join(data, 'log.key'))).toBe(true);
 
-    const root = keyPairFromSeed(fromBase64((await readFile(join(data, 'root.key'), 'utf8')).trim()));
+    const root = parseKeyFile(await readFile(join(data, 'root.key'), 'utf8'));
     const client = new DataLedgerClient({ baseUrl: first.url, signer: root });
     await client.submitBatch(
       Array.from({ length: 20 }, () => ({ type: 'role.granted', payload: { subject: didKeyFromPublicKey(generateKeyPair().publicKey), role: 'holder' } })),

@@ -8,10 +8,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { didKeyFromPublicKey, fromBase64, generateKeyPair, toBase64 } from '@dataledger/core';
+import { didKeyFromPublicKey, generateKeyPair, toBase64 } from '@dataledger/core';
 import { recordLeafHash } from '@dataledger/provenance';
 import { DataLedgerClient, openService } from '@dataledger/service';
 import { REPO_ROOT, tempDir, waitForExit, waitForOutput } from './helpers.ts';
+import { parseKeyFile } from '@dataledger/service';
 
 const cleanups: (() => Promise<void>)[] = [];
 const serverPids = new Set<number>();
@@ -55,7 +56,7 @@ async function npmStart(): Promise<{ npm: ChildProcess; url: string; data: strin
 }
 
 async function writeSome(url: string, data: string, n: number): Promise<{ index: number; leafHash: string }[]> {
-  const rootKey = fromBase64((await readFile(join(data, 'root.key'), 'utf8')).trim());
+  const rootKey = parseKeyFile(await readFile(join(data, 'root.key'), 'utf8')).secretKey;
   const client = new DataLedgerClient({ baseUrl: url, signer: { secretKey: rootKey } });
   const acked: { index: number; leafHash: string }[] = [];
   for (let i = 0; i < n; i++) {
