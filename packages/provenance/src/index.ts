@@ -13,12 +13,14 @@ export {
   buildRecord,
   buildChain,
   verifyRecordSignature,
+  verifySignedRecord,
+  isVerifiedRecord,
   recordLeafData,
   recordLeafHash,
   actorPublicKey,
   DEFAULT_MAX_PAYLOAD_BYTES,
 } from './records.ts';
-export type { LedgerRecord, UnsignedRecord, LogHead, RecordLimits, RecordPayload, ChainHead, ChainDraft } from './records.ts';
+export type { LedgerRecord, UnsignedRecord, LogHead, RecordLimits, RecordPayload, ChainHead, ChainDraft, VerifiedRecord, CheckedRecord, RecordTexts } from './records.ts';
 export {
   leafHash,
   nodeHash,

@@ -21,14 +21,17 @@ import { signCheckpoint, verifierKey as makeVerifierKey } from './checkpoint.ts'
 import { provenanceError, type ProvenanceErrorCode } from './errors.ts';
 import { EMPTY_ROOT, MerkleFrontier, readConsistencyProof, readInclusionProof, readRoot, type HashReader } from './merkle.ts';
 import {
+  checkPayloadSize,
   checkRecord,
   DEFAULT_MAX_PAYLOAD_BYTES,
+  isVerifiedRecord,
   leafHashOfText,
   signatureCheckOf,
   verifyCheckedRecord,
   type CheckedRecord,
   type LedgerRecord,
   type LogHead,
+  type VerifiedRecord,
 } from './records.ts';
 import type { RecordStore, StoreOperation } from './store.ts';
 import type { SignatureVerifier } from './verify-pool.ts';
@@ -333,11 +336,13 @@ export class Log implements HashReader {
 
   /**
    * Appends records in order, all or nothing, in one atomic store batch.
-   * @param records - signed records with consecutive indexes starting at the current size
+   * @param records - signed records with consecutive indexes starting at the current size; a
+   *   {@link VerifiedRecord} (from `verifySignedRecord`) is taken as checked, its signature not
+   *   verified again
    * @throws as {@link Log.append}; error details carry the failing `position` in the batch;
    *   `LEDGER_BATCH_TOO_LARGE` beyond `maxBatchRecords` (details `records`, `limit`)
    */
-  appendBatch(records: readonly LedgerRecord[]): Promise<AppendResult[]> {
+  appendBatch(records: readonly (LedgerRecord | VerifiedRecord)[]): Promise<AppendResult[]> {
     if (!Array.isArray(records)) return Promise.reject(new TypeError('records: expected an array'));
     if (this.#secretKey === null) return Promise.reject(readOnlyError('append'));
     if (this.#closing) return Promise.reject(provenanceError('LEDGER_CLOSED', 'log: closed'));
@@ -354,9 +359,13 @@ export class Log implements HashReader {
     this.#checkOpen();
     if (records.length === 0) return [];
     const checked: CheckedRecord[] = new Array<CheckedRecord>(records.length);
+    // Records verified at the edge carry their texts, leaf hash and a checked signature.
+    const verified: (VerifiedRecord | null)[] = records.map((r) => (isVerifiedRecord(r) ? r : null));
     for (let i = 0; i < records.length; i++) {
+      const v = verified[i];
       try {
-        checked[i] = checkRecord(records[i], this.#maxPayloadBytes);
+        checked[i] = v === null || v === undefined ? checkRecord(records[i], this.#maxPayloadBytes) : v;
+        if (v !== null && v !== undefined) checkPayloadSize(v.texts.payload, this.#maxPayloadBytes);
       } catch (e) {
         throw withPosition(e, i);
       }
@@ -372,8 +381,9 @@ export class Log implements HashReader {
     }
     // Signatures first, in parallel when a verifier is configured; their results are consulted
     // in order below so the first fault reported is the lowest position.
+    const unverified = verified.every((v) => v !== null) ? 0 : checked.length;
     const sigOk =
-      this.#verifier !== undefined && checked.length >= PARALLEL_MIN_BATCH ? await this.#verifier.verifyAll(checked.map(signatureCheckOf)) : null;
+      this.#verifier !== undefined && unverified >= PARALLEL_MIN_BATCH ? await this.#verifier.verifyAll(checked.map(signatureCheckOf)) : null;
     this.#checkOpen();
     const frontier = this.#frontier.clone();
     const startSize = frontier.size;
@@ -415,10 +425,10 @@ export class Log implements HashReader {
           maxClockSkewMs: this.#maxClockSkewMs,
         });
       }
-      if (!(sigOk === null ? verifyCheckedRecord(checked[i]!) : sigOk[i])) {
+      if (verified[i] === null && !(sigOk === null ? verifyCheckedRecord(checked[i]!) : sigOk[i])) {
         throw provenanceError('LEDGER_SIGNATURE_INVALID', `record.sig: not a valid signature by ${record.actor}`, { position: i, index: expected });
       }
-      const leaf = leafHashOfText(texts.leaf);
+      const leaf = verified[i]?.leafHash ?? leafHashOfText(texts.leaf);
       ops.push(
         { type: 'put', key: recordKey(expected), value: te.encode(texts.leaf) },
         { type: 'put', key: nodeKey(0, expected), value: leaf },

@@ -215,6 +215,24 @@ function canonicalLineTexts(line: string, value: Record<string, unknown>, keys: 
   };
 }
 
+/**
+ * Refuses a canonical payload text longer than the limit.
+ * @throws DataLedgerError `LEDGER_PAYLOAD_TOO_LARGE` (details `field`, `bytes`, `limit`)
+ */
+export function checkPayloadSize(payloadText: string, limit: number): void {
+  // UTF-8 is at most 3 bytes per UTF-16 unit; measure exactly only when it could matter.
+  if (payloadText.length * 3 > limit) {
+    const bytes = Buffer.byteLength(payloadText, 'utf8');
+    if (bytes > limit) {
+      throw provenanceError('LEDGER_PAYLOAD_TOO_LARGE', `record.payload: ${bytes} bytes exceeds the limit of ${limit}`, {
+        field: 'payload',
+        bytes,
+        limit,
+      });
+    }
+  }
+}
+
 /** The payload text is canonical and already measured: no size limit when copying it. */
 const PAYLOAD_COPY = { maxBytes: Infinity } as const;
 
@@ -272,18 +290,7 @@ export function checkRecord(value: unknown, maxPayloadBytes: number = DEFAULT_MA
       throw malformed('payload', 'not JSON-serialisable', cause);
     }
   }
-  const limit = maxPayloadBytes;
-  // UTF-8 is at most 3 bytes per UTF-16 unit; measure exactly only when it could matter.
-  if (payloadText.length * 3 > limit) {
-    const bytes = Buffer.byteLength(payloadText, 'utf8');
-    if (bytes > limit) {
-      throw provenanceError('LEDGER_PAYLOAD_TOO_LARGE', `record.payload: ${bytes} bytes exceeds the limit of ${limit}`, {
-        field: 'payload',
-        bytes,
-        limit,
-      });
-    }
-  }
+  checkPayloadSize(payloadText, maxPayloadBytes);
   const record: LedgerRecord = {
     v: 1,
     index,
@@ -589,4 +596,46 @@ export function leafHashOfText(leafText: string): Uint8Array {
  */
 export function recordLeafHash(record: LedgerRecord): Uint8Array {
   return leafHashOfText(recordTexts(record).leaf);
+}
+
+/**
+ * A record checked at a trust boundary: its shape ({@link checkRecord}), its canonical texts,
+ * its RFC 9162 leaf hash and its actor's signature. Only {@link verifySignedRecord} makes one
+ * (it is remembered in a module-private set), so `Log.appendBatch` can take it without
+ * checking the signature again.
+ */
+export interface VerifiedRecord extends CheckedRecord {
+  /** SHA-256(0x00 ‖ UTF-8 of `texts.leaf`) (RFC 9162 §2.1.1). */
+  readonly leafHash: Uint8Array;
+}
+
+const verifiedRecords = new WeakSet<object>();
+
+/**
+ * Parses an untrusted record value once and checks its actor signature: one canonicalisation
+ * and one leaf hash, shared by everything downstream. The record is frozen (its fields are the
+ * ones signed), and its payload is a private copy.
+ * @param value - an untrusted record value (already parsed from JSON by a safe reader)
+ * @param maxPayloadBytes - payload limit, bytes of canonical JSON
+ * @param position - where the record sits in its submission (error details)
+ * @throws DataLedgerError `LEDGER_RECORD_MALFORMED`, `LEDGER_PAYLOAD_TOO_LARGE`, `LEDGER_SIGNATURE_INVALID`
+ */
+export function verifySignedRecord(value: unknown, maxPayloadBytes: number = DEFAULT_MAX_PAYLOAD_BYTES, position = 0): VerifiedRecord {
+  const checked = checkRecord(value, maxPayloadBytes);
+  const { leaf, ok } = hashAndVerifyChecked(checked, true);
+  if (!ok) {
+    throw provenanceError('LEDGER_SIGNATURE_INVALID', `record ${checked.record.index}: not a valid signature by ${checked.record.actor}`, {
+      index: checked.record.index,
+      position,
+    });
+  }
+  Object.freeze(checked.record);
+  const verified: VerifiedRecord = Object.freeze({ record: checked.record, texts: Object.freeze(checked.texts), leafHash: leaf });
+  verifiedRecords.add(verified);
+  return verified;
+}
+
+/** True when `value` was made by {@link verifySignedRecord} (its signature needs no second check). */
+export function isVerifiedRecord(value: unknown): value is VerifiedRecord {
+  return typeof value === 'object' && value !== null && verifiedRecords.has(value);
 }

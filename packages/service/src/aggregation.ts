@@ -22,9 +22,9 @@ import { mkdir, readdir, readFile, writeFile, rename, rm } from 'node:fs/promise
 import { join } from 'node:path';
 import { canonicalBytes, DataLedgerError, fromBase64, sha256, toBase64, toHex, utf8Encode, type JsonValue } from '@dataledger/core';
 import { Aggregator, recomputeAggregate, resolveJob, type AggregateResult, type AggregationJob, type Contribution } from '@dataledger/aggregation';
-import type { LedgerRecord } from '@dataledger/provenance';
-import type { LedgerService } from './context.ts';
-import type { Receipt } from './ledger.ts';
+import type { VerifiedRecord } from '@dataledger/provenance';
+import type { ServedLedger } from './service.ts';
+import type { Receipt } from './append-queue.ts';
 import { ServiceError } from './problem.ts';
 
 /** A job as the service keeps it. */
@@ -86,7 +86,7 @@ const PENDING = '.pending.json';
 
 /** The service's aggregation jobs. */
 export class AggregationJobs {
-  readonly #service: LedgerService;
+  readonly #service: ServedLedger;
   readonly #dir: string | null;
   readonly #jobs = new Map<string, JobEntry>();
   #loaded: Promise<void> | null = null;
@@ -95,7 +95,7 @@ export class AggregationJobs {
    * @param service - the ledger the job records go to
    * @param dir - where jobs and contributions are kept (null: memory only)
    */
-  constructor(service: LedgerService, dir: string | null) {
+  constructor(service: ServedLedger, dir: string | null) {
     this.#service = service;
     this.#dir = dir;
   }
@@ -186,7 +186,8 @@ export class AggregationJobs {
    * Opens a job: its parameters and public key are checked and kept, and its
    * `aggregation.opened` record (job id, job hash, minimum contributors) is appended.
    */
-  async open(record: LedgerRecord, jobValue: unknown, publicKeyB64: string): Promise<Receipt> {
+  async open(checked: VerifiedRecord, jobValue: unknown, publicKeyB64: string): Promise<Receipt> {
+    const { record } = checked;
     await this.load();
     const job = jobValue as AggregationJob;
     const resolved = resolveJob(job);
@@ -202,7 +203,7 @@ export class AggregationJobs {
     if (this.#jobs.has(resolved.id)) {
       const existing = this.#jobs.get(resolved.id) as JobEntry;
       if (existing.jobHash === resolved.hashB64 && existing.publicKeyB64 === publicKeyB64) {
-        const [r] = await this.#service.submit([record]);
+        const [r] = await this.#service.submit([checked]);
         return r as Receipt;
       }
     }
@@ -212,11 +213,11 @@ export class AggregationJobs {
     } catch {
       return bad('publicKey: expected standard base64');
     }
-    this.#service.check([record]);
+    this.#service.check([checked]);
     const entry = await this.#entry(job, publicKey);
     let receipt: Receipt;
     try {
-      [receipt] = (await this.#service.submit([record])) as [Receipt];
+      [receipt] = (await this.#service.submit([checked])) as [Receipt];
     } catch (err) {
       await entry.aggregator.close();
       throw err;
@@ -253,7 +254,8 @@ export class AggregationJobs {
    * record appended, and only once the ledger holds it is its sum merged into the job's. A
    * refused record folds nothing; a retried submission (after a stale index) is checked again.
    */
-  async contribute(id: string, record: LedgerRecord, contribution: unknown): Promise<Receipt> {
+  async contribute(id: string, checked: VerifiedRecord, contribution: unknown): Promise<Receipt> {
+    const { record } = checked;
     await this.load();
     const e = this.#get(id);
     if (contribution === null || typeof contribution !== 'object' || Array.isArray(contribution)) bad('contribution: expected an object');
@@ -272,9 +274,9 @@ export class AggregationJobs {
     if (record.actor !== c.holder) bad('the record must be signed by the contribution holder', { holder: String(c.holder) });
     return this.#locked(e, async () => {
       // Already folded: its record is in the ledger; answer with its receipt.
-      if (e.folded.has(hash)) return (await this.#service.submit([record]))[0] as Receipt;
+      if (e.folded.has(hash)) return (await this.#service.submit([checked]))[0] as Receipt;
       // The registry rules (and the record's signature) before the expensive checks.
-      this.#service.check([record]);
+      this.#service.check([checked]);
       if (e.aggregator.count >= e.job.maxContributors) {
         throw new DataLedgerError('AGG_CAPACITY_EXCEEDED', 'contribution: the job already has maxContributors contributions', {
           details: { maxContributors: e.job.maxContributors },
@@ -288,7 +290,7 @@ export class AggregationJobs {
       if (file !== null) await writeFile(`${file}${PENDING}`, JSON.stringify(c));
       let receipt: Receipt;
       try {
-        [receipt] = (await this.#service.submit([record])) as [Receipt];
+        [receipt] = (await this.#service.submit([checked])) as [Receipt];
       } catch (err) {
         if (file !== null) await rm(`${file}${PENDING}`, { force: true });
         throw err;
@@ -321,7 +323,8 @@ export class AggregationJobs {
    * Appends the `aggregation.released` record of the key holder's release: it must name the
    * current result's hash and contributor count.
    */
-  async release(id: string, record: LedgerRecord): Promise<Receipt> {
+  async release(id: string, checked: VerifiedRecord): Promise<Receipt> {
+    const { record } = checked;
     const result = await this.result(id);
     const p = record.payload;
     const resultHash = toHex(fromBase64(result.sumHash));
@@ -332,7 +335,7 @@ export class AggregationJobs {
         contributors: result.count,
       });
     }
-    const [r] = await this.#service.submit([record]);
+    const [r] = await this.#service.submit([checked]);
     return r as Receipt;
   }
 

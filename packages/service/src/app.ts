@@ -11,7 +11,8 @@ import rateLimit from '@fastify/rate-limit';
 import { Type } from '@sinclair/typebox';
 import { installProblemHandlers, problemFromError, problemOf, sendProblem, ServiceError } from './problem.ts';
 import { installJsonBodyParser } from './json-body.ts';
-import type { AppContext, LedgerService, LogReadRateLimit } from './context.ts';
+import type { AppContext, LogReadRateLimit } from './context.ts';
+import type { ServedLedger } from './service.ts';
 import { NonceCache } from './httpsig.ts';
 import { PLUGINS } from './routes/index.ts';
 import { EXAMPLE_LOG_VKEY, signedReadExample, withExamples } from './examples.ts';
@@ -24,7 +25,7 @@ import { defaultExplorerDir, explorerRoutes } from './routes/explorer.ts';
 /** Options of {@link buildApp}. */
 export interface BuildAppOptions {
   /** The opened ledger (see `openService`). */
-  service: LedgerService;
+  service: ServedLedger;
   /** Fastify's `logger` option: `true`, `false` (default) or pino options. */
   logger?: FastifyServerOptions['logger'];
   /** A ready pino (or compatible) logger instance; wins over `logger`. */

@@ -36,7 +36,7 @@ import {
 } from '@dataledger/certificates';
 import type { LedgerRecord } from '@dataledger/provenance';
 import { ServiceError } from './problem.ts';
-import type { StatefulLedgerService } from './service.ts';
+import type { LedgerService } from './service.ts';
 
 /** Where signed certificates are kept, by id. */
 export interface CertificateShelf {
@@ -154,7 +154,7 @@ export interface CertificateDesk {
 
 /** Options of {@link createCertificateDesk}. */
 export interface CertificateDeskOptions {
-  service: StatefulLedgerService<RegistryState>;
+  service: LedgerService<RegistryState>;
   /** The log's Ed25519 seed: signs the status lists. */
   logSecretKey: Uint8Array;
   shelf: CertificateShelf;

@@ -30,7 +30,7 @@ import {
 } from '@dataledger/certificates';
 import type { RoleEvidenceAnswer, StatusListSlots } from './certificate-desk.ts';
 import { signRequest } from './httpsig.ts';
-import type { HeadInfo, Receipt } from './ledger.ts';
+import type { HeadInfo, Receipt } from './append-queue.ts';
 import { ROUTE_OF_RECORD_TYPE } from './routes/records.ts';
 
 /** Options of {@link DataLedgerClient}. */

@@ -6,11 +6,11 @@
  */
 export { buildApp, DEFAULT_BODY_LIMIT, DEFAULT_LOG_READ_RATE_LIMIT } from './app.ts';
 export type { BuildAppOptions } from './app.ts';
-export type { LedgerService, AppContext, LogReadRateLimit, RateLimit } from './context.ts';
-export { createLedgerService } from './service.ts';
-export type { LogLike, CreateLedgerServiceOptions, StatefulLedgerService } from './service.ts';
-export { AppendQueue, headInfo } from './ledger.ts';
-export type { Receipt, HeadInfo, AppendQueueOptions, AppendTarget, ApplyRecord } from './ledger.ts';
+export type { AppContext, LogReadRateLimit, RateLimit } from './context.ts';
+export { LedgerService } from './service.ts';
+export type { LedgerServiceOptions, CertificateVerdict, ServedLedger } from './service.ts';
+export { headInfo } from './append-queue.ts';
+export type { Receipt, HeadInfo, AppendQueueOptions, ApplyRecord, PrecheckRecords, RegistryRules } from './append-queue.ts';
 export { DataLedgerClient } from './client.ts';
 export type {
   DataLedgerClientOptions,
@@ -35,8 +35,9 @@ export {
   SIGNATURE_MAX_AGE_SECONDS,
 } from './httpsig.ts';
 export type { SignableRequest, SignRequestOptions, VerifyRequestOptions } from './httpsig.ts';
-export { ROUTE_OF_RECORD_TYPE, AREA_OF_RECORD_TYPE, MAX_BATCH_RECORDS, recordsOfBody } from './routes/records.ts';
+export { RECORD_ROUTES, ROUTE_OF_RECORD_TYPE, MAX_BATCH_RECORDS } from './routes/records.ts';
+export type { RecordRoute, WriteArea } from './routes/records.ts';
 export { MAX_ENTRIES_PER_READ } from './routes/log.ts';
 export { openService, dataDirPaths, registryView, DEFAULT_ORIGIN, defaultOriginOf, isOrigin, formatKeyFile, parseKeyFile } from './open.ts';
-export type { OpenServiceOptions, DataDirService, RootAuthority, KeyFileJson } from './open.ts';
+export type { OpenServiceOptions, DataDirService, DataDirFacts, RootAuthority, KeyFileJson } from './open.ts';
 export type { RegistryView } from './context.ts';

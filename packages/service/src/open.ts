@@ -52,8 +52,8 @@ import {
 } from '@dataledger/certificates';
 import { createCertificateDesk, directoryShelf, type CertificateDesk } from './certificate-desk.ts';
 import type { RegistryView } from './context.ts';
-import { registryPrecheck, type AppendQueueOptions } from './ledger.ts';
-import { createLedgerService, type StatefulLedgerService } from './service.ts';
+import { registryPrecheck, type AppendQueueOptions } from './append-queue.ts';
+import { LedgerService } from './service.ts';
 
 /**
  * Prefix of a new ledger's default origin. The origin itself is {@link defaultOriginOf} the
@@ -117,8 +117,8 @@ export interface RootAuthority {
   secretKey: Uint8Array | null;
 }
 
-/** The service over a data directory. */
-export interface DataDirService extends StatefulLedgerService<RegistryState> {
+/** What a data directory adds to its {@link LedgerService}. */
+export interface DataDirFacts {
   /** The data directory. */
   readonly dataDir: string;
   /** True when this open created the ledger (first start). */
@@ -130,6 +130,9 @@ export interface DataDirService extends StatefulLedgerService<RegistryState> {
   /** Signed certificates and status lists published by this service. */
   readonly certificates: CertificateDesk;
 }
+
+/** The service over a data directory. */
+export type DataDirService = LedgerService<RegistryState> & DataDirFacts;
 
 /** Paths of the files of a data directory. */
 export function dataDirPaths(dataDir: string): { ledger: string; logKey: string; rootKey: string; logVkey: string; rootDid: string; certificates: string } {
@@ -360,7 +363,7 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
     const verifyCache: VerifyCache | null = cacheSize > 0 ? new LRUCache({ max: cacheSize }) : null;
     // Set right below, before the service answers anything.
     let desk: CertificateDesk | null = null;
-    const base = createLedgerService<RegistryState>({
+    const base = new LedgerService<RegistryState>({
       log,
       origin,
       apply: (s, r) => applyRecord(s, r),
@@ -450,7 +453,7 @@ function validityCheck(cert: unknown, at: number): Check {
  */
 async function verifyAgainstLedger(
   body: unknown,
-  svc: StatefulLedgerService<RegistryState>,
+  svc: LedgerService<RegistryState>,
   desk: CertificateDesk,
   cache: VerifyCache | null,
 ): Promise<{ verified: boolean; status: string; checks: Check[] }> {

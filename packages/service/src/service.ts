@@ -1,138 +1,34 @@
 /**
- * The ledger service: a provenance log, the registry state it implies, and the one append
- * queue every write goes through. `openService` builds one over a data directory;
- * `createLedgerService` builds one over any opened log (tests, embedding).
+ * The ledger service: a provenance `Log`, the registry state it implies, and the one append
+ * queue every write goes through. `openService` builds one over a data directory; tests and
+ * embedders build one over any opened `Log` (`new LedgerService({ log, … })`).
  */
-import { DataLedgerError } from '@dataledger/core';
-import { verifyRecordSignature, type LedgerRecord, type TileReader } from '@dataledger/provenance';
-import type { LedgerService, RegistryView } from './context.ts';
-import { AppendQueue, headInfo, type AppendQueueOptions, type AppendTarget, type ApplyRecord, type HeadInfo, type PrecheckRecords, type Receipt } from './ledger.ts';
+import { isVerifiedRecord, verifySignedRecord, type LedgerRecord, type Log, type VerifiedRecord } from '@dataledger/provenance';
+import type { CertificateDesk } from './certificate-desk.ts';
+import type { RegistryView } from './context.ts';
+import { AppendQueue, headInfo, type AppendQueueOptions, type HeadInfo, type Receipt, type RegistryRules } from './append-queue.ts';
 
-/** The provenance `Log` surface the service uses (structural). */
-export interface LogLike extends AppendTarget {
-  /** The log's C2SP verifier key. */
-  readonly verifierKey: string;
-  /** Records `[start, end)`. */
-  entries(start: number, end: number): Promise<LedgerRecord[]> | AsyncIterable<LedgerRecord>;
-  /** RFC 9162 consistency proof. */
-  consistencyProof(size1: number, size2?: number): Promise<Uint8Array[]>;
-  /** Root hash of the tree of the first `treeSize` records. */
-  rootHashAt(treeSize: number): Promise<Uint8Array>;
-  /** JSONL bundle lines. */
-  exportBundle(): AsyncIterable<string>;
-  /** Closes the store. */
-  close(): Promise<void>;
+/** What a certificate verification answers (the exchange's check list). */
+export interface CertificateVerdict {
+  verified: boolean;
+  status?: string;
+  checks: { name: string; ok: boolean; code?: string }[];
 }
 
-/** Options of {@link createLedgerService}. */
-export interface CreateLedgerServiceOptions<S> extends AppendQueueOptions {
-  log: LogLike;
+/** Options of {@link LedgerService}. */
+export interface LedgerServiceOptions<S> extends AppendQueueOptions, RegistryRules<S> {
+  log: Log;
   origin: string;
-  /** The registry transition (certificates' `applyRecord`). */
-  apply: ApplyRecord<S>;
-  /** The registry state after the log's last record (replayed by the caller). */
-  state: S;
-  /** Position-independent registry checks run before a submission may wait in the queue (e.g. `registryPrecheck`). */
-  precheck?: PrecheckRecords<S>;
   /** Payload limit of records, bytes (default 65,536). */
   maxPayloadBytes?: number;
   /** Read access to a registry state (default: an empty view). */
   view?: (state: S) => RegistryView;
   /** The audit of the whole ledger (default: an empty report). */
-  audit?: (service: StatefulLedgerService<S>) => Promise<unknown>;
+  audit?: (service: LedgerService<S>) => Promise<unknown>;
   /** Offline certificate verification against this log (default: refuses every certificate). */
-  verifyCertificate?: (
-    certificate: unknown,
-    service: StatefulLedgerService<S>,
-    raw?: string,
-  ) => Promise<{ verified: boolean; status?: string; checks: { name: string; ok: boolean; code?: string }[] }>;
+  verifyCertificate?: (certificate: unknown, service: LedgerService<S>, raw?: string) => Promise<CertificateVerdict>;
   /** Called after the log is closed (release other resources). */
   onClose?: () => Promise<void>;
-}
-
-/** A {@link LedgerService} that also exposes its registry state. */
-export interface StatefulLedgerService<S> extends LedgerService {
-  /** The registry state after the last appended record. */
-  registry(): S;
-  /** The underlying log. */
-  readonly log: LogLike;
-}
-
-function isTileReader(log: LogLike): log is LogLike & TileReader {
-  const l = log as Partial<TileReader>;
-  return typeof l.nodeHashes === 'function' && typeof l.entryData === 'function';
-}
-
-async function collect(it: Promise<LedgerRecord[]> | AsyncIterable<LedgerRecord>): Promise<LedgerRecord[]> {
-  if (Symbol.asyncIterator in (it as object)) {
-    const out: LedgerRecord[] = [];
-    for await (const r of it as AsyncIterable<LedgerRecord>) out.push(r);
-    return out;
-  }
-  return it as Promise<LedgerRecord[]>;
-}
-
-/**
- * A ledger service over an opened log.
- * @param options - the log, its origin, the registry transition and replayed state
- * @returns the service
- */
-export function createLedgerService<S>(options: CreateLedgerServiceOptions<S>): StatefulLedgerService<S> {
-  const { log } = options;
-  const seq = { log, apply: options.apply, precheck: options.precheck, state: options.state };
-  const queue = new AppendQueue<S>(seq, options);
-  let closed: Promise<void> | null = null;
-  const view = options.view ?? ((): RegistryView => EMPTY_VIEW);
-  const service: StatefulLedgerService<S> = {
-    origin: options.origin,
-    logVerifierKey: log.verifierKey,
-    maxPayloadBytes: options.maxPayloadBytes ?? 65_536,
-    log,
-    get size(): number {
-      return log.head().size;
-    },
-    head: (): HeadInfo => headInfo(log.head()),
-    checkpoint: () => log.checkpoint(),
-    entries: (start, end) => collect(log.entries(start, end)),
-    leafHashAt: (i) => log.leafHashAt(i),
-    indexOfLeafHash: (h) => log.indexOfLeafHash(h),
-    inclusionProof: (i, n) => log.inclusionProof(i, n),
-    consistencyProof: (a, b) => log.consistencyProof(a, b),
-    rootHashAt: (n) => log.rootHashAt(n),
-    exportBundle: () => log.exportBundle(),
-    // The provenance Log reads tiles itself; a log that cannot (a test double) serves none.
-    ...(isTileReader(log) ? { tiles: log } : {}),
-    submit: (records: LedgerRecord[]): Promise<Receipt[]> => queue.submit(records),
-    receiptFor: (i) => queue.receiptFor(i),
-    registry: () => seq.state,
-    check: (records: LedgerRecord[]): void => {
-      // The registry rules trust `actor`; only the signature makes it true. Callers run this
-      // before work that cannot be undone (folding a contribution), so check it here rather
-      // than leave it to Log.appendBatch.
-      let st = seq.state;
-      for (const r of records) {
-        if (!verifyRecordSignature(r)) {
-          throw new DataLedgerError('LEDGER_SIGNATURE_INVALID', `record ${r.index}: not a valid signature by ${r.actor}`, { details: { index: r.index } });
-        }
-        st = options.apply(st, r);
-      }
-    },
-    view: () => view(seq.state),
-    audit: () => (options.audit === undefined ? Promise.resolve({ violations: [] }) : options.audit(service)),
-    verifyCertificate: (c, raw) =>
-      options.verifyCertificate === undefined
-        ? Promise.resolve({ verified: false, checks: [{ name: 'supported', ok: false, code: 'CERT_MALFORMED' }] })
-        : options.verifyCertificate(c, service, raw),
-    close(): Promise<void> {
-      closed ??= (async () => {
-        await queue.close();
-        await log.close();
-        if (options.onClose !== undefined) await options.onClose();
-      })();
-      return closed;
-    },
-  };
-  return service;
 }
 
 const EMPTY_VIEW: RegistryView = {
@@ -142,3 +38,162 @@ const EMPTY_VIEW: RegistryView = {
   certificate: () => undefined,
   statistics: () => ({}),
 };
+
+/**
+ * The opened ledger as the HTTP layer (and the CLI) sees it. Reads go straight to the log;
+ * writes go through the one append queue.
+ * @typeParam S - the registry state (certificates' `RegistryState` in the service)
+ */
+export class LedgerService<S = unknown> {
+  /** The log's origin line (C2SP tlog-checkpoint). */
+  readonly origin: string;
+  /** The log's C2SP verifier key (publish it: verifiers trust checkpoints signed by it). */
+  readonly logVerifierKey: string;
+  /** Payload size limit of records, bytes of canonical JSON. */
+  readonly maxPayloadBytes: number;
+  /** The underlying log; it also serves the C2SP tlog-tiles routes. */
+  readonly log: Log;
+  /** Signed certificates and status lists the service publishes (absent: not served). */
+  certificates?: CertificateDesk;
+  /** Where aggregation jobs are kept on disk (absent or null: memory only). */
+  aggregationDir?: string | null;
+  readonly #options: LedgerServiceOptions<S>;
+  readonly #queue: AppendQueue<S>;
+  #closed: Promise<void> | null = null;
+
+  constructor(options: LedgerServiceOptions<S>) {
+    this.#options = options;
+    this.log = options.log;
+    this.origin = options.origin;
+    this.logVerifierKey = options.log.verifierKey;
+    this.maxPayloadBytes = options.maxPayloadBytes ?? 65_536;
+    this.#queue = new AppendQueue<S>(options.log, options, options);
+  }
+
+  /** Number of records in the log. */
+  get size(): number {
+    return this.log.head().size;
+  }
+
+  /** The head a writer builds the next record on. */
+  head(): HeadInfo {
+    return headInfo(this.log.head());
+  }
+
+  /** The C2SP signed note of the current checkpoint. */
+  checkpoint(): Promise<string> {
+    return this.log.checkpoint();
+  }
+
+  /** Records `[start, end)`. @throws DataLedgerError `LEDGER_INDEX_OUT_OF_RANGE` */
+  entries(start: number, end: number): Promise<LedgerRecord[]> {
+    return this.log.entries(start, end);
+  }
+
+  /** Leaf hash of record `index`. */
+  leafHashAt(index: number): Promise<Uint8Array> {
+    return this.log.leafHashAt(index);
+  }
+
+  /** Index of the record with this leaf hash, if any. */
+  indexOfLeafHash(leafHash: Uint8Array): Promise<number | undefined> {
+    return this.log.indexOfLeafHash(leafHash);
+  }
+
+  /** RFC 9162 inclusion proof of `index` in the tree of `treeSize` leaves (default current). */
+  inclusionProof(index: number, treeSize?: number): Promise<Uint8Array[]> {
+    return this.log.inclusionProof(index, treeSize);
+  }
+
+  /** RFC 9162 root hash of the tree of the first `treeSize` records. */
+  rootHashAt(treeSize: number): Promise<Uint8Array> {
+    return this.log.rootHashAt(treeSize);
+  }
+
+  /** RFC 9162 consistency proof between two sizes. */
+  consistencyProof(size1: number, size2?: number): Promise<Uint8Array[]> {
+    return this.log.consistencyProof(size1, size2);
+  }
+
+  /** The JSONL bundle, line by line (header, records, checkpoint). */
+  exportBundle(): AsyncIterable<string> {
+    return this.log.exportBundle();
+  }
+
+  /**
+   * Submits records (one, or a pre-chained batch) through the group-commit queue. Records
+   * checked at the edge (`verifySignedRecord`) are taken as they are; plain ones (in-process
+   * callers) are checked here, once, the same way.
+   * @returns one receipt per record, once durably appended (or already present)
+   * @throws DataLedgerError the failing check's code; nothing of the submission is appended
+   */
+  submit(records: readonly (LedgerRecord | VerifiedRecord)[]): Promise<Receipt[]> {
+    try {
+      return this.#queue.submit(this.#verified(records));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** The receipt of a record already in the log. */
+  receiptFor(index: number): Promise<Receipt> {
+    return this.#queue.receiptFor(index);
+  }
+
+  /** The registry state after the last appended record. */
+  registry(): S {
+    return this.#queue.state;
+  }
+
+  /**
+   * Checks records against the registry rules as they stand, without appending (a dry run
+   * before work that cannot be undone, such as folding a ciphertext). The registry rules
+   * trust `actor`, and only the signature makes it true, so it is checked too.
+   * @throws DataLedgerError the rule's code
+   */
+  check(records: readonly (LedgerRecord | VerifiedRecord)[]): void {
+    let st = this.#queue.state;
+    for (const v of this.#verified(records)) st = this.#options.apply(st, v.record);
+  }
+
+  /** Read access to the registry state after the last appended record. */
+  view(): RegistryView {
+    return (this.#options.view ?? ((): RegistryView => EMPTY_VIEW))(this.#queue.state);
+  }
+
+  /** The audit report of the whole ledger (a regulator's replay). */
+  audit(): Promise<unknown> {
+    return this.#options.audit === undefined ? Promise.resolve({ violations: [] }) : this.#options.audit(this);
+  }
+
+  /**
+   * Verifies a certificate offline against this log's key (the exchange's check list).
+   * @param certificate - the parsed body
+   * @param raw - the body as received, when available
+   */
+  verifyCertificate(certificate: unknown, raw?: string): Promise<CertificateVerdict> {
+    return this.#options.verifyCertificate === undefined
+      ? Promise.resolve({ verified: false, checks: [{ name: 'supported', ok: false, code: 'CERT_MALFORMED' }] })
+      : this.#options.verifyCertificate(certificate, this, raw);
+  }
+
+  /** Finishes in-flight appends, then closes the store. */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      await this.#queue.close();
+      await this.log.close();
+      if (this.#options.onClose !== undefined) await this.#options.onClose();
+    })();
+    return this.#closed;
+  }
+
+  #verified(records: readonly (LedgerRecord | VerifiedRecord)[]): VerifiedRecord[] {
+    return records.map((r, k) => (isVerifiedRecord(r) ? r : verifySignedRecord(r, this.maxPayloadBytes, k)));
+  }
+}
+
+/**
+ * A {@link LedgerService} whatever its registry state: what the routes take (they read the
+ * registry through `view()`, never its state), so a service over any registry can be served.
+ */
+export type ServedLedger = Omit<LedgerService<unknown>, 'registry'>;

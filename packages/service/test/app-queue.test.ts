@@ -1,16 +1,15 @@
 /**
- * The HTTP app and the append queue over an in-memory log (real HTTP on 127.0.0.1):
+ * The HTTP app and the append queue over a provenance `Log` on the memory store (real HTTP on 127.0.0.1):
  * health, OpenAPI, docs, problem+json, receipts, duplicates, stale-index 409 and the
  * client's transparent re-signing, group commit of concurrent writers.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { didKeyFromPublicKey, generateKeyPair, toBase64, fromBase64 } from '@dataledger/core';
-import { buildRecord, openCheckpoint, verifyInclusion, recordLeafHash, type LedgerRecord } from '@dataledger/provenance';
+import { buildRecord, Log, memoryStore, openCheckpoint, verifyInclusion, recordLeafHash, type LedgerRecord } from '@dataledger/provenance';
 import { buildApp } from '../src/app.ts';
-import { createLedgerService, type StatefulLedgerService } from '../src/service.ts';
+import { LedgerService } from '../src/service.ts';
 import { DataLedgerClient } from '../src/client.ts';
-import { ArrayLog } from './support/array-log.ts';
 import { codeOf } from '../../../test/support/codes.ts';
 
 const ORIGIN = 'test.example/log';
@@ -18,15 +17,28 @@ const logKey = generateKeyPair();
 const alice = generateKeyPair();
 const regulator = generateKeyPair();
 const stranger = generateKeyPair();
-let log: ArrayLog;
-let service: StatefulLedgerService<number>;
+let log: Log;
+/** How many times the service called `log.appendBatch` (group commit). */
+let appendCalls = 0;
+
+/** A log on the memory store whose batches are counted. */
+async function memoryLog(): Promise<Log> {
+  const l = await Log.open(memoryStore(), { origin: ORIGIN, logKey: { secretKey: logKey.secretKey } });
+  const appendBatch = l.appendBatch.bind(l);
+  l.appendBatch = (records) => {
+    appendCalls++;
+    return appendBatch(records);
+  };
+  return l;
+}
+let service: LedgerService<number>;
 let app: FastifyInstance;
 let base: string;
 
 beforeAll(async () => {
-  log = new ArrayLog(ORIGIN, logKey.secretKey);
+  log = await memoryLog();
   // A registry that counts records and refuses payloads marked { refuse: true }.
-  service = createLedgerService<number>({
+  service = new LedgerService<number>({
     log,
     origin: ORIGIN,
     apply: (s, r) => {
@@ -111,10 +123,10 @@ describe('writes', () => {
       }),
     ).toBe(true);
     // the same record again: the same receipt, nothing appended
-    const size = log.records.length;
+    const size = log.size;
     const again = await post('/v1/assets/register', r);
     expect(await again.json()).toEqual(receipt);
-    expect(log.records.length).toBe(size);
+    expect(log.size).toBe(size);
   });
 
   it('refuses a record of another type, a stale index (409 with the head), and a rule failure', async () => {
@@ -126,7 +138,7 @@ describe('writes', () => {
     expect(s.status).toBe(409);
     const p = await s.json();
     expect(p.code).toBe('LEDGER_INDEX_MISMATCH');
-    expect(p.details.head.size).toBe(log.records.length);
+    expect(p.details.head.size).toBe(log.size);
     const refused = await post('/v1/assets/register', next('asset.registered', { refuse: true }));
     expect(refused.status).toBe(403);
     expect((await refused.json()).code).toBe('REGISTRY_UNAUTHORISED');
@@ -136,10 +148,10 @@ describe('writes', () => {
     const h = log.head();
     const a = buildRecord(h, { type: 'asset.registered', payload: { n: 1 } }, alice);
     const b = buildRecord({ size: a.index + 1, lastLeafHash: recordLeafHash(a) }, { type: 'asset.registered', payload: { refuse: true } }, alice);
-    const size = log.records.length;
+    const size = log.size;
     const res = await post('/v1/assets/register', [a, b]);
     expect(res.status).toBe(403);
-    expect(log.records.length).toBe(size);
+    expect(log.size).toBe(size);
     const ok = await post('/v1/assets/register', [a, buildRecord({ size: a.index + 1, lastLeafHash: recordLeafHash(a) }, { type: 'asset.registered', payload: { n: 2 } }, alice)]);
     expect(ok.status).toBe(200);
     const receipts = await ok.json();
@@ -147,8 +159,8 @@ describe('writes', () => {
   });
 
   it('a bad signature in a group commit refuses only its own submission', async () => {
-    const size = log.records.length;
-    const calls = log.appendCalls;
+    const size = log.size;
+    const calls = appendCalls;
     const good1 = next();
     const forged = { ...buildRecord({ size: good1.index + 1, lastLeafHash: recordLeafHash(good1) }, { type: 'asset.registered', payload: { n: 9 } }, alice) };
     const bad = { ...forged, sig: forged.sig.startsWith('A') ? `B${forged.sig.slice(1)}` : `A${forged.sig.slice(1)}` };
@@ -157,29 +169,45 @@ describe('writes', () => {
     expect(r1.status).toBe(400);
     expect((await r1.json()).code).toBe('LEDGER_SIGNATURE_INVALID');
     expect(r2.status).toBe(200);
-    expect(log.records.length).toBe(size + 1);
-    expect(log.appendCalls - calls).toBeGreaterThanOrEqual(1);
+    expect(log.size).toBe(size + 1);
+    expect(appendCalls - calls).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a broken chain in a group commit refuses only its own submission, with the head it extended', async () => {
+    const size = log.size;
+    const good = next();
+    const linked = buildRecord({ size: good.index + 1, lastLeafHash: recordLeafHash(good) }, { type: 'asset.registered', payload: { n: 2 } }, alice);
+    // DESIGN.md: prev is the leaf hash of the previous record; this one names another hash.
+    const broken = buildRecord({ size: linked.index + 1, lastLeafHash: new Uint8Array(32) }, { type: 'asset.registered', payload: { n: 3 } }, alice);
+    const [a, b] = await Promise.allSettled([service.submit([good]), service.submit([linked, broken])]);
+    expect(a.status).toBe('fulfilled');
+    expect(b.status).toBe('rejected');
+    const err = (b as PromiseRejectedResult).reason as { code: string; details: { position: number; head: { size: number } } };
+    expect(err.code).toBe('LEDGER_CHAIN_BROKEN');
+    expect(err.details.position).toBe(1);
+    expect(err.details.head.size).toBe(size + 1);
+    expect(log.size).toBe(size + 1);
   });
 
   it('concurrent client writers are all sequenced; the chain stays valid', async () => {
-    const before = log.records.length;
+    const before = log.size;
     const writers = Array.from({ length: 40 }, () => new DataLedgerClient({ baseUrl: base, signer: generateKeyPair() }));
     const receipts = await Promise.all(writers.map((c, i) => c.submit('asset.registered', { writer: i })));
     expect(new Set(receipts.map((r) => r.index)).size).toBe(40);
-    expect(log.records.length).toBe(before + 40);
-    expect(service.registry()).toBe(log.records.length);
+    expect(log.size).toBe(before + 40);
+    expect(service.registry()).toBe(log.size);
   });
 
   it('pipelined pre-chained batches from one writer group-commit', async () => {
     const client = new DataLedgerClient({ baseUrl: base, signer: alice });
     const head = await client.head();
     const records = client.buildRecords(head, Array.from({ length: 200 }, (_, i) => ({ type: 'asset.registered', payload: { i } })));
-    const calls = log.appendCalls;
+    const calls = appendCalls;
     const chunks = Array.from({ length: 10 }, (_, k) => records.slice(k * 20, k * 20 + 20));
     // sent out of order on purpose: later batches wait for their predecessors
     const answers = await Promise.all([...chunks].reverse().map((c) => client.submitRecords(c)));
     expect(answers.flat().length).toBe(200);
-    expect(log.appendCalls - calls).toBeLessThan(10);
+    expect(appendCalls - calls).toBeLessThan(10);
   });
 });
 
@@ -229,15 +257,15 @@ describe('reads', () => {
 
 describe('shutdown', () => {
   it('close() finishes queued appends, then refuses writes with HTTP_SHUTTING_DOWN', async () => {
-    const l = new ArrayLog(ORIGIN, logKey.secretKey);
-    const svc = createLedgerService<number>({ log: l, origin: ORIGIN, apply: (s) => s + 1, state: 0 });
+    const l = await memoryLog();
+    const svc = new LedgerService<number>({ log: l, origin: ORIGIN, apply: (s) => s + 1, state: 0 });
     const first = buildRecord(l.head(), { type: 'asset.registered', payload: { n: 1 } }, alice);
     const second = buildRecord({ size: 1, lastLeafHash: recordLeafHash(first) }, { type: 'asset.registered', payload: { n: 2 } }, alice);
     const inFlight = [svc.submit([first]), svc.submit([second])];
     await svc.close();
     const receipts = await Promise.all(inFlight);
     expect(receipts.map((r) => r[0]?.index)).toEqual([0, 1]);
-    expect(l.records.length).toBe(2);
+    expect(l.size).toBe(2);
     await expect(svc.submit([buildRecord(l.head(), { type: 'asset.registered', payload: {} }, alice)])).rejects.toMatchObject({ code: 'HTTP_SHUTTING_DOWN' });
   });
 });

@@ -10,7 +10,7 @@ import { AggregationJobs } from '../aggregation.ts';
 import { ERROR_RESPONSES, LedgerRecordSchema, ReceiptSchema } from '../schemas.ts';
 import { recordsOfBody } from './records.ts';
 import { EXAMPLE_CONTRIBUTION, EXAMPLE_JOB, EXAMPLE_JOB_INFO, EXAMPLE_RESULT, exampleWrite, withExamples } from '../examples.ts';
-import type { LedgerRecord } from '@dataledger/provenance';
+import type { LedgerRecord, VerifiedRecord } from '@dataledger/provenance';
 
 const JobIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9:._/-]*$' }) });
 const AnyObject = Type.Object({}, { additionalProperties: true });
@@ -24,7 +24,7 @@ export async function aggregationRoutes(app: FastifyInstance, opts: { ctx: AppCo
   const jobs = new AggregationJobs(ctx.service, ctx.service.aggregationDir ?? null);
   app.addHook('onClose', async () => jobs.close());
   const tags = ['aggregation'];
-  const one = (body: unknown, type: string): LedgerRecord => recordsOfBody(body, type, ctx.maxPayloadBytes)[0] as LedgerRecord;
+  const one = (body: unknown, type: string): VerifiedRecord => recordsOfBody(body, type, ctx.maxPayloadBytes)[0] as VerifiedRecord;
 
   app.post<{ Body: { record: unknown; job: unknown; publicKey: string } }>(
     '/v1/aggregation/jobs',

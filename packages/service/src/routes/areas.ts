@@ -4,15 +4,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../context.ts';
-import { AREA_OF_RECORD_TYPE, recordRoute } from './records.ts';
+import { recordRoute, writesOf } from './records.ts';
 import { registryReadRoutes, supervisionReadRoutes } from './reads.ts';
 import { certificateRoutes } from './certificates.ts';
-
-function writesOf(area: string): string[] {
-  return Object.entries(AREA_OF_RECORD_TYPE)
-    .filter(([, a]) => a === area)
-    .map(([t]) => t);
-}
 
 /** Registration (登记): register, review, value, change, cancel, issue certificate. */
 export async function registrationRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {

@@ -1,117 +1,97 @@
 /**
  * One write route per lifecycle action. Each takes the signed record of its type (or a
  * pre-chained batch of such records, as a JSON array) and answers with the receipt(s).
- * A route refuses a record of another type; everything else (signature, position, role,
- * rules) is checked by the packages through the append queue.
+ * A route refuses a record of another type and checks each record's shape and signature
+ * once, here (provenance's `verifySignedRecord`); position and registry rules are the
+ * packages' to check, through the append queue.
  */
 import type { FastifyInstance, FastifySchema } from 'fastify';
 import { Type, type TObject } from '@sinclair/typebox';
-import { PAYLOAD_SCHEMAS } from '@dataledger/certificates';
-import { parseRecord, type LedgerRecord } from '@dataledger/provenance';
+import { PAYLOAD_SCHEMAS, RECORD_TYPES, type RecordType } from '@dataledger/certificates';
+import { verifySignedRecord, type VerifiedRecord } from '@dataledger/provenance';
 import type { AppContext } from '../context.ts';
 import { ServiceError } from '../problem.ts';
 import { ERROR_RESPONSES, LedgerRecordSchema, ReceiptSchema } from '../schemas.ts';
-import type { Receipt } from '../ledger.ts';
+import type { Receipt } from '../append-queue.ts';
 import { exampleWrite, withExamples } from '../examples.ts';
 import { pascalCaseOf } from '../openapi.ts';
 
 /** Most records in one pre-chained batch. */
 export const MAX_BATCH_RECORDS: number = 1024;
 
+/** The area plugins that serve write routes (DESIGN.md, Service: one plugin per area). */
+export type WriteArea = 'registration' | 'circulation' | 'supervision' | 'aggregation';
+
+/** Where a record type is written over HTTP: its route, the area plugin serving it, its summary. */
+export interface RecordRoute {
+  /** The POST path (aggregation paths carry the job `{id}`). */
+  readonly path: string;
+  readonly area: WriteArea;
+  /** The OpenAPI summary of the route. */
+  readonly summary: string;
+}
+
 /**
- * The write route of every record type a client may submit (genesis is written at creation).
+ * One row per record type (a new type that is missing here does not compile). `null`: no
+ * write route (genesis is written at creation; an erasure goes through the disclosure vault).
  * The aggregation routes take more than the record (the job and its public key, the
  * contribution); `DataLedgerClient` has a method for each.
  */
-export const ROUTE_OF_RECORD_TYPE: Readonly<Record<string, string>> = Object.freeze({
-  'role.granted': '/v1/roles/grant',
-  'role.revoked': '/v1/roles/revoke',
-  'asset.registered': '/v1/assets/register',
-  'asset.reviewed': '/v1/assets/review',
-  'asset.valued': '/v1/assets/value',
-  'asset.changed': '/v1/assets/change',
-  'asset.cancelled': '/v1/assets/cancel',
-  'certificate.issued': '/v1/certificates/issue',
-  'certificate.suspended': '/v1/certificates/suspend',
-  'certificate.reinstated': '/v1/certificates/reinstate',
-  'certificate.revoked': '/v1/certificates/revoke',
-  'asset.transferred': '/v1/assets/transfer',
-  'licence.granted': '/v1/licences/grant',
-  'licence.revoked': '/v1/licences/revoke',
-  'consent.granted': '/v1/consents/grant',
-  'consent.revoked': '/v1/consents/revoke',
-  'crossborder.approved': '/v1/crossborder/approve',
-  'asset.frozen': '/v1/assets/freeze',
-  'asset.unfrozen': '/v1/assets/unfreeze',
-  'aggregation.opened': '/v1/aggregation/jobs',
-  'aggregation.contributed': '/v1/aggregation/jobs/{id}/contributions',
-  'aggregation.released': '/v1/aggregation/jobs/{id}/release',
+export const RECORD_ROUTES: { readonly [T in RecordType]: RecordRoute | null } = Object.freeze({
+  'ledger.genesis': null,
+  'disclosure.erased': null,
+  'asset.registered': { path: '/v1/assets/register', area: 'registration', summary: 'Register a data asset (登记)' },
+  'asset.reviewed': { path: '/v1/assets/review', area: 'registration', summary: 'Record a compliance review (合规审查)' },
+  'asset.valued': { path: '/v1/assets/value', area: 'registration', summary: 'Record a valuation (评估)' },
+  'asset.changed': { path: '/v1/assets/change', area: 'registration', summary: 'Change a registered asset (变更)' },
+  'asset.cancelled': { path: '/v1/assets/cancel', area: 'registration', summary: 'Cancel a registration (注销)' },
+  'certificate.issued': { path: '/v1/certificates/issue', area: 'registration', summary: 'Record the issuance of a data-asset certificate' },
+  'asset.transferred': { path: '/v1/assets/transfer', area: 'circulation', summary: 'Transfer an asset to a new holder' },
+  'licence.granted': { path: '/v1/licences/grant', area: 'circulation', summary: 'Grant a licence of use (授权使用)' },
+  'licence.revoked': { path: '/v1/licences/revoke', area: 'circulation', summary: 'Revoke a licence' },
+  'consent.granted': { path: '/v1/consents/grant', area: 'circulation', summary: "A data subject's consent to a licensee and purpose" },
+  'consent.revoked': { path: '/v1/consents/revoke', area: 'circulation', summary: "Revoke a data subject's consent" },
+  'crossborder.approved': { path: '/v1/crossborder/approve', area: 'circulation', summary: 'Approve a cross-border transfer (数据出境)' },
+  'role.granted': { path: '/v1/roles/grant', area: 'supervision', summary: 'Grant a role (root authority)' },
+  'role.revoked': { path: '/v1/roles/revoke', area: 'supervision', summary: 'Revoke a role (root authority)' },
+  'asset.frozen': { path: '/v1/assets/freeze', area: 'supervision', summary: 'Freeze an asset (regulator)' },
+  'asset.unfrozen': { path: '/v1/assets/unfreeze', area: 'supervision', summary: 'Unfreeze an asset (regulator)' },
+  'certificate.suspended': { path: '/v1/certificates/suspend', area: 'supervision', summary: 'Suspend a certificate (status list)' },
+  'certificate.reinstated': { path: '/v1/certificates/reinstate', area: 'supervision', summary: 'Reinstate a suspended certificate (status list)' },
+  'certificate.revoked': { path: '/v1/certificates/revoke', area: 'supervision', summary: 'Revoke a certificate (status list)' },
+  'aggregation.opened': { path: '/v1/aggregation/jobs', area: 'aggregation', summary: 'Open an encrypted statistics job' },
+  'aggregation.contributed': { path: '/v1/aggregation/jobs/{id}/contributions', area: 'aggregation', summary: 'Commit an encrypted contribution to a job' },
+  'aggregation.released': { path: '/v1/aggregation/jobs/{id}/release', area: 'aggregation', summary: 'Record the release of a job result' },
 });
 
-/** Which area plugin serves each record type's route. */
-export const AREA_OF_RECORD_TYPE: Readonly<Record<string, 'registration' | 'circulation' | 'supervision' | 'aggregation'>> = Object.freeze({
-  'asset.registered': 'registration',
-  'asset.reviewed': 'registration',
-  'asset.valued': 'registration',
-  'asset.changed': 'registration',
-  'asset.cancelled': 'registration',
-  'certificate.issued': 'registration',
-  'asset.transferred': 'circulation',
-  'licence.granted': 'circulation',
-  'licence.revoked': 'circulation',
-  'consent.granted': 'circulation',
-  'consent.revoked': 'circulation',
-  'crossborder.approved': 'circulation',
-  'role.granted': 'supervision',
-  'role.revoked': 'supervision',
-  'asset.frozen': 'supervision',
-  'asset.unfrozen': 'supervision',
-  'certificate.suspended': 'supervision',
-  'certificate.reinstated': 'supervision',
-  'certificate.revoked': 'supervision',
-  'aggregation.opened': 'aggregation',
-  'aggregation.contributed': 'aggregation',
-  'aggregation.released': 'aggregation',
-});
+/** The record types written through an area's plugin, in table order. */
+export function writesOf(area: WriteArea): RecordType[] {
+  return RECORD_TYPES.filter((t) => RECORD_ROUTES[t]?.area === area);
+}
 
-const SUMMARIES: Record<string, string> = {
-  'role.granted': 'Grant a role (root authority)',
-  'role.revoked': 'Revoke a role (root authority)',
-  'asset.registered': 'Register a data asset (登记)',
-  'asset.reviewed': 'Record a compliance review (合规审查)',
-  'asset.valued': 'Record a valuation (评估)',
-  'asset.changed': 'Change a registered asset (变更)',
-  'asset.cancelled': 'Cancel a registration (注销)',
-  'certificate.issued': 'Record the issuance of a data-asset certificate',
-  'certificate.suspended': 'Suspend a certificate (status list)',
-  'certificate.reinstated': 'Reinstate a suspended certificate (status list)',
-  'certificate.revoked': 'Revoke a certificate (status list)',
-  'asset.transferred': 'Transfer an asset to a new holder',
-  'licence.granted': 'Grant a licence of use (授权使用)',
-  'licence.revoked': 'Revoke a licence',
-  'consent.granted': "A data subject's consent to a licensee and purpose",
-  'consent.revoked': "Revoke a data subject's consent",
-  'crossborder.approved': 'Approve a cross-border transfer (数据出境)',
-  'asset.frozen': 'Freeze an asset (regulator)',
-  'asset.unfrozen': 'Unfreeze an asset (regulator)',
-  'aggregation.opened': 'Open an encrypted statistics job',
-  'aggregation.contributed': 'Commit an encrypted contribution to a job',
-  'aggregation.released': 'Record the release of a job result',
-};
+/** The write path of every record type a client may submit (derived from {@link RECORD_ROUTES}). */
+export const ROUTE_OF_RECORD_TYPE: Readonly<Record<string, string>> = Object.freeze(
+  Object.fromEntries(RECORD_TYPES.flatMap((t) => {
+    const row = RECORD_ROUTES[t];
+    return row === null ? [] : [[t, row.path]];
+  })),
+);
 
 /**
- * Parses the records of a write body at the edge: the route's type only, each record
- * well-formed within the payload limit.
- * @throws ServiceError `HTTP_RECORD_TYPE_MISMATCH`; DataLedgerError `LEDGER_RECORD_MALFORMED`, `LEDGER_PAYLOAD_TOO_LARGE`
+ * Parses and checks the records of a write body at the edge, once: the route's type only,
+ * each record well-formed within the payload limit and signed by its actor (one
+ * canonicalisation and one leaf hash per record, handed on to the log).
+ * @throws ServiceError `HTTP_RECORD_TYPE_MISMATCH`; DataLedgerError `LEDGER_RECORD_MALFORMED`,
+ *   `LEDGER_PAYLOAD_TOO_LARGE`, `LEDGER_SIGNATURE_INVALID`
  */
-export function recordsOfBody(body: unknown, type: string, maxPayloadBytes: number): LedgerRecord[] {
+export function recordsOfBody(body: unknown, type: string, maxPayloadBytes: number): VerifiedRecord[] {
   const items = Array.isArray(body) ? body : [body];
   return items.map((item: unknown, i: number) => {
     const t = (item as { type?: unknown }).type;
     if (t !== type) {
       throw new ServiceError('HTTP_RECORD_TYPE_MISMATCH', `this route takes ${type} records, not ${String(t)}`, { details: { expected: type, position: i } });
     }
-    return parseRecord(item, { maxPayloadBytes });
+    return verifySignedRecord(item, maxPayloadBytes, i);
   });
 }
 
@@ -121,9 +101,10 @@ export function recordsOfBody(body: unknown, type: string, maxPayloadBytes: numb
  * @param ctx - the app context
  * @param type - the record type the route takes
  */
-export function recordRoute(app: FastifyInstance, ctx: AppContext, type: string, tags: string[]): void {
-  const path = ROUTE_OF_RECORD_TYPE[type];
-  if (path === undefined) throw new RangeError(`type: no route for ${type}`);
+export function recordRoute(app: FastifyInstance, ctx: AppContext, type: RecordType, tags: string[]): void {
+  const row = RECORD_ROUTES[type];
+  if (row === null) throw new RangeError(`type: no route for ${type}`);
+  const { path, summary } = row;
   // Validation checks the envelope only, so that a bad payload is refused by the package that
   // owns its meaning (REGISTRY_PAYLOAD_INVALID…); the documentation shows the payload schema.
   const payloadSchema = (PAYLOAD_SCHEMAS as Readonly<Record<string, TObject>>)[type];
@@ -155,7 +136,7 @@ export function recordRoute(app: FastifyInstance, ctx: AppContext, type: string,
       },
       schema: {
         operationId: `submit${pascalCaseOf(type)}`,
-        summary: SUMMARIES[type] ?? type,
+        summary,
         description:
           `Takes a signed \`${type}\` record (or a JSON array of consecutive, pre-chained \`${type}\` records) and answers ` +
           'with its receipt (or one per record). The same record twice returns the same receipt and appends nothing. ' +

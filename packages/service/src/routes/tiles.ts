@@ -125,8 +125,7 @@ export async function tilesRoutes(app: FastifyInstance, opts: { ctx: AppContext 
     async (req, reply) => {
       const tile = parseTilePath(req.params['*']);
       if (tile === null) throw new ServiceError('HTTP_NOT_FOUND', 'not a C2SP tlog-tiles path', { details: { path: `tile/${req.params['*']}` } });
-      const reader = service.tiles;
-      if (reader === undefined) throw new ServiceError('HTTP_NOT_FOUND', 'this log serves no tiles');
+      const reader = service.log;
       const full = tile.width === TILE_WIDTH;
       // Entry bundles "SHOULD be compressed at the HTTP layer" (C2SP tlog-tiles): JSON records
       // shrink several times. Hash tiles are random bytes and go as they are.

@@ -1,19 +1,21 @@
 /**
- * The ledger as the service runs it: a provenance `Log`, the certificates registry state
- * kept in memory (rebuilt by replay at open), and one append queue that sequences every
- * write (group commit into `Log.appendBatch`).
+ * The append queue: the single writer of a provenance `Log`, with the registry state kept
+ * in memory (rebuilt by replay at open). It sequences every write and group-commits them
+ * into `Log.appendBatch`.
  *
  * A write is a submission: one record, or a pre-chained batch of consecutive records from
- * one request. Each drain of the queue takes every pending submission, orders them by
- * their first index, checks each against the head it would extend (index, `prev`, time
- * order) and against the registry rules (`applyRecord`, no rules of our own), and appends
- * all that pass in one atomic `Log.appendBatch`, which checks every actor signature. A
- * submission is all-or-nothing; a failing submission does not fail the others.
+ * one request, each already parsed and signature-checked at the edge (`verifySignedRecord`:
+ * one canonicalisation, one leaf hash). Each drain of the queue takes every pending
+ * submission, orders them by their first index, runs the registry rules (`applyRecord`, no
+ * rules of our own) on those that extend the head, and appends them in one atomic
+ * `Log.appendBatch`. Index, `prev` and time are the log's to check (one home, in
+ * provenance); when it refuses a record, only that record's submission is refused and the
+ * others are checked again in the next group. A submission is all-or-nothing.
  *
- * Nothing waits in the queue unchecked: before a submission is queued, every record's
- * signature is verified and the cheap registry checks that do not depend on its position
- * (payload schema, role gate) are run, so junk is refused at once instead of sitting
- * among honest writers.
+ * Nothing waits in the queue unchecked: signatures are checked at the edge, and the cheap
+ * registry checks that do not depend on a record's position (payload schema, role gate) run
+ * before a submission is queued, so junk is refused at once instead of sitting among honest
+ * writers.
  *
  * The actor signs index and prev, so writers race for each index. Losers are parked and
  * told (409 with the head) to re-sign one at a time, which turns the race into a queue;
@@ -25,8 +27,8 @@
  * deterministic, RFC 8032 §5.1.6), so the same record posted again, even after a restart,
  * gets the same bytes back, with no cache.
  */
-import { DataLedgerError, equalBytes, fromBase64, isDataLedgerError, toBase64 } from '@dataledger/core';
-import { recordLeafHash, verifyRecordSignature, type LedgerRecord, type LogHead } from '@dataledger/provenance';
+import { DataLedgerError, isDataLedgerError, toBase64 } from '@dataledger/core';
+import type { LedgerRecord, Log, LogHead, VerifiedRecord } from '@dataledger/provenance';
 import { applyRecord, isAuthorised, isRecordType, parseAnyPayload, type RegistryState } from '@dataledger/certificates';
 import { ServiceError } from './problem.ts';
 
@@ -70,28 +72,13 @@ export function headInfo(head: LogHead): HeadInfo {
 }
 
 interface Submission {
-  records: LedgerRecord[];
-  /** Leaf hashes, computed when needed (the log computes them while appending). */
-  leafHashes: (Uint8Array | undefined)[];
+  /** The checked records, in order. */
+  checked: readonly VerifiedRecord[];
+  /** Their records (the fields the actor signed). */
+  records: readonly LedgerRecord[];
   deadline: number;
   resolve: (receipts: Receipt[]) => void;
   reject: (err: unknown) => void;
-}
-
-/**
- * The part of a provenance `Log` the queue writes through (structural, so the queue is
- * independent of the store behind it).
- */
-export interface AppendTarget {
-  head(): LogHead;
-  /** Appends all or nothing; answers each record's leaf hash (RFC 9162). */
-  appendBatch(records: LedgerRecord[]): Promise<readonly { leafHash: Uint8Array }[]>;
-  indexOfLeafHash(hash: Uint8Array): Promise<number | undefined>;
-  leafHashAt(index: number): Promise<Uint8Array>;
-  inclusionProof(index: number, treeSize?: number): Promise<Uint8Array[]>;
-  checkpoint(): Promise<string>;
-  /** The signed checkpoint of the tree of the first `treeSize` records. */
-  checkpointAt(treeSize: number): Promise<string>;
 }
 
 /** The registry rules, as a pure transition (certificates' `applyRecord`). */
@@ -104,13 +91,14 @@ export type ApplyRecord<S> = (state: S, record: LedgerRecord) => S;
  */
 export type PrecheckRecords<S> = (state: S, records: readonly LedgerRecord[]) => void;
 
-interface Sequencer<S> {
-  readonly log: AppendTarget;
+/** The registry rules the queue applies, and the state it starts from. */
+export interface RegistryRules<S> {
+  /** The registry transition (certificates' `applyRecord`). */
   readonly apply: ApplyRecord<S>;
-  /** Position-independent checks run before a submission is queued (default: none beyond the signatures). */
+  /** Position-independent checks run before a submission is queued (default: none). */
   readonly precheck?: PrecheckRecords<S> | undefined;
-  /** The registry state after the last appended record. */
-  state: S;
+  /** The registry state after the log's last record (replayed by the caller). */
+  readonly state: S;
 }
 
 function withIndex(err: unknown, index: number): unknown {
@@ -186,7 +174,11 @@ const PARK_RELEASE_MS = 40;
  * The single writer of a log: sequences submissions and group-commits them.
  */
 export class AppendQueue<S> {
-  private readonly seq: Sequencer<S>;
+  private readonly log: Log;
+  private readonly apply: ApplyRecord<S>;
+  private readonly checkFirst: PrecheckRecords<S> | undefined;
+  /** The registry state after the last appended record. */
+  private registryState: S;
   private pending: Submission[] = [];
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -202,68 +194,64 @@ export class AppendQueue<S> {
   /** Head size at the last release of a parked writer. */
   private releasedAt = -1;
 
-  constructor(seq: Sequencer<S>, options: AppendQueueOptions = {}) {
-    this.seq = seq;
+  /**
+   * @param log - the log this queue is the single writer of
+   * @param rules - the registry rules and the state after the log's last record
+   * @param options - timing and batch bounds
+   */
+  constructor(log: Log, rules: RegistryRules<S>, options: AppendQueueOptions = {}) {
+    this.log = log;
+    this.apply = rules.apply;
+    this.checkFirst = rules.precheck;
+    this.registryState = rules.state;
     this.aheadWaitMs = options.aheadWaitMs ?? 250;
     this.maxBatchRecords = options.maxBatchRecords ?? 4096;
   }
 
   /**
-   * Queues a submission (records already parsed at the edge) and resolves with one receipt
-   * per record once they are durably appended (or were already in the log).
+   * Queues a submission (records checked at the edge) and resolves with one receipt per
+   * record once they are durably appended (or were already in the log).
    * @throws DataLedgerError the code of the first check that failed (with `details.index`);
    *   `LEDGER_INDEX_MISMATCH` carries `details.head` so the client can re-sign
    */
-  submit(records: LedgerRecord[]): Promise<Receipt[]> {
-    if (records.length === 0) return Promise.resolve([]);
+  submit(checked: readonly VerifiedRecord[]): Promise<Receipt[]> {
+    if (checked.length === 0) return Promise.resolve([]);
     if (this.closing) return Promise.reject(new ServiceError('HTTP_SHUTTING_DOWN', 'the ledger is closing'));
-    const leafHashes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(records.length);
-    const failed = this.precheck(records);
-    if (failed === null) return this.enqueue(records, leafHashes);
+    const records = checked.map((c) => c.record);
+    const error = this.precheck(records);
+    if (error === null) return this.enqueue(checked, records);
     // A record already in the log passes (it is answered with its receipt, even if its
     // writer has lost its role since); that takes a read, so only on this rare path.
-    const { record, error } = failed;
-    if (record.index >= this.seq.log.head().size || (isDataLedgerError(error) && error.code === 'LEDGER_SIGNATURE_INVALID')) return Promise.reject(error);
-    const leaf = recordLeafHash(record);
-    leafHashes[records.indexOf(record)] = leaf;
-    return this.leafAt(record.index).then((there) => {
-      if (there !== b64(leaf)) throw error;
+    const index = isDataLedgerError(error) ? error.details?.['index'] : undefined;
+    const failed = checked.find((c) => c.record.index === index) ?? (checked[0] as VerifiedRecord);
+    if (failed.record.index >= this.log.head().size) return Promise.reject(error);
+    return this.leafAt(failed.record.index).then((there) => {
+      if (there !== b64(failed.leafHash)) throw error;
       if (this.closing) throw new ServiceError('HTTP_SHUTTING_DOWN', 'the ledger is closing');
-      return this.enqueue(records, leafHashes);
+      return this.enqueue(checked, records);
     });
   }
 
   /** Queues a checked submission (synchronously, so one made before {@link close} is drained by it). */
-  private enqueue(records: LedgerRecord[], leafHashes: (Uint8Array | undefined)[]): Promise<Receipt[]> {
+  private enqueue(checked: readonly VerifiedRecord[], records: readonly LedgerRecord[]): Promise<Receipt[]> {
     return new Promise<Receipt[]>((resolve, reject) => {
-      this.pending.push({ records, leafHashes, deadline: Date.now() + this.aheadWaitMs, resolve, reject });
+      this.pending.push({ checked, records, deadline: Date.now() + this.aheadWaitMs, resolve, reject });
       this.kick();
     });
   }
 
   /**
-   * The checks that need no place in the queue: every signature (the registry rules trust
-   * `actor`, and only the signature makes it true), then the position-independent registry
-   * checks of the whole submission.
-   * @returns the first failure and its record, or null when the submission passes
+   * The position-independent registry checks of the whole submission (the signatures were
+   * checked at the edge: the registry rules trust `actor`, and only the signature makes it true).
+   * @returns the first failure, or null when the submission passes
    */
-  private precheck(records: LedgerRecord[]): { record: LedgerRecord; error: unknown } | null {
-    for (let k = 0; k < records.length; k++) {
-      const record = records[k] as LedgerRecord;
-      if (!verifyRecordSignature(record)) {
-        const error = new DataLedgerError('LEDGER_SIGNATURE_INVALID', `record ${record.index}: not a valid signature by ${record.actor}`, {
-          details: { index: record.index, position: k },
-        });
-        return { record, error };
-      }
-    }
-    if (this.seq.precheck === undefined) return null;
+  private precheck(records: readonly LedgerRecord[]): unknown {
+    if (this.checkFirst === undefined) return null;
     try {
-      this.seq.precheck(this.seq.state, records);
+      this.checkFirst(this.registryState, records);
       return null;
     } catch (error) {
-      const index = isDataLedgerError(error) ? error.details?.['index'] : undefined;
-      return { record: records.find((r) => r.index === index) ?? (records[0] as LedgerRecord), error };
+      return error;
     }
   }
 
@@ -292,7 +280,7 @@ export class AppendQueue<S> {
       this.releaseParked(false);
       // Submissions that arrived during the drain form the next group.
       if (this.pending.length > 0) {
-        const waitingOnly = this.pending.every((s) => (s.records[0] as LedgerRecord).index > this.seq.log.head().size);
+        const waitingOnly = this.pending.every((s) => (s.records[0] as LedgerRecord).index > this.log.head().size);
         if (waitingOnly && !this.closing) this.schedule();
         else this.kick();
       }
@@ -312,7 +300,7 @@ export class AppendQueue<S> {
       this.parkTimer = null;
     }
     if (this.parked.length === 0) return;
-    const head = this.seq.log.head();
+    const head = this.log.head();
     // One writer per head: release the next only once the head has moved past the last release.
     if (!force && (head.size <= this.releasedAt || this.pending.some((p) => (p.records[0] as LedgerRecord).index === head.size))) {
       this.armParkTimer();
@@ -374,14 +362,15 @@ export class AppendQueue<S> {
   }
 
   private async drainGroup(force: boolean): Promise<void> {
-    const log = this.seq.log;
+    const log = this.log;
     const head = log.head();
     let size = head.size;
     let last = head.lastLeafHash;
     let lastTime = head.lastTime;
-    let state = this.seq.state;
-    const toAppend: LedgerRecord[] = [];
-    const toAppendRef: { sub: Submission; k: number }[] = [];
+    let state = this.registryState;
+    const toAppend: VerifiedRecord[] = [];
+    /** Each appended record's submission and the head that submission extends (for a refusal's details). */
+    const toAppendRef: { sub: Submission; k: number; head: Record<string, unknown> }[] = [];
     const stale: Submission[] = [];
     const accepted: { sub: Submission; indexes: number[] }[] = [];
 
@@ -422,21 +411,18 @@ export class AppendQueue<S> {
             stale.push(sub);
             continue;
           }
-          // Check the rest of the submission against the head it extends; all-or-nothing.
+          // The registry rules on the rest of the submission, all-or-nothing. Index, prev
+          // and time are Log.appendBatch's to check (below): a record it refuses singles out
+          // its submission only.
+          const extended = this.headDetails(size, last, lastTime);
           let s = state;
           let z = size;
-          const firstNew = k;
           let t = lastTime;
           let failure: unknown = null;
           for (; k < sub.records.length; k++) {
             const rec = sub.records[k] as LedgerRecord;
             try {
-              // The first record must extend the head; the links inside a pre-chained batch
-              // are checked by Log.appendBatch (a broken one singles out this submission).
-              checkPosition(rec, z, k === firstNew ? last : undefined, t);
-              // The actor's signature is checked once, by Log.appendBatch (below); a record
-              // that fails it is singled out there and only its submission is refused.
-              s = this.seq.apply(s, rec);
+              s = this.apply(s, rec);
             } catch (err) {
               failure = err;
               break;
@@ -446,12 +432,12 @@ export class AppendQueue<S> {
             t = rec.time;
           }
           if (failure !== null) {
-            sub.reject(withHead(failure, this.headDetails(size, last, lastTime)));
+            sub.reject(withHead(failure, extended));
             continue;
           }
           for (let j = sub.records.length - (z - size); j < sub.records.length; j++) {
-            toAppend.push(sub.records[j] as LedgerRecord);
-            toAppendRef.push({ sub, k: j });
+            toAppend.push(sub.checked[j] as VerifiedRecord);
+            toAppendRef.push({ sub, k: j, head: extended });
           }
           // The next submission in this group extends this one's last record.
           const l = leafOf(sub, sub.records.length - 1);
@@ -502,24 +488,24 @@ export class AppendQueue<S> {
       try {
         results = await log.appendBatch(toAppend);
       } catch (err) {
-        // The batch is all-or-nothing. When the log names the record that failed (a bad
-        // signature), refuse only its submission and check the others again in the next group.
+        // The batch is all-or-nothing. When the log names the record that failed (its index,
+        // prev or time), refuse only its submission and check the others again in the next group.
         const position = isDataLedgerError(err) ? err.details?.['position'] : undefined;
-        const owner = typeof position === 'number' ? toAppendRef[position]?.sub : undefined;
-        if (owner === undefined) {
+        const ref = typeof position === 'number' ? toAppendRef[position] : undefined;
+        if (ref === undefined) {
           for (const a of accepted) a.sub.reject(err);
           return;
         }
-        owner.reject(err);
+        const owner = ref.sub;
+        // The log's position is in the group; the writer knows its own submission.
+        owner.reject(withHead(err, { ...ref.head, position: ref.k }));
         this.pending = [...accepted.map((a) => a.sub).filter((x) => x !== owner), ...this.pending];
         return;
       }
-      this.seq.state = state;
+      this.registryState = state;
       for (let i = 0; i < toAppend.length; i++) {
         const ref = toAppendRef[i] as { sub: Submission; k: number };
-        const leaf = results[i]?.leafHash ?? leafOf(ref.sub, ref.k);
-        ref.sub.leafHashes[ref.k] = leaf;
-        this.rememberLeaf((toAppend[i] as LedgerRecord).index, b64(leaf));
+        this.rememberLeaf((toAppend[i] as VerifiedRecord).record.index, b64(results[i]?.leafHash ?? leafOf(ref.sub, ref.k)));
       }
     }
     if (accepted.length === 0) return;
@@ -546,7 +532,7 @@ export class AppendQueue<S> {
    * record always gets the same bytes.
    */
   private async receiptAt(index: number, leaf: Uint8Array): Promise<Receipt> {
-    const log = this.seq.log;
+    const log = this.log;
     const treeSize = index + 1;
     const [proof, checkpoint] = await Promise.all([log.inclusionProof(index, treeSize), log.checkpointAt(treeSize)]);
     return { index, leafHash: b64(leaf), treeSize, inclusionProof: proof.map(b64), checkpoint };
@@ -558,17 +544,17 @@ export class AppendQueue<S> {
   }
 
   private async leafAt(index: number): Promise<string> {
-    return this.recentLeaves.get(index) ?? b64(await this.seq.log.leafHashAt(index));
+    return this.recentLeaves.get(index) ?? b64(await this.log.leafHashAt(index));
   }
 
   /** The registry state after the last appended record. */
   get state(): S {
-    return this.seq.state;
+    return this.registryState;
   }
 
   /** The signed checkpoint of the current head. */
   async checkpointText(): Promise<string> {
-    return this.seq.log.checkpoint();
+    return this.log.checkpoint();
   }
 
   /**
@@ -576,42 +562,25 @@ export class AppendQueue<S> {
    * checkpoint at size `index + 1`).
    */
   async receiptFor(index: number): Promise<Receipt> {
-    return this.receiptAt(index, await this.seq.log.leafHashAt(index));
+    return this.receiptAt(index, await this.log.leafHashAt(index));
   }
 }
 
-/** The leaf hash of record `k` of a submission, computed once. */
+/** The leaf hash of record `k` of a submission (computed once, at the edge). */
 function leafOf(sub: Submission, k: number): Uint8Array {
-  let h = sub.leafHashes[k];
-  if (h === undefined) {
-    h = recordLeafHash(sub.records[k] as LedgerRecord);
-    sub.leafHashes[k] = h;
-  }
-  return h;
+  return (sub.checked[k] as VerifiedRecord).leafHash;
 }
 
-function withHead(err: unknown, head: Record<string, unknown>): unknown {
-  if (err instanceof DataLedgerError && (err.code === 'LEDGER_INDEX_MISMATCH' || err.code === 'LEDGER_CHAIN_BROKEN' || err.code === 'LEDGER_TIME_ORDER')) {
-    return new DataLedgerError(err.code, err.message, { cause: err.cause, details: { ...(err.details ?? {}), ...head } });
-  }
-  return err;
+/**
+ * The error with the head its submission extended (so the writer can re-sign: index, prev and
+ * time refusals), and its position in its own submission when the log named one.
+ */
+function withHead(err: unknown, extended: Record<string, unknown>): unknown {
+  if (!(err instanceof DataLedgerError)) return err;
+  const { position, ...head } = extended;
+  const positioned = position !== undefined && typeof err.details?.['position'] === 'number';
+  const needsHead = err.code === 'LEDGER_INDEX_MISMATCH' || err.code === 'LEDGER_CHAIN_BROKEN' || err.code === 'LEDGER_TIME_ORDER';
+  if (!positioned && !needsHead) return err;
+  const details = { ...(err.details ?? {}), ...(needsHead ? head : {}), ...(positioned ? { position } : {}) };
+  return new DataLedgerError(err.code, err.message, { cause: err.cause, details });
 }
-
-/** RFC 9162 leaves are chained by `prev`; the actor signed index and prev, so both must match the head. */
-function checkPosition(rec: LedgerRecord, size: number, last: Uint8Array | null | undefined, lastTime: string | null): void {
-  if (rec.index !== size) {
-    throw new DataLedgerError('LEDGER_INDEX_MISMATCH', `record index ${rec.index}, expected ${size}`, { details: { index: rec.index } });
-  }
-  const prevOk = last === undefined || (last === null ? rec.prev === '' : rec.prev !== '' && equalBytes(fromBase64(rec.prev), last));
-  if (!prevOk) {
-    throw new DataLedgerError('LEDGER_CHAIN_BROKEN', `record ${rec.index}: prev is not the leaf hash of record ${size - 1}`, {
-      details: { index: rec.index },
-    });
-  }
-  if (lastTime !== null && rec.time < lastTime) {
-    throw new DataLedgerError('LEDGER_TIME_ORDER', `record ${rec.index}: time ${rec.time} is before ${lastTime}`, {
-      details: { index: rec.index },
-    });
-  }
-}
-
