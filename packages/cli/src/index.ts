@@ -11,7 +11,7 @@ export { runCli, createProgram } from './program.ts';
 export { EXIT, processIo } from './io.ts';
 export type { CliIo, TextSink, ExitStatus } from './io.ts';
 // Errors: the package's error class and its stable codes.
-export { CLI_ERROR_CODES, CliError, cliError } from './errors.ts';
+export { CLI_ERROR_CODES, CliError } from './errors.ts';
 export type { CliErrorCode } from './errors.ts';
 // Helpers the examples use: read a key file, write a demo ledger, format statistics.
 export { readKeyFile } from './keyfile.ts';
