@@ -4,35 +4,26 @@
  * decrypts the total, under a release policy.
  * @packageDocumentation
  */
+// Errors: the package's error class and its stable codes.
 export { AGGREGATION_ERROR_CODES, AggregationError } from './errors.ts';
 export type { AggregationErrorCode } from './errors.ts';
-export {
-  resolveJob,
-  POLY_MODULUS_DEGREE,
-  MAX_JOB_LENGTH,
-  MAX_CONTRIBUTORS,
-  MAX_PLAIN_MODULUS_BITS,
-  MIN_PLAIN_MODULUS_BITS,
-  CKKS_MAX_SUM_BITS,
-  CKKS_DEFAULT_EPSILON,
-} from './job.ts';
+// Jobs: what is summed, by which scheme, under which privacy policy.
+export { resolveJob } from './job.ts';
 export type { AggregationJob, AggregationScheme, PrivacyPolicy, PrivacyMechanism, ResolvedJob, ResolvedPrivacy } from './job.ts';
-export { createJobKeys, publicKeyHash } from './keys.ts';
+// Keys: a job's key pair, held by whoever may decrypt.
+export { createJobKeys } from './keys.ts';
 export type { JobKeys } from './keys.ts';
-export {
-  encryptContribution,
-  signContribution,
-  contributionTarget,
-  checkContribution,
-  CONTRIBUTION_TYPE,
-} from './contribution.ts';
+// Contributions: a holder encrypts and signs its values.
+export { encryptContribution, signContribution, contributionTarget } from './contribution.ts';
 export type { Contribution, ContributionTarget, Holder, CheckedContribution } from './contribution.ts';
+// The aggregator: adds ciphertexts without reading them; anyone can recompute the sum.
 export { Aggregator, recomputeAggregate, verifyAggregate, mergeAggregates } from './aggregator.ts';
 export type { AggregatorOptions, ContributionReceipt } from './aggregator.ts';
-export { RESULT_TYPE } from './result.ts';
 export type { AggregateResult } from './result.ts';
+// Release: the key holder decrypts the total under the job's policy.
 export { decryptAggregate } from './release.ts';
 export type { AggregateRelease, AggregateReleaseJson, ReleaseOptions } from './release.ts';
-export { PrivacyBudget, privacyBudgetFor, sampleDiscreteLaplace, laplaceNoise } from './privacy.ts';
-export { CKKS_COEFF_MODULUS_BITS, CKKS_SCALE } from './seal.ts';
+// Privacy: the budget a job spends on released totals.
+export { PrivacyBudget } from './privacy.ts';
+// Statistics: encode a histogram, sums of squares, and read means and variances back.
 export { histogramValues, withSquares, meanOf, varianceOf } from './stats.ts';

@@ -15,13 +15,13 @@ import { canonicalBytes, didKeyFromPublicKey, getPublicKey, sha256, sign, toBase
 import {
   Aggregator,
   type AggregationJob,
-  CONTRIBUTION_TYPE,
   type Contribution,
   contributionTarget,
   decryptAggregate,
   encryptContribution,
   signContribution,
 } from '../src/index.ts';
+import { CONTRIBUTION_TYPE } from '../src/contribution.ts';
 import { holder, keysFor } from './support.ts';
 
 setFlagsFromString('--expose-gc');

@@ -13,8 +13,8 @@ import {
   decryptAggregate,
   encryptContribution,
   resolveJob,
-  sampleDiscreteLaplace,
 } from '../src/index.ts';
+import { sampleDiscreteLaplace } from '../src/privacy.ts';
 import { decryptSums } from '../src/release.ts';
 import { checkResult } from '../src/result.ts';
 import { sealParamsFor } from '../src/seal.ts';

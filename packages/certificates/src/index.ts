@@ -4,8 +4,10 @@
  * proofs, Bitstring Status Lists, audit and statistics.
  * @packageDocumentation
  */
+// Errors: the package's error class and its stable codes.
 export { CERTIFICATES_ERROR_CODES, CertificateError } from './errors.ts';
 export type { CertificatesErrorCode } from './errors.ts';
+// Data Integrity proofs (eddsa-jcs-2022) on W3C Verifiable Credentials.
 export {
   DATA_INTEGRITY_PROOF,
   EDDSA_JCS_2022,
@@ -24,6 +26,7 @@ export type {
   CredentialVerificationResult,
   VerifyCredentialOptions,
 } from './dataintegrity.ts';
+// Bitstring Status Lists: entries, list credentials, status checks.
 export {
   STATUS_LIST_MIN_ENTRIES,
   STATUS_LIST_MAX_ENTRIES,
@@ -40,7 +43,9 @@ export type {
   CheckStatusOptions,
   StatusCheck,
 } from './statuslist.ts';
+// A persistent map, the registry state's building block.
 export { PMap } from './pmap.ts';
+// Record payloads: vocabularies, schemas, and the one table of record types.
 export {
   ROLES,
   CLASSIFICATIONS,
@@ -102,6 +107,7 @@ export type {
   Authorisation,
   RecordTypeRow,
 } from './payloads.ts';
+// The registry state machine: apply records, replay a log, check roles.
 export {
   emptyRegistryState,
   applyRecord,
@@ -124,6 +130,7 @@ export type {
   CertificateState,
   AggregationState,
 } from './registry.ts';
+// Data-asset certificates: prepare, issue, verify, and status lists from registry state.
 export {
   VC_V2_CONTEXT,
   DATA_ASSET_CERTIFICATE,
@@ -132,7 +139,6 @@ export {
   subjectHash,
   prepareCertificate,
   issueCertificate,
-  issueCertificateOnLog,
   roleEvidenceIndexes,
   verifyCertificate,
   certificateStatus,
@@ -152,8 +158,8 @@ export type {
   CertificateVerification,
   CertificateStatusVerdict,
   CertificateStatusOptions,
-  IssueCertificateOnLogOptions,
   StatusListSigningOptions,
 } from './certificate.ts';
+// Audit and statistics over a registry or a bundle.
 export { ASSET_STATUSES, assetStatus, statisticsReport, RegistryAuditor, auditRecords, auditBundle } from './audit.ts';
 export type { Violation, AssetStatus, StatisticsReport, AuditReport, AuditBundleOptions } from './audit.ts';

@@ -17,7 +17,6 @@ import {
   applyRecord,
   checkStatus,
   emptyRegistryState,
-  issueCertificateOnLog,
   signCredential,
   signStatusListCredential,
   statusListCredential,
@@ -28,6 +27,7 @@ import {
   type JsonObject,
   type RegistryState,
 } from '../src/index.ts';
+import { issueCertificateOnLog } from '../src/certificate.ts';
 import { actor, assetPayload, holderA, registry, regulator, reviewer, root, stranger, type Actor } from './fixtures.ts';
 
 const logKey = actor(200);

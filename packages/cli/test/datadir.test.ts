@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { didKeyFromPublicKey, isDataLedgerError, toBase64 } from '@dataledger/core';
 import { parseVerifierKey, verifierKey } from '@dataledger/provenance';
-import { openDataDir, parseKeyFile } from '../src/index.ts';
+import { openDataDir } from '../src/datadir.ts';
+import { parseKeyFile } from '../src/keyfile.ts';
 import { runBin, tempDir } from './helpers.ts';
 
 /**

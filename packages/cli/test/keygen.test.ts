@@ -2,7 +2,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getPublicKey, isDidKey, publicKeyFromDidKey, sign, verify } from '@dataledger/core';
-import { parseKeyFile, formatKeyFile } from '../src/index.ts';
+import { parseKeyFile, formatKeyFile } from '../src/keyfile.ts';
 import { runBin, tempDir } from './helpers.ts';
 
 let dir: string;

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serveCommand, type CliIo } from '../src/index.ts';
+import { type CliIo } from '../src/index.ts';
+import { serveCommand } from '../src/commands/serve.ts';
 import { tempDir } from './helpers.ts';
 
 /**

@@ -6,7 +6,7 @@ import { cosignerVerifierKey, openCheckpoint, recordLeafHash, signCheckpoint, ve
 import { DataLedgerClient } from '@dataledger/service';
 import type { ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
-import { parseKeyFile } from '../src/index.ts';
+import { parseKeyFile } from '../src/keyfile.ts';
 import { runBin, startBin, tempDir, waitForExit, waitForOutput } from './helpers.ts';
 
 /**

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '@dataledger/core';
 import { Log, buildChain, memoryStore } from '@dataledger/provenance';
-import { auditCommand, verifyCommand, type CliIo } from '../src/index.ts';
+import { type CliIo } from '../src/index.ts';
+import { auditCommand } from '../src/commands/audit.ts';
+import { verifyCommand } from '../src/commands/verify.ts';
 import { tempDir } from './helpers.ts';
 
 /** `verify` and `audit` draw a progress bar on a TTY for long bundles, and never on a pipe or with short ones. */

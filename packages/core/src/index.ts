@@ -4,6 +4,7 @@
  * the other packages share. No I/O.
  * @packageDocumentation
  */
+// Bytes and text encodings (hex, base64, base64url, base58btc, multibase).
 export {
   utf8Encode,
   utf8Decode,
@@ -20,11 +21,14 @@ export {
   concatBytes,
   equalBytes,
 } from './bytes.ts';
+// Canonical JSON (RFC 8785) and a bounded JSON reader for untrusted input.
 export { canonicalize, canonicalBytes } from './jcs.ts';
 export type { JsonValue } from './jcs.ts';
-export { parseJson, DEFAULT_JSON_MAX_BYTES, DEFAULT_JSON_MAX_DEPTH } from './json.ts';
+export { parseJson } from './json.ts';
 export type { ParseJsonOptions } from './json.ts';
+// Hashes.
 export { sha256, sm3, assertHash, isHash, HASH_LENGTH } from './hash.ts';
+// Ed25519 keys and signatures, with a swappable backend.
 export {
   generateKeyPair,
   keyPairFromSeed,
@@ -38,6 +42,7 @@ export {
   ED25519_SIGNATURE_LENGTH,
 } from './ed25519.ts';
 export type { KeyPair, Ed25519Backend } from './ed25519.ts';
+// did:key identifiers for Ed25519 public keys.
 export {
   didKeyFromPublicKey,
   publicKeyFromDidKey,
@@ -46,7 +51,9 @@ export {
   didKeyVerificationMethod,
   isDidKey,
 } from './didkey.ts';
+// The worker-thread pool the other packages share.
 export { workerEntry, WorkerThread, WorkerPool } from './workers.ts';
 export type { WorkerReply, WorkerThreadOptions, WorkerPoolOptions } from './workers.ts';
+// Errors: the typed base error every package extends, and core's codes.
 export { CoreError, DataLedgerError, isDataLedgerError, CORE_ERROR_CODES } from './errors.ts';
 export type { CoreErrorCode, DataLedgerErrorOptions } from './errors.ts';

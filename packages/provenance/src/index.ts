@@ -5,8 +5,10 @@
  * (paths, entry bundles, serving from a log) and a verifying tiles client.
  * @packageDocumentation
  */
-export { PROVENANCE_ERROR_CODES, PROVENANCE_ERROR_DESCRIPTIONS, ProvenanceError } from './errors.ts';
+// Errors: the package's error class and its stable codes.
+export { PROVENANCE_ERROR_CODES, ProvenanceError } from './errors.ts';
 export type { ProvenanceErrorCode } from './errors.ts';
+// Records: parse, build, sign and verify signed, hash-chained records.
 export {
   parseRecord,
   signRecord,
@@ -15,15 +17,12 @@ export {
   verifyRecordSignature,
   verifySignedRecord,
   isVerifiedRecord,
-  recordLeafData,
   recordLeafHash,
-  actorPublicKey,
-  DEFAULT_MAX_PAYLOAD_BYTES,
 } from './records.ts';
-export type { LedgerRecord, UnsignedRecord, LogHead, RecordLimits, RecordPayload, ChainHead, ChainDraft, VerifiedRecord, CheckedRecord, RecordTexts } from './records.ts';
+export type { LedgerRecord, UnsignedRecord, LogHead, RecordLimits, RecordPayload, ChainHead, ChainDraft, VerifiedRecord } from './records.ts';
+// Merkle trees (RFC 9162): pure hashing, proofs and verification, and readers over stored hashes.
 export {
   leafHash,
-  nodeHash,
   merkleRoot,
   inclusionProof,
   consistencyProof,
@@ -32,54 +31,48 @@ export {
   readRoot,
   readInclusionProof,
   readConsistencyProof,
-  EMPTY_ROOT,
-  MerkleFrontier,
 } from './merkle.ts';
 export type { InclusionCheck, ConsistencyCheck, HashReader } from './merkle.ts';
+// Checkpoints (C2SP signed notes): sign, open, cosign, and verifier keys.
 export {
-  formatCheckpoint,
   parseCheckpoint,
-  noteKeyId,
   verifierKey,
   cosignerVerifierKey,
   parseVerifierKey,
   splitNote,
-  signNote,
-  openNote,
   signCheckpoint,
   openCheckpoint,
   cosignCheckpoint,
   verifyCosignature,
   cosignatureTimestamp,
-  NOTE_TYPE_ED25519,
   NOTE_TYPE_COSIGNATURE_V1,
-  MAX_NOTE_LENGTH,
-  MAX_NOTE_SIGNATURES,
 } from './checkpoint.ts';
-export type { Checkpoint, NoteSigner, Cosigner, ParsedVerifierKey, NoteSignature, OpenedNote } from './checkpoint.ts';
+export type { Checkpoint, NoteSigner, Cosigner, ParsedVerifierKey, NoteSignature } from './checkpoint.ts';
+// Record stores: in memory and on LevelDB (PostgreSQL lives in @dataledger/store-postgres).
 export { memoryStore, openLevelStore } from './store.ts';
 export type { RecordStore, StoreOperation, StoreRange, LevelStoreOptions } from './store.ts';
-export { Log, LOG_FORMAT, DEFAULT_MAX_CLOCK_SKEW_MS, DEFAULT_MAX_BATCH_RECORDS, DEFAULT_MAX_IMPORT_RECORDS } from './log.ts';
+// The append-only log.
+export { Log, DEFAULT_MAX_BATCH_RECORDS } from './log.ts';
 export type { LogOptions, AppendResult, ImportBundleOptions } from './log.ts';
-export { verifyBundle, assertValidBundle, BUNDLE_FORMAT, DEFAULT_MAX_LINE_BYTES } from './bundle.ts';
+// Bundles: verify a JSON Lines export as a stream.
+export { verifyBundle } from './bundle.ts';
 export type { BundleReport, BundleSource, VerifyBundleOptions } from './bundle.ts';
+// Signature verification on worker threads.
 export { workerVerifier } from './verify-pool.ts';
 export type { SignatureVerifier, SignatureCheck, WorkerVerifierOptions } from './verify-pool.ts';
+// Tiles (C2SP tlog-tiles): paths, tile and entry-bundle codecs, reading from a log.
 export {
-  TILE_HEIGHT,
   TILE_WIDTH,
-  MAX_TILE_ENTRY_BYTES,
-  tileIndexPath,
   tilePath,
   entryBundlePath,
   parseTilePath,
   tileWidthAt,
   encodeEntryBundle,
   decodeEntryBundle,
-  splitTileHashes,
   readTile,
   readEntryBundle,
 } from './tlog-tiles.ts';
 export type { TileCoord, TilePath, TileReader } from './tlog-tiles.ts';
+// A client that fetches tiles and verifies them against a signed checkpoint.
 export { TileLogClient } from './tiles.ts';
 export type { TileLogClientOptions, VerifiedCheckpoint } from './tiles.ts';

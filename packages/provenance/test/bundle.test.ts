@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { canonicalize, generateKeyPair, isDataLedgerError } from '@dataledger/core';
 import {
-  BUNDLE_FORMAT,
   buildRecord,
   cosignCheckpoint,
   cosignerVerifierKey,
@@ -18,13 +17,14 @@ import {
   merkleRoot,
   recordLeafHash,
   signCheckpoint,
-  signNote,
   verifierKey,
   verifyBundle,
   workerVerifier,
   type BundleReport,
   type LedgerRecord,
 } from '../src/index.ts';
+import { BUNDLE_FORMAT } from '../src/bundle.ts';
+import { signNote } from '../src/checkpoint.ts';
 import { chain, key, logKey, ORIGIN, snapshot, tempDir } from './support/fixtures.ts';
 
 const N = 50;

@@ -11,19 +11,16 @@ import {
   cosignatureTimestamp,
   cosignCheckpoint,
   cosignerVerifierKey,
-  formatCheckpoint,
-  noteKeyId,
   openCheckpoint,
-  openNote,
   parseCheckpoint,
   parseVerifierKey,
   signCheckpoint,
-  signNote,
   splitNote,
   verifierKey,
   verifyCosignature,
   type Checkpoint,
 } from '../src/index.ts';
+import { formatCheckpoint, noteKeyId, openNote, signNote } from '../src/checkpoint.ts';
 
 const EM = '\u2014';
 const GO_SKEY = 'PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz';

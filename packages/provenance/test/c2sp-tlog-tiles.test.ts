@@ -14,10 +14,10 @@ import {
   Log,
   memoryStore,
   parseTilePath,
-  tileIndexPath,
   tilePath,
   tileWidthAt,
 } from '../src/index.ts';
+import { tileIndexPath } from '../src/tlog-tiles.ts';
 import { key, logKey, ORIGIN, snapshot } from './support/fixtures.ts';
 
 describe('tile paths (C2SP tlog-tiles "Merkle Tree")', () => {

@@ -2,7 +2,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { PROVENANCE_ERROR_CODES, PROVENANCE_ERROR_DESCRIPTIONS } from '../src/index.ts';
+import { PROVENANCE_ERROR_CODES } from '../src/index.ts';
+import { PROVENANCE_ERROR_DESCRIPTIONS } from '../src/errors.ts';
 
 describe('PROVENANCE_ERROR_CODES', () => {
   it('are unique, prefixed and each described', () => {

@@ -9,12 +9,12 @@ import {
   buildRecord,
   leafHash,
   parseRecord,
-  recordLeafData,
   recordLeafHash,
   signRecord,
   verifyRecordSignature,
   type LedgerRecord,
 } from '../src/index.ts';
+import { recordLeafData } from '../src/records.ts';
 
 const alice = keyPairFromSeed(new Uint8Array(32).fill(1));
 const bob = keyPairFromSeed(new Uint8Array(32).fill(2));

@@ -9,13 +9,13 @@ import fc from 'fast-check';
 import { isDataLedgerError } from '@dataledger/core';
 import {
   consistencyProof,
-  EMPTY_ROOT,
   inclusionProof,
   leafHash,
   merkleRoot,
   verifyConsistency,
   verifyInclusion,
 } from '../src/index.ts';
+import { EMPTY_ROOT } from '../src/merkle.ts';
 import { listVectorFiles, readVectorJson } from '../../../test/support/vectors.ts';
 
 const b64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));

@@ -3,7 +3,9 @@
  * migrations applied on open. The only package that depends on the PostgreSQL client (`pg`).
  * @packageDocumentation
  */
+// The store: open (and migrate) a PostgreSQL-backed `RecordStore`.
 export { openPostgresStore } from './store.ts';
 export type { PostgresStoreOptions } from './store.ts';
+// The schema migrations, in order.
 export { MIGRATIONS } from './migrations.ts';
 export type { Migration } from './migrations.ts';
