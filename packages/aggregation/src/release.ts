@@ -4,11 +4,11 @@
  * exact decryptions can leak the secret key) paid for from the job's epsilon budget.
  */
 import type { Ciphertext, Decryptor, Plaintext, SecretKey } from 'node-seal';
-import { type Contribution } from './contribution.ts';
+import type { Contribution } from './contribution.ts';
 import { aggError } from './errors.ts';
 import { type AggregationJob, resolveJob } from './job.ts';
 import { loadSecretKey, publicKeyHash } from './keys.ts';
-import { PrivacyBudget, laplaceNoise, privacyBudgetFor } from './privacy.ts';
+import { type PrivacyBudget, laplaceNoise, privacyBudgetFor } from './privacy.ts';
 import { type AggregateResult, checkResult } from './result.ts';
 import { type SealParams, free, guardSeal, sealParamsFor } from './seal.ts';
 import { recomputeAggregate } from './aggregator.ts';

@@ -72,7 +72,7 @@ describe('aggregator refuses bad contributions, total unchanged', () => {
     await expectCode(agg.add({ ...signedBytes([ct]), ciphertexts: ['A'.repeat(2_000_000)] }), 'AGG_CIPHERTEXT_TOO_LARGE');
     // Non-base64 text (signed by its holder): decodes to the wrong length.
     const text = await encryptContribution(job, keys.publicKey, [0n, 0n, 0n, 0n], holder());
-    await expectCode(agg.add({ ...text, ciphertexts: ['%%%%' + (text.ciphertexts[0] as string).slice(4)] }), 'AGG_CIPHERTEXT_MALFORMED');
+    await expectCode(agg.add({ ...text, ciphertexts: [`%%%%${(text.ciphertexts[0] as string).slice(4)}`] }), 'AGG_CIPHERTEXT_MALFORMED');
     // A header claiming a huge size, a huge polynomial count: refused before SEAL sees them.
     const lying = new Uint8Array(ct);
     new DataView(lying.buffer).setBigUint64(8, 2n ** 62n, true);

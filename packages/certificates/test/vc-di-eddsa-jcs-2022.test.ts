@@ -124,7 +124,7 @@ describe('eddsa-jcs-2022: refusals, with codes', () => {
     expect(codes({ ...signed, proof: 'p' })).toEqual(['VC_PROOF_MALFORMED']);
     expect(codes(withProof({ cryptosuite: 'eddsa-rdfc-2022' }))).toEqual(['VC_CRYPTOSUITE_UNSUPPORTED']);
     expect(codes(withProof({ type: 'Ed25519Signature2020' }))).toEqual(['VC_CRYPTOSUITE_UNSUPPORTED']);
-    expect(codes(withProof({ proofValue: 'u' + 'A'.repeat(86) }))).toEqual(['VC_PROOF_MALFORMED']);
+    expect(codes(withProof({ proofValue: `u${'A'.repeat(86)}` }))).toEqual(['VC_PROOF_MALFORMED']);
     expect(codes(withProof({ proofValue: 'z0OIl' }))).toEqual(['VC_PROOF_MALFORMED']);
     expect(codes(withProof({ proofValue: 'z2HnF' }))).toEqual(['VC_PROOF_MALFORMED']);
     expect(codes(withProof({ proofPurpose: 'authentication' }))).toEqual(['VC_PROOF_PURPOSE_MISMATCH']);

@@ -11,7 +11,6 @@ import { didKeyFromPublicKey, fromBase64, generateKeyPair, getPublicKey } from '
 import { buildRecord, type LedgerRecord } from '@dataledger/provenance';
 import { ROUTE_OF_RECORD_TYPE, parseKeyFile } from '@dataledger/service';
 import { runBin, startBin, tempDir, waitForExit, waitForOutput } from './helpers.ts';
-import { parseKeyFile } from '@dataledger/service';
 
 const started: ChildProcess[] = [];
 const dirs: (() => Promise<void>)[] = [];

@@ -12,7 +12,6 @@ import { generateKeyPair } from '@dataledger/core';
 import { cosignCheckpoint, cosignerVerifierKey } from '@dataledger/provenance';
 import { signRequest, parseKeyFile } from '@dataledger/service';
 import { runBin, startBin, tempDir, waitForExit, waitForOutput } from './helpers.ts';
-import { parseKeyFile } from '@dataledger/service';
 
 const started: ChildProcess[] = [];
 const cleanups: (() => Promise<void>)[] = [];

@@ -13,7 +13,6 @@ import { openCheckpoint } from '@dataledger/provenance';
 import { DataLedgerClient, parseKeyFile } from '@dataledger/service';
 import { testDatabase, type TestDatabase } from '../../store-postgres/test/support/postgres.ts';
 import { runBin, startBin, tempDir, waitForExit, waitForOutput } from './helpers.ts';
-import { parseKeyFile } from '@dataledger/service';
 
 let db: TestDatabase;
 let dir: string;

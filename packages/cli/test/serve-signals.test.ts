@@ -12,7 +12,6 @@ import { didKeyFromPublicKey, generateKeyPair, toBase64 } from '@dataledger/core
 import { recordLeafHash } from '@dataledger/provenance';
 import { DataLedgerClient, openService, parseKeyFile } from '@dataledger/service';
 import { REPO_ROOT, tempDir, waitForExit, waitForOutput } from './helpers.ts';
-import { parseKeyFile } from '@dataledger/service';
 
 const cleanups: (() => Promise<void>)[] = [];
 const serverPids = new Set<number>();

@@ -65,13 +65,12 @@ describe('records', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.string({ minLength: 1, maxLength: 20 }), (payload, t) => {
         const type = `t.${t.replace(/[^A-Za-z0-9._:/-]/g, 'x')}`;
-        let r: LedgerRecord;
         try {
           canonicalize(payload);
         } catch {
           return; // lone surrogates have no canonical form
         }
-        r = buildRecord({ size: 0, lastLeafHash: null }, { type, payload: payload as LedgerRecord['payload'], time: TIME }, alice);
+        const r: LedgerRecord = buildRecord({ size: 0, lastLeafHash: null }, { type, payload: payload as LedgerRecord['payload'], time: TIME }, alice);
         expect(Buffer.from(recordLeafData(r)).toString('utf8')).toBe(canonicalize(r));
         expect(verifyRecordSignature(r)).toBe(true);
         expect(parseRecord(JSON.parse(JSON.stringify(r)))).toEqual(JSON.parse(canonicalize(r)));

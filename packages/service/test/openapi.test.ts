@@ -301,7 +301,7 @@ describe('OpenAPI document', () => {
       expect(errors.map(([s]) => s[0]).sort(), `${method} ${path}`).toEqual(['4', '5']);
       for (const [status, r] of errors) {
         expect(Object.keys(r.content ?? {}), `${method} ${path} ${status}`).toEqual(['application/problem+json']);
-        const schema = (r.content?.['application/problem+json'] as Json)['schema'] as Json;
+        const schema = (r.content!['application/problem+json'] as Json)['schema'] as Json;
         expect(schema['$ref'] === '#/components/schemas/Problem' || (schema['required'] as string[] | undefined)?.includes('code')).toBe(true);
       }
     }
