@@ -139,8 +139,19 @@ describe('signed reads (B5)', () => {
   it('DataLedgerClient sends a fresh nonce with every signed read', async () => {
     const s2 = await serve();
     const r2 = await grantRoles(s2);
-    const client = s2.client(r2.regulator);
-    for (let i = 0; i < 3; i++) expect(await client.statisticsReport()).toBeTypeOf('object');
+    // Record what goes on the wire: each request's Signature-Input nonce (RFC 9421 §2.3) and status.
+    const seen: { nonce: string | undefined; status: number }[] = [];
+    const recording: typeof fetch = async (input, init) => {
+      const sigInput = new Headers(init?.headers).get('signature-input') ?? '';
+      const res = await fetch(input, init);
+      seen.push({ nonce: /;nonce="([^"]*)"/.exec(sigInput)?.[1], status: res.status });
+      return res;
+    };
+    const client = new DataLedgerClient({ baseUrl: s2.base, signer: r2.regulator, fetch: recording });
+    for (let i = 0; i < 3; i++) await client.statisticsReport();
+    expect(seen.map((x) => x.status)).toEqual([200, 200, 200]);
+    expect(seen.every((x) => x.nonce !== undefined && x.nonce.length > 0)).toBe(true);
+    expect(new Set(seen.map((x) => x.nonce)).size).toBe(3);
   });
 });
 

@@ -178,9 +178,8 @@ describe('C2SP tlog-checkpoint', () => {
       b[bit >> 3]! ^= 1 << (bit & 7);
       const text = b.toString('utf8');
       try {
-        const got = openCheckpoint(text, [logVkey]);
+        openCheckpoint(text, [logVkey]);
         // Only acceptable if nothing signed changed (never, since every bit is signed or keys the signature).
-        expect(got.checkpoint).toBeDefined();
         accepted++;
       } catch (e) {
         expect(isDataLedgerError(e)).toBe(true);
