@@ -140,6 +140,7 @@ const consent = (id: string, by: Actor, licensee: Actor, purpose = 'credit-asses
 const approve = (rn: string, party: Actor): Step => [regulator, 'crossborder.approved', { registrationNumber: rn, party: party.did, purpose: 'research' }];
 const lic = (id: string, rn: string, to: Actor, extra: Record<string, unknown> = {}) => licencePayload(id, rn, to, { term: TERM, ...extra } as never) as unknown as Record<string, unknown>;
 
+// biome-ignore format: one row per case, so the table reads (and diffs) as a table.
 const CASES: Case[] = [
   // ledger structure
   { rule: 'G1 the genesis record comes first, once, signed by the root authority it names', from: emptyRegistryState, steps: [[root, 'ledger.genesis', { rootAuthority: root.did, ledgerName: 'x' }]], expect: 'ok' },
