@@ -37,7 +37,9 @@ export async function run(): Promise<BenchRow[]> {
   try {
     const roles = await grantRoles(s);
     const rn = await registeredAsset(s, roles);
-    const { certificate } = await s.client(roles.registry).issueCertificate({ registrationNumber: rn, validFrom: '2026-01-01T00:00:00Z', validUntil: '2030-01-01T00:00:00Z' });
+    const { certificate } = await s
+      .client(roles.registry)
+      .issueCertificate({ registrationNumber: rn, validFrom: '2026-01-01T00:00:00Z', validUntil: '2030-01-01T00:00:00Z' });
     const cs = certificate.credentialStatus as { statusListCredential: string }[];
     const lists: JsonObject[] = [];
     for (const e of cs) lists.push((await (await fetch(e.statusListCredential)).json()) as JsonObject);

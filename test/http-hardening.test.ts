@@ -81,10 +81,12 @@ describe('witness cosignatures (B4)', () => {
     await c.addCosignature(cosign(note1, w1, 'witness.example/w1'), k1);
     await c.addCosignature(cosign(note2, w2, 'witness.example/w2'), k2);
     const kept = (await c.cosignatures()).cosignatures;
-    expect(kept.map((x) => [x.witnessKey, x.size]).sort()).toEqual([
-      [k1, size2],
-      [k2, size2],
-    ].sort());
+    expect(kept.map((x) => [x.witnessKey, x.size]).sort()).toEqual(
+      [
+        [k1, size2],
+        [k2, size2],
+      ].sort(),
+    );
     const served = await c.checkpoint();
     expect(verifyCosignature(served, k1) && verifyCosignature(served, k2)).toBe(true);
   });
@@ -224,7 +226,9 @@ describe('junk records do not stall honest writers (B3)', () => {
     const before = s.service.log.head();
     await s.client(s.root).submit('role.granted', { subject: newActor().did, role: 'holder' });
     // 100 validly signed, stale records by the root: a few wait their turn, the rest are told at once to re-sign.
-    const stale = Array.from({ length: 100 }, () => buildRecord(before, { type: 'role.granted', payload: { subject: newActor().did, role: 'holder' } }, s.root));
+    const stale = Array.from({ length: 100 }, () =>
+      buildRecord(before, { type: 'role.granted', payload: { subject: newActor().did, role: 'holder' } }, s.root),
+    );
     const t0 = Date.now();
     const codes = await Promise.all(stale.map((r) => codeOf(s.client(s.root).submitRecord(r))));
     expect(codes.every((c) => c === 'LEDGER_INDEX_MISMATCH')).toBe(true);

@@ -99,7 +99,12 @@ function released(count: number, sum: bigint[], noise: AggregateRelease['noise']
  * @throws DataLedgerError `AGG_TOO_FEW_CONTRIBUTORS`, `AGG_BUDGET_EXHAUSTED`, `AGG_RESULT_INVALID`, `AGG_JOB_MISMATCH`,
  *   `AGG_KEY_INVALID`, `AGG_KEY_MISMATCH`
  */
-export async function decryptAggregate(job: AggregationJob, secretKey: Uint8Array, result: AggregateResult | unknown, options: ReleaseOptions = {}): Promise<AggregateRelease> {
+export async function decryptAggregate(
+  job: AggregationJob,
+  secretKey: Uint8Array,
+  result: AggregateResult | unknown,
+  options: ReleaseOptions = {},
+): Promise<AggregateRelease> {
   const r = resolveJob(job);
   const params = await sealParamsFor(r);
   const keyHash = options.publicKey === undefined ? null : publicKeyHash(options.publicKey);

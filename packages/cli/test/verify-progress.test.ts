@@ -32,7 +32,12 @@ beforeAll(async () => {
   const log = await Log.open(memoryStore(), { origin: 'example.test/progress', logKey: { secretKey: generateKeyPair().secretKey } });
   const actor = generateKeyPair();
   const filler = 'x'.repeat(1200);
-  await log.appendBatch(buildChain(log.head(), Array.from({ length: 1000 }, (_, i) => ({ type: 'test.blob', payload: { i, filler }, signer: actor }))));
+  await log.appendBatch(
+    buildChain(
+      log.head(),
+      Array.from({ length: 1000 }, (_, i) => ({ type: 'test.blob', payload: { i, filler }, signer: actor })),
+    ),
+  );
   const lines: string[] = [];
   for await (const line of log.exportBundle()) lines.push(line);
   logKey = log.verifierKey;

@@ -132,7 +132,14 @@ describe('parseJson: values read back (RFC 8259, against a random spelling)', ()
   it('random interleavings of poisons, canaries and arbitrary values all read back', () => {
     const item = fc.oneof(
       fc.constantFrom(...POISON_VALUES).map(([t, v]) => ({ t, v, native: true })),
-      fc.constantFrom(...CANARIES).map(([t, k]) => ({ t, v: Object.fromEntries([['h', 1], [k, 2]]) as JsonValue, native: false })),
+      fc.constantFrom(...CANARIES).map(([t, k]) => ({
+        t,
+        v: Object.fromEntries([
+          ['h', 1],
+          [k, 2],
+        ]) as JsonValue,
+        native: false,
+      })),
       fc.tuple(value, fc.nat()).map(([v, seed]) => ({ t: spell(v, lcg(seed)), v, native: false })),
     );
     fc.assert(
@@ -168,7 +175,10 @@ describe('parseJson: what it refuses, with a code', () => {
       '{"a\\"":1,"a\\u0022":2}',
       '{"__proto__":1,"__proto__":2}',
     ]) {
-      expect(codeOf(() => parseJson(t)), t).toBe('CORE_JSON_INVALID');
+      expect(
+        codeOf(() => parseJson(t)),
+        t,
+      ).toBe('CORE_JSON_INVALID');
     }
   });
 
@@ -188,18 +198,51 @@ describe('parseJson: what it refuses, with a code', () => {
     expect(parseJson('"\\ud83d\\ude00"')).toBe('😀');
     expect(parseJson('{"\\uD83D\\uDE00":1}')).toEqual({ '😀': 1 });
     for (const t of ['"\\ud800"', '"\\udc00\\ud800"', '{"\\uDFFF":1}', '["a\\ud83dx"]', '"\ud800"', '{"\udc00":1}']) {
-      expect(codeOf(() => parseJson(t)), t).toBe('CORE_JSON_INVALID');
+      expect(
+        codeOf(() => parseJson(t)),
+        t,
+      ).toBe('CORE_JSON_INVALID');
     }
   });
 
   it('numbers beyond a double (RFC 7493 §2.2)', () => {
-    for (const t of ['1e400', '[-1e309]', '{"a":{"b":1E999}}']) expect(codeOf(() => parseJson(t)), t).toBe('CORE_JSON_INVALID');
+    for (const t of ['1e400', '[-1e309]', '{"a":{"b":1E999}}'])
+      expect(
+        codeOf(() => parseJson(t)),
+        t,
+      ).toBe('CORE_JSON_INVALID');
     expect(parseJson('1.7976931348623157e308')).toBe(1.7976931348623157e308);
   });
 
   it('anything that is not one JSON text (RFC 8259 §2), including a byte order mark', () => {
-    for (const t of ['', ' ', '{', '{"a":1,}', '[1,]', '{"a" 1}', "{'a':1}", '01', '1.', '.5', '+1', 'NaN', 'tru', 'nul', '"\u0001"', '"\\x41"', '"\\u12"', '{} {}', '\ufeff{}', '{"a":1}x', '"abc', '[1 2]']) {
-      expect(codeOf(() => parseJson(t)), JSON.stringify(t)).toBe('CORE_JSON_INVALID');
+    for (const t of [
+      '',
+      ' ',
+      '{',
+      '{"a":1,}',
+      '[1,]',
+      '{"a" 1}',
+      "{'a':1}",
+      '01',
+      '1.',
+      '.5',
+      '+1',
+      'NaN',
+      'tru',
+      'nul',
+      '"\u0001"',
+      '"\\x41"',
+      '"\\u12"',
+      '{} {}',
+      '\ufeff{}',
+      '{"a":1}x',
+      '"abc',
+      '[1 2]',
+    ]) {
+      expect(
+        codeOf(() => parseJson(t)),
+        JSON.stringify(t),
+      ).toBe('CORE_JSON_INVALID');
     }
     expect(codeOf(() => parseJson(new Uint8Array([0x22, 0xc3, 0x28, 0x22])))).toBe('CORE_JSON_INVALID');
   });
@@ -239,8 +282,14 @@ describe('parseJson: what it refuses, with a code', () => {
 
   it('forbidPrototypeKeys refuses __proto__ and constructor.prototype, however spelt', () => {
     for (const t of ['{"__proto__":{"p":1}}', '{"a":[{"\\u005f_proto__":1}]}', '{"constructor":{"prototype":{"p":1}}}']) {
-      expect(codeOf(() => parseJson(t, { forbidPrototypeKeys: true })), t).toBe('CORE_JSON_INVALID');
-      expect(codeOf(() => parseJson(t)), t).toBe('OK');
+      expect(
+        codeOf(() => parseJson(t, { forbidPrototypeKeys: true })),
+        t,
+      ).toBe('CORE_JSON_INVALID');
+      expect(
+        codeOf(() => parseJson(t)),
+        t,
+      ).toBe('OK');
     }
     expect(parseJson('{"constructor":{"name":"x"}}', { forbidPrototypeKeys: true })).toEqual({ constructor: { name: 'x' } });
   });

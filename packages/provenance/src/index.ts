@@ -20,7 +20,18 @@ export {
   actorPublicKey,
   DEFAULT_MAX_PAYLOAD_BYTES,
 } from './records.ts';
-export type { LedgerRecord, UnsignedRecord, LogHead, RecordLimits, RecordPayload, ChainHead, ChainDraft, VerifiedRecord, CheckedRecord, RecordTexts } from './records.ts';
+export type {
+  LedgerRecord,
+  UnsignedRecord,
+  LogHead,
+  RecordLimits,
+  RecordPayload,
+  ChainHead,
+  ChainDraft,
+  VerifiedRecord,
+  CheckedRecord,
+  RecordTexts,
+} from './records.ts';
 export {
   leafHash,
   nodeHash,

@@ -130,7 +130,11 @@ describe('Log: every record fits an entry bundle', () => {
     const log = await Log.open(store, { origin: ORIGIN, logKey, maxPayloadBytes: 200_000 });
     const signer = key(1);
     const big = (n: number) =>
-      buildRecord({ size: log.size, lastLeafHash: log.head().lastLeafHash }, { type: 'test.event', payload: { blob: 'a'.repeat(n) }, time: '2026-11-26T08:00:00.000Z' }, signer);
+      buildRecord(
+        { size: log.size, lastLeafHash: log.head().lastLeafHash },
+        { type: 'test.event', payload: { blob: 'a'.repeat(n) }, time: '2026-11-26T08:00:00.000Z' },
+        signer,
+      );
     const before = await snapshot(store);
     let code: string | null = null;
     try {

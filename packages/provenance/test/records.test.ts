@@ -5,16 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { canonicalize, didKeyFromPublicKey, keyPairFromSeed, sha256, isDataLedgerError, toBase64 } from '@dataledger/core';
-import {
-  buildRecord,
-  leafHash,
-  parseRecord,
-  recordLeafData,
-  recordLeafHash,
-  signRecord,
-  verifyRecordSignature,
-  type LedgerRecord,
-} from '../src/index.ts';
+import { buildRecord, leafHash, parseRecord, recordLeafData, recordLeafHash, signRecord, verifyRecordSignature, type LedgerRecord } from '../src/index.ts';
 
 const alice = keyPairFromSeed(new Uint8Array(32).fill(1));
 const bob = keyPairFromSeed(new Uint8Array(32).fill(2));
@@ -80,7 +71,11 @@ describe('records', () => {
   });
 
   it('any single-bit change to a signed record is rejected', () => {
-    const r1 = buildRecord({ size: 5, lastLeafHash: sha256(new Uint8Array([5])) }, { type: 'asset.registered', payload: { id: 'a-1', n: 3, tags: ['x'] }, time: TIME }, alice);
+    const r1 = buildRecord(
+      { size: 5, lastLeafHash: sha256(new Uint8Array([5])) },
+      { type: 'asset.registered', payload: { id: 'a-1', n: 3, tags: ['x'] }, time: TIME },
+      alice,
+    );
     const text = canonicalize(r1);
     const bytes = Buffer.from(text, 'utf8');
     fc.assert(

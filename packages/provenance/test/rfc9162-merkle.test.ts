@@ -7,15 +7,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isDataLedgerError } from '@dataledger/core';
-import {
-  consistencyProof,
-  EMPTY_ROOT,
-  inclusionProof,
-  leafHash,
-  merkleRoot,
-  verifyConsistency,
-  verifyInclusion,
-} from '../src/index.ts';
+import { consistencyProof, EMPTY_ROOT, inclusionProof, leafHash, merkleRoot, verifyConsistency, verifyInclusion } from '../src/index.ts';
 import { listVectorFiles, readVectorJson } from '../../../test/support/vectors.ts';
 
 const b64 = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'base64'));
