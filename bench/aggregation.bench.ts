@@ -208,11 +208,15 @@ export async function run(): Promise<BenchRow[]> {
 
   // --- fold on worker threads vs one thread ---
   {
-    const pool: Contribution[] = Array.from({ length: foldCount }, (_, k) => signContribution(target, [variant(100_000 + k)], { secretKey: generateKeyPair().secretKey }));
+    const pool: Contribution[] = Array.from({ length: foldCount }, (_, k) =>
+      signContribution(target, [variant(100_000 + k)], { secretKey: generateKeyPair().secretKey }),
+    );
     // Each aggregator first folds a few other contributions, untimed: a fresh worker thread
     // compiles node-seal's WebAssembly and the JavaScript again, which the calling thread
     // did long before; an aggregator folds for the life of a job.
-    const warm: Contribution[] = Array.from({ length: 32 }, (_, k) => signContribution(target, [variant(200_000 + k)], { secretKey: generateKeyPair().secretKey }));
+    const warm: Contribution[] = Array.from({ length: 32 }, (_, k) =>
+      signContribution(target, [variant(200_000 + k)], { secretKey: generateKeyPair().secretKey }),
+    );
     let cpuPerWall = 0;
     const feed = async (agg: Aggregator, threads: number, cs: readonly Contribution[]): Promise<void> => {
       if (threads === 0) {

@@ -11,7 +11,17 @@
  *    node:crypto Ed25519 verify of the same records (what a bundle replay spends anyway).
  */
 import { createPublicKey, verify as rawVerify, type KeyObject } from 'node:crypto';
-import { canonicalBytes, didKeyFromPublicKey, fromBase58btc, fromBase64Url, keyPairFromSeed, publicKeyToMultibase, sha256, concatBytes, type KeyPair } from '@dataledger/core';
+import {
+  canonicalBytes,
+  didKeyFromPublicKey,
+  fromBase58btc,
+  fromBase64Url,
+  keyPairFromSeed,
+  publicKeyToMultibase,
+  sha256,
+  concatBytes,
+  type KeyPair,
+} from '@dataledger/core';
 import { Log, buildRecord, memoryStore, type LedgerRecord } from '@dataledger/provenance';
 import {
   applyRecord,
@@ -73,7 +83,11 @@ function makeLedger(n: number): LedgerRecord[] {
   const t0 = Date.UTC(2026, 0, 1);
   let state: RegistryState = emptyRegistryState();
   const add = (by: KeyPair, type: string, payload: Record<string, unknown>): void => {
-    const r = buildRecord({ size: out.length, lastLeafHash: last }, { type, payload: payload as never, time: new Date(t0 + out.length * 1000).toISOString() }, by);
+    const r = buildRecord(
+      { size: out.length, lastLeafHash: last },
+      { type, payload: payload as never, time: new Date(t0 + out.length * 1000).toISOString() },
+      by,
+    );
     state = applyRecord(state, r);
     out.push(r);
     last = sha256(canonicalBytes(r)); // prev is not a registry concern; any 32 bytes chain here
@@ -131,7 +145,13 @@ export async function run(): Promise<BenchRow[]> {
         issuer: did(registry),
         validFrom: '2026-01-01T00:00:00Z',
         validUntil: '2027-01-01T00:00:00Z',
-        credentialSubject: { id: did(holders[0] as KeyPair), registrationNumber: `DA-2026-${i}`, name: '企业用电数据', classification: 'general', rowCount: 1000 + i },
+        credentialSubject: {
+          id: did(holders[0] as KeyPair),
+          registrationNumber: `DA-2026-${i}`,
+          name: '企业用电数据',
+          classification: 'general',
+          rowCount: 1000 + i,
+        },
       },
       { secretKey: registry.secretKey, verificationMethod: vm, created: '2026-01-01T00:00:00Z' },
     );
@@ -184,7 +204,7 @@ export async function run(): Promise<BenchRow[]> {
       fn: async () => {
         if (!verifyCredential(creds[k++ & 255]).verified) throw new Error('bench credential did not verify');
       },
-      anchor: "digitalbazaar eddsa-jcs-2022-cryptosuite via jsonld-signatures verify",
+      anchor: 'digitalbazaar eddsa-jcs-2022-cryptosuite via jsonld-signatures verify',
       anchorFn: async () => {
         const r = await jsigs.verify(creds[k++ & 255], { suite: dbSuite, purpose: dbPurpose, documentLoader });
         if (r.verified !== true) throw new Error('bench credential did not verify (digitalbazaar)');
@@ -204,11 +224,7 @@ export async function run(): Promise<BenchRow[]> {
   };
   for (const r of makeLedger(2000)) {
     // re-chain the generated records onto this log
-    await submit(
-      [root, registry, reviewer, regulator, ...holders].find((k) => did(k) === r.actor) as KeyPair,
-      r.type,
-      r.payload as Record<string, unknown>,
-    );
+    await submit([root, registry, reviewer, regulator, ...holders].find((k) => did(k) === r.actor) as KeyPair, r.type, r.payload as Record<string, unknown>);
   }
   const { subject, payload } = prepareCertificate(state, {
     registrationNumber: 'DA-2026-00000007',
@@ -221,7 +237,13 @@ export async function run(): Promise<BenchRow[]> {
   });
   const issued = await submit(registry, 'certificate.issued', payload as unknown as Record<string, unknown>);
   const checkpoint = await log.checkpoint();
-  const cert = issueCertificate({ subject, issued: { record: issued, proof: await log.inclusionProof(issued.index) }, checkpoint, secretKey: registry.secretKey, created: '2026-01-01T00:00:00Z' });
+  const cert = issueCertificate({
+    subject,
+    issued: { record: issued, proof: await log.inclusionProof(issued.index) },
+    checkpoint,
+    secretKey: registry.secretKey,
+    created: '2026-01-01T00:00:00Z',
+  });
   const statusList = statusListCredentialsFromState(state, { secretKey: registry.secretKey, validFrom: '2026-01-01T00:00:00Z', ttl: 366 * 86_400_000 });
   const at = new Date('2026-06-01T00:00:00Z');
   const opts = { trustedLogKeys: [log.verifierKey], trustedIssuers: [did(registry)], statusList, at };

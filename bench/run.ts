@@ -51,9 +51,7 @@ console.table(
 const resultsPath = join(here, 'results.json');
 const ran = new Set(rows.map((r) => r.suite));
 const kept: BenchRow[] =
-  wanted.length > 0 && existsSync(resultsPath)
-    ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as BenchRow[]).filter((r) => !ran.has(r.suite))
-    : [];
+  wanted.length > 0 && existsSync(resultsPath) ? (JSON.parse(readFileSync(resultsPath, 'utf8')) as BenchRow[]).filter((r) => !ran.has(r.suite)) : [];
 const all = [...kept, ...rows].sort((a, b) => (a.suite < b.suite ? -1 : a.suite > b.suite ? 1 : 0));
 writeFileSync(resultsPath, `${JSON.stringify(all, null, 2)}\n`);
 console.log(`wrote ${join('bench', 'results.json')} (${rows.length} rows from this run, ${all.length} in all)`);

@@ -177,7 +177,9 @@ async function verifyRoute(cached: boolean): Promise<BenchRow[]> {
       'bare Fastify route, same body in, same-size body out',
       anchor.requests.average,
       `p99 ${ours.latency.p99} ms vs ${anchor.latency.p99} ms; ${answer.length} B answer, ${body.length} B certificate; 16 connections, ${DURATION_S} s; ` +
-        (cached ? 'time-independent checks cached per certificate, validity and status evaluated per request' : 'verification cache off: proof, record signature, inclusion, issuer, validity, status per request'),
+        (cached
+          ? 'time-independent checks cached per certificate, validity and status evaluated per request'
+          : 'verification cache off: proof, record signature, inclusion, issuer, validity, status per request'),
     ),
   ];
 }
@@ -191,7 +193,10 @@ function chain(
   tag: string,
 ): LedgerRecord[] {
   const time = new Date().toISOString();
-  return buildChain(head, Array.from({ length: count }, (_, i) => ({ type: 'asset.registered', payload: asset(`RN-${tag}-${i}`, holder) as never, time, signer })));
+  return buildChain(
+    head,
+    Array.from({ length: count }, (_, i) => ({ type: 'asset.registered', payload: asset(`RN-${tag}-${i}`, holder) as never, time, signer })),
+  );
 }
 
 async function signedWrites(): Promise<BenchRow[]> {
@@ -203,7 +208,9 @@ async function signedWrites(): Promise<BenchRow[]> {
   const registry = generateKeyPair();
   const holderDid = didKeyFromPublicKey(generateKeyPair().publicKey);
   const rootKey = { secretKey: service.rootAuthority.secretKey as Uint8Array };
-  await service.submit([buildRecord(service.log.head(), { type: 'role.granted', payload: { subject: didKeyFromPublicKey(registry.publicKey), role: 'registry' } }, rootKey)]);
+  await service.submit([
+    buildRecord(service.log.head(), { type: 'role.granted', payload: { subject: didKeyFromPublicKey(registry.publicKey), role: 'registry' } }, rootKey),
+  ]);
   const app = await buildApp({ service });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;

@@ -118,7 +118,16 @@ async function appends(rows: BenchRow[], url: string): Promise<void> {
   const n = records.length * ROUNDS;
   const note = `${RECORDS} records, ${ROUNDS} interleaved rounds`;
   const name = `durable batched append on PostgreSQL, one instance, ${BATCH}/batch (records/s)`;
-  rows.push(row(SUITE, name, n / tPg, 'raw batched INSERT of the same rows in one transaction (pg) + raw node:crypto verify, in sequence', n / (tInsert + tVerify), note));
+  rows.push(
+    row(
+      SUITE,
+      name,
+      n / tPg,
+      'raw batched INSERT of the same rows in one transaction (pg) + raw node:crypto verify, in sequence',
+      n / (tInsert + tVerify),
+      note,
+    ),
+  );
   rows.push(row(SUITE, name, n / tPg, `the same Log.appendBatch on LevelDB (fsync), ${BATCH}/batch`, n / tLevel, note));
 }
 
@@ -144,7 +153,16 @@ async function tileReads(rows: BenchRow[]): Promise<void> {
   await autocannon({ url: `${plain}/static`, connections: 16, duration: 1 });
   const tileHz = await run(`${tiles}/tlog/tile/0/002`);
   const bareHz = await run(`${plain}/static`);
-  rows.push(row(SUITE, 'full hash tile reads, GET /tlog/tile/0/<N>, 16 connections (requests/s)', tileHz, 'bare Fastify route answering a constant 8 KiB body', bareHz, `${DURATION_S} s each, autocannon`));
+  rows.push(
+    row(
+      SUITE,
+      'full hash tile reads, GET /tlog/tile/0/<N>, 16 connections (requests/s)',
+      tileHz,
+      'bare Fastify route answering a constant 8 KiB body',
+      bareHz,
+      `${DURATION_S} s each, autocannon`,
+    ),
+  );
   await app.close();
   await bare.close();
   await service.close();

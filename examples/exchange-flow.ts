@@ -131,7 +131,12 @@ try {
   const forged = JSON.parse(certificateJson) as { credentialSubject: Record<string, unknown> };
   forged.credentialSubject['rowCount'] = 9_999_999;
   const refused = verifyCertificate(forged, { trustedLogKeys: [publishedLogKey], statusList: statusLists });
-  say(`exchange: altered certificate verified: ${refused.verified} (${refused.checks.filter((c) => !c.ok).map((c) => c.code).join(', ')})`);
+  say(
+    `exchange: altered certificate verified: ${refused.verified} (${refused.checks
+      .filter((c) => !c.ok)
+      .map((c) => c.code)
+      .join(', ')})`,
+  );
   if (!result.verified || refused.verified) process.exitCode = 1;
 } finally {
   if (app.server.listening) await app.close();

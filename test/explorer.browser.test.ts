@@ -20,7 +20,18 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { generateKeyPair } from '@dataledger/core';
 import { cosignCheckpoint, cosignerVerifierKey, verifierKey } from '@dataledger/provenance';
 import type { DataAssetCertificate, JsonObject } from '@dataledger/certificates';
-import { assetPayload, grantRoles, licencePayload, newActor, newRegistrationNumber, registeredAsset, startServer, type Actor, type RoleName, type Server } from './support/http-ledger.ts';
+import {
+  assetPayload,
+  grantRoles,
+  licencePayload,
+  newActor,
+  newRegistrationNumber,
+  registeredAsset,
+  startServer,
+  type Actor,
+  type RoleName,
+  type Server,
+} from './support/http-ledger.ts';
 
 const WITNESS = generateKeyPair();
 const WITNESS_VKEY = cosignerVerifierKey('witness.example/w1', WITNESS.publicKey);
@@ -121,10 +132,14 @@ describe.skipIf(!haveChromium)('the explorer in Chromium', () => {
     );
     await s.client(roles.reviewer).submit('asset.reviewed', { registrationNumber: rn2, outcome: 'approved', opinion: 'compliant' });
     await s.client(roles.appraiser).submit('asset.valued', { registrationNumber: rn1, valuation: { amount: '130000.00', currency: 'CNY', method: 'market' } });
-    certificate = (await s.client(roles.registry).issueCertificate({ registrationNumber: rn1, validFrom: '2026-01-01T00:00:00Z', validUntil: '2030-01-01T00:00:00Z' })).certificate;
+    certificate = (
+      await s.client(roles.registry).issueCertificate({ registrationNumber: rn1, validFrom: '2026-01-01T00:00:00Z', validUntil: '2030-01-01T00:00:00Z' })
+    ).certificate;
     await s.client(roles.holder).submit('licence.granted', licencePayload('LIC-A', rn1, roles.exchange) as never);
     await s.client(roles.holder).submit('licence.granted', licencePayload('LIC-B', rn2, roles.exchange, { purpose: 'traffic-planning' }) as never);
-    revoked = (await s.client(roles.registry).issueCertificate({ registrationNumber: rn2, validFrom: '2026-01-01T00:00:00Z', validUntil: '2030-01-01T00:00:00Z' })).certificate;
+    revoked = (
+      await s.client(roles.registry).issueCertificate({ registrationNumber: rn2, validFrom: '2026-01-01T00:00:00Z', validUntil: '2030-01-01T00:00:00Z' })
+    ).certificate;
     await s.client(roles.registry).submit('certificate.revoked', { certificateId: revoked.id as string, reason: 'issued in error' });
     await s.client(roles.holder).submit('asset.transferred', { registrationNumber: rn1, to: { id: newActor().did, foreign: false }, keepLicences: true });
     await s.client(roles.regulator).submit('asset.frozen', { registrationNumber: rn2, reason: 'audit' });

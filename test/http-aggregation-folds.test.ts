@@ -20,10 +20,12 @@ beforeAll(async () => {
   s = await startServer(tempDataDir());
   exchange = newActor();
   holders = Array.from({ length: 3 }, () => newActor());
-  await s.client(s.root).submitBatch([
-    { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
-    ...holders.map((h) => ({ type: 'role.granted', payload: { subject: h.did, role: 'holder' } })),
-  ]);
+  await s
+    .client(s.root)
+    .submitBatch([
+      { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
+      ...holders.map((h) => ({ type: 'role.granted', payload: { subject: h.did, role: 'holder' } })),
+    ]);
   keys = await createJobKeys(job);
   await s.client(exchange).openAggregationJob(job, keys.publicKey);
 }, 60_000);

@@ -21,16 +21,17 @@ beforeAll(async () => {
   s = await startServer();
   exchange = newActor();
   holders = Array.from({ length: 5 }, () => newActor());
-  await s.client(s.root).submitBatch([
-    { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
-    ...holders.map((h) => ({ type: 'role.granted', payload: { subject: h.did, role: 'holder' } })),
-  ]);
+  await s
+    .client(s.root)
+    .submitBatch([
+      { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
+      ...holders.map((h) => ({ type: 'role.granted', payload: { subject: h.did, role: 'holder' } })),
+    ]);
   keys = await createJobKeys(job);
 });
 afterAll(async () => {
   await s.destroy();
 });
-
 
 describe('encrypted statistics across five holders', () => {
   it('open, contribute, result after minContributors, decrypt off-service, release; restart re-folds the same sum', async () => {
@@ -66,7 +67,9 @@ describe('encrypted statistics across five holders', () => {
       'not an object',
     ];
     for (const g of garbage) {
-      const code = await codeOf(s.client(holders[0]).request('POST', `/v1/aggregation/jobs/${job.id}/contributions`, { body: { record: {}, contribution: g } }));
+      const code = await codeOf(
+        s.client(holders[0]).request('POST', `/v1/aggregation/jobs/${job.id}/contributions`, { body: { record: {}, contribution: g } }),
+      );
       expect(code).not.toBe('OK');
       expect(code).not.toBe('HTTP_INTERNAL');
     }
@@ -85,7 +88,11 @@ describe('encrypted statistics across five holders', () => {
     expect(s.service.size).toBe(after);
     expect(after).toBe(before + 1);
     expect((await s.client().aggregationJob(job.id)).contributions).toBe(5);
-    for (const bad of [{ ...job, id: 'j2', maxAbsValue: -1 }, { ...job, id: 'j3', minContributors: 0 }, { ...job, id: 'j4', scheme: 'rsa' }]) {
+    for (const bad of [
+      { ...job, id: 'j2', maxAbsValue: -1 },
+      { ...job, id: 'j3', minContributors: 0 },
+      { ...job, id: 'j4', scheme: 'rsa' },
+    ]) {
       expect(await codeOf(opener.openAggregationJob(bad as never, keys.publicKey))).toMatch(/^(AGG_JOB_INVALID|AGG_BOUNDS_OVERFLOW|REGISTRY_PAYLOAD_INVALID)$/);
     }
     expect(await codeOf(opener.openAggregationJob({ ...job, id: 'j5' }, new Uint8Array(100)))).toBe('AGG_KEY_INVALID');
@@ -123,13 +130,19 @@ describe('encrypted statistics across five holders', () => {
     };
     const size = s.service.size;
     const post = async (body: string): Promise<{ status: number; code: string }> => {
-      const res = await fetch(`${s.base}/v1/aggregation/jobs/${j2.id}/contributions`, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+      const res = await fetch(`${s.base}/v1/aggregation/jobs/${j2.id}/contributions`, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json' },
+      });
       return { status: res.status, code: ((await res.json()) as { code: string }).code };
     };
     expect(await post(JSON.stringify({ record: forged, contribution: c }))).toEqual({ status: 400, code: 'LEDGER_SIGNATURE_INVALID' });
     expect((await s.client().aggregationJob(j2.id)).contributions).toBe(0);
     // 1e400 parses as Infinity, which has no canonical JSON form
-    const rec = JSON.stringify(buildRecord(s.service.log.head(), { type: 'aggregation.contributed', payload: { jobId: j2.id, contributionHash, count: 1 } }, holders[0]!));
+    const rec = JSON.stringify(
+      buildRecord(s.service.log.head(), { type: 'aggregation.contributed', payload: { jobId: j2.id, contributionHash, count: 1 } }, holders[0]!),
+    );
     expect(await post(`{"record":${rec},"contribution":{"holder":"x","n":1e400}}`)).toEqual({ status: 400, code: 'HTTP_BAD_REQUEST' });
     expect(s.service.size).toBe(size);
     // the holder's own record still goes through

@@ -41,10 +41,21 @@ describe('PUT /v1/certificates/{id}', () => {
     const rn = await registeredAsset(s, roles);
     const state = s.service.registry() as RegistryState;
     const slot = (await s.client().statusListSlots()).next;
-    const { subject, payload } = prepareCertificate(state, { registrationNumber: rn, certificateId: `urn:uuid:${crypto.randomUUID()}`, ...slot, validFrom: '2026-01-01T00:00:00Z', validUntil: '2030-01-01T00:00:00Z' });
+    const { subject, payload } = prepareCertificate(state, {
+      registrationNumber: rn,
+      certificateId: `urn:uuid:${crypto.randomUUID()}`,
+      ...slot,
+      validFrom: '2026-01-01T00:00:00Z',
+      validUntil: '2030-01-01T00:00:00Z',
+    });
     const receipt = await s.client(roles.registry).submit('certificate.issued', payload as never);
     // signed without role evidence: an offline verifier could not trust the issuer
-    const bare = issueCertificate({ subject, issued: { record: receipt.record, proof: receipt.inclusionProof.map((h) => fromBase64(h)) }, checkpoint: receipt.checkpoint, secretKey: roles.registry.secretKey });
+    const bare = issueCertificate({
+      subject,
+      issued: { record: receipt.record, proof: receipt.inclusionProof.map((h) => fromBase64(h)) },
+      checkpoint: receipt.checkpoint,
+      secretKey: roles.registry.secretKey,
+    });
     const id = payload.certificateId;
     const noEvidence = await put(id, bare);
     expect([noEvidence.status, (await noEvidence.json()).code]).toEqual([422, 'CERT_ISSUER_UNTRUSTED']);
@@ -63,14 +74,19 @@ describe('PUT /v1/certificates/{id}', () => {
 
   it('publishes once, serves it exactly as signed, keeps it across a restart, refuses another under the same id', async () => {
     const rn = await registeredAsset(s, roles);
-    const { certificate } = await s.client(roles.registry).issueCertificate({ registrationNumber: rn, validFrom: '2026-01-01T00:00:00Z', validUntil: '2030-01-01T00:00:00Z' });
+    const { certificate } = await s
+      .client(roles.registry)
+      .issueCertificate({ registrationNumber: rn, validFrom: '2026-01-01T00:00:00Z', validUntil: '2030-01-01T00:00:00Z' });
     const id = certificate.id as string;
     const served = await fetch(`${s.base}/v1/certificates/${encodeURIComponent(id)}`);
     expect(served.headers.get('content-type')).toMatch(/^application\/json/);
     const got = (await served.json()) as DataAssetCertificate;
     expect(got).toEqual(certificate);
     // it verifies offline with the log key alone (status opted out explicitly here)
-    expect(verifyCertificate(got, { trustedLogKeys: [s.service.logVerifierKey], skipStatusCheck: true })).toMatchObject({ verified: true, status: 'unchecked' });
+    expect(verifyCertificate(got, { trustedLogKeys: [s.service.logVerifierKey], skipStatusCheck: true })).toMatchObject({
+      verified: true,
+      status: 'unchecked',
+    });
     // the same again: 200; another signature (new proof time) under the same id: 409
     expect((await put(id, certificate)).status).toBe(200);
     const resigned = await (async () => {
@@ -98,7 +114,9 @@ describe('PUT /v1/certificates/{id}', () => {
 describe('GET /v1/status-lists/{id}', () => {
   it('serves the lists certificates name under the public URL, signed by the log key, with ttl, re-signed on status records', async () => {
     const rn = await registeredAsset(s, roles);
-    const { certificate } = await s.client(roles.registry).issueCertificate({ registrationNumber: rn, validFrom: '2026-01-01T00:00:00Z', validUntil: '2030-01-01T00:00:00Z' });
+    const { certificate } = await s
+      .client(roles.registry)
+      .issueCertificate({ registrationNumber: rn, validFrom: '2026-01-01T00:00:00Z', validUntil: '2030-01-01T00:00:00Z' });
     const entries = certificate.credentialStatus as { statusPurpose: string; statusListIndex: string; statusListCredential: string }[];
     const rev = entries.find((e) => e.statusPurpose === 'revocation')!;
     // the absolute URL comes from the configured public URL, whatever Host the request had
@@ -110,12 +128,18 @@ describe('GET /v1/status-lists/{id}', () => {
     const subject = before.credentialSubject as JsonObject;
     expect(subject.ttl).toBe(300_000);
     expect(typeof before.validFrom).toBe('string');
-    const bit = (vc: JsonObject): boolean => BitstringStatusList.decode((vc.credentialSubject as JsonObject).encodedList as string).get(Number(rev.statusListIndex));
+    const bit = (vc: JsonObject): boolean =>
+      BitstringStatusList.decode((vc.credentialSubject as JsonObject).encodedList as string).get(Number(rev.statusListIndex));
     expect(bit(before)).toBe(false);
     await s.client(roles.regulator).submit('certificate.revoked', { certificateId: certificate.id as string, reason: 'superseded' });
     const after = await s.client().statusList(listId);
     expect(bit(after)).toBe(true);
-    expect(verifyCertificate(certificate, { trustedLogKeys: [s.service.logVerifierKey], statusList: [after, await s.client().statusList(listId.replace('revocation', 'suspension'))] })).toMatchObject({
+    expect(
+      verifyCertificate(certificate, {
+        trustedLogKeys: [s.service.logVerifierKey],
+        statusList: [after, await s.client().statusList(listId.replace('revocation', 'suspension'))],
+      }),
+    ).toMatchObject({
       verified: false,
       status: 'revoked',
     });

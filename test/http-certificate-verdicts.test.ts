@@ -30,7 +30,9 @@ const failed = (v: Verdict): string[] => v.checks.filter((c) => !c.ok).map((c) =
 
 async function issue(s: Server, roles: Record<RoleName, Actor>): Promise<DataAssetCertificate> {
   const rn = await registeredAsset(s, roles);
-  const { certificate } = await s.client(roles.registry).issueCertificate({ registrationNumber: rn, validFrom: '2026-01-01T00:00:00Z', validUntil: '2030-01-01T00:00:00Z' });
+  const { certificate } = await s
+    .client(roles.registry)
+    .issueCertificate({ registrationNumber: rn, validFrom: '2026-01-01T00:00:00Z', validUntil: '2030-01-01T00:00:00Z' });
   return certificate;
 }
 
@@ -77,7 +79,10 @@ async function viaCli(name: string): Promise<{ exit: number | null; verdict: Ver
   const r = await runBin(['cert', 'verify', file, '--log-key', a.service.logVerifierKey, '--status-list', c.statusListFile ?? a.base, '--json']);
   expect(r.stderr).not.toMatch(/Error|error:/);
   const verdict = JSON.parse(r.stdout) as Verdict;
-  return { exit: r.status, verdict: { ...verdict, checks: verdict.checks.map(({ name: n, ok, code }) => ({ name: n, ok, ...(code === undefined ? {} : { code }) })) } };
+  return {
+    exit: r.status,
+    verdict: { ...verdict, checks: verdict.checks.map(({ name: n, ok, code }) => ({ name: n, ok, ...(code === undefined ? {} : { code }) })) },
+  };
 }
 
 /** What the contract says each case must give: the verdict, the status and the failing checks. */
@@ -122,7 +127,15 @@ describe('POST /v1/certificates/verify and dataledger cert verify agree', () => 
     const r = await runBin(['cert', 'verify', file, '--log-key', a.service.logVerifierKey, '--status-list', revUrl, '--json']);
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ verified: false, status: 'revoked' });
-    const down = await runBin(['cert', 'verify', file, '--log-key', a.service.logVerifierKey, '--status-list', 'http://127.0.0.1:9/v1/status-lists/revocation-1']);
+    const down = await runBin([
+      'cert',
+      'verify',
+      file,
+      '--log-key',
+      a.service.logVerifierKey,
+      '--status-list',
+      'http://127.0.0.1:9/v1/status-lists/revocation-1',
+    ]);
     expect(down.status).toBe(2);
     expect(down.stderr).toMatch(/CLI_HTTP_ERROR|ECONNREFUSED/);
   });

@@ -41,7 +41,10 @@ async function checkAcknowledged(dir: string, acked: Receipt[]): Promise<number>
 async function prepare(dir: string, writers: Actor[]): Promise<void> {
   const service = await openService({ dataDir: dir });
   const root = { secretKey: service.rootAuthority.secretKey as Uint8Array };
-  const records = buildChain(service.log.head(), writers.map((w) => ({ type: 'role.granted', payload: { subject: w.did, role: 'registry' }, signer: root })));
+  const records = buildChain(
+    service.log.head(),
+    writers.map((w) => ({ type: 'role.granted', payload: { subject: w.did, role: 'registry' }, signer: root })),
+  );
   await service.submit(records);
   await service.close();
 }
@@ -56,7 +59,10 @@ describe('200 concurrent writers, restart', () => {
     const holder = newActor();
     const receipts = await Promise.all(
       writers.map((w) =>
-        new DataLedgerClient({ baseUrl: s.base, signer: w, maxRetries: 10_000 }).submit('asset.registered', assetPayload(newRegistrationNumber('C'), holder) as never),
+        new DataLedgerClient({ baseUrl: s.base, signer: w, maxRetries: 10_000 }).submit(
+          'asset.registered',
+          assetPayload(newRegistrationNumber('C'), holder) as never,
+        ),
       ),
     );
     expect(new Set(receipts.map((r) => r.index)).size).toBe(200);

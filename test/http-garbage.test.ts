@@ -18,8 +18,12 @@ beforeAll(async () => {
   s = await startServer(undefined, { verifyRateLimit: false, bodyLimit: 256 * 1024, batchBodyLimit: 512 * 1024 });
   roles = await grantRoles(s);
   const spec = (await (await fetch(`${s.base}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
-  getRoutes = Object.entries(spec.paths).filter(([, ops]) => 'get' in ops).map(([p]) => p);
-  postRoutes = Object.entries(spec.paths).filter(([, ops]) => 'post' in ops).map(([p]) => p);
+  getRoutes = Object.entries(spec.paths)
+    .filter(([, ops]) => 'get' in ops)
+    .map(([p]) => p);
+  postRoutes = Object.entries(spec.paths)
+    .filter(([, ops]) => 'post' in ops)
+    .map(([p]) => p);
 });
 afterAll(async () => {
   await s.destroy();
@@ -140,13 +144,28 @@ describe('schema-violating records', () => {
       ],
       [
         'money as a float',
-        buildRecord(h, { type: 'asset.registered', payload: { ...assetPayload(rn, roles.holder), valuation: { amount: 1.5, currency: 'CNY', method: 'cost' } } as never }, roles.registry),
+        buildRecord(
+          h,
+          { type: 'asset.registered', payload: { ...assetPayload(rn, roles.holder), valuation: { amount: 1.5, currency: 'CNY', method: 'cost' } } as never },
+          roles.registry,
+        ),
         'REGISTRY_MONEY_NOT_DECIMAL',
       ],
-      ['unauthorised signer', buildRecord(h, { type: 'asset.registered', payload: assetPayload(rn, roles.holder) as never }, roles.holder), 'REGISTRY_UNAUTHORISED'],
+      [
+        'unauthorised signer',
+        buildRecord(h, { type: 'asset.registered', payload: assetPayload(rn, roles.holder) as never }, roles.holder),
+        'REGISTRY_UNAUTHORISED',
+      ],
       [
         'batch with a broken link',
-        [good, buildRecord({ size: good.index + 1, lastLeafHash: new Uint8Array(32) }, { type: 'asset.registered', payload: assetPayload(newRegistrationNumber(), roles.holder) as never }, roles.registry)],
+        [
+          good,
+          buildRecord(
+            { size: good.index + 1, lastLeafHash: new Uint8Array(32) },
+            { type: 'asset.registered', payload: assetPayload(newRegistrationNumber(), roles.holder) as never },
+            roles.registry,
+          ),
+        ],
         'LEDGER_CHAIN_BROKEN',
       ],
       ['oversize batch', Array.from({ length: 2000 }, () => ({ v: 1 })), 'HTTP_BAD_REQUEST'],
@@ -207,7 +226,10 @@ describe('garbage to every GET route', () => {
         { signature: 'sig=:AAAA:' },
         { 'signature-input': 'sig=("@method");created=1', signature: 'sig=:AAAA:' },
         { 'signature-input': '((((', signature: '))))' },
-        { 'signature-input': `sig=("@method" "@authority" "@path" "@query");created=${Math.floor(Date.now() / 1000)};keyid="did:key:zzz"`, signature: 'sig=:AAAA:' },
+        {
+          'signature-input': `sig=("@method" "@authority" "@path" "@query");created=${Math.floor(Date.now() / 1000)};keyid="did:key:zzz"`,
+          signature: 'sig=:AAAA:',
+        },
       ]) {
         const res = await fetch(`${s.base}${path}`, { headers });
         expect(res.status, `${path} ${JSON.stringify(headers)}`).toBe(401);

@@ -81,10 +81,12 @@ describe('witness cosignatures (B4)', () => {
     await c.addCosignature(cosign(note1, w1, 'witness.example/w1'), k1);
     await c.addCosignature(cosign(note2, w2, 'witness.example/w2'), k2);
     const kept = (await c.cosignatures()).cosignatures;
-    expect(kept.map((x) => [x.witnessKey, x.size]).sort()).toEqual([
-      [k1, size2],
-      [k2, size2],
-    ].sort());
+    expect(kept.map((x) => [x.witnessKey, x.size]).sort()).toEqual(
+      [
+        [k1, size2],
+        [k2, size2],
+      ].sort(),
+    );
     const served = await c.checkpoint();
     expect(verifyCosignature(served, k1) && verifyCosignature(served, k2)).toBe(true);
   });
@@ -139,8 +141,19 @@ describe('signed reads (B5)', () => {
   it('DataLedgerClient sends a fresh nonce with every signed read', async () => {
     const s2 = await serve();
     const r2 = await grantRoles(s2);
-    const client = s2.client(r2.regulator);
-    for (let i = 0; i < 3; i++) expect(await client.statisticsReport()).toBeTypeOf('object');
+    // Record what goes on the wire: each request's Signature-Input nonce (RFC 9421 §2.3) and status.
+    const seen: { nonce: string | undefined; status: number }[] = [];
+    const recording: typeof fetch = async (input, init) => {
+      const sigInput = new Headers(init?.headers).get('signature-input') ?? '';
+      const res = await fetch(input, init);
+      seen.push({ nonce: /;nonce="([^"]*)"/.exec(sigInput)?.[1], status: res.status });
+      return res;
+    };
+    const client = new DataLedgerClient({ baseUrl: s2.base, signer: r2.regulator, fetch: recording });
+    for (let i = 0; i < 3; i++) await client.statisticsReport();
+    expect(seen.map((x) => x.status)).toEqual([200, 200, 200]);
+    expect(seen.every((x) => x.nonce !== undefined && x.nonce.length > 0)).toBe(true);
+    expect(new Set(seen.map((x) => x.nonce)).size).toBe(3);
   });
 });
 
@@ -213,7 +226,9 @@ describe('junk records do not stall honest writers (B3)', () => {
     const before = s.service.log.head();
     await s.client(s.root).submit('role.granted', { subject: newActor().did, role: 'holder' });
     // 100 validly signed, stale records by the root: a few wait their turn, the rest are told at once to re-sign.
-    const stale = Array.from({ length: 100 }, () => buildRecord(before, { type: 'role.granted', payload: { subject: newActor().did, role: 'holder' } }, s.root));
+    const stale = Array.from({ length: 100 }, () =>
+      buildRecord(before, { type: 'role.granted', payload: { subject: newActor().did, role: 'holder' } }, s.root),
+    );
     const t0 = Date.now();
     const codes = await Promise.all(stale.map((r) => codeOf(s.client(s.root).submitRecord(r))));
     expect(codes.every((c) => c === 'LEDGER_INDEX_MISMATCH')).toBe(true);
@@ -247,11 +262,16 @@ describe('rate limits of the log reads (B13)', () => {
 
   it('the defaults limit export (30 a minute) and `false` switches the limits off', async () => {
     const limited = await serve();
+    // Read each body to the end so the server sees the request finish before the next one.
+    const drained = async (r: Response): Promise<Response> => {
+      await r.arrayBuffer();
+      return r;
+    };
     const statuses: number[] = [];
-    for (let i = 0; i < 31; i++) statuses.push((await fetch(`${limited.base}/v1/log/export`).then(async (r) => (await r.arrayBuffer(), r))).status);
+    for (let i = 0; i < 31; i++) statuses.push((await fetch(`${limited.base}/v1/log/export`).then(drained)).status);
     expect(statuses.slice(0, 30).every((x) => x === 200)).toBe(true);
     expect(statuses[30]).toBe(429);
     const open = await serve(undefined, { logReadRateLimit: false });
-    for (let i = 0; i < 40; i++) expect((await fetch(`${open.base}/v1/log/export`).then(async (r) => (await r.arrayBuffer(), r))).status).toBe(200);
+    for (let i = 0; i < 40; i++) expect((await fetch(`${open.base}/v1/log/export`).then(drained)).status).toBe(200);
   });
 });

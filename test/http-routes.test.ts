@@ -51,7 +51,6 @@ afterAll(async () => {
   await s.destroy();
 });
 
-
 describe('meta', () => {
   it('GET /health, /openapi.json, /docs', async () => {
     const h = await s.client().health();
@@ -122,7 +121,8 @@ describe('registration, circulation and supervision', () => {
     const forged = structuredClone(cert) as Record<string, unknown>;
     (forged as { validUntil: string }).validUntil = '2099-01-01T00:00:00Z';
     expect((await exchange.verifyCertificate(forged)).verified).toBe(false);
-    for (const t of ['certificate.issued', 'certificate.suspended', 'certificate.reinstated', 'certificate.revoked']) cover('POST', ROUTE_OF_RECORD_TYPE[t] as string);
+    for (const t of ['certificate.issued', 'certificate.suspended', 'certificate.reinstated', 'certificate.revoked'])
+      cover('POST', ROUTE_OF_RECORD_TYPE[t] as string);
     cover('POST', '/v1/certificates/verify');
     cover('GET', '/v1/certificates/{id}/state');
   });
@@ -163,13 +163,15 @@ describe('registration, circulation and supervision', () => {
     await s.client(roles.holder).submit('licence.revoked', { licenceId: lid, reason: 'contract ended' });
     expect(await s.client(roles.regulator).getLicence(lid)).toMatchObject({ status: 'revoked' });
     const newHolder = newActor();
-    await s.client(roles.holder).submit('asset.transferred', { registrationNumber: rn, to: { id: newHolder.did, foreign: false }, price: { amount: '10.00', currency: 'CNY' } });
+    await s
+      .client(roles.holder)
+      .submit('asset.transferred', { registrationNumber: rn, to: { id: newHolder.did, foreign: false }, price: { amount: '10.00', currency: 'CNY' } });
     expect(await s.client(roles.regulator).getAsset(rn)).toMatchObject({ holder: { id: newHolder.did } });
     for (const t of ['licence.granted', 'licence.revoked', 'asset.transferred']) cover('POST', ROUTE_OF_RECORD_TYPE[t] as string);
     cover('GET', '/v1/licences/{id}');
   });
 
-  it("consent of a data subject, then revoked; cross-border approval; freeze, unfreeze, cancel", async () => {
+  it('consent of a data subject, then revoked; cross-border approval; freeze, unfreeze, cancel', async () => {
     const subject = newActor();
     const bank = newActor();
     const rn = newRegistrationNumber();
@@ -183,7 +185,9 @@ describe('registration, circulation and supervision', () => {
     await s.client(roles.regulator).submit('crossborder.approved', { registrationNumber: rn, party: foreign.did, purpose: 'joint research' });
     await s.client(roles.regulator).submit('asset.frozen', { registrationNumber: rn, reason: 'inquiry' });
     expect(await s.client(roles.regulator).getAsset(rn)).toMatchObject({ frozen: true, status: 'frozen' });
-    expect(await codeOf(s.client(roles.holder).submit('licence.granted', licencePayload(`LIC-${randomUUID()}`, rn, bank) as never))).toBe('REGISTRY_ASSET_FROZEN');
+    expect(await codeOf(s.client(roles.holder).submit('licence.granted', licencePayload(`LIC-${randomUUID()}`, rn, bank) as never))).toBe(
+      'REGISTRY_ASSET_FROZEN',
+    );
     await s.client(roles.regulator).submit('asset.unfrozen', { registrationNumber: rn, reason: 'closed' });
     await s.client(roles.regulator).submit('asset.cancelled', { registrationNumber: rn, reason: 'withdrawn' });
     expect(await s.client(roles.regulator).getAsset(rn)).toMatchObject({ cancelled: true });
@@ -229,19 +233,30 @@ describe('log reads', () => {
     expect(byLeaf.proof).toEqual(byIndex.proof);
     expect(byIndex.leafHash).toBe(Buffer.from(recordLeafHash(last)).toString('base64'));
     const root = openCheckpoint(byIndex.checkpoint!, [vkey]).checkpoint.rootHash;
-    expect(verifyInclusion({ leafHash: recordLeafHash(last), index: last.index, treeSize: byIndex.treeSize, proof: byIndex.proof.map((p) => fromBase64(p)), root })).toBe(true);
+    expect(
+      verifyInclusion({ leafHash: recordLeafHash(last), index: last.index, treeSize: byIndex.treeSize, proof: byIndex.proof.map((p) => fromBase64(p)), root }),
+    ).toBe(true);
     // consistency between an older size and now
     const old = Math.max(1, head.size - 5);
     const oldRoot = await s.service.log.rootHashAt(old);
     const cons = await c.consistencyProof(old, head.size);
-    expect(
-      verifyConsistency({ size1: old, size2: head.size, root1: oldRoot, root2: checkpoint.rootHash, proof: cons.proof.map((p) => fromBase64(p)) }),
-    ).toBe(true);
+    expect(verifyConsistency({ size1: old, size2: head.size, root1: oldRoot, root2: checkpoint.rootHash, proof: cons.proof.map((p) => fromBase64(p)) })).toBe(
+      true,
+    );
     const lines: string[] = [];
     for await (const l of c.exportBundle()) lines.push(`${l}\n`);
     const report = await verifyBundle(lines, { trustedLogKeys: [vkey] });
     expect(report).toMatchObject({ valid: true, size: head.size });
-    for (const p of ['/v1/log/checkpoint', '/v1/log/key', '/v1/log/head', '/v1/log/entries', '/v1/log/entries/{index}', '/v1/log/proof/inclusion', '/v1/log/proof/consistency', '/v1/log/export']) {
+    for (const p of [
+      '/v1/log/checkpoint',
+      '/v1/log/key',
+      '/v1/log/head',
+      '/v1/log/entries',
+      '/v1/log/entries/{index}',
+      '/v1/log/proof/inclusion',
+      '/v1/log/proof/consistency',
+      '/v1/log/export',
+    ]) {
       cover('GET', p);
     }
   });

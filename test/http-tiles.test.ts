@@ -125,8 +125,10 @@ describe('GET /tlog/tile/… on a log of 300', () => {
   });
 
   it('full tiles are immutable; partial ones are not cached', async () => {
-    for (const p of ['/tlog/tile/0/000', '/tlog/tile/entries/000']) expect((await get(p)).headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
-    for (const p of ['/tlog/tile/0/001.p/44', '/tlog/tile/entries/001.p/44', '/tlog/tile/1/000.p/1']) expect((await get(p)).headers.get('cache-control')).toBe('no-cache');
+    for (const p of ['/tlog/tile/0/000', '/tlog/tile/entries/000'])
+      expect((await get(p)).headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    for (const p of ['/tlog/tile/0/001.p/44', '/tlog/tile/entries/001.p/44', '/tlog/tile/1/000.p/1'])
+      expect((await get(p)).headers.get('cache-control')).toBe('no-cache');
   });
 
   it('serves a narrower partial tile of an earlier size, and 404 for what the tree does not have', async () => {
@@ -207,7 +209,14 @@ describe('TileLogClient against the live log', () => {
     expect(await codeOf(honest.verifyInclusion(await leafOf(3), 3, checkpoint))).toBe('OK');
     expect(await codeOf(honest.verifyInclusion(await leafOf(279), 279, checkpoint))).toBe('OK');
     // A truncated tile is refused before use.
-    const shortTile = new TileLogClient({ url: prefix(), logKeys: [logKey], fetch: tamper((u) => u.includes('/tile/0/'), (b) => b.subarray(0, b.length - 1)) });
+    const shortTile = new TileLogClient({
+      url: prefix(),
+      logKeys: [logKey],
+      fetch: tamper(
+        (u) => u.includes('/tile/0/'),
+        (b) => b.subarray(0, b.length - 1),
+      ),
+    });
     expect(await codeOf(shortTile.verifyInclusion(refLeaf(new Uint8Array()), 3, checkpoint))).toBe('TILES_MALFORMED');
     // A changed byte inside a record of an entry bundle: the replay reports the record.
     const badBundle = new TileLogClient({

@@ -36,7 +36,11 @@ async function post(path: string, body: string): Promise<{ status: number; code:
 const valued = (time?: string): LedgerRecord =>
   buildRecord(
     s.service.log.head(),
-    { type: 'asset.valued', payload: { registrationNumber: rn, valuation: { amount: '200000.00', currency: 'CNY', method: 'income' } }, ...(time === undefined ? {} : { time }) },
+    {
+      type: 'asset.valued',
+      payload: { registrationNumber: rn, valuation: { amount: '200000.00', currency: 'CNY', method: 'income' } },
+      ...(time === undefined ? {} : { time }),
+    },
     roles.appraiser,
   );
 

@@ -27,7 +27,15 @@ async function verifyText(text: string): Promise<Verdict> {
 /** The same JSON value, members in reverse order at every level, indented. */
 function respelled(value: unknown): string {
   const reverse = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(reverse) : v !== null && typeof v === 'object' ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reverse(x)])) : v;
+    Array.isArray(v)
+      ? v.map(reverse)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .reverse()
+              .map(([k, x]) => [k, reverse(x)]),
+          )
+        : v;
   return JSON.stringify(reverse(value), null, 3).replace(/"statusListIndex": (\d+)/, (_m, n: string) => `"statusListIndex": ${n}.0e0`);
 }
 

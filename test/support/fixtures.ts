@@ -50,7 +50,11 @@ export function designWriters(): Map<string, DesignWriters> {
     else if (text === 'the root authority') w.rootAuthority = true;
     else if (text === 'the data subject itself') w.dataSubject = true;
     // "registry or regulator", "holder (the asset's current holder)"
-    else w.anyOf = text.replace(/\s*\(.*\)$/u, '').split(/,? or /u).map((r) => r.trim());
+    else
+      w.anyOf = text
+        .replace(/\s*\(.*\)$/u, '')
+        .split(/,? or /u)
+        .map((r) => r.trim());
     for (const t of types) out.set(t, w);
   }
   return out;

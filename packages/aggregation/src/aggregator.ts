@@ -173,7 +173,10 @@ class FoldWorker {
     this.#batch = [];
     if (batch.length === 0 || this.#thread.failure !== null) return;
     const items = batch.map((b) => b.item);
-    this.#thread.post({ op: 'fold', items } satisfies FoldWorkerRequest, items.map((i) => i.buffer));
+    this.#thread.post(
+      { op: 'fold', items } satisfies FoldWorkerRequest,
+      items.map((i) => i.buffer),
+    );
   }
 
   async close(): Promise<void> {
@@ -283,7 +286,8 @@ export class Aggregator {
     if (this.#seen.has(c.hash)) throw aggError('AGG_REPLAY', 'contribution: already folded', { hash: c.hash });
     if (this.#holders.has(c.holder)) throw aggError('AGG_DUPLICATE_HOLDER', 'contribution: the holder already contributed', { holder: c.holder });
     // Honest encryptions are randomized and never repeat; a repeat is someone else's input copied.
-    if (this.#rejectCopies && this.#ciphertexts.has(ctHash)) throw aggError('AGG_DUPLICATE_CIPHERTEXT', 'contribution: ciphertext already folded under another holder');
+    if (this.#rejectCopies && this.#ciphertexts.has(ctHash))
+      throw aggError('AGG_DUPLICATE_CIPHERTEXT', 'contribution: ciphertext already folded under another holder');
     if (this.#seen.size >= this.job.maxContributors) {
       throw aggError('AGG_CAPACITY_EXCEEDED', 'contribution: the job already has maxContributors contributions', { maxContributors: this.job.maxContributors });
     }
@@ -480,7 +484,11 @@ export class Aggregator {
  * @returns the recomputed result
  * @throws DataLedgerError as {@link Aggregator.add} for a contribution that does not pass
  */
-export async function recomputeAggregate(job: AggregationJob, publicKey: Uint8Array, contributions: Iterable<Contribution | unknown>): Promise<AggregateResult> {
+export async function recomputeAggregate(
+  job: AggregationJob,
+  publicKey: Uint8Array,
+  contributions: Iterable<Contribution | unknown>,
+): Promise<AggregateResult> {
   const agg = await Aggregator.create(job, publicKey);
   try {
     for (const c of contributions) await agg.add(c);

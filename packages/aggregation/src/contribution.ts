@@ -158,7 +158,12 @@ function slotValues(job: ResolvedJob, values: readonly (bigint | number)[]): rea
 }
 
 /** Encodes and encrypts one slot chunk; returns the serialized ciphertext. */
-function encryptChunk(params: SealParams, encryptor: { encrypt(p: Plaintext, c: Ciphertext): void }, values: readonly (bigint | number)[], from: number): Uint8Array {
+function encryptChunk(
+  params: SealParams,
+  encryptor: { encrypt(p: Plaintext, c: Ciphertext): void },
+  values: readonly (bigint | number)[],
+  from: number,
+): Uint8Array {
   const { seal } = params;
   const to = Math.min(values.length, from + params.slots);
   const pt = new seal.Plaintext();
@@ -291,7 +296,8 @@ export function parseContribution(value: unknown, target: ContributionTarget, ci
   for (let i = 0; i < cts.length; i++) {
     const s: unknown = cts[i];
     if (typeof s !== 'string') malformed(`contribution.ciphertexts[${i}]: expected base64`, 'ciphertexts');
-    if (s.length > cap) throw aggError('AGG_CIPHERTEXT_TOO_LARGE', `contribution.ciphertexts[${i}]: larger than a ciphertext of this job`, { index: i, length: s.length, cap });
+    if (s.length > cap)
+      throw aggError('AGG_CIPHERTEXT_TOO_LARGE', `contribution.ciphertexts[${i}]: larger than a ciphertext of this job`, { index: i, length: s.length, cap });
   }
   const sig = c['sig'];
   if (typeof sig !== 'string' || !B64URL_SIG.test(sig)) throw aggError('AGG_SIGNATURE_INVALID', 'contribution.sig: missing or not an Ed25519 signature');

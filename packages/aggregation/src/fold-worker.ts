@@ -42,10 +42,7 @@ export interface FoldItem {
 }
 
 /** Messages to a worker. Folds come in batches: one message per event-loop turn, not per contribution. */
-export type FoldWorkerRequest =
-  | { op: 'fold'; items: FoldItem[] }
-  | { op: 'sums'; id: number }
-  | { op: 'close'; id: number };
+export type FoldWorkerRequest = { op: 'fold'; items: FoldItem[] } | { op: 'sums'; id: number } | { op: 'close'; id: number };
 
 /** Messages from a worker. */
 export type FoldWorkerReply =
@@ -73,7 +70,10 @@ function flush(): void {
   if (replies.length === 0) return;
   const out = replies;
   replies = [];
-  port.postMessage({ op: 'items', replies: out } satisfies FoldWorkerReply, out.map((r) => r.buffer));
+  port.postMessage(
+    { op: 'items', replies: out } satisfies FoldWorkerReply,
+    out.map((r) => r.buffer),
+  );
 }
 
 function handle(msg: FoldWorkerRequest): void {
@@ -100,7 +100,10 @@ function handle(msg: FoldWorkerRequest): void {
       case 'sums': {
         flush();
         const sums = folder.sums();
-        port.postMessage({ op: 'done', id: msg.id, sums } satisfies FoldWorkerReply, sums.map((s) => s.buffer as ArrayBuffer));
+        port.postMessage(
+          { op: 'done', id: msg.id, sums } satisfies FoldWorkerReply,
+          sums.map((s) => s.buffer as ArrayBuffer),
+        );
         break;
       }
       case 'close':

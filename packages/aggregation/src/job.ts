@@ -237,9 +237,13 @@ export function resolveJob(job: AggregationJob): ResolvedJob {
   if (scheme === 'bfv') {
     if (bitLength(2n * sumBound) + 1 > MAX_PLAIN_MODULUS_BITS) {
       if (job.wideSums !== true) {
-        throw aggError('AGG_BOUNDS_OVERFLOW', `maxAbsValue × maxContributors needs a plain modulus over ${MAX_PLAIN_MODULUS_BITS} bits, SEAL's limit (see wideSums)`, {
-          sumBound: sumBound.toString(),
-        });
+        throw aggError(
+          'AGG_BOUNDS_OVERFLOW',
+          `maxAbsValue × maxContributors needs a plain modulus over ${MAX_PLAIN_MODULUS_BITS} bits, SEAL's limit (see wideSums)`,
+          {
+            sumBound: sumBound.toString(),
+          },
+        );
       }
       // Limbs of b bits: a slot sum is bounded by maxContributors·(2^b − 1), and
       // 2·maxContributors·2^b < 2^(bitLength(maxContributors) + 1 + b) = 2^58 fits a 60-bit t.

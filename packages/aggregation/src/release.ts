@@ -4,11 +4,11 @@
  * exact decryptions can leak the secret key) paid for from the job's epsilon budget.
  */
 import type { Ciphertext, Decryptor, Plaintext, SecretKey } from 'node-seal';
-import { type Contribution } from './contribution.ts';
+import type { Contribution } from './contribution.ts';
 import { aggError } from './errors.ts';
 import { type AggregationJob, resolveJob } from './job.ts';
 import { loadSecretKey, publicKeyHash } from './keys.ts';
-import { PrivacyBudget, laplaceNoise, privacyBudgetFor } from './privacy.ts';
+import { type PrivacyBudget, laplaceNoise, privacyBudgetFor } from './privacy.ts';
 import { type AggregateResult, checkResult } from './result.ts';
 import { type SealParams, free, guardSeal, sealParamsFor } from './seal.ts';
 import { recomputeAggregate } from './aggregator.ts';
@@ -99,7 +99,12 @@ function released(count: number, sum: bigint[], noise: AggregateRelease['noise']
  * @throws DataLedgerError `AGG_TOO_FEW_CONTRIBUTORS`, `AGG_BUDGET_EXHAUSTED`, `AGG_RESULT_INVALID`, `AGG_JOB_MISMATCH`,
  *   `AGG_KEY_INVALID`, `AGG_KEY_MISMATCH`
  */
-export async function decryptAggregate(job: AggregationJob, secretKey: Uint8Array, result: AggregateResult | unknown, options: ReleaseOptions = {}): Promise<AggregateRelease> {
+export async function decryptAggregate(
+  job: AggregationJob,
+  secretKey: Uint8Array,
+  result: AggregateResult | unknown,
+  options: ReleaseOptions = {},
+): Promise<AggregateRelease> {
   const r = resolveJob(job);
   const params = await sealParamsFor(r);
   const keyHash = options.publicKey === undefined ? null : publicKeyHash(options.publicKey);

@@ -63,9 +63,7 @@ async function build(scheme: 'bfv' | 'ckks', plain: bigint): Promise<SealParams>
     parms.setPolyModulusDegree(n);
     let plainModulus = 0n;
     const coeff =
-      scheme === 'bfv'
-        ? seal.CoeffModulus.BFVDefault(n, seal.SecLevelType.tc128)
-        : seal.CoeffModulus.Create(n, Int32Array.from(CKKS_COEFF_MODULUS_BITS));
+      scheme === 'bfv' ? seal.CoeffModulus.BFVDefault(n, seal.SecLevelType.tc128) : seal.CoeffModulus.Create(n, Int32Array.from(CKKS_COEFF_MODULUS_BITS));
     const keyModuli = coeff.size();
     parms.setCoeffModulus(coeff);
     coeff.delete();

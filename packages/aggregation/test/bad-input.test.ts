@@ -72,7 +72,7 @@ describe('aggregator refuses bad contributions, total unchanged', () => {
     await expectCode(agg.add({ ...signedBytes([ct]), ciphertexts: ['A'.repeat(2_000_000)] }), 'AGG_CIPHERTEXT_TOO_LARGE');
     // Non-base64 text (signed by its holder): decodes to the wrong length.
     const text = await encryptContribution(job, keys.publicKey, [0n, 0n, 0n, 0n], holder());
-    await expectCode(agg.add({ ...text, ciphertexts: ['%%%%' + (text.ciphertexts[0] as string).slice(4)] }), 'AGG_CIPHERTEXT_MALFORMED');
+    await expectCode(agg.add({ ...text, ciphertexts: [`%%%%${(text.ciphertexts[0] as string).slice(4)}`] }), 'AGG_CIPHERTEXT_MALFORMED');
     // A header claiming a huge size, a huge polynomial count: refused before SEAL sees them.
     const lying = new Uint8Array(ct);
     new DataView(lying.buffer).setBigUint64(8, 2n ** 62n, true);
@@ -185,7 +185,19 @@ describe('aggregator refuses bad contributions, total unchanged', () => {
     const wrongKey = signContribution(contributionTarget(job, otherKey.publicKey), [bytesOf(good[0] as Contribution)], holder());
     await expectCode(agg.add(wrongKey), 'AGG_KEY_MISMATCH');
     const ok = good[0] as Contribution;
-    for (const bad of [null, 42, 'x', [], {}, { ...ok, v: 2 }, { ...ok, extra: 1 }, { ...ok, ciphertexts: [] }, { ...ok, ciphertexts: [1] }, { ...ok, holder: 'did:web:x' }, { ...ok, ciphertextHash: 'zz' }]) {
+    for (const bad of [
+      null,
+      42,
+      'x',
+      [],
+      {},
+      { ...ok, v: 2 },
+      { ...ok, extra: 1 },
+      { ...ok, ciphertexts: [] },
+      { ...ok, ciphertexts: [1] },
+      { ...ok, holder: 'did:web:x' },
+      { ...ok, ciphertextHash: 'zz' },
+    ]) {
       await expectCode(agg.add(bad), 'AGG_CONTRIBUTION_MALFORMED');
     }
     await unchanged();
@@ -293,15 +305,27 @@ describe('SEAL failures stay coded', () => {
   it('a WebAssembly exception or abort inside a SEAL call becomes a coded error', async () => {
     const { guardSeal } = await import('../src/seal.ts');
     const wasmError = new (globalThis as unknown as { WebAssembly: { RuntimeError: new (m: string) => Error } }).WebAssembly.RuntimeError('Aborted()');
-    await expectCode(() => guardSeal('AGG_SEAL_FAILURE', 'x', () => {
-      throw wasmError;
-    }), 'AGG_SEAL_FAILURE');
-    await expectCode(() => guardSeal('AGG_CIPHERTEXT_MALFORMED', 'x', () => {
-      throw new Error('std::invalid_argument');
-    }), 'AGG_CIPHERTEXT_MALFORMED');
+    await expectCode(
+      () =>
+        guardSeal('AGG_SEAL_FAILURE', 'x', () => {
+          throw wasmError;
+        }),
+      'AGG_SEAL_FAILURE',
+    );
+    await expectCode(
+      () =>
+        guardSeal('AGG_CIPHERTEXT_MALFORMED', 'x', () => {
+          throw new Error('std::invalid_argument');
+        }),
+      'AGG_CIPHERTEXT_MALFORMED',
+    );
     // Coded errors pass through unchanged.
-    await expectCode(() => guardSeal('AGG_SEAL_FAILURE', 'x', () => {
-      throw Object.assign(new Error('inner'), { name: 'DataLedgerError', code: 'AGG_PARAMS_MISMATCH' });
-    }), 'AGG_PARAMS_MISMATCH');
+    await expectCode(
+      () =>
+        guardSeal('AGG_SEAL_FAILURE', 'x', () => {
+          throw Object.assign(new Error('inner'), { name: 'DataLedgerError', code: 'AGG_PARAMS_MISMATCH' });
+        }),
+      'AGG_PARAMS_MISMATCH',
+    );
   });
 });

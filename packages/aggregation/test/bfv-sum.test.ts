@@ -108,12 +108,18 @@ describe('BFV: decrypt(fold(encrypt(v_i))) = Σ v_i', () => {
     // Histogram: one slot per bucket, each holder a one-hot vector; a count is a 0/1 slot.
     const hist: AggregationJob = { id: 'bfv-hist', scheme: 'bfv', length: 5, maxAbsValue: 1n, maxContributors: 50, minContributors: 1 };
     const buckets = [0, 3, 3, 4, 1, 3];
-    const { sum: h } = await foldAndDecrypt(hist, buckets.map((b) => histogramValues(b, 5)));
+    const { sum: h } = await foldAndDecrypt(
+      hist,
+      buckets.map((b) => histogramValues(b, 5)),
+    );
     expect(h).toEqual([1n, 1n, 0n, 3n, 1n]);
     // Mean and variance: [x, x²] per holder.
     const mv: AggregationJob = { id: 'bfv-meanvar', scheme: 'bfv', length: 2, maxAbsValue: 10_000n, maxContributors: 50, minContributors: 1 };
     const xs = [12n, -7n, 30n, 5n];
-    const { count, sum } = await foldAndDecrypt(mv, xs.map((x) => withSquares([x])));
+    const { count, sum } = await foldAndDecrypt(
+      mv,
+      xs.map((x) => withSquares([x])),
+    );
     const mean = meanOf(sum[0] as bigint, count);
     const variance = varianceOf(sum[0] as bigint, sum[1] as bigint, count);
     const m = xs.reduce((a, x) => a + Number(x), 0) / xs.length;

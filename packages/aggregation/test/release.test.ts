@@ -5,15 +5,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  Aggregator,
-  type AggregateResult,
-  type AggregationJob,
-  PrivacyBudget,
-  decryptAggregate,
-  encryptContribution,
-  resolveJob,
-} from '../src/index.ts';
+import { Aggregator, type AggregateResult, type AggregationJob, PrivacyBudget, decryptAggregate, encryptContribution, resolveJob } from '../src/index.ts';
 import { sampleDiscreteLaplace } from '../src/privacy.ts';
 import { decryptSums } from '../src/release.ts';
 import { checkResult } from '../src/result.ts';
@@ -120,7 +112,15 @@ describe('release policy', () => {
 
 describe('release policy: no free decryption oracle (review)', () => {
   it('a refused release of a decrypted result still spends the budget, so refusals cannot probe the exact sum', async () => {
-    const job: AggregationJob = { id: 'rel-oracle', scheme: 'bfv', length: 2, maxAbsValue: 100n, maxContributors: 10, minContributors: 1, privacy: { epsilon: 0.5, budget: 1 } };
+    const job: AggregationJob = {
+      id: 'rel-oracle',
+      scheme: 'bfv',
+      length: 2,
+      maxAbsValue: 100n,
+      maxContributors: 10,
+      minContributors: 1,
+      privacy: { epsilon: 0.5, budget: 1 },
+    };
     const keys = await keysFor(job);
     // The sum of the victim's [90, 90] and the prober's chosen offset [90, 90], presented as one
     // contribution: the bound check (|slot| ≤ 1·100) refuses it exactly when victim + offset > 100.
@@ -169,7 +169,15 @@ describe('CKKS', () => {
   });
 
   it('spans several ciphertexts past 4,096 slots, and envelopes survive JSON', async () => {
-    const job: AggregationJob = { id: 'ckks-long', scheme: 'ckks', length: 4096 + 3, maxAbsValue: 100n, maxContributors: 10, minContributors: 1, privacy: { epsilon: 40, sensitivity: 1n } };
+    const job: AggregationJob = {
+      id: 'ckks-long',
+      scheme: 'ckks',
+      length: 4096 + 3,
+      maxAbsValue: 100n,
+      maxContributors: 10,
+      minContributors: 1,
+      privacy: { epsilon: 40, sensitivity: 1n },
+    };
     expect(resolveJob(job).ciphertextCount).toBe(2);
     const keys = await keysFor(job);
     const a = Array.from({ length: job.length }, (_, i) => (i % 7) - 3);

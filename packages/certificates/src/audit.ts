@@ -4,7 +4,7 @@
  * registry rule, reporting each violation with its record index and rule code, plus the
  * statistics report (统计报告).
  */
-import { DataLedgerError, isDataLedgerError } from '@dataledger/core';
+import { type DataLedgerError, isDataLedgerError } from '@dataledger/core';
 import { verifyBundle, type BundleReport, type BundleSource, type LedgerRecord } from '@dataledger/provenance';
 import type { Classification } from './payloads.ts';
 import { CLASSIFICATIONS } from './payloads.ts';

@@ -217,10 +217,7 @@ export function issueCertificate(options: IssueCertificateOptions): DataAssetCer
     validFrom: p.validFrom,
     validUntil: p.validUntil,
     credentialSubject: subject,
-    credentialStatus: [
-      statusListEntry(p.revocationList, p.statusListIndex, 'revocation'),
-      statusListEntry(p.suspensionList, p.statusListIndex, 'suspension'),
-    ],
+    credentialStatus: [statusListEntry(p.revocationList, p.statusListIndex, 'revocation'), statusListEntry(p.suspensionList, p.statusListIndex, 'suspension')],
     evidence,
   };
   const signOpts: { secretKey: Uint8Array; verificationMethod: string; created?: string } = {
@@ -436,7 +433,10 @@ export function certificateStatus(cert: unknown, options: CertificateStatusOptio
   if (lists.length === 0) {
     return {
       status: 'unchecked',
-      check: options.skipStatusCheck === true ? null : { name: 'status', ok: false, code: 'CERT_STATUS_UNAVAILABLE', message: 'status not checked: no status list credential given' },
+      check:
+        options.skipStatusCheck === true
+          ? null
+          : { name: 'status', ok: false, code: 'CERT_STATUS_UNAVAILABLE', message: 'status not checked: no status list credential given' },
     };
   }
   let failure: CertificateCheck | null = null;
@@ -556,9 +556,7 @@ export function verifyCertificate(cert: unknown, options: VerifyCertificateOptio
     const p = r.payload as unknown as CertificateIssued;
     const entries = Array.isArray(cert.credentialStatus) ? cert.credentialStatus : [cert.credentialStatus];
     const entryMatches = (purpose: StatusPurpose, list: string): boolean =>
-      entries.some(
-        (e) => isObj(e) && e.statusPurpose === purpose && e.statusListCredential === list && e.statusListIndex === String(p.statusListIndex),
-      );
+      entries.some((e) => isObj(e) && e.statusPurpose === purpose && e.statusListCredential === list && e.statusListIndex === String(p.statusListIndex));
     // The record must name this very certificate and this very asset (the subject hash alone
     // does not bind the record's registrationNumber to the subject's).
     const subject = cert.credentialSubject as JsonObject;
@@ -601,7 +599,10 @@ export function verifyCertificate(cert: unknown, options: VerifyCertificateOptio
         // The evidence encoding: each proof is against the issuance's own checkpoint, at the
         // record's own index. The role rule itself is the one issuance applies.
         const sameTree = (ev: OpenedEvidence): boolean => ev.checkpoint === issuedEv?.checkpoint && ev.leafIndex === ev.record.index;
-        const fault = !sameTree(genesis) || !sameTree(grant) ? 'role evidence is not against the issuance checkpoint' : roleEvidenceFault({ genesis, grant }, issuer, issuedEv.record.index, cp);
+        const fault =
+          !sameTree(genesis) || !sameTree(grant)
+            ? 'role evidence is not against the issuance checkpoint'
+            : roleEvidenceFault({ genesis, grant }, issuer, issuedEv.record.index, cp);
         ok = fault === null;
         why = fault === null ? why : `role evidence does not prove the registry role: ${fault}`;
       }
@@ -633,7 +634,10 @@ export function verifyCertificate(cert: unknown, options: VerifyCertificateOptio
  * @param state - the registry state
  * @param length - entries per list (default 131,072)
  */
-export function statusListsFromState(state: RegistryState, length?: number): Map<string, { purpose: StatusPurpose; issuer: string; list: BitstringStatusList }> {
+export function statusListsFromState(
+  state: RegistryState,
+  length?: number,
+): Map<string, { purpose: StatusPurpose; issuer: string; list: BitstringStatusList }> {
   const out = new Map<string, { purpose: StatusPurpose; issuer: string; list: BitstringStatusList }>();
   const listFor = (url: string, purpose: StatusPurpose, issuer: string): BitstringStatusList => {
     let e = out.get(url);
@@ -679,7 +683,10 @@ function signList(url: string, purpose: StatusPurpose, list: BitstringStatusList
     ttl: options.ttl ?? DEFAULT_STATUS_LIST_TTL_MS,
   };
   if (options.validUntil !== undefined) fields.validUntil = options.validUntil;
-  const sign: { secretKey: Uint8Array; verificationMethod: string; created?: string } = { secretKey: options.secretKey, verificationMethod: verificationMethodOf(pk) };
+  const sign: { secretKey: Uint8Array; verificationMethod: string; created?: string } = {
+    secretKey: options.secretKey,
+    verificationMethod: verificationMethodOf(pk),
+  };
   if (options.created !== undefined) sign.created = options.created;
   return signCredential(statusListCredential(fields), sign);
 }

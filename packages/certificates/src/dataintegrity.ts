@@ -268,7 +268,7 @@ function verifyOneProof(document: JsonObject, proof: unknown, opts: VerifyCreden
   } catch (err) {
     const code = (err as { code?: string }).code;
     // Our own coded refusals pass through; anything else means the document is not JSON.
-    return push(code !== undefined && code.startsWith('VC_') ? (code as CertificatesErrorCode) : 'VC_CREDENTIAL_MALFORMED', (err as Error).message);
+    return push(code?.startsWith('VC_') ? (code as CertificatesErrorCode) : 'VC_CREDENTIAL_MALFORMED', (err as Error).message);
   }
   if (!verify(signature, hashData, vm.publicKey)) push('VC_SIGNATURE_INVALID', 'proof.proofValue: signature does not verify');
 }

@@ -114,10 +114,7 @@ export const MoneySchema: TObject = money;
 export interface Valuation extends Money {
   method: ValuationMethod;
 }
-const valuation = Type.Object(
-  { amount: DecimalSchema, currency: CurrencySchema, method: union(VALUATION_METHODS) },
-  { additionalProperties: false },
-);
+const valuation = Type.Object({ amount: DecimalSchema, currency: CurrencySchema, method: union(VALUATION_METHODS) }, { additionalProperties: false });
 /** Valuation schema. */
 export const ValuationSchema: TObject = valuation;
 

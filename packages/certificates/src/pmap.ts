@@ -66,7 +66,7 @@ export class PMap<V> {
   /** True when `key` is present. */
   has(key: string): boolean {
     const b = this.#bucket(key);
-    return b !== undefined && b.some((e) => e[0] === key);
+    return b?.some((e) => e[0] === key) ?? false;
   }
 
   #update(key: string, value: V | undefined, remove: boolean): PMap<V> {

@@ -610,7 +610,9 @@ const HANDLERS: Handlers = {
       ...s,
       licences: s.licences.set(p.licenceId, lic),
       assetLicences:
-        p.parentLicenceId === undefined ? s.assetLicences.set(p.registrationNumber, [...(s.assetLicences.get(p.registrationNumber) ?? []), p.licenceId]) : s.assetLicences,
+        p.parentLicenceId === undefined
+          ? s.assetLicences.set(p.registrationNumber, [...(s.assetLicences.get(p.registrationNumber) ?? []), p.licenceId])
+          : s.assetLicences,
       foreignParties: markForeign(s.foreignParties, p.licensee),
       sublicences:
         p.parentLicenceId === undefined ? s.sublicences : s.sublicences.set(p.parentLicenceId, [...(s.sublicences.get(p.parentLicenceId) ?? []), p.licenceId]),
@@ -714,7 +716,11 @@ const HANDLERS: Handlers = {
       index: r.index,
     };
     // Approving an export to a party marks it foreign for every later record.
-    return { ...s, crossborder: s.crossborder.set(`${a.registrationNumber}|${p.party}`, ap), foreignParties: markForeign(s.foreignParties, { id: p.party, foreign: true }) };
+    return {
+      ...s,
+      crossborder: s.crossborder.set(`${a.registrationNumber}|${p.party}`, ap),
+      foreignParties: markForeign(s.foreignParties, { id: p.party, foreign: true }),
+    };
   },
   'consent.granted': (s, p: ConsentGranted, r) => {
     const a = liveAsset(s, p.registrationNumber);
@@ -828,7 +834,10 @@ export function applyRecord(state: RegistryState, record: RegistryRecord): Regis
     return { ...next, size: state.size + 1, lastTime: record.time };
   } catch (err) {
     if (err instanceof DataLedgerError && err.details?.index === undefined) {
-      throw new DataLedgerError(err.code, err.message, { cause: err.cause, details: { ...err.details, index: (record as { index?: unknown })?.index ?? null } });
+      throw new DataLedgerError(err.code, err.message, {
+        cause: err.cause,
+        details: { ...err.details, index: (record as { index?: unknown })?.index ?? null },
+      });
     }
     throw err;
   }
@@ -839,7 +848,10 @@ export function applyRecord(state: RegistryState, record: RegistryRecord): Regis
  * record and go on). The index and time still move, so later records are checked in place.
  */
 export function skipRecord(state: RegistryState, record: { index?: unknown; time?: unknown }): RegistryState {
-  const time = typeof record.time === 'string' && !Number.isNaN(Date.parse(record.time)) && (state.lastTime === null || record.time > state.lastTime) ? record.time : state.lastTime;
+  const time =
+    typeof record.time === 'string' && !Number.isNaN(Date.parse(record.time)) && (state.lastTime === null || record.time > state.lastTime)
+      ? record.time
+      : state.lastTime;
   return { ...state, size: state.size + 1, lastTime: time };
 }
 

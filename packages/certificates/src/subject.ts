@@ -43,4 +43,3 @@ export function certificateSubject(asset: AssetState): CertificateSubject {
 export function subjectHash(subject: CertificateSubject): string {
   return toHex(sha256(canonicalBytes(subject)));
 }
-

@@ -77,7 +77,10 @@ describe('audit: mutations are reported', () => {
             const { sig: _s, ...unsigned } = rec;
             const who = [root, registry, holderA, holderB].find((a) => a.did === rec.actor);
             fc.pre(who !== undefined);
-            m = signRecord({ ...(unsigned as never as object), payload: { ...(rec.payload as object), note: salt } } as never, (who as typeof root).secretKey) as never;
+            m = signRecord(
+              { ...(unsigned as never as object), payload: { ...(rec.payload as object), note: salt } } as never,
+              (who as typeof root).secretKey,
+            ) as never;
             break;
           }
         }

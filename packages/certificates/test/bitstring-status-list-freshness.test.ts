@@ -169,7 +169,10 @@ describe('Bitstring Status List §2.2 ttl, evaluated at the verification time', 
     expect(() => checkStatus(entry, ttl, { at: new Date('2020-01-01T00:00:01.001Z') })).toThrowError(expect.objectContaining({ code: 'STATUS_LIST_STALE' }));
     // a ttl that is not integer milliseconds is malformed
     const bad = signCredential(
-      { ...statusListCredential({ id: REV, issuer: registry.did, statusPurpose: 'revocation', list, validFrom: '2020-01-01T00:00:00Z' }), credentialSubject: { id: `${REV}#list`, type: 'BitstringStatusList', statusPurpose: 'revocation', encodedList: list.encode(), ttl: '1000' } },
+      {
+        ...statusListCredential({ id: REV, issuer: registry.did, statusPurpose: 'revocation', list, validFrom: '2020-01-01T00:00:00Z' }),
+        credentialSubject: { id: `${REV}#list`, type: 'BitstringStatusList', statusPurpose: 'revocation', encodedList: list.encode(), ttl: '1000' },
+      },
       { secretKey: registry.secretKey, verificationMethod: verificationMethodOf(registry.publicKey) },
     );
     expect(() => checkStatus(entry, bad, { at: new Date('2020-01-01T00:00:00Z') })).toThrowError(expect.objectContaining({ code: 'STATUS_LIST_MALFORMED' }));
@@ -180,9 +183,13 @@ describe('who may sign the lists', () => {
   it('the log that signed the certificate checkpoint, or the issuer; a stranger is refused', () => {
     const at = new Date();
     expect(statusListSignerOfLog(log.verifierKey)).toBe(verificationMethodOf(logKey.publicKey).split('#')[0]);
-    const byIssuer = [REV, SUS].map((url) => signStatusListCredential(state, url, { secretKey: registry.secretKey, validFrom: at.toISOString() }) as JsonObject);
+    const byIssuer = [REV, SUS].map(
+      (url) => signStatusListCredential(state, url, { secretKey: registry.secretKey, validFrom: at.toISOString() }) as JsonObject,
+    );
     expect(verifyCertificate(cert, { trustedLogKeys: [log.verifierKey], statusList: byIssuer, at }).status).not.toBe('unknown');
-    const byStranger = [REV, SUS].map((url) => signStatusListCredential(state, url, { secretKey: stranger.secretKey, validFrom: at.toISOString() }) as JsonObject);
+    const byStranger = [REV, SUS].map(
+      (url) => signStatusListCredential(state, url, { secretKey: stranger.secretKey, validFrom: at.toISOString() }) as JsonObject,
+    );
     const v = verifyCertificate(cert, { trustedLogKeys: [log.verifierKey], statusList: byStranger, at });
     expect(v).toMatchObject({ verified: false, status: 'unknown' });
     expect(codes(v)).toEqual(['status:STATUS_VERIFICATION']);

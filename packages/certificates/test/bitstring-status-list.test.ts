@@ -117,9 +117,7 @@ describe('status list credential and entries (§2.1, §2.2, §3.2)', () => {
     expect(code(() => checkStatus(entry, tampered))).toBe('STATUS_VERIFICATION');
     expect(code(() => checkStatus(statusListEntry(URL, 7, 'suspension'), vc))).toBe('STATUS_PURPOSE_MISMATCH');
     expect(code(() => checkStatus(statusListEntry('https://other.example/s', 7, 'revocation'), vc))).toBe('STATUS_VERIFICATION');
-    expect(code(() => checkStatus(entry, vc, { trustedIssuers: ['did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK'] }))).toBe(
-      'STATUS_VERIFICATION',
-    );
+    expect(code(() => checkStatus(entry, vc, { trustedIssuers: ['did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK'] }))).toBe('STATUS_VERIFICATION');
     expect(checkStatus(entry, vc, { trustedIssuers: [did] }).set).toBe(false);
     const expiring = signedList(list, 'revocation', { validUntil: '2026-06-01T00:00:00Z' });
     expect(code(() => checkStatus(entry, expiring, { at: new Date('2026-07-01T00:00:00Z') }))).toBe('STATUS_VERIFICATION');

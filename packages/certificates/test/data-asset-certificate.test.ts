@@ -52,7 +52,12 @@ let certNoRole: DataAssetCertificate;
 let checkpoint: string;
 
 const lists = (): JsonObject[] =>
-  statusListCredentialsFromState(state, { secretKey: registry.secretKey, validFrom: '2026-01-01T00:00:00Z', ttl: 366 * 86_400_000, created: '2026-01-01T00:00:00Z' });
+  statusListCredentialsFromState(state, {
+    secretKey: registry.secretKey,
+    validFrom: '2026-01-01T00:00:00Z',
+    ttl: 366 * 86_400_000,
+    created: '2026-01-01T00:00:00Z',
+  });
 const codes = (v: ReturnType<typeof verifyCertificate>): string[] => v.checks.filter((c) => !c.ok).map((c) => `${c.name}:${c.code}`);
 
 beforeAll(async () => {
@@ -99,8 +104,18 @@ describe('issueCertificate', () => {
       { id: `${SUS}#42`, type: 'BitstringStatusListEntry', statusPurpose: 'suspension', statusListIndex: '42', statusListCredential: SUS },
     ]);
     const ev = (cert.evidence as JsonObject[])[0] as JsonObject;
-    expect(ev).toMatchObject({ type: ['LedgerInclusionEvidence'], purpose: 'certificate.issued', leafIndex: issuedRecord.index, treeSize: log.size, checkpoint });
-    expect(cert.proof).toMatchObject({ type: 'DataIntegrityProof', cryptosuite: 'eddsa-jcs-2022', verificationMethod: verificationMethodOf(registry.publicKey) });
+    expect(ev).toMatchObject({
+      type: ['LedgerInclusionEvidence'],
+      purpose: 'certificate.issued',
+      leafIndex: issuedRecord.index,
+      treeSize: log.size,
+      checkpoint,
+    });
+    expect(cert.proof).toMatchObject({
+      type: 'DataIntegrityProof',
+      cryptosuite: 'eddsa-jcs-2022',
+      verificationMethod: verificationMethodOf(registry.publicKey),
+    });
   });
 
   it('verifies with the reference (published) algorithm and with verifyCredential', () => {
@@ -110,23 +125,63 @@ describe('issueCertificate', () => {
 
   it('refuses an unreviewed asset and a mismatched subject', () => {
     let s = state;
-    s = applyRecord(s, buildRecord({ size: s.size, lastLeafHash: null }, { type: 'asset.registered', payload: assetPayload('DA-2026-0002', holderA) as never, time: '2026-02-01T00:00:00.000Z' }, registry));
-    expect(() => prepareCertificate(s, { registrationNumber: 'DA-2026-0002', certificateId: 'urn:uuid:x', statusListIndex: 1, revocationList: REV, suspensionList: SUS, validFrom: '2026-01-01T00:00:00Z', validUntil: '2027-01-01T00:00:00Z' })).toThrowError(
-      expect.objectContaining({ code: 'CERT_ASSET_NOT_CERTIFIABLE' }),
+    s = applyRecord(
+      s,
+      buildRecord(
+        { size: s.size, lastLeafHash: null },
+        { type: 'asset.registered', payload: assetPayload('DA-2026-0002', holderA) as never, time: '2026-02-01T00:00:00.000Z' },
+        registry,
+      ),
     );
     expect(() =>
-      issueCertificate({ subject: { ...(cert.credentialSubject as JsonObject), rowCount: 1 }, issued: { record: issuedRecord as never, proof: [] }, checkpoint, secretKey: registry.secretKey }),
+      prepareCertificate(s, {
+        registrationNumber: 'DA-2026-0002',
+        certificateId: 'urn:uuid:x',
+        statusListIndex: 1,
+        revocationList: REV,
+        suspensionList: SUS,
+        validFrom: '2026-01-01T00:00:00Z',
+        validUntil: '2027-01-01T00:00:00Z',
+      }),
+    ).toThrowError(expect.objectContaining({ code: 'CERT_ASSET_NOT_CERTIFIABLE' }));
+    expect(() =>
+      issueCertificate({
+        subject: { ...(cert.credentialSubject as JsonObject), rowCount: 1 },
+        issued: { record: issuedRecord as never, proof: [] },
+        checkpoint,
+        secretKey: registry.secretKey,
+      }),
     ).toThrowError(expect.objectContaining({ code: 'CERT_EVIDENCE_MISMATCH' }));
-    expect(() => issueCertificate({ subject: cert.credentialSubject as JsonObject, issued: { record: issuedRecord as never, proof: [] }, checkpoint, secretKey: regulator.secretKey })).toThrowError(
-      expect.objectContaining({ code: 'CERT_EVIDENCE_MISMATCH' }),
-    );
+    expect(() =>
+      issueCertificate({
+        subject: cert.credentialSubject as JsonObject,
+        issued: { record: issuedRecord as never, proof: [] },
+        checkpoint,
+        secretKey: regulator.secretKey,
+      }),
+    ).toThrowError(expect.objectContaining({ code: 'CERT_EVIDENCE_MISMATCH' }));
     // role evidence that is not the registry grant is refused at issue time
-    const ev = (cert.evidence as JsonObject[]).map((e) => ({ record: e.record as never, proof: (e.inclusionProof as string[]).map((h) => new Uint8Array(Buffer.from(h, 'base64'))) }));
+    const ev = (cert.evidence as JsonObject[]).map((e) => ({
+      record: e.record as never,
+      proof: (e.inclusionProof as string[]).map((h) => new Uint8Array(Buffer.from(h, 'base64'))),
+    }));
     expect(() =>
-      issueCertificate({ subject: cert.credentialSubject as JsonObject, issued: ev[0]!, checkpoint, roleEvidence: { genesis: ev[0]!, grant: ev[2]! }, secretKey: registry.secretKey }),
+      issueCertificate({
+        subject: cert.credentialSubject as JsonObject,
+        issued: ev[0]!,
+        checkpoint,
+        roleEvidence: { genesis: ev[0]!, grant: ev[2]! },
+        secretKey: registry.secretKey,
+      }),
     ).toThrowError(expect.objectContaining({ code: 'CERT_EVIDENCE_MISMATCH' }));
     expect(() =>
-      issueCertificate({ subject: cert.credentialSubject as JsonObject, issued: ev[0]!, checkpoint, roleEvidence: { genesis: ev[1]!, grant: ev[2]! }, secretKey: registry.secretKey }),
+      issueCertificate({
+        subject: cert.credentialSubject as JsonObject,
+        issued: ev[0]!,
+        checkpoint,
+        roleEvidence: { genesis: ev[1]!, grant: ev[2]! },
+        secretKey: registry.secretKey,
+      }),
     ).not.toThrow();
   });
 });
@@ -192,10 +247,17 @@ describe('verifyCertificate (offline)', () => {
 
   it('the issuer must be trusted or proven registry', () => {
     expect(codes(verifyCertificate(certNoRole, { trustedLogKeys: [log.verifierKey], statusList: lists(), at: AT }))).toEqual(['issuer:CERT_ISSUER_UNTRUSTED']);
-    expect(verifyCertificate(certNoRole, { trustedLogKeys: [log.verifierKey], trustedIssuers: [registry.did], statusList: lists(), at: AT }).verified).toBe(true);
+    expect(verifyCertificate(certNoRole, { trustedLogKeys: [log.verifierKey], trustedIssuers: [registry.did], statusList: lists(), at: AT }).verified).toBe(
+      true,
+    );
     // role evidence naming another role does not prove the registry role
-    const ev = (cert.evidence as JsonObject[]).map((e) => (e.purpose === 'role.granted' ? { ...e, record: { ...(e.record as JsonObject), payload: { subject: registry.did, role: 'reviewer' } } } : e));
-    const forged = signCredential({ ...stripProof(cert), evidence: ev }, { secretKey: registry.secretKey, verificationMethod: verificationMethodOf(registry.publicKey) });
+    const ev = (cert.evidence as JsonObject[]).map((e) =>
+      e.purpose === 'role.granted' ? { ...e, record: { ...(e.record as JsonObject), payload: { subject: registry.did, role: 'reviewer' } } } : e,
+    );
+    const forged = signCredential(
+      { ...stripProof(cert), evidence: ev },
+      { secretKey: registry.secretKey, verificationMethod: verificationMethodOf(registry.publicKey) },
+    );
     expect(codes(verifyCertificate(forged, { trustedLogKeys: [log.verifierKey], statusList: lists(), at: AT }))).toEqual(['issuer:CERT_ISSUER_UNTRUSTED']);
   });
 
@@ -208,8 +270,12 @@ describe('verifyCertificate (offline)', () => {
   });
 
   it('validity window', () => {
-    expect(codes(verifyCertificate(cert, { trustedLogKeys: [log.verifierKey], statusList: lists(), at: new Date('2025-06-01T00:00:00Z') }))).toContain('validity:CERT_NOT_YET_VALID');
-    expect(codes(verifyCertificate(cert, { trustedLogKeys: [log.verifierKey], statusList: lists(), at: new Date('2027-06-01T00:00:00Z') }))).toContain('validity:CERT_EXPIRED');
+    expect(codes(verifyCertificate(cert, { trustedLogKeys: [log.verifierKey], statusList: lists(), at: new Date('2025-06-01T00:00:00Z') }))).toContain(
+      'validity:CERT_NOT_YET_VALID',
+    );
+    expect(codes(verifyCertificate(cert, { trustedLogKeys: [log.verifierKey], statusList: lists(), at: new Date('2027-06-01T00:00:00Z') }))).toContain(
+      'validity:CERT_EXPIRED',
+    );
   });
 
   it('suspension and revocation are ledger records that flip the status lists', async () => {
@@ -238,12 +304,21 @@ describe('verifyCertificate (offline)', () => {
     const ev = (cert.evidence as JsonObject[]).map((e, i) =>
       i === 0 ? { ...e, inclusionProof: (e.inclusionProof as string[]).map((h, j) => (j === 0 ? Buffer.alloc(32, 1).toString('base64') : h)) } : e,
     );
-    const badIncl = signCredential({ ...stripProof(cert), evidence: ev }, { secretKey: registry.secretKey, verificationMethod: verificationMethodOf(registry.publicKey) });
+    const badIncl = signCredential(
+      { ...stripProof(cert), evidence: ev },
+      { secretKey: registry.secretKey, verificationMethod: verificationMethodOf(registry.publicKey) },
+    );
     expect(codes(verifyCertificate(badIncl, o))).toEqual(['inclusion:CERT_INCLUSION_INVALID']);
     // not a certificate at all
-    expect(verifyCertificate({ hello: 1 }, o)).toEqual({ verified: false, status: 'unchecked', checks: [{ name: 'format', ok: false, code: 'CERT_MALFORMED', message: expect.any(String) }] });
+    expect(verifyCertificate({ hello: 1 }, o)).toEqual({
+      verified: false,
+      status: 'unchecked',
+      checks: [{ name: 'format', ok: false, code: 'CERT_MALFORMED', message: expect.any(String) }],
+    });
     expect(verifyCertificate(null, o).verified).toBe(false);
-    expect(codes(verifyCertificate({ ...stripProof(cert), evidence: [] }, o))).toEqual(expect.arrayContaining(['proof:CERT_PROOF_INVALID', 'record:CERT_EVIDENCE_MISSING']));
+    expect(codes(verifyCertificate({ ...stripProof(cert), evidence: [] }, o))).toEqual(
+      expect.arrayContaining(['proof:CERT_PROOF_INVALID', 'record:CERT_EVIDENCE_MISSING']),
+    );
   });
 
   it('sign-mutate-reject: any changed value anywhere in the certificate fails verification', () => {
@@ -287,7 +362,12 @@ function stripProof(vc: DataAssetCertificate): JsonObject {
 }
 
 describe('verifyCertificate fails closed (review)', () => {
-  const base = (): Parameters<typeof verifyCertificate>[1] => ({ trustedLogKeys: [log.verifierKey], trustedIssuers: [registry.did], statusList: listsAtIssue, at: AT });
+  const base = (): Parameters<typeof verifyCertificate>[1] => ({
+    trustedLogKeys: [log.verifierKey],
+    trustedIssuers: [registry.did],
+    statusList: listsAtIssue,
+    at: AT,
+  });
 
   it('an invalid evaluation time fails the validity check instead of passing every window', () => {
     const v = verifyCertificate(cert, { ...base(), at: new Date('not a date') });
@@ -325,7 +405,10 @@ describe('verifyCertificate fails closed (review)', () => {
     // a well-formed list with the same id, signed by a key that is not the certificate's issuer
     const { proof: _p, ...unsignedRev } = rev;
     const other = actor(102);
-    const foreignList = signCredential({ ...unsignedRev, issuer: other.did }, { secretKey: other.secretKey, verificationMethod: verificationMethodOf(other.publicKey) });
+    const foreignList = signCredential(
+      { ...unsignedRev, issuer: other.did },
+      { secretKey: other.secretKey, verificationMethod: verificationMethodOf(other.publicKey) },
+    );
     const v2 = verifyCertificate(cert, { ...base(), statusList: [foreignList, ...listsAtIssue.filter((l) => l.id !== REV)] });
     expect(v2.verified).toBe(false);
     expect(codes(v2)).toEqual(['status:STATUS_VERIFICATION']);
@@ -362,7 +445,12 @@ describe('verifyCertificate fails closed (review)', () => {
     expect(() => applyRecord(state, rec)).toThrowError(expect.objectContaining({ code: 'REGISTRY_SUBJECT_MISMATCH' }));
     await log.append(rec);
     const cp = await log.checkpoint();
-    const bad = issueCertificate({ subject, issued: { record: rec as never, proof: await log.inclusionProof(rec.index, log.size) }, checkpoint: cp, secretKey: registry.secretKey });
+    const bad = issueCertificate({
+      subject,
+      issued: { record: rec as never, proof: await log.inclusionProof(rec.index, log.size) },
+      checkpoint: cp,
+      secretKey: registry.secretKey,
+    });
     const v = verifyCertificate(bad, { ...base(), statusList: lists() });
     expect(v.verified).toBe(false);
     expect(codes(v)).toEqual(['record:CERT_EVIDENCE_MISMATCH']);

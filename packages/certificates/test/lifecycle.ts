@@ -56,11 +56,25 @@ export function propose(state: RegistryState, [k, a, b]: Intent): Proposal | nul
   const n = state.size;
   // Most intents target records that can pass; a few are left to chance.
   const asset = pick(
-    k % 16 === 2 ? (pending.length > 0 ? pending : live)
-      : k % 16 === 4 || k % 16 === 5 ? (circulable.length > 0 ? circulable : live)
-        : k % 16 === 11 ? (certifiable.length > 0 ? certifiable : live)
-          : k % 16 === 10 ? (identified.length > 0 ? identified : live)
-            : b % 7 === 0 ? assets : live,
+    k % 16 === 2
+      ? pending.length > 0
+        ? pending
+        : live
+      : k % 16 === 4 || k % 16 === 5
+        ? circulable.length > 0
+          ? circulable
+          : live
+        : k % 16 === 11
+          ? certifiable.length > 0
+            ? certifiable
+            : live
+          : k % 16 === 10
+            ? identified.length > 0
+              ? identified
+              : live
+            : b % 7 === 0
+              ? assets
+              : live,
     a,
   );
   switch (k % 16) {
@@ -80,12 +94,27 @@ export function propose(state: RegistryState, [k, a, b]: Intent): Proposal | nul
       };
     }
     case 2:
-      return asset && { by: reviewer, type: 'asset.reviewed', payload: { registrationNumber: asset.registrationNumber, outcome: b % 6 === 0 ? 'rejected' : 'approved', opinion: 'review' } };
+      return (
+        asset && {
+          by: reviewer,
+          type: 'asset.reviewed',
+          payload: { registrationNumber: asset.registrationNumber, outcome: b % 6 === 0 ? 'rejected' : 'approved', opinion: 'review' },
+        }
+      );
     case 3:
-      return asset && { by: appraiser, type: 'asset.valued', payload: { registrationNumber: asset.registrationNumber, valuation: { amount: `${a}.${b % 100}`, currency: 'CNY', method: 'income' } } };
+      return (
+        asset && {
+          by: appraiser,
+          type: 'asset.valued',
+          payload: { registrationNumber: asset.registrationNumber, valuation: { amount: `${a}.${b % 100}`, currency: 'CNY', method: 'income' } },
+        }
+      );
     case 4: {
       if (!asset) return null;
-      const to = pick(PARTIES.filter((x) => x.did !== asset.holder.id), b) as Actor;
+      const to = pick(
+        PARTIES.filter((x) => x.did !== asset.holder.id),
+        b,
+      ) as Actor;
       return {
         by: byDid.get(asset.holder.id) ?? holderA,
         type: 'asset.transferred',
@@ -94,8 +123,17 @@ export function propose(state: RegistryState, [k, a, b]: Intent): Proposal | nul
     }
     case 5: {
       if (!asset) return null;
-      const parent = b % 3 === 0 ? pick(activeLicences.filter((l) => l.sublicensable), a) : undefined;
-      const to = pick(PARTIES.filter((x) => x.did !== (parent?.licensee.id ?? asset.holder.id)), b) as Actor;
+      const parent =
+        b % 3 === 0
+          ? pick(
+              activeLicences.filter((l) => l.sublicensable),
+              a,
+            )
+          : undefined;
+      const to = pick(
+        PARTIES.filter((x) => x.did !== (parent?.licensee.id ?? asset.holder.id)),
+        b,
+      ) as Actor;
       const p = licencePayload(`L-${n}`, parent?.registrationNumber ?? asset.registrationNumber, to, {
         licensee: { id: to.did, foreign: to === foreignCo },
         sublicensable: a % 2 === 0,
@@ -106,23 +144,47 @@ export function propose(state: RegistryState, [k, a, b]: Intent): Proposal | nul
     }
     case 6: {
       const l = pick(b % 5 === 0 ? licences : activeLicences, a);
-      return l && { by: b % 2 === 0 ? regulator : (byDid.get(l.licensor) ?? holderA), type: 'licence.revoked', payload: { licenceId: l.licenceId, reason: 'r' } };
+      return (
+        l && { by: b % 2 === 0 ? regulator : (byDid.get(l.licensor) ?? holderA), type: 'licence.revoked', payload: { licenceId: l.licenceId, reason: 'r' } }
+      );
     }
     case 7: {
       const frozen = live.filter((x) => x.frozen);
       const target = b % 2 === 0 && frozen.length > 0 ? pick(frozen, a) : asset;
-      return target && { by: regulator, type: target.frozen ? 'asset.unfrozen' : 'asset.frozen', payload: { registrationNumber: target.registrationNumber, reason: 'r' } };
+      return (
+        target && {
+          by: regulator,
+          type: target.frozen ? 'asset.unfrozen' : 'asset.frozen',
+          payload: { registrationNumber: target.registrationNumber, reason: 'r' },
+        }
+      );
     }
     case 8:
       return asset && b % 4 === 0 ? { by: regulator, type: 'asset.cancelled', payload: { registrationNumber: asset.registrationNumber, reason: 'r' } } : null;
     case 9:
-      return asset && { by: regulator, type: 'crossborder.approved', payload: { registrationNumber: asset.registrationNumber, party: foreignCo.did, purpose: 'research' } };
+      return (
+        asset && {
+          by: regulator,
+          type: 'crossborder.approved',
+          payload: { registrationNumber: asset.registrationNumber, party: foreignCo.did, purpose: 'research' },
+        }
+      );
     case 10: {
       if (!asset) return null;
       const consents = [...state.consents.values()].filter((c) => !c.revoked);
-      if (b % 3 === 0 && consents.length > 0) return { by: subject1, type: 'consent.revoked', payload: { consentId: (pick(consents, a) as { consentId: string }).consentId } };
+      if (b % 3 === 0 && consents.length > 0)
+        return { by: subject1, type: 'consent.revoked', payload: { consentId: (pick(consents, a) as { consentId: string }).consentId } };
       const to = pick(PARTIES, b) as Actor;
-      return { by: subject1, type: 'consent.granted', payload: { consentId: `C-${n}`, registrationNumber: asset.registrationNumber, licensee: to.did, purpose: b % 2 === 0 ? 'credit-assessment' : 'transfer' } };
+      return {
+        by: subject1,
+        type: 'consent.granted',
+        payload: {
+          consentId: `C-${n}`,
+          registrationNumber: asset.registrationNumber,
+          licensee: to.did,
+          purpose: b % 2 === 0 ? 'credit-assessment' : 'transfer',
+        },
+      };
     }
     case 11: {
       if (!asset) return null;
@@ -144,20 +206,47 @@ export function propose(state: RegistryState, [k, a, b]: Intent): Proposal | nul
     case 12: {
       const c = pick(certs, a);
       if (!c) return null;
-      const type = c.status === 'suspended' ? (b % 2 === 0 ? 'certificate.reinstated' : 'certificate.revoked') : b % 2 === 0 ? 'certificate.suspended' : 'certificate.revoked';
+      const type =
+        c.status === 'suspended'
+          ? b % 2 === 0
+            ? 'certificate.reinstated'
+            : 'certificate.revoked'
+          : b % 2 === 0
+            ? 'certificate.suspended'
+            : 'certificate.revoked';
       return { by: b % 3 === 0 ? registry : regulator, type, payload: { certificateId: c.certificateId, reason: 'r' } };
     }
     case 13: {
       const open = jobs.filter((j) => !j.released);
-      if (open.length === 0 || b % 4 === 0) return { by: exchange, type: 'aggregation.opened', payload: { jobId: `J-${n}`, jobHash: hex(n), minContributors: 1 + (a % 2) } };
+      if (open.length === 0 || b % 4 === 0)
+        return { by: exchange, type: 'aggregation.opened', payload: { jobId: `J-${n}`, jobHash: hex(n), minContributors: 1 + (a % 2) } };
       const j = pick(open, a) as (typeof open)[number];
-      if (j.contributors.length >= j.minContributors && b % 2 === 0) return { by: exchange, type: 'aggregation.released', payload: { jobId: j.jobId, resultHash: hex(n), contributors: j.contributors.length } };
-      return { by: pick([holderA, holderB, bank].filter((x) => !j.contributors.includes(x.did)), b) ?? holderA, type: 'aggregation.contributed', payload: { jobId: j.jobId, contributionHash: hex(n), count: a } };
+      if (j.contributors.length >= j.minContributors && b % 2 === 0)
+        return { by: exchange, type: 'aggregation.released', payload: { jobId: j.jobId, resultHash: hex(n), contributors: j.contributors.length } };
+      return {
+        by:
+          pick(
+            [holderA, holderB, bank].filter((x) => !j.contributors.includes(x.did)),
+            b,
+          ) ?? holderA,
+        type: 'aggregation.contributed',
+        payload: { jobId: j.jobId, contributionHash: hex(n), count: a },
+      };
     }
     case 14:
-      return asset && { by: registry, type: 'asset.changed', payload: { registrationNumber: asset.registrationNumber, changes: b % 2 === 0 ? { name: `N${n}` } : { classification: 'general' } } };
+      return (
+        asset && {
+          by: registry,
+          type: 'asset.changed',
+          payload: { registrationNumber: asset.registrationNumber, changes: b % 2 === 0 ? { name: `N${n}` } : { classification: 'general' } },
+        }
+      );
     case 15:
-      return { by: root, type: b % 4 !== 0 ? 'role.granted' : 'role.revoked', payload: { subject: (pick([holderA, holderB, bank, foreignCo], a) as Actor).did, role: 'holder' } };
+      return {
+        by: root,
+        type: b % 4 !== 0 ? 'role.granted' : 'role.revoked',
+        payload: { subject: (pick([holderA, holderB, bank, foreignCo], a) as Actor).did, role: 'holder' },
+      };
   }
   return null;
 }

@@ -28,7 +28,12 @@ const SAMPLES: { [T in RecordType]: PayloadByType[T] } = {
   'certificate.suspended': { certificateId: 'c-1', reason: 'r' },
   'certificate.reinstated': { certificateId: 'c-1', reason: 'r' },
   'certificate.revoked': { certificateId: 'c-1', reason: 'r' },
-  'asset.transferred': { registrationNumber: 'DA-1', to: { id: bank.did, foreign: true, name: 'Bank' }, price: { amount: '10', currency: 'USD' }, contractHash: hex(4) },
+  'asset.transferred': {
+    registrationNumber: 'DA-1',
+    to: { id: bank.did, foreign: true, name: 'Bank' },
+    price: { amount: '10', currency: 'USD' },
+    contractHash: hex(4),
+  },
   'licence.granted': licencePayload('L-1', 'DA-1', bank, { parentLicenceId: 'L-0', fee: { amount: '1.5', currency: 'CNY' } }),
   'licence.revoked': { licenceId: 'L-1', reason: 'r' },
   'asset.frozen': { registrationNumber: 'DA-1', reason: 'r' },
@@ -64,7 +69,10 @@ describe('payload schemas', () => {
     expect(required.length).toBeGreaterThan(0);
     for (const k of required) {
       const { [k]: _drop, ...rest } = sample;
-      expect(code(() => parsePayload(t, rest)), `${t} without ${k}`).toBe('REGISTRY_PAYLOAD_INVALID');
+      expect(
+        code(() => parsePayload(t, rest)),
+        `${t} without ${k}`,
+      ).toBe('REGISTRY_PAYLOAD_INVALID');
     }
     expect(code(() => parsePayload(t, { ...sample, unexpected: true }))).toBe('REGISTRY_PAYLOAD_INVALID');
     expect(code(() => parsePayload(t, null))).toBe('REGISTRY_PAYLOAD_INVALID');
@@ -79,13 +87,22 @@ describe('payload schemas', () => {
       }),
     );
     for (const amount of [1, 1.5, 0.1 + 0.2]) {
-      expect(code(() => parsePayload('asset.valued', { registrationNumber: 'DA-1', valuation: { amount, currency: 'CNY', method: 'cost' } }))).toBe('REGISTRY_MONEY_NOT_DECIMAL');
-      expect(code(() => parsePayload('licence.granted', { ...SAMPLES['licence.granted'], fee: { amount, currency: 'CNY' } }))).toBe('REGISTRY_MONEY_NOT_DECIMAL');
+      expect(code(() => parsePayload('asset.valued', { registrationNumber: 'DA-1', valuation: { amount, currency: 'CNY', method: 'cost' } }))).toBe(
+        'REGISTRY_MONEY_NOT_DECIMAL',
+      );
+      expect(code(() => parsePayload('licence.granted', { ...SAMPLES['licence.granted'], fee: { amount, currency: 'CNY' } }))).toBe(
+        'REGISTRY_MONEY_NOT_DECIMAL',
+      );
     }
     for (const amount of ['1e5', '-1', '01', '1.', '.5', 'NaN', '1,000']) {
-      expect(code(() => parsePayload('asset.valued', { registrationNumber: 'DA-1', valuation: { amount, currency: 'CNY', method: 'cost' } })), amount).toBe('REGISTRY_PAYLOAD_INVALID');
+      expect(
+        code(() => parsePayload('asset.valued', { registrationNumber: 'DA-1', valuation: { amount, currency: 'CNY', method: 'cost' } })),
+        amount,
+      ).toBe('REGISTRY_PAYLOAD_INVALID');
     }
-    expect(code(() => parsePayload('asset.valued', { registrationNumber: 'DA-1', valuation: { amount: '1', currency: 'cny', method: 'cost' } }))).toBe('REGISTRY_PAYLOAD_INVALID');
+    expect(code(() => parsePayload('asset.valued', { registrationNumber: 'DA-1', valuation: { amount: '1', currency: 'cny', method: 'cost' } }))).toBe(
+      'REGISTRY_PAYLOAD_INVALID',
+    );
   });
 
   it('dates, dids, hashes and unknown types', () => {

@@ -70,4 +70,3 @@ export function referenceSign(doc: Record<string, unknown>, sk: Uint8Array, vm: 
   const sig = noble.sign(referenceHashData(doc, options), sk);
   return { ...doc, proof: { ...options, proofValue: `z${b58encode(sig)}` } };
 }
-

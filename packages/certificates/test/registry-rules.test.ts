@@ -138,8 +138,10 @@ const consent = (id: string, by: Actor, licensee: Actor, purpose = 'credit-asses
   { consentId: id, registrationNumber: 'PER-1', licensee: licensee.did, purpose },
 ];
 const approve = (rn: string, party: Actor): Step => [regulator, 'crossborder.approved', { registrationNumber: rn, party: party.did, purpose: 'research' }];
-const lic = (id: string, rn: string, to: Actor, extra: Record<string, unknown> = {}) => licencePayload(id, rn, to, { term: TERM, ...extra } as never) as unknown as Record<string, unknown>;
+const lic = (id: string, rn: string, to: Actor, extra: Record<string, unknown> = {}) =>
+  licencePayload(id, rn, to, { term: TERM, ...extra } as never) as unknown as Record<string, unknown>;
 
+// biome-ignore format: one row per case, so the table reads (and diffs) as a table.
 const CASES: Case[] = [
   // ledger structure
   { rule: 'G1 the genesis record comes first, once, signed by the root authority it names', from: emptyRegistryState, steps: [[root, 'ledger.genesis', { rootAuthority: root.did, ledgerName: 'x' }]], expect: 'ok' },
@@ -339,7 +341,17 @@ describe('registry rules, both ways', () => {
     // and every rule is walked both ways
     expect([...rules].filter(([, set]) => set.size !== 2).map(([r]) => r)).toEqual([]);
     expect(rules.size).toBe(24);
-    for (const code of ['REGISTRY_UNAUTHORISED', 'REGISTRY_NOT_HOLDER', 'REGISTRY_CORE_NOT_CIRCULABLE', 'REGISTRY_CROSSBORDER_NOT_APPROVED', 'REGISTRY_CONSENT_MISSING', 'REGISTRY_SUBLICENCE_EXCEEDS', 'REGISTRY_FINGERPRINT_CONFLICT', 'REGISTRY_MONEY_NOT_DECIMAL', 'REGISTRY_ASSET_EXPIRED']) {
+    for (const code of [
+      'REGISTRY_UNAUTHORISED',
+      'REGISTRY_NOT_HOLDER',
+      'REGISTRY_CORE_NOT_CIRCULABLE',
+      'REGISTRY_CROSSBORDER_NOT_APPROVED',
+      'REGISTRY_CONSENT_MISSING',
+      'REGISTRY_SUBLICENCE_EXCEEDS',
+      'REGISTRY_FINGERPRINT_CONFLICT',
+      'REGISTRY_MONEY_NOT_DECIMAL',
+      'REGISTRY_ASSET_EXPIRED',
+    ]) {
       expect(codes.has(code)).toBe(true);
     }
   });
@@ -368,7 +380,12 @@ describe('registry rules, both ways', () => {
 
   it('a fingerprint conflict names the existing registration number', () => {
     try {
-      applyRecord(S0, makeRecord(S0.size, registry, 'asset.registered', assetPayload('NEW-1', holderB, { fingerprint: assetPayload('GEN-1', holderA).fingerprint }), { signed: false }));
+      applyRecord(
+        S0,
+        makeRecord(S0.size, registry, 'asset.registered', assetPayload('NEW-1', holderB, { fingerprint: assetPayload('GEN-1', holderA).fingerprint }), {
+          signed: false,
+        }),
+      );
       expect.unreachable();
     } catch (e) {
       expect(e).toMatchObject({ code: 'REGISTRY_FINGERPRINT_CONFLICT', details: { registrationNumber: 'GEN-1' } });
@@ -447,7 +464,12 @@ describe('authorisation matrix: every record type × every role', () => {
   w.add(registry, 'certificate.issued', cert(60));
   w.add(regulator, 'certificate.suspended', { certificateId: cert(60).certificateId, reason: 'r' });
   const W = w.state;
-  const actors: [string, Actor][] = [...ROLES.map((r) => [r, ROLE_HOLDERS[r]] as [string, Actor]), ['root authority', root], ['data subject', subject1], ['no role', stranger]];
+  const actors: [string, Actor][] = [
+    ...ROLES.map((r) => [r, ROLE_HOLDERS[r]] as [string, Actor]),
+    ['root authority', root],
+    ['data subject', subject1],
+    ['no role', stranger],
+  ];
 
   // The expectation is DESIGN.md's table (copied in test/support/fixtures.ts), never the code's.
   const design = designWriters();
@@ -482,7 +504,8 @@ describe('authorisation matrix: every record type × every role', () => {
     else if (!gatePasses) expect(code).toBe('REGISTRY_UNAUTHORISED');
     else if (auth.dataSubject) expect(code).toBe(who === subject1 ? undefined : 'REGISTRY_NOT_SUBJECT');
     else if (type === 'asset.transferred' || (type === 'licence.granted' && name === 'holder')) expect(code).toBe(undefined);
-    else if (type === 'licence.revoked') expect(code).toBe(undefined); // holder is the licensor; regulator may revoke
+    else if (type === 'licence.revoked')
+      expect(code).toBe(undefined); // holder is the licensor; regulator may revoke
     else if (type === 'aggregation.contributed') expect(code).toBe(undefined);
     else if (type === 'aggregation.released') expect(code).toBe(name === 'exchange' ? undefined : 'REGISTRY_UNAUTHORISED');
     else expect(code).toBe(undefined);

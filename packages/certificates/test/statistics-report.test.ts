@@ -88,7 +88,7 @@ describe('statistics report of a 100,000-record ledger', () => {
 
     const circulable = (a: ModelAsset, now: number): boolean =>
       a.review === 'approved' && !a.frozen && !a.cancelled && a.classification !== 'core' && now >= a.from && now <= a.until;
-    const tryPick = <T,>(xs: T[], ok: (x: T) => boolean): T | undefined => {
+    const tryPick = <T>(xs: T[], ok: (x: T) => boolean): T | undefined => {
       for (let i = 0; i < 8 && xs.length > 0; i++) {
         const x = xs[int(xs.length)] as T;
         if (ok(x)) return x;
@@ -112,7 +112,18 @@ describe('statistics report of a 100,000-record ledger', () => {
         });
         delete p.valuation;
         emit(registry, 'asset.registered', p as never, now);
-        assets.push({ rn, classification, holder, review: 'pending', frozen: false, cancelled: false, from, until, payload: p, party: p.holder as Record<string, unknown> });
+        assets.push({
+          rn,
+          classification,
+          holder,
+          review: 'pending',
+          frozen: false,
+          cancelled: false,
+          from,
+          until,
+          payload: p,
+          party: p.holder as Record<string, unknown>,
+        });
         bump(registered, month(now));
         continue;
       }
@@ -142,15 +153,20 @@ describe('statistics report of a 100,000-record ledger', () => {
           const id = `L-${licences.length}`;
           const from = now - DAY;
           const until = Math.min(a.until, now + (10 + int(120)) * DAY);
-          emit(holders[a.holder] as Actor, 'licence.granted', {
-            licenceId: id,
-            registrationNumber: a.rn,
-            licensee: { id: (holders[to] as Actor).did, foreign: false },
-            purpose: 'analytics',
-            scope: ['read'],
-            term: { from: new Date(from).toISOString(), until: new Date(until).toISOString() },
-            sublicensable: false,
-          }, now);
+          emit(
+            holders[a.holder] as Actor,
+            'licence.granted',
+            {
+              licenceId: id,
+              registrationNumber: a.rn,
+              licensee: { id: (holders[to] as Actor).did, foreign: false },
+              purpose: 'analytics',
+              scope: ['read'],
+              term: { from: new Date(from).toISOString(), until: new Date(until).toISOString() },
+              sublicensable: false,
+            },
+            now,
+          );
           licences.push({ id, licensor: a.holder, active: true, from, until });
           bump(licGranted, month(now));
           continue;
@@ -190,16 +206,21 @@ describe('statistics report of a 100,000-record ledger', () => {
         const a = tryPick(assets, (x) => x.review === 'approved' && !x.frozen && !x.cancelled && now >= x.from && now <= x.until);
         if (a) {
           const id = `urn:uuid:00000000-0000-4000-8000-${String(certs.length).padStart(12, '0')}`;
-          emit(registry, 'certificate.issued', {
-            certificateId: id,
-            registrationNumber: a.rn,
-            statusListIndex: certs.length,
-            revocationList: 'https://registry.example/status/revocation',
-            suspensionList: 'https://registry.example/status/suspension',
-            validFrom: '2026-01-01T00:00:00Z',
-            validUntil: new Date(Math.min(Date.parse('2028-01-01T00:00:00Z'), a.until)).toISOString(),
-            subjectHash: subjectHash(certificateSubject({ ...a.payload, holder: a.party, valuation: null } as unknown as AssetState)),
-          }, now);
+          emit(
+            registry,
+            'certificate.issued',
+            {
+              certificateId: id,
+              registrationNumber: a.rn,
+              statusListIndex: certs.length,
+              revocationList: 'https://registry.example/status/revocation',
+              suspensionList: 'https://registry.example/status/suspension',
+              validFrom: '2026-01-01T00:00:00Z',
+              validUntil: new Date(Math.min(Date.parse('2028-01-01T00:00:00Z'), a.until)).toISOString(),
+              subjectHash: subjectHash(certificateSubject({ ...a.payload, holder: a.party, valuation: null } as unknown as AssetState)),
+            },
+            now,
+          );
           certs.push({ id, rn: a.rn, status: 'active' });
           bump(certIssued, month(now));
           continue;
@@ -240,7 +261,17 @@ describe('statistics report of a 100,000-record ledger', () => {
     const byHolder: Record<string, number> = {};
     for (const a of assets) {
       byClassification[a.classification]++;
-      const st = a.cancelled ? 'cancelled' : a.frozen ? 'frozen' : a.review === 'rejected' ? 'rejected' : a.review === 'pending' ? 'unreviewed' : asOf < a.from || asOf > a.until ? 'expired' : 'active';
+      const st = a.cancelled
+        ? 'cancelled'
+        : a.frozen
+          ? 'frozen'
+          : a.review === 'rejected'
+            ? 'rejected'
+            : a.review === 'pending'
+              ? 'unreviewed'
+              : asOf < a.from || asOf > a.until
+                ? 'expired'
+                : 'active';
       byStatus[st]++;
       const did = (holders[a.holder] as Actor).did;
       byHolder[did] = (byHolder[did] ?? 0) + 1;

@@ -217,13 +217,20 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
 
   const rejected = new Set(classes.map((cls) => assets[cls][n - 1] as string));
   const reviews: Draft[] = classes.flatMap((cls) =>
-    assets[cls].map((rn): Draft => ({
-      type: 'asset.reviewed',
-      signer: reviewer,
-      payload: rejected.has(rn)
-        ? ({ registrationNumber: rn, outcome: 'rejected', opinion: 'Source authorisation basis does not cover onward provision; resubmit.' } as RecordPayload)
-        : { registrationNumber: rn, outcome: 'approved', opinion: 'Collection basis, desensitisation and classification verified.', reportHash: fingerprint(`review|${rn}`) },
-    })),
+    assets[cls].map(
+      (rn): Draft => ({
+        type: 'asset.reviewed',
+        signer: reviewer,
+        payload: rejected.has(rn)
+          ? ({ registrationNumber: rn, outcome: 'rejected', opinion: 'Source authorisation basis does not cover onward provision; resubmit.' } as RecordPayload)
+          : {
+              registrationNumber: rn,
+              outcome: 'approved',
+              opinion: 'Collection basis, desensitisation and classification verified.',
+              reportHash: fingerprint(`review|${rn}`),
+            },
+      }),
+    ),
   );
   const valuations: Draft[] = [...assets.general, ...assets.important]
     .filter((rn) => !rejected.has(rn))
@@ -232,7 +239,11 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
       signer: appraiser,
       payload: {
         registrationNumber: rn,
-        valuation: { amount: `${(50_000 + i * 12_345).toString()}.${String(i % 100).padStart(2, '0')}`, currency: 'CNY', method: (['cost', 'income', 'market'] as const)[i % 3] as string },
+        valuation: {
+          amount: `${(50_000 + i * 12_345).toString()}.${String(i % 100).padStart(2, '0')}`,
+          currency: 'CNY',
+          method: (['cost', 'income', 'market'] as const)[i % 3] as string,
+        },
         reportHash: fingerprint(`valuation|${rn}`),
       },
     }));
@@ -283,10 +294,18 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
   const suspendedCert = prepared.at(-2)?.payload.certificateId;
   const statusChanges: Draft[] = [];
   if (revokedCert !== undefined) {
-    statusChanges.push({ type: 'certificate.revoked', signer: regulator, payload: { certificateId: revokedCert, reason: 'Valuation report withdrawn by the appraiser.' } });
+    statusChanges.push({
+      type: 'certificate.revoked',
+      signer: regulator,
+      payload: { certificateId: revokedCert, reason: 'Valuation report withdrawn by the appraiser.' },
+    });
   }
   if (suspendedCert !== undefined && suspendedCert !== revokedCert) {
-    statusChanges.push({ type: 'certificate.suspended', signer: registry, payload: { certificateId: suspendedCert, reason: 'Source department restructuring under review.' } });
+    statusChanges.push({
+      type: 'certificate.suspended',
+      signer: registry,
+      payload: { certificateId: suspendedCert, reason: 'Source department restructuring under review.' },
+    });
   }
   await submit(service, statusChanges);
   log(`certificates: ${certificates.length} issued, ${statusChanges.length} status changes`);
@@ -302,7 +321,12 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
     circulation.push({
       type: 'asset.transferred',
       signer: from,
-      payload: { registrationNumber: rn, to: party(to), price: { amount: `${120_000 + k * 5_000}.00`, currency: 'CNY' }, contractHash: fingerprint(`contract|${rn}`) },
+      payload: {
+        registrationNumber: rn,
+        to: party(to),
+        price: { amount: `${120_000 + k * 5_000}.00`, currency: 'CNY' },
+        contractHash: fingerprint(`contract|${rn}`),
+      },
     });
     holderOf.set(rn, to);
   }
@@ -353,7 +377,13 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
     circulation.push({
       type: 'consent.granted',
       signer: enterprise,
-      payload: { consentId: `CONSENT-${identifiedAsset}-1`, registrationNumber: identifiedAsset, licensee: bank.did, purpose: 'loan assessment', until: iso(now + 365 * DAY) },
+      payload: {
+        consentId: `CONSENT-${identifiedAsset}-1`,
+        registrationNumber: identifiedAsset,
+        licensee: bank.did,
+        purpose: 'loan assessment',
+        until: iso(now + 365 * DAY),
+      },
     });
     circulation.push({
       type: 'licence.granted',
@@ -396,21 +426,40 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
   // One licence revoked by its licensor.
   const revokedLicence = licensed[1];
   if (revokedLicence !== undefined) {
-    circulation.push({ type: 'licence.revoked', signer: holderOf.get(revokedLicence) as DemoActor, payload: { licenceId: `LIC-${revokedLicence}-2`, reason: 'Licensee breached the agreed scope.' } });
+    circulation.push({
+      type: 'licence.revoked',
+      signer: holderOf.get(revokedLicence) as DemoActor,
+      payload: { licenceId: `LIC-${revokedLicence}-2`, reason: 'Licensee breached the agreed scope.' },
+    });
   }
   // 监管: a freeze (and one freeze lifted), an administrative change and a cancellation.
   const frozen = circulable[m - 3];
   const thawed = circulable[m - 2];
   for (const rn of [frozen, thawed]) {
-    if (rn !== undefined) circulation.push({ type: 'asset.frozen', signer: regulator, payload: { registrationNumber: rn, reason: 'Suspected unlawful collection under investigation.' } });
+    if (rn !== undefined)
+      circulation.push({
+        type: 'asset.frozen',
+        signer: regulator,
+        payload: { registrationNumber: rn, reason: 'Suspected unlawful collection under investigation.' },
+      });
   }
-  if (thawed !== undefined) circulation.push({ type: 'asset.unfrozen', signer: regulator, payload: { registrationNumber: thawed, reason: 'Investigation closed without findings.' } });
+  if (thawed !== undefined)
+    circulation.push({ type: 'asset.unfrozen', signer: regulator, payload: { registrationNumber: thawed, reason: 'Investigation closed without findings.' } });
   const changed = circulable[m - 1];
   if (changed !== undefined) {
-    circulation.push({ type: 'asset.changed', signer: registry, payload: { registrationNumber: changed, changes: { updateFrequency: 'weekly', description: 'Update cycle changed by the source department.' } } });
+    circulation.push({
+      type: 'asset.changed',
+      signer: registry,
+      payload: { registrationNumber: changed, changes: { updateFrequency: 'weekly', description: 'Update cycle changed by the source department.' } },
+    });
   }
   const cancelled = assets.core[0];
-  if (cancelled !== undefined) circulation.push({ type: 'asset.cancelled', signer: regulator, payload: { registrationNumber: cancelled, reason: 'Superseded by a consolidated register.' } });
+  if (cancelled !== undefined)
+    circulation.push({
+      type: 'asset.cancelled',
+      signer: regulator,
+      payload: { registrationNumber: cancelled, reason: 'Superseded by a consolidated register.' },
+    });
   await submit(service, circulation);
   log(`circulation: ${transfers.length} transfers, ${licences} licences (one sub-licence), consent, cross-border approval, freeze, change, cancellation`);
 
@@ -428,7 +477,9 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
     };
     const resolved = resolveJob(job);
     const keys = await createJobKeys(job);
-    await submit(service, [{ type: 'aggregation.opened', signer: exchange, payload: { jobId: job.id, jobHash: toHex(resolved.hash), minContributors: job.minContributors } }]);
+    await submit(service, [
+      { type: 'aggregation.opened', signer: exchange, payload: { jobId: job.id, jobHash: toHex(resolved.hash), minContributors: job.minContributors } },
+    ]);
     const aggregator = await Aggregator.create(job, keys.publicKey);
     try {
       const contributed: Draft[] = [];
@@ -437,13 +488,21 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
         const values = Array.from({ length: 12 }, (_, m) => BigInt(1_000 + h * 250 + m * 37 + ((h * 31 + m * 17) % 90)));
         const contribution = await encryptContribution(job, keys.publicKey, values, { secretKey: holder.secretKey });
         const receipt = await aggregator.add(contribution);
-        contributed.push({ type: 'aggregation.contributed', signer: holder, payload: { jobId: job.id, contributionHash: toHex(fromBase64(receipt.hash)), count: 1 } });
+        contributed.push({
+          type: 'aggregation.contributed',
+          signer: holder,
+          payload: { jobId: job.id, contributionHash: toHex(fromBase64(receipt.hash)), count: 1 },
+        });
       }
       await submit(service, contributed);
       const result = await aggregator.result();
       const release = await decryptAggregate(job, keys.secretKey, result);
       await submit(service, [
-        { type: 'aggregation.released', signer: exchange, payload: { jobId: job.id, resultHash: toHex(fromBase64(result.sumHash)), contributors: release.count } },
+        {
+          type: 'aggregation.released',
+          signer: exchange,
+          payload: { jobId: job.id, resultHash: toHex(fromBase64(result.sumHash)), contributors: release.count },
+        },
       ]);
       const file = join(outDir, 'statistics.json');
       const sum = release.sum.map((v) => v.toString());
@@ -481,7 +540,10 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
   await mkdir(keyDir, { recursive: true, mode: 0o700 });
   const names: Record<string, string> = {};
   for (const a of actors) {
-    const slug = a.name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+    const slug = a.name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '');
     names[a.name] = a.did;
     await writeSecretFile(join(keyDir, `${slug}.json`), formatKeyFile(a.secretKey), true);
   }
@@ -509,7 +571,9 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
 
 /** A UUID-shaped identifier derived from a string (RFC 9562 layout, version 8: custom). */
 function uuidFrom(text: string): string {
-  const h = toHex(sha256(utf8Encode(text))).slice(0, 32).split('');
+  const h = toHex(sha256(utf8Encode(text)))
+    .slice(0, 32)
+    .split('');
   h[12] = '8';
   h[16] = ((parseInt(h[16] as string, 16) & 0x3) | 0x8).toString(16);
   const s = h.join('');

@@ -10,11 +10,7 @@ import { cliError } from './errors.ts';
  * @param overwrite - replace an existing file (`--force`)
  * @throws DataLedgerError `CLI_FILE_EXISTS` or `CLI_FILE_UNWRITABLE`
  */
-export async function writeOutFile(
-  file: string,
-  write: string | ((handle: FileHandle) => Promise<void>),
-  overwrite: boolean,
-): Promise<void> {
+export async function writeOutFile(file: string, write: string | ((handle: FileHandle) => Promise<void>), overwrite: boolean): Promise<void> {
   const temp = `${file}.partial-${process.pid}-${Date.now()}`;
   let handle;
   try {

@@ -4,8 +4,7 @@ import { isDataLedgerError } from '@dataledger/core';
 import { EXIT, type CliIo, type ExitStatus } from './io.ts';
 import { WRITE_VERBS } from './commands/verbs.ts';
 
-const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
-  .version;
+const VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** Parses a TCP port (0 = any free port). */
 function parsePort(value: string): number {
@@ -79,11 +78,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .option('--origin <origin>', "origin of a new ledger's log (default: dataledger.local/log/<16 hex of the log key>)")
     .addHelpText('after', example('dataledger serve --data ./data --port 8080'))
     .addHelpText('after', EXIT_STATUS_HELP)
-    .addOption(
-      new Option('--log-level <level>', 'pino log level')
-        .choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
-        .default('info'),
-    )
+    .addOption(new Option('--log-level <level>', 'pino log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'))
     .option('--shutdown-timeout <seconds>', 'seconds in-flight requests get at shutdown before their connections are cut', parseSeconds, 5)
     .addOption(
       new Option('--max-clock-skew <seconds>', "seconds a record's time may be ahead of the server clock")
@@ -94,14 +89,41 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .addOption(
       new Option('--witness-key <vkey>', 'a witness (C2SP cosigner vkey) whose cosignatures are kept; repeatable (WITNESS_KEYS: comma-separated)')
         .env('WITNESS_KEYS')
-        .argParser((v: string, previous: string[] | undefined) => [...(previous ?? []), ...v.split(',').map((k) => k.trim()).filter((k) => k !== '')]),
+        .argParser((v: string, previous: string[] | undefined) => [
+          ...(previous ?? []),
+          ...v
+            .split(',')
+            .map((k) => k.trim())
+            .filter((k) => k !== ''),
+        ]),
     )
-    .addOption(new Option('--public-url <url>', 'the public URL clients use, e.g. https://ledger.example.gov.cn (signed reads are bound to it; certificates name status lists under it)').env('PUBLIC_URL'))
-    .addOption(new Option('--database <url>', 'keep the log in PostgreSQL (postgres://…) instead of <data>/ledger; the keys stay in the data directory').env('DATABASE_URL'))
-    .action(async (opts: { port: number; host: string; data: string; logLevel: string; shutdownTimeout: number; maxClockSkew: number; witnessKey?: string[]; publicUrl?: string; database?: string }) => {
-      const { serveCommand } = await import('./commands/serve.ts');
-      setStatus(await serveCommand(opts, io));
-    });
+    .addOption(
+      new Option(
+        '--public-url <url>',
+        'the public URL clients use, e.g. https://ledger.example.gov.cn (signed reads are bound to it; certificates name status lists under it)',
+      ).env('PUBLIC_URL'),
+    )
+    .addOption(
+      new Option('--database <url>', 'keep the log in PostgreSQL (postgres://…) instead of <data>/ledger; the keys stay in the data directory').env(
+        'DATABASE_URL',
+      ),
+    )
+    .action(
+      async (opts: {
+        port: number;
+        host: string;
+        data: string;
+        logLevel: string;
+        shutdownTimeout: number;
+        maxClockSkew: number;
+        witnessKey?: string[];
+        publicUrl?: string;
+        database?: string;
+      }) => {
+        const { serveCommand } = await import('./commands/serve.ts');
+        setStatus(await serveCommand(opts, io));
+      },
+    );
 
   program
     .command('keygen')
@@ -121,10 +143,15 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .command('demo')
     .description('Write a realistic demo ledger into a new data directory, offline, through the library.')
     .option('--data <dir>', 'data directory (must not hold a ledger yet)', defaultData)
-    .option('--assets <n>', 'assets per classification', (v) => {
-      if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1000) throw new InvalidArgumentError('must be 1-1000');
-      return Number(v);
-    }, 20)
+    .option(
+      '--assets <n>',
+      'assets per classification',
+      (v) => {
+        if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 1000) throw new InvalidArgumentError('must be 1-1000');
+        return Number(v);
+      },
+      20,
+    )
     .option('--no-statistics', 'skip the encrypted statistics job (node-seal)')
     .option('--origin <origin>', "origin of the demo ledger's log (default: dataledger.local/log/<16 hex of the log key>)")
     .option('--json', 'print a JSON summary')
@@ -153,9 +180,11 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
 
   program
     .command('verify')
-    .description('Replay a bundle offline, or a live log from its tiles (--url): every signature, prev link, index, and the root against the signed checkpoint.')
+    .description(
+      'Replay a bundle offline, or a live log from its tiles (--url): every signature, prev link, index, and the root against the signed checkpoint.',
+    )
     .argument('[bundle]', 'JSONL bundle file ("-" = stdin); omit with --url')
-    .option('--url <base>', "replay a live log from its C2SP tlog-tiles (<base>/tlog) instead of a file; needs --log-key")
+    .option('--url <base>', 'replay a live log from its C2SP tlog-tiles (<base>/tlog) instead of a file; needs --log-key')
     .option('--trust-bundle-key', 'no --log-key: check against the key the bundle names itself; reported as "trusted": false')
     .addHelpText('after', example('dataledger verify ledger.jsonl --log-key "$(cat data/log.vkey)"'))
     .addHelpText('after', '  dataledger verify --url https://ledger.example.gov.cn --log-key "$(cat log.vkey)"')
@@ -194,15 +223,10 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .option('--at <time>', 'check validity at this RFC 3339 time instead of now')
     .option('--json', 'print { verified, checks }')
     .addHelpText('after', EXIT_STATUS_HELP)
-    .action(
-      async (
-        file: string,
-        opts: { logKey: string[]; issuer?: string[]; statusList?: string[]; at?: string; json?: boolean },
-      ) => {
-        const { certVerifyCommand } = await import('./commands/cert-verify.ts');
-        setStatus(await certVerifyCommand(file, opts, io));
-      },
-    );
+    .action(async (file: string, opts: { logKey: string[]; issuer?: string[]; statusList?: string[]; at?: string; json?: boolean }) => {
+      const { certVerifyCommand } = await import('./commands/cert-verify.ts');
+      setStatus(await certVerifyCommand(file, opts, io));
+    });
 
   cert
     .command('issue')
@@ -223,7 +247,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
 
   program
     .command('submit')
-    .description('Sign a record of any type at the service\'s head and post it (re-signing if another writer got there first); prints the receipt.')
+    .description("Sign a record of any type at the service's head and post it (re-signing if another writer got there first); prints the receipt.")
     .argument('<type>', 'record type: role.granted, asset.registered, licence.granted, … (DESIGN.md; not ledger.genesis nor aggregation.*)')
     .option('--payload <file>', 'the payload, a JSON object ("-" = stdin)')
     .addHelpText(
@@ -299,9 +323,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
   const checkpoint = program.command('checkpoint').description('Transparency-log checkpoints.');
   checkpoint
     .command('watch')
-    .description(
-      'Poll a service\'s checkpoint, check each against the previous with a consistency proof, report a split view; optionally cosign as a witness.',
-    )
+    .description("Poll a service's checkpoint, check each against the previous with a consistency proof, report a split view; optionally cosign as a witness.")
     .argument('<url>', 'base URL of the service')
     .addHelpText('after', example('dataledger checkpoint watch http://127.0.0.1:8080 --log-key "$(cat data/log.vkey)" --state watch.txt'))
     .option('--log-key <vkey>', 'trusted C2SP verifier key of the log (default: the key the service publishes, pinned at first sight)', collect)

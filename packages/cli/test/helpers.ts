@@ -69,11 +69,7 @@ export function startBin(args: string[], options: RunOptions = {}): ChildProcess
 }
 
 /** Collects a child's output and resolves once `pattern` matches it. */
-export function waitForOutput(
-  child: ChildProcess,
-  pattern: RegExp,
-  timeoutMs = 30_000,
-): Promise<{ match: RegExpMatchArray; output: () => string }> {
+export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 30_000): Promise<{ match: RegExpMatchArray; output: () => string }> {
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; output so far:\n${out}`)), timeoutMs);

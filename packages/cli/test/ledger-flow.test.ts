@@ -96,7 +96,9 @@ describe('dataledger audit', () => {
   it('--json prints { valid, records, integrity, violations, statistics } and exits 0 on the demo ledger', async () => {
     const r = await runBin(['audit', bundle, '--log-key', logKey, '--json']);
     expect(r.status, r.stderr).toBe(0);
-    const report = JSON.parse(r.stdout) as Record<string, any>;
+    const report = JSON.parse(r.stdout) as Record<string, unknown> & {
+      statistics: { assets: { byClassification: unknown }; certificates: unknown; transfers: { total: unknown }; aggregations: unknown };
+    };
     expect(Object.keys(report).sort()).toEqual(['integrity', 'records', 'rules', 'statistics', 'trusted', 'valid', 'violations']);
     expect(report['valid']).toBe(true);
     expect(report['records']).toBe(demo.records);

@@ -38,13 +38,26 @@ async function size(): Promise<number> {
 
 /** Checks a printed receipt against the contract: the record is in the tree the signed checkpoint names. */
 function checkReceipt(stdout: string): { index: number; record: LedgerRecord } {
-  const receipt = JSON.parse(stdout) as { index: number; leafHash: string; treeSize: number; inclusionProof: string[]; checkpoint: string; record: LedgerRecord };
+  const receipt = JSON.parse(stdout) as {
+    index: number;
+    leafHash: string;
+    treeSize: number;
+    inclusionProof: string[];
+    checkpoint: string;
+    record: LedgerRecord;
+  };
   const { checkpoint } = openCheckpoint(receipt.checkpoint, [vkey]);
   expect(checkpoint.size).toBe(receipt.treeSize);
   const leafHash = recordLeafHash(receipt.record);
   expect(receipt.leafHash).toBe(Buffer.from(leafHash).toString('base64'));
   expect(
-    verifyInclusion({ leafHash, index: receipt.index, treeSize: receipt.treeSize, proof: receipt.inclusionProof.map((h) => fromBase64(h)), root: checkpoint.rootHash }),
+    verifyInclusion({
+      leafHash,
+      index: receipt.index,
+      treeSize: receipt.treeSize,
+      proof: receipt.inclusionProof.map((h) => fromBase64(h)),
+      root: checkpoint.rootHash,
+    }),
   ).toBe(true);
   return receipt;
 }
@@ -76,7 +89,11 @@ describe('dataledger submit', () => {
     const r = await cli(['submit', 'role.granted', '--payload', 'grant.json', '--key', join(data, 'root.key'), '--json']);
     expect(r.status, r.stderr).toBe(0);
     const receipt = checkReceipt(r.stdout);
-    expect(receipt.record).toMatchObject({ type: 'role.granted', actor: (await readFile(join(data, 'root.did'), 'utf8')).trim(), payload: { subject: did['registry'], role: 'registry' } });
+    expect(receipt.record).toMatchObject({
+      type: 'role.granted',
+      actor: (await readFile(join(data, 'root.did'), 'utf8')).trim(),
+      payload: { subject: did['registry'], role: 'registry' },
+    });
     // stdin, and the key from DATALEDGER_KEY.
     const s = await cli(['submit', 'role.granted', '--payload', '-', '--json'], {
       input: JSON.stringify({ subject: did['regulator'], role: 'regulator' }),
@@ -92,7 +109,9 @@ describe('dataledger submit', () => {
     const subjects = ['reviewer', 'appraiser', 'holder', 'buyer'];
     const results = await Promise.all(
       roles.map((role, i) =>
-        cli(['submit', 'role.granted', '--payload', '-', '--key', join(data, 'root.key'), '--json'], { input: JSON.stringify({ subject: did[subjects[i]!], role }) }),
+        cli(['submit', 'role.granted', '--payload', '-', '--key', join(data, 'root.key'), '--json'], {
+          input: JSON.stringify({ subject: did[subjects[i]!], role }),
+        }),
       ),
     );
     for (const r of results) expect(r.status, r.stderr).toBe(0);
@@ -101,15 +120,19 @@ describe('dataledger submit', () => {
     expect(await size()).toBe(before + 4);
   });
 
-  it('a record the rules refuse exits 1 with the service\'s code and changes nothing', async () => {
+  it("a record the rules refuse exits 1 with the service's code and changes nothing", async () => {
     const before = await size();
-    const r = await cli(['submit', 'role.granted', '--payload', '-', '--key', key('stranger'), '--json'], { input: JSON.stringify({ subject: did['stranger'], role: 'registry' }) });
+    const r = await cli(['submit', 'role.granted', '--payload', '-', '--key', key('stranger'), '--json'], {
+      input: JSON.stringify({ subject: did['stranger'], role: 'registry' }),
+    });
     expect(r.status).toBe(1);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, code: 'REGISTRY_UNAUTHORISED' });
     expect(r.stderr).toContain('CLI_REQUEST_REFUSED');
     expect(await size()).toBe(before);
     // A payload the schema refuses, likewise.
-    const bad = await cli(['submit', 'role.granted', '--payload', '-', '--key', join(data, 'root.key')], { input: JSON.stringify({ subject: 'nobody', role: 'king' }) });
+    const bad = await cli(['submit', 'role.granted', '--payload', '-', '--key', join(data, 'root.key')], {
+      input: JSON.stringify({ subject: 'nobody', role: 'king' }),
+    });
     expect(bad.status).toBe(1);
     expect(await size()).toBe(before);
     // Not JSON: a usage error before anything is sent.
@@ -122,9 +145,29 @@ describe('dataledger submit', () => {
 describe('friendly verbs', () => {
   it('register → review → value → transfer → freeze → unfreeze, each a record by the right actor', async () => {
     const reg = await cli([
-      'asset', 'register', '--number', 'DL-2026-0001', '--name', 'Road traffic counts', '--holder', did['holder']!,
-      '--department', 'Transport Bureau', '--basis', 'Road Traffic Safety Law art. 8', '--classification', 'general',
-      '--data', 'data.csv', '--rows', '2', '--valid-until', '2030-12-31', '--key', key('registry'), '--json',
+      'asset',
+      'register',
+      '--number',
+      'DL-2026-0001',
+      '--name',
+      'Road traffic counts',
+      '--holder',
+      did['holder']!,
+      '--department',
+      'Transport Bureau',
+      '--basis',
+      'Road Traffic Safety Law art. 8',
+      '--classification',
+      'general',
+      '--data',
+      'data.csv',
+      '--rows',
+      '2',
+      '--valid-until',
+      '2030-12-31',
+      '--key',
+      key('registry'),
+      '--json',
     ]);
     expect(reg.status, reg.stderr).toBe(0);
     const registered = checkReceipt(reg.stdout).record;
@@ -135,7 +178,11 @@ describe('friendly verbs', () => {
 
     const steps: [string[], string, string][] = [
       [['asset', 'review', '--number', 'DL-2026-0001', '--opinion', 'Lawful basis verified', '--key', key('reviewer')], 'asset.reviewed', 'reviewer'],
-      [['asset', 'value', '--number', 'DL-2026-0001', '--amount', '1250000.00', '--currency', 'CNY', '--method', 'income', '--key', key('appraiser')], 'asset.valued', 'appraiser'],
+      [
+        ['asset', 'value', '--number', 'DL-2026-0001', '--amount', '1250000.00', '--currency', 'CNY', '--method', 'income', '--key', key('appraiser')],
+        'asset.valued',
+        'appraiser',
+      ],
       [['asset', 'transfer', '--number', 'DL-2026-0001', '--to', did['buyer']!, '--price', '300000', '--key', key('holder')], 'asset.transferred', 'holder'],
       [['asset', 'freeze', '--number', 'DL-2026-0001', '--reason', 'inquiry', '--key', key('regulator')], 'asset.frozen', 'regulator'],
       [['asset', 'unfreeze', '--number', 'DL-2026-0001', '--reason', 'inquiry closed', '--key', key('regulator')], 'asset.unfrozen', 'regulator'],
@@ -147,7 +194,11 @@ describe('friendly verbs', () => {
     }
     const valued = await cli(['get', '/v1/assets/DL-2026-0001', '--key', key('regulator'), '--json']);
     expect(valued.status, valued.stderr).toBe(0);
-    expect(JSON.parse(valued.stdout)).toMatchObject({ registrationNumber: 'DL-2026-0001', holder: { id: did['buyer'] }, valuation: { amount: '1250000.00', currency: 'CNY' } });
+    expect(JSON.parse(valued.stdout)).toMatchObject({
+      registrationNumber: 'DL-2026-0001',
+      holder: { id: did['buyer'] },
+      valuation: { amount: '1250000.00', currency: 'CNY' },
+    });
   });
 
   it('text output is for a person; a missing option is a usage error naming it, and nothing is written', async () => {
@@ -167,7 +218,7 @@ describe('friendly verbs', () => {
     expect(shown.rows[0]).toMatchObject({ type: 'asset.frozen', asset: 'DL-2026-0001' });
   });
 
-  it('a verb the rules refuse exits 1 with the service\'s code', async () => {
+  it("a verb the rules refuse exits 1 with the service's code", async () => {
     const before = await size();
     // Only the current holder transfers (DESIGN.md rules): the old holder no longer may.
     const r = await cli(['asset', 'transfer', '--number', 'DL-2026-0001', '--to', did['holder']!, '--key', key('holder')]);
@@ -180,15 +231,47 @@ describe('friendly verbs', () => {
 describe('licences, changes and certificate status verbs', () => {
   it('the holder licenses a reviewed asset and revokes the licence; the registry changes the asset', async () => {
     await ok2([
-      'asset', 'register', '--number', 'DL-2026-0002', '--name', 'Bus ridership', '--holder', did['holder']!,
-      '--department', 'Transport Bureau', '--basis', 'Public Transport Regulation art. 3', '--classification', 'general',
-      '--fingerprint', 'cd'.repeat(32), '--rows', '10', '--valid-until', '2030-12-31', '--key', key('registry'),
+      'asset',
+      'register',
+      '--number',
+      'DL-2026-0002',
+      '--name',
+      'Bus ridership',
+      '--holder',
+      did['holder']!,
+      '--department',
+      'Transport Bureau',
+      '--basis',
+      'Public Transport Regulation art. 3',
+      '--classification',
+      'general',
+      '--fingerprint',
+      'cd'.repeat(32),
+      '--rows',
+      '10',
+      '--valid-until',
+      '2030-12-31',
+      '--key',
+      key('registry'),
     ]);
     await ok2(['asset', 'review', '--number', 'DL-2026-0002', '--opinion', 'ok', '--key', key('reviewer')]);
     const grant = JSON.parse(
       await ok2([
-        'licence', 'grant', '--number', 'DL-2026-0002', '--licensee', did['buyer']!, '--purpose', 'route planning',
-        '--scope', 'read,aggregate', '--until', '2029-06-30', '--key', key('holder'), '--json',
+        'licence',
+        'grant',
+        '--number',
+        'DL-2026-0002',
+        '--licensee',
+        did['buyer']!,
+        '--purpose',
+        'route planning',
+        '--scope',
+        'read,aggregate',
+        '--until',
+        '2029-06-30',
+        '--key',
+        key('holder'),
+        '--json',
       ]),
     ) as { record: LedgerRecord };
     // DESIGN.md: a licence names purpose, scope and term.
@@ -201,7 +284,9 @@ describe('licences, changes and certificate status verbs', () => {
       record: LedgerRecord;
     };
     expect(revoked.record).toMatchObject({ type: 'licence.revoked', payload: { licenceId: licence.licenceId } });
-    const changed = JSON.parse(await ok2(['asset', 'change', '--number', 'DL-2026-0002', '--rows', '12', '--key', key('registry'), '--json'])) as { record: LedgerRecord };
+    const changed = JSON.parse(await ok2(['asset', 'change', '--number', 'DL-2026-0002', '--rows', '12', '--key', key('registry'), '--json'])) as {
+      record: LedgerRecord;
+    };
     expect(changed.record.payload).toEqual({ registrationNumber: 'DL-2026-0002', changes: { rowCount: 12 } });
     const asset = JSON.parse(await ok2(['get', '/v1/assets/DL-2026-0002', '--key', key('registry')])) as { rowCount: number };
     expect(asset.rowCount).toBe(12);
@@ -217,7 +302,7 @@ describe('licences, changes and certificate status verbs', () => {
     expect(await size()).toBe(before);
   });
 
-  it('a status change of a certificate the ledger does not hold is refused (exit 1) with the rule\'s code', async () => {
+  it("a status change of a certificate the ledger does not hold is refused (exit 1) with the rule's code", async () => {
     for (const verb of ['revoke', 'suspend', 'reinstate']) {
       const r = await cli(['cert', verb, '--id', 'urn:uuid:00000000-0000-4000-8000-000000000000', '--reason', 'test', '--key', key('regulator'), '--json']);
       expect(r.status, verb).toBe(1);
@@ -252,7 +337,9 @@ describe('dataledger log show', () => {
     expect(rows.some((l) => /asset\.registered\s+registry did:key:\S+\s+DL-2026-0001$/.test(l))).toBe(true);
     expect(rows.some((l) => /asset\.valued\s+appraiser did:key:\S+\s+DL-2026-0001$/.test(l))).toBe(true);
     expect(rows.some((l) => /role\.granted\s+root did:key:/.test(l))).toBe(true);
-    const json = JSON.parse((await cli(['log', 'show', '--from', '2', '--limit', '3', '--json'])).stdout) as { rows: { index: number; actorRoles: string[] }[] };
+    const json = JSON.parse((await cli(['log', 'show', '--from', '2', '--limit', '3', '--json'])).stdout) as {
+      rows: { index: number; actorRoles: string[] }[];
+    };
     expect(json.rows.map((x) => x.index)).toEqual([2, 3, 4]);
     expect(json.rows[0]!.actorRoles).toEqual(['root']);
   });

@@ -48,7 +48,15 @@ describe('serve --max-clock-skew', () => {
       return { status: res.status, ...((await res.json()) as { code?: string }) };
     };
     const grant = (h: { size: number; lastLeafHash: Uint8Array | null }, aheadMs: number): LedgerRecord =>
-      buildRecord(h, { type: 'role.granted', payload: { subject: didKeyFromPublicKey(generateKeyPair().publicKey), role: 'regulator' }, time: new Date(Date.now() + aheadMs).toISOString() }, root);
+      buildRecord(
+        h,
+        {
+          type: 'role.granted',
+          payload: { subject: didKeyFromPublicKey(generateKeyPair().publicKey), role: 'regulator' },
+          time: new Date(Date.now() + aheadMs).toISOString(),
+        },
+        root,
+      );
 
     const before = await head();
     // 2 minutes ahead: within the default 5 minutes, beyond the configured 30 seconds.

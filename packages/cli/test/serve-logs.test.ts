@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliIo } from '../src/index.ts';
+import type { CliIo } from '../src/index.ts';
 import { serveCommand } from '../src/commands/serve.ts';
 import { tempDir } from './helpers.ts';
 
@@ -57,7 +57,10 @@ describe('serve log lines', () => {
 
   it('elsewhere: one JSON object per line', async () => {
     const out = await serveOnce(false, join(dir, 'pipe'));
-    const json = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string });
+    const json = out
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: number; msg: string });
     expect(json.some((j) => j.msg.startsWith('Server listening at'))).toBe(true);
     expect(json.every((j) => typeof j.level === 'number')).toBe(true);
   }, 30_000);

@@ -41,7 +41,11 @@ const witness = (name: string): { key: string; cosign: (note: string) => string 
 };
 
 async function postCosignature(url: string, note: string, witnessKey: string): Promise<{ status: number; code?: string }> {
-  const res = await fetch(`${url}/v1/log/cosignatures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ note, witnessKey }) });
+  const res = await fetch(`${url}/v1/log/cosignatures`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ note, witnessKey }),
+  });
   const body = (await res.json()) as { code?: string };
   return { status: res.status, ...(body.code === undefined ? {} : { code: body.code }) };
 }

@@ -121,7 +121,10 @@ describe('dataledger serve', () => {
     const r = await runBin(['checkpoint', 'watch', url, '--interval', '0.2', '--count', '3', '--json']);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain(vkey); // the pinned key is named
-    const polls = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { status: string; size: number; previousSize?: number });
+    const polls = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { status: string; size: number; previousSize?: number });
     expect(polls).toHaveLength(3);
     expect(polls.every((p) => p.status === 'ok')).toBe(true);
     expect(polls[1]!.previousSize).toBe(polls[0]!.size);
@@ -131,8 +134,7 @@ describe('dataledger serve', () => {
     const logSecret = parseKeyFile(await readFile(join(data, 'log.key'), 'utf8')).secretKey;
     const origin = vkey.split('+')[0]!;
     const current = openCheckpoint(await (await fetch(`${url}/v1/log/checkpoint`)).text(), [vkey]).checkpoint;
-    const forge = (size: number): string =>
-      signCheckpoint({ origin, size, rootHash: new Uint8Array(32).fill(size) }, { name: origin, secretKey: logSecret });
+    const forge = (size: number): string => signCheckpoint({ origin, size, rootHash: new Uint8Array(32).fill(size) }, { name: origin, secretKey: logSecret });
     const cases: [string, string][] = [
       [forge(current.size), 'CLI_WATCH_ROOT_MISMATCH'],
       [forge(current.size - 1), 'CLI_WATCH_INCONSISTENT'],

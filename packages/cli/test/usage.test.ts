@@ -74,7 +74,9 @@ describe('dataledger usage', () => {
       expect(r.stdout, name).toMatch(new RegExp(`Example:\\n\\s+\\$ dataledger ${name}\\b`));
       expect(r.stdout, name).toContain('Exit status');
     });
-    for (const c of LEAVES.filter((c) => ['submit', 'get', 'log', 'role', 'asset', 'licence', 'consent'].includes(c[0]!) || (c[0] === 'cert' && c[1] !== 'verify'))) {
+    for (const c of LEAVES.filter(
+      (c) => ['submit', 'get', 'log', 'role', 'asset', 'licence', 'consent'].includes(c[0]!) || (c[0] === 'cert' && c[1] !== 'verify'),
+    )) {
       const r = results[LEAVES.indexOf(c)]!;
       for (const flag of ['--url <url>', '--key <keyfile>', '--json']) expect(r.stdout, `${c.join(' ')} ${flag}`).toContain(flag);
     }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateKeyPair } from '@dataledger/core';
 import { Log, buildChain, memoryStore } from '@dataledger/provenance';
-import { type CliIo } from '../src/index.ts';
+import type { CliIo } from '../src/index.ts';
 import { auditCommand } from '../src/commands/audit.ts';
 import { verifyCommand } from '../src/commands/verify.ts';
 import { tempDir } from './helpers.ts';
@@ -34,7 +34,12 @@ beforeAll(async () => {
   const log = await Log.open(memoryStore(), { origin: 'example.test/progress', logKey: { secretKey: generateKeyPair().secretKey } });
   const actor = generateKeyPair();
   const filler = 'x'.repeat(1200);
-  await log.appendBatch(buildChain(log.head(), Array.from({ length: 1000 }, (_, i) => ({ type: 'test.blob', payload: { i, filler }, signer: actor }))));
+  await log.appendBatch(
+    buildChain(
+      log.head(),
+      Array.from({ length: 1000 }, (_, i) => ({ type: 'test.blob', payload: { i, filler }, signer: actor })),
+    ),
+  );
   const lines: string[] = [];
   for await (const line of log.exportBundle()) lines.push(line);
   logKey = log.verifierKey;

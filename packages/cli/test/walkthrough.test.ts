@@ -62,9 +62,28 @@ describe('README walkthrough: empty data directory → certificate verified offl
   it('step 4: the registry registers the asset, the reviewer reviews it, the appraiser values it', async () => {
     await writeFile(join(dir, 'counts.csv'), 'road,hour,count\nG4-K12,08,1320\n');
     await ok([
-      'asset', 'register', '--number', 'DL-2026-0001', '--name', 'Road traffic counts', '--holder', did['holder']!,
-      '--department', 'Transport Bureau', '--basis', 'Road Traffic Safety Law art. 8', '--classification', 'general',
-      '--data', 'counts.csv', '--rows', '52000', '--valid-until', '2030-12-31', '--key', 'registry.json',
+      'asset',
+      'register',
+      '--number',
+      'DL-2026-0001',
+      '--name',
+      'Road traffic counts',
+      '--holder',
+      did['holder']!,
+      '--department',
+      'Transport Bureau',
+      '--basis',
+      'Road Traffic Safety Law art. 8',
+      '--classification',
+      'general',
+      '--data',
+      'counts.csv',
+      '--rows',
+      '52000',
+      '--valid-until',
+      '2030-12-31',
+      '--key',
+      'registry.json',
     ]);
     await ok(['asset', 'review', '--number', 'DL-2026-0001', '--opinion', 'Lawful basis verified', '--key', 'reviewer.json']);
     await ok(['asset', 'value', '--number', 'DL-2026-0001', '--amount', '1250000.00', '--currency', 'CNY', '--method', 'income', '--key', 'appraiser.json']);

@@ -78,10 +78,7 @@ function nodePublicKey(publicKey: Uint8Array): KeyObject {
 }
 
 function nodePrivateKey(secretKey: Uint8Array): KeyObject {
-  return cached(secCache, secretKey, () =>
-    createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: 'der', type: 'pkcs8' }),
-    true,
-  );
+  return cached(secCache, secretKey, () => createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, secretKey]), format: 'der', type: 'pkcs8' }), true);
 }
 
 function toPlain(buf: Buffer): Uint8Array {

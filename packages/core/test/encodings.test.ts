@@ -36,18 +36,18 @@ describe('round trips', () => {
     });
   }
   it('utf8 round-trips well-formed strings', () => {
-    fc.assert(fc.property(fc.string({ unit: 'grapheme' }), (s) => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (s) => {
         expect(utf8Decode(utf8Encode(s))).toBe(s);
-      }));
+      }),
+    );
   });
 });
 
 describe('known values', () => {
   it('base58btc (draft-msporny-base58 §5 examples)', () => {
     expect(toBase58btc(utf8Encode('Hello World!'))).toBe('2NEpo7TZRRrLZSi2U');
-    expect(toBase58btc(utf8Encode('The quick brown fox jumps over the lazy dog.'))).toBe(
-      'USm3fpXnKG5EUBx2ndxBDMPVciP5hGey2Jh4NDv6gmeo1LkMeiKrLJUUBk6Z',
-    );
+    expect(toBase58btc(utf8Encode('The quick brown fox jumps over the lazy dog.'))).toBe('USm3fpXnKG5EUBx2ndxBDMPVciP5hGey2Jh4NDv6gmeo1LkMeiKrLJUUBk6Z');
     expect(toBase58btc(fromHex('0000287fb4cd'))).toBe('11233QC4');
     expect(fromBase58btc('11233QC4')).toEqual(fromHex('0000287fb4cd'));
   });

@@ -10,6 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { parse as independentParse, type ParseError } from 'jsonc-parser';
 import { isDataLedgerError, parseJson, type JsonValue } from '../src/index.ts';
 
 function codeOf(fn: () => unknown): string {
@@ -132,7 +133,14 @@ describe('parseJson: values read back (RFC 8259, against a random spelling)', ()
   it('random interleavings of poisons, canaries and arbitrary values all read back', () => {
     const item = fc.oneof(
       fc.constantFrom(...POISON_VALUES).map(([t, v]) => ({ t, v, native: true })),
-      fc.constantFrom(...CANARIES).map(([t, k]) => ({ t, v: Object.fromEntries([['h', 1], [k, 2]]) as JsonValue, native: false })),
+      fc.constantFrom(...CANARIES).map(([t, k]) => ({
+        t,
+        v: Object.fromEntries([
+          ['h', 1],
+          [k, 2],
+        ]) as JsonValue,
+        native: false,
+      })),
       fc.tuple(value, fc.nat()).map(([v, seed]) => ({ t: spell(v, lcg(seed)), v, native: false })),
     );
     fc.assert(
@@ -144,6 +152,36 @@ describe('parseJson: values read back (RFC 8259, against a random spelling)', ()
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('agrees with an independent reader (jsonc-parser: its own scanner, no JSON.parse) on every text, poisoned or not', () => {
+    // jsonc-parser assigns members with `obj[key] = v`, so a member named __proto__ would set
+    // its prototype: such values are left to the test below.
+    const hasProtoKey = (v: JsonValue): boolean =>
+      v !== null &&
+      typeof v === 'object' &&
+      (Array.isArray(v) ? v.some(hasProtoKey) : Object.keys(v).some((k) => k === '__proto__' || hasProtoKey((v as Record<string, JsonValue>)[k] as JsonValue)));
+    const reference = (t: string): unknown => {
+      const errors: ParseError[] = [];
+      const out = independentParse(t, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+      expect(errors).toEqual([]);
+      return out;
+    };
+    fc.assert(
+      fc.property(fc.array(fc.tuple(value, fc.nat(), fc.boolean()), { minLength: 1, maxLength: 6 }), (items) => {
+        for (const [v, seed, poisonFirst] of items) {
+          fc.pre(!hasProtoKey(v));
+          if (poisonFirst) JSON.parse(POISONS[seed % POISONS.length] as string);
+          const t = spell(v, lcg(seed));
+          expect(parseJson(t)).toEqual(reference(t));
+        }
+      }),
+      { numRuns: 500 },
+    );
+    for (const [canary] of CANARIES) {
+      JSON.parse(POISONS[0] as string);
+      expect(parseJson(canary)).toEqual(reference(canary));
+    }
   });
 
   it('objects carry every member as an own data property, __proto__ included', () => {
@@ -168,7 +206,10 @@ describe('parseJson: what it refuses, with a code', () => {
       '{"a\\"":1,"a\\u0022":2}',
       '{"__proto__":1,"__proto__":2}',
     ]) {
-      expect(codeOf(() => parseJson(t)), t).toBe('CORE_JSON_INVALID');
+      expect(
+        codeOf(() => parseJson(t)),
+        t,
+      ).toBe('CORE_JSON_INVALID');
     }
   });
 
@@ -188,18 +229,51 @@ describe('parseJson: what it refuses, with a code', () => {
     expect(parseJson('"\\ud83d\\ude00"')).toBe('😀');
     expect(parseJson('{"\\uD83D\\uDE00":1}')).toEqual({ '😀': 1 });
     for (const t of ['"\\ud800"', '"\\udc00\\ud800"', '{"\\uDFFF":1}', '["a\\ud83dx"]', '"\ud800"', '{"\udc00":1}']) {
-      expect(codeOf(() => parseJson(t)), t).toBe('CORE_JSON_INVALID');
+      expect(
+        codeOf(() => parseJson(t)),
+        t,
+      ).toBe('CORE_JSON_INVALID');
     }
   });
 
   it('numbers beyond a double (RFC 7493 §2.2)', () => {
-    for (const t of ['1e400', '[-1e309]', '{"a":{"b":1E999}}']) expect(codeOf(() => parseJson(t)), t).toBe('CORE_JSON_INVALID');
+    for (const t of ['1e400', '[-1e309]', '{"a":{"b":1E999}}'])
+      expect(
+        codeOf(() => parseJson(t)),
+        t,
+      ).toBe('CORE_JSON_INVALID');
     expect(parseJson('1.7976931348623157e308')).toBe(1.7976931348623157e308);
   });
 
   it('anything that is not one JSON text (RFC 8259 §2), including a byte order mark', () => {
-    for (const t of ['', ' ', '{', '{"a":1,}', '[1,]', '{"a" 1}', "{'a':1}", '01', '1.', '.5', '+1', 'NaN', 'tru', 'nul', '"\u0001"', '"\\x41"', '"\\u12"', '{} {}', '\ufeff{}', '{"a":1}x', '"abc', '[1 2]']) {
-      expect(codeOf(() => parseJson(t)), JSON.stringify(t)).toBe('CORE_JSON_INVALID');
+    for (const t of [
+      '',
+      ' ',
+      '{',
+      '{"a":1,}',
+      '[1,]',
+      '{"a" 1}',
+      "{'a':1}",
+      '01',
+      '1.',
+      '.5',
+      '+1',
+      'NaN',
+      'tru',
+      'nul',
+      '"\u0001"',
+      '"\\x41"',
+      '"\\u12"',
+      '{} {}',
+      '\ufeff{}',
+      '{"a":1}x',
+      '"abc',
+      '[1 2]',
+    ]) {
+      expect(
+        codeOf(() => parseJson(t)),
+        JSON.stringify(t),
+      ).toBe('CORE_JSON_INVALID');
     }
     expect(codeOf(() => parseJson(new Uint8Array([0x22, 0xc3, 0x28, 0x22])))).toBe('CORE_JSON_INVALID');
   });
@@ -239,8 +313,14 @@ describe('parseJson: what it refuses, with a code', () => {
 
   it('forbidPrototypeKeys refuses __proto__ and constructor.prototype, however spelt', () => {
     for (const t of ['{"__proto__":{"p":1}}', '{"a":[{"\\u005f_proto__":1}]}', '{"constructor":{"prototype":{"p":1}}}']) {
-      expect(codeOf(() => parseJson(t, { forbidPrototypeKeys: true })), t).toBe('CORE_JSON_INVALID');
-      expect(codeOf(() => parseJson(t)), t).toBe('OK');
+      expect(
+        codeOf(() => parseJson(t, { forbidPrototypeKeys: true })),
+        t,
+      ).toBe('CORE_JSON_INVALID');
+      expect(
+        codeOf(() => parseJson(t)),
+        t,
+      ).toBe('OK');
     }
     expect(parseJson('{"constructor":{"name":"x"}}', { forbidPrototypeKeys: true })).toEqual({ constructor: { name: 'x' } });
   });

@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { canonicalBytes, canonicalize, toHex } from '../src/index.ts';
 import { vectorsPath } from '../../../test/support/vectors.ts';
 
-const names = readdirSync(vectorsPath('jcs', 'input')).filter((f) => f.endsWith('.json')).sort();
+const names = readdirSync(vectorsPath('jcs', 'input'))
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 describe('RFC 8785 vectors (cyberphone/json-canonicalization testdata)', () => {
   it('has the six published cases', () => {

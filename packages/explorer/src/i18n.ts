@@ -18,7 +18,8 @@ const en = {
   switchToLabel: 'Switch to Chinese',
   trustTitle: 'Trusted log key',
   trustHelp: 'The C2SP verifier key of the log you trust. Checkpoints, proofs and certificates are checked against this key only.',
-  trustFromServer: 'Taken from this server on your first visit: check it against a copy you trust (for example the regulator’s publication) before relying on it.',
+  trustFromServer:
+    'Taken from this server on your first visit: check it against a copy you trust (for example the regulator’s publication) before relying on it.',
   trustPinned: 'Pinned by you.',
   trustSave: 'Pin this key',
   trustReset: 'Take the key from this server again',
@@ -26,7 +27,8 @@ const en = {
   trustInvalid: 'Not a valid verifier key',
   trustNone: 'No trusted log key: pin one above.',
   certTitle: 'Verify a certificate',
-  certHelp: 'Paste or drop a data-asset certificate (JSON). Its status lists can be pasted too, or fetched from this service; they are signed, and checked like the certificate.',
+  certHelp:
+    'Paste or drop a data-asset certificate (JSON). Its status lists can be pasted too, or fetched from this service; they are signed, and checked like the certificate.',
   certLabel: 'Certificate (JSON)',
   certFile: 'Or choose a file',
   drop: 'Drop a JSON file here',

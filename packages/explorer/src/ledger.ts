@@ -42,7 +42,14 @@ export async function loadLedger(): Promise<VerifiedLedger> {
   const verified = records.length === checkpoint.size && equalBytes(merkleRoot(records.map((r) => recordLeafHash(r))), checkpoint.rootHash);
   const auditor = new RegistryAuditor();
   if (verified) for (const r of records) auditor.push(r as unknown as RegistryRecord);
-  const ledger: VerifiedLedger = { checkpoint, note, records: verified ? records : [], verified, state: auditor.state, statistics: statisticsReport(auditor.state) };
+  const ledger: VerifiedLedger = {
+    checkpoint,
+    note,
+    records: verified ? records : [],
+    verified,
+    state: auditor.state,
+    statistics: statisticsReport(auditor.state),
+  };
   cache = { key, ledger };
   return ledger;
 }

@@ -37,7 +37,14 @@ function route(): Route {
 
 async function trustPanel(): Promise<HTMLElement> {
   const key = await trustedKey();
-  const input = h('input', { type: 'text', id: 'trusted-key', value: key.vkey, spellcheck: 'false', autocomplete: 'off', 'aria-describedby': 'trust-help trust-source' });
+  const input = h('input', {
+    type: 'text',
+    id: 'trusted-key',
+    value: key.vkey,
+    spellcheck: 'false',
+    autocomplete: 'off',
+    'aria-describedby': 'trust-help trust-source',
+  });
   const message = h('span', { role: 'status', class: 'small' });
   const save = h('button', { type: 'submit', id: 'pin-key' }, t('trustSave'));
   const reset = h('button', { type: 'button', id: 'reset-key' }, t('trustReset'));
@@ -63,20 +70,25 @@ async function trustPanel(): Promise<HTMLElement> {
     }
     pinKey(input.value);
     void render().then(() => {
-  // After the first view is shown, not before: the page is usable first, fast second.
-  setTimeout(() => {
-    try {
-      warmUp();
-    } finally {
-      document.body.dataset.warm = 'true';
-    }
-  }, 0);
-});
+      // After the first view is shown, not before: the page is usable first, fast second.
+      setTimeout(() => {
+        try {
+          warmUp();
+        } finally {
+          document.body.dataset.warm = 'true';
+        }
+      }, 0);
+    });
   });
   reset.addEventListener('click', () => {
     void pinFromServer().then(() => render());
   });
-  return h('details', { class: 'trust-panel', open: key.source === 'server' }, h('summary', {}, `${t('trustTitle')}: `, h('code', {}, key.vkey.split('+')[0] ?? '')), form);
+  return h(
+    'details',
+    { class: 'trust-panel', open: key.source === 'server' },
+    h('summary', {}, `${t('trustTitle')}: `, h('code', {}, key.vkey.split('+')[0] ?? '')),
+    form,
+  );
 }
 
 function header(current: Route['name']): HTMLElement {
@@ -87,21 +99,27 @@ function header(current: Route['name']): HTMLElement {
   switcher.addEventListener('click', () => {
     setLang(other);
     void render().then(() => {
-  // After the first view is shown, not before: the page is usable first, fast second.
-  setTimeout(() => {
-    try {
-      warmUp();
-    } finally {
-      document.body.dataset.warm = 'true';
-    }
-  }, 0);
-});
+      // After the first view is shown, not before: the page is usable first, fast second.
+      setTimeout(() => {
+        try {
+          warmUp();
+        } finally {
+          document.body.dataset.warm = 'true';
+        }
+      }, 0);
+    });
   });
   return h(
     'header',
     { class: 'top' },
     h('div', { class: 'brand' }, h('h1', {}, t('title')), h('p', { class: 'small' }, t('tagline'))),
-    h('nav', { 'aria-label': t('title') }, link('#/verify', 'verify', t('navVerify')), link('#/log', 'log', t('navLog')), link('#/stats', 'stats', t('navStats'))),
+    h(
+      'nav',
+      { 'aria-label': t('title') },
+      link('#/verify', 'verify', t('navVerify')),
+      link('#/log', 'log', t('navLog')),
+      link('#/stats', 'stats', t('navStats')),
+    ),
     switcher,
   );
 }
@@ -114,13 +132,7 @@ async function render(): Promise<void> {
   document.documentElement.lang = lang() === 'zh' ? 'zh-CN' : 'en';
   document.title = t('title');
   const main = h('main', { id: 'content', tabindex: -1 }, loading());
-  replace(
-    app,
-    h('a', { class: 'skip', href: '#content' }, t('skip')),
-    header(r.name),
-    main,
-    h('footer', {}, h('p', { class: 'small muted' }, t('footer'))),
-  );
+  replace(app, h('a', { class: 'skip', href: '#content' }, t('skip')), header(r.name), main, h('footer', {}, h('p', { class: 'small muted' }, t('footer'))));
   let view: HTMLElement;
   let panel: HTMLElement;
   try {
@@ -148,16 +160,17 @@ async function render(): Promise<void> {
 
 // The skip link targets #content, which is not a route.
 window.addEventListener('hashchange', () => {
-  if (location.hash !== '#content') void render().then(() => {
-  // After the first view is shown, not before: the page is usable first, fast second.
-  setTimeout(() => {
-    try {
-      warmUp();
-    } finally {
-      document.body.dataset.warm = 'true';
-    }
-  }, 0);
-});
+  if (location.hash !== '#content')
+    void render().then(() => {
+      // After the first view is shown, not before: the page is usable first, fast second.
+      setTimeout(() => {
+        try {
+          warmUp();
+        } finally {
+          document.body.dataset.warm = 'true';
+        }
+      }, 0);
+    });
 });
 void render().then(() => {
   // After the first view is shown, not before: the page is usable first, fast second.

@@ -23,14 +23,7 @@ import { equalBytes, isDataLedgerError, parseJson as parseIJson } from '@dataled
 import { NOTE_TYPE_ED25519, openCheckpoint, parseVerifierKey, type Checkpoint } from './checkpoint.ts';
 import { provenanceError, type ProvenanceErrorCode } from './errors.ts';
 import { EMPTY_ROOT, MerkleFrontier } from './merkle.ts';
-import {
-  checkRecord,
-  DEFAULT_MAX_PAYLOAD_BYTES,
-  hashAndVerifyChecked,
-  signatureCheckOf,
-  type CheckedRecord,
-  type LedgerRecord,
-} from './records.ts';
+import { checkRecord, DEFAULT_MAX_PAYLOAD_BYTES, hashAndVerifyChecked, signatureCheckOf, type CheckedRecord, type LedgerRecord } from './records.ts';
 import type { SignatureVerifier } from './verify-pool.ts';
 
 /** Records per parallel verification window, and windows in flight (memory stays O(window)). */
@@ -291,7 +284,10 @@ export async function verifyBundle(source: BundleSource, options: VerifyBundleOp
   const onRecord = options.onRecord;
   const verifier = options.verifier;
   const pinned = options.trustedCheckpoint;
-  if (pinned !== undefined && (typeof pinned !== 'object' || !Number.isSafeInteger(pinned.size) || pinned.size < 0 || !(pinned.rootHash instanceof Uint8Array))) {
+  if (
+    pinned !== undefined &&
+    (typeof pinned !== 'object' || !Number.isSafeInteger(pinned.size) || pinned.size < 0 || !(pinned.rootHash instanceof Uint8Array))
+  ) {
     throw new TypeError('options.trustedCheckpoint: expected a parsed Checkpoint');
   }
   const trustedSize = pinned?.size ?? -1;
@@ -466,7 +462,8 @@ export async function verifyBundle(source: BundleSource, options: VerifyBundleOp
     }
     if (pinned !== undefined) {
       if (pinned.origin !== cp.origin) return fail('BUNDLE_INCONSISTENT', `the trusted checkpoint is of ${pinned.origin}, the bundle of ${cp.origin}`, null);
-      if (cp.size < pinned.size) return fail('BUNDLE_ROLLBACK', `the bundle has ${cp.size} records, older than the trusted checkpoint of size ${pinned.size}`, null);
+      if (cp.size < pinned.size)
+        return fail('BUNDLE_ROLLBACK', `the bundle has ${cp.size} records, older than the trusted checkpoint of size ${pinned.size}`, null);
       if (prefixRoot === null || !equalBytes(prefixRoot, pinned.rootHash)) {
         return fail('BUNDLE_INCONSISTENT', `the bundle's first ${pinned.size} records do not have the trusted checkpoint's root`, null);
       }

@@ -86,7 +86,11 @@ function bytesOf(text: string): Buffer {
 export function noteKeyId(name: string, publicKey: Uint8Array, type: number = NOTE_TYPE_ED25519): Uint8Array {
   checkName(name, 'name');
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) throw new TypeError('publicKey: expected 32 bytes');
-  const h = createHash('sha256').update(bytesOf(name)).update(new Uint8Array([0x0a, type])).update(publicKey).digest();
+  const h = createHash('sha256')
+    .update(bytesOf(name))
+    .update(new Uint8Array([0x0a, type]))
+    .update(publicKey)
+    .digest();
   return new Uint8Array(h.subarray(0, 4));
 }
 

@@ -136,7 +136,8 @@ function corrupt(message: string, cause?: unknown): DataLedgerError<ProvenanceEr
 /** The public key of `logKey` (from the seed, or as given for a read-only log). */
 function logPublicKey(logKey: LogOptions['logKey']): Uint8Array {
   if (typeof logKey === 'object' && logKey !== null && 'secretKey' in logKey) {
-    if (!(logKey.secretKey instanceof Uint8Array) || logKey.secretKey.length !== 32) throw new TypeError('options.logKey.secretKey: expected a 32-byte Ed25519 seed');
+    if (!(logKey.secretKey instanceof Uint8Array) || logKey.secretKey.length !== 32)
+      throw new TypeError('options.logKey.secretKey: expected a 32-byte Ed25519 seed');
     return getPublicKey(logKey.secretKey);
   }
   if (typeof logKey === 'object' && logKey !== null && 'publicKey' in logKey && logKey.publicKey instanceof Uint8Array && logKey.publicKey.length === 32) {
@@ -382,8 +383,7 @@ export class Log implements HashReader {
     // Signatures first, in parallel when a verifier is configured; their results are consulted
     // in order below so the first fault reported is the lowest position.
     const unverified = verified.every((v) => v !== null) ? 0 : checked.length;
-    const sigOk =
-      this.#verifier !== undefined && unverified >= PARALLEL_MIN_BATCH ? await this.#verifier.verifyAll(checked.map(signatureCheckOf)) : null;
+    const sigOk = this.#verifier !== undefined && unverified >= PARALLEL_MIN_BATCH ? await this.#verifier.verifyAll(checked.map(signatureCheckOf)) : null;
     this.#checkOpen();
     const frontier = this.#frontier.clone();
     const startSize = frontier.size;
@@ -548,16 +548,25 @@ export class Log implements HashReader {
     this.#checkOpen();
     const size = this.size;
     if (
-      !Number.isInteger(level) || level < 0 || level > 63 ||
-      !Number.isSafeInteger(start) || start < 0 || !Number.isSafeInteger(count) || count < 0 ||
+      !Number.isInteger(level) ||
+      level < 0 ||
+      level > 63 ||
+      !Number.isSafeInteger(start) ||
+      start < 0 ||
+      !Number.isSafeInteger(count) ||
+      count < 0 ||
       (start + count) * 2 ** level > size
     ) {
-      throw provenanceError('LEDGER_INDEX_OUT_OF_RANGE', `nodes: level ${String(level)} [${String(start)}, +${String(count)}) are not complete in the tree of ${size}`, {
-        level,
-        start,
-        count,
-        size,
-      });
+      throw provenanceError(
+        'LEDGER_INDEX_OUT_OF_RANGE',
+        `nodes: level ${String(level)} [${String(start)}, +${String(count)}) are not complete in the tree of ${size}`,
+        {
+          level,
+          start,
+          count,
+          size,
+        },
+      );
     }
     if (count === 0) return [];
     const keys = Array.from({ length: count }, (_, i) => nodeKey(level, start + i));

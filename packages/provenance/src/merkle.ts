@@ -301,7 +301,8 @@ export function leafListReader(leafHashes: readonly Uint8Array[]): HashReader {
   return {
     nodeHashes(level: number, start: number, count: number): Uint8Array[] {
       const span = 2 ** level;
-      if ((start + count) * span > leafHashes.length) throw new RangeError(`nodes: level ${level} [${start}, +${count}) are not complete in the tree of ${leafHashes.length}`);
+      if ((start + count) * span > leafHashes.length)
+        throw new RangeError(`nodes: level ${level} [${start}, +${count}) are not complete in the tree of ${leafHashes.length}`);
       const out: Uint8Array[] = [];
       for (let i = start; i < start + count; i++) {
         // A frontier over the span, not perfectRoot of a slice: no copies, no row arrays.

@@ -194,7 +194,13 @@ function membersSorted(v: unknown, depth: number): boolean {
  * sorted (§3.2.3). Escaped surrogates are left to `canonicalize`, which refuses lone ones.
  * The fields must already have passed {@link checkRecord}'s checks.
  */
-function canonicalLineTexts(line: string, value: Record<string, unknown>, keys: string[], r: Omit<LedgerRecord, 'payload'>, payload: unknown): RecordTexts | null {
+function canonicalLineTexts(
+  line: string,
+  value: Record<string, unknown>,
+  keys: string[],
+  r: Omit<LedgerRecord, 'payload'>,
+  payload: unknown,
+): RecordTexts | null {
   for (let i = 0; i < RECORD_KEYS.length; i++) if (keys[i] !== RECORD_KEYS[i]) return null;
   // membersSorted first: it also bounds the nesting depth before JSON.stringify recurses.
   if (!membersSorted(payload, 0) || line.includes('\\ud') || JSON.stringify(value) !== line) return null;
@@ -472,7 +478,8 @@ export function buildChain<P extends RecordPayload = RecordPayload>(head: ChainH
     if (d === null || typeof d !== 'object' || typeof d.type !== 'string' || d.payload === null || typeof d.payload !== 'object') {
       throw new TypeError(`drafts[${i}]: expected { type, payload, signer }`);
     }
-    if (d.signer === null || typeof d.signer !== 'object' || !(d.signer.secretKey instanceof Uint8Array)) throw new TypeError(`drafts[${i}].signer: expected { secretKey }`);
+    if (d.signer === null || typeof d.signer !== 'object' || !(d.signer.secretKey instanceof Uint8Array))
+      throw new TypeError(`drafts[${i}].signer: expected { secretKey }`);
     let time = d.time;
     if (time === undefined) {
       const now = new Date().toISOString();

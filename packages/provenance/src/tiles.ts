@@ -13,16 +13,7 @@ import { BUNDLE_FORMAT, verifyBundle, type BundleReport, type VerifyBundleOption
 import { openCheckpoint, type Checkpoint } from './checkpoint.ts';
 import { provenanceError } from './errors.ts';
 import { perfectRoot, readConsistencyProof, readInclusionProof, verifyConsistency, verifyInclusion, type HashReader } from './merkle.ts';
-import {
-  decodeEntryBundle,
-  entryBundlePath,
-  splitTileHashes,
-  TILE_HEIGHT,
-  TILE_WIDTH,
-  tilePath,
-  tileWidthAt,
-  type TileCoord,
-} from './tlog-tiles.ts';
+import { decodeEntryBundle, entryBundlePath, splitTileHashes, TILE_HEIGHT, TILE_WIDTH, tilePath, tileWidthAt, type TileCoord } from './tlog-tiles.ts';
 
 /** Options of {@link TileLogClient}. */
 export interface TileLogClientOptions {
@@ -178,7 +169,8 @@ export class TileLogClient {
             const width = tileWidthAt(tileLevel, tileIndex, treeSize);
             const row = await this.tileHashes({ level: tileLevel, index: tileIndex, width });
             const offset = first - tileIndex * TILE_WIDTH;
-            if (offset + span > row.length) throw provenanceError('TILES_MALFORMED', `tile ${tileLevel}/${tileIndex}: no hash at ${offset}`, { level: tileLevel, index: tileIndex });
+            if (offset + span > row.length)
+              throw provenanceError('TILES_MALFORMED', `tile ${tileLevel}/${tileIndex}: no hash at ${offset}`, { level: tileLevel, index: tileIndex });
             return perfectRoot(row.slice(offset, offset + span));
           }),
         );
@@ -204,7 +196,10 @@ export class TileLogClient {
   async verifyInclusion(leaf: Uint8Array, index: number, checkpoint: Checkpoint): Promise<void> {
     const proof = await this.inclusionProof(index, checkpoint.size);
     if (!verifyInclusion({ leafHash: leaf, index, treeSize: checkpoint.size, proof, root: checkpoint.rootHash })) {
-      throw provenanceError('TILES_PROOF_INVALID', `tiles: entry ${index} is not proven in the tree of ${checkpoint.size}`, { index, treeSize: checkpoint.size });
+      throw provenanceError('TILES_PROOF_INVALID', `tiles: entry ${index} is not proven in the tree of ${checkpoint.size}`, {
+        index,
+        treeSize: checkpoint.size,
+      });
     }
   }
 
@@ -228,7 +223,8 @@ export class TileLogClient {
       return;
     }
     const proof = await readConsistencyProof(this.#reader(newer.size), older.size, newer.size);
-    if (!verifyConsistency({ size1: older.size, size2: newer.size, root1: older.rootHash, root2: newer.rootHash, proof })) throw fail('the proof does not verify');
+    if (!verifyConsistency({ size1: older.size, size2: newer.size, root1: older.rootHash, root2: newer.rootHash, proof }))
+      throw fail('the proof does not verify');
   }
 
   /**
@@ -308,4 +304,3 @@ export class TileLogClient {
 }
 
 const NEWLINE = new Uint8Array([0x0a]);
-

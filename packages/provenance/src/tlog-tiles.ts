@@ -124,7 +124,8 @@ export function tileWidthAt(level: number, index: number, treeSize: number): num
 export function encodeEntryBundle(entries: readonly Uint8Array[]): Uint8Array {
   let total = 0;
   for (const e of entries) {
-    if (e.length > MAX_TILE_ENTRY_BYTES) throw provenanceError('LEDGER_ENTRY_TOO_LARGE', `entry of ${e.length} bytes does not fit an entry bundle`, { bytes: e.length });
+    if (e.length > MAX_TILE_ENTRY_BYTES)
+      throw provenanceError('LEDGER_ENTRY_TOO_LARGE', `entry of ${e.length} bytes does not fit an entry bundle`, { bytes: e.length });
     total += 2 + e.length;
   }
   const out = new Uint8Array(total);
@@ -154,7 +155,8 @@ export function decodeEntryBundle(bytes: Uint8Array, count: number): Uint8Array[
     at += 2 + len;
     if (out.length > count) break;
   }
-  if (out.length !== count) throw provenanceError('TILES_MALFORMED', `entry bundle: expected ${count} entries, found ${out.length}`, { count, found: out.length });
+  if (out.length !== count)
+    throw provenanceError('TILES_MALFORMED', `entry bundle: expected ${count} entries, found ${out.length}`, { count, found: out.length });
   return out;
 }
 
@@ -165,7 +167,8 @@ export function decodeEntryBundle(bytes: Uint8Array, count: number): Uint8Array[
  * @throws DataLedgerError `TILES_MALFORMED` unless it is exactly `width` × 32 bytes
  */
 export function splitTileHashes(bytes: Uint8Array, width: number): Uint8Array[] {
-  if (bytes.length !== width * HASH) throw provenanceError('TILES_MALFORMED', `tile: expected ${width * HASH} bytes, got ${bytes.length}`, { width, bytes: bytes.length });
+  if (bytes.length !== width * HASH)
+    throw provenanceError('TILES_MALFORMED', `tile: expected ${width * HASH} bytes, got ${bytes.length}`, { width, bytes: bytes.length });
   return Array.from({ length: width }, (_, i) => bytes.slice(i * HASH, (i + 1) * HASH));
 }
 

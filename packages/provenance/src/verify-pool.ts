@@ -33,7 +33,11 @@ export interface WorkerVerifierOptions {
   threads?: number;
 }
 
-function pack(checks: SignatureCheck[], from: number, to: number): { messages: ArrayBuffer; offsets: ArrayBuffer; signatures: ArrayBuffer; publicKeys: ArrayBuffer } {
+function pack(
+  checks: SignatureCheck[],
+  from: number,
+  to: number,
+): { messages: ArrayBuffer; offsets: ArrayBuffer; signatures: ArrayBuffer; publicKeys: ArrayBuffer } {
   const n = to - from;
   let total = 0;
   for (let i = from; i < to; i++) total += checks[i]!.message.length;

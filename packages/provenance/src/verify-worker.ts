@@ -33,11 +33,7 @@ port.on('message', (job: VerifyJob) => {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
     try {
-      const ok = verify(
-        signatures.subarray(i * 64, i * 64 + 64),
-        messages.subarray(offsets[i], offsets[i + 1]),
-        publicKeys.subarray(i * 32, i * 32 + 32),
-      );
+      const ok = verify(signatures.subarray(i * 64, i * 64 + 64), messages.subarray(offsets[i], offsets[i + 1]), publicKeys.subarray(i * 32, i * 32 + 32));
       out[i] = ok ? 1 : 0;
     } catch {
       out[i] = 0;

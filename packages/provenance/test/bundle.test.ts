@@ -311,7 +311,11 @@ describe('verifyBundle: one text per bundle (RFC 8785 lines, I-JSON, RFC 7493 §
     ];
     for (const spelt of spellings) {
       expect(spelt).not.toBe(lines[10]);
-      expect(await verify([...lines.slice(0, 10), spelt, ...lines.slice(11)]), spelt).toMatchObject({ valid: false, code: 'BUNDLE_NOT_CANONICAL', firstBadIndex: 9 });
+      expect(await verify([...lines.slice(0, 10), spelt, ...lines.slice(11)]), spelt).toMatchObject({
+        valid: false,
+        code: 'BUNDLE_NOT_CANONICAL',
+        firstBadIndex: 9,
+      });
     }
     // A payload string written with an escape RFC 8785 would not use.
     const withEscape = await Log.open(memoryStore(), { origin: ORIGIN, logKey });
@@ -393,9 +397,7 @@ describe('Log.importBundle', () => {
     expect(isDataLedgerError(tooMany, 'BUNDLE_TOO_LARGE')).toBe(true);
     expect(await snapshot(store)).toEqual(before);
     const other = await Log.open(memoryStore(), { origin: 'other.example/log', logKey });
-    const foreign = await other
-      .importBundle(text(lines), { trustedLogKeys: [verifierKey(ORIGIN, logKey.publicKey)] })
-      .catch((e: unknown) => e);
+    const foreign = await other.importBundle(text(lines), { trustedLogKeys: [verifierKey(ORIGIN, logKey.publicKey)] }).catch((e: unknown) => e);
     expect(isDataLedgerError(foreign, 'BUNDLE_ORIGIN_MISMATCH')).toBe(true);
     // By default only this log's own key is trusted: a bundle signed by another key is not restored.
     const otherKey = generateKeyPair();

@@ -114,9 +114,16 @@ describe('C2SP signed-note (golang.org/x/mod/sumdb/note vectors)', () => {
       `${'x\n'.repeat(10)}\n${PETER_SIG.repeat(101)}`,
     ];
     for (const n of notes) expect(codeOf(() => openNote(n, [GO_VKEY]))).toBe('CHECKPOINT_NOTE_MALFORMED');
-    const vkeys = ['', 'PeterNeumann', 'PeterNeumann+c74f20a3', 'PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW',
-      'PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW', 'PeterNeumann+c74f20a3+!!', 'PeterNeumann+c74f20a3+AhpcAQ==',
-      'Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW'];
+    const vkeys = [
+      '',
+      'PeterNeumann',
+      'PeterNeumann+c74f20a3',
+      'PeterNeumann+c74f20a4+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW',
+      'PeterNeumann+C74F20A3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW',
+      'PeterNeumann+c74f20a3+!!',
+      'PeterNeumann+c74f20a3+AhpcAQ==',
+      'Peter Neumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW',
+    ];
     for (const k of vkeys) expect(codeOf(() => parseVerifierKey(k))).toBe('CHECKPOINT_KEY_INVALID');
     expect(() => signNote('no newline', peter)).toThrow();
     expect(() => signNote(GO_TEXT, { name: 'bad name', secretKey: goSeed })).toThrow(TypeError);
@@ -175,9 +182,8 @@ describe('C2SP tlog-checkpoint', () => {
       b[bit >> 3]! ^= 1 << (bit & 7);
       const text = b.toString('utf8');
       try {
-        const got = openCheckpoint(text, [logVkey]);
+        openCheckpoint(text, [logVkey]);
         // Only acceptable if nothing signed changed (never, since every bit is signed or keys the signature).
-        expect(got.checkpoint).toBeDefined();
         accepted++;
       } catch (e) {
         expect(isDataLedgerError(e)).toBe(true);

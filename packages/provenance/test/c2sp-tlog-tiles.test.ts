@@ -6,17 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isDataLedgerError } from '@dataledger/core';
-import {
-  buildRecord,
-  decodeEntryBundle,
-  encodeEntryBundle,
-  entryBundlePath,
-  Log,
-  memoryStore,
-  parseTilePath,
-  tilePath,
-  tileWidthAt,
-} from '../src/index.ts';
+import { buildRecord, decodeEntryBundle, encodeEntryBundle, entryBundlePath, Log, memoryStore, parseTilePath, tilePath, tileWidthAt } from '../src/index.ts';
 import { tileIndexPath } from '../src/tlog-tiles.ts';
 import { key, logKey, ORIGIN, snapshot } from './support/fixtures.ts';
 
@@ -130,7 +120,11 @@ describe('Log: every record fits an entry bundle', () => {
     const log = await Log.open(store, { origin: ORIGIN, logKey, maxPayloadBytes: 200_000 });
     const signer = key(1);
     const big = (n: number) =>
-      buildRecord({ size: log.size, lastLeafHash: log.head().lastLeafHash }, { type: 'test.event', payload: { blob: 'a'.repeat(n) }, time: '2026-11-26T08:00:00.000Z' }, signer);
+      buildRecord(
+        { size: log.size, lastLeafHash: log.head().lastLeafHash },
+        { type: 'test.event', payload: { blob: 'a'.repeat(n) }, time: '2026-11-26T08:00:00.000Z' },
+        signer,
+      );
     const before = await snapshot(store);
     let code: string | null = null;
     try {

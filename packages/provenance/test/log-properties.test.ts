@@ -6,14 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { canonicalize, isDataLedgerError } from '@dataledger/core';
-import {
-  Log,
-  memoryStore,
-  openCheckpoint,
-  verifyConsistency,
-  verifyInclusion,
-  type LedgerRecord,
-} from '../src/index.ts';
+import { Log, memoryStore, openCheckpoint, verifyConsistency, verifyInclusion, type LedgerRecord } from '../src/index.ts';
 import { chain, logKey, ORIGIN, snapshot } from './support/fixtures.ts';
 
 const flip = (bytes: Uint8Array, bit: number): Uint8Array => {

@@ -44,7 +44,13 @@ describe('Log.open with the public key only', () => {
     }
     expect(await reader.rootHashAt(5)).toEqual(checkpoint.rootHash);
     // a bundle ends with a checkpoint this log cannot sign
-    expect(await codeOf((async () => { for await (const _ of reader.exportBundle()) void _; })())).toBe('LEDGER_READ_ONLY');
+    expect(
+      await codeOf(
+        (async () => {
+          for await (const _ of reader.exportBundle()) void _;
+        })(),
+      ),
+    ).toBe('LEDGER_READ_ONLY');
 
     expect(await codeOf(reader.append(chain(reader.head(), 1)[0]!))).toBe('LEDGER_READ_ONLY');
     expect(await codeOf(reader.appendBatch(chain(reader.head(), 2)))).toBe('LEDGER_READ_ONLY');

@@ -129,11 +129,7 @@ describe.each(stores)('Log over %s', (_name, make) => {
       ['index too high', [chain({ size: 6, lastLeafHash: headBefore.lastLeafHash }, 1)[0]!], 'LEDGER_INDEX_MISMATCH'],
       ['stale index', [chain({ size: 4, lastLeafHash: headBefore.lastLeafHash }, 1)[0]!], 'LEDGER_INDEX_MISMATCH'],
       ['out of order batch', [good2, good], 'LEDGER_INDEX_MISMATCH'],
-      [
-        'time goes back',
-        [buildRecord(headBefore, { type: 'x', payload: {}, time: '2020-01-01T00:00:00.000Z' }, key(1))],
-        'LEDGER_TIME_ORDER',
-      ],
+      ['time goes back', [buildRecord(headBefore, { type: 'x', payload: {}, time: '2020-01-01T00:00:00.000Z' }, key(1))], 'LEDGER_TIME_ORDER'],
       ['oversize payload', [buildRecord(headBefore, { type: 'x', payload: { blob: 'x'.repeat(3000) }, time: good.time }, key(1))], 'LEDGER_PAYLOAD_TOO_LARGE'],
       ['valid then bad in one batch', [good, { ...good2, sig: good.sig }], 'LEDGER_SIGNATURE_INVALID'],
       ['valid then garbage in one batch', [good, 42], 'LEDGER_RECORD_MALFORMED'],

@@ -5,16 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import {
-  Log,
-  memoryStore,
-  readConsistencyProof,
-  readInclusionProof,
-  readRoot,
-  verifyConsistency,
-  verifyInclusion,
-  type RecordStore,
-} from '../src/index.ts';
+import { Log, memoryStore, readConsistencyProof, readInclusionProof, readRoot, verifyConsistency, verifyInclusion, type RecordStore } from '../src/index.ts';
 import { leafListReader } from '../src/merkle.ts';
 import { chain, logKey, ORIGIN } from './support/fixtures.ts';
 
@@ -66,7 +57,11 @@ describe('Merkle engine: Log reader and leaf-list reader agree', () => {
     };
     const log = await Log.open(counting, { origin: ORIGIN, logKey });
     await log.appendBatch(chain(log.head(), 1000));
-    for (const [index, size] of [[0, 1000], [517, 999], [999, 1000]] as const) {
+    for (const [index, size] of [
+      [0, 1000],
+      [517, 999],
+      [999, 1000],
+    ] as const) {
       calls = 0;
       await log.inclusionProof(index, size);
       expect(calls).toBe(1);

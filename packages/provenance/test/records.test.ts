@@ -5,15 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { canonicalize, didKeyFromPublicKey, keyPairFromSeed, sha256, isDataLedgerError, toBase64 } from '@dataledger/core';
-import {
-  buildRecord,
-  leafHash,
-  parseRecord,
-  recordLeafHash,
-  signRecord,
-  verifyRecordSignature,
-  type LedgerRecord,
-} from '../src/index.ts';
+import { buildRecord, leafHash, parseRecord, recordLeafHash, signRecord, verifyRecordSignature, type LedgerRecord } from '../src/index.ts';
 import { recordLeafData } from '../src/records.ts';
 
 const alice = keyPairFromSeed(new Uint8Array(32).fill(1));
@@ -65,13 +57,12 @@ describe('records', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.jsonValue()), fc.string({ minLength: 1, maxLength: 20 }), (payload, t) => {
         const type = `t.${t.replace(/[^A-Za-z0-9._:/-]/g, 'x')}`;
-        let r: LedgerRecord;
         try {
           canonicalize(payload);
         } catch {
           return; // lone surrogates have no canonical form
         }
-        r = buildRecord({ size: 0, lastLeafHash: null }, { type, payload: payload as LedgerRecord['payload'], time: TIME }, alice);
+        const r: LedgerRecord = buildRecord({ size: 0, lastLeafHash: null }, { type, payload: payload as LedgerRecord['payload'], time: TIME }, alice);
         expect(Buffer.from(recordLeafData(r)).toString('utf8')).toBe(canonicalize(r));
         expect(verifyRecordSignature(r)).toBe(true);
         expect(parseRecord(JSON.parse(JSON.stringify(r)))).toEqual(JSON.parse(canonicalize(r)));
@@ -81,7 +72,11 @@ describe('records', () => {
   });
 
   it('any single-bit change to a signed record is rejected', () => {
-    const r1 = buildRecord({ size: 5, lastLeafHash: sha256(new Uint8Array([5])) }, { type: 'asset.registered', payload: { id: 'a-1', n: 3, tags: ['x'] }, time: TIME }, alice);
+    const r1 = buildRecord(
+      { size: 5, lastLeafHash: sha256(new Uint8Array([5])) },
+      { type: 'asset.registered', payload: { id: 'a-1', n: 3, tags: ['x'] }, time: TIME },
+      alice,
+    );
     const text = canonicalize(r1);
     const bytes = Buffer.from(text, 'utf8');
     fc.assert(

@@ -7,14 +7,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isDataLedgerError } from '@dataledger/core';
-import {
-  consistencyProof,
-  inclusionProof,
-  leafHash,
-  merkleRoot,
-  verifyConsistency,
-  verifyInclusion,
-} from '../src/index.ts';
+import { consistencyProof, inclusionProof, leafHash, merkleRoot, verifyConsistency, verifyInclusion } from '../src/index.ts';
 import { EMPTY_ROOT } from '../src/merkle.ts';
 import { listVectorFiles, readVectorJson } from '../../../test/support/vectors.ts';
 
@@ -105,7 +98,7 @@ describe('RFC 9162 builders', () => {
   it('hashes leaves with the 0x00 prefix and the empty tree as SHA-256("")', () => {
     expect(hex(leafHash(new Uint8Array()))).toBe('6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d');
     expect(hex(merkleRoot([]))).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
-    expect(hex(EMPTY_ROOT)).toBe(hex(merkleRoot([])));
+    expect(hex(EMPTY_ROOT)).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
   });
 
   it('matches the recursive definitions for every size up to 70', () => {

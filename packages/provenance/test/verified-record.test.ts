@@ -5,16 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { generateKeyPair, toBase64 } from '@dataledger/core';
-import {
-  buildRecord,
-  isVerifiedRecord,
-  Log,
-  memoryStore,
-  recordLeafHash,
-  verifySignedRecord,
-  type LedgerRecord,
-  type LogHead,
-} from '../src/index.ts';
+import { buildRecord, isVerifiedRecord, Log, memoryStore, recordLeafHash, verifySignedRecord, type LedgerRecord, type LogHead } from '../src/index.ts';
 import type { SignatureCheck, SignatureVerifier } from '../src/verify-pool.ts';
 
 const logKey = generateKeyPair();
@@ -53,7 +44,9 @@ describe('verifySignedRecord', () => {
     expect(toBase64(v.leafHash)).toBe(toBase64(recordLeafHash(r)));
     expect(Object.isFrozen(v.record)).toBe(true);
     const forged = { ...r, sig: r.sig.startsWith('A') ? `B${r.sig.slice(1)}` : `A${r.sig.slice(1)}` };
-    expect(() => verifySignedRecord(forged, undefined, 3)).toThrow(expect.objectContaining({ code: 'LEDGER_SIGNATURE_INVALID', details: expect.objectContaining({ position: 3 }) }));
+    expect(() => verifySignedRecord(forged, undefined, 3)).toThrow(
+      expect.objectContaining({ code: 'LEDGER_SIGNATURE_INVALID', details: expect.objectContaining({ position: 3 }) }),
+    );
   });
 });
 

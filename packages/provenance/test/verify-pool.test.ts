@@ -14,10 +14,10 @@ afterAll(() => pool.close());
 describe('workerVerifier', () => {
   it('agrees with core verify on valid, forged and malformed signatures', async () => {
     const k = key(5);
-    const checks = await fc.sample(
-      fc.record({ msg: fc.uint8Array({ maxLength: 300 }), mode: fc.integer({ min: 0, max: 5 }), bit: fc.nat() }),
-      { numRuns: 400, seed: 11 },
-    );
+    const checks = await fc.sample(fc.record({ msg: fc.uint8Array({ maxLength: 300 }), mode: fc.integer({ min: 0, max: 5 }), bit: fc.nat() }), {
+      numRuns: 400,
+      seed: 11,
+    });
     const items = checks.map(({ msg, mode, bit }) => {
       const signature = sign(msg, k.secretKey);
       const publicKey = new Uint8Array(k.publicKey);

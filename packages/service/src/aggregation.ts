@@ -313,7 +313,9 @@ export class AggregationJobs {
     const e = this.#get(id);
     return this.#locked(e, async () => {
       if (e.aggregator.count < e.job.minContributors) {
-        throw new ServiceError('HTTP_RESULT_NOT_READY', `job ${id}: ${e.aggregator.count} of ${e.job.minContributors} contributions`, { details: { contributions: e.aggregator.count, minContributors: e.job.minContributors } });
+        throw new ServiceError('HTTP_RESULT_NOT_READY', `job ${id}: ${e.aggregator.count} of ${e.job.minContributors} contributions`, {
+          details: { contributions: e.aggregator.count, minContributors: e.job.minContributors },
+        });
       }
       return e.aggregator.result();
     });

@@ -337,10 +337,13 @@ export class AppendQueue<S> {
   private schedule(): void {
     if (this.timer !== null) return;
     const next = Math.min(...this.pending.map((s) => s.deadline));
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.kick(true);
-    }, Math.max(1, next - Date.now()));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.kick(true);
+      },
+      Math.max(1, next - Date.now()),
+    );
     this.timer.unref();
   }
 

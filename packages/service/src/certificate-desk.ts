@@ -190,7 +190,8 @@ export function createCertificateDesk(options: CertificateDeskOptions): Certific
 
     async publish(id, certificate) {
       if (!isObj(certificate)) throw new ServiceError('HTTP_BAD_REQUEST', 'the body must be a DataAssetCertificate');
-      if (certificate.id !== id) throw new ServiceError('HTTP_BAD_REQUEST', `the certificate's id is not ${id}`, { details: { id, certificateId: certificate.id } });
+      if (certificate.id !== id)
+        throw new ServiceError('HTTP_BAD_REQUEST', `the certificate's id is not ${id}`, { details: { id, certificateId: certificate.id } });
       const state = service.registry();
       if (state.certificates.get(id) === undefined) throw new ServiceError('HTTP_NOT_FOUND', `no certificate.issued record for ${id}`, { details: { id } });
       // The ledger's checks, with the role evidence required (no trusted issuers): what is
@@ -199,9 +200,13 @@ export function createCertificateDesk(options: CertificateDeskOptions): Certific
       const v = verifyCertificate(certificate, { trustedLogKeys: [service.logVerifierKey], skipStatusCheck: true, at: new Date(now()) });
       const failed = v.checks.find((c) => !c.ok && c.name !== 'validity');
       if (failed !== undefined) {
-        throw new DataLedgerError(failed.code ?? 'CERT_MALFORMED', `certificate ${id}: ${failed.name} check failed${failed.message === undefined ? '' : `: ${failed.message}`}`, {
-          details: { id, check: failed.name },
-        });
+        throw new DataLedgerError(
+          failed.code ?? 'CERT_MALFORMED',
+          `certificate ${id}: ${failed.name} check failed${failed.message === undefined ? '' : `: ${failed.message}`}`,
+          {
+            details: { id, check: failed.name },
+          },
+        );
       }
       const text = canonicalize(certificate);
       // One upload at a time: the first certificate published under an id stands.
@@ -225,7 +230,12 @@ export function createCertificateDesk(options: CertificateDeskOptions): Certific
       const t = now();
       const hit = lists.get(url);
       if (hit !== undefined && hit.certificates === state.certificates && t - hit.signedAt < ttl / 2) return hit.vc;
-      const vc = signStatusListCredential(state, url, { secretKey: options.logSecretKey, validFrom: new Date(t).toISOString(), ttl, created: new Date(t).toISOString() });
+      const vc = signStatusListCredential(state, url, {
+        secretKey: options.logSecretKey,
+        validFrom: new Date(t).toISOString(),
+        ttl,
+        created: new Date(t).toISOString(),
+      });
       if (vc === undefined) return undefined;
       lists.set(url, { certificates: state.certificates, signedAt: t, vc });
       return vc;

@@ -137,11 +137,7 @@ export class DataLedgerClient {
   // -------------------------------------------------------------------------------------
   // Transport
 
-  private async send(
-    method: string,
-    path: string,
-    init: { body?: unknown; signed?: boolean; accept?: string } = {},
-  ): Promise<Response> {
+  private async send(method: string, path: string, init: { body?: unknown; signed?: boolean; accept?: string } = {}): Promise<Response> {
     const url = `${this.baseUrl}${path}`;
     let headers: Record<string, string> = { accept: init.accept ?? 'application/json, application/problem+json' };
     let body: string | undefined;
@@ -153,7 +149,10 @@ export class DataLedgerClient {
       if (this.signer === null) throw new TypeError('this read needs a signer: pass options.signer');
       // signRequest adds a fresh nonce each time: the service answers a signature only once.
       const signedUrl = `${this.signedBase}${path}`;
-      headers = await signRequest({ method, url: signedUrl, headers: { ...headers, host: new URL(signedUrl).host }, ...(body === undefined ? {} : { body }) }, this.signer);
+      headers = await signRequest(
+        { method, url: signedUrl, headers: { ...headers, host: new URL(signedUrl).host }, ...(body === undefined ? {} : { body }) },
+        this.signer,
+      );
       // fetch sets Host itself from the URL (the same value).
       delete headers['host'];
     }
@@ -288,7 +287,10 @@ export class DataLedgerClient {
   buildRecords(head: HeadInfo, drafts: RecordDraft[]): LedgerRecord[] {
     const signer = this.requireSigner();
     const lastLeafHash = head.lastLeafHash === '' ? null : fromBase64(head.lastLeafHash);
-    return buildChain({ size: head.size, lastLeafHash, lastTime: head.lastTime }, drafts.map((d) => ({ type: d.type, payload: d.payload, signer })));
+    return buildChain(
+      { size: head.size, lastLeafHash, lastTime: head.lastTime },
+      drafts.map((d) => ({ type: d.type, payload: d.payload, signer })),
+    );
   }
 
   /**
@@ -472,10 +474,7 @@ export class DataLedgerClient {
         if (!isDataLedgerError(err) || err.code !== 'REGISTRY_STATUS_INDEX_IN_USE' || request.statusSlot !== undefined || attempt >= 8) throw err;
       }
     }
-    const ev = await this.json<RoleEvidenceAnswer>(
-      'GET',
-      `/v1/certificates/${encodeURIComponent(certificateId)}/role-evidence?treeSize=${receipt.treeSize}`,
-    );
+    const ev = await this.json<RoleEvidenceAnswer>('GET', `/v1/certificates/${encodeURIComponent(certificateId)}/role-evidence?treeSize=${receipt.treeSize}`);
     const proofOf = (p: string[]): Uint8Array[] => p.map((h) => fromBase64(h));
     const certificate = signCertificate({
       subject,
@@ -534,7 +533,9 @@ export class DataLedgerClient {
   }
 
   /** A job's public parameters, public key (base64) and progress. */
-  aggregationJob(jobId: string): Promise<{ job: Record<string, unknown>; jobHash: string; publicKey: string; contributions: number; minContributors: number; ready: boolean }> {
+  aggregationJob(
+    jobId: string,
+  ): Promise<{ job: Record<string, unknown>; jobHash: string; publicKey: string; contributions: number; minContributors: number; ready: boolean }> {
     return this.json('GET', `/v1/aggregation/jobs/${encodeURIComponent(jobId)}`);
   }
 
@@ -592,7 +593,6 @@ function runsOfType<T extends { type: string }>(items: T[]): T[][] {
   }
   return runs;
 }
-
 
 async function problemError(res: Response): Promise<DataLedgerError> {
   let problem: { code?: unknown; detail?: unknown } | null = null;

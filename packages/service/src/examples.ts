@@ -79,7 +79,12 @@ const EXAMPLE_PAYLOADS: Record<string, RecordPayload> = {
     subjectIdentified: false,
     subjects: [],
   },
-  'asset.reviewed': { registrationNumber: EXAMPLE_ASSET, outcome: 'approved', opinion: 'Source and authorisation basis verified', reportHash: hexOf('review report') },
+  'asset.reviewed': {
+    registrationNumber: EXAMPLE_ASSET,
+    outcome: 'approved',
+    opinion: 'Source and authorisation basis verified',
+    reportHash: hexOf('review report'),
+  },
   'asset.valued': {
     registrationNumber: EXAMPLE_ASSET,
     valuation: { amount: '180000.00', currency: 'CNY', method: 'income' },
@@ -260,7 +265,16 @@ export function exampleAudit(): Record<string, unknown> {
     records: d.records.length,
     violations: json(d.violations),
     statistics: exampleStatistics(),
-    integrity: { valid: true, size: d.records.length, firstBadIndex: null, code: null, reason: null, logKey: EXAMPLE_LOG_VKEY, trusted: true, checkpointNote: d.checkpoint },
+    integrity: {
+      valid: true,
+      size: d.records.length,
+      firstBadIndex: null,
+      code: null,
+      reason: null,
+      logKey: EXAMPLE_LOG_VKEY,
+      trusted: true,
+      checkpointNote: d.checkpoint,
+    },
   };
 }
 
@@ -268,7 +282,14 @@ export function exampleAudit(): Record<string, unknown> {
 const SEAL_BLOB = 'XqEQBAEAAAB…(base64 of a serialized SEAL object, compr_mode none)';
 
 /** An example statistics job (BFV sums of 12 values per holder). */
-export const EXAMPLE_JOB: Record<string, unknown> = { id: 'J-2026-0003', scheme: 'bfv', length: 12, maxAbsValue: '1000000', maxContributors: 100, minContributors: 3 };
+export const EXAMPLE_JOB: Record<string, unknown> = {
+  id: 'J-2026-0003',
+  scheme: 'bfv',
+  length: 12,
+  maxAbsValue: '1000000',
+  maxContributors: 100,
+  minContributors: 3,
+};
 
 /** An example job as served (`GET /v1/aggregation/jobs/{id}`). */
 export const EXAMPLE_JOB_INFO: Record<string, unknown> = {
@@ -306,7 +327,6 @@ export const EXAMPLE_RESULT: Record<string, unknown> = {
   sumHash: b64Of('sum'),
 };
 
-
 /** Adds `examples` to a schema (JSON Schema 2020-12 §9.5; OpenAPI 3.1 keeps the array). */
 export function withExamples<T extends TSchema>(schema: T, ...examples: unknown[]): T {
   return { ...schema, examples };
@@ -335,11 +355,11 @@ export interface SignedReadExample {
 export async function signedReadExample(base = 'https://ledger.example'): Promise<SignedReadExample> {
   const url = new URL(`/v1/assets/${EXAMPLE_ASSET}`, base);
   const created = new Date('2026-12-01T08:00:00Z');
-  const headers = await signRequest(
-    { method: 'GET', url: url.href, headers: {} },
-    holderKey,
-    { created, expires: new Date(created.getTime() + 300_000), nonce: 'a1b2c3d4e5f60718' },
-  );
+  const headers = await signRequest({ method: 'GET', url: url.href, headers: {} }, holderKey, {
+    created,
+    expires: new Date(created.getTime() + 300_000),
+    nonce: 'a1b2c3d4e5f60718',
+  });
   const signatureInput = headers['signature-input'] ?? headers['Signature-Input'] ?? '';
   const signature = headers['signature'] ?? headers['Signature'] ?? '';
   // RFC 9421 §2.5: one line per covered component, then @signature-params (the inner list
@@ -477,4 +497,3 @@ export function exampleWrite(type: string): WriteExample | null {
   writes.set(type, example);
   return example;
 }
-

@@ -308,7 +308,11 @@ export async function verifySignedRequest(request: SignableRequest, options: Ver
  * @param options - the lifetime bounds the signature was verified with
  * @throws ServiceError `HTTP_NONCE_MISSING`, `HTTP_NONCE_REPLAYED`, `HTTP_RATE_LIMITED`
  */
-export function rememberNonce(verified: VerifiedRequest, nonces: NonceCache, options: Pick<VerifyRequestOptions, 'maxAgeSeconds' | 'toleranceSeconds'> = {}): void {
+export function rememberNonce(
+  verified: VerifiedRequest,
+  nonces: NonceCache,
+  options: Pick<VerifyRequestOptions, 'maxAgeSeconds' | 'toleranceSeconds'> = {},
+): void {
   if (verified.nonce === undefined) throw new ServiceError('HTTP_NONCE_MISSING', 'a signed read must carry a nonce parameter (RFC 9421 §2.3)');
   // Remember it for as long as this signature could be accepted: until it expires or
   // reaches the maximum age, whichever is first, plus the clock tolerance.

@@ -37,7 +37,16 @@ import {
   utf8Encode,
   type KeyPair,
 } from '@dataledger/core';
-import { buildRecord, DEFAULT_MAX_BATCH_RECORDS, Log, openLevelStore, parseVerifierKey, verifierKey, type LedgerRecord, type RecordStore } from '@dataledger/provenance';
+import {
+  buildRecord,
+  DEFAULT_MAX_BATCH_RECORDS,
+  Log,
+  openLevelStore,
+  parseVerifierKey,
+  verifierKey,
+  type LedgerRecord,
+  type RecordStore,
+} from '@dataledger/provenance';
 import {
   applyRecord,
   assetStatus,

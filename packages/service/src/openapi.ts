@@ -101,8 +101,18 @@ function problemDescription(low: number, high: number): string {
     if (status < low || status > high) continue;
     byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
   }
-  const lines = [...byStatus.entries()].sort(([a], [b]) => a - b).map(([s, codes]) => `- ${s}: ${codes.sort().map((c) => `\`${c}\``).join(', ')}`);
-  return ['RFC 9457 problem details (`application/problem+json`) with a stable `code`; clients branch on the code, never on the text.', '', ...lines].join('\n');
+  const lines = [...byStatus.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(
+      ([s, codes]) =>
+        `- ${s}: ${codes
+          .sort()
+          .map((c) => `\`${c}\``)
+          .join(', ')}`,
+    );
+  return ['RFC 9457 problem details (`application/problem+json`) with a stable `code`; clients branch on the code, never on the text.', '', ...lines].join(
+    '\n',
+  );
 }
 
 const PROBLEM_REF = { $ref: '#/components/schemas/Problem' };
@@ -112,7 +122,10 @@ function problemResponse(key: string): Record<string, unknown> {
   const [low, high] = range !== null ? [Number(range[1]) * 100, Number(range[1]) * 100 + 99] : [Number(key), Number(key)];
   let example: Record<string, unknown>;
   if (low <= 409 && 409 <= high) {
-    example = { ...problemOf('LEDGER_INDEX_MISMATCH', 'the record was signed at index 9; the log is at 10', { head: exampleHead() }), instance: '/v1/assets/register' };
+    example = {
+      ...problemOf('LEDGER_INDEX_MISMATCH', 'the record was signed at index 9; the log is at 10', { head: exampleHead() }),
+      instance: '/v1/assets/register',
+    };
   } else if (low <= 503 && 503 <= high) {
     example = { ...problemOf('HTTP_SHUTTING_DOWN', 'the service is shutting down'), instance: '/v1/log/head' };
   } else {

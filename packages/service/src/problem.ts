@@ -97,13 +97,7 @@ export function problemFromError(err: unknown, request?: FastifyRequest): Proble
       });
     } else if (fe !== null && typeof fe === 'object' && typeof fe.code === 'string' && fe.code in FASTIFY_CODES) {
       problem = problemOf(FASTIFY_CODES[fe.code] as string, String(fe.message));
-    } else if (
-      fe !== null &&
-      typeof fe === 'object' &&
-      typeof fe.statusCode === 'number' &&
-      fe.statusCode >= 400 &&
-      fe.statusCode < 500
-    ) {
+    } else if (fe !== null && typeof fe === 'object' && typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
       const code: ServiceErrorCode =
         fe.statusCode === 404
           ? 'HTTP_NOT_FOUND'

@@ -65,7 +65,11 @@ afterAll(async () => {
 });
 
 async function post(path: string, body: unknown): Promise<Response> {
-  return fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
 }
 
 function next(type = 'asset.registered', payload: Record<string, never> | Record<string, unknown> = { n: 1 }, key = alice): LedgerRecord {
@@ -152,7 +156,10 @@ describe('writes', () => {
     const res = await post('/v1/assets/register', [a, b]);
     expect(res.status).toBe(403);
     expect(log.size).toBe(size);
-    const ok = await post('/v1/assets/register', [a, buildRecord({ size: a.index + 1, lastLeafHash: recordLeafHash(a) }, { type: 'asset.registered', payload: { n: 2 } }, alice)]);
+    const ok = await post('/v1/assets/register', [
+      a,
+      buildRecord({ size: a.index + 1, lastLeafHash: recordLeafHash(a) }, { type: 'asset.registered', payload: { n: 2 } }, alice),
+    ]);
     expect(ok.status).toBe(200);
     const receipts = await ok.json();
     expect(receipts.map((x: { index: number }) => x.index)).toEqual([size, size + 1]);
@@ -201,7 +208,10 @@ describe('writes', () => {
   it('pipelined pre-chained batches from one writer group-commit', async () => {
     const client = new DataLedgerClient({ baseUrl: base, signer: alice });
     const head = await client.head();
-    const records = client.buildRecords(head, Array.from({ length: 200 }, (_, i) => ({ type: 'asset.registered', payload: { i } })));
+    const records = client.buildRecords(
+      head,
+      Array.from({ length: 200 }, (_, i) => ({ type: 'asset.registered', payload: { i } })),
+    );
     const calls = appendCalls;
     const chunks = Array.from({ length: 10 }, (_, k) => records.slice(k * 20, k * 20 + 20));
     // sent out of order on purpose: later batches wait for their predecessors

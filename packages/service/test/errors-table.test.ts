@@ -117,6 +117,8 @@ describe('RFC 9457 problem documents', () => {
     expect(internal.code).toBe('HTTP_INTERNAL');
     expect(internal.detail).not.toContain('/etc/x');
     expect(problemFromError({ statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE', message: 'big' }).code).toBe('HTTP_BODY_TOO_LARGE');
-    expect(problemFromError({ statusCode: 400, validation: [{ instancePath: '/a', keyword: 'type', message: 'must be integer' }], message: 'bad' }).code).toBe('HTTP_BAD_REQUEST');
+    expect(problemFromError({ statusCode: 400, validation: [{ instancePath: '/a', keyword: 'type', message: 'must be integer' }], message: 'bad' }).code).toBe(
+      'HTTP_BAD_REQUEST',
+    );
   });
 });

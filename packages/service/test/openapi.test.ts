@@ -107,7 +107,11 @@ function operations(): { path: string; method: string; op: Operation }[] {
  * A path with its parameters blanked, so fastify's `:id`, `:id(regex)` and `*` match OpenAPI's
  * `{id}` (the wildcard is documented as `{*}`: braces first, then a bare `*`).
  */
-const shape = (path: string): string => path.replace(/:[A-Za-z0-9_]+(\([^)]*\))?/g, '{}').replace(/\{[^}]*\}/g, '{}').replace(/\*/g, '{}');
+const shape = (path: string): string =>
+  path
+    .replace(/:[A-Za-z0-9_]+(\([^)]*\))?/g, '{}')
+    .replace(/\{[^}]*\}/g, '{}')
+    .replace(/\*/g, '{}');
 
 /** The documented routes: what the app registered, less fastify's implicit HEAD routes and hidden ones (docs assets). */
 function documentedRoutes(): { method: string; path: string }[] {
@@ -189,7 +193,8 @@ describe('OpenAPI document', () => {
     const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
     // Component references resolve against the document itself.
     ajv.addSchema({ $id: 'https://openapi.invalid/document', components: (doc['components'] ?? {}) as Json });
-    const rebase = (schema: unknown): Json => JSON.parse(JSON.stringify(schema).replaceAll('"$ref":"#/components/', '"$ref":"https://openapi.invalid/document#/components/')) as Json;
+    const rebase = (schema: unknown): Json =>
+      JSON.parse(JSON.stringify(schema).replaceAll('"$ref":"#/components/', '"$ref":"https://openapi.invalid/document#/components/')) as Json;
     const bad: string[] = [];
     let records = 0;
     const checkRecords = (value: unknown, where: string): void => {
@@ -206,7 +211,8 @@ describe('OpenAPI document', () => {
     for (const { path, method, op } of operations()) {
       const media: [string, Json][] = [];
       for (const [type, m] of Object.entries(op.requestBody?.content ?? {})) media.push([`${method} ${path} request ${type}`, m]);
-      for (const [status, r] of Object.entries(op.responses)) for (const [type, m] of Object.entries(r.content ?? {})) media.push([`${method} ${path} ${status} ${type}`, m]);
+      for (const [status, r] of Object.entries(op.responses))
+        for (const [type, m] of Object.entries(r.content ?? {})) media.push([`${method} ${path} ${status} ${type}`, m]);
       for (const [where, m] of media) {
         const schema = m['schema'] as Json | undefined;
         if (schema === undefined) continue;
@@ -289,7 +295,10 @@ describe('OpenAPI document', () => {
     const proof = (consistency['proof'] as string[]).map((h) => fromBase64(h));
     const root2 = openCheckpoint(inclusion['checkpoint'] as string, [logKey]).checkpoint.rootHash;
     expect(verifyConsistency({ size1, size2, root1: merkleRoot(leaves.slice(0, size1)), root2, proof })).toBe(true);
-    const entries = examplesOf(paths['/v1/log/entries']?.['get']?.responses['200']?.content?.['application/json'] as Json)[0] as { start: number; entries: LedgerRecord[] };
+    const entries = examplesOf(paths['/v1/log/entries']?.['get']?.responses['200']?.content?.['application/json'] as Json)[0] as {
+      start: number;
+      entries: LedgerRecord[];
+    };
     expect(entries.entries.map((r) => recordLeafHash(r))).toEqual(leaves.slice(entries.start, entries.start + entries.entries.length));
   });
 
@@ -301,7 +310,7 @@ describe('OpenAPI document', () => {
       expect(errors.map(([s]) => s[0]).sort(), `${method} ${path}`).toEqual(['4', '5']);
       for (const [status, r] of errors) {
         expect(Object.keys(r.content ?? {}), `${method} ${path} ${status}`).toEqual(['application/problem+json']);
-        const schema = (r.content?.['application/problem+json'] as Json)['schema'] as Json;
+        const schema = (r.content!['application/problem+json'] as Json)['schema'] as Json;
         expect(schema['$ref'] === '#/components/schemas/Problem' || (schema['required'] as string[] | undefined)?.includes('code')).toBe(true);
       }
     }

@@ -14,8 +14,7 @@ const RFC_REQUEST = {
     Host: 'example.com',
     Date: 'Tue, 20 Apr 2021 02:07:55 GMT',
     'Content-Type': 'application/json',
-    'Content-Digest':
-      'sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:',
+    'Content-Digest': 'sha-512=:WZDPaVn/7XgHaAy8pmojAkGWoRx2UFChF41A2svX+TaPm+AbwAgBWnrIiYllu7BNNyealdVLvRwEmTHWXvJwew==:',
     'Content-Length': '18',
   },
 };
@@ -29,7 +28,6 @@ const RFC_B26_BASE = [
   '"@signature-params": ("date" "@method" "@path" "@authority" "content-type" "content-length");created=1618884473;keyid="test-key-ed25519"',
 ].join('\n');
 const RFC_B26_SIGNATURE = 'wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==';
-
 
 describe('RFC 9421 Appendix B.2.6 (ed25519)', () => {
   it('the key pair is the RFC test key', () => {
@@ -175,7 +173,9 @@ describe('nonces (RFC 9421 §2.3, §7.2.2 replay)', () => {
     expect(v.signer).toBe(didKeyFromPublicKey(key.publicKey));
     expect(await codeOf(verifySignedRequest({ ...base, headers }, { nonces }))).toBe('HTTP_NONCE_REPLAYED');
     // the same nonce by another signer is another request
-    expect((await verifySignedRequest({ ...base, headers: await signRequest(base, generateKeyPair(), { nonce: v.nonce as string }) }, { nonces })).nonce).toBe(v.nonce);
+    expect((await verifySignedRequest({ ...base, headers: await signRequest(base, generateKeyPair(), { nonce: v.nonce as string }) }, { nonces })).nonce).toBe(
+      v.nonce,
+    );
     const u = new URL(base.url);
     const now = Math.floor(Date.now() / 1000);
     const did = didKeyFromPublicKey(key.publicKey);

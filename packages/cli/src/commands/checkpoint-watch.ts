@@ -194,7 +194,12 @@ export async function checkpointWatchCommand(url: string, options: CheckpointWat
       }
       obs.previousSize = previous.checkpoint.size;
       if (problem !== undefined) {
-        return { ...obs, status: 'split-view', code: problem.code, message: `${problem.message}; previous ${previous.text.split('\n').slice(0, 3).join(' / ')}` };
+        return {
+          ...obs,
+          status: 'split-view',
+          code: problem.code,
+          message: `${problem.message}; previous ${previous.text.split('\n').slice(0, 3).join(' / ')}`,
+        };
       }
     }
     previous = current;

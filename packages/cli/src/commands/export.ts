@@ -96,6 +96,10 @@ async function* wrapHttpErrors(lines: AsyncIterable<string>, url: string | undef
     yield* lines;
   } catch (err) {
     if (url === undefined || (isDataLedgerError(err) && err.code.startsWith('CLI_'))) throw err;
-    throw cliError('CLI_HTTP_ERROR', `export from ${url} failed: ${isDataLedgerError(err) && err.code === 'HTTP_UNREACHABLE' ? networkCause(err) : (err as Error).message}`, err);
+    throw cliError(
+      'CLI_HTTP_ERROR',
+      `export from ${url} failed: ${isDataLedgerError(err) && err.code === 'HTTP_UNREACHABLE' ? networkCause(err) : (err as Error).message}`,
+      err,
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { DataLedgerError, isDataLedgerError } from '@dataledger/core';
+import { type DataLedgerError, isDataLedgerError } from '@dataledger/core';
 import { DataLedgerClient, type SubmittedReceipt } from '@dataledger/service';
 import { CliError, cliError } from '../errors.ts';
 import { EXIT, type CliIo, type ExitStatus } from '../io.ts';

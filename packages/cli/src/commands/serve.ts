@@ -117,7 +117,8 @@ export async function serveCommand(options: ServeOptions, io: CliIo): Promise<Ex
     });
   } catch (err) {
     await service.close();
-    if (err instanceof TypeError && options.publicUrl !== undefined) throw cliError('CLI_USAGE', `--public-url ${JSON.stringify(options.publicUrl)}: ${err.message}`);
+    if (err instanceof TypeError && options.publicUrl !== undefined)
+      throw cliError('CLI_USAGE', `--public-url ${JSON.stringify(options.publicUrl)}: ${err.message}`);
     throw err;
   }
   let address: string;

@@ -41,7 +41,10 @@ export interface WriteVerb {
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 const list = (v: unknown): string[] | undefined => {
   if (v === undefined) return undefined;
-  const items = (Array.isArray(v) ? v : [v]).flatMap((x) => String(x).split(',')).map((x) => x.trim()).filter((x) => x !== '');
+  const items = (Array.isArray(v) ? v : [v])
+    .flatMap((x) => String(x).split(','))
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
   return items.length === 0 ? undefined : items;
 };
 const int = (v: unknown, flag: string): number | undefined => {
@@ -145,7 +148,10 @@ export const WRITE_VERBS: readonly WriteVerb[] = [
       { flags: '--fingerprint <sha256-hex>', description: 'SHA-256 of the data (instead of --data)' },
       { flags: '--merkle-root', description: 'the fingerprint is a Merkle root, not the data digest' },
       { flags: '--rows <n>', description: 'number of rows' },
-      { flags: '--update-frequency <f>', description: 'once | realtime | hourly | daily | weekly | monthly | quarterly | yearly | irregular (default irregular)' },
+      {
+        flags: '--update-frequency <f>',
+        description: 'once | realtime | hourly | daily | weekly | monthly | quarterly | yearly | irregular (default irregular)',
+      },
       { flags: '--valid-from <time>', description: 'start of validity (default now)' },
       { flags: '--valid-until <time>', description: 'end of validity' },
       { flags: '--data-subject <did>', description: 'did:key of an identified data subject (licences then need its consent)', repeat: true },
@@ -169,7 +175,8 @@ export const WRITE_VERBS: readonly WriteVerb[] = [
         registrationNumber: o['number'],
         name: o['name'],
         holder: party(o['holder'], o['holderName'], o['holderForeign']),
-        source: str(o['department']) === undefined && str(o['basis']) === undefined ? undefined : { department: o['department'], authorisationBasis: o['basis'] },
+        source:
+          str(o['department']) === undefined && str(o['basis']) === undefined ? undefined : { department: o['department'], authorisationBasis: o['basis'] },
         classification: o['classification'],
         rights: list(o['rights']) ?? ['holding'],
         fingerprint,
@@ -217,7 +224,8 @@ export const WRITE_VERBS: readonly WriteVerb[] = [
     required: { registrationNumber: '--number', valuation: '--amount' },
     build: async (o, ctx) => ({
       registrationNumber: o['number'],
-      valuation: str(o['amount']) === undefined ? undefined : { amount: o['amount'], currency: str(o['currency']) ?? 'CNY', method: str(o['method']) ?? 'market' },
+      valuation:
+        str(o['amount']) === undefined ? undefined : { amount: o['amount'], currency: str(o['currency']) ?? 'CNY', method: str(o['method']) ?? 'market' },
       reportHash: str(o['report']) === undefined ? undefined : await fileDigest(ctx.path(o['report'] as string)),
     }),
   },
@@ -278,7 +286,8 @@ export const WRITE_VERBS: readonly WriteVerb[] = [
     words: ['asset', 'approve-crossborder'],
     type: 'crossborder.approved',
     description: 'Approve an asset going to one foreign party (数据出境; regulator)',
-    example: 'dataledger asset approve-crossborder --number DL-2026-0001 --party did:key:z6Mk… --purpose "joint research" --url http://127.0.0.1:8080 --key regulator.json',
+    example:
+      'dataledger asset approve-crossborder --number DL-2026-0001 --party did:key:z6Mk… --purpose "joint research" --url http://127.0.0.1:8080 --key regulator.json',
     options: [
       NUMBER,
       { flags: '--party <did>', description: 'did:key of the foreign party' },
@@ -339,7 +348,8 @@ export const WRITE_VERBS: readonly WriteVerb[] = [
     words: ['consent', 'grant'],
     type: 'consent.granted',
     description: 'Consent to a licensee using data about you (signed by the data subject)',
-    example: 'dataledger consent grant --number DL-2026-0001 --licensee did:key:z6Mk… --purpose "credit scoring" --url http://127.0.0.1:8080 --key subject.json',
+    example:
+      'dataledger consent grant --number DL-2026-0001 --licensee did:key:z6Mk… --purpose "credit scoring" --url http://127.0.0.1:8080 --key subject.json',
     options: [
       { flags: '--id <consent-id>', description: 'consent id (default a new urn:uuid)' },
       NUMBER,
@@ -369,4 +379,3 @@ export const WRITE_VERBS: readonly WriteVerb[] = [
   statusVerb('suspend', 'certificate.suspended', 'Suspend'),
   statusVerb('reinstate', 'certificate.reinstated', 'Reinstate'),
 ];
-

@@ -76,7 +76,7 @@ export function requireTrustAnchor(options: { logKey?: string[] | undefined; tru
   if (options.trustBundleKey === true) return false;
   throw cliError(
     'CLI_USAGE',
-    "give the log's published verifier key with --log-key VKEY (e.g. --log-key \"$(cat DATA/log.vkey)\"), " +
+    'give the log\'s published verifier key with --log-key VKEY (e.g. --log-key "$(cat DATA/log.vkey)"), ' +
       'or --trust-bundle-key to check the bundle only against the key it names itself (reported as trusted: false)',
   );
 }
@@ -90,11 +90,7 @@ export function requireTrustAnchor(options: { logKey?: string[] | undefined; tru
  * @returns the five-field summary
  * @throws DataLedgerError `CLI_FILE_UNREADABLE` or `CLI_USAGE`
  */
-export async function verifyBundleFile(
-  file: string,
-  options: VerifyOptions,
-  io: CliIo,
-): Promise<VerifySummary & { reason: string | null }> {
+export async function verifyBundleFile(file: string, options: VerifyOptions, io: CliIo): Promise<VerifySummary & { reason: string | null }> {
   const anchored = requireTrustAnchor(options);
   const trusted = checkVerifierKeys(options.logKey ?? []);
   // A remembered checkpoint only anchors the log its own key signs.
@@ -146,7 +142,7 @@ export async function verifyBundleFile(
  */
 export async function verifyLiveLog(url: string, options: VerifyOptions): Promise<VerifySummary & { reason: string | null }> {
   const trusted = checkVerifierKeys(options.logKey ?? []);
-  if (trusted.length === 0) throw cliError('CLI_USAGE', "--url needs --log-key: a live log is only worth replaying against its published key");
+  if (trusted.length === 0) throw cliError('CLI_USAGE', '--url needs --log-key: a live log is only worth replaying against its published key');
   const invalid = (err: DataLedgerError): VerifySummary & { reason: string } => ({
     valid: false,
     size: 0,
@@ -166,7 +162,15 @@ export async function verifyLiveLog(url: string, options: VerifyOptions): Promis
   }
   try {
     const result = await opened.client.replay(opened.checkpoint);
-    return { valid: result.valid, size: result.size, firstBadIndex: result.firstBadIndex, code: result.code, logKey: result.logKey, trusted: true, reason: result.reason };
+    return {
+      valid: result.valid,
+      size: result.size,
+      firstBadIndex: result.firstBadIndex,
+      code: result.code,
+      logKey: result.logKey,
+      trusted: true,
+      reason: result.reason,
+    };
   } catch (err) {
     const e = httpFailure(err, url);
     if (isDataLedgerError(e) && e.code === 'TILES_MALFORMED') return invalid(e);

@@ -17,7 +17,9 @@ export interface WriteOptions extends RemoteOptions {
 }
 
 /** Record types a client writes with `submit` (genesis is written at creation; aggregation records go with their ciphertexts). */
-export const SUBMITTABLE_TYPES: readonly string[] = RECORD_TYPES.filter((t) => t !== 'ledger.genesis' && !t.startsWith('aggregation.') && ROUTE_OF_RECORD_TYPE[t] !== undefined);
+export const SUBMITTABLE_TYPES: readonly string[] = RECORD_TYPES.filter(
+  (t) => t !== 'ledger.genesis' && !t.startsWith('aggregation.') && ROUTE_OF_RECORD_TYPE[t] !== undefined,
+);
 
 function dropUndefined(p: Payload): Payload {
   const out: Payload = {};

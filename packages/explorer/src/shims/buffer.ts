@@ -8,7 +8,7 @@
 import { Buffer } from 'buffer/index.js';
 
 const from = Buffer.from as (...args: unknown[]) => Buffer;
-const toString = Buffer.prototype.toString as (this: Buffer, encoding?: string, start?: number, end?: number) => string;
+const nativeToString = Buffer.prototype.toString as (this: Buffer, encoding?: string, start?: number, end?: number) => string;
 
 // base64-js already decodes the URL-safe alphabet; core checks the canonical form itself
 // (it re-encodes and compares), so decoding base64url as base64 is exact.
@@ -18,8 +18,8 @@ const toString = Buffer.prototype.toString as (this: Buffer, encoding?: string, 
 };
 
 Buffer.prototype.toString = function toStringWithBase64Url(this: Buffer, encoding?: string, start?: number, end?: number): string {
-  if (encoding === 'base64url') return toString.call(this, 'base64', start, end).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-  return toString.call(this, encoding, start, end);
+  if (encoding === 'base64url') return nativeToString.call(this, 'base64', start, end).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return nativeToString.call(this, encoding, start, end);
 };
 
 export { Buffer };

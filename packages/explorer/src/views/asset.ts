@@ -14,7 +14,11 @@ export async function assetView(rn: string): Promise<HTMLElement> {
       'section',
       { 'aria-labelledby': 'asset-title' },
       h('h2', { id: 'asset-title' }, t('assetHistory', { rn })),
-      h('div', { class: `verdict ${ledger.verified ? 'ok' : 'bad'}` }, ledger.verified ? t('ledgerVerified', { size: ledger.checkpoint.size }) : t('ledgerNotVerified')),
+      h(
+        'div',
+        { class: `verdict ${ledger.verified ? 'ok' : 'bad'}` },
+        ledger.verified ? t('ledgerVerified', { size: ledger.checkpoint.size }) : t('ledgerNotVerified'),
+      ),
       asset === undefined
         ? null
         : h(

@@ -119,7 +119,12 @@ function entriesTable(ledger: VerifiedLedger, page: number): HTMLElement {
 
 function assetSearch(): HTMLElement {
   const input = h('input', { type: 'text', id: 'asset-rn', spellcheck: 'false', autocomplete: 'off' });
-  const form = h('form', { class: 'search' }, h('label', { for: 'asset-rn' }, t('findAsset')), h('div', { class: 'row' }, input, h('button', { type: 'submit' }, t('show'))));
+  const form = h(
+    'form',
+    { class: 'search' },
+    h('label', { for: 'asset-rn' }, t('findAsset')),
+    h('div', { class: 'row' }, input, h('button', { type: 'submit' }, t('show'))),
+  );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const rn = input.value.trim();

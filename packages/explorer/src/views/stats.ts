@@ -87,7 +87,13 @@ function chartFigure(lib: Charts, id: string, title: string, labels: string[], s
     h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, title), ...series.map((s) => h('th', { scope: 'col' }, s.label)))),
     h('tbody', {}, ...labels.map((l, i) => h('tr', {}, h('th', { scope: 'row' }, l), ...series.map((s) => h('td', {}, String(s.data[i] ?? 0)))))),
   );
-  const fig = h('figure', { class: 'chart' }, h('figcaption', {}, title), h('div', { class: 'canvas-box' }, canvas), h('details', {}, h('summary', {}, t('figures')), table));
+  const fig = h(
+    'figure',
+    { class: 'chart' },
+    h('figcaption', {}, title),
+    h('div', { class: 'canvas-box' }, canvas),
+    h('details', {}, h('summary', {}, t('figures')), table),
+  );
   onMount(() => {
     charts.push(lib.barChart(canvas, labels, series));
   });
@@ -117,16 +123,26 @@ export async function statsView(): Promise<HTMLElement> {
     'section',
     { 'aria-labelledby': 'stats-title' },
     h('h2', { id: 'stats-title' }, t('statsTitle')),
-    h('div', { class: `verdict ${ledger.verified ? 'ok' : 'bad'}` }, ledger.verified ? t('ledgerVerified', { size: ledger.checkpoint.size }) : t('ledgerNotVerified')),
+    h(
+      'div',
+      { class: `verdict ${ledger.verified ? 'ok' : 'bad'}` },
+      ledger.verified ? t('ledgerVerified', { size: ledger.checkpoint.size }) : t('ledgerNotVerified'),
+    ),
     h('p', { class: 'muted' }, t('statsFrom', { size: ledger.checkpoint.size })),
     h('div', { class: 'row' }, jsonButton, csvButton),
     h(
       'div',
       { class: 'charts' },
-      chartFigure(lib, 'chart-classification', t('byClassification'), classes.map((c) => t(`classification_${c}` as MessageKey)), [
-        { label: t('count'), data: classes.map((c) => r.assetsByClassification[c] ?? 0), color: '#1f6feb' },
+      chartFigure(
+        lib,
+        'chart-classification',
+        t('byClassification'),
+        classes.map((c) => t(`classification_${c}` as MessageKey)),
+        [{ label: t('count'), data: classes.map((c) => r.assetsByClassification[c] ?? 0), color: '#1f6feb' }],
+      ),
+      chartFigure(lib, 'chart-department', t('byDepartment'), depts, [
+        { label: t('count'), data: depts.map((d) => r.assetsByDepartment[d] ?? 0), color: '#2f855a' },
       ]),
-      chartFigure(lib, 'chart-department', t('byDepartment'), depts, [{ label: t('count'), data: depts.map((d) => r.assetsByDepartment[d] ?? 0), color: '#2f855a' }]),
       chartFigure(
         lib,
         'chart-month',
@@ -137,7 +153,9 @@ export async function statsView(): Promise<HTMLElement> {
           { label: t('licences'), data: r.circulationByMonth.map((m) => m.licences), color: '#6b46c1' },
         ],
       ),
-      chartFigure(lib, 'chart-purpose', t('byPurpose'), purposes, [{ label: t('count'), data: purposes.map((p) => r.licencesByPurpose[p] ?? 0), color: '#c53030' }]),
+      chartFigure(lib, 'chart-purpose', t('byPurpose'), purposes, [
+        { label: t('count'), data: purposes.map((p) => r.licencesByPurpose[p] ?? 0), color: '#c53030' },
+      ]),
     ),
   );
 }

@@ -28,7 +28,9 @@ function parse(text: string, what: string): unknown {
 function listUrls(cert: unknown): string[] {
   const cs = typeof cert === 'object' && cert !== null ? (cert as JsonObject).credentialStatus : undefined;
   const entries = Array.isArray(cs) ? cs : cs === undefined ? [] : [cs];
-  const urls = entries.map((e) => (typeof e === 'object' && e !== null ? (e as JsonObject).statusListCredential : undefined)).filter((u): u is string => typeof u === 'string');
+  const urls = entries
+    .map((e) => (typeof e === 'object' && e !== null ? (e as JsonObject).statusListCredential : undefined))
+    .filter((u): u is string => typeof u === 'string');
   return [...new Set(urls)];
 }
 
@@ -97,7 +99,12 @@ function resultView(r: { result: CertificateVerification; ms: number; note: stri
             { 'data-check': c.name, 'data-ok': String(c.ok), class: c.ok ? 'ok' : 'bad' },
             h('th', { scope: 'row' }, t(`check_${c.name}` as MessageKey)),
             h('td', {}, h('span', { class: 'mark', 'aria-hidden': 'true' }, c.ok ? '✔ ' : '✘ '), c.ok ? t('pass') : t('fail')),
-            h('td', {}, t(`${c.ok ? 'ok' : 'bad'}_${c.name}` as MessageKey), c.ok || c.message === undefined ? null : h('div', { class: 'muted small' }, c.message)),
+            h(
+              'td',
+              {},
+              t(`${c.ok ? 'ok' : 'bad'}_${c.name}` as MessageKey),
+              c.ok || c.message === undefined ? null : h('div', { class: 'muted small' }, c.message),
+            ),
             h('td', {}, c.code === undefined ? '' : h('code', {}, c.code)),
           ),
         ),

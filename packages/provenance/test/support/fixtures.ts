@@ -17,7 +17,12 @@ export const ORIGIN = 'test.example/ledger';
 export function chain(head: Pick<LogHead, 'size' | 'lastLeafHash'>, count: number, signers: KeyPair[] = [key(1), key(2), key(3)]): LedgerRecord[] {
   const drafts = Array.from({ length: count }, (_, i) => {
     const n = head.size + i;
-    return { type: 'test.event', payload: { n, note: `record ${n}` }, time: new Date(Date.UTC(2026, 10, 26, 8, 0, 0) + n).toISOString(), signer: signers[n % signers.length]! };
+    return {
+      type: 'test.event',
+      payload: { n, note: `record ${n}` },
+      time: new Date(Date.UTC(2026, 10, 26, 8, 0, 0) + n).toISOString(),
+      signer: signers[n % signers.length]!,
+    };
   });
   return buildChain(head, drafts);
 }

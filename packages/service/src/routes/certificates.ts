@@ -52,7 +52,13 @@ const StatusListSchema = Type.Object(
           encodedList: 'uH4sIAAAAAAAAA-3BMQEAAADCoPVPbQwfoAAAAAAAAAAAAAAAAAAAAIC3AYbSVKsAQAAA',
           ttl: 300000,
         },
-        proof: { type: 'DataIntegrityProof', cryptosuite: 'eddsa-jcs-2022', proofPurpose: 'assertionMethod', verificationMethod: `${EXAMPLE_DID}#z6Mk…`, proofValue: 'z…' },
+        proof: {
+          type: 'DataIntegrityProof',
+          cryptosuite: 'eddsa-jcs-2022',
+          proofPurpose: 'assertionMethod',
+          verificationMethod: `${EXAMPLE_DID}#z6Mk…`,
+          proofValue: 'z…',
+        },
       },
     ],
   },
@@ -88,7 +94,7 @@ export async function certificateRoutes(app: FastifyInstance, opts: { ctx: AppCo
         summary: 'The signed certificate, exactly as its registry signed it (public)',
         description:
           'The DataAssetCertificate published with PUT /v1/certificates/{id}: it verifies offline with the log key alone ' +
-          '(its evidence carries the inclusion proofs of its certificate.issued record, the genesis and the issuer\'s role grant). ' +
+          "(its evidence carries the inclusion proofs of its certificate.issued record, the genesis and the issuer's role grant). " +
           '404 HTTP_NOT_FOUND until the registry has published it; the registry state is at /v1/certificates/{id}/state.',
         tags,
         params: IdParams,
@@ -177,10 +183,7 @@ export async function certificateRoutes(app: FastifyInstance, opts: { ctx: AppCo
         params: IdParams,
         querystring: Type.Object({ treeSize: { ...QueryIntSchema, examples: ['10'] } }, { additionalProperties: false }),
         response: {
-          200: Type.Object(
-            { treeSize: Type.Integer(), genesis: ProvenRecordSchema, grant: ProvenRecordSchema },
-            { examples: [exampleRoleEvidence()] },
-          ),
+          200: Type.Object({ treeSize: Type.Integer(), genesis: ProvenRecordSchema, grant: ProvenRecordSchema }, { examples: [exampleRoleEvidence()] }),
           ...ERROR_RESPONSES,
         },
       },

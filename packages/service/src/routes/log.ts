@@ -8,7 +8,15 @@ import { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { equalBytes, fromBase64, toBase64, DataLedgerError } from '@dataledger/core';
-import { cosignatureTimestamp, cosignerVerifierKey, NOTE_TYPE_COSIGNATURE_V1, openCheckpoint, parseVerifierKey, splitNote, verifyCosignature } from '@dataledger/provenance';
+import {
+  cosignatureTimestamp,
+  cosignerVerifierKey,
+  NOTE_TYPE_COSIGNATURE_V1,
+  openCheckpoint,
+  parseVerifierKey,
+  splitNote,
+  verifyCosignature,
+} from '@dataledger/provenance';
 import type { AppContext } from '../context.ts';
 import { ServiceError } from '../problem.ts';
 import { Base64HashSchema, ERROR_RESPONSES, HeadSchema, LedgerRecordSchema, QueryIntSchema } from '../schemas.ts';
@@ -68,7 +76,11 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
         response: { 200: Type.String({ description: 'C2SP tlog-checkpoint signed note', examples: [exampleCosignedCheckpoint()] }), ...ERROR_RESPONSES },
       },
     },
-    async (_req, reply) => reply.type(TEXT).header('cache-control', 'no-store').send(withCosignatures(await service.checkpoint())),
+    async (_req, reply) =>
+      reply
+        .type(TEXT)
+        .header('cache-control', 'no-store')
+        .send(withCosignatures(await service.checkpoint())),
   );
 
   app.post<{ Body: { note: string; witnessKey: string } }>(
@@ -88,7 +100,10 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
           { additionalProperties: false, examples: [{ note: exampleCosignedCheckpoint(), witnessKey: EXAMPLE_WITNESS_VKEY }] },
         ),
         response: {
-          200: Type.Object({ witnessKey: Type.String(), size: Type.Integer() }, { examples: [{ witnessKey: EXAMPLE_WITNESS_VKEY, size: exampleHead()['size'] }] }),
+          200: Type.Object(
+            { witnessKey: Type.String(), size: Type.Integer() },
+            { examples: [{ witnessKey: EXAMPLE_WITNESS_VKEY, size: exampleHead()['size'] }] },
+          ),
           ...ERROR_RESPONSES,
         },
       },
@@ -176,7 +191,10 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
         summary: `Records [start, end), at most ${MAX_ENTRIES_PER_READ} per read`,
         tags,
         querystring: Type.Object(
-          { start: Type.Optional(withExamples(QueryIntSchema, String(EXAMPLE_INDEX))), end: Type.Optional(withExamples(QueryIntSchema, String(EXAMPLE_INDEX + 2))) },
+          {
+            start: Type.Optional(withExamples(QueryIntSchema, String(EXAMPLE_INDEX))),
+            end: Type.Optional(withExamples(QueryIntSchema, String(EXAMPLE_INDEX + 2))),
+          },
           { additionalProperties: false },
         ),
         response: {
@@ -237,15 +255,18 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({
-            index: Type.Integer(),
-            leafHash: Type.String(),
-            treeSize: Type.Integer(),
-            proof: Type.Array(Type.String()),
-            checkpoint: Type.Optional(Type.String({ description: 'the signed checkpoint, when treeSize is the current size' })),
-          }, {
-            examples: [exampleInclusion()],
-          }),
+          200: Type.Object(
+            {
+              index: Type.Integer(),
+              leafHash: Type.String(),
+              treeSize: Type.Integer(),
+              proof: Type.Array(Type.String()),
+              checkpoint: Type.Optional(Type.String({ description: 'the signed checkpoint, when treeSize is the current size' })),
+            },
+            {
+              examples: [exampleInclusion()],
+            },
+          ),
           ...ERROR_RESPONSES,
         },
       },
@@ -290,14 +311,14 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
         summary: 'RFC 9162 consistency proof between the trees of size1 and size2 leaves (default: current)',
         tags,
         querystring: Type.Object(
-          { size1: withExamples(QueryIntSchema, String(exampleConsistency()['size1'])), size2: Type.Optional(withExamples(QueryIntSchema, String(exampleConsistency()['size2']))) },
+          {
+            size1: withExamples(QueryIntSchema, String(exampleConsistency()['size1'])),
+            size2: Type.Optional(withExamples(QueryIntSchema, String(exampleConsistency()['size2']))),
+          },
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object(
-            { size1: Type.Integer(), size2: Type.Integer(), proof: Type.Array(Type.String()) },
-            { examples: [exampleConsistency()] },
-          ),
+          200: Type.Object({ size1: Type.Integer(), size2: Type.Integer(), proof: Type.Array(Type.String()) }, { examples: [exampleConsistency()] }),
           ...ERROR_RESPONSES,
         },
       },

@@ -57,7 +57,9 @@ export async function signedReader(ctx: AppContext, req: FastifyRequest, roles: 
   const held = ctx.service.view().rolesOf(did);
   const ok = roles.length === 0 ? held.length > 0 : held.some((r) => roles.includes(r));
   if (!ok) {
-    throw new ServiceError('HTTP_FORBIDDEN', roles.length === 0 ? 'the signer holds no role' : `needs one of the roles ${roles.join(', ')}`, { details: { did, roles: [...roles] } });
+    throw new ServiceError('HTTP_FORBIDDEN', roles.length === 0 ? 'the signer holds no role' : `needs one of the roles ${roles.join(', ')}`, {
+      details: { did, roles: [...roles] },
+    });
   }
   // Only now, for a signer allowed to read, is the nonce remembered (a replay answers 401).
   rememberNonce(verified, ctx.nonces, limits);
@@ -129,9 +131,7 @@ async function verifyRoute(app: FastifyInstance, opts: { ctx: AppContext }): Pro
           200: Type.Object(
             {
               verified: Type.Boolean(),
-              status: Type.Optional(
-                Type.String({ description: 'active, revoked, suspended, unchecked or unknown (a status list that could not be used)' }),
-              ),
+              status: Type.Optional(Type.String({ description: 'active, revoked, suspended, unchecked or unknown (a status list that could not be used)' })),
               checks: Type.Array(Type.Object({ name: Type.String(), ok: Type.Boolean(), code: Type.Optional(Type.String()) })),
             },
             { examples: [EXAMPLE_VERIFICATION] },

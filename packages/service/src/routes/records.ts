@@ -71,10 +71,12 @@ export function writesOf(area: WriteArea): RecordType[] {
 
 /** The write path of every record type a client may submit (derived from {@link RECORD_ROUTES}). */
 export const ROUTE_OF_RECORD_TYPE: Readonly<Record<string, string>> = Object.freeze(
-  Object.fromEntries(RECORD_TYPES.flatMap((t) => {
-    const row = RECORD_ROUTES[t];
-    return row === null ? [] : [[t, row.path]];
-  })),
+  Object.fromEntries(
+    RECORD_TYPES.flatMap((t) => {
+      const row = RECORD_ROUTES[t];
+      return row === null ? [] : [[t, row.path]];
+    }),
+  ),
 );
 
 /**

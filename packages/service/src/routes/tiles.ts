@@ -93,7 +93,11 @@ export async function tilesRoutes(app: FastifyInstance, opts: { ctx: AppContext 
         },
       },
     },
-    async (_req, reply) => reply.type('text/plain; charset=utf-8').header('cache-control', MUTABLE_CACHE).send(await service.checkpoint()),
+    async (_req, reply) =>
+      reply
+        .type('text/plain; charset=utf-8')
+        .header('cache-control', MUTABLE_CACHE)
+        .send(await service.checkpoint()),
   );
 
   app.get<{ Params: { '*': string } }>(
