@@ -8,11 +8,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { didKeyFromPublicKey, generateKeyPair, sha256, toHex, utf8Encode, type KeyPair } from '@dataledger/core';
+import { didKeyFromPublicKey, generateKeyPair, type KeyPair } from '@dataledger/core';
 import { buildRecord } from '@dataledger/provenance';
 import { certificateSubject, subjectHash, type JsonObject } from '@dataledger/certificates';
 import { createCertificateDesk, memoryShelf, type CertificateDesk } from '../src/certificate-desk.ts';
 import { openService, parseKeyFile, type DataDirService } from '../src/open.ts';
+import { assetPayload } from '../../../test/support/fixtures.ts';
 
 const REV = 'https://ledger.example/v1/status-lists/revocation-1';
 const SUS = 'https://ledger.example/v1/status-lists/suspension-1';
@@ -41,21 +42,7 @@ beforeAll(async () => {
   await submit(root as KeyPair, 'role.granted', { subject: did(registry), role: 'registry' });
   await submit(root as KeyPair, 'role.granted', { subject: did(regulator), role: 'regulator' });
   await submit(root as KeyPair, 'role.granted', { subject: did(reviewer), role: 'reviewer' });
-  await submit(registry, 'asset.registered', {
-    registrationNumber: 'DESK-1',
-    name: 'Desk dataset',
-    holder: { id: did(registry), foreign: false },
-    source: { department: 'Bureau', authorisationBasis: 'Regulation art. 1' },
-    classification: 'general',
-    rights: ['holding'],
-    fingerprint: toHex(sha256(utf8Encode('desk'))),
-    fingerprintOf: 'data',
-    rowCount: 1,
-    updateFrequency: 'monthly',
-    validity: { from: '2026-01-01T00:00:00Z', until: '2030-01-01T00:00:00Z' },
-    subjectIdentified: false,
-    subjects: [],
-  });
+  await submit(registry, 'asset.registered', assetPayload('DESK-1', { did: did(registry) }));
   await submit(reviewer, 'asset.reviewed', { registrationNumber: 'DESK-1', outcome: 'approved', opinion: 'ok' });
   await submit(registry, 'certificate.issued', {
     certificateId: 'urn:uuid:desk-1',
