@@ -12,6 +12,7 @@ import {
   fromBase64,
   getPublicKey,
   isDataLedgerError,
+  parseJson,
   sha256,
   toBase64,
   toHex,
@@ -169,7 +170,7 @@ export class DataLedgerClient {
   private async json<T>(method: string, path: string, init: { body?: unknown; signed?: boolean } = {}): Promise<T> {
     const res = await this.send(method, path, init);
     try {
-      return (await res.json()) as T;
+      return readAnswer(await res.text()) as T;
     } catch (cause) {
       throw new DataLedgerError('HTTP_RESPONSE_INVALID', `${method} ${path}: answer is not JSON`, { cause });
     }
@@ -429,7 +430,7 @@ export class DataLedgerClient {
     }
     if (!res.ok) throw await problemError(res);
     try {
-      return (await res.json()) as T;
+      return readAnswer(await res.text()) as T;
     } catch (cause) {
       throw new DataLedgerError('HTTP_RESPONSE_INVALID', `GET ${url}: answer is not JSON`, { cause });
     }
@@ -594,10 +595,18 @@ function runsOfType<T extends { type: string }>(items: T[]): T[][] {
   return runs;
 }
 
+/**
+ * A service's answer is untrusted input too: read with core's safe reader (nodejs/node#63785;
+ * RFC 7493 duplicate names refused). The bound fits the largest answer (a page of entries).
+ */
+function readAnswer(text: string): unknown {
+  return parseJson(text, { maxBytes: 128 * 1024 * 1024 });
+}
+
 async function problemError(res: Response): Promise<DataLedgerError> {
   let problem: { code?: unknown; detail?: unknown } | null = null;
   try {
-    problem = (await res.json()) as { code?: unknown; detail?: unknown };
+    problem = readAnswer(await res.text()) as { code?: unknown; detail?: unknown };
   } catch {
     problem = null;
   }
