@@ -60,7 +60,7 @@ describe('PUT /v1/certificates/{id}', () => {
     const noEvidence = await put(id, bare);
     expect([noEvidence.status, (await noEvidence.json()).code]).toEqual([422, 'CERT_ISSUER_UNTRUSTED']);
     // a changed subject
-    const changed = structuredClone(bare) as JsonObject & { credentialSubject: JsonObject };
+    const changed = structuredClone(bare) as unknown as JsonObject & { credentialSubject: JsonObject };
     changed.credentialSubject.rowCount = 1;
     expect((await (await put(id, changed)).json()).code).toBe('CERT_PROOF_INVALID');
     // another id in the path, an id never logged, not a certificate

@@ -48,7 +48,7 @@ beforeAll(async () => {
   const suspended = await issue(a, rolesA);
   await a.client(rolesA.registry).submit('certificate.suspended', { certificateId: suspended.id as string, reason: 'under investigation' });
   corpus.set('suspended', { certificate: suspended });
-  const tampered = structuredClone(valid) as { credentialSubject: Record<string, unknown> };
+  const tampered = structuredClone(valid) as unknown as { credentialSubject: Record<string, unknown> };
   tampered.credentialSubject['rowCount'] = 9_999_999;
   corpus.set('tampered subject', { certificate: tampered });
   corpus.set('foreign ledger', { certificate: await issue(b, rolesB) });

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { toBase64 } from '@dataledger/core';
-import { buildRecord, signRecord } from '@dataledger/provenance';
+import { buildRecord, signRecord, type RecordPayload } from '@dataledger/provenance';
 import { ROUTE_OF_RECORD_TYPE } from '@dataledger/service';
 import { assetPayload, grantRoles, newActor, newRegistrationNumber, startServer, type Actor, type RoleName, type Server } from './support/http-ledger.ts';
 
@@ -38,7 +38,7 @@ interface Answer {
 async function send(method: string, path: string, body?: string | Uint8Array, contentType = 'application/json'): Promise<Answer> {
   const res = await fetch(`${s.base}${path}`, {
     method,
-    ...(body === undefined ? {} : { body, headers: { 'content-type': contentType } }),
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : new Uint8Array(body), headers: { 'content-type': contentType } }),
   });
   const type = res.headers.get('content-type') ?? '';
   const text = await res.text();
@@ -118,7 +118,7 @@ describe('schema-violating records', () => {
     const head = s.service.head();
     const h = { size: head.size, lastLeafHash: head.lastLeafHash === '' ? null : Buffer.from(head.lastLeafHash, 'base64') };
     const rn = newRegistrationNumber();
-    const good = buildRecord(h, { type: 'asset.registered', payload: assetPayload(rn, roles.holder) as never }, roles.registry);
+    const good = buildRecord(h, { type: 'asset.registered', payload: assetPayload(rn, roles.holder) as unknown as RecordPayload }, roles.registry);
     const route = ROUTE_OF_RECORD_TYPE['asset.registered'] as string;
     const other = newActor();
     const cases: [string, unknown, string][] = [
@@ -130,7 +130,11 @@ describe('schema-violating records', () => {
       ['bad time', { ...good, time: '2026-13-45T99:99:99.999Z' }, 'LEDGER_RECORD_MALFORMED'],
       ['bad actor', { ...good, actor: 'did:web:example.com' }, 'LEDGER_RECORD_MALFORMED'],
       ['bad sig', { ...good, sig: 'A'.repeat(86) }, 'LEDGER_SIGNATURE_INVALID'],
-      ['signed by another key', { ...signRecord({ ...good, actor: other.did } as never, other.secretKey), actor: good.actor }, 'LEDGER_SIGNATURE_INVALID'],
+      [
+        'signed by another key',
+        { ...signRecord({ ...good, actor: other.did } as Parameters<typeof signRecord>[0], other.secretKey), actor: good.actor },
+        'LEDGER_SIGNATURE_INVALID',
+      ],
       ['tampered payload', { ...good, payload: { ...good.payload, rowCount: 5 } }, 'LEDGER_SIGNATURE_INVALID'],
       ['wrong type', { ...good, type: 'asset.reviewed' }, 'HTTP_RECORD_TYPE_MISMATCH'],
       // Signed as it stands (an unsigned edit is a bad signature, refused before any position check).
@@ -231,7 +235,7 @@ describe('garbage to every GET route', () => {
           signature: 'sig=:AAAA:',
         },
       ]) {
-        const res = await fetch(`${s.base}${path}`, { headers });
+        const res = await fetch(`${s.base}${path}`, { headers: headers as Record<string, string> });
         expect(res.status, `${path} ${JSON.stringify(headers)}`).toBe(401);
         expect(((await res.json()) as { code: string }).code).toMatch(/^HTTP_SIGNATURE_/);
       }

@@ -188,7 +188,7 @@ describe('TileLogClient against the live log', () => {
         const url = String(input);
         if (!match(url) || res.status !== 200) return res;
         const bytes = change(new Uint8Array(await res.arrayBuffer()));
-        return new Response(bytes, { status: 200, headers: { 'content-type': 'application/octet-stream' } });
+        return new Response(new Uint8Array(bytes), { status: 200, headers: { 'content-type': 'application/octet-stream' } });
       };
     const flip = (at: number) => (b: Uint8Array) => {
       const c = new Uint8Array(b);

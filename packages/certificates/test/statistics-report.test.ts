@@ -121,8 +121,8 @@ describe('statistics report of a 100,000-record ledger', () => {
           cancelled: false,
           from,
           until,
-          payload: p,
-          party: p.holder as Record<string, unknown>,
+          payload: { ...p },
+          party: { ...p.holder },
         });
         bump(registered, month(now));
         continue;

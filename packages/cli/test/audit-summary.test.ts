@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { didKeyFromPublicKey, generateKeyPair, type KeyPair } from '@dataledger/core';
-import { Log, buildRecord, memoryStore } from '@dataledger/provenance';
+import { Log, buildRecord, memoryStore, type RecordPayload } from '@dataledger/provenance';
 import { runBin, tempDir } from './helpers.ts';
 import { assetPayload } from '../../../test/support/fixtures.ts';
 
@@ -19,7 +19,7 @@ let lines: string[];
 let holderDid: string;
 
 // The one asset fixture (test/support/fixtures.ts), held by `holder`.
-function asset(regno: string, holder: string): Record<string, unknown> {
+function asset(regno: string, holder: string): RecordPayload {
   return assetPayload(regno, { did: holder });
 }
 
@@ -31,7 +31,7 @@ beforeAll(async () => {
   const holder = generateKeyPair();
   holderDid = didKeyFromPublicKey(holder.publicKey);
   const did = (k: KeyPair): string => didKeyFromPublicKey(k.publicKey);
-  const append = async (type: string, payload: Record<string, unknown>, signer: KeyPair): Promise<void> => {
+  const append = async (type: string, payload: RecordPayload, signer: KeyPair): Promise<void> => {
     await log.append(buildRecord(log.head(), { type, payload }, signer));
   };
   await append('ledger.genesis', { rootAuthority: did(root), ledgerName: 'audit test' }, root); // 0

@@ -45,10 +45,10 @@ describe('RFC 9421 Appendix B.2.6 (ed25519)', () => {
       },
       RFC_REQUEST,
     );
-    expect(signed.headers['Signature-Input']).toBe(
+    expect((signed.headers as Record<string, string>)['Signature-Input']).toBe(
       'sig-b26=("date" "@method" "@path" "@authority" "content-type" "content-length");created=1618884473;keyid="test-key-ed25519"',
     );
-    expect(signed.headers['Signature']).toBe(`sig-b26=:${RFC_B26_SIGNATURE}:`);
+    expect((signed.headers as Record<string, string>)['Signature']).toBe(`sig-b26=:${RFC_B26_SIGNATURE}:`);
     // and the published signature verifies over the published base with node:crypto
     expect(verify(Buffer.from(RFC_B26_SIGNATURE, 'base64'), new TextEncoder().encode(RFC_B26_BASE), RFC_PUBLIC)).toBe(true);
   });
