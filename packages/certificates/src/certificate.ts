@@ -10,15 +10,17 @@ import { LRUCache } from 'lru-cache';
 import { DataLedgerError, didKeyFromPublicKey, fromBase64, getPublicKey, toBase64 } from '@dataledger/core';
 import {
   buildRecord,
+  checkRecord,
+  hashAndVerifyChecked,
   openCheckpoint,
   parseCheckpoint,
-  parseRecord,
   parseVerifierKey,
   splitNote,
   recordLeafHash,
   verifyInclusion,
   verifyRecordSignature,
   type Checkpoint,
+  type CheckedRecord,
   type LedgerRecord,
   type Log,
   type RecordPayload,
@@ -377,6 +379,8 @@ function isObj(v: unknown): v is JsonObject {
 
 interface OpenedEvidence {
   record: LedgerRecord;
+  /** The record's shape check and canonical texts, computed once (signature and leaf hash share them). */
+  checked: CheckedRecord;
   leafIndex: number;
   treeSize: number;
   proof: Uint8Array[];
@@ -392,15 +396,16 @@ function openEvidence(e: unknown): OpenedEvidence {
     throw certError('CERT_MALFORMED', 'evidence: malformed inclusion proof');
   }
   if (inclusionProof.length > 64) throw certError('CERT_MALFORMED', 'evidence.inclusionProof: too long');
-  let record: LedgerRecord;
+  let checked: CheckedRecord;
   let proof: Uint8Array[];
   try {
-    record = parseRecord(e.record);
+    // As parseRecord, keeping the canonical texts for the signature and the leaf hash.
+    checked = checkRecord(e.record);
     proof = inclusionProof.map((h) => fromBase64(h as string));
   } catch {
     throw certError('CERT_MALFORMED', 'evidence: malformed record or proof');
   }
-  return { record, leafIndex: leafIndex as number, treeSize: treeSize as number, proof, checkpoint };
+  return { record: checked.record, checked, leafIndex: leafIndex as number, treeSize: treeSize as number, proof, checkpoint };
 }
 
 /** Options of {@link certificateStatus}. */
@@ -572,13 +577,16 @@ export function verifyCertificate(cert: unknown, options: VerifyCertificateOptio
       p.subjectHash === safeSubjectHash(subject) &&
       entryMatches('revocation', p.revocationList) &&
       entryMatches('suspension', p.suspensionList);
+    // One UTF-8 encoding of the record's canonical text gives the leaf hash (RFC 9162 §2.1.1)
+    // and the signed bytes; the signature is checked only when the record matches.
+    const { leaf, ok: signed } = hashAndVerifyChecked(issuedEv.checked, recordOk);
     if (!recordOk) fail('record', 'CERT_EVIDENCE_MISMATCH', 'the certificate.issued record does not match the certificate');
-    else if (!verifyRecordSignature(r)) fail('record', 'CERT_RECORD_INVALID', 'record signature does not verify');
+    else if (!signed) fail('record', 'CERT_RECORD_INVALID', 'record signature does not verify');
     else checks.push({ name: 'record', ok: true });
     if (cp !== null) {
       const ok =
         issuedEv.treeSize === cp.size &&
-        verifyInclusion({ leafHash: recordLeafHash(r), index: issuedEv.leafIndex, treeSize: cp.size, proof: issuedEv.proof, root: cp.rootHash });
+        verifyInclusion({ leafHash: leaf, index: issuedEv.leafIndex, treeSize: cp.size, proof: issuedEv.proof, root: cp.rootHash });
       if (ok) checks.push({ name: 'inclusion', ok: true });
       else fail('inclusion', 'CERT_INCLUSION_INVALID', 'inclusion proof does not verify against the checkpoint');
     }

@@ -4,6 +4,7 @@
  *
  * JCS (RFC 8785) replaces RDF canonicalisation, so no JSON-LD processing is involved.
  */
+import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import {
   canonicalBytes,
@@ -145,6 +146,17 @@ export function eddsaJcs2022HashData(
   unsecuredDocument: JsonObject,
   proofConfig: JsonObject,
 ): { canonicalDocument: Uint8Array; canonicalProofConfig: Uint8Array; documentHash: Uint8Array; proofConfigHash: Uint8Array; hashData: Uint8Array } {
+  checkProofConfig(proofConfig);
+  const canonicalDocument = canonicalBytes(unsecuredDocument);
+  const canonicalProofConfig = canonicalBytes(proofConfig);
+  const documentHash = sha256(canonicalDocument);
+  const proofConfigHash = sha256(canonicalProofConfig);
+  // §3.3.4 step 3: proofConfigHash first, then transformedDocumentHash.
+  return { canonicalDocument, canonicalProofConfig, documentHash, proofConfigHash, hashData: concatBytes(proofConfigHash, documentHash) };
+}
+
+/** The checks {@link eddsaJcs2022HashData} makes of a proof configuration before hashing it. */
+function checkProofConfig(proofConfig: JsonObject): void {
   // §3.3.3 transformation and §3.3.5 proof configuration both refuse a foreign suite.
   if (proofConfig.type !== DATA_INTEGRITY_PROOF || proofConfig.cryptosuite !== EDDSA_JCS_2022) {
     throw vcErr('VC_CRYPTOSUITE_UNSUPPORTED', 'proof: type must be DataIntegrityProof with cryptosuite eddsa-jcs-2022');
@@ -153,12 +165,30 @@ export function eddsaJcs2022HashData(
   if (proofConfig.created !== undefined && !isDateTimeStamp(proofConfig.created)) {
     throw vcErr('VC_PROOF_MALFORMED', 'proof.created: not an XML Schema dateTimeStamp');
   }
-  const canonicalDocument = canonicalBytes(unsecuredDocument);
-  const canonicalProofConfig = canonicalBytes(proofConfig);
-  const documentHash = sha256(canonicalDocument);
-  const proofConfigHash = sha256(canonicalProofConfig);
-  // §3.3.4 step 3: proofConfigHash first, then transformedDocumentHash.
-  return { canonicalDocument, canonicalProofConfig, documentHash, proofConfigHash, hashData: concatBytes(proofConfigHash, documentHash) };
+}
+
+// An issuer signs many documents with one proof configuration (same suite, key, purpose,
+// `created` to the second, context), so its SHA-256 is kept under its canonical text.
+const proofConfigHashes = new LRUCache<string, Buffer>({ max: 1024 });
+
+/**
+ * The 64-byte hash data of {@link eddsaJcs2022HashData} alone, with the same checks and the
+ * same bytes: the canonical texts are hashed as UTF-8 directly (JCS has refused lone
+ * surrogates, so the encoding is exact), without the intermediate byte arrays.
+ */
+function hashDataOf(unsecuredDocument: JsonObject, proofConfig: JsonObject): Uint8Array {
+  checkProofConfig(proofConfig);
+  const documentText = canonicalize(unsecuredDocument);
+  const configText = canonicalize(proofConfig);
+  let configHash = proofConfigHashes.get(configText);
+  if (configHash === undefined) {
+    configHash = hash('sha256', configText, 'buffer');
+    proofConfigHashes.set(configText, configHash);
+  }
+  const out = new Uint8Array(64);
+  out.set(configHash, 0);
+  out.set(hash('sha256', documentText, 'buffer'), 32);
+  return out;
 }
 
 /**
@@ -264,7 +294,7 @@ function verifyOneProof(document: JsonObject, proof: unknown, opts: VerifyCreden
   }
   let hashData: Uint8Array;
   try {
-    hashData = eddsaJcs2022HashData(unsecured, proofOptions).hashData;
+    hashData = hashDataOf(unsecured, proofOptions);
   } catch (err) {
     const code = (err as { code?: string }).code;
     // Our own coded refusals pass through; anything else means the document is not JSON.

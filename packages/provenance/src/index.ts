@@ -18,8 +18,10 @@ export {
   verifySignedRecord,
   isVerifiedRecord,
   recordLeafHash,
+  checkRecord,
+  hashAndVerifyChecked,
 } from './records.ts';
-export type { LedgerRecord, UnsignedRecord, LogHead, RecordLimits, RecordPayload, ChainHead, ChainDraft, VerifiedRecord } from './records.ts';
+export type { LedgerRecord, UnsignedRecord, LogHead, RecordLimits, RecordPayload, ChainHead, ChainDraft, VerifiedRecord, CheckedRecord } from './records.ts';
 // Merkle trees (RFC 9162): pure hashing, proofs and verification, and readers over stored hashes.
 export {
   leafHash,

@@ -451,6 +451,20 @@ function validityCheck(cert: unknown, at: number): Check {
   return { name: 'validity', ok: true };
 }
 
+// The holders of the `registry` role, per roles map: state.roles is persistent, so the same
+// object means the same roles, and a request need not walk every role holder.
+const registryHoldersOf = new WeakMap<RegistryState['roles'], string[]>();
+
+function registryHolders(roles: RegistryState['roles']): string[] {
+  let out = registryHoldersOf.get(roles);
+  if (out === undefined) {
+    out = [];
+    for (const [did, held] of roles.entries()) if (held.includes('registry')) out.push(did);
+    registryHoldersOf.set(roles, out);
+  }
+  return out;
+}
+
 /**
  * An exchange's check of a certificate against this ledger: the certificates package's
  * offline checks with this log's key and the issuers that hold the `registry` role now, and
@@ -493,9 +507,12 @@ async function verifyAgainstLedger(
   if (hit !== undefined && hit.roles === state.roles) {
     checks = hit.checks.map((c) => (c.name === 'validity' ? validityCheck(cert, now) : { ...c }));
   } else {
-    const registries: string[] = [];
-    for (const [did, roles] of state.roles.entries()) if (roles.includes('registry')) registries.push(did);
-    const result = verifyCertificate(cert, { trustedLogKeys: [svc.logVerifierKey], trustedIssuers: registries, at: new Date(now), skipStatusCheck: true });
+    const result = verifyCertificate(cert, {
+      trustedLogKeys: [svc.logVerifierKey],
+      trustedIssuers: registryHolders(state.roles),
+      at: new Date(now),
+      skipStatusCheck: true,
+    });
     checks = result.checks.filter((c) => c.name !== 'status').map((c) => ({ name: c.name, ok: c.ok, ...(c.code === undefined ? {} : { code: c.code }) }));
     if (key !== null) {
       // state.roles is persistent: the same object means the same roles.
