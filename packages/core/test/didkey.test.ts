@@ -1,5 +1,5 @@
 // did:key (Ed25519, multicodec 0xed01) against the key pair published with the
-// W3C vc-di-eddsa test vectors (../shared/vectors/vc-di-eddsa/keyPair.json).
+// W3C vc-di-eddsa test vectors (test/vectors/vc-di-eddsa/keyPair.json).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {

@@ -1,5 +1,5 @@
 // RFC 8785 JSON Canonicalization Scheme, against the published vectors of
-// cyberphone/json-canonicalization `testdata/` (../shared/vectors/jcs).
+// cyberphone/json-canonicalization `testdata/` (test/vectors/jcs).
 import { readdirSync, readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
