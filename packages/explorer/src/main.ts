@@ -69,16 +69,7 @@ async function trustPanel(): Promise<HTMLElement> {
       return;
     }
     pinKey(input.value);
-    void render().then(() => {
-      // After the first view is shown, not before: the page is usable first, fast second.
-      setTimeout(() => {
-        try {
-          warmUp();
-        } finally {
-          document.body.dataset.warm = 'true';
-        }
-      }, 0);
-    });
+    void renderThenWarm();
   });
   reset.addEventListener('click', () => {
     void pinFromServer().then(() => render());
@@ -98,16 +89,7 @@ function header(current: Route['name']): HTMLElement {
   const switcher = h('button', { type: 'button', id: 'lang-switch', lang: other, title: t('switchToLabel') }, t('switchTo'));
   switcher.addEventListener('click', () => {
     setLang(other);
-    void render().then(() => {
-      // After the first view is shown, not before: the page is usable first, fast second.
-      setTimeout(() => {
-        try {
-          warmUp();
-        } finally {
-          document.body.dataset.warm = 'true';
-        }
-      }, 0);
-    });
+    void renderThenWarm();
   });
   return h(
     'header',
@@ -125,6 +107,19 @@ function header(current: Route['name']): HTMLElement {
 }
 
 let generation = 0;
+
+/** Renders the current view, then warms the verifier up (see warmup.ts). */
+async function renderThenWarm(): Promise<void> {
+  await render();
+  // After the first view is shown, not before: the page is usable first, fast second.
+  setTimeout(() => {
+    try {
+      warmUp();
+    } finally {
+      document.body.dataset.warm = 'true';
+    }
+  }, 0);
+}
 
 async function render(): Promise<void> {
   const gen = ++generation;
@@ -160,25 +155,6 @@ async function render(): Promise<void> {
 
 // The skip link targets #content, which is not a route.
 window.addEventListener('hashchange', () => {
-  if (location.hash !== '#content')
-    void render().then(() => {
-      // After the first view is shown, not before: the page is usable first, fast second.
-      setTimeout(() => {
-        try {
-          warmUp();
-        } finally {
-          document.body.dataset.warm = 'true';
-        }
-      }, 0);
-    });
+  if (location.hash !== '#content') void renderThenWarm();
 });
-void render().then(() => {
-  // After the first view is shown, not before: the page is usable first, fast second.
-  setTimeout(() => {
-    try {
-      warmUp();
-    } finally {
-      document.body.dataset.warm = 'true';
-    }
-  }, 0);
-});
+void renderThenWarm();

@@ -1,5 +1,6 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { sha256, toHex } from '@dataledger/core';
 import { cliError } from '../errors.ts';
 
 /** A JSON object payload. */
@@ -71,7 +72,12 @@ async function fileDigest(path: string): Promise<string> {
   } catch (cause) {
     throw cliError('CLI_FILE_UNREADABLE', `cannot read ${path}: ${(cause as Error).message}`, cause);
   }
-  return createHash('sha256').update(bytes).digest('hex');
+  return toHex(sha256(bytes));
+}
+
+/** The SHA-256 (hex) of the file an option names, or undefined when the option is absent. */
+async function optionalDigest(file: unknown, ctx: VerbContext): Promise<string | undefined> {
+  return str(file) === undefined ? undefined : fileDigest(ctx.path(file as string));
 }
 
 const NUMBER: VerbOption = { flags: '--number <registration-number>', description: 'registration number of the asset (e.g. DL-2026-0001)' };
@@ -206,7 +212,7 @@ export const WRITE_VERBS: readonly WriteVerb[] = [
       registrationNumber: o['number'],
       outcome: str(o['outcome']) ?? 'approved',
       opinion: o['opinion'],
-      reportHash: str(o['report']) === undefined ? undefined : await fileDigest(ctx.path(o['report'] as string)),
+      reportHash: await optionalDigest(o['report'], ctx),
     }),
   },
   {
@@ -226,7 +232,7 @@ export const WRITE_VERBS: readonly WriteVerb[] = [
       registrationNumber: o['number'],
       valuation:
         str(o['amount']) === undefined ? undefined : { amount: o['amount'], currency: str(o['currency']) ?? 'CNY', method: str(o['method']) ?? 'market' },
-      reportHash: str(o['report']) === undefined ? undefined : await fileDigest(ctx.path(o['report'] as string)),
+      reportHash: await optionalDigest(o['report'], ctx),
     }),
   },
   {
@@ -248,7 +254,7 @@ export const WRITE_VERBS: readonly WriteVerb[] = [
       registrationNumber: o['number'],
       to: party(o['to'], o['toName'], o['toForeign']),
       price: money(o['price'], o['currency']),
-      contractHash: str(o['contract']) === undefined ? undefined : await fileDigest(ctx.path(o['contract'] as string)),
+      contractHash: await optionalDigest(o['contract'], ctx),
     }),
   },
   {
@@ -270,7 +276,7 @@ export const WRITE_VERBS: readonly WriteVerb[] = [
       const changes: Payload = {
         name: o['name'],
         classification: o['classification'],
-        fingerprint: str(o['data']) === undefined ? undefined : await fileDigest(ctx.path(o['data'] as string)),
+        fingerprint: await optionalDigest(o['data'], ctx),
         rowCount: int(o['rows'], '--rows'),
         updateFrequency: o['updateFrequency'],
         description: o['description'],
