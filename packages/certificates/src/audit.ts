@@ -8,7 +8,9 @@ import { type DataLedgerError, isDataLedgerError } from '@dataledger/core';
 import { verifyBundle, type BundleReport, type BundleSource, type LedgerRecord } from '@dataledger/provenance';
 import type { Classification } from './payloads.ts';
 import { CLASSIFICATIONS } from './payloads.ts';
-import { applyRecord, emptyRegistryState, skipRecord, type AssetState, type RegistryRecord, type RegistryState } from './registry.ts';
+import { applyRecord, emptyRegistryState, skipRecord, type AssetState, type RegistryRecord, type RegistryState, type UncheckedRule } from './registry.ts';
+import type { OpenedDisclosure } from './disclosure.ts';
+import type { ErasedDisclosure } from './payloads.ts';
 
 /** One reported violation. */
 export interface Violation {
@@ -165,16 +167,81 @@ export interface AuditReport {
   statistics: StatisticsReport;
   /** The registry state after replay (refused records skipped). */
   state: RegistryState;
+  /**
+   * Rules the replay could not check, because a member they need is concealed and its
+   * disclosure was not given (or was erased): never counted as passed.
+   */
+  unchecked: UncheckedSummary[];
+  /** True when every rule of every record was checked (`unchecked` is empty). */
+  complete: boolean;
+  /** What was erased from the vault, when and by whom (`disclosure.erased` records). */
+  erasures: ErasureEntry[];
+  /** The disclosures given: how many, how many matched a digest of the ledger. */
+  disclosures: { given: number; used: number };
+}
+
+/** One rule a replay could not check, over all the records it concerns. */
+export interface UncheckedSummary {
+  /** The rule, by the code it raises when broken. */
+  rule: string;
+  /** Records it could not be checked on. */
+  records: number;
+  /** The first of their indexes (at most 20). */
+  indexes: number[];
+  /** Why, for the first of them. */
+  reason: string;
+}
+
+/** One `disclosure.erased` record, as the audit reports it. */
+export interface ErasureEntry {
+  /** The erasure record's index, time and signer. */
+  index: number;
+  time: string;
+  actor: string;
+  /** The record whose disclosures were erased. */
+  target: number;
+  erased: ErasedDisclosure[];
+  reason: string;
+}
+
+/** Options of {@link RegistryAuditor}. */
+export interface RegistryAuditorOptions {
+  /** Disclosures by digest (`disclosureMap`): with them, the rules on concealed members are checked too. */
+  disclosures?: ReadonlyMap<string, OpenedDisclosure>;
 }
 
 /** Incremental rule audit: feed records in order, collect violations. */
 export class RegistryAuditor {
   #state: RegistryState = emptyRegistryState();
   readonly violations: Violation[] = [];
+  readonly erasures: ErasureEntry[] = [];
+  readonly #unchecked = new Map<string, UncheckedSummary>();
+  readonly #disclosures: ReadonlyMap<string, OpenedDisclosure>;
+  readonly #used = new Set<string>();
+  readonly #onUnchecked = (u: UncheckedRule): void => {
+    const s = this.#unchecked.get(u.rule);
+    if (s === undefined) this.#unchecked.set(u.rule, { rule: u.rule, records: 1, indexes: [u.index], reason: u.reason });
+    else if (s.indexes[s.indexes.length - 1] !== u.index) {
+      s.records++;
+      if (s.indexes.length < 20) s.indexes.push(u.index);
+    }
+  };
+
+  constructor(options: RegistryAuditorOptions = {}) {
+    this.#disclosures = options.disclosures ?? new Map();
+  }
+
   /** Applies one record; a refused record is reported and skipped. */
   push(record: RegistryRecord): void {
     try {
-      this.#state = applyRecord(this.#state, record);
+      this.#state = applyRecord(this.#state, record, { disclosures: this.#disclosures, unchecked: this.#onUnchecked });
+      if (this.#disclosures.size > 0) {
+        for (const d of digestsOf(record.payload)) if (this.#disclosures.has(d)) this.#used.add(d);
+      }
+      if (record.type === 'disclosure.erased') {
+        const p = record.payload as unknown as { index: number; erased: ErasedDisclosure[]; reason: string };
+        this.erasures.push({ index: record.index, time: record.time, actor: record.actor, target: p.index, erased: p.erased, reason: p.reason });
+      }
     } catch (err) {
       if (!isDataLedgerError(err)) throw err;
       const e = err as DataLedgerError;
@@ -189,22 +256,63 @@ export class RegistryAuditor {
   get state(): RegistryState {
     return this.#state;
   }
+  /** The rules not checked so far. */
+  get unchecked(): UncheckedSummary[] {
+    return [...this.#unchecked.values()];
+  }
+  /** Disclosures given and used so far. */
+  get disclosures(): { given: number; used: number } {
+    return { given: this.#disclosures.size, used: this.#used.size };
+  }
+  /**
+   * The violation of disclosures that match no digest of the ledger (changed, or another
+   * ledger's), or null: a disclosure that cannot be checked against a digest is never trusted.
+   */
+  foreignDisclosures(): Violation | null {
+    const foreign = this.#disclosures.size - this.#used.size;
+    if (foreign === 0) return null;
+    return { index: null, code: 'DISCLOSURE_FOREIGN', message: `${foreign} disclosure(s) match no digest of this ledger (changed, or from another ledger)` };
+  }
+  /** The report's disclosure fields. */
+  summary(): Pick<AuditReport, 'unchecked' | 'complete' | 'erasures' | 'disclosures'> {
+    const unchecked = this.unchecked;
+    return { unchecked, complete: unchecked.length === 0, erasures: this.erasures, disclosures: this.disclosures };
+  }
+}
+
+function digestsOf(payload: unknown): string[] {
+  const out: string[] = [];
+  if (typeof payload !== 'object' || payload === null) return out;
+  const p = payload as Record<string, unknown>;
+  const take = (sd: unknown): void => {
+    if (Array.isArray(sd)) for (const d of sd) if (typeof d === 'string') out.push(d);
+  };
+  take(p._sd);
+  for (const v of Object.values(p)) if (typeof v === 'object' && v !== null && !Array.isArray(v)) take((v as Record<string, unknown>)._sd);
+  return out;
 }
 
 /**
  * Audits records already read (no integrity check: use {@link auditBundle} for bundles).
  * @param records - ledger records in order
+ * @param options.disclosures - disclosures by digest (rules on concealed members are checked with them)
  */
-export function auditRecords(records: Iterable<RegistryRecord>, options: { at?: Date } = {}): AuditReport {
-  const a = new RegistryAuditor();
+export function auditRecords(records: Iterable<RegistryRecord>, options: { at?: Date; disclosures?: ReadonlyMap<string, OpenedDisclosure> } = {}): AuditReport {
+  const a = new RegistryAuditor(options.disclosures === undefined ? {} : { disclosures: options.disclosures });
   for (const r of records) a.push(r);
+  const violations = [...a.violations];
+  const foreign = a.foreignDisclosures();
+  if (foreign !== null) violations.push(foreign);
+  const statsOpts: { at?: Date } = {};
+  if (options.at !== undefined) statsOpts.at = options.at;
   return {
-    valid: a.violations.length === 0,
+    valid: violations.length === 0,
     integrity: null,
     records: a.state.size,
-    violations: a.violations,
-    statistics: statisticsReport(a.state, options),
+    violations,
+    statistics: statisticsReport(a.state, statsOpts),
     state: a.state,
+    ...a.summary(),
   };
 }
 
@@ -216,6 +324,8 @@ export interface AuditBundleOptions {
   maxPayloadBytes?: number;
   /** Time statuses are evaluated at (default: the last record's time). */
   at?: Date;
+  /** Disclosures by digest (`disclosureMap`): with them, the rules on concealed members are checked too. */
+  disclosures?: ReadonlyMap<string, OpenedDisclosure>;
 }
 
 /**
@@ -227,7 +337,7 @@ export interface AuditBundleOptions {
  * @param options - trusted log keys, limits, report time
  */
 export async function auditBundle(source: BundleSource, options: AuditBundleOptions = {}): Promise<AuditReport> {
-  const a = new RegistryAuditor();
+  const a = new RegistryAuditor(options.disclosures === undefined ? {} : { disclosures: options.disclosures });
   const opts: Parameters<typeof verifyBundle>[1] = { onRecord: (record: LedgerRecord) => a.push(record) };
   if (options.trustedLogKeys !== undefined) opts.trustedLogKeys = options.trustedLogKeys;
   if (options.maxPayloadBytes !== undefined) opts.maxPayloadBytes = options.maxPayloadBytes;
@@ -236,6 +346,8 @@ export async function auditBundle(source: BundleSource, options: AuditBundleOpti
   if (!integrity.valid) {
     violations.push({ index: integrity.firstBadIndex, code: integrity.code ?? 'BUNDLE_MALFORMED', message: integrity.reason ?? 'invalid bundle' });
   }
+  const foreign = a.foreignDisclosures();
+  if (foreign !== null) violations.push(foreign);
   const statsOpts: { at?: Date } = {};
   if (options.at !== undefined) statsOpts.at = options.at;
   return {
@@ -245,5 +357,6 @@ export async function auditBundle(source: BundleSource, options: AuditBundleOpti
     violations,
     statistics: statisticsReport(a.state, statsOpts),
     state: a.state,
+    ...a.summary(),
   };
 }

@@ -217,7 +217,7 @@ describe('statistics report of a 100,000-record ledger', () => {
               suspensionList: 'https://registry.example/status/suspension',
               validFrom: '2026-01-01T00:00:00Z',
               validUntil: new Date(Math.min(Date.parse('2028-01-01T00:00:00Z'), a.until)).toISOString(),
-              subjectHash: subjectHash(certificateSubject({ ...a.payload, holder: a.party, valuation: null } as unknown as AssetState)),
+              subjectHash: subjectHash(certificateSubject({ ...a.payload, holder: a.party, valuation: null, sealed: {}, opaque: [] } as unknown as AssetState)),
             },
             now,
           );
