@@ -85,6 +85,13 @@ export interface AssetState {
   readonly sealed: Readonly<Record<string, string>>;
   /** Digests of this asset whose member is not known (no disclosure given). */
   readonly opaque: readonly string[];
+  /**
+   * The index of the record that last set each confidential member (`valuation`,
+   * `holder.name`, `description`, `subjects`) after the registration, which set them all. An
+   * erasure of an older record's digest then leaves the member alone, even in a replay that
+   * cannot tell which member an undisclosed digest hid.
+   */
+  readonly setAt: Readonly<Record<string, number>>;
   readonly registeredAt: string;
   readonly registeredIndex: number;
   readonly registeredBy: string;
@@ -477,19 +484,22 @@ const certificateStatusHandler =
  * @param rename - the record's member path → the asset's (`to.name` → `holder.name`)
  */
 function reseal(
-  a: { sealed: Readonly<Record<string, string>>; opaque: readonly string[] },
+  a: { sealed: Readonly<Record<string, string>>; opaque: readonly string[]; setAt: Readonly<Record<string, number>> },
   x: Sealing,
   replaced: readonly string[],
   rename: (path: string) => string,
+  index: number,
 ): {
   sealed: Readonly<Record<string, string>>;
   opaque: readonly string[];
+  setAt: Readonly<Record<string, number>>;
 } {
   const sealed: Record<string, string> = { ...a.sealed };
   for (const m of replaced) delete sealed[m];
   for (const { path, digest } of x.revealed.revealed) sealed[rename(path)] = digest;
   const hidden = x.revealed.hidden.map((h) => h.digest);
-  return { sealed, opaque: hidden.length === 0 ? a.opaque : [...a.opaque, ...hidden] };
+  const setAt = replaced.length === 0 ? a.setAt : { ...a.setAt, ...Object.fromEntries(replaced.map((m) => [m, index])) };
+  return { sealed, opaque: hidden.length === 0 ? a.opaque : [...a.opaque, ...hidden], setAt };
 }
 
 /** Asset member paths a record's member paths stand for. */
@@ -500,11 +510,17 @@ const ASSET_PATH: Readonly<Record<string, string>> = {
 };
 const assetPath = (path: string): string => ASSET_PATH[path] ?? path;
 
-/** Drops the value an erased digest hid from an asset (the digest itself stays: it is on the log). */
-function eraseFromAsset(a: AssetState, digest: string, member: string): AssetState {
+/**
+ * Drops the value an erased digest hid from an asset (the digest itself stays: it is on the log).
+ * @param target - the index of the record that logged the digest
+ */
+function eraseFromAsset(a: AssetState, digest: string, member: string, target: number): AssetState {
   let { sealed, opaque } = a;
   if (opaque.includes(digest)) {
     opaque = opaque.filter((d) => d !== digest);
+    // A digest not disclosed in this replay: it is the member's current one only if no later
+    // record set the member (else the later value, clear or sealed, stays).
+    if ((a.setAt[member] ?? a.registeredIndex) > target) return { ...a, opaque };
     sealed = { ...sealed, [member]: digest };
   }
   if (sealed[member] !== digest) return opaque === a.opaque ? a : { ...a, sealed, opaque };
@@ -560,7 +576,7 @@ const HANDLERS: Handlers = {
       refuse('REGISTRY_REGISTRATION_DUPLICATE', `fingerprint: already registered as ${existing}`, { registrationNumber: existing });
     }
     checkWindow(p.validity, 'validity');
-    const seal = reseal({ sealed: {}, opaque: [] }, x, [], assetPath);
+    const seal = reseal({ sealed: {}, opaque: [], setAt: {} }, x, [], assetPath, r.index);
     const asset: AssetState = {
       registrationNumber: rn,
       name: p.name,
@@ -579,6 +595,7 @@ const HANDLERS: Handlers = {
       description: p.description ?? null,
       sealed: seal.sealed,
       opaque: seal.opaque,
+      setAt: seal.setAt,
       registeredAt: r.time,
       registeredIndex: r.index,
       registeredBy: r.actor,
@@ -598,9 +615,9 @@ const HANDLERS: Handlers = {
     const a = liveAsset(s, p.registrationNumber);
     return { ...s, assets: s.assets.set(a.registrationNumber, { ...a, review: p.outcome }) };
   },
-  'asset.valued': (s, p: AssetValued, _r, x) => {
+  'asset.valued': (s, p: AssetValued, r, x) => {
     const a = liveAsset(s, p.registrationNumber);
-    const seal = reseal(a, x, ['valuation'], assetPath);
+    const seal = reseal(a, x, ['valuation'], assetPath, r.index);
     return { ...s, assets: s.assets.set(a.registrationNumber, { ...a, ...seal, valuation: p.valuation ?? null }) };
   },
   'certificate.issued': (s, p: CertificateIssued, r, x) => {
@@ -665,7 +682,7 @@ const HANDLERS: Handlers = {
     checkCirculable(a, r.time);
     checkCrossborder(s, a, p.to, r.time);
     requiredConsents(s, a, p.to.id, 'transfer', r.time, x);
-    const seal = reseal(a, x, ['holder.name'], assetPath);
+    const seal = reseal(a, x, ['holder.name'], assetPath, r.index);
     // The previous holder's licences end with its holding, unless the transfer keeps them
     // (then the new holder may revoke them: see licence.revoked).
     const kept = p.keepLicences === true;
@@ -772,7 +789,7 @@ const HANDLERS: Handlers = {
     if (!a.frozen) refuse('REGISTRY_ASSET_NOT_FROZEN', `asset ${a.registrationNumber}: not frozen`, { registrationNumber: a.registrationNumber });
     return { ...s, assets: s.assets.set(a.registrationNumber, { ...a, frozen: false }) };
   },
-  'asset.changed': (s, p: AssetChanged, _r, x) => {
+  'asset.changed': (s, p: AssetChanged, r, x) => {
     const a = liveAsset(s, p.registrationNumber);
     const rn = a.registrationNumber;
     if (a.frozen) refuse('REGISTRY_ASSET_FROZEN', `asset ${rn}: frozen`, { registrationNumber: rn });
@@ -793,6 +810,7 @@ const HANDLERS: Handlers = {
       x,
       [...(ch.description !== undefined || unknown ? ['description'] : []), ...(ch.subjects !== undefined || unknown ? ['subjects'] : [])],
       assetPath,
+      r.index,
     );
     const next: AssetState = {
       ...a,
@@ -958,7 +976,7 @@ const HANDLERS: Handlers = {
         if (a !== undefined) {
           const path = assetPath(member);
           if (a.sealed[path] !== undefined && a.sealed[path] !== digest && !a.opaque.includes(digest)) continue;
-          assets = assets.set(a.registrationNumber, eraseFromAsset(a, digest, path));
+          assets = assets.set(a.registrationNumber, eraseFromAsset(a, digest, path, p.index));
         }
       } else if (target.type === 'licence.granted' && member === 'licensee.name') {
         const l = licences.get(target.ref);
@@ -1038,7 +1056,8 @@ export function applyRecord(state: RegistryState, record: RegistryRecord, option
         : next.sealedRecords.set(String(record.index), {
             type,
             actor: record.actor,
-            digests: [...revealed.revealed.map((m) => m.digest), ...revealed.hidden.map((h) => h.digest)],
+            // Sorted: the same whichever of them were disclosed (a replay equals the live state).
+            digests: [...revealed.revealed.map((m) => m.digest), ...revealed.hidden.map((h) => h.digest)].sort(),
             ref: refOf(type, revealed.payload as Record<string, unknown>),
           });
     return { ...next, sealedRecords, size: state.size + 1, lastTime: record.time };
