@@ -220,6 +220,8 @@ export interface SealedRecord {
   readonly type: RecordType;
   readonly actor: string;
   readonly digests: readonly string[];
+  /** Digest → the member path it hides (`valuation`, `to.name`…), for the digests disclosed. */
+  readonly members: Readonly<Record<string, string>>;
   /** The registration number, licence id or consent id the record is about. */
   readonly ref: string | null;
 }
@@ -948,7 +950,7 @@ const HANDLERS: Handlers = {
     }
     return { ...s, aggregations: s.aggregations.set(p.jobId, { ...job, released: true, resultHash: p.resultHash }) };
   },
-  'disclosure.erased': (s, p: DisclosureErased, r) => {
+  'disclosure.erased': (s, p: DisclosureErased, r, x) => {
     const target = s.sealedRecords.get(String(p.index));
     if (target === undefined) refuse('REGISTRY_ERASURE_INVALID', `record ${p.index}: carries no digests`, { target: p.index });
     // A regulator erases any record's disclosures; a data subject only those of its own consent.
@@ -962,6 +964,13 @@ const HANDLERS: Handlers = {
       if (seen.has(digest) || s.erasedDigests.has(digest)) refuse('REGISTRY_ERASURE_INVALID', `${digest}: already erased`, { target: p.index, digest });
       if (!CONFIDENTIAL_MEMBERS[target.type].includes(member)) {
         refuse('REGISTRY_ERASURE_INVALID', `${member}: not a confidential member of ${target.type}`, { target: p.index, member });
+      }
+      // The erasure says which member it drops; a wrong one would leave the value in the state
+      // while the vault forgets its disclosure (and misstate the audit's erasure list).
+      const hides = target.members[digest];
+      if (hides === undefined) x.gap('REGISTRY_ERASURE_INVALID', `record ${p.index}: which member ${digest} hides is known only with its disclosure`);
+      else if (hides !== member) {
+        refuse('REGISTRY_ERASURE_INVALID', `${digest}: hides ${hides}, not ${member}`, { target: p.index, digest, member });
       }
       seen.add(digest);
     }
@@ -1058,6 +1067,7 @@ export function applyRecord(state: RegistryState, record: RegistryRecord, option
             actor: record.actor,
             // Sorted: the same whichever of them were disclosed (a replay equals the live state).
             digests: [...revealed.revealed.map((m) => m.digest), ...revealed.hidden.map((h) => h.digest)].sort(),
+            members: Object.fromEntries(revealed.revealed.map((m) => [m.digest, m.path])),
             ref: refOf(type, revealed.payload as Record<string, unknown>),
           });
     return { ...next, sealedRecords, size: state.size + 1, lastTime: record.time };

@@ -11,11 +11,15 @@ import {
   ROLES,
   applyRecord,
   certificateSubject,
+  concealPayload,
+  disclosureMap,
   emptyRegistryState,
   isAuthorised,
   requiredRoles,
+  payloadDigests,
   subjectHash,
   type AssetState,
+  type OpenedDisclosure,
   type RecordType,
   type RegistryState,
 } from '../src/index.ts';
@@ -140,6 +144,46 @@ const consent = (id: string, by: Actor, licensee: Actor, purpose = 'credit-asses
 const approve = (rn: string, party: Actor): Step => [regulator, 'crossborder.approved', { registrationNumber: rn, party: party.did, purpose: 'research' }];
 const lic = (id: string, rn: string, to: Actor, extra: Record<string, unknown> = {}) =>
   licencePayload(id, rn, to, { term: TERM, ...extra } as never) as unknown as Record<string, unknown>;
+
+// Concealed records (DESIGN.md "Confidential members"): the payload as a client logs it under
+// the default policy, and the disclosures given beside it (the server's vault).
+const DISCLOSURES = new Map<string, OpenedDisclosure>();
+interface SealedStep {
+  step: Step;
+  /** Member path (`valuation`, `holder.name`…) → the digest that hides it. */
+  digestOf: Record<string, string>;
+}
+/** A step whose confidential members are concealed; their disclosures are given unless `withheld`. */
+const sealed = (by: Actor, type: RecordType, payload: object, withheld = false): SealedStep => {
+  const c = concealPayload(type, payload);
+  const opened = disclosureMap(c.disclosures);
+  if (!withheld) for (const [k, v] of opened) DISCLOSURES.set(k, v);
+  const digestOf: Record<string, string> = {};
+  for (const { at, digest } of payloadDigests(c.payload)) {
+    const d = opened.get(digest) as OpenedDisclosure;
+    digestOf[at === '' ? d.name : `${at}.${d.name}`] = digest;
+  }
+  return { step: [by, type, c.payload], digestOf };
+};
+/** The index the k-th step of a case starting from S0 gets. */
+const nth = (k: number): number => S0.size + k;
+const erase = (by: Actor, index: number, erased: [digest: string, member: string][]): Step => [
+  by,
+  'disclosure.erased',
+  { index, erased: erased.map(([digest, member]) => ({ digest, member })), reason: 'the subject asked' },
+];
+const SEC = sealed(registry, 'asset.registered', assetPayload('SEC-1', holderA, { validity: VALIDITY, subjectIdentified: true, subjects: [subject1.did] }));
+const SEC_WITHHELD = sealed(registry, 'asset.registered', assetPayload('SEC-2', holderA, { validity: VALIDITY }), true);
+const SEC_CONSENT = sealed(subject1, 'consent.granted', {
+  consentId: 'C-S',
+  registrationNumber: 'SEC-1',
+  licensee: bank.did,
+  purpose: 'credit-assessment',
+  person: { name: '张三', idNumber: '11010519491231002X', phone: '13800138000' },
+});
+const secReview: Step = [reviewer, 'asset.reviewed', { registrationNumber: 'SEC-1', outcome: 'approved', opinion: 'ok' }];
+const G25 = 'G25 a rule that needs a concealed member runs on its disclosure, or the record is refused';
+const G26 = 'G26 a regulator erases any record disclosures, a data subject those of its own consent';
 
 // biome-ignore format: one row per case, so the table reads (and diffs) as a table.
 const CASES: Case[] = [
@@ -313,16 +357,40 @@ const CASES: Case[] = [
   { rule: 'G16 important data goes abroad only with a crossborder approval for that asset and party', steps: [[regulator, 'crossborder.approved', { registrationNumber: 'IMP-1', party: foreignCo.did, purpose: 'research', until: '2026-06-01T00:00:00Z' }], [holderA, 'licence.granted', lic('L-9', 'IMP-1', foreignCo, { licensee: { id: foreignCo.did, foreign: true }, term: { from: '2026-01-01T00:00:00Z', until: '2026-06-01T00:00:00Z' } })]], expect: 'ok' },
   { rule: 'G20 identified-subject data goes to a third party only with the subject own consent naming it and the purpose', steps: [[subject1, 'consent.granted', { consentId: 'C-1', registrationNumber: 'PER-1', licensee: bank.did, purpose: 'credit-assessment', until: '2026-06-01T00:00:00Z' }], [holderA, 'licence.granted', lic('L-9', 'PER-1', bank)]], expect: 'REGISTRY_TERM_INVALID' },
   { rule: 'G20 identified-subject data goes to a third party only with the subject own consent naming it and the purpose', steps: [[subject1, 'consent.granted', { consentId: 'C-1', registrationNumber: 'PER-1', licensee: bank.did, purpose: 'credit-assessment', until: '2026-06-01T00:00:00Z' }], [holderA, 'licence.granted', lic('L-9', 'PER-1', bank, { term: { from: '2026-01-01T00:00:00Z', until: '2026-05-01T00:00:00Z' } })]], expect: 'ok' },
+  // confidential members: the rules run on the disclosed values (the write path gives them all)
+  { rule: G25, steps: [SEC.step], expect: 'ok', check: (s) => expect(s.assets.get('SEC-1')).toMatchObject({ subjects: [subject1.did], valuation: assetPayload('SEC-1', holderA).valuation, holder: assetPayload('SEC-1', holderA).holder, sealed: { 'holder.name': SEC.digestOf['holder.name'], valuation: SEC.digestOf.valuation, subjects: SEC.digestOf.subjects }, opaque: [] }) },
+  { rule: G25, steps: [SEC.step, secReview, SEC_CONSENT.step, [holderA, 'licence.granted', lic('L-9', 'SEC-1', bank)]], expect: 'ok', check: (s) => expect(s.licences.get('L-9')?.consentIds).toEqual(['C-S']) },
+  { rule: G25, steps: [SEC.step, secReview, [holderA, 'licence.granted', lic('L-9', 'SEC-1', bank)]], expect: 'REGISTRY_CONSENT_MISSING' },
+  { rule: G25, steps: [SEC_WITHHELD.step], expect: 'REGISTRY_DISCLOSURE_REQUIRED' },
+  { rule: G25, steps: [SEC.step, secReview, erase(regulator, nth(0), [[SEC.digestOf.subjects as string, 'subjects']]), [holderA, 'licence.granted', lic('L-9', 'SEC-1', bank)]], expect: 'REGISTRY_DISCLOSURE_REQUIRED' },
+  { rule: G25, steps: [SEC.step, erase(regulator, nth(0), [[SEC.digestOf.subjects as string, 'subjects']]), SEC_CONSENT.step], expect: 'REGISTRY_DISCLOSURE_REQUIRED' },
+  // erasure (the digests stay on the log; the values leave the state)
+  { rule: G26, steps: [SEC.step, erase(regulator, nth(0), [[SEC.digestOf.valuation as string, 'valuation']])], expect: 'ok', check: (s) => expect(s.assets.get('SEC-1')).toMatchObject({ valuation: null, subjects: [subject1.did], sealed: { valuation: SEC.digestOf.valuation } }) },
+  { rule: G26, steps: [SEC.step, SEC_CONSENT.step, erase(subject1, nth(1), [[SEC_CONSENT.digestOf.person as string, 'person']])], expect: 'ok', check: (s) => expect(s.erasedDigests.get(SEC_CONSENT.digestOf.person as string)).toBe(nth(2)) },
+  { rule: G26, steps: [SEC.step, erase(subject1, nth(0), [[SEC.digestOf.subjects as string, 'subjects']])], expect: 'REGISTRY_UNAUTHORISED' },
+  { rule: G26, steps: [SEC.step, SEC_CONSENT.step, erase(subject2, nth(1), [[SEC_CONSENT.digestOf.person as string, 'person']])], expect: 'REGISTRY_UNAUTHORISED' },
+  { rule: G26, steps: [SEC.step, erase(holderA, nth(0), [[SEC.digestOf['holder.name'] as string, 'holder.name']])], expect: 'REGISTRY_UNAUTHORISED' },
+  { rule: G26, steps: [SEC.step, erase(regulator, nth(0) - 1, [[SEC.digestOf.valuation as string, 'valuation']])], expect: 'REGISTRY_ERASURE_INVALID' },
+  { rule: G26, steps: [SEC.step, erase(regulator, nth(5), [[SEC.digestOf.valuation as string, 'valuation']])], expect: 'REGISTRY_ERASURE_INVALID' },
+  { rule: G26, steps: [SEC.step, SEC_CONSENT.step, erase(regulator, nth(0), [[SEC_CONSENT.digestOf.person as string, 'valuation']])], expect: 'REGISTRY_ERASURE_INVALID' },
+  { rule: G26, steps: [SEC.step, erase(regulator, nth(0), [[SEC.digestOf.valuation as string, 'valuation']]), erase(regulator, nth(0), [[SEC.digestOf.valuation as string, 'valuation']])], expect: 'REGISTRY_ERASURE_INVALID' },
+  { rule: G26, steps: [SEC.step, erase(regulator, nth(0), [[SEC.digestOf.valuation as string, 'valuation'], [SEC.digestOf.valuation as string, 'valuation']])], expect: 'REGISTRY_ERASURE_INVALID' },
+  { rule: G26, steps: [SEC.step, erase(regulator, nth(0), [[SEC.digestOf.valuation as string, 'price']])], expect: 'REGISTRY_ERASURE_INVALID' },
+  { rule: G26, steps: [SEC.step, erase(regulator, nth(0), [[SEC.digestOf.valuation as string, 'subjects']])], expect: 'REGISTRY_ERASURE_INVALID' },
 ];
 
 function runSteps(from: RegistryState, steps: Step[]): { before: RegistryState; last: () => RegistryState } {
   let s = from;
   for (const [by, type, payload, time] of steps.slice(0, -1)) {
-    s = applyRecord(s, makeRecord(s.size, by, type, payload, { signed: false, time: time ?? timeAt(s.size) }));
+    s = applyRecord(s, makeRecord(s.size, by, type, payload, { signed: false, time: time ?? timeAt(s.size) }), { disclosures: DISCLOSURES });
   }
   const [by, type, payload, time] = steps[steps.length - 1] as Step;
   const before = s;
-  return { before, last: () => applyRecord(before, makeRecord(before.size, by, type, payload, { signed: false, time: time ?? timeAt(before.size) })) };
+  return {
+    before,
+    last: () =>
+      applyRecord(before, makeRecord(before.size, by, type, payload, { signed: false, time: time ?? timeAt(before.size) }), { disclosures: DISCLOSURES }),
+  };
 }
 
 describe('registry rules, both ways', () => {
@@ -340,7 +408,7 @@ describe('registry rules, both ways', () => {
     expect(CERTIFICATES_ERROR_CODES.filter((c) => c.startsWith('REGISTRY_') && !exercised.has(c))).toEqual([]);
     // and every rule is walked both ways
     expect([...rules].filter(([, set]) => set.size !== 2).map(([r]) => r)).toEqual([]);
-    expect(rules.size).toBe(24);
+    expect(rules.size).toBe(26);
     for (const code of [
       'REGISTRY_UNAUTHORISED',
       'REGISTRY_NOT_HOLDER',
