@@ -233,11 +233,13 @@ export class RegistryAuditor {
 
   /** Applies one record; a refused record is reported and skipped. */
   push(record: RegistryRecord): void {
+    // A disclosure of a record that breaks a rule still matches a digest of the ledger: only
+    // a disclosure of no digest at all is foreign.
+    if (this.#disclosures.size > 0) {
+      for (const d of digestsOf(record?.payload)) if (this.#disclosures.has(d)) this.#used.add(d);
+    }
     try {
       this.#state = applyRecord(this.#state, record, { disclosures: this.#disclosures, unchecked: this.#onUnchecked });
-      if (this.#disclosures.size > 0) {
-        for (const d of digestsOf(record.payload)) if (this.#disclosures.has(d)) this.#used.add(d);
-      }
       if (record.type === 'disclosure.erased') {
         const p = record.payload as unknown as { index: number; erased: ErasedDisclosure[]; reason: string };
         this.erasures.push({ index: record.index, time: record.time, actor: record.actor, target: p.index, erased: p.erased, reason: p.reason });

@@ -15,11 +15,14 @@ import {
   auditBundle,
   auditRecords,
   certificateSubject,
+  concealPayload,
+  disclosureMap,
   emptyRegistryState,
   payloadDigests,
   statisticsReport,
   subjectHash,
   type AssetState,
+  type RecordType,
 } from '../src/index.ts';
 import { dumpState, holderA, holderB, registry, root, assetPayload, actor } from './fixtures.ts';
 import { collect, liveLifecycle, logKey, type Intent } from './lifecycle.ts';
@@ -217,6 +220,33 @@ describe('audit: mutations are reported', () => {
 });
 
 describe('audit: rule violations in a well-signed bundle', () => {
+  it('a concealed record that breaks a rule is reported once: its disclosures still match digests of the ledger', async () => {
+    const log = await Log.open(memoryStore(), { origin: 'registry.example/rogue-sealed', logKey });
+    let t = Date.parse('2026-03-01T00:00:00.000Z');
+    const disclosures: string[] = [];
+    const add = async (by: typeof root, type: RecordType, payload: object): Promise<void> => {
+      t += 1000;
+      const c = concealPayload(type, payload);
+      disclosures.push(...c.disclosures);
+      await log.append(buildRecord(log.head(), { type, payload: c.payload as never, time: new Date(t).toISOString() }, by));
+    };
+    await add(root, 'ledger.genesis', { rootAuthority: root.did, ledgerName: 'rogue' });
+    await add(root, 'role.granted', { subject: registry.did, role: 'registry' });
+    await add(holderA, 'asset.registered', assetPayload('X-1', holderA)); // 2: not the registry
+    await add(registry, 'asset.registered', assetPayload('X-2', holderA)); // 3: fine
+    const report = await auditBundle(log.exportBundle(), { trustedLogKeys: [log.verifierKey], disclosures: disclosureMap(disclosures) });
+    expect(report.violations.map((v) => [v.index, v.code])).toEqual([[2, 'REGISTRY_UNAUTHORISED']]);
+    expect(report.disclosures).toEqual({ given: disclosures.length, used: disclosures.length });
+    // a disclosure of another ledger is the one that is foreign
+    const other = concealPayload('asset.valued', { registrationNumber: 'X-2', valuation: { amount: '1', currency: 'CNY', method: 'cost' } }).disclosures;
+    const withForeign = await auditBundle(log.exportBundle(), { trustedLogKeys: [log.verifierKey], disclosures: disclosureMap([...disclosures, ...other]) });
+    expect(withForeign.violations.map((v) => [v.index, v.code])).toEqual([
+      [2, 'REGISTRY_UNAUTHORISED'],
+      [null, 'DISCLOSURE_FOREIGN'],
+    ]);
+    await log.close();
+  });
+
   it('reports every violation with its index and rule code, and goes on', async () => {
     // A log operator that appends records without checking the rules: the log's integrity
     // holds, the registry rules do not.
