@@ -234,14 +234,23 @@ describe('audit: rule violations in a well-signed bundle', () => {
     await add(root, 'role.granted', { subject: registry.did, role: 'registry' });
     await add(holderA, 'asset.registered', assetPayload('X-1', holderA)); // 2: not the registry
     await add(registry, 'asset.registered', assetPayload('X-2', holderA)); // 3: fine
+    await add(registry, 'asset.registered', { ...assetPayload('X-3', holderA), classification: 'secret' }); // 4: a public member is invalid
     const report = await auditBundle(log.exportBundle(), { trustedLogKeys: [log.verifierKey], disclosures: disclosureMap(disclosures) });
-    expect(report.violations.map((v) => [v.index, v.code])).toEqual([[2, 'REGISTRY_UNAUTHORISED']]);
+    expect(report.violations.map((v) => [v.index, v.code])).toEqual([
+      [2, 'REGISTRY_UNAUTHORISED'],
+      [4, 'REGISTRY_PAYLOAD_INVALID'],
+    ]);
+    // without the disclosures the public members are still checked: the same violations
+    const blind = await auditBundle(log.exportBundle(), { trustedLogKeys: [log.verifierKey] });
+    expect(blind.violations).toEqual(report.violations);
+    expect(blind.complete).toBe(false);
     expect(report.disclosures).toEqual({ given: disclosures.length, used: disclosures.length });
     // a disclosure of another ledger is the one that is foreign
     const other = concealPayload('asset.valued', { registrationNumber: 'X-2', valuation: { amount: '1', currency: 'CNY', method: 'cost' } }).disclosures;
     const withForeign = await auditBundle(log.exportBundle(), { trustedLogKeys: [log.verifierKey], disclosures: disclosureMap([...disclosures, ...other]) });
     expect(withForeign.violations.map((v) => [v.index, v.code])).toEqual([
       [2, 'REGISTRY_UNAUTHORISED'],
+      [4, 'REGISTRY_PAYLOAD_INVALID'],
       [null, 'DISCLOSURE_FOREIGN'],
     ]);
     await log.close();

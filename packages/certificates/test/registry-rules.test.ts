@@ -364,6 +364,12 @@ const CASES: Case[] = [
   { rule: G25, steps: [SEC_WITHHELD.step], expect: 'REGISTRY_DISCLOSURE_REQUIRED' },
   { rule: G25, steps: [SEC.step, secReview, erase(regulator, nth(0), [[SEC.digestOf.subjects as string, 'subjects']]), [holderA, 'licence.granted', lic('L-9', 'SEC-1', bank)]], expect: 'REGISTRY_DISCLOSURE_REQUIRED' },
   { rule: G25, steps: [SEC.step, erase(regulator, nth(0), [[SEC.digestOf.subjects as string, 'subjects']]), SEC_CONSENT.step], expect: 'REGISTRY_DISCLOSURE_REQUIRED' },
+  // a disclosed value is checked against its member's schema, as if it had been sent in clear
+  { rule: 'G3 money is a decimal string, never a float', steps: [sealed(appraiser, 'asset.valued', { registrationNumber: 'GEN-1', valuation: { amount: 1.5, currency: 'CNY', method: 'income' } }).step], expect: 'REGISTRY_MONEY_NOT_DECIMAL' },
+  { rule: 'G3 money is a decimal string, never a float', steps: [sealed(appraiser, 'asset.valued', { registrationNumber: 'GEN-1', valuation: { amount: '1.50', currency: 'CNY', method: 'income' } }).step], expect: 'ok', check: (s) => expect(s.assets.get('GEN-1')?.valuation?.amount).toBe('1.50') },
+  { rule: 'G2 payloads are validated at the edge', steps: [sealed(registry, 'asset.registered', assetPayload('NEW-5', holderA, { subjects: 'not a list' as never })).step], expect: 'REGISTRY_PAYLOAD_INVALID' },
+  { rule: 'G2 payloads are validated at the edge', steps: [sealed(registry, 'asset.registered', assetPayload('NEW-5', holderA, { holder: { id: holderA.did, foreign: false, name: 7 as never } })).step], expect: 'REGISTRY_PAYLOAD_INVALID' },
+  { rule: 'G2 payloads are validated at the edge', steps: [sealed(registry, 'asset.registered', assetPayload('NEW-5', holderA, { subjectIdentified: true, subjects: [] })).step], expect: 'REGISTRY_PAYLOAD_INVALID' },
   // erasure (the digests stay on the log; the values leave the state)
   { rule: G26, steps: [SEC.step, erase(regulator, nth(0), [[SEC.digestOf.valuation as string, 'valuation']])], expect: 'ok', check: (s) => expect(s.assets.get('SEC-1')).toMatchObject({ valuation: null, subjects: [subject1.did], sealed: { valuation: SEC.digestOf.valuation } }) },
   { rule: G26, steps: [SEC.step, SEC_CONSENT.step, erase(subject1, nth(1), [[SEC_CONSENT.digestOf.person as string, 'person']])], expect: 'ok', check: (s) => expect(s.erasedDigests.get(SEC_CONSENT.digestOf.person as string)).toBe(nth(2)) },
