@@ -265,7 +265,7 @@ export async function openLevelVault(path: string): Promise<DisclosureVault> {
   try {
     // Uncompressed tables: base64url text gains little from Snappy, and a plain file can be
     // searched for an erased value's bytes (as the tests do, and as an auditor may).
-    await db.open({ compression: false } as Parameters<typeof db.open>[0]);
+    await db.open({ compression: false });
   } catch (cause) {
     throw provenanceError('STORE_IO', `vault: cannot open ${path}`, { path }, cause);
   }
