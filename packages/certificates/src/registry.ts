@@ -393,13 +393,15 @@ function requiredConsents(state: RegistryState, a: AssetState, licensee: string,
     return [];
   }
   const out: string[] = [];
-  for (const subject of a.subjects) {
+  for (const [k, subject] of a.subjects.entries()) {
     if (subject === licensee) continue;
     const id = activeConsent(state, a.registrationNumber, subject, licensee, purpose, time);
     if (id === null) {
-      refuse('REGISTRY_CONSENT_MISSING', `asset ${a.registrationNumber}: no consent of ${subject} for ${licensee} (${purpose})`, {
+      // The subjects are confidential: the refusal names the subject by its place in the
+      // asset's list (the holder reads the list with a signed read), never by its DID.
+      refuse('REGISTRY_CONSENT_MISSING', `asset ${a.registrationNumber}: data subject #${k + 1} has not consented to ${licensee} (${purpose})`, {
         registrationNumber: a.registrationNumber,
-        subject,
+        subjectIndex: k,
         licensee,
         purpose,
       });
