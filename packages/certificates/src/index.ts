@@ -161,5 +161,19 @@ export type {
   StatusListSigningOptions,
 } from './certificate.ts';
 // Audit and statistics over a registry or a bundle.
-export { ASSET_STATUSES, assetStatus, statisticsReport, RegistryAuditor, auditRecords, auditBundle } from './audit.ts';
-export type { Violation, AssetStatus, StatisticsReport, AuditReport, AuditBundleOptions } from './audit.ts';
+export { ASSET_STATUSES, DEFAULT_MIN_CELL, assetStatus, statisticsReport, RegistryAuditor, auditRecords, auditBundle } from './audit.ts';
+export type { Violation, AssetStatus, StatisticsCell, StatisticsOptions, StatisticsReport, AuditReport, AuditBundleOptions } from './audit.ts';
+// Desensitisation (脱敏): the masking table and its helpers (GB/T 37964).
+export {
+  MASK_CATEGORIES,
+  MASK_COMPOUND_SURNAMES,
+  MASKING_TABLE,
+  SUPPRESSED_VALUE,
+  isResidentId,
+  isMobileNumber,
+  findIdentifiers,
+  maskValue,
+  maskText,
+  desensitise,
+} from './masking.ts';
+export type { MaskCategory, MaskingRow, FoundIdentifier, DesensitiseSpec } from './masking.ts';

@@ -1,0 +1,307 @@
+/**
+ * Desensitisation (脱敏) of public outputs: one masking rule per identifier category and
+ * asset classification, after the de-identification practice of GB/T 37964-2019 (个人信息
+ * 去标识化指南) §A.3 (masking: keep part of an identifier, replace the rest by a fixed
+ * character) and §A.2 (suppression: remove the value). The table is
+ * `README.md` "Desensitisation (masking table)", pinned to {@link MASKING_TABLE} by a test.
+ *
+ * Every rule is idempotent (masking a masked value changes nothing) and, below `core`, keeps the
+ * value's length in characters, so a table or a form laid out for the clear value still fits.
+ * A value that does not have its category's shape is masked entirely (fail closed: a
+ * malformed identifier is no reason to publish it).
+ */
+import type { Classification } from './payloads.ts';
+
+/** An identifier category of the masking table. */
+export type MaskCategory = 'personName' | 'residentId' | 'phone' | 'freeText';
+
+/** Every category, in table order. */
+export const MASK_CATEGORIES: readonly MaskCategory[] = ['personName', 'residentId', 'phone', 'freeText'];
+
+/** One row of {@link MASKING_TABLE}: what the category is, and its rule per classification. */
+export interface MaskingRow {
+  readonly category: MaskCategory;
+  /** What values of the category look like (how they are detected). */
+  readonly detects: string;
+  /** The rule for `general` assets. */
+  readonly general: string;
+  /** The rule for `important` assets. */
+  readonly important: string;
+  /** The rule for `core` assets. */
+  readonly core: string;
+  /** An example value and its mask below `core`. */
+  readonly example: { readonly value: string; readonly masked: string };
+}
+
+// The two-character compound surnames (复姓) that are kept whole: the common ones of the
+// 百家姓. A name starting with one keeps both characters when it has at least three.
+const COMPOUND_SURNAMES: readonly string[] = [
+  '欧阳',
+  '司马',
+  '诸葛',
+  '上官',
+  '东方',
+  '皇甫',
+  '尉迟',
+  '公孙',
+  '慕容',
+  '长孙',
+  '宇文',
+  '司徒',
+  '夏侯',
+  '轩辕',
+  '令狐',
+  '钟离',
+  '端木',
+  '西门',
+  '南宫',
+  '独孤',
+  '澹台',
+  '申屠',
+  '太史',
+  '百里',
+];
+
+/** The compound surnames kept whole by the `personName` rule. */
+export const MASK_COMPOUND_SURNAMES: readonly string[] = COMPOUND_SURNAMES;
+
+/** What a suppressed (`core`) value is replaced by, whatever its length (GB/T 37964 §A.2). */
+export const SUPPRESSED_VALUE = '***';
+
+const MASK = '*';
+const CORE_RULE = 'replaced by `***`';
+
+/**
+ * The masking table: one row per identifier category, one rule per classification. `general`
+ * and `important` mask (keep a part, `*` for the rest); `core` suppresses the whole value.
+ */
+export const MASKING_TABLE: readonly MaskingRow[] = [
+  {
+    category: 'personName',
+    detects: 'a person’s name (Han script, or Latin script)',
+    general:
+      'Han: the surname (the first character, or the compound surname such as 欧阳 when the name has 3+ characters), then one `*` per other character (`·` kept). Latin: the first word, then `*` for every letter or digit of the others; a one-word name keeps its first letter',
+    important: 'as general',
+    core: CORE_RULE,
+    example: { value: '欧阳修', masked: '欧阳*' },
+  },
+  {
+    category: 'residentId',
+    detects: 'GB 11643 resident ID number: 17 digits and a check digit (digit or X), the check digit valid',
+    general: 'the first 6 and the last 4 characters, `*` for the 8 between (the birth date)',
+    important: 'as general',
+    core: CORE_RULE,
+    example: { value: '11010519491231002X', masked: '110105********002X' },
+  },
+  {
+    category: 'phone',
+    detects: 'mainland mobile number `1[3-9]` and 9 digits, optionally after `+86`, `0086` or `86`, optionally grouped 3-4-4 by spaces or hyphens',
+    general: 'the prefix and the first 3 and last 4 digits, `****` for the 4 between',
+    important: 'as general',
+    core: CORE_RULE,
+    example: { value: '+86 13812345678', masked: '+86 138****5678' },
+  },
+  {
+    category: 'freeText',
+    detects: 'any text',
+    general: 'every resident ID number and mobile number found in it masked as above; the rest kept',
+    important: 'as general',
+    core: CORE_RULE,
+    example: { value: '联系人电话13812345678', masked: '联系人电话138****5678' },
+  },
+];
+
+// GB 11643-1999 §5.2 check digit (ISO 7064 MOD 11-2): weights 2^(17-i) mod 11, check value
+// (12 - sum mod 11) mod 11, 10 written X.
+const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+
+/**
+ * True when `value` is an 18-character GB 11643 resident ID number: 17 digits and a valid check
+ * digit (a digit, or `X`/`x` for 10).
+ * @param value - the candidate
+ */
+export function isResidentId(value: string): boolean {
+  if (!/^[0-9]{17}[0-9Xx]$/.test(value)) return false;
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += (value.charCodeAt(i) - 48) * (ID_WEIGHTS[i] as number);
+  const check = (12 - (sum % 11)) % 11;
+  const last = value[17] as string;
+  return check === 10 ? last === 'X' || last === 'x' : last === String(check);
+}
+
+// The country prefix, then 1[3-9]x, an optional separator, 4 digits, an optional separator, 4 digits.
+const PHONE_SOURCE = '(?:(?:\\+86|0086|86)[ -]?)?1[3-9][0-9][ -]?[0-9]{4}[ -]?[0-9]{4}';
+
+/**
+ * True when `value` is a mainland mobile number (`1[3-9]` and 9 digits), optionally after
+ * `+86` / `0086` / `86` and grouped 3-4-4 by spaces or hyphens.
+ * @param value - the candidate
+ */
+export function isMobileNumber(value: string): boolean {
+  return new RegExp(`^${PHONE_SOURCE}$`, 'u').test(value);
+}
+
+// In free text: not inside a longer run of digits (nor right after a `+`), so an 18-digit ID
+// never yields a phone number and a phone number is never the tail of an account number.
+const PHONE_IN_TEXT = new RegExp(`(?<![0-9+])${PHONE_SOURCE}(?![0-9])`, 'gu');
+const ID_IN_TEXT = /(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])/g;
+
+/** One identifier found in a text. */
+export interface FoundIdentifier {
+  category: 'residentId' | 'phone';
+  /** UTF-16 offset of its first character. */
+  start: number;
+  /** UTF-16 offset after its last character. */
+  end: number;
+}
+
+/**
+ * The resident ID numbers (check digit valid) and mobile numbers in a text, in order.
+ * @param text - any text
+ * @returns their places (never their values, so a caller cannot log them by accident)
+ */
+export function findIdentifiers(text: string): FoundIdentifier[] {
+  const out: FoundIdentifier[] = [];
+  for (const m of text.matchAll(ID_IN_TEXT)) {
+    if (isResidentId(m[0])) out.push({ category: 'residentId', start: m.index, end: m.index + m[0].length });
+  }
+  for (const m of text.matchAll(PHONE_IN_TEXT)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    if (!out.some((f) => f.start < end && start < f.end)) out.push({ category: 'phone', start, end });
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
+
+const HAN = /\p{Script=Han}/u;
+const NAME_SEPARATORS = new Set(['·', '•', '・', '.', ' ', '-']);
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
+function maskPersonName(value: string): string {
+  const chars = [...value];
+  if (HAN.test(value)) {
+    // 张三 → 张*, 欧阳修 → 欧阳*: the surname, then one * per other character.
+    const keep = chars.length >= 3 && COMPOUND_SURNAMES.includes(chars.slice(0, 2).join('')) ? 2 : 1;
+    return chars.map((c, i) => (i < keep || NAME_SEPARATORS.has(c) ? c : MASK)).join('');
+  }
+  // Latin script: the first word (a pinyin surname, or a given name in Western order) when the
+  // name has more than one word; the first letter of a one-word name.
+  const first = /\S+/u.exec(value);
+  if (first === null) return value;
+  const firstEnd = first.index + first[0].length;
+  const more = /\S/u.test(value.slice(firstEnd));
+  let seen = 0;
+  const keepUntil = more ? firstEnd : -1;
+  return chars
+    .map((c) => {
+      const at = seen;
+      seen += c.length;
+      if (at < keepUntil) return c;
+      if (!more && at === first.index) return c;
+      return LETTER_OR_DIGIT.test(c) ? MASK : c;
+    })
+    .join('');
+}
+
+function maskResidentId(value: string): string {
+  // The 8 characters between the region code and the sequence/check are the birth date.
+  if (/^[0-9*]{17}[0-9Xx*]$/.test(value)) return `${value.slice(0, 6)}${MASK.repeat(8)}${value.slice(14)}`;
+  return MASK.repeat([...value].length);
+}
+
+function maskPhone(value: string): string {
+  const prefix = /^(?:\+86|0086|86)(?=[ -]?1)[ -]?/.exec(value)?.[0] ?? '';
+  const rest = value.slice(prefix.length);
+  const digits = [...rest].filter((c) => /[0-9*]/.test(c)).length;
+  const shaped = digits === 11 && /^[0-9*]{3}[ -]?[0-9*]{4}[ -]?[0-9*]{4}$/.test(rest);
+  let n = 0;
+  return (
+    prefix +
+    [...rest]
+      .map((c) => {
+        if (!/[0-9*]/.test(c)) return shaped ? c : MASK;
+        const i = n++;
+        // 3 + 4: the 4th to 7th digits are hidden.
+        return shaped && (i < 3 || i >= 7) ? c : MASK;
+      })
+      .join('')
+  );
+}
+
+function maskFound(text: string): string {
+  let out = '';
+  let at = 0;
+  for (const f of findIdentifiers(text)) {
+    const value = text.slice(f.start, f.end);
+    out += text.slice(at, f.start) + (f.category === 'residentId' ? maskResidentId(value) : maskPhone(value));
+    at = f.end;
+  }
+  return out + text.slice(at);
+}
+
+/**
+ * Masks one value by its category's rule for an asset of the given classification
+ * ({@link MASKING_TABLE}).
+ * @param category - what the value is
+ * @param value - the clear value
+ * @param classification - the classification of the asset it belongs to (default `general`)
+ * @returns the masked value: same length below `core`, `***` for `core`
+ * @example maskValue('residentId', '11010519491231002X') // '110105********002X'
+ */
+export function maskValue(category: MaskCategory, value: string, classification: Classification = 'general'): string {
+  if (typeof value !== 'string') throw new TypeError('value: expected a string');
+  if (classification === 'core') return SUPPRESSED_VALUE;
+  switch (category) {
+    case 'personName':
+      return maskPersonName(value);
+    case 'residentId':
+      return maskResidentId(value);
+    case 'phone':
+      return maskPhone(value);
+    case 'freeText':
+      return maskFound(value);
+    default:
+      throw new TypeError(`category: not a masking category: ${String(category)}`);
+  }
+}
+
+/**
+ * Masks every resident ID number and mobile number in a text (the `freeText` rule).
+ * @param text - any text
+ * @param classification - the asset's classification (default `general`; `core` gives `***`)
+ * @returns the text with each identifier masked in place
+ */
+export function maskText(text: string, classification: Classification = 'general'): string {
+  return maskValue('freeText', text, classification);
+}
+
+/**
+ * What {@link desensitise} masks: member path → category. A path is dotted member names
+ * (`holder.name`, `source.department`); an array on the way is entered item by item
+ * (`scope` masks each scope item).
+ */
+export type DesensitiseSpec = Readonly<Record<string, MaskCategory>>;
+
+function maskAt(value: unknown, path: readonly string[], category: MaskCategory, classification: Classification): unknown {
+  if (Array.isArray(value)) return value.map((v) => maskAt(v, path, category, classification));
+  if (path.length === 0) return typeof value === 'string' ? maskValue(category, value, classification) : value;
+  if (typeof value !== 'object' || value === null) return value;
+  const [head, ...tail] = path as [string, ...string[]];
+  if (!Object.hasOwn(value, head)) return value;
+  return { ...value, [head]: maskAt((value as Record<string, unknown>)[head], tail, category, classification) };
+}
+
+/**
+ * A masked copy of a JSON value: each member the spec names is masked by its category's rule.
+ * The input is not changed; members the spec does not name are copied as they are.
+ * @param value - a JSON value (e.g. a record payload)
+ * @param spec - member path → category
+ * @param classification - the asset's classification (default `general`)
+ * @returns the masked copy
+ * @example desensitise({ holder: { name: '张三' } }, { 'holder.name': 'personName' }) // { holder: { name: '张*' } }
+ */
+export function desensitise<T>(value: T, spec: DesensitiseSpec, classification: Classification = 'general'): T {
+  let out: unknown = value;
+  for (const [path, category] of Object.entries(spec)) out = maskAt(out, path.split('.'), category, classification);
+  return out as T;
+}
