@@ -91,6 +91,8 @@ export const CERTIFICATES_ERROR_CODES = [
   'REGISTRY_AGG_CLOSED',
   'REGISTRY_AGG_DUPLICATE_CONTRIBUTION',
   'REGISTRY_AGG_TOO_FEW_CONTRIBUTORS',
+  // A public free-text member carries an unmasked resident ID or mobile number (README "Desensitisation").
+  'REGISTRY_PUBLIC_PII',
 ] as const;
 
 /** A code raised by `@dataledger/certificates`. */

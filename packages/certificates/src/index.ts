@@ -104,6 +104,7 @@ export type {
   AggregationContributed,
   AggregationReleased,
   PayloadByType,
+  ParsePayloadOptions,
   Authorisation,
   RecordTypeRow,
 } from './payloads.ts';
@@ -172,8 +173,10 @@ export {
   isResidentId,
   isMobileNumber,
   findIdentifiers,
+  publicTextPii,
+  PUBLIC_TEXT_MEMBERS,
   maskValue,
   maskText,
   desensitise,
 } from './masking.ts';
-export type { MaskCategory, MaskingRow, FoundIdentifier, DesensitiseSpec } from './masking.ts';
+export type { MaskCategory, MaskingRow, FoundIdentifier, DesensitiseSpec, PublicTextFinding } from './masking.ts';

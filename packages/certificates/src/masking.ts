@@ -144,7 +144,7 @@ export function isMobileNumber(value: string): boolean {
 // In free text: not inside a longer run of digits (nor right after a `+`), so an 18-digit ID
 // never yields a phone number and a phone number is never the tail of an account number.
 const PHONE_IN_TEXT = new RegExp(`(?<![0-9+])${PHONE_SOURCE}(?![0-9])`, 'gu');
-const ID_IN_TEXT = /(?<![0-9])[0-9]{17}[0-9Xx](?![0-9A-Za-z])/g;
+const ID_IN_TEXT = /(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])/g;
 
 /** One identifier found in a text. */
 export interface FoundIdentifier {
@@ -304,4 +304,72 @@ export function desensitise<T>(value: T, spec: DesensitiseSpec, classification: 
   let out: unknown = value;
   for (const [path, category] of Object.entries(spec)) out = maskAt(out, path.split('.'), category, classification);
   return out as T;
+}
+
+/**
+ * The free-text members of each record type's payload that are public on the log: a resident ID
+ * number or mobile number in one of them would be published for good (the log is append-only),
+ * so {@link publicTextPii} looks there. Paths are dotted; an array is checked item by item.
+ * Members confidential by default (`description`, `opinion`: disclosure policy) are checked
+ * only when a deployment makes them public.
+ */
+export const PUBLIC_TEXT_MEMBERS: Readonly<Record<string, readonly string[]>> = {
+  'ledger.genesis': ['ledgerName'],
+  'asset.registered': ['name', 'source.department', 'source.authorisationBasis'],
+  'asset.changed': ['changes.name', 'changes.source.department', 'changes.source.authorisationBasis'],
+  'certificate.suspended': ['reason'],
+  'certificate.reinstated': ['reason'],
+  'certificate.revoked': ['reason'],
+  'licence.granted': ['purpose', 'scope'],
+  'licence.revoked': ['reason'],
+  'asset.frozen': ['reason'],
+  'asset.unfrozen': ['reason'],
+  'asset.cancelled': ['reason'],
+  'crossborder.approved': ['purpose'],
+  'consent.granted': ['purpose'],
+  'disclosure.erased': ['reason'],
+};
+
+/** An unmasked identifier in a public member of a payload. */
+export interface PublicTextFinding {
+  /** JSON Pointer (RFC 6901) of the member: `/source/department`, `/scope/2`. */
+  path: string;
+  category: 'residentId' | 'phone';
+}
+
+function findAt(value: unknown, path: readonly string[], pointer: string): PublicTextFinding | null {
+  if (typeof value === 'string') {
+    if (path.length > 0) return null;
+    const f = findIdentifiers(value)[0];
+    return f === undefined ? null : { path: pointer, category: f.category };
+  }
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const f = findAt(value[i], path, `${pointer}/${i}`);
+      if (f !== null) return f;
+    }
+    return null;
+  }
+  if (typeof value !== 'object' || value === null || path.length === 0) return null;
+  const [head, ...tail] = path as [string, ...string[]];
+  if (!Object.hasOwn(value, head)) return null;
+  return findAt((value as Record<string, unknown>)[head], tail, `${pointer}/${head.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+}
+
+/**
+ * The first unmasked resident ID number or mobile number in the public free text of a payload
+ * ({@link PUBLIC_TEXT_MEMBERS}, plus the members a deployment makes public).
+ * @param type - the record type
+ * @param payload - the payload (already of its type's shape)
+ * @param options - `public`: members made public by the disclosure policy, as `type:path`
+ *   entries (`asset.registered:description`); those of other types are ignored
+ * @returns where it is (never the value), or null
+ */
+export function publicTextPii(type: string, payload: unknown, options: { public?: readonly string[] } = {}): PublicTextFinding | null {
+  const extra = (options.public ?? []).filter((e) => e.startsWith(`${type}:`)).map((e) => e.slice(type.length + 1));
+  for (const path of [...(PUBLIC_TEXT_MEMBERS[type] ?? []), ...extra]) {
+    const f = findAt(payload, path.split('.'), '');
+    if (f !== null) return f;
+  }
+  return null;
 }

@@ -220,6 +220,8 @@ const CERTIFICATES_STATUS: Record<(typeof CERTIFICATES_ERROR_CODES)[number], num
   REGISTRY_AGG_CLOSED: 422,
   REGISTRY_AGG_DUPLICATE_CONTRIBUTION: 409,
   REGISTRY_AGG_TOO_FEW_CONTRIBUTORS: 422,
+  // Personal identifiers in clear on the public log: the content breaks a rule.
+  REGISTRY_PUBLIC_PII: 422,
 };
 
 const AGGREGATION_STATUS: Record<(typeof AGGREGATION_ERROR_CODES)[number], number> = {
