@@ -179,7 +179,9 @@ describe('freeText', () => {
   // Filler without digits or '+': identifiers are delimited by it.
   const filler = fc.array(fc.constantFrom(...'ab XY数据来源部门，。：-()'), { maxLength: 8 }).map((a) => a.join(''));
   const id = fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 17, maxLength: 17 }).map((d) => d.join('') + checkDigit(d.join('')));
-  const phone = fc.tuple(fc.integer({ min: 3, max: 9 }), fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 9, maxLength: 9 })).map(([s, d]) => `1${s}${d.join('')}`);
+  const phone = fc
+    .tuple(fc.integer({ min: 3, max: 9 }), fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 9, maxLength: 9 }))
+    .map(([s, d]) => `1${s}${d.join('')}`);
   const part = fc.oneof(
     filler.map((t) => ({ text: t, hide: null as null | [number, number] })),
     id.map((t) => ({ text: t, hide: [6, 14] as [number, number] })),
@@ -246,7 +248,9 @@ describe('the README masking table', () => {
   });
 
   it('says what the code does', () => {
-    expect(MASKING_TABLE.map((r) => [`\`${r.category}\``, r.detects, r.general, r.important, r.core, `\`${r.example.value}\` → \`${r.example.masked}\``])).toEqual(rows);
+    expect(
+      MASKING_TABLE.map((r) => [`\`${r.category}\``, r.detects, r.general, r.important, r.core, `\`${r.example.value}\` → \`${r.example.masked}\``]),
+    ).toEqual(rows);
     for (const r of MASKING_TABLE) {
       expect(maskValue(r.category, r.example.value, 'general')).toBe(r.example.masked);
       expect(maskValue(r.category, r.example.value, 'core')).toBe('***');

@@ -114,7 +114,9 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
         'DATABASE_URL',
       ),
     )
-    .addOption(new Option('--min-cell <k>', 'statistics report: counts of 1 to k-1 contributors are suppressed (small cells)').default(5).argParser(parseMinCell))
+    .addOption(
+      new Option('--min-cell <k>', 'statistics report: counts of 1 to k-1 contributors are suppressed (small cells)').default(5).argParser(parseMinCell),
+    )
     .action(
       async (opts: {
         port: number;
