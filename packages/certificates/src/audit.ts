@@ -74,7 +74,10 @@ export interface StatisticsReport {
     byStatus: Record<AssetStatus, StatisticsCell>;
     /** By current holder (did:key). */
     byHolder: Record<string, StatisticsCell>;
-    /** By current source department (`source.department`, masked by the `freeText` rule). */
+    /**
+     * By current source department (`source.department`), masked by the `freeText` rule of the
+     * asset's classification: the departments of core assets count under `***`.
+     */
     byDepartment: Record<string, StatisticsCell>;
     registeredByPeriod: Record<string, StatisticsCell>;
   };
@@ -82,7 +85,7 @@ export interface StatisticsReport {
   licences: {
     granted: number;
     grantedByPeriod: Record<string, StatisticsCell>;
-    /** Every licence ever granted, by purpose (masked by the `freeText` rule). */
+    /** Every licence ever granted, by purpose (masked by the `freeText` rule of its asset's classification). */
     byPurpose: Record<string, StatisticsCell>;
     revoked: number;
     revokedByPeriod: Record<string, StatisticsCell>;
@@ -130,12 +133,14 @@ function sortedKeys(cells: Record<string, number>): Record<string, number> {
   return sorted;
 }
 
-// Counts by a free-text key, masked first: a department or purpose written before the write-time
-// guard (REGISTRY_PUBLIC_PII) may carry an identifier; two keys masked alike are one cell.
-function countByText<T>(items: Iterable<T>, key: (item: T) => string): Record<string, number> {
+// Counts by a free-text key, masked first by the rule of the asset's classification (README
+// "Desensitisation (masking table)"): a core asset's key is `***`; below core, a department or
+// purpose written before the write-time guard (REGISTRY_PUBLIC_PII) may carry an identifier,
+// masked here. Two keys masked alike are one cell.
+function countByText<T>(items: Iterable<T>, key: (item: T) => [text: string, classification: Classification]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const i of items) {
-    const k = maskText(key(i));
+    const k = maskText(...key(i));
     out[k] = (out[k] ?? 0) + 1;
   }
   return sortedKeys(out);
@@ -225,7 +230,7 @@ export function statisticsReport(state: RegistryState, options: StatisticsOption
       byHolder: cells('assets.byHolder', byHolder),
       byDepartment: cells(
         'assets.byDepartment',
-        countByText(state.assets.values(), (a) => a.source.department),
+        countByText(state.assets.values(), (a) => [a.source.department, a.classification]),
       ),
       registeredByPeriod: cells('assets.registeredByPeriod', registered.byPeriod),
     },
@@ -235,7 +240,7 @@ export function statisticsReport(state: RegistryState, options: StatisticsOption
       grantedByPeriod: cells('licences.grantedByPeriod', granted.byPeriod),
       byPurpose: cells(
         'licences.byPurpose',
-        countByText(state.licences.values(), (l) => l.purpose),
+        countByText(state.licences.values(), (l) => [l.purpose, state.assets.get(l.registrationNumber)?.classification ?? 'general']),
       ),
       revoked: revoked.total,
       revokedByPeriod: cells('licences.revokedByPeriod', revoked.byPeriod),

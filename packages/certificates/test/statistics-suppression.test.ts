@@ -14,7 +14,7 @@ const TRANSPORT = { department: 'Transport Dept', authorisationBasis: 'Catalogue
 
 /**
  * Ten assets: A1–A6 holder A, general, energy; A7 holder A, important, energy; B1–B2 holder B,
- * general, transport; B3 holder B, core, transport. A1–A6 approved (active), the rest
+ * general, transport; B3 holder B, core, transport (its department counts under `***`). A1–A6 approved (active), the rest
  * unreviewed. Four licences on A1–A4: three for credit assessment, one for traffic planning.
  */
 function ledger(): Ledger {
@@ -44,7 +44,9 @@ describe('statistics report: small cells', () => {
     expect(s.assets.byStatus).toEqual({ cancelled: 0, frozen: 0, rejected: 0, unreviewed: null, expired: 0, active: null });
     // holder B has 3: holder A's 7 would give it back from the total of 10
     expect(s.assets.byHolder).toEqual({ [holderA.did]: null, [holderB.did]: null });
-    expect(s.assets.byDepartment).toEqual({ 'Energy Bureau': null, 'Transport Dept': null });
+    // B-3 is core: its department is counted under *** (GB/T 37964 suppression); Transport 2
+    // and *** 1 are both small
+    expect(s.assets.byDepartment).toEqual({ '***': null, 'Energy Bureau': 7, 'Transport Dept': null });
     expect(s.assets.registeredByPeriod).toEqual({ '2026-01': 10 });
     // one cell of 4: nothing else to hide it among (its total, 4, is published)
     expect(s.licences.grantedByPeriod).toEqual({ '2026-01': null });
@@ -57,7 +59,7 @@ describe('statistics report: small cells', () => {
       'assets.byStatus.active',
       `assets.byHolder.${holderA.did}`,
       `assets.byHolder.${holderB.did}`,
-      'assets.byDepartment.Energy Bureau',
+      'assets.byDepartment.***',
       'assets.byDepartment.Transport Dept',
       'licences.grantedByPeriod.2026-01',
       'licences.byPurpose.credit-assessment',
@@ -71,7 +73,7 @@ describe('statistics report: small cells', () => {
     expect(all.suppressed).toEqual([]);
     expect(all.assets.byClassification).toEqual({ general: 8, important: 1, core: 1 });
     expect(all.assets.byHolder).toEqual({ [holderA.did]: 7, [holderB.did]: 3 });
-    expect(all.assets.byDepartment).toEqual({ 'Energy Bureau': 7, 'Transport Dept': 3 });
+    expect(all.assets.byDepartment).toEqual({ '***': 1, 'Energy Bureau': 7, 'Transport Dept': 2 });
     expect(all.licences.byPurpose).toEqual({ 'credit-assessment': 3, 'traffic-planning': 1 });
     expect(all.assets.byStatus).toEqual({ cancelled: 0, frozen: 0, rejected: 0, unreviewed: 4, expired: 0, active: 6 });
     const k3 = statisticsReport(l.state, { minCell: 3 });
