@@ -87,15 +87,17 @@ export const MASKING_TABLE: readonly MaskingRow[] = [
   },
   {
     category: 'residentId',
-    detects: 'GB 11643 resident ID number: 17 digits and a check digit (digit or X), the check digit valid',
-    general: 'the first 6 and the last 4 characters, `*` for the 8 between (the birth date)',
+    detects:
+      'GB 11643 resident ID number: 17 digits and a check digit (digit or X), the check digit valid, optionally grouped 6-8-4 by spaces or hyphens; full-width digits too',
+    general: 'the first 6 and the last 4 characters, `*` for the 8 between (the birth date); separators kept',
     important: 'as general',
     core: CORE_RULE,
     example: { value: '11010519491231002X', masked: '110105********002X' },
   },
   {
     category: 'phone',
-    detects: 'mainland mobile number `1[3-9]` and 9 digits, optionally after `+86`, `0086` or `86`, optionally grouped 3-4-4 by spaces or hyphens',
+    detects:
+      'mainland mobile number `1[3-9]` and 9 digits, optionally after `+86`, `0086` or `86`, optionally grouped 3-4-4 by spaces or hyphens; full-width digits too',
     general: 'the prefix and the first 3 and last 4 digits, `****` for the 4 between',
     important: 'as general',
     core: CORE_RULE,
@@ -115,17 +117,31 @@ export const MASKING_TABLE: readonly MaskingRow[] = [
 // (12 - sum mod 11) mod 11, 10 written X.
 const ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 
+// Full-width forms (U+FF10–FF19 digits, Ｘ ｘ ＋ －, the ideographic space) read as their ASCII
+// forms for detection, one UTF-16 unit for one, so places found in the folded text are places
+// in the text: a number typed in full width is as identifying as the same number in ASCII.
+const FULL_WIDTH = /[\uFF10-\uFF19\uFF38\uFF58\uFF0B\uFF0D\u3000]/g;
+function fold(text: string): string {
+  return text.replace(FULL_WIDTH, (c) => (c === '\u3000' ? ' ' : String.fromCharCode(c.charCodeAt(0) - 0xfee0)));
+}
+
+// 6 (region) - 8 (birth date) - 4 (sequence and check digit), the groups optionally separated.
+const ID_SOURCE = '[0-9]{6}[ -]?[0-9]{8}[ -]?[0-9]{3}[0-9Xx]';
+
 /**
- * True when `value` is an 18-character GB 11643 resident ID number: 17 digits and a valid check
- * digit (a digit, or `X`/`x` for 10).
+ * True when `value` is a GB 11643 resident ID number: 17 digits and a valid check digit (a
+ * digit, or `X`/`x` for 10), optionally grouped 6-8-4 by spaces or hyphens, in ASCII or
+ * full-width digits.
  * @param value - the candidate
  */
 export function isResidentId(value: string): boolean {
-  if (!/^[0-9]{17}[0-9Xx]$/.test(value)) return false;
+  const v = fold(value);
+  if (!new RegExp(`^${ID_SOURCE}$`).test(v)) return false;
+  const id = v.replace(/[ -]/g, '');
   let sum = 0;
-  for (let i = 0; i < 17; i++) sum += (value.charCodeAt(i) - 48) * (ID_WEIGHTS[i] as number);
+  for (let i = 0; i < 17; i++) sum += (id.charCodeAt(i) - 48) * (ID_WEIGHTS[i] as number);
   const check = (12 - (sum % 11)) % 11;
-  const last = value[17] as string;
+  const last = id[17] as string;
   return check === 10 ? last === 'X' || last === 'x' : last === String(check);
 }
 
@@ -134,17 +150,17 @@ const PHONE_SOURCE = '(?:(?:\\+86|0086|86)[ -]?)?1[3-9][0-9][ -]?[0-9]{4}[ -]?[0
 
 /**
  * True when `value` is a mainland mobile number (`1[3-9]` and 9 digits), optionally after
- * `+86` / `0086` / `86` and grouped 3-4-4 by spaces or hyphens.
+ * `+86` / `0086` / `86` and grouped 3-4-4 by spaces or hyphens, in ASCII or full-width digits.
  * @param value - the candidate
  */
 export function isMobileNumber(value: string): boolean {
-  return new RegExp(`^${PHONE_SOURCE}$`, 'u').test(value);
+  return new RegExp(`^${PHONE_SOURCE}$`, 'u').test(fold(value));
 }
 
 // In free text: not inside a longer run of digits (nor right after a `+`), so an 18-digit ID
 // never yields a phone number and a phone number is never the tail of an account number.
 const PHONE_IN_TEXT = new RegExp(`(?<![0-9+])${PHONE_SOURCE}(?![0-9])`, 'gu');
-const ID_IN_TEXT = /(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])/g;
+const ID_IN_TEXT = new RegExp(`(?<![0-9])${ID_SOURCE}(?![0-9])`, 'g');
 
 /** One identifier found in a text. */
 export interface FoundIdentifier {
@@ -161,11 +177,12 @@ export interface FoundIdentifier {
  * @returns their places (never their values, so a caller cannot log them by accident)
  */
 export function findIdentifiers(text: string): FoundIdentifier[] {
+  const folded = fold(text);
   const out: FoundIdentifier[] = [];
-  for (const m of text.matchAll(ID_IN_TEXT)) {
+  for (const m of folded.matchAll(ID_IN_TEXT)) {
     if (isResidentId(m[0])) out.push({ category: 'residentId', start: m.index, end: m.index + m[0].length });
   }
-  for (const m of text.matchAll(PHONE_IN_TEXT)) {
+  for (const m of folded.matchAll(PHONE_IN_TEXT)) {
     const start = m.index;
     const end = start + m[0].length;
     if (!out.some((f) => f.start < end && start < f.end)) out.push({ category: 'phone', start, end });
@@ -203,13 +220,22 @@ function maskPersonName(value: string): string {
     .join('');
 }
 
-function maskResidentId(value: string): string {
+function maskResidentId(clear: string): string {
+  const value = fold(clear);
+  if (!/^[0-9*]{6}[ -]?[0-9*]{8}[ -]?[0-9*]{3}[0-9Xx*]$/.test(value)) return MASK.repeat([...value].length);
   // The 8 characters between the region code and the sequence/check are the birth date.
-  if (/^[0-9*]{17}[0-9Xx*]$/.test(value)) return `${value.slice(0, 6)}${MASK.repeat(8)}${value.slice(14)}`;
-  return MASK.repeat([...value].length);
+  let n = 0;
+  return [...value]
+    .map((c) => {
+      if (c === ' ' || c === '-') return c;
+      const i = n++;
+      return i < 6 || i >= 14 ? c : MASK;
+    })
+    .join('');
 }
 
-function maskPhone(value: string): string {
+function maskPhone(clear: string): string {
+  const value = fold(clear);
   const prefix = /^(?:\+86|0086|86)(?=[ -]?1)[ -]?/.exec(value)?.[0] ?? '';
   const rest = value.slice(prefix.length);
   const digits = [...rest].filter((c) => /[0-9*]/.test(c)).length;
@@ -232,6 +258,7 @@ function maskFound(text: string): string {
   let out = '';
   let at = 0;
   for (const f of findIdentifiers(text)) {
+    // the maskers read full-width digits as ASCII: the kept digits come out in ASCII
     const value = text.slice(f.start, f.end);
     out += text.slice(at, f.start) + (f.category === 'residentId' ? maskResidentId(value) : maskPhone(value));
     at = f.end;

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MASKING_TABLE, desensitise, findIdentifiers, isMobileNumber, isResidentId, maskText, maskValue } from '../src/index.ts';
+import { MASKING_TABLE, MASK_COMPOUND_SURNAMES, desensitise, findIdentifiers, isMobileNumber, isResidentId, maskText, maskValue } from '../src/index.ts';
 
 const cps = (s: string): number => [...s].length;
 
@@ -91,6 +91,11 @@ describe('residentId (GB 11643)', () => {
     expect(isResidentId('110101199003074515')).toBe(false);
     expect(isResidentId('11010519491231002')).toBe(false);
     expect(isResidentId('1101051949123100201')).toBe(false);
+    // grouped 6-8-4, and in full-width digits
+    expect(isResidentId('110105 19491231 002X')).toBe(true);
+    expect(isResidentId('110105-19491231-002x')).toBe(true);
+    expect(isResidentId('１１０１０５１９４９１２３１００２Ｘ')).toBe(true);
+    expect(isResidentId('1101 0519491231 002X')).toBe(false);
   });
 
   it('keeps the first 6 and the last 4, * for the birth date', () => {
@@ -99,6 +104,9 @@ describe('residentId (GB 11643)', () => {
     expect(maskValue('residentId', '110105********002X')).toBe('110105********002X');
     // not an ID number's shape: masked entirely
     expect(maskValue('residentId', 'not-an-id')).toBe('*********');
+    expect(maskValue('residentId', '110105 19491231 002X')).toBe('110105 ******** 002X');
+    // full width is read as ASCII: the kept digits come out in ASCII
+    expect(maskValue('residentId', '４４０５２４１８８００１０１００１４')).toBe('440524********0014');
     expect(maskValue('residentId', '11010519491231002X', 'core')).toBe('***');
   });
 
@@ -127,6 +135,7 @@ describe('phone (mainland mobile)', () => {
     expect(isMobileNumber('+86 138-1234-5678')).toBe(true);
     expect(isMobileNumber('12812345678')).toBe(false);
     expect(isMobileNumber('1381234567')).toBe(false);
+    expect(isMobileNumber('＋８６ １３８１２３４５６７８')).toBe(true);
   });
 
   it('keeps 3 + 4 digits and the prefix', () => {
@@ -135,6 +144,7 @@ describe('phone (mainland mobile)', () => {
     expect(maskValue('phone', '+86 139-1234-5678')).toBe('+86 139-****-5678');
     expect(maskValue('phone', '0086 15012345678')).toBe('0086 150****5678');
     expect(maskValue('phone', '12345')).toBe('*****');
+    expect(maskValue('phone', '１３８１２３４５６７８')).toBe('138****5678');
     expect(maskValue('phone', '13812345678', 'core')).toBe('***');
   });
 
@@ -166,6 +176,7 @@ describe('freeText', () => {
     // an invalid check digit, a 19-digit account number and a 14-digit number are not identifiers
     expect(maskText('110101199003074515 6222021234567890123 13812345678901')).toBe('110101199003074515 6222021234567890123 13812345678901');
     expect(maskText('电话13812345678', 'core')).toBe('***');
+    expect(maskText('身份证 110105 19491231 002X，电话１３８１２３４５６７８。')).toBe('身份证 110105 ******** 002X，电话138****5678。');
     expect(maskValue('freeText', '电话13812345678', 'important')).toBe('电话138****5678');
   });
 
@@ -184,7 +195,10 @@ describe('freeText', () => {
     .map(([s, d]) => `1${s}${d.join('')}`);
   const part = fc.oneof(
     filler.map((t) => ({ text: t, hide: null as null | [number, number] })),
-    id.map((t) => ({ text: t, hide: [6, 14] as [number, number] })),
+    fc.tuple(id, fc.constantFrom('', ' ', '-')).map(([t, sep]) => ({
+      text: `${t.slice(0, 6)}${sep}${t.slice(6, 14)}${sep}${t.slice(14)}`,
+      hide: [6 + sep.length, 14 + sep.length] as [number, number],
+    })),
     phone.map((t) => ({ text: t, hide: [3, 7] as [number, number] })),
   );
 
@@ -255,6 +269,30 @@ describe('the README masking table', () => {
       expect(maskValue(r.category, r.example.value, 'general')).toBe(r.example.masked);
       expect(maskValue(r.category, r.example.value, 'core')).toBe('***');
     }
+  });
+
+  it('lists the compound surnames the code keeps whole', () => {
+    const listed = /The compound surnames kept whole: ([^.]+)\./s.exec(section)?.[1]?.split(/\s+/) ?? [];
+    expect(listed.slice(0, 17)).toEqual([
+      '欧阳',
+      '司马',
+      '诸葛',
+      '上官',
+      '东方',
+      '皇甫',
+      '尉迟',
+      '公孙',
+      '慕容',
+      '长孙',
+      '宇文',
+      '司徒',
+      '夏侯',
+      '轩辕',
+      '令狐',
+      '钟离',
+      '端木',
+    ]);
+    expect(listed).toEqual([...MASK_COMPOUND_SURNAMES]);
   });
 
   it('states the k rule with its default', () => {

@@ -52,6 +52,9 @@ describe('REGISTRY_PUBLIC_PII', () => {
       ['asset.frozen', { registrationNumber: 'PII-1', reason: `report by ${MOBILE}` }, '/reason', 'phone'],
       ['crossborder.approved', { registrationNumber: 'PII-1', party: bank.did, purpose: `visa of ${ID}` }, '/purpose', 'residentId'],
       ['consent.granted', { consentId: 'C-1', registrationNumber: 'PII-1', licensee: bank.did, purpose: `for ${MOBILE}` }, '/purpose', 'phone'],
+      // grouped, and in full-width digits
+      ['licence.revoked', { licenceId: 'L-1', reason: 'holder 110105 19491231 002X' }, '/reason', 'residentId'],
+      ['licence.revoked', { licenceId: 'L-1', reason: '联系电话１３８１２３４５６７８' }, '/reason', 'phone'],
     ];
     for (const [type, payload, path, category] of cases) {
       const r = refusal(type, payload);
