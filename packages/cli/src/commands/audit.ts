@@ -128,16 +128,18 @@ function table(title: string, rows: Record<string, number | null>, minCell: numb
  */
 export function formatStatistics(s: StatisticsReport): string {
   return [
-    `statistics (as of ${s.asOf ?? 'n/a'}, ${s.records} records)\n`,
+    `statistics (as of ${s.asOf ?? 'n/a'}, ${s.records} records; counts below ${s.minCell} shown as <${s.minCell})\n`,
     `  assets: ${s.assets.total}\n`,
     table('by classification', s.assets.byClassification, s.minCell),
     table('by status', s.assets.byStatus, s.minCell),
     table('by holder', s.assets.byHolder, s.minCell),
+    table('by source department', s.assets.byDepartment, s.minCell),
     table('registered by period', s.assets.registeredByPeriod, s.minCell),
     `  transfers: ${s.transfers.total}\n`,
     table('transfers by period', s.transfers.byPeriod, s.minCell),
     `  licences: ${s.licences.granted} granted, ${s.licences.revoked} revoked, ${s.licences.active} active, ${s.licences.ended} ended\n`,
     table('licences granted by period', s.licences.grantedByPeriod, s.minCell),
+    table('licences by purpose', s.licences.byPurpose, s.minCell),
     `  certificates: ${s.certificates.issued} issued, ${s.certificates.revoked} revoked, ${s.certificates.suspended} suspended, ${s.certificates.active} active\n`,
     table('certificates issued by period', s.certificates.issuedByPeriod, s.minCell),
     `  encrypted statistics: ${s.aggregations.opened} jobs opened, ${s.aggregations.contributions} contributions, ${s.aggregations.released} released\n`,
