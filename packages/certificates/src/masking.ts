@@ -1,8 +1,8 @@
 /**
  * Desensitisation (脱敏) of public outputs: one masking rule per identifier category and
  * asset classification, after the de-identification practice of GB/T 37964-2019 (个人信息
- * 去标识化指南) §A.3 (masking: keep part of an identifier, replace the rest by a fixed
- * character) and §A.2 (suppression: remove the value). The table is
+ * 去标识化指南), whose Annex A names the techniques used here: masking (屏蔽: keep part of an
+ * identifier, a fixed character for the rest) and suppression (抑制: remove the value). The table is
  * `README.md` "Desensitisation (masking table)", pinned to {@link MASKING_TABLE} by a test.
  *
  * Every rule is idempotent (masking a masked value changes nothing) and, below `core`, keeps the
@@ -65,7 +65,7 @@ const COMPOUND_SURNAMES: readonly string[] = [
 /** The compound surnames kept whole by the `personName` rule. */
 export const MASK_COMPOUND_SURNAMES: readonly string[] = COMPOUND_SURNAMES;
 
-/** What a suppressed (`core`) value is replaced by, whatever its length (GB/T 37964 §A.2). */
+/** What a suppressed (`core`) value is replaced by, whatever its length (GB/T 37964 suppression). */
 export const SUPPRESSED_VALUE = '***';
 
 const MASK = '*';

@@ -1,6 +1,6 @@
 /**
- * The masking table (README "Desensitisation (masking table)", after GB/T 37964-2019 §A.2
- * suppression and §A.3 masking): each rule against hand-written outputs, the laws every rule
+ * The masking table (README "Desensitisation (masking table)", after GB/T 37964-2019 masking
+ * and suppression): each rule against hand-written outputs, the laws every rule
  * keeps (same length below `core`, the hidden part never shown, idempotent) with fast-check,
  * and the README's table pinned to the code's.
  */
