@@ -233,6 +233,8 @@ const CERTIFICATES_STATUS: Record<(typeof CERTIFICATES_ERROR_CODES)[number], num
   DISCLOSURE_NOT_CONCEALED: 400,
   DISCLOSURE_UNEXPECTED: 400,
   DISCLOSURE_POLICY_INVALID: 400,
+  // Personal identifiers in clear on the public log: the content breaks a rule.
+  REGISTRY_PUBLIC_PII: 422,
 };
 
 const AGGREGATION_STATUS: Record<(typeof AGGREGATION_ERROR_CODES)[number], number> = {
