@@ -293,16 +293,22 @@ describe.skipIf(!haveChromium)('the explorer in Chromium', () => {
 
     const [json] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')]);
     const report = JSON.parse(readFileSync((await json.path()) as string, 'utf8')) as Record<string, unknown>;
-    expect(report.assetsByClassification).toEqual({ general: 1, important: 1, core: 0 });
-    expect(report.assetsByDepartment).toEqual({ 'Provincial Energy Bureau': 1, 'Provincial Transport Department': 1 });
-    expect(report.licencesByPurpose).toEqual({ 'credit-assessment': 1, 'traffic-planning': 1 });
+    // Every count of this small ledger is below k = 5 (certificates README "Desensitisation"):
+    // suppressed (null), never shown as 0; a true zero stays 0.
+    expect(report.minCell).toBe(5);
+    expect(report.assetsByClassification).toEqual({ general: null, important: null, core: 0 });
+    expect(report.assetsByDepartment).toEqual({ 'Provincial Energy Bureau': null, 'Provincial Transport Department': null });
+    expect(report.licencesByPurpose).toEqual({ 'credit-assessment': null, 'traffic-planning': null });
     const month = new Date().toISOString().slice(0, 7);
-    expect(report.circulationByMonth).toEqual([{ month, transfers: 1, licences: 2 }]);
+    expect(report.circulationByMonth).toEqual([{ month, transfers: null, licences: null }]);
+    expect(report.suppressed).toContain('assets.byDepartment.Provincial Transport Department');
+    expect(await page.locator('#chart-department').evaluate((c) => c.closest('figure')?.querySelector('td')?.textContent)).toBe('<5');
+    expect(await page.textContent('#stats-suppression')).toContain('<5');
     const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
     const lines = readFileSync((await csv.path()) as string, 'utf8').split('\r\n');
     expect(lines[0]).toBe('section,key,value,value2');
-    expect(lines).toContain('assetsByDepartment,Provincial Transport Department,1');
-    expect(lines).toContain(`circulationByMonth,${month},1,2`);
+    expect(lines).toContain('assetsByDepartment,Provincial Transport Department,<5');
+    expect(lines).toContain(`circulationByMonth,${month},<5,<5`);
     await context.close();
   });
 

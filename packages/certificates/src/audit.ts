@@ -8,6 +8,7 @@ import { type DataLedgerError, isDataLedgerError } from '@dataledger/core';
 import { verifyBundle, type BundleReport, type BundleSource, type LedgerRecord } from '@dataledger/provenance';
 import type { Classification } from './payloads.ts';
 import { CLASSIFICATIONS } from './payloads.ts';
+import { maskText } from './masking.ts';
 import { applyRecord, emptyRegistryState, skipRecord, type AssetState, type RegistryRecord, type RegistryState, type UncheckedRule } from './registry.ts';
 import type { OpenedDisclosure } from './disclosure.ts';
 import type { ErasedDisclosure } from './payloads.ts';
@@ -41,27 +42,55 @@ export function assetStatus(asset: AssetState, at: number): AssetStatus {
   return 'active';
 }
 
-/** The statistics report (统计报告). Periods are calendar months `YYYY-MM` of record time (UTC). */
+/**
+ * The small-cell threshold k of the statistics report (README "Desensitisation (masking
+ * table)"): a count cell with 1 to k−1 contributors is suppressed.
+ */
+export const DEFAULT_MIN_CELL = 5;
+
+/** A count cell of a breakdown: the count, or `null` when suppressed (small cell). */
+export type StatisticsCell = number | null;
+
+/**
+ * The statistics report (统计报告). Periods are calendar months `YYYY-MM` of record time (UTC).
+ * Every breakdown cell with 1 to `minCell`−1 contributors is `null` (suppressed, listed in
+ * `suppressed`), and so is one more cell of a breakdown where a single one was (the published
+ * total would give it back). Totals are never suppressed.
+ */
 export interface StatisticsReport {
   /** The time the report describes (the last record's time, or `at`). */
   asOf: string | null;
   /** Records applied. */
   records: number;
+  /** The small-cell threshold k the report was made with. */
+  minCell: number;
+  /**
+   * The suppressed cells, each as `<breakdown>.<key>` (`assets.byHolder.did:key:z6Mk…`): the
+   * breakdown's path has two dot-separated parts, the key is everything after them.
+   */
+  suppressed: string[];
   assets: {
     /** Every asset ever registered (cancelled ones included). */
     total: number;
-    byClassification: Record<Classification, number>;
-    byStatus: Record<AssetStatus, number>;
+    byClassification: Record<Classification, StatisticsCell>;
+    byStatus: Record<AssetStatus, StatisticsCell>;
     /** By current holder (did:key). */
-    byHolder: Record<string, number>;
-    registeredByPeriod: Record<string, number>;
+    byHolder: Record<string, StatisticsCell>;
+    /**
+     * By current source department (`source.department`), masked by the `freeText` rule of the
+     * asset's classification: the departments of core assets count under `***`.
+     */
+    byDepartment: Record<string, StatisticsCell>;
+    registeredByPeriod: Record<string, StatisticsCell>;
   };
-  transfers: { total: number; byPeriod: Record<string, number> };
+  transfers: { total: number; byPeriod: Record<string, StatisticsCell> };
   licences: {
     granted: number;
-    grantedByPeriod: Record<string, number>;
+    grantedByPeriod: Record<string, StatisticsCell>;
+    /** Every licence ever granted, by purpose (masked by the `freeText` rule of its asset's classification). */
+    byPurpose: Record<string, StatisticsCell>;
     revoked: number;
-    revokedByPeriod: Record<string, number>;
+    revokedByPeriod: Record<string, StatisticsCell>;
     /** Status active and within term at `asOf`. */
     active: number;
     /** Ended by a revoked consent. */
@@ -69,15 +98,23 @@ export interface StatisticsReport {
   };
   certificates: {
     issued: number;
-    issuedByPeriod: Record<string, number>;
+    issuedByPeriod: Record<string, StatisticsCell>;
     revoked: number;
-    revokedByPeriod: Record<string, number>;
+    revokedByPeriod: Record<string, StatisticsCell>;
     /** Currently suspended. */
     suspended: number;
     /** Neither revoked nor suspended. */
     active: number;
   };
   aggregations: { opened: number; released: number; contributions: number };
+}
+
+/** Options of {@link statisticsReport}. */
+export interface StatisticsOptions {
+  /** The time statuses are evaluated at (default: the last record's time). */
+  at?: Date;
+  /** The small-cell threshold k (default {@link DEFAULT_MIN_CELL}; 1 suppresses nothing). */
+  minCell?: number;
 }
 
 function byPeriod(state: RegistryState, kind: string): { total: number; byPeriod: Record<string, number> } {
@@ -89,17 +126,62 @@ function byPeriod(state: RegistryState, kind: string): { total: number; byPeriod
     out[k.slice(bar + 1)] = n;
     total += n;
   }
+  return { total, byPeriod: sortedKeys(out) };
+}
+
+function sortedKeys(cells: Record<string, number>): Record<string, number> {
   const sorted: Record<string, number> = {};
-  for (const p of Object.keys(out).sort()) sorted[p] = out[p] as number;
-  return { total, byPeriod: sorted };
+  for (const p of Object.keys(cells).sort()) sorted[p] = cells[p] as number;
+  return sorted;
+}
+
+// Counts by a free-text key, masked first by the rule of the asset's classification (README
+// "Desensitisation (masking table)"): a core asset's key is `***`; below core, a department or
+// purpose written before the write-time guard (REGISTRY_PUBLIC_PII) may carry an identifier,
+// masked here. Two keys masked alike are one cell.
+function countByText<T>(items: Iterable<T>, key: (item: T) => [text: string, classification: Classification]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const i of items) {
+    const k = maskText(...key(i));
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return sortedKeys(out);
 }
 
 /**
- * The statistics report of a registry state.
- * @param state - the registry state (e.g. from {@link replayRegistry} or an audit)
- * @param options - `at`: the time statuses are evaluated at (default: the last record's time)
+ * Small-cell suppression of one breakdown: primary (1..k−1 contributors), then secondary when a
+ * single cell was suppressed, since the breakdown's published total minus the other cells would
+ * give it back: the smallest other non-zero cell (else the smallest zero), the first in key
+ * order among equals. A breakdown of one cell cannot be protected this way (its total says it).
  */
-export function statisticsReport(state: RegistryState, options: { at?: Date } = {}): StatisticsReport {
+function suppressCells<K extends string>(path: string, cells: Record<K, number>, k: number, suppressed: string[]): Record<K, StatisticsCell> {
+  const keys = Object.keys(cells) as K[];
+  const hidden = new Set<K>(keys.filter((key) => cells[key] >= 1 && cells[key] < k));
+  if (hidden.size === 1) {
+    const rank = (key: K): number => (cells[key] === 0 ? Number.MAX_SAFE_INTEGER : cells[key]);
+    let next: K | null = null;
+    for (const key of keys) if (!hidden.has(key) && (next === null || rank(key) < rank(next))) next = key;
+    if (next !== null) hidden.add(next);
+  }
+  const out = {} as Record<K, StatisticsCell>;
+  for (const key of keys) {
+    out[key] = hidden.has(key) ? null : cells[key];
+    if (hidden.has(key)) suppressed.push(`${path}.${key}`);
+  }
+  return out;
+}
+
+/**
+ * The statistics report of a registry state, small cells suppressed (README "Desensitisation
+ * (masking table)": GB/T 37964 suppression, k = `minCell`).
+ * @param state - the registry state (e.g. from {@link replayRegistry} or an audit)
+ * @param options - `at`: the time statuses are evaluated at (default: the last record's time);
+ *   `minCell`: k (default 5)
+ * @throws RangeError when `minCell` is not a positive integer
+ */
+export function statisticsReport(state: RegistryState, options: StatisticsOptions = {}): StatisticsReport {
+  const k = options.minCell ?? DEFAULT_MIN_CELL;
+  if (!Number.isSafeInteger(k) || k < 1) throw new RangeError(`options.minCell: expected a positive integer, got ${String(k)}`);
   const asOf = options.at?.toISOString() ?? state.lastTime;
   const at = asOf === null ? 0 : Date.parse(asOf);
   const byClassification = Object.fromEntries(CLASSIFICATIONS.map((c) => [c, 0])) as Record<Classification, number>;
@@ -136,17 +218,42 @@ export function statisticsReport(state: RegistryState, options: { at?: Date } = 
   const revoked = byPeriod(state, 'licence.revoked');
   const issued = byPeriod(state, 'certificate.issued');
   const certRevoked = byPeriod(state, 'certificate.revoked');
+  const suppressed: string[] = [];
+  const cells = <K extends string>(path: string, c: Record<K, number>): Record<K, StatisticsCell> => suppressCells(path, c, k, suppressed);
   return {
     asOf,
     records: state.size,
-    assets: { total: state.assets.size, byClassification, byStatus, byHolder, registeredByPeriod: registered.byPeriod },
-    transfers,
-    licences: { granted: granted.total, grantedByPeriod: granted.byPeriod, revoked: revoked.total, revokedByPeriod: revoked.byPeriod, active, ended },
+    minCell: k,
+    suppressed,
+    assets: {
+      total: state.assets.size,
+      byClassification: cells('assets.byClassification', byClassification),
+      byStatus: cells('assets.byStatus', byStatus),
+      byHolder: cells('assets.byHolder', byHolder),
+      byDepartment: cells(
+        'assets.byDepartment',
+        countByText(state.assets.values(), (a) => [a.source.department, a.classification]),
+      ),
+      registeredByPeriod: cells('assets.registeredByPeriod', registered.byPeriod),
+    },
+    transfers: { total: transfers.total, byPeriod: cells('transfers.byPeriod', transfers.byPeriod) },
+    licences: {
+      granted: granted.total,
+      grantedByPeriod: cells('licences.grantedByPeriod', granted.byPeriod),
+      byPurpose: cells(
+        'licences.byPurpose',
+        countByText(state.licences.values(), (l) => [l.purpose, state.assets.get(l.registrationNumber)?.classification ?? 'general']),
+      ),
+      revoked: revoked.total,
+      revokedByPeriod: cells('licences.revokedByPeriod', revoked.byPeriod),
+      active,
+      ended,
+    },
     certificates: {
       issued: issued.total,
-      issuedByPeriod: issued.byPeriod,
+      issuedByPeriod: cells('certificates.issuedByPeriod', issued.byPeriod),
       revoked: revokedNow,
-      revokedByPeriod: certRevoked.byPeriod,
+      revokedByPeriod: cells('certificates.revokedByPeriod', certRevoked.byPeriod),
       suspended,
       active: certActive,
     },
@@ -297,16 +404,21 @@ function digestsOf(payload: unknown): string[] {
 /**
  * Audits records already read (no integrity check: use {@link auditBundle} for bundles).
  * @param records - ledger records in order
- * @param options.disclosures - disclosures by digest (rules on concealed members are checked with them)
+ * @param options - the statistics report's `at` and `minCell` ({@link statisticsReport}), and
+ *   disclosures by digest (rules on concealed members are checked with them)
  */
-export function auditRecords(records: Iterable<RegistryRecord>, options: { at?: Date; disclosures?: ReadonlyMap<string, OpenedDisclosure> } = {}): AuditReport {
+export function auditRecords(
+  records: Iterable<RegistryRecord>,
+  options: StatisticsOptions & { disclosures?: ReadonlyMap<string, OpenedDisclosure> } = {},
+): AuditReport {
   const a = new RegistryAuditor(options.disclosures === undefined ? {} : { disclosures: options.disclosures });
   for (const r of records) a.push(r);
   const violations = [...a.violations];
   const foreign = a.foreignDisclosures();
   if (foreign !== null) violations.push(foreign);
-  const statsOpts: { at?: Date } = {};
+  const statsOpts: StatisticsOptions = {};
   if (options.at !== undefined) statsOpts.at = options.at;
+  if (options.minCell !== undefined) statsOpts.minCell = options.minCell;
   return {
     valid: violations.length === 0,
     integrity: null,
@@ -328,6 +440,8 @@ export interface AuditBundleOptions {
   at?: Date;
   /** Disclosures by digest (`disclosureMap`): with them, the rules on concealed members are checked too. */
   disclosures?: ReadonlyMap<string, OpenedDisclosure>;
+  /** The statistics report's small-cell threshold k (default {@link DEFAULT_MIN_CELL}). */
+  minCell?: number;
 }
 
 /**
@@ -350,8 +464,9 @@ export async function auditBundle(source: BundleSource, options: AuditBundleOpti
   }
   const foreign = a.foreignDisclosures();
   if (foreign !== null) violations.push(foreign);
-  const statsOpts: { at?: Date } = {};
+  const statsOpts: StatisticsOptions = {};
   if (options.at !== undefined) statsOpts.at = options.at;
+  if (options.minCell !== undefined) statsOpts.minCell = options.minCell;
   return {
     valid: integrity.valid && violations.length === 0,
     integrity,

@@ -13,6 +13,7 @@
  * disclosure for each one and run every rule on the full payload.
  */
 import { canonicalize, parseJson, sha256, toBase64Url, fromBase64Url, utf8Decode, utf8Encode, type JsonValue } from '@dataledger/core';
+import { MAX_DISCLOSURE_LENGTH as VAULT_MAX_DISCLOSURE_LENGTH } from '@dataledger/provenance';
 import type { JsonObject } from './dataintegrity.ts';
 import { CertificateError } from './errors.ts';
 import { RECORD_TYPES, type RecordType } from './payloads.ts';
@@ -36,8 +37,12 @@ export interface OpenedDisclosure {
 export const DIGEST_PATTERN: RegExp = /^[A-Za-z0-9_-]{43}$/;
 /** A salt: base64url of at least 16 bytes (128 bits; RFC 9901 §9.3 recommends 128). */
 const SALT_PATTERN = /^[A-Za-z0-9_-]{22,64}$/;
-/** Largest disclosure accepted, characters (a 16 KiB value, base64url-grown). */
-export const MAX_DISCLOSURE_LENGTH: number = 24_576;
+/**
+ * Largest disclosure accepted, characters: the vault's limit (provenance), which holds the
+ * largest value the payload schemas allow (a 2,000-character description, every character
+ * escaped, base64url-grown), so nothing accepted here is refused by the vault.
+ */
+export const MAX_DISCLOSURE_LENGTH: number = VAULT_MAX_DISCLOSURE_LENGTH;
 /** Most digests in one `_sd` array. */
 const MAX_SD = 8;
 

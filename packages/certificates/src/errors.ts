@@ -102,6 +102,8 @@ export const CERTIFICATES_ERROR_CODES = [
   'DISCLOSURE_NOT_CONCEALED',
   'DISCLOSURE_UNEXPECTED',
   'DISCLOSURE_POLICY_INVALID',
+  // A public free-text member carries an unmasked resident ID or mobile number (README "Desensitisation").
+  'REGISTRY_PUBLIC_PII',
 ] as const;
 
 /** A code raised by `@dataledger/certificates`. */

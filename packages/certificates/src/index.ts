@@ -130,6 +130,7 @@ export type {
   DisclosureErased,
   ErasedDisclosure,
   PayloadByType,
+  ParsePayloadOptions,
   Authorisation,
   RecordTypeRow,
 } from './payloads.ts';
@@ -190,10 +191,12 @@ export type {
   StatusListSigningOptions,
 } from './certificate.ts';
 // Audit and statistics over a registry or a bundle.
-export { ASSET_STATUSES, assetStatus, statisticsReport, RegistryAuditor, auditRecords, auditBundle } from './audit.ts';
+export { ASSET_STATUSES, DEFAULT_MIN_CELL, assetStatus, statisticsReport, RegistryAuditor, auditRecords, auditBundle } from './audit.ts';
 export type {
   Violation,
   AssetStatus,
+  StatisticsCell,
+  StatisticsOptions,
   StatisticsReport,
   AuditReport,
   AuditBundleOptions,
@@ -201,3 +204,19 @@ export type {
   ErasureEntry,
   RegistryAuditorOptions,
 } from './audit.ts';
+// Desensitisation (脱敏): the masking table and its helpers (GB/T 37964).
+export {
+  MASK_CATEGORIES,
+  MASK_COMPOUND_SURNAMES,
+  MASKING_TABLE,
+  SUPPRESSED_VALUE,
+  isResidentId,
+  isMobileNumber,
+  findIdentifiers,
+  publicTextPii,
+  PUBLIC_TEXT_MEMBERS,
+  maskValue,
+  maskText,
+  desensitise,
+} from './masking.ts';
+export type { MaskCategory, MaskingRow, FoundIdentifier, DesensitiseSpec, PublicTextFinding } from './masking.ts';

@@ -8,6 +8,7 @@
 import { Type, type Static, type TObject, type TProperties, type TSchema, type TString, type TUnsafe } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { CertificateError } from './errors.ts';
+import { publicTextPii } from './masking.ts';
 
 // ---------------------------------------------------------------------------------------
 // Vocabulary
@@ -661,20 +662,33 @@ function dateOk(s: string | undefined): boolean {
   return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === s.slice(0, 19);
 }
 
+/** Options of {@link parsePayload}. */
+export interface ParsePayloadOptions {
+  /**
+   * Members confidential by default that the deployment's disclosure policy makes public, as
+   * `type:path` entries (`asset.registered:description`): their free text is checked for
+   * unmasked identifiers too (`REGISTRY_PUBLIC_PII`).
+   */
+  public?: readonly string[];
+}
+
 /**
  * Validates an untrusted payload against its record type's schema and returns it typed.
  * @param type - the record type
  * @param value - the payload as received
+ * @param options - the members made public by the disclosure policy
  * @returns the same value, typed
  * @throws DataLedgerError `REGISTRY_UNKNOWN_TYPE`, `REGISTRY_MONEY_NOT_DECIMAL` (an amount sent as a
- *   JSON number), `REGISTRY_PAYLOAD_INVALID` (with `details.path` of the first problem)
+ *   JSON number), `REGISTRY_PAYLOAD_INVALID` (with `details.path` of the first problem),
+ *   `REGISTRY_PUBLIC_PII` (a public free-text member carries an unmasked resident ID number or
+ *   mobile number; `details.path`, `details.category`)
  */
-export function parsePayload<T extends RecordType>(type: T, value: unknown): PayloadByType[T] {
+export function parsePayload<T extends RecordType>(type: T, value: unknown, options: ParsePayloadOptions = {}): PayloadByType[T] {
   if (!isRecordType(type)) throw new CertificateError('REGISTRY_UNKNOWN_TYPE', `type: not a data-asset record type`, { details: { type } });
-  return checkPayload(type, value, checker(type));
+  return checkPayload(type, value, checker(type), options);
 }
 
-function checkPayload<T extends RecordType>(type: T, value: unknown, c: TypeCheck<TObject>): PayloadByType[T] {
+function checkPayload<T extends RecordType>(type: T, value: unknown, c: TypeCheck<TObject>, options: ParsePayloadOptions): PayloadByType[T] {
   const money = findFloatMoney(value);
   if (money !== null) {
     throw new CertificateError('REGISTRY_MONEY_NOT_DECIMAL', `payload.${money}.amount: money is a decimal string, never a number`, {
@@ -705,6 +719,16 @@ function checkPayload<T extends RecordType>(type: T, value: unknown, c: TypeChec
   if (type === 'asset.changed') {
     const ch = (value as unknown as AssetChanged).changes;
     if (ch.validity !== undefined && (!dateOk(ch.validity.from) || !dateOk(ch.validity.until))) invalid('/changes/validity', 'not a date');
+  }
+  // The public log is append-only and replicated: an identifier written there in clear cannot be
+  // called back. Masked forms (110105********002X, 138****5678) pass (README "Desensitisation").
+  const pii = publicTextPii(type, value, options);
+  if (pii !== null) {
+    const what = pii.category === 'residentId' ? 'a resident ID number' : 'a mobile number';
+    // The message names the member, never the value (it is logged and sent back).
+    throw new CertificateError('REGISTRY_PUBLIC_PII', `payload${pii.path}: carries ${what} in clear; the public log only takes it masked`, {
+      details: { type, path: pii.path, category: pii.category },
+    });
   }
   return value as unknown as PayloadByType[T];
 }
@@ -741,18 +765,26 @@ function relaxedChecker(type: RecordType, confidential: readonly string[]): Type
 }
 
 /**
- * Validates a revealed payload ({@link revealPayload}) of which some confidential members may be
+ * Validates a revealed payload (`revealPayload`) of which some confidential members may be
  * hidden: with `partial` false it is {@link parsePayload}; with `partial` true the confidential
  * members given in `confidential` may be absent, and every other member is checked as usual.
+ * `options.public` names the confidential members the logged payload carries in clear (their
+ * free text is public, so it is checked for identifiers).
  * @throws CertificateError as {@link parsePayload}
  */
-export function parseRevealedPayload<T extends RecordType>(type: T, value: unknown, partial: boolean, confidential: readonly string[]): PayloadByType[T] {
-  if (!partial) return parsePayload(type, value);
+export function parseRevealedPayload<T extends RecordType>(
+  type: T,
+  value: unknown,
+  partial: boolean,
+  confidential: readonly string[],
+  options: ParsePayloadOptions = {},
+): PayloadByType[T] {
+  if (!partial) return parsePayload(type, value, options);
   if (!isRecordType(type)) throw new CertificateError('REGISTRY_UNKNOWN_TYPE', `type: not a data-asset record type`, { details: { type } });
-  return checkPayload(type, value, relaxedChecker(type, confidential));
+  return checkPayload(type, value, relaxedChecker(type, confidential), options);
 }
 
 /** Validates `value` as JSON object payload of any data-asset record type (see {@link parsePayload}). */
-export function parseAnyPayload(type: string, value: unknown): PayloadByType[RecordType] {
-  return parsePayload(type as RecordType, value);
+export function parseAnyPayload(type: string, value: unknown, options: ParsePayloadOptions = {}): PayloadByType[RecordType] {
+  return parsePayload(type as RecordType, value, options);
 }

@@ -402,13 +402,15 @@ function requiredConsents(state: RegistryState, a: AssetState, licensee: string,
     return [];
   }
   const out: string[] = [];
-  for (const subject of a.subjects) {
+  for (const [k, subject] of a.subjects.entries()) {
     if (subject === licensee) continue;
     const id = activeConsent(state, a.registrationNumber, subject, licensee, purpose, time);
     if (id === null) {
-      refuse('REGISTRY_CONSENT_MISSING', `asset ${a.registrationNumber}: no consent of ${subject} for ${licensee} (${purpose})`, {
+      // The subjects are confidential: the refusal names the subject by its place in the
+      // asset's list (the holder reads the list with a signed read), never by its DID.
+      refuse('REGISTRY_CONSENT_MISSING', `asset ${a.registrationNumber}: data subject #${k + 1} has not consented to ${licensee} (${purpose})`, {
         registrationNumber: a.registrationNumber,
-        subject,
+        subjectIndex: k,
         licensee,
         purpose,
       });
@@ -1055,7 +1057,9 @@ export function applyRecord(state: RegistryState, record: RegistryRecord, option
       unchecked({ index: record.index, type, rule, reason });
     };
     if (partial) gap('REGISTRY_PAYLOAD_INVALID', `${revealed.hidden.length} concealed member(s) not disclosed: their form is unchecked`);
-    const payload = parseRevealedPayload(type, revealed.payload, partial, CONFIDENTIAL_MEMBERS[type]);
+    // Confidential members a deployment publishes are in clear on the log: public free text.
+    const inClear = CONFIDENTIAL_MEMBERS[type].filter((path) => hasPath(record.payload, path)).map((path) => `${type}:${path}`);
+    const payload = parseRevealedPayload(type, revealed.payload, partial, CONFIDENTIAL_MEMBERS[type], { public: inClear });
     checkRoleGate(state, type, record.actor);
     const next = (HANDLERS[type] as Handler<RecordType>)(state, payload, record, { revealed, gap });
     const digests = revealed.hidden.length + revealed.revealed.length;
@@ -1083,6 +1087,16 @@ export function applyRecord(state: RegistryState, record: RegistryRecord, option
 }
 
 const NO_DISCLOSURES: ReadonlyMap<string, OpenedDisclosure> = new Map();
+
+/** True when `value` has the member at `path` (`member` or `object.member`). */
+function hasPath(value: unknown, path: string): boolean {
+  let v: unknown = value;
+  for (const k of path.split('.')) {
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || !(k in v)) return false;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return true;
+}
 
 /**
  * Advances the state past a record without applying it (for audits that report a refused

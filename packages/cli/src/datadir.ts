@@ -15,6 +15,8 @@ export interface OpenDataDirOptions {
   maxClockSkewMs?: number;
   /** A `postgres://` URL holding the log (the keys stay in the directory). */
   database?: string;
+  /** The statistics report's small-cell threshold k (the service's default when absent). */
+  minStatisticsCell?: number;
 }
 
 /**
@@ -45,6 +47,7 @@ export async function openDataDir(dir: string, options: OpenDataDirOptions = {})
       ...(options.origin === undefined ? {} : { origin: options.origin }),
       ...(options.maxClockSkewMs === undefined ? {} : { maxClockSkewMs: options.maxClockSkewMs }),
       ...(options.database === undefined ? {} : { database: options.database }),
+      ...(options.minStatisticsCell === undefined ? {} : { minStatisticsCell: options.minStatisticsCell }),
     });
   } catch (err) {
     if (isLockError(err)) {

@@ -38,6 +38,12 @@ function parseCount(value: string): number {
   return Number(value);
 }
 
+function parseMinCell(value: string): number {
+  const n = parseCount(value);
+  if (n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
+}
+
 /** Adds the options every command that talks to a service takes. */
 function remoteOptions(cmd: Command): Command {
   return cmd
@@ -108,6 +114,9 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
         'DATABASE_URL',
       ),
     )
+    .addOption(
+      new Option('--min-cell <k>', 'statistics report: counts of 1 to k-1 contributors are suppressed (small cells)').default(5).argParser(parseMinCell),
+    )
     .action(
       async (opts: {
         port: number;
@@ -119,6 +128,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
         witnessKey?: string[];
         publicUrl?: string;
         database?: string;
+        minCell: number;
       }) => {
         const { serveCommand } = await import('./commands/serve.ts');
         setStatus(await serveCommand(opts, io));

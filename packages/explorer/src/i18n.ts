@@ -103,6 +103,9 @@ const en = {
   byPurpose: 'Licences by purpose',
   count: 'Count',
   figures: 'Figures',
+  suppressedCell: '<{k}',
+  suppressedNote:
+    'Counts of fewer than {k} are not shown (<{k}): a small count could single out a holder or a data subject. Where only one count of a chart would be hidden, the next smallest is hidden too, so the total does not give it back.',
   month: 'Month',
   downloadJson: 'Download report (JSON)',
   downloadCsv: 'Download report (CSV)',
@@ -248,6 +251,9 @@ const zh: Record<MessageKey, string> = {
   byPurpose: '按用途的授权',
   count: '数量',
   figures: '数据表',
+  suppressedCell: '不足{k}',
+  suppressedNote:
+    '少于 {k} 的计数不予显示（不足{k}）：过小的计数可能识别出某一持有方或数据主体。若某图表只有一个计数被隐藏，则再隐藏次小的计数，以免由合计反推。',
   month: '月份',
   downloadJson: '下载报告（JSON）',
   downloadCsv: '下载报告（CSV）',

@@ -134,6 +134,8 @@ const PROVENANCE_STATUS: Record<(typeof PROVENANCE_ERROR_CODES)[number], number>
   STORE_IO: 503,
   STORE_CORRUPT: 500,
   STORE_CLOSED: 503,
+  VAULT_ENTRY_INVALID: 400,
+  VAULT_ENTRY_TOO_LARGE: 413,
 };
 
 // Typed per package as Record<Code, number>: a code added to a package without a status
@@ -231,6 +233,8 @@ const CERTIFICATES_STATUS: Record<(typeof CERTIFICATES_ERROR_CODES)[number], num
   DISCLOSURE_NOT_CONCEALED: 400,
   DISCLOSURE_UNEXPECTED: 400,
   DISCLOSURE_POLICY_INVALID: 400,
+  // Personal identifiers in clear on the public log: the content breaks a rule.
+  REGISTRY_PUBLIC_PII: 422,
 };
 
 const AGGREGATION_STATUS: Record<(typeof AGGREGATION_ERROR_CODES)[number], number> = {

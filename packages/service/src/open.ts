@@ -116,6 +116,11 @@ export interface OpenServiceOptions extends AppendQueueOptions {
   certificateCacheSize?: number;
   /** `ttl` of the status lists the service signs, milliseconds (default 300,000: five minutes). */
   statusListTtlMs?: number;
+  /**
+   * The small-cell threshold k of the statistics report and of the audit's report (default 5):
+   * counts of 1 to k−1 contributors are suppressed (certificates' `statisticsReport`).
+   */
+  minStatisticsCell?: number;
 }
 
 /** The root authority of a data directory. */
@@ -265,9 +270,10 @@ async function writeSecret(path: string, key: KeyPair): Promise<void> {
 /**
  * Read access to a registry state for the routes.
  * @param state - the registry state
+ * @param options - `minStatisticsCell`: the statistics report's small-cell threshold (default 5)
  * @returns the view
  */
-export function registryView(state: RegistryState): RegistryView {
+export function registryView(state: RegistryState, options: { minStatisticsCell?: number } = {}): RegistryView {
   return {
     rolesOf: (did) => (did === state.rootAuthority ? [...rolesOf(state, did), 'root'] : rolesOf(state, did)),
     asset: (id) => {
@@ -276,7 +282,7 @@ export function registryView(state: RegistryState): RegistryView {
     },
     licence: (id) => state.licences.get(id),
     certificate: (id) => state.certificates.get(id),
-    statistics: () => statisticsReport(state),
+    statistics: () => statisticsReport(state, options.minStatisticsCell === undefined ? {} : { minCell: options.minStatisticsCell }),
     aggregation: (id) => state.aggregations.get(id),
   };
 }
@@ -295,6 +301,9 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
   if (typeof dataDir !== 'string' || dataDir.length === 0) throw new TypeError('options.dataDir: expected a directory path');
   if (options.origin !== undefined && !isOrigin(options.origin)) {
     throw new TypeError('options.origin: expected a non-empty name without spaces or "+" (e.g. example.org/log)');
+  }
+  if (options.minStatisticsCell !== undefined && !(Number.isSafeInteger(options.minStatisticsCell) && options.minStatisticsCell >= 1)) {
+    throw new TypeError('options.minStatisticsCell: expected a positive integer');
   }
   const paths = dataDirPaths(dataDir);
   const isNew = !(await exists(paths.logKey));
@@ -369,6 +378,7 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
     await writeFile(paths.rootDid, `${rootDid}\n`, { mode: 0o644 });
 
     const cacheSize = options.certificateCacheSize ?? 16_384;
+    const k = options.minStatisticsCell;
     const verifyCache: VerifyCache | null = cacheSize > 0 ? new LRUCache({ max: cacheSize }) : null;
     // Set right below, before the service answers anything.
     let desk: CertificateDesk | null = null;
@@ -379,9 +389,9 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
       precheck: registryPrecheck,
       state,
       maxPayloadBytes: options.maxPayloadBytes ?? 65_536,
-      view: registryView,
+      view: (s) => registryView(s, k === undefined ? {} : { minStatisticsCell: k }),
       audit: async (svc) => {
-        const report = await auditBundle(svc.exportBundle(), { trustedLogKeys: [svc.logVerifierKey] });
+        const report = await auditBundle(svc.exportBundle(), { trustedLogKeys: [svc.logVerifierKey], ...(k === undefined ? {} : { minCell: k }) });
         // The replayed state is internal; the report is what a regulator reads.
         return { valid: report.valid, records: report.records, violations: report.violations, statistics: report.statistics, integrity: report.integrity };
       },

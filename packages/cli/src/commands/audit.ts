@@ -113,11 +113,12 @@ export async function auditBundleFile(file: string, options: AuditOptions, io: C
   };
 }
 
-function table(title: string, rows: Record<string, number>): string {
+// A suppressed cell (null: fewer than k contributors) reads `<k`, never 0.
+function table(title: string, rows: Record<string, number | null>, minCell: number): string {
   const keys = Object.keys(rows);
   if (keys.length === 0) return `  ${title}: none\n`;
   const width = Math.max(...keys.map((k) => k.length));
-  return `  ${title}:\n${keys.map((k) => `    ${k.padEnd(width)}  ${rows[k]}\n`).join('')}`;
+  return `  ${title}:\n${keys.map((k) => `    ${k.padEnd(width)}  ${rows[k] ?? `<${minCell}`}\n`).join('')}`;
 }
 
 /**
@@ -127,18 +128,20 @@ function table(title: string, rows: Record<string, number>): string {
  */
 export function formatStatistics(s: StatisticsReport): string {
   return [
-    `statistics (as of ${s.asOf ?? 'n/a'}, ${s.records} records)\n`,
+    `statistics (as of ${s.asOf ?? 'n/a'}, ${s.records} records; counts below ${s.minCell} shown as <${s.minCell})\n`,
     `  assets: ${s.assets.total}\n`,
-    table('by classification', s.assets.byClassification),
-    table('by status', s.assets.byStatus),
-    table('by holder', s.assets.byHolder),
-    table('registered by period', s.assets.registeredByPeriod),
+    table('by classification', s.assets.byClassification, s.minCell),
+    table('by status', s.assets.byStatus, s.minCell),
+    table('by holder', s.assets.byHolder, s.minCell),
+    table('by source department', s.assets.byDepartment, s.minCell),
+    table('registered by period', s.assets.registeredByPeriod, s.minCell),
     `  transfers: ${s.transfers.total}\n`,
-    table('transfers by period', s.transfers.byPeriod),
+    table('transfers by period', s.transfers.byPeriod, s.minCell),
     `  licences: ${s.licences.granted} granted, ${s.licences.revoked} revoked, ${s.licences.active} active, ${s.licences.ended} ended\n`,
-    table('licences granted by period', s.licences.grantedByPeriod),
+    table('licences granted by period', s.licences.grantedByPeriod, s.minCell),
+    table('licences by purpose', s.licences.byPurpose, s.minCell),
     `  certificates: ${s.certificates.issued} issued, ${s.certificates.revoked} revoked, ${s.certificates.suspended} suspended, ${s.certificates.active} active\n`,
-    table('certificates issued by period', s.certificates.issuedByPeriod),
+    table('certificates issued by period', s.certificates.issuedByPeriod, s.minCell),
     `  encrypted statistics: ${s.aggregations.opened} jobs opened, ${s.aggregations.contributions} contributions, ${s.aggregations.released} released\n`,
   ].join('');
 }

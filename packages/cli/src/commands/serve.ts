@@ -39,6 +39,8 @@ export interface ServeOptions {
   publicUrl?: string;
   /** A `postgres://` URL: the log lives in PostgreSQL, the keys in the data directory (`--database`, `DATABASE_URL`). */
   database?: string;
+  /** The statistics report's small-cell threshold k (`--min-cell`, default 5). */
+  minCell?: number;
 }
 
 /**
@@ -93,6 +95,7 @@ export async function serveCommand(options: ServeOptions, io: CliIo): Promise<Ex
     origin: options.origin,
     ...(options.maxClockSkew === undefined ? {} : { maxClockSkewMs: Math.round(options.maxClockSkew * 1000) }),
     ...(database === undefined ? {} : { database }),
+    ...(options.minCell === undefined ? {} : { minStatisticsCell: options.minCell }),
   });
   const say = (line: string): void => {
     io.stdout.write(`dataledger: ${line}\n`);
