@@ -1,6 +1,6 @@
 /**
  * The disclosure policy table of the package README ("Disclosure policy") against the contract
- * (the table of the confidential payloads design, written out below) and against the code:
+ * (the design's table, written out below, and DESIGN.md's) and against the code:
  * `CONFIDENTIAL_MEMBERS`, the payload schemas (every member is in exactly one column) and what
  * `disclosurePolicy` / `policyFromJson` let a deployment change. The code is checked against the
  * document, never against itself.
@@ -125,6 +125,25 @@ function schemaMembers(type: RecordType): string[] {
 
 const sorted = (xs: readonly string[]): string[] => [...xs].sort();
 
+/** The confidential members of DESIGN.md's "Disclosure policy" table (`every other type`: none). */
+function designTable(): Map<string, string[]> {
+  const text = readFileSync(new URL('../../../DESIGN.md', import.meta.url), 'utf8');
+  const start = text.indexOf('\n### Disclosure policy\n');
+  if (start < 0) throw new Error('DESIGN.md: no "Disclosure policy" section');
+  const lines = text.slice(start).split('\n');
+  const first = lines.findIndex((l) => l.startsWith('| record type |'));
+  const out = new Map<string, string[]>();
+  for (const line of lines.slice(first + 2)) {
+    if (!line.startsWith('|')) break;
+    const [type, conf] = line
+      .slice(1, -1)
+      .split('|')
+      .map((c) => c.trim()) as [string, string];
+    out.set(type.replace(/`/g, ''), conf === 'none' ? [] : [...conf.matchAll(/`([^`]+)`/g)].map((m) => m[1] as string));
+  }
+  return out;
+}
+
 describe('README "Disclosure policy" table', () => {
   const rows = readmeTable();
 
@@ -138,6 +157,13 @@ describe('README "Disclosure policy" table', () => {
       expect(sorted(r.confidential), r.type).toEqual(sorted(expected));
       expect(sorted(CONFIDENTIAL_MEMBERS[r.type as RecordType]), r.type).toEqual(sorted(r.confidential));
     }
+  });
+
+  it("agrees with DESIGN.md's table", () => {
+    const design = designTable();
+    const others = design.get('every other type');
+    expect(others).toEqual([]);
+    for (const r of rows) expect(sorted(r.confidential), r.type).toEqual(sorted(design.get(r.type) ?? (others as string[])));
   });
 
   it('states the public members, and the payload schemas have exactly the members the table lists', () => {
