@@ -319,6 +319,14 @@ describe('tampered, moved, clear and unexpected', () => {
     expect(codeOf(() => revealPayload('asset.registered', moved, disclosureMap(disclosures)))).toBe('DISCLOSURE_MISMATCH');
   });
 
+  it('two digests for one member are DISCLOSURE_MISMATCH once both are disclosed (one digest hides one member)', () => {
+    const a = makeDisclosure('valuation', { amount: '1', currency: 'CNY', method: 'cost' });
+    const b = makeDisclosure('valuation', { amount: '2', currency: 'CNY', method: 'cost' });
+    const logged = { registrationNumber: 'DA-1', _sd: [a.digest, b.digest].sort() };
+    expect(() => checkConcealed('asset.valued', logged)).not.toThrow();
+    expect(codeOf(() => revealPayload('asset.valued', logged, disclosureMap([a, b]), { strict: true }))).toBe('DISCLOSURE_MISMATCH');
+  });
+
   it('a confidential member in clear is DISCLOSURE_NOT_CONCEALED, for every confidential member', () => {
     for (const type of RECORD_TYPES) {
       for (const path of CONFIDENTIAL_MEMBERS[type]) {
