@@ -253,6 +253,26 @@ describe('certificates after an erasure', () => {
     expect(report.unchecked.map((u) => u.rule).sort()).toEqual(['REGISTRY_ERASURE_INVALID', 'REGISTRY_PAYLOAD_INVALID']);
   });
 
+  it('a replay with what the vault still holds reaches the live asset after a transfer’s price and new holder name are erased', () => {
+    const { l } = world();
+    l.addConcealed(subject1, 'consent.granted', { consentId: 'C-2', registrationNumber: 'ER-1', licensee: holderB.did, purpose: 'transfer' });
+    const moved = l.addConcealed(holderA, 'asset.transferred', {
+      registrationNumber: 'ER-1',
+      to: { id: holderB.did, foreign: false, name: 'Holder B Ltd' },
+      price: { amount: '5.00', currency: 'CNY' },
+    }).record;
+    erase(l, regulator, moved, { price: digestsOf(l, moved).price as string });
+    erase(l, regulator, moved, { 'to.name': digestsOf(l, moved)['to.name'] as string });
+    const cert = issue(l, 'ER-1', 4);
+    const vault = new Map([...l.disclosures].filter(([digest]) => !l.state.erasedDigests.has(digest)));
+    const report = auditRecords(l.records, { disclosures: vault });
+    expect(report.violations).toEqual([]);
+    expect(report.unchecked.filter((u) => u.indexes.includes(cert.index))).toEqual([]);
+    const replayed = report.state.assets.get('ER-1') as AssetState;
+    const live = asset(l, 'ER-1');
+    expect({ sealed: replayed.sealed, opaque: replayed.opaque, holder: replayed.holder }).toEqual({ sealed: live.sealed, opaque: [], holder: live.holder });
+  });
+
   it('an erased disclosure given back to an audit is still a disclosure of its digest (the digest proves it)', () => {
     const { l, registered } = world();
     const d = digestsOf(l, registered);
