@@ -288,7 +288,8 @@ export function concealPayload(
     const container = at === '' ? out : out[at];
     if (!isObject(container)) continue;
     const obj = at === '' ? out : { ...container };
-    const digests: string[] = [];
+    // A payload some of whose members are concealed already keeps their digests.
+    const digests: string[] = Array.isArray(obj._sd) ? obj._sd.filter((d): d is string => typeof d === 'string') : [];
     for (const name of names) {
       if (!(name in obj) || obj[name] === undefined) continue;
       const d = makeDisclosure(name, obj[name] as JsonValue);
@@ -297,7 +298,7 @@ export function concealPayload(
       disclosures.push(d.disclosure);
     }
     // Sorted, so the order of the digests says nothing about which member each one hides.
-    if (digests.length > 0) obj._sd = digests.sort();
+    if (digests.length > 0) obj._sd = [...new Set(digests)].sort();
     if (at !== '') out[at] = obj;
   }
   return { payload: out as JsonObject, disclosures };

@@ -377,7 +377,15 @@ function findAt(value: unknown, path: readonly string[], pointer: string): Publi
     }
     return null;
   }
-  if (typeof value !== 'object' || value === null || path.length === 0) return null;
+  if (typeof value !== 'object' || value === null) return null;
+  if (path.length === 0) {
+    // A whole object made public (a consent's `person`): every string in it is public text.
+    for (const [k, v] of Object.entries(value)) {
+      const f = findAt(v, [], `${pointer}/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+      if (f !== null) return f;
+    }
+    return null;
+  }
   const [head, ...tail] = path as [string, ...string[]];
   if (!Object.hasOwn(value, head)) return null;
   return findAt((value as Record<string, unknown>)[head], tail, `${pointer}/${head.replace(/~/g, '~0').replace(/\//g, '~1')}`);

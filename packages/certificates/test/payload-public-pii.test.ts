@@ -96,3 +96,23 @@ describe('REGISTRY_PUBLIC_PII', () => {
     expect(refusal('licence.revoked', { licenceId: 'L-1', reason: `x ${MOBILE}`, extra: 1 })).toMatchObject({ code: 'REGISTRY_PAYLOAD_INVALID' });
   });
 });
+
+describe('a whole object made public', () => {
+  it("a consent's person published in clear is searched member by member", () => {
+    const consent = {
+      consentId: 'C-PII-1',
+      registrationNumber: 'DA-PII-1',
+      licensee: 'did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK',
+      purpose: 'research',
+      person: { name: '张三', idNumber: '11010519491231002X' },
+    };
+    expect(() => parsePayload('consent.granted', consent, { public: ['consent.granted:person'] })).toThrowError(
+      expect.objectContaining({ code: 'REGISTRY_PUBLIC_PII', details: expect.objectContaining({ path: '/person/idNumber', category: 'residentId' }) }),
+    );
+    // Masked, it passes; and without the deployment publishing it, the member is not public text.
+    expect(() =>
+      parsePayload('consent.granted', { ...consent, person: { name: '张*', idNumber: '110105********002X' } }, { public: ['consent.granted:person'] }),
+    ).toThrow(expect.objectContaining({ code: 'REGISTRY_PAYLOAD_INVALID' }));
+    expect(parsePayload('consent.granted', consent).person?.name).toBe('张三');
+  });
+});
