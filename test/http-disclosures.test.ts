@@ -132,17 +132,15 @@ describe('the write path', () => {
 
     // A disclosure of a member that is not confidential where its digest sits.
     const wrong = makeDisclosure('rowCount', 5);
-    const { rowCount: _public, ...rest } = concealPayload('asset.registered', confidentialAsset(newRegistrationNumber('MM'), roles.holder)).payload as Record<
-      string,
-      unknown
-    >;
+    const mm = concealPayload('asset.registered', confidentialAsset(newRegistrationNumber('MM'), roles.holder));
+    const { rowCount: _public, ...rest } = mm.payload as Record<string, unknown>;
     void _public;
     const misplaced = buildRecord(
       head,
       { type: 'asset.registered', payload: { ...rest, _sd: [...(rest['_sd'] as string[]), wrong.digest].sort() } as never },
       roles.registry,
     );
-    const refusedMisplaced = await post('/v1/assets/register', { records: [misplaced], disclosures: [wrong.disclosure] });
+    const refusedMisplaced = await post('/v1/assets/register', { records: [misplaced], disclosures: [...mm.disclosures, wrong.disclosure] });
     expect([refusedMisplaced.status, refusedMisplaced.json['code']]).toEqual([400, 'DISCLOSURE_MISMATCH']);
 
     for (const r of [missing, bare, foreign, refusedChanged]) for (const marker of [HOLDER_NAME, DESCRIPTION, VALUATION]) expect(r.text).not.toContain(marker);
