@@ -10,10 +10,12 @@ import { join } from 'node:path';
 import { didKeyFromPublicKey, fromBase64, generateKeyPair, sha256, toHex, utf8Encode } from '@dataledger/core';
 import { buildChain, type LedgerRecord, type RecordPayload } from '@dataledger/provenance';
 import {
+  concealPayload,
   issueCertificate,
   prepareCertificate,
   statusListCredentialsFromState,
   type Classification,
+  type RecordType,
   type DataAssetCertificate,
   type RegistryState,
 } from '@dataledger/certificates';
@@ -75,8 +77,18 @@ async function submit(service: DataDirService, drafts: readonly Draft[]): Promis
   for (let from = 0; from < drafts.length; from += CHUNK) {
     const head = service.head();
     const lastLeafHash = head.lastLeafHash === '' ? null : fromBase64(head.lastLeafHash);
-    const chunk = buildChain({ size: head.size, lastLeafHash, lastTime: head.lastTime }, drafts.slice(from, from + CHUNK));
-    receipts.push(...(await service.submit(chunk)));
+    // Confidential members go as digests (the ledger's policy), their disclosures beside them.
+    const concealed = drafts.slice(from, from + CHUNK).map((d) => concealPayload(d.type as RecordType, d.payload as object, service.disclosurePolicy));
+    const chunk = buildChain(
+      { size: head.size, lastLeafHash, lastTime: head.lastTime },
+      drafts.slice(from, from + CHUNK).map((d, i) => ({ ...d, payload: (concealed[i] as { payload: RecordPayload }).payload })),
+    );
+    receipts.push(
+      ...(await service.submit(
+        chunk,
+        concealed.flatMap((c) => c.disclosures),
+      )),
+    );
     records.push(...chunk);
   }
   return { records, receipts };

@@ -69,8 +69,9 @@ describe('demo → export → verify', () => {
 
   it('exit 1 with valid:false for an edited payload deep in the demo ledger', async () => {
     const lines = (await readFile(bundle, 'utf8')).split('\n');
-    const i = lines.findIndex((l) => l.includes('"asset.valued"'));
-    lines[i] = lines[i]!.replace(/"amount":"(\d+)/, (_m, d: string) => `"amount":"${d}9`);
+    // A public member (a valuation is concealed: the log holds its digest).
+    const i = lines.findIndex((l) => l.includes('"asset.registered"'));
+    lines[i] = lines[i]!.replace(/"rowCount":(\d+)/, (_m, d: string) => `"rowCount":${d}9`);
     const edited = join(dir, 'edited.jsonl');
     await writeFile(edited, lines.join('\n'));
     const r = await runBin(['verify', edited, '--log-key', logKey, '--json']);
