@@ -287,6 +287,12 @@ describe('erasure', () => {
     const report = await auditBundle(lines, { trustedLogKeys: [s.service.logVerifierKey] });
     expect(report.integrity?.valid).toBe(true);
     expect(report.integrity?.size).toBe(s.service.size);
+    // The regulator's audit replays with the vault's disclosures: every one used, no violation.
+    const audit = (await s.client(roles.regulator).auditReport()) as { valid: boolean; violations: unknown[]; disclosures: { given: number; used: number } };
+    expect(audit.violations).toEqual([]);
+    expect(audit.valid).toBe(true);
+    expect(audit.disclosures.given).toBeGreaterThan(4);
+    expect(audit.disclosures.used).toBe(audit.disclosures.given);
   });
 
   it('a restart rebuilds the same registry from the log and the vault; the erased values are gone from the files', async () => {
