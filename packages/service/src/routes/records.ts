@@ -6,8 +6,8 @@
  * packages' to check, through the append queue.
  */
 import type { FastifyInstance, FastifySchema } from 'fastify';
-import { Type, type TObject } from '@sinclair/typebox';
-import { PAYLOAD_SCHEMAS, RECORD_TYPES, type RecordType } from '@dataledger/certificates';
+import { Type, type TObject, type TProperties, type TSchema } from '@sinclair/typebox';
+import { CONFIDENTIAL_MEMBERS, PAYLOAD_SCHEMAS, RECORD_TYPES, type RecordType } from '@dataledger/certificates';
 import { MAX_DISCLOSURE_LENGTH, verifySignedRecord, type VerifiedRecord } from '@dataledger/provenance';
 import { MAX_BODY_DISCLOSURES } from '../disclosures.ts';
 import type { AppContext } from '../context.ts';
@@ -138,6 +138,42 @@ function envelopeOf(record: TObject): TObject {
   );
 }
 
+/** An `_sd` array: the digests of the confidential members concealed in its object (RFC 9901 §4.2.4.1). */
+const SdSchema = Type.Array(Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }), {
+  minItems: 1,
+  maxItems: 8,
+  uniqueItems: true,
+  description: 'SD-JWT digests (base64url SHA-256) of the confidential members concealed here',
+});
+
+/**
+ * The documented payload of a record type as it is logged: its confidential members
+ * (`CONFIDENTIAL_MEMBERS`, DESIGN.md "Disclosure policy") optional, and an `_sd` array allowed in
+ * each object that holds one. A deployment that publishes a member takes it in clear.
+ */
+function loggedPayloadSchema(type: RecordType): TObject | undefined {
+  const base = (PAYLOAD_SCHEMAS as Readonly<Record<string, TObject>>)[type];
+  const confidential = CONFIDENTIAL_MEMBERS[type];
+  if (base === undefined || confidential.length === 0) return base;
+  const props: TProperties = { ...base.properties };
+  const inner = new Map<string, string[]>();
+  for (const path of confidential) {
+    const [first, second] = path.split('.') as [string, string | undefined];
+    if (second === undefined) {
+      props[first] = Type.Optional(props[first] as TSchema);
+      props['_sd'] = Type.Optional(SdSchema);
+    } else inner.set(first, [...(inner.get(first) ?? []), second]);
+  }
+  for (const [first, names] of inner) {
+    const held = base.properties[first] as TObject;
+    const innerProps: TProperties = { ...held.properties, _sd: Type.Optional(SdSchema) };
+    for (const n of names) innerProps[n] = Type.Optional(innerProps[n] as TSchema);
+    const rebuilt = Type.Object(innerProps, { additionalProperties: false });
+    props[first] = base.required?.includes(first) === true ? rebuilt : Type.Optional(rebuilt);
+  }
+  return Type.Object(props, { additionalProperties: false, description: base.description });
+}
+
 /**
  * Registers the write route of one record type.
  * @param app - the area plugin's instance
@@ -150,7 +186,7 @@ export function recordRoute(app: FastifyInstance, ctx: AppContext, type: RecordT
   const { path, summary } = row;
   // Validation checks the envelope only, so that a bad payload is refused by the package that
   // owns its meaning (REGISTRY_PAYLOAD_INVALID…); the documentation shows the payload schema.
-  const payloadSchema = (PAYLOAD_SCHEMAS as Readonly<Record<string, TObject>>)[type];
+  const payloadSchema = loggedPayloadSchema(type);
   const documented =
     payloadSchema === undefined
       ? null
@@ -159,7 +195,17 @@ export function recordRoute(app: FastifyInstance, ctx: AppContext, type: RecordT
   // batch of two, with the receipts the log answers (signatures and proofs verify).
   const write = exampleWrite(type);
   const [first, second] = write?.records ?? [];
-  const bodyExamples = first === undefined || second === undefined ? [] : [first, [first, second]];
+  const [d0 = [], d1 = []] = write?.disclosures ?? [];
+  // A record with confidential members goes in the envelope, with their disclosures.
+  const bodyExamples =
+    first === undefined || second === undefined
+      ? []
+      : d0.length === 0
+        ? [first, [first, second]]
+        : [
+            { records: [first], disclosures: d0 },
+            { records: [first, second], disclosures: [...d0, ...d1] },
+          ];
   const receiptExamples = write === null ? [] : [write.receipt, write.batchReceipts];
   app.post(
     path,
