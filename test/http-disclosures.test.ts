@@ -330,3 +330,31 @@ describe('erasure', () => {
     expect({ state: registry(), read: await s.client(roles.regulator).getAsset(rn) }).toEqual(before);
   });
 });
+
+describe('logs', () => {
+  it('the request log (trace level) holds no disclosure and no confidential value', async () => {
+    const lines: string[] = [];
+    const logged = await startServer(tempDataDir(), { logger: { level: 'trace', stream: { write: (line: string) => void lines.push(line) } } } as never);
+    try {
+      const r = await grantRoles(logged);
+      const c = concealPayload('asset.registered', confidentialAsset(newRegistrationNumber('LOG'), r.holder));
+      const record = buildRecord(logged.service.log.head(), { type: 'asset.registered', payload: c.payload as never }, r.registry);
+      const send = (body: unknown): Promise<Response> =>
+        fetch(`${logged.base}/v1/assets/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      // Refused (a missing disclosure), refused (a member in clear), then accepted.
+      expect((await send({ records: [record], disclosures: c.disclosures.slice(1) })).status).toBe(400);
+      const clear = buildRecord(
+        logged.service.log.head(),
+        { type: 'asset.registered', payload: confidentialAsset('LOG-CLEAR', r.holder) as never },
+        r.registry,
+      );
+      expect((await send(clear)).status).toBe(400);
+      expect((await send({ records: [record], disclosures: c.disclosures })).status).toBe(200);
+      const text = lines.join('');
+      expect(text).toContain('/v1/assets/register');
+      for (const marker of [HOLDER_NAME, DESCRIPTION, VALUATION, ...c.disclosures]) expect(text).not.toContain(marker);
+    } finally {
+      await logged.destroy();
+    }
+  });
+});
