@@ -52,10 +52,11 @@ try {
   const served = (await client.statisticsReport()) as { assets?: { total?: number } };
   say(`service statistics agree: ${served.assets?.total === audit.statistics.assets.total}`);
 
-  // 5. Someone edits a valuation in the downloaded bundle: the replay names the record.
+  // 5. Someone edits a registration's row count in the downloaded bundle (a valuation is on
+  //    the log as a digest only): the replay names the record.
   const lines = (await readFile(bundle, 'utf8')).split('\n');
-  const at = lines.findIndex((l) => l.includes('"asset.valued"'));
-  lines[at] = (lines[at] as string).replace(/"amount":"(\d+)/, '"amount":"9$1');
+  const at = lines.findIndex((l) => l.includes('"asset.registered"'));
+  lines[at] = (lines[at] as string).replace(/"rowCount":(\d+)/, '"rowCount":9$1');
   const edited = join(work, 'edited.jsonl');
   await writeFile(edited, lines.join('\n'));
   const caught = await verifyBundle(createReadStream(edited), { trustedLogKeys: [publishedLogKey] });
