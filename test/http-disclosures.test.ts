@@ -9,7 +9,8 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditBundle, concealPayload, disclosureDigest, makeDisclosure, openDisclosure, payloadDigests } from '@dataledger/certificates';
+import { auditBundle, concealPayload, disclosureDigest, disclosurePolicy, makeDisclosure, openDisclosure, payloadDigests } from '@dataledger/certificates';
+import { buildApp, DataLedgerClient, openService } from '@dataledger/service';
 import { buildRecord, openLevelVault, type LedgerRecord } from '@dataledger/provenance';
 import { codeOf } from './support/codes.ts';
 import {
@@ -355,6 +356,44 @@ describe('logs', () => {
       for (const marker of [HOLDER_NAME, DESCRIPTION, VALUATION, ...c.disclosures]) expect(text).not.toContain(marker);
     } finally {
       await logged.destroy();
+    }
+  });
+});
+
+describe('a deployment policy', () => {
+  it('a member made public is taken in clear, and the policy served says so', async () => {
+    const service = await openService({ dataDir: tempDataDir(), disclosurePolicy: disclosurePolicy({ public: ['asset.registered:description'] }) });
+    const app = await buildApp({ service });
+    try {
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      const addr = app.server.address();
+      const url = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
+      const policy = (await (await fetch(`${url}/v1/disclosure-policy`)).json()) as { confidential: Record<string, string[]> };
+      expect(policy.confidential['asset.registered']).toEqual(['holder.name', 'valuation', 'subjects']);
+      const root = { secretKey: service.rootAuthority.secretKey as Uint8Array };
+      const registry = newActor();
+      const holder = newActor();
+      await new DataLedgerClient({ baseUrl: url, signer: root }).submit('role.granted', { subject: registry.did, role: 'registry' });
+      // The client conceals with the policy it reads from the service: the description stays in clear.
+      const receipt = await new DataLedgerClient({ baseUrl: url, signer: registry }).submit(
+        'asset.registered',
+        confidentialAsset(newRegistrationNumber('PUB'), holder) as never,
+      );
+      expect((receipt.record.payload as { description?: string }).description).toBe(DESCRIPTION);
+      expect(receipt.disclosures.map((d) => openDisclosure(d).name).sort()).toEqual(['name', 'subjects', 'valuation']);
+      // Concealing it anyway is a digest where this ledger expects none.
+      const c = concealPayload('asset.registered', confidentialAsset(newRegistrationNumber('PUB'), holder));
+      const record = buildRecord(service.log.head(), { type: 'asset.registered', payload: c.payload as never }, registry);
+      const res = await fetch(`${url}/v1/assets/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ records: [record], disclosures: c.disclosures }),
+      });
+      expect([res.status, ((await res.json()) as { code: string }).code]).toEqual([400, 'DISCLOSURE_UNEXPECTED']);
+      expect(() => disclosurePolicy({ public: ['role.granted:subject'] })).toThrow(expect.objectContaining({ code: 'DISCLOSURE_POLICY_INVALID' }));
+    } finally {
+      await app.close();
+      await service.close();
     }
   });
 });

@@ -40,8 +40,9 @@ function positioned(err: unknown, position: number): unknown {
  * The edge checks of a write body's confidential members: each record's payload carries no
  * member the policy makes confidential in clear and no digest where none is allowed
  * (`checkConcealed`), every digest has its disclosure and each disclosure names a member
- * allowed where its digest sits (`revealPayload`, strict), and every disclosure given is used
- * by some record of the body.
+ * allowed where its digest sits (`revealPayload`, strict) and confidential under the policy
+ * (a member the ledger publishes is not concealed), and every disclosure given is used by
+ * some record of the body.
  * @param records - the body's records, signature-checked
  * @param disclosures - the body's disclosures (untrusted strings)
  * @param policy - the ledger's disclosure policy
@@ -70,7 +71,17 @@ export function checkDisclosures(records: readonly VerifiedRecord[], disclosures
         const d = given.get(digest);
         if (d !== undefined) own.set(digest, d);
       }
-      for (const d of revealPayload(record.type, payload, own, { strict: true }).used) used.set(d.digest, d);
+      const revealed = revealPayload(record.type, payload, own, { strict: true });
+      // A member this ledger publishes may not be concealed (its public replay needs it).
+      const allowed = policy.confidential[record.type];
+      for (const { path, digest } of revealed.revealed) {
+        if (!allowed.includes(path)) {
+          throw new CertificateError('DISCLOSURE_UNEXPECTED', `payload.${path}: public on this ledger, send it in clear`, {
+            details: { type: record.type, path, digest },
+          });
+        }
+      }
+      for (const d of revealed.used) used.set(d.digest, d);
     } catch (err) {
       throw positioned(err, k);
     }
