@@ -172,10 +172,13 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .option('--log-key <vkey>', 'with --url: trusted C2SP verifier key of the log (repeatable; default: the key the service publishes)', collect)
     .option('-o, --out <file>', 'bundle file to write ("-" = stdout)', '-')
     .option('-f, --force', 'replace an existing bundle file')
+    .option('--disclosures <file>', 'with --url and --key (a regulator): also write the disclosures of the exported records here (0600)')
+    .option('--key <keyfile>', 'with --disclosures: key file of the regulator that signs the read (default $DATALEDGER_KEY)')
     .addHelpText('after', example('dataledger export --data ./data --out ledger.jsonl'))
     .addHelpText('after', '  dataledger export --url https://ledger.example.gov.cn --log-key "$(cat log.vkey)" -o ledger.jsonl')
+    .addHelpText('after', '  dataledger export --url https://ledger.example.gov.cn -o ledger.jsonl --disclosures ledger.disclosures --key regulator.json')
     .addHelpText('after', EXIT_STATUS_HELP)
-    .action(async (opts: { data?: string; url?: string; out: string; force?: boolean; logKey?: string[] }) => {
+    .action(async (opts: { data?: string; url?: string; out: string; force?: boolean; logKey?: string[]; disclosures?: string; key?: string }) => {
       const { exportCommand } = await import('./commands/export.ts');
       setStatus(await exportCommand({ ...opts, data: opts.url === undefined ? (opts.data ?? defaultData) : undefined }, io));
     });
