@@ -93,7 +93,10 @@ export interface CertVerifyOptions {
    * certificate's concealed members to show). Each must match a digest of the certificate.
    */
   disclosures?: string | undefined;
-  /** Print `{ verified, status, checks, revealed, disclosed, concealed }`. */
+  /**
+   * Print `{ verified, status, checks }`, and `revealed`, `disclosed`, `concealed` when the
+   * certificate conceals members or disclosures were given.
+   */
   json?: boolean | undefined;
 }
 
@@ -185,7 +188,10 @@ export async function certVerifyCommand(file: string, options: CertVerifyOptions
   const result = await verifyCertificateFile(file, options, io);
   if (options.json === true) {
     const { verified, status, checks, revealed, disclosed, concealed } = result;
-    io.stdout.write(`${JSON.stringify({ verified, status, checks, revealed, disclosed, concealed })}\n`);
+    // The subject as revealed only where there is something concealed or disclosed: otherwise the
+    // output stays the verdict the service's verification route gives.
+    const selective = options.disclosures !== undefined || concealed > 0;
+    io.stdout.write(`${JSON.stringify(selective ? { verified, status, checks, revealed, disclosed, concealed } : { verified, status, checks })}\n`);
   } else {
     io.stdout.write(`${result.verified ? 'verified' : 'NOT VERIFIED'} (status: ${result.status})\n`);
     for (const c of result.checks) {
