@@ -32,6 +32,8 @@ function example(...lines: string[]): string {
   return `\nExample:\n${lines.map((l) => `  $ ${l}`).join('\n')}`;
 }
 
+const DISCLOSURES_OUT_HELP = 'append the disclosures of the confidential members (logged as digests) to this file (created 0600); default: printed with --json';
+
 /** Parses a non-negative integer option. */
 function parseCount(value: string): number {
   if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError('must be a non-negative integer');
@@ -108,6 +110,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
         'DATABASE_URL',
       ),
     )
+    .option('--public-member <type:path>', 'make a confidential member public, e.g. asset.registered:description (repeatable)', collect)
     .action(
       async (opts: {
         port: number;
@@ -119,6 +122,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
         witnessKey?: string[];
         publicUrl?: string;
         database?: string;
+        publicMember?: string[];
       }) => {
         const { serveCommand } = await import('./commands/serve.ts');
         setStatus(await serveCommand(opts, io));
@@ -255,6 +259,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .description("Sign a record of any type at the service's head and post it (re-signing if another writer got there first); prints the receipt.")
     .argument('<type>', 'record type: role.granted, asset.registered, licence.granted, … (DESIGN.md; not ledger.genesis nor aggregation.*)')
     .option('--payload <file>', 'the payload, a JSON object ("-" = stdin)')
+    .option('--disclosures-out <file>', DISCLOSURES_OUT_HELP)
     .addHelpText(
       'after',
       example(
@@ -289,6 +294,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
       else cmd.option(o.flags, o.description);
     }
     cmd.option('--payload <file>', 'a JSON payload ("-" = stdin): the main options replace its members, the others fill in what it lacks');
+    cmd.option('--disclosures-out <file>', DISCLOSURES_OUT_HELP);
     remoteOptions(cmd);
     cmd.addHelpText('after', example(verb.example)).addHelpText('after', EXIT_STATUS_HELP);
     cmd.action(async (_opts: unknown, c: Command) => {
@@ -296,6 +302,24 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
       setStatus(await writeVerbCommand(verb, c.opts(), io));
     });
   }
+
+  remoteOptions(
+    program
+      .command('erase')
+      .description(
+        "Erase disclosures from the service's vault (regulator; or the data subject, for its consent): signs a disclosure.erased record. The digests stay on the log.",
+      )
+      .option('--index <n>', 'the record whose disclosures are erased')
+      .option('--digest <digest>', 'a digest of that record to erase (repeatable)', collect)
+      .option('--member <path>', 'the member each --digest hides, in order (default: read from its disclosure)', collect)
+      .option('--reason <text>', 'why (kept on the log)'),
+  )
+    .addHelpText('after', example('dataledger erase --index 7 --digest 3fJ…Qk --member person --reason "request of the data subject" --key regulator.json'))
+    .addHelpText('after', EXIT_STATUS_HELP)
+    .action(async (_opts: unknown, cmd: Command) => {
+      const { eraseCommand } = await import('./commands/erase.ts');
+      setStatus(await eraseCommand(cmd.opts(), io));
+    });
 
   remoteOptions(
     program
