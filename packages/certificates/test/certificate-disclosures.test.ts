@@ -64,22 +64,17 @@ const digestOf = (disclosure: string): string => createHash('sha256').update(dis
 let mine: Record<string, string>;
 let other: Record<string, string>;
 let cert: DataAssetCertificate;
+let genesisRecord: RegistryRecord;
+let grantRecord: RegistryRecord;
 
-const verify = (c: unknown, disclosures?: readonly string[] | ReadonlyMap<string, OpenedDisclosure>) =>
-  verifyCertificate(c, { trustedLogKeys: [log.verifierKey], skipStatusCheck: true, at: AT, ...(disclosures === undefined ? {} : { disclosures }) });
-const failing = (v: ReturnType<typeof verifyCertificate>): string[] => v.checks.filter((c) => !c.ok).map((c) => `${c.name}:${c.code}`);
+const incl = async (r: RegistryRecord) => ({ record: r as never, proof: await log.inclusionProof(r.index, log.size) });
 
-beforeAll(async () => {
-  log = await Log.open(memoryStore(), { origin: 'registry.example/sd', logKey });
-  const genesis = await submit(root, 'ledger.genesis', { rootAuthority: root.did, ledgerName: 'provincial data assets' });
-  const grant = await submit(root, 'role.granted', { subject: registry.did, role: 'registry' });
-  await submit(root, 'role.granted', { subject: reviewer.did, role: 'reviewer' });
-  mine = await registerConcealed('DA-2026-0101', holderA);
-  other = await registerConcealed('DA-2026-0102', holderB);
+/** Certifies an asset in its current state, with role evidence. */
+async function certify(rn: string, certificateId: string, statusListIndex: number): Promise<DataAssetCertificate> {
   const { subject, payload } = prepareCertificate(state, {
-    registrationNumber: 'DA-2026-0101',
-    certificateId: 'urn:uuid:0b9e8a52-6f0e-4d2c-8d7e-2a1f3c4b5d6e',
-    statusListIndex: 7,
+    registrationNumber: rn,
+    certificateId,
+    statusListIndex,
     revocationList: 'https://registry.example/status/revocation/1',
     suspensionList: 'https://registry.example/status/suspension/1',
     validFrom: '2026-01-01T00:00:00Z',
@@ -89,15 +84,29 @@ beforeAll(async () => {
   // for a concealed asset: the record is accepted before it is appended.
   const issued = await submit(registry, 'certificate.issued', payload);
   const checkpoint = await log.checkpoint();
-  const incl = async (r: RegistryRecord) => ({ record: r as never, proof: await log.inclusionProof(r.index, log.size) });
-  cert = issueCertificate({
+  return issueCertificate({
     subject,
     issued: await incl(issued),
     checkpoint,
-    roleEvidence: { genesis: await incl(genesis), grant: await incl(grant) },
+    roleEvidence: { genesis: await incl(genesisRecord), grant: await incl(grantRecord) },
     secretKey: registry.secretKey,
     created: '2026-01-01T00:10:00Z',
   });
+}
+
+const verify = (c: unknown, disclosures?: readonly string[] | ReadonlyMap<string, OpenedDisclosure>) =>
+  verifyCertificate(c, { trustedLogKeys: [log.verifierKey], skipStatusCheck: true, at: AT, ...(disclosures === undefined ? {} : { disclosures }) });
+const failing = (v: ReturnType<typeof verifyCertificate>): string[] => v.checks.filter((c) => !c.ok).map((c) => `${c.name}:${c.code}`);
+
+beforeAll(async () => {
+  log = await Log.open(memoryStore(), { origin: 'registry.example/sd', logKey });
+  genesisRecord = await submit(root, 'ledger.genesis', { rootAuthority: root.did, ledgerName: 'provincial data assets' });
+  grantRecord = await submit(root, 'role.granted', { subject: registry.did, role: 'registry' });
+  await submit(root, 'role.granted', { subject: reviewer.did, role: 'reviewer' });
+  await submit(root, 'role.granted', { subject: holderB.did, role: 'holder' });
+  mine = await registerConcealed('DA-2026-0101', holderA);
+  other = await registerConcealed('DA-2026-0102', holderB);
+  cert = await certify('DA-2026-0101', 'urn:uuid:0b9e8a52-6f0e-4d2c-8d7e-2a1f3c4b5d6e', 7);
 });
 
 describe('a certificate of a concealed asset', () => {
@@ -199,5 +208,22 @@ describe('a certificate of a concealed asset', () => {
     const v = verify({ ...cert, credentialSubject: subject }, [other.valuation as string]);
     expect(failing(v)).toEqual(expect.arrayContaining(['proof:CERT_PROOF_INVALID', 'record:CERT_EVIDENCE_MISMATCH']));
     expect(v.verified).toBe(false);
+  });
+});
+
+describe('a certificate after a concealed transfer', () => {
+  it("states the new holder's name as the transfer's digest: that disclosure reveals it, the registration's is foreign", async () => {
+    const t = concealPayload('asset.transferred', { registrationNumber: 'DA-2026-0102', to: { id: holderA.did, foreign: false, name: 'Second Holder' } });
+    const toName = t.disclosures[0] as string;
+    for (const [digest, d] of disclosureMap(t.disclosures)) known.set(digest, d);
+    await submit(holderB, 'asset.transferred', t.payload);
+    const c = await certify('DA-2026-0102', 'urn:uuid:3c2b1a09-8f7e-4d6c-9b5a-4e3d2c1b0a99', 8);
+    expect((c.credentialSubject as JsonObject).holder).toEqual({ id: holderA.did, foreign: false, _sd: [digestOf(toName)] });
+    const v = verify(c, [toName, other.valuation as string]);
+    expect(failing(v)).toEqual([]);
+    expect(v.revealed?.holder).toEqual({ id: holderA.did, foreign: false, name: 'Second Holder' });
+    expect(v.revealed?.valuation).toEqual(VALUATION);
+    // The name logged at registration is the former holder's: not what this certificate states.
+    expect(failing(verify(c, [other.name as string]))).toEqual(['disclosures:DISCLOSURE_FOREIGN']);
   });
 });
