@@ -226,7 +226,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .option('--status-list <url|file>', 'status list credential(s): a file, or a URL of the service that serves them (repeatable)', collect)
     .option('--at <time>', 'check validity at this RFC 3339 time instead of now')
     .option('--disclosures <file>', "the holder's disclosures of concealed members, one per line; each must match a digest of the certificate")
-    .option('--json', 'print { verified, status, checks } (and revealed, disclosed, concealed for a certificate with concealed members)')
+    .option('--json', 'print { verified, status, checks } (with --disclosures also revealed, disclosed, concealed)')
     .addHelpText(
       'after',
       '  dataledger cert verify cert.json --log-key "$(cat log.vkey)" --status-list https://ledger.example.gov.cn --disclosures valuation.txt',

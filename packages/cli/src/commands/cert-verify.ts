@@ -94,8 +94,8 @@ export interface CertVerifyOptions {
    */
   disclosures?: string | undefined;
   /**
-   * Print `{ verified, status, checks }`, and `revealed`, `disclosed`, `concealed` when the
-   * certificate conceals members or disclosures were given.
+   * Print `{ verified, status, checks }`, and with `disclosures` also `revealed`, `disclosed`,
+   * `concealed`.
    */
   json?: boolean | undefined;
 }
@@ -188,9 +188,9 @@ export async function certVerifyCommand(file: string, options: CertVerifyOptions
   const result = await verifyCertificateFile(file, options, io);
   if (options.json === true) {
     const { verified, status, checks, revealed, disclosed, concealed } = result;
-    // The subject as revealed only where there is something concealed or disclosed: otherwise the
-    // output stays the verdict the service's verification route gives.
-    const selective = options.disclosures !== undefined || concealed > 0;
+    // The subject as revealed only when disclosures were given: otherwise the output stays the
+    // verdict the service's verification route gives (it takes no disclosures).
+    const selective = options.disclosures !== undefined;
     io.stdout.write(`${JSON.stringify(selective ? { verified, status, checks, revealed, disclosed, concealed } : { verified, status, checks })}\n`);
   } else {
     io.stdout.write(`${result.verified ? 'verified' : 'NOT VERIFIED'} (status: ${result.status})\n`);
