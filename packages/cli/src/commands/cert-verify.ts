@@ -1,12 +1,10 @@
-import { parseDisclosuresText, verifyCertificate, type CertificateVerification, type JsonObject } from '@dataledger/certificates';
+import { verifyCertificate, type CertificateVerification, type JsonObject } from '@dataledger/certificates';
 import { isDidKey, parseJson } from '@dataledger/core';
 import { cliError } from '../errors.ts';
 import { EXIT, type CliIo, type ExitStatus } from '../io.ts';
-import { readJson, readText } from '../source.ts';
+import { readDisclosuresFile } from '../disclosures.ts';
+import { readJson } from '../source.ts';
 import { checkVerifierKeys } from './verify.ts';
-
-/** Largest disclosures file read: every member of every record of a ledger fits far below this. */
-const MAX_DISCLOSURES_BYTES = 4 * 1024 * 1024;
 
 /** Largest status list credential fetched (a 2^27-entry list compresses far below this). */
 const MAX_STATUS_LIST_BYTES = 16 * 1024 * 1024;
@@ -128,7 +126,7 @@ export async function verifyCertificateFile(file: string, options: CertVerifyOpt
   // A line that is not a disclosure at all is unreadable input (exit 2, DISCLOSURE_MALFORMED
   // with its line); a well-formed one that matches no digest of the certificate is the
   // verification's business (the `disclosures` check, exit 1).
-  const disclosures = options.disclosures === undefined ? undefined : parseDisclosuresText(await readText(options.disclosures, io, MAX_DISCLOSURES_BYTES));
+  const disclosures = options.disclosures === undefined ? undefined : await readDisclosuresFile(options.disclosures, io);
   const input = await readJson(file, io);
   let certificate: unknown = input;
   const lists: JsonObject[] = [];
