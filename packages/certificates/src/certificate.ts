@@ -522,6 +522,8 @@ export function certificateStatus(cert: unknown, options: CertificateStatusOptio
  * ```ts
  * const lists = await Promise.all(urls.map(async (u) => (await fetch(u)).json()));
  * const { verified, status, checks } = verifyCertificate(cert, { trustedLogKeys: [logVkey], statusList: lists });
+ * // With the disclosures the holder chose to hand over (the disclosures file format):
+ * const { verified: ok, revealed } = verifyCertificate(cert, { trustedLogKeys: [logVkey], statusList: lists, disclosures: parseDisclosuresText(text) });
  * ```
  */
 export function verifyCertificate(cert: unknown, options: VerifyCertificateOptions): CertificateVerification {

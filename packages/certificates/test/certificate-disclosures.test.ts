@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { Log, buildRecord, memoryStore } from '@dataledger/provenance';
 import {
   applyRecord,
@@ -169,6 +170,22 @@ describe('a certificate of a concealed asset', () => {
     const v = verify(cert, [`${d.slice(0, 10)}!${d.slice(11)}`]);
     expect(v.verified).toBe(false);
     expect(failing(v)).toEqual(['disclosures:DISCLOSURE_MALFORMED']);
+  });
+
+  it('refuses every one-character change of a disclosure, wherever it falls (sign-mutate-reject)', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const d = mine.valuation as string;
+    fc.assert(
+      fc.property(fc.nat({ max: d.length - 1 }), fc.constantFrom(...alphabet), (i, ch) => {
+        fc.pre(d[i] !== ch);
+        const v = verify(cert, [mine.name as string, `${d.slice(0, i)}${ch}${d.slice(i + 1)}`]);
+        const check = v.checks.find((c) => c.name === 'disclosures');
+        // Whatever the bytes decode to, the digest is over the characters (RFC 9901 §4.2.3).
+        expect(v.verified).toBe(false);
+        expect(['DISCLOSURE_FOREIGN', 'DISCLOSURE_MALFORMED']).toContain(check?.code);
+      }),
+      { seed: 11, numRuns: 200 },
+    );
   });
 
   it('refuses the same value disclosed again under a fresh salt: only the signed digest counts', () => {
