@@ -239,10 +239,12 @@ describe('erasure', () => {
   let subject: Actor;
   let consentIndex: number;
   let consentDisclosures: string[];
+  let subjectAsset: string;
 
   beforeAll(async () => {
     subject = newActor();
     const crn = newRegistrationNumber('SUB');
+    subjectAsset = crn;
     await s.client(roles.registry).submit('asset.registered', assetPayload(crn, roles.holder, { subjectIdentified: true, subjects: [subject.did] }) as never);
     await s.client(roles.reviewer).submit('asset.reviewed', { registrationNumber: crn, outcome: 'approved', opinion: 'compliant' });
     const consent = await s.client(subject).submit('consent.granted', {
@@ -254,6 +256,16 @@ describe('erasure', () => {
     } as never);
     consentIndex = consent.index;
     consentDisclosures = consent.disclosures;
+  });
+
+  it('a licence refused for want of a consent does not name the data subjects', async () => {
+    const crn = subjectAsset;
+    const licensee = newActor();
+    const res = await post('/v1/licences/grant', {
+      ...buildRecord(s.service.log.head(), { type: 'licence.granted', payload: licencePayload(`L-${crn}`, crn, licensee) as never }, roles.holder),
+    });
+    expect([res.status, res.json['code']]).toEqual([422, 'REGISTRY_CONSENT_MISSING']);
+    expect(res.text).not.toContain(subject.did);
   });
 
   it('the data subject reads its consent; the holder does not', async () => {

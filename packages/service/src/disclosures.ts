@@ -20,6 +20,7 @@ import {
   type OpenedDisclosure,
   type RegistryState,
 } from '@dataledger/certificates';
+import { DataLedgerError } from '@dataledger/core';
 import type { LedgerRecord, VerifiedRecord } from '@dataledger/provenance';
 
 /** Most disclosures in one write body (the spec's bound: a batch of records, a few members each). */
@@ -132,4 +133,16 @@ export function mayReadDisclosures(state: RegistryState, reader: string, readerR
     if (asset !== undefined && asset.holder.id === reader) return true;
   }
   return false;
+}
+
+/**
+ * A registry refusal as a writer may see it: a rule whose message would name a confidential
+ * value (the data subjects of an asset, `subjects`) is answered without it, so that a refused
+ * write never tells its writer what the log conceals. Every other error is returned as it is.
+ */
+export function withoutConfidential(err: unknown): unknown {
+  if (!(err instanceof DataLedgerError) || err.code !== 'REGISTRY_CONSENT_MISSING') return err;
+  const { subject: _subject, ...details } = (err.details ?? {}) as Record<string, unknown>;
+  const rn = typeof details['registrationNumber'] === 'string' ? details['registrationNumber'] : 'of this licence';
+  return new DataLedgerError(err.code, `asset ${rn}: a data subject has given no consent to this licensee for this purpose`, { details });
 }

@@ -13,7 +13,7 @@ import {
   type VerifiedRecord,
 } from '@dataledger/provenance';
 import { CertificateError, DEFAULT_DISCLOSURE_POLICY, DIGEST_PATTERN, openDisclosure, type DisclosurePolicy } from '@dataledger/certificates';
-import { checkDisclosures, type DisclosuresByDigest } from './disclosures.ts';
+import { checkDisclosures, withoutConfidential, type DisclosuresByDigest } from './disclosures.ts';
 import type { CertificateDesk } from './certificate-desk.ts';
 import type { RegistryView } from './context.ts';
 import { AppendQueue, headInfo, type AppendQueueOptions, type HeadInfo, type Receipt, type RegistryRules } from './append-queue.ts';
@@ -167,10 +167,10 @@ export class LedgerService<S = unknown> {
       const checked = this.#verified(records);
       const map = checkDisclosures(checked, disclosures, this.disclosurePolicy);
       const erasures = checked.filter((c) => c.record.type === 'disclosure.erased' && c.record.index >= this.log.head().size);
-      if (erasures.length === 0) return this.#queue.submit(checked, map);
-      return this.#erase(checked, map, erasures);
+      const submitted = erasures.length === 0 ? this.#queue.submit(checked, map) : this.#erase(checked, map, erasures);
+      return submitted.catch((err: unknown) => Promise.reject(withoutConfidential(err)));
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(withoutConfidential(err));
     }
   }
 

@@ -86,7 +86,7 @@ interface SealedLicence {
 
 /**
  * An asset with the values of its confidential members for a signer the policy lets see
- * them (the regulators, the root authority, its holder and its registry), from the vault;
+ * them (the regulators, the root authority, its current holder), from the vault;
  * everyone else gets the digests only. `disclosures` lists those handed over.
  */
 async function revealAsset(ctx: AppContext, reader: string, asset: SealedAsset): Promise<Record<string, unknown>> {
@@ -94,7 +94,9 @@ async function revealAsset(ctx: AppContext, reader: string, asset: SealedAsset):
   if (asset.sealed === undefined) return asset;
   const sealed = asset.sealed;
   const roles = ctx.service.view().rolesOf(reader);
-  const allowed = roles.includes('regulator') || roles.includes('root') || asset.holder?.id === reader || asset['registeredBy'] === reader;
+  // Not its registry: later records (a valuation, a change) are not its to read; it reads its
+  // registration's disclosures at /v1/records/{index}/disclosures.
+  const allowed = roles.includes('regulator') || roles.includes('root') || asset.holder?.id === reader;
   const paths = Object.keys(sealed);
   if (!allowed || paths.length === 0) return { ...asset, disclosures: [] };
   const found = await ctx.service.vault.getMany(paths.map((p) => sealed[p] as string));
