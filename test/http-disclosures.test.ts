@@ -9,8 +9,17 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditBundle, concealPayload, disclosureDigest, disclosurePolicy, makeDisclosure, openDisclosure, payloadDigests } from '@dataledger/certificates';
-import { buildApp, DataLedgerClient, openService } from '@dataledger/service';
+import {
+  auditBundle,
+  concealPayload,
+  disclosureDigest,
+  disclosurePolicy,
+  emptyRegistryState,
+  makeDisclosure,
+  openDisclosure,
+  payloadDigests,
+} from '@dataledger/certificates';
+import { applyLogged, buildApp, DataLedgerClient, openService } from '@dataledger/service';
 import { buildRecord, openLevelVault, type LedgerRecord } from '@dataledger/provenance';
 import { codeOf } from './support/codes.ts';
 import {
@@ -341,6 +350,10 @@ describe('erasure', () => {
     expect(s.service.replaySkipped).toBe(0);
     expect(await vaultHas([disclosureDigest(byName('description'))])).toEqual([false]);
     expect({ state: registry(), read: await s.client(roles.regulator).getAsset(rn) }).toEqual(before);
+    // What an instance that wrote none of the records computes from the log and the vault.
+    const caughtUp = await applyLogged(emptyRegistryState(), await s.service.entries(0, s.service.size), s.service.vault);
+    expect([...caughtUp.assets.entries()]).toEqual([...s.service.registry().assets.entries()]);
+    expect([...caughtUp.licences.entries()]).toEqual([...s.service.registry().licences.entries()]);
   });
 });
 

@@ -17,7 +17,7 @@ export { checkDisclosures, mayReadDisclosures, MAX_BODY_DISCLOSURES } from './di
 export type { DisclosuresByDigest } from './disclosures.ts';
 export type { CertificateDesk, StatusListSlots, RoleEvidenceAnswer, ProvenRecord } from './certificate-desk.ts';
 // A data directory: open its ledger, keys and certificates.
-export { openService, dataDirPaths, isOrigin, formatKeyFile, parseKeyFile } from './open.ts';
+export { openService, dataDirPaths, isOrigin, formatKeyFile, parseKeyFile, applyLogged } from './open.ts';
 export type { OpenServiceOptions, DataDirService, DataDirFacts, RootAuthority, KeyFileJson } from './open.ts';
 // The typed HTTP client.
 export { DataLedgerClient } from './client.ts';

@@ -62,6 +62,7 @@ import {
   disclosureMap,
   rolesOf,
   RegistryAuditor,
+  skipRecord,
   statisticsReport,
   verifyCertificate,
   type AssetState,
@@ -545,6 +546,33 @@ async function replayRegistry(log: Log, vault: DisclosureVault): Promise<{ audit
   }
   await flush();
   return { auditor, erased };
+}
+
+/**
+ * Applies records read from the log to a registry state, with the vault's disclosures of
+ * their digests, leniently: each was checked in full when it was written (here or by another
+ * instance on the same database), so a rule that needs an erased member is skipped, and a
+ * record the rules refuse is stepped over as at open. What an instance that did not write
+ * them runs to catch up (several instances on one PostgreSQL log).
+ * @param state - the state after the record before `records[0]`
+ * @param records - consecutive logged records
+ * @param vault - the vault beside the log
+ * @returns the state after the last record
+ */
+export async function applyLogged(state: RegistryState, records: readonly LedgerRecord[], vault: DisclosureVault): Promise<RegistryState> {
+  const digests = records.flatMap(recordDigests);
+  const found = digests.length === 0 ? [] : await vault.getMany(digests);
+  const disclosures = disclosureMap(found.filter((x): x is string => x !== undefined));
+  let s = state;
+  for (const r of records) {
+    try {
+      s = applyRecord(s, r, { disclosures, unchecked: () => undefined });
+    } catch (err) {
+      if (!(err instanceof DataLedgerError)) throw err;
+      s = skipRecord(s, r);
+    }
+  }
+  return s;
 }
 
 /** The vault's disclosures of the digests of the log's records (never an unreferenced entry). */
