@@ -21,7 +21,7 @@ import {
   type RegistryState,
 } from '@dataledger/certificates';
 import { DataLedgerError } from '@dataledger/core';
-import type { LedgerRecord, VerifiedRecord } from '@dataledger/provenance';
+import type { DisclosureVault, LedgerRecord, VerifiedRecord } from '@dataledger/provenance';
 
 /** Most disclosures in one write body (the spec's bound: a batch of records, a few members each). */
 export const MAX_BODY_DISCLOSURES: number = 1024;
@@ -145,4 +145,26 @@ export function withoutConfidential(err: unknown): unknown {
   const { subject: _subject, ...details } = (err.details ?? {}) as Record<string, unknown>;
   const rn = typeof details['registrationNumber'] === 'string' ? details['registrationNumber'] : 'of this licence';
   return new DataLedgerError(err.code, `asset ${rn}: a data subject has given no consent to this licensee for this purpose`, { details });
+}
+
+/**
+ * Puts the disclosures of a group of records in the vault before its log batch commits (the
+ * append queue's default `keep`); a digest the log has erased (the registry state's
+ * `erasedDigests`) is never put back. The undo erases the entries this put added, best-effort,
+ * when the batch fails: no record would reference them.
+ * @param vault - the vault beside the log
+ * @param state - the registry state after the group
+ * @param disclosures - the disclosures of the group's records
+ * @returns the undo
+ */
+export async function keepDisclosures(vault: DisclosureVault, state: unknown, disclosures: readonly OpenedDisclosure[]): Promise<() => Promise<void>> {
+  const erased = (state as Partial<Pick<RegistryState, 'erasedDigests'>> | null)?.erasedDigests;
+  const entries = disclosures.filter((d) => erased?.has(d.digest) !== true).map((d) => ({ digest: d.digest, disclosure: d.disclosure }));
+  if (entries.length === 0) return async () => undefined;
+  const before = await vault.getMany(entries.map((e) => e.digest));
+  await vault.put(entries);
+  const added = entries.filter((_, i) => before[i] === undefined).map((e) => e.digest);
+  return async () => {
+    if (added.length > 0) await vault.erase(added);
+  };
 }

@@ -13,7 +13,7 @@ export { LedgerService } from './service.ts';
 export type { LedgerServiceOptions, CertificateVerdict, ServedLedger } from './service.ts';
 export type { Receipt, HeadInfo, AppendQueueOptions, ApplyRecord, PrecheckRecords, RegistryRules, KeepDisclosures } from './append-queue.ts';
 // Confidential members: the edge checks of a write body's disclosures, and who may read them.
-export { checkDisclosures, mayReadDisclosures, MAX_BODY_DISCLOSURES } from './disclosures.ts';
+export { checkDisclosures, keepDisclosures, mayReadDisclosures, MAX_BODY_DISCLOSURES } from './disclosures.ts';
 export type { DisclosuresByDigest } from './disclosures.ts';
 export type { CertificateDesk, StatusListSlots, RoleEvidenceAnswer, ProvenRecord } from './certificate-desk.ts';
 // A data directory: open its ledger, keys and certificates.

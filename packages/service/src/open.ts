@@ -456,7 +456,6 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
       apply: (s, r, disclosures) => applyRecord(s, r, disclosures === undefined ? {} : { disclosures }),
       precheck: registryPrecheck,
       state,
-      keep: (s, disclosures) => keepDisclosures(vault, s, disclosures),
       vault,
       disclosurePolicy: options.disclosurePolicy ?? DEFAULT_DISCLOSURE_POLICY,
       maxPayloadBytes: options.maxPayloadBytes ?? 65_536,
@@ -590,22 +589,6 @@ async function loggedDisclosures(log: Log, vault: DisclosureVault): Promise<Map<
   }
   if (digests.length > 0) await flush();
   return out;
-}
-
-/**
- * Puts the disclosures of a group of records in the vault before its log batch commits; a
- * digest the log has erased is never put back. The undo erases the entries this put added
- * (best-effort, when the batch fails: they would be referenced by no record).
- */
-async function keepDisclosures(vault: DisclosureVault, state: RegistryState, disclosures: readonly OpenedDisclosure[]): Promise<() => Promise<void>> {
-  const entries = disclosures.filter((d) => !state.erasedDigests.has(d.digest)).map((d) => ({ digest: d.digest, disclosure: d.disclosure }));
-  if (entries.length === 0) return async () => undefined;
-  const before = await vault.getMany(entries.map((e) => e.digest));
-  await vault.put(entries);
-  const added = entries.filter((_, i) => before[i] === undefined).map((e) => e.digest);
-  return async () => {
-    if (added.length > 0) await vault.erase(added);
-  };
 }
 
 function queueOptions(o: AppendQueueOptions): AppendQueueOptions {

@@ -13,7 +13,7 @@ import {
   type VerifiedRecord,
 } from '@dataledger/provenance';
 import { CertificateError, DEFAULT_DISCLOSURE_POLICY, DIGEST_PATTERN, openDisclosure, type DisclosurePolicy } from '@dataledger/certificates';
-import { checkDisclosures, withoutConfidential, type DisclosuresByDigest } from './disclosures.ts';
+import { checkDisclosures, keepDisclosures, withoutConfidential, type DisclosuresByDigest } from './disclosures.ts';
 import type { CertificateDesk } from './certificate-desk.ts';
 import type { RegistryView } from './context.ts';
 import { AppendQueue, headInfo, type AppendQueueOptions, type HeadInfo, type Receipt, type RegistryRules } from './append-queue.ts';
@@ -46,7 +46,8 @@ export interface LedgerServiceOptions<S> extends AppendQueueOptions, RegistryRul
   disclosurePolicy?: DisclosurePolicy;
   /**
    * Where the disclosures of logged records are kept (default: a memory vault). The service
-   * owns it: it is closed with the service. Pass the same vault to the registry rules' `keep`.
+   * owns it: it is closed with the service. The registry rules' `keep` defaults to putting the
+   * disclosures of each group commit here.
    */
   vault?: DisclosureVault;
 }
@@ -93,7 +94,10 @@ export class LedgerService<S = unknown> {
     this.maxPayloadBytes = options.maxPayloadBytes ?? 65_536;
     this.disclosurePolicy = options.disclosurePolicy ?? DEFAULT_DISCLOSURE_POLICY;
     this.vault = options.vault ?? memoryVault();
-    this.#queue = new AppendQueue<S>(options.log, options, options);
+    // The disclosures of appended records go to this service's vault unless the rules say otherwise.
+    const vault = this.vault;
+    const rules: RegistryRules<S> = { ...options, keep: options.keep ?? ((state, ds) => keepDisclosures(vault, state, ds)) };
+    this.#queue = new AppendQueue<S>(options.log, rules, options);
   }
 
   /** Number of records in the log. */
