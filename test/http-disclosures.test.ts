@@ -158,6 +158,17 @@ describe('the write path', () => {
     expect(await vaultHas(disclosures.map(disclosureDigest))).toEqual([false, false, false, false]);
   });
 
+  it('a batch the log refuses after the vault kept its disclosures leaves none behind', async () => {
+    const size = s.service.size;
+    const c = concealPayload('asset.registered', confidentialAsset(newRegistrationNumber('BRK'), roles.holder));
+    // Signed on a head whose last leaf is not the log's: the registry rules pass, the log refuses the chain.
+    const broken = buildRecord({ size, lastLeafHash: new Uint8Array(32) }, { type: 'asset.registered', payload: c.payload as never }, roles.registry);
+    const refused = await post('/v1/assets/register', { records: [broken], disclosures: c.disclosures });
+    expect(refused.json['code']).toBe('LEDGER_CHAIN_BROKEN');
+    expect(s.service.size).toBe(size);
+    expect(await vaultHas(c.disclosures.map(disclosureDigest))).toEqual([false, false, false, false]);
+  });
+
   it('the envelope with every disclosure is appended; the same record again gets the same receipt', async () => {
     const { record, disclosures } = concealedRegistration(newRegistrationNumber('ENV'));
     const ok = await post('/v1/assets/register', { records: [record], disclosures });
