@@ -20,7 +20,8 @@ import {
   payloadDigests,
 } from '@dataledger/certificates';
 import { applyLogged, buildApp, DataLedgerClient, openService } from '@dataledger/service';
-import { buildRecord, openLevelVault, type LedgerRecord } from '@dataledger/provenance';
+import { buildRecord, openCheckpoint, openLevelVault, recordLeafHash, verifyInclusion, type LedgerRecord } from '@dataledger/provenance';
+import { fromBase64 } from '@dataledger/core';
 import { codeOf } from './support/codes.ts';
 import {
   assetPayload,
@@ -320,6 +321,16 @@ describe('erasure', () => {
     const report = await auditBundle(lines, { trustedLogKeys: [s.service.logVerifierKey] });
     expect(report.integrity?.valid).toBe(true);
     expect(report.integrity?.size).toBe(s.service.size);
+    // The erased record is still on the log, byte for byte: its inclusion proof verifies against
+    // the signed checkpoint, and the level-0 tile holds its leaf hash.
+    const [logged] = (await s.service.entries(registeredIndex, registeredIndex + 1)) as [LedgerRecord];
+    const byIndex = await s.client().inclusionProof({ index: registeredIndex });
+    const root = openCheckpoint(byIndex.checkpoint as string, [s.service.logVerifierKey]).checkpoint.rootHash;
+    const proof = byIndex.proof.map((p) => fromBase64(p));
+    expect(verifyInclusion({ leafHash: recordLeafHash(logged), index: registeredIndex, treeSize: byIndex.treeSize, proof, root })).toBe(true);
+    expect(s.service.size).toBeLessThan(256); // one partial tile
+    const tile = new Uint8Array(await (await fetch(`${s.base}/tlog/tile/0/000.p/${s.service.size}`)).arrayBuffer());
+    expect(tile.subarray(32 * registeredIndex, 32 * registeredIndex + 32)).toEqual(recordLeafHash(logged));
     // The regulator's audit replays with the vault's disclosures: every one used, no violation.
     const audit = (await s.client(roles.regulator).auditReport()) as { valid: boolean; violations: unknown[]; disclosures: { given: number; used: number } };
     expect(audit.violations).toEqual([]);
