@@ -186,6 +186,7 @@ export type {
   VerifyCertificateOptions,
   CertificateCheck,
   CertificateVerification,
+  CertificateDisclosedMember,
   CertificateStatusVerdict,
   CertificateStatusOptions,
   StatusListSigningOptions,

@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { dataDirPaths, isOrigin, openService, type DataDirService } from '@dataledger/service';
+import type { DisclosurePolicy } from '@dataledger/certificates';
 import { cliError } from './errors.ts';
 
 /** How {@link openDataDir} treats a missing directory. */
@@ -17,6 +18,8 @@ export interface OpenDataDirOptions {
   database?: string;
   /** The statistics report's small-cell threshold k (the service's default when absent). */
   minStatisticsCell?: number;
+  /** Which payload members are confidential (the service's default when absent). */
+  disclosurePolicy?: DisclosurePolicy;
 }
 
 /**
@@ -48,6 +51,7 @@ export async function openDataDir(dir: string, options: OpenDataDirOptions = {})
       ...(options.maxClockSkewMs === undefined ? {} : { maxClockSkewMs: options.maxClockSkewMs }),
       ...(options.database === undefined ? {} : { database: options.database }),
       ...(options.minStatisticsCell === undefined ? {} : { minStatisticsCell: options.minStatisticsCell }),
+      ...(options.disclosurePolicy === undefined ? {} : { disclosurePolicy: options.disclosurePolicy }),
     });
   } catch (err) {
     if (isLockError(err)) {
