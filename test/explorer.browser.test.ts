@@ -290,6 +290,15 @@ describe.skipIf(!haveChromium)('the explorer in Chromium', () => {
     expect(bad.disclosed).toEqual({});
     await shot(page, 'verify-disclosure-changed-en');
     await context.close();
+
+    // In Chinese: the member and the check in the reader's language.
+    const zh = await newPage('zh-CN', 'Asia/Shanghai');
+    const z = await verifyInPage(zh.page, concealedCert, valuation, s2.base);
+    expect(z.verdict).toBe('verified');
+    expect(await zh.page.textContent('tr[data-disclosed="valuation"] th')).toBe('估值');
+    expect(await zh.page.textContent('tr[data-check="disclosures"] th')).toBe('披露');
+    await shot(zh.page, 'verify-disclosed-zh');
+    await zh.context.close();
     await s2.destroy();
   });
 
