@@ -29,8 +29,18 @@
  */
 import { DataLedgerError, isDataLedgerError, toBase64 } from '@dataledger/core';
 import type { LedgerRecord, Log, LogHead, VerifiedRecord } from '@dataledger/provenance';
-import { applyRecord, isAuthorised, isRecordType, parseAnyPayload, type RegistryState } from '@dataledger/certificates';
+import {
+  applyRecord,
+  isAuthorised,
+  isRecordType,
+  parseAnyPayload,
+  revealPayload,
+  type JsonObject,
+  type OpenedDisclosure,
+  type RegistryState,
+} from '@dataledger/certificates';
 import { ServiceError } from './problem.ts';
+import { NO_DISCLOSURES, type DisclosuresByDigest } from './disclosures.ts';
 
 /** What a write returns: where the record is and the proof that it is there. */
 export interface Receipt {
@@ -76,20 +86,32 @@ interface Submission {
   checked: readonly VerifiedRecord[];
   /** Their records (the fields the actor signed). */
   records: readonly LedgerRecord[];
+  /** The disclosures of their digests (checked at the edge against them). */
+  disclosures: DisclosuresByDigest;
   deadline: number;
   resolve: (receipts: Receipt[]) => void;
   reject: (err: unknown) => void;
 }
 
-/** The registry rules, as a pure transition (certificates' `applyRecord`). */
-export type ApplyRecord<S> = (state: S, record: LedgerRecord) => S;
+/**
+ * The registry rules, as a pure transition (certificates' `applyRecord`), given the
+ * disclosures of the record's digests (the write path has them all).
+ */
+export type ApplyRecord<S> = (state: S, record: LedgerRecord, disclosures?: DisclosuresByDigest) => S;
 
 /**
  * The registry checks of a submission that do not depend on where it lands in the log
  * (schema, role gate), run before it may wait in the queue; throws the rule's coded error
  * with `details.index`.
  */
-export type PrecheckRecords<S> = (state: S, records: readonly LedgerRecord[]) => void;
+export type PrecheckRecords<S> = (state: S, records: readonly LedgerRecord[], disclosures?: DisclosuresByDigest) => void;
+
+/**
+ * Stores the disclosures of a group of records before its log batch commits (the vault), and
+ * answers how to undo that, run best-effort when the batch fails. `state` is the registry
+ * state after the group (its erasures included).
+ */
+export type KeepDisclosures<S> = (state: S, disclosures: readonly OpenedDisclosure[]) => Promise<() => Promise<void>>;
 
 /** The registry rules the queue applies, and the state it starts from. */
 export interface RegistryRules<S> {
@@ -99,6 +121,8 @@ export interface RegistryRules<S> {
   readonly precheck?: PrecheckRecords<S> | undefined;
   /** The registry state after the log's last record (replayed by the caller). */
   readonly state: S;
+  /** Where the disclosures of appended records are kept (default: nowhere). */
+  readonly keep?: KeepDisclosures<S> | undefined;
 }
 
 function withIndex(err: unknown, index: number): unknown {
@@ -120,7 +144,7 @@ function withIndex(err: unknown, index: number): unknown {
  * @throws DataLedgerError `REGISTRY_UNKNOWN_TYPE`, `REGISTRY_PAYLOAD_INVALID`,
  *   `REGISTRY_MONEY_NOT_DECIMAL`, `REGISTRY_UNAUTHORISED` (with `details.index`)
  */
-export function registryPrecheck(state: RegistryState, records: readonly LedgerRecord[]): void {
+export function registryPrecheck(state: RegistryState, records: readonly LedgerRecord[], disclosures: DisclosuresByDigest = NO_DISCLOSURES): void {
   let s: RegistryState | null = state;
   for (let k = 0; k < records.length; k++) {
     const record = records[k] as LedgerRecord;
@@ -130,7 +154,9 @@ export function registryPrecheck(state: RegistryState, records: readonly LedgerR
       });
     }
     try {
-      parseAnyPayload(record.type, record.payload);
+      // The schema is the revealed payload's (the disclosures were checked complete at the edge).
+      const payload = disclosures.size === 0 ? record.payload : revealPayload(record.type, record.payload as JsonObject, disclosures).payload;
+      parseAnyPayload(record.type, payload);
     } catch (err) {
       throw withIndex(err, record.index);
     }
@@ -142,7 +168,7 @@ export function registryPrecheck(state: RegistryState, records: readonly LedgerR
     }
     if (s !== null && k + 1 < records.length) {
       try {
-        s = applyRecord({ ...s, size: record.index, lastTime: null }, record);
+        s = applyRecord({ ...s, size: record.index, lastTime: null }, record, { disclosures });
       } catch {
         s = null;
       }
@@ -177,6 +203,7 @@ export class AppendQueue<S> {
   private readonly log: Log;
   private readonly apply: ApplyRecord<S>;
   private readonly checkFirst: PrecheckRecords<S> | undefined;
+  private readonly keep: KeepDisclosures<S> | undefined;
   /** The registry state after the last appended record. */
   private registryState: S;
   private pending: Submission[] = [];
@@ -203,6 +230,7 @@ export class AppendQueue<S> {
     this.log = log;
     this.apply = rules.apply;
     this.checkFirst = rules.precheck;
+    this.keep = rules.keep;
     this.registryState = rules.state;
     this.aheadWaitMs = options.aheadWaitMs ?? 250;
     this.maxBatchRecords = options.maxBatchRecords ?? 4096;
@@ -214,12 +242,12 @@ export class AppendQueue<S> {
    * @throws DataLedgerError the code of the first check that failed (with `details.index`);
    *   `LEDGER_INDEX_MISMATCH` carries `details.head` so the client can re-sign
    */
-  submit(checked: readonly VerifiedRecord[]): Promise<Receipt[]> {
+  submit(checked: readonly VerifiedRecord[], disclosures: DisclosuresByDigest = NO_DISCLOSURES): Promise<Receipt[]> {
     if (checked.length === 0) return Promise.resolve([]);
     if (this.closing) return Promise.reject(new ServiceError('HTTP_SHUTTING_DOWN', 'the ledger is closing'));
     const records = checked.map((c) => c.record);
-    const error = this.precheck(records);
-    if (error === null) return this.enqueue(checked, records);
+    const error = this.precheck(records, disclosures);
+    if (error === null) return this.enqueue(checked, records, disclosures);
     // A record already in the log passes (it is answered with its receipt, even if its
     // writer has lost its role since); that takes a read, so only on this rare path.
     const index = isDataLedgerError(error) ? error.details?.['index'] : undefined;
@@ -228,14 +256,14 @@ export class AppendQueue<S> {
     return this.leafAt(failed.record.index).then((there) => {
       if (there !== b64(failed.leafHash)) throw error;
       if (this.closing) throw new ServiceError('HTTP_SHUTTING_DOWN', 'the ledger is closing');
-      return this.enqueue(checked, records);
+      return this.enqueue(checked, records, disclosures);
     });
   }
 
   /** Queues a checked submission (synchronously, so one made before {@link close} is drained by it). */
-  private enqueue(checked: readonly VerifiedRecord[], records: readonly LedgerRecord[]): Promise<Receipt[]> {
+  private enqueue(checked: readonly VerifiedRecord[], records: readonly LedgerRecord[], disclosures: DisclosuresByDigest): Promise<Receipt[]> {
     return new Promise<Receipt[]>((resolve, reject) => {
-      this.pending.push({ checked, records, deadline: Date.now() + this.aheadWaitMs, resolve, reject });
+      this.pending.push({ checked, records, disclosures, deadline: Date.now() + this.aheadWaitMs, resolve, reject });
       this.kick();
     });
   }
@@ -245,10 +273,10 @@ export class AppendQueue<S> {
    * checked at the edge: the registry rules trust `actor`, and only the signature makes it true).
    * @returns the first failure, or null when the submission passes
    */
-  private precheck(records: readonly LedgerRecord[]): unknown {
+  private precheck(records: readonly LedgerRecord[], disclosures: DisclosuresByDigest): unknown {
     if (this.checkFirst === undefined) return null;
     try {
-      this.checkFirst(this.registryState, records);
+      this.checkFirst(this.registryState, records, disclosures);
       return null;
     } catch (error) {
       return error;
@@ -425,7 +453,7 @@ export class AppendQueue<S> {
           for (; k < sub.records.length; k++) {
             const rec = sub.records[k] as LedgerRecord;
             try {
-              s = this.apply(s, rec);
+              s = this.apply(s, rec, sub.disclosures);
             } catch (err) {
               failure = err;
               break;
@@ -486,11 +514,20 @@ export class AppendQueue<S> {
       }
     }
 
+    // The disclosures go to the vault before the log batch commits, so a record on the log
+    // always has its disclosures kept (a resubmission's are put again: the vault is
+    // content-addressed). A failed batch leaves entries no record references: undone best-effort.
+    let undo: (() => Promise<void>) | null = null;
+    if (this.keep !== undefined) {
+      const kept = accepted.flatMap((a) => [...a.sub.disclosures.values()]);
+      if (kept.length > 0) undo = await this.keep(state, kept);
+    }
     if (toAppend.length > 0) {
       let results: readonly { leafHash: Uint8Array }[];
       try {
         results = await log.appendBatch(toAppend);
       } catch (err) {
+        if (undo !== null) await undo().catch(() => undefined);
         // The batch is all-or-nothing. When the log names the record that failed (its index,
         // prev or time), refuse only its submission and check the others again in the next group.
         const position = isDataLedgerError(err) ? err.details?.['position'] : undefined;

@@ -134,6 +134,8 @@ const PROVENANCE_STATUS: Record<(typeof PROVENANCE_ERROR_CODES)[number], number>
   STORE_IO: 503,
   STORE_CORRUPT: 500,
   STORE_CLOSED: 503,
+  VAULT_ENTRY_INVALID: 400,
+  VAULT_ENTRY_TOO_LARGE: 413,
 };
 
 // Typed per package as Record<Code, number>: a code added to a package without a status

@@ -24,6 +24,8 @@ export type {
   ConsistencyProofAnswer,
   RecordDraft,
   SubmittedReceipt,
+  RecordDisclosuresAnswer,
+  EraseRequest,
   IssueCertificateRequest,
   CertificateVerificationAnswer,
 } from './client.ts';

@@ -18,12 +18,19 @@ export interface Migration {
  * The migrations, oldest first. Never edit or reorder a released one: add a new version.
  * v1: the key/value table. `COLLATE "C"` makes key order byte order, which for the log's ASCII
  * keys is the UTF-16 order the RecordStore contract specifies (a locale collation would not be).
+ * v2: the disclosure vault's table (`src/vault.ts`), digest to disclosure; `COLLATE "C"` again,
+ * so `entries()` lists digests in the ASCII byte order the DisclosureVault contract specifies.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'entries',
     sql: 'CREATE TABLE {schema}.entries (key text COLLATE "C" PRIMARY KEY, value bytea NOT NULL)',
+  },
+  {
+    version: 2,
+    name: 'disclosures',
+    sql: 'CREATE TABLE {schema}.disclosures (digest text COLLATE "C" PRIMARY KEY, disclosure text NOT NULL)',
   },
 ];
 
@@ -32,6 +39,9 @@ export const MIGRATIONS: readonly Migration[] = [
  * `hashtext` for the migration lock, and that value XOR 1 for the writer lock.
  */
 export const LOCK_TAG = 0x646c7067;
+
+/** A schema name this package accepts: a lower-case SQL identifier of at most 63 characters. */
+export const SCHEMA_NAME: RegExp = /^[a-z_][a-z0-9_]{0,62}$/u;
 
 /** Quotes an SQL identifier (the schema name is also checked to be a plain identifier). */
 export function quoteIdent(name: string): string {

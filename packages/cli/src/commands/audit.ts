@@ -1,4 +1,13 @@
-import { auditBundle, rolesOf, type RegistryState, type StatisticsReport, type Violation } from '@dataledger/certificates';
+import {
+  auditBundle,
+  rolesOf,
+  type ErasureEntry,
+  type RegistryState,
+  type StatisticsReport,
+  type UncheckedSummary,
+  type Violation,
+} from '@dataledger/certificates';
+import { formatUnchecked, readDisclosuresFile } from '../disclosures.ts';
 import { EXIT, type CliIo, type ExitStatus } from '../io.ts';
 import { openSource } from '../source.ts';
 import { checkVerifierKeys, requireTrustAnchor, withProgress } from './verify.ts';
@@ -11,6 +20,8 @@ export interface AuditOptions {
   trustBundleKey?: boolean | undefined;
   /** Print {@link AuditSummary} as JSON. */
   json?: boolean | undefined;
+  /** A disclosures file (`export --disclosures`): the rules on concealed members are checked too. */
+  disclosures?: string | undefined;
 }
 
 /** A violation as the summary shows it: with the roles its actor held. */
@@ -48,6 +59,14 @@ export interface AuditSummary {
   violations: Violation[];
   /** The statistics report (统计报告). */
   statistics: StatisticsReport;
+  /** True when every rule of every record was checked (false: some needed disclosures not given). */
+  complete: boolean;
+  /** Rules not checked for want of disclosures: never counted as passed. */
+  unchecked: UncheckedSummary[];
+  /** What was erased from the vault, when and by whom (`disclosure.erased` records). */
+  erasures: ErasureEntry[];
+  /** Disclosures given (`--disclosures`) and how many matched a digest of the ledger. */
+  disclosures: { given: number; used: number };
 }
 
 function rolesOfActor(state: RegistryState, actor: string | undefined): string[] {
@@ -90,18 +109,22 @@ export function summariseRules(violations: readonly Violation[], state: Registry
 export async function auditBundleFile(file: string, options: AuditOptions, io: CliIo): Promise<AuditSummary> {
   const anchored = requireTrustAnchor(options);
   const trusted = checkVerifierKeys(options.logKey ?? []);
+  const disclosures = options.disclosures === undefined ? undefined : await readDisclosuresFile(options.disclosures, io);
   const source = await openSource(file, io);
   const progress = withProgress(source, io, 'auditing', true);
   let report;
   try {
-    report = await auditBundle(progress.chunks, trusted.length > 0 ? { trustedLogKeys: trusted } : {});
+    report = await auditBundle(progress.chunks, {
+      ...(trusted.length > 0 ? { trustedLogKeys: trusted } : {}),
+      ...(disclosures === undefined ? {} : { disclosures }),
+    });
   } finally {
     progress.stop();
   }
   const i = report.integrity;
   // auditBundle appends the integrity fault, when there is one, after the rule violations;
   // a regulator reads "the ledger was tampered with" apart from "a party broke a rule".
-  const violations = i !== null && !i.valid ? report.violations.slice(0, -1) : report.violations;
+  const violations = i !== null && !i.valid ? report.violations.filter((v) => v.code !== i.code || v.index !== i.firstBadIndex) : report.violations;
   return {
     valid: report.valid,
     trusted: anchored,
@@ -110,7 +133,25 @@ export async function auditBundleFile(file: string, options: AuditOptions, io: C
     rules: summariseRules(violations, report.state),
     violations,
     statistics: report.statistics,
+    complete: report.complete,
+    unchecked: report.unchecked,
+    erasures: report.erasures,
+    disclosures: report.disclosures,
   };
+}
+
+/**
+ * Renders the erasures: which disclosures of which record, when, by whom, why.
+ * @param erasures - the `disclosure.erased` records in order
+ * @returns the text
+ */
+export function formatErasures(erasures: readonly ErasureEntry[]): string {
+  if (erasures.length === 0) return 'erasures: none\n';
+  const lines = [`erasures: ${erasures.length}\n`];
+  for (const e of erasures) {
+    lines.push(`  #${e.index} ${e.time} by ${shortDid(e.actor)}: record #${e.target} ${e.erased.map((x) => x.member).join(', ')} (${e.reason})\n`);
+  }
+  return lines.join('');
 }
 
 function table(title: string, rows: Record<string, number>): string {
@@ -173,6 +214,8 @@ export function formatAudit(summary: AuditSummary): string {
   );
   out.push(`trusted: ${summary.trusted}${summary.trusted ? '' : " (checked against the bundle's own key, not a --log-key)"}\n`);
   out.push(`rules: ${summary.violations.length === 0 ? 'no violation' : `${summary.violations.length} violations of ${summary.rules.length} rules`}\n`);
+  if (summary.disclosures.given > 0) out.push(`disclosures: ${summary.disclosures.given} given, ${summary.disclosures.used} matched a digest of the ledger\n`);
+  out.push(summary.complete ? 'every rule checked\n' : formatUnchecked(summary.unchecked));
   for (const rule of summary.rules) {
     out.push(`  ${rule.code}  ${rule.count}\n`);
     for (const e of rule.examples) out.push(`    ${describeExample(e)}\n`);
@@ -182,6 +225,7 @@ export function formatAudit(summary: AuditSummary): string {
     out.push('violations (all, in record order):\n');
     for (const v of summary.violations) out.push(`  #${v.index ?? '?'} ${v.type ?? ''} ${v.code}: ${v.message}\n`);
   }
+  out.push(formatErasures(summary.erasures));
   out.push(formatStatistics(summary.statistics));
   return out.join('');
 }
