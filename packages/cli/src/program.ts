@@ -114,6 +114,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
         'DATABASE_URL',
       ),
     )
+    .option('--public-member <type:path>', 'make a confidential member public, e.g. asset.registered:description (repeatable)', collect)
     .action(
       async (opts: {
         port: number;
@@ -125,6 +126,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
         witnessKey?: string[];
         publicUrl?: string;
         database?: string;
+        publicMember?: string[];
       }) => {
         const { serveCommand } = await import('./commands/serve.ts');
         setStatus(await serveCommand(opts, io));

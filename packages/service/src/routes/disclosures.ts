@@ -13,6 +13,7 @@ import type { AppContext } from '../context.ts';
 import { recordDigests } from '../disclosures.ts';
 import { ERROR_RESPONSES, QueryIntSchema } from '../schemas.ts';
 import { SIGNED_READ } from '../openapi.ts';
+import { withExamples } from '../examples.ts';
 import { signedReader } from './reads.ts';
 
 const TEXT = 'text/plain; charset=utf-8';
@@ -98,7 +99,7 @@ export async function disclosureRoutes(app: FastifyInstance, opts: { ctx: AppCon
           'Erased disclosures are gone.',
         tags: ['supervision'],
         security: SIGNED_READ,
-        params: Type.Object({ index: QueryIntSchema }),
+        params: Type.Object({ index: withExamples(QueryIntSchema, '7') }),
         response: {
           200: Type.Object(
             {
@@ -130,7 +131,7 @@ export async function disclosureRoutes(app: FastifyInstance, opts: { ctx: AppCon
         tags: ['supervision'],
         security: SIGNED_READ,
         produces: ['text/plain'],
-        querystring: Type.Object({ size: Type.Optional(QueryIntSchema) }),
+        querystring: Type.Object({ size: Type.Optional(withExamples(QueryIntSchema, '8')) }),
         response: { 200: Type.String({ description: 'Disclosures file', examples: [`${EXAMPLE_DISCLOSURE}\n`] }), ...ERROR_RESPONSES },
       },
     },

@@ -72,7 +72,7 @@ export async function signedReader(ctx: AppContext, req: FastifyRequest, roles: 
 /** An asset as the registry view serves it: confidential members as digests (`sealed`), no values. */
 interface SealedAsset {
   readonly registrationNumber: string;
-  readonly holder: { readonly id: string; readonly name?: string };
+  readonly holder?: { readonly id: string; readonly name?: string };
   readonly sealed?: Readonly<Record<string, string>>;
   readonly [member: string]: unknown;
 }
@@ -90,9 +90,11 @@ interface SealedLicence {
  * everyone else gets the digests only. `disclosures` lists those handed over.
  */
 async function revealAsset(ctx: AppContext, reader: string, asset: SealedAsset): Promise<Record<string, unknown>> {
-  const sealed = asset.sealed ?? {};
+  // A registry without confidential members (no `sealed`) is served as it is.
+  if (asset.sealed === undefined) return asset;
+  const sealed = asset.sealed;
   const roles = ctx.service.view().rolesOf(reader);
-  const allowed = roles.includes('regulator') || roles.includes('root') || asset.holder.id === reader || asset['registeredBy'] === reader;
+  const allowed = roles.includes('regulator') || roles.includes('root') || asset.holder?.id === reader || asset['registeredBy'] === reader;
   const paths = Object.keys(sealed);
   if (!allowed || paths.length === 0) return { ...asset, disclosures: [] };
   const found = await ctx.service.vault.getMany(paths.map((p) => sealed[p] as string));
@@ -115,7 +117,7 @@ async function revealAsset(ctx: AppContext, reader: string, asset: SealedAsset):
  * policy lets see them (the regulators, the root authority, the licensee, the licensor).
  */
 async function revealLicence(ctx: AppContext, reader: string, licence: SealedLicence): Promise<Record<string, unknown>> {
-  if (typeof licence.grantedIndex !== 'number' || licence.grantedIndex >= ctx.service.size) return { ...licence, disclosures: [] };
+  if (typeof licence.grantedIndex !== 'number' || licence.grantedIndex >= ctx.service.size) return licence;
   const { disclosures } = await recordDisclosures(ctx, reader, licence.grantedIndex);
   const out: Record<string, unknown> = { ...licence };
   for (const d of disclosures) {
