@@ -47,6 +47,8 @@ const median = (xs: readonly number[]): number => {
   return s.length % 2 === 1 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
 };
 
+const cpuSeconds = (u: NodeJS.CpuUsage): number => (u.user + u.system) / 1e6;
+
 const kp = (n: number): KeyPair => keyPairFromSeed(new Uint8Array(32).fill(n));
 const registry = kp(2);
 const reviewer = kp(3);
@@ -117,6 +119,8 @@ interface Side {
   /** Every disclosure written (the writer keeps them: the replay's map). */
   readonly disclosures: string[];
   seconds: number;
+  /** CPU seconds of this process (every thread) over the same rounds. */
+  cpu: number;
   records: number;
 }
 
@@ -131,7 +135,7 @@ async function openSide(name: string, policy: DisclosurePolicy): Promise<Side> {
     [holder, 'holder'],
   ];
   for (const [k, role] of roles) await service.submit([buildRecord(service.log.head(), { type: 'role.granted', payload: { subject: did(k), role } }, rootKey)]);
-  return { name, dir, service, policy, disclosures: [], seconds: 0, records: 0 };
+  return { name, dir, service, policy, disclosures: [], seconds: 0, cpu: 0, records: 0 };
 }
 
 /** What the client does for a batch, then the service: conceal, sign (pre-chained), submit. */
@@ -152,9 +156,11 @@ async function writeRound(side: Side, round: number): Promise<void> {
   const drafts = Array.from({ length: assets }, (_, i) => assetLife(`RN-B${round}-${i}`)).flat();
   const batches: Draft[][] = [];
   for (let i = 0; i < drafts.length; i += BATCH) batches.push(drafts.slice(i, i + BATCH));
+  const cpu0 = process.cpuUsage();
   side.seconds += await timeOnce(async () => {
     for (const b of batches) await writeBatch(side, b);
   });
+  side.cpu += cpuSeconds(process.cpuUsage(cpu0));
   side.records += drafts.length;
 }
 
@@ -167,6 +173,7 @@ export async function run(): Promise<BenchRow[]> {
     await writeRound(clear, 0);
     for (const s of [concealed, clear]) {
       s.seconds = 0;
+      s.cpu = 0;
       s.records = 0;
     }
     for (let r = 1; r <= ROUNDS; r++) {
@@ -181,7 +188,9 @@ export async function run(): Promise<BenchRow[]> {
       'the same payloads, every member public: sign + checks (records/s)',
       clear.records / clear.seconds,
       `goal ≥ 0.8; in-process LedgerService on a LevelDB log and vault, batches of ${BATCH}, one in flight; ` +
-        `asset registered, reviewed, valued, licensed (${perMember.toFixed(2)} disclosures per record); ${ROUNDS} rounds of ${concealed.records / ROUNDS} records`,
+        `asset registered, reviewed, valued, licensed (${perMember.toFixed(2)} disclosures per record); ${ROUNDS} rounds of ${concealed.records / ROUNDS} records; ` +
+        `CPU time per record ${((1000 * concealed.cpu) / concealed.records).toFixed(2)} ms vs ${((1000 * clear.cpu) / clear.records).toFixed(2)} ms ` +
+        `(CPU ratio ${(clear.cpu / clear.records / (concealed.cpu / concealed.records)).toFixed(3)})`,
     );
     if (clear.disclosures.length !== 0) throw new Error('the public policy concealed something');
 
@@ -200,11 +209,22 @@ export async function run(): Promise<BenchRow[]> {
     // slows whichever happens to run when it is busy.
     const timesWith: number[] = [];
     const timesWithout: number[] = [];
-    for (let r = 0; r < REPLAYS; r++) {
-      const withFirst = r % 2 === 0;
-      if (withFirst) timesWith.push(await timeOnce(() => auditBundle(lines, { trustedLogKeys: keys, disclosures: map })));
+    let cpuWith = 0;
+    let cpuWithout = 0;
+    const replayWith = async (): Promise<void> => {
+      const c = process.cpuUsage();
+      timesWith.push(await timeOnce(() => auditBundle(lines, { trustedLogKeys: keys, disclosures: map })));
+      cpuWith += cpuSeconds(process.cpuUsage(c));
+    };
+    const replayWithout = async (): Promise<void> => {
+      const c = process.cpuUsage();
       timesWithout.push(await timeOnce(() => auditBundle(lines, { trustedLogKeys: keys })));
-      if (!withFirst) timesWith.push(await timeOnce(() => auditBundle(lines, { trustedLogKeys: keys, disclosures: map })));
+      cpuWithout += cpuSeconds(process.cpuUsage(c));
+    };
+    for (let r = 0; r < REPLAYS; r++) {
+      if (r % 2 === 0) await replayWith();
+      await replayWithout();
+      if (r % 2 === 1) await replayWith();
     }
     const tWith = median(timesWith);
     const tWithout = median(timesWithout);
@@ -215,7 +235,8 @@ export async function run(): Promise<BenchRow[]> {
       n / tWith,
       'auditBundle of the same bundle without disclosures, rules on hidden members unchecked (records/s)',
       n / tWithout,
-      `${n} records, ${map.size} disclosures; median of ${REPLAYS} alternating runs; without them ${without.unchecked.length} rule(s) reported unchecked`,
+      `${n} records, ${map.size} disclosures; median of ${REPLAYS} alternating runs; without them ${without.unchecked.length} rule(s) reported unchecked; ` +
+        `CPU ratio ${(cpuWithout / cpuWith).toFixed(3)} (all runs)`,
     );
     return [writes, replay];
   } finally {

@@ -23,7 +23,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { didKeyFromPublicKey, fromBase64, isDataLedgerError, toBase64Url, utf8Encode, type JsonValue } from '@dataledger/core';
+import { didKeyFromPublicKey, fromBase64, isDataLedgerError, parseJson, toBase64Url, utf8Encode, type JsonValue } from '@dataledger/core';
 import { buildChain, entryBundlePath, tilePath, tileWidthAt } from '@dataledger/provenance';
 import { CONFIDENTIAL_MEMBERS, concealPayload, makeDisclosure, type RecordType } from '@dataledger/certificates';
 import { DataLedgerClient, formatKeyFile, parseKeyFile, ROUTE_OF_RECORD_TYPE, signRequest } from '@dataledger/service';
@@ -174,7 +174,7 @@ async function rawWrite(type: RecordType, signer: Actor, payload: Record<string,
   keep(`POST ${type} (refused write) → ${res.status}`, body);
   let code = '';
   try {
-    code = String((JSON.parse(body) as { code?: unknown }).code);
+    code = String((parseJson(body) as { code?: unknown }).code);
   } catch {
     code = `HTTP ${res.status} without a problem document`;
   }
@@ -372,6 +372,14 @@ describe('writes with a marker in every confidential member', () => {
       price: money('refused asset.transferred price'),
     };
     expect(await refusal('transfer by no holder', client(newHolder).submit('asset.transferred', notHolder))).toBe('REGISTRY_NOT_HOLDER');
+    // Identified data licensed without its subjects' consent: the refusal must not name them.
+    const noConsent = licencePayload(`LIC-${randomBytes(8).toString('hex')}`, a1, bank, {
+      licensee: { id: bank.did, foreign: false, name: text('refused licence.granted licensee.name') },
+      fee: money('refused licence.granted fee'),
+    });
+    expect(await refusal('licence without the consent of the data subjects', client(holder).submit('licence.granted', noConsent as never))).toBe(
+      'REGISTRY_CONSENT_MISSING',
+    );
     // The schema, checked on the revealed values: too long an opinion, an id number that is none.
     const long = `${text('refused asset.reviewed opinion')} ${'x'.repeat(2000)}`;
     expect(
@@ -451,10 +459,12 @@ describe('no marker in any output a reader without the right gets', () => {
       return res;
     };
     const docText = await (await get('/openapi.json')).text();
-    const doc = JSON.parse(docText) as { paths: Record<string, Record<string, unknown>> };
+    const doc = parseJson(docText) as { paths: Record<string, Record<string, unknown>> };
     const size = (await client().head()).size;
     const indices = Array.from({ length: size }, (_, i) => i);
-    const lists = ((await (await get('/v1/status-lists')).json()) as { lists: { url: string }[] }).lists.map((l) => l.url.slice(l.url.lastIndexOf('/') + 1));
+    const lists = (parseJson(await (await get('/v1/status-lists')).text()) as { lists: { url: string }[] }).lists.map((l) =>
+      l.url.slice(l.url.lastIndexOf('/') + 1),
+    );
     expect(lists.length).toBeGreaterThan(0);
     const tiles: string[] = [];
     for (let level = 0; tileWidthAt(level, 0, size) > 0; level++) {
@@ -496,7 +506,7 @@ describe('no marker in any output a reader without the right gets', () => {
         if (path.startsWith('/v1/log/entries?')) {
           // Every page: the route answers a bounded page, read on from where it stopped.
           for (let at = 0; at < size; ) {
-            const page = (await (await get(`/v1/log/entries?start=${at}&end=${size}`)).json()) as { entries: unknown[] };
+            const page = parseJson(await (await get(`/v1/log/entries?start=${at}&end=${size}`)).text()) as { entries: unknown[] };
             expect(page.entries.length).toBeGreaterThan(0);
             at += page.entries.length;
             entriesRead = at;
