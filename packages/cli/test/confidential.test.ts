@@ -207,12 +207,33 @@ describe('confidential members through the CLI', () => {
     expect(new Set(exported)).toEqual(new Set(all));
     // The bundle carries none of the values.
     const bundle = await readFile(join(dir, 'ledger.jsonl'), 'utf8');
-    for (const v of ['Transport Bureau of Xicheng', 'Zhang San', 'Beijing Data Exchange', '1250000.00', 'Lawful basis verified']) expect(bundle).not.toContain(v);
+    for (const v of ['Transport Bureau of Xicheng', 'Zhang San', 'Beijing Data Exchange', '1250000.00', 'Lawful basis verified'])
+      expect(bundle).not.toContain(v);
 
-    const verify = JSON.parse(await ok(['verify', 'ledger.jsonl', '--log-key', vkey, '--disclosures', 'ledger.disclosures', '--json'])) as Record<string, unknown>;
-    expect(verify).toMatchObject({ valid: true, trusted: true, complete: true, unchecked: [], violations: 0, disclosures: { given: all.length, used: all.length } });
-    const audit = JSON.parse(await ok(['audit', 'ledger.jsonl', '--log-key', vkey, '--disclosures', 'ledger.disclosures', '--json'])) as Record<string, unknown>;
-    expect(audit).toMatchObject({ valid: true, complete: true, unchecked: [], violations: [], erasures: [], disclosures: { given: all.length, used: all.length } });
+    const verify = JSON.parse(await ok(['verify', 'ledger.jsonl', '--log-key', vkey, '--disclosures', 'ledger.disclosures', '--json'])) as Record<
+      string,
+      unknown
+    >;
+    expect(verify).toMatchObject({
+      valid: true,
+      trusted: true,
+      complete: true,
+      unchecked: [],
+      violations: 0,
+      disclosures: { given: all.length, used: all.length },
+    });
+    const audit = JSON.parse(await ok(['audit', 'ledger.jsonl', '--log-key', vkey, '--disclosures', 'ledger.disclosures', '--json'])) as Record<
+      string,
+      unknown
+    >;
+    expect(audit).toMatchObject({
+      valid: true,
+      complete: true,
+      unchecked: [],
+      violations: [],
+      erasures: [],
+      disclosures: { given: all.length, used: all.length },
+    });
     const text = await ok(['audit', 'ledger.jsonl', '--log-key', vkey, '--disclosures', 'ledger.disclosures']);
     expect(text).toContain('every rule checked');
     // The live log from its tiles, the same way.
@@ -272,10 +293,32 @@ describe('confidential members through the CLI', () => {
     const [person] = handed.get(consentIndex)!;
     const personDigest = disclosureDigest(person!);
     // A stranger may not erase.
-    const refused = await cli(['erase', '--index', String(consentIndex), '--digest', personDigest, '--member', 'person', '--reason', 'no', '--key', key('stranger')]);
+    const refused = await cli([
+      'erase',
+      '--index',
+      String(consentIndex),
+      '--digest',
+      personDigest,
+      '--member',
+      'person',
+      '--reason',
+      'no',
+      '--key',
+      key('stranger'),
+    ]);
     expect(refused.status).toBe(1);
     // The data subject erases its consent's person (the member read from its own disclosure).
-    const byDataSubject = await ok(['erase', '--index', String(consentIndex), '--digest', personDigest, '--reason', 'request of the data subject', '--key', key('subject')]);
+    const byDataSubject = await ok([
+      'erase',
+      '--index',
+      String(consentIndex),
+      '--digest',
+      personDigest,
+      '--reason',
+      'request of the data subject',
+      '--key',
+      key('subject'),
+    ]);
     expect(byDataSubject).toContain(`erased     person of record #${consentIndex}`);
     // The regulator erases the asset's description.
     const registered = handed.get(at['registered']!)!;
@@ -315,7 +358,12 @@ describe('confidential members through the CLI', () => {
     expect(audit.valid).toBe(true);
     expect(audit.erasures).toMatchObject([
       { target: consentIndex, actor: did['subject'], erased: [{ digest: personDigest, member: 'person' }], reason: 'request of the data subject' },
-      { target: at['registered'], actor: did['regulator'], erased: [{ digest: disclosureDigest(description), member: 'description' }], reason: 'court order 2026-17' },
+      {
+        target: at['registered'],
+        actor: did['regulator'],
+        erased: [{ digest: disclosureDigest(description), member: 'description' }],
+        reason: 'court order 2026-17',
+      },
     ]);
     const text = await ok(['audit', 'after.jsonl', '--log-key', vkey, '--disclosures', 'after.disclosures']);
     expect(text).toContain('erasures: 2');

@@ -11,7 +11,10 @@ export type { LogReadRateLimit, RateLimit, RegistryView } from './context.ts';
 // The ledger behind the app: a log, its registry state and the append queue's receipts.
 export { LedgerService } from './service.ts';
 export type { LedgerServiceOptions, CertificateVerdict, ServedLedger } from './service.ts';
-export type { Receipt, HeadInfo, AppendQueueOptions, ApplyRecord, PrecheckRecords, RegistryRules } from './append-queue.ts';
+export type { Receipt, HeadInfo, AppendQueueOptions, ApplyRecord, PrecheckRecords, RegistryRules, KeepDisclosures } from './append-queue.ts';
+// Confidential members: the edge checks of a write body's disclosures, and who may read them.
+export { checkDisclosures, mayReadDisclosures, MAX_BODY_DISCLOSURES } from './disclosures.ts';
+export type { DisclosuresByDigest } from './disclosures.ts';
 export type { CertificateDesk, StatusListSlots, RoleEvidenceAnswer, ProvenRecord } from './certificate-desk.ts';
 // A data directory: open its ledger, keys and certificates.
 export { openService, dataDirPaths, isOrigin, formatKeyFile, parseKeyFile } from './open.ts';

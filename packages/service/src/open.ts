@@ -461,9 +461,22 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
       maxPayloadBytes: options.maxPayloadBytes ?? 65_536,
       view: registryView,
       audit: async (svc) => {
-        const report = await auditBundle(svc.exportBundle(), { trustedLogKeys: [svc.logVerifierKey] });
+        // The regulator's replay checks every rule: with the vault's disclosures of the logged
+        // records (an erased member leaves its rules reported in `unchecked`).
+        const disclosures = await loggedDisclosures(svc.log, vault);
+        const report = await auditBundle(svc.exportBundle(), { trustedLogKeys: [svc.logVerifierKey], disclosures });
         // The replayed state is internal; the report is what a regulator reads.
-        return { valid: report.valid, records: report.records, violations: report.violations, statistics: report.statistics, integrity: report.integrity };
+        return {
+          valid: report.valid,
+          records: report.records,
+          violations: report.violations,
+          statistics: report.statistics,
+          integrity: report.integrity,
+          unchecked: report.unchecked,
+          complete: report.complete,
+          erasures: report.erasures,
+          disclosures: report.disclosures,
+        };
       },
       verifyCertificate: async (body, svc) => verifyAgainstLedger(body, svc, desk as CertificateDesk, verifyCache),
       ...queueOptions(options),
@@ -532,6 +545,23 @@ async function replayRegistry(log: Log, vault: DisclosureVault): Promise<{ audit
   }
   await flush();
   return { auditor, erased };
+}
+
+/** The vault's disclosures of the digests of the log's records (never an unreferenced entry). */
+async function loggedDisclosures(log: Log, vault: DisclosureVault): Promise<Map<string, OpenedDisclosure>> {
+  const out = new Map<string, OpenedDisclosure>();
+  let digests: string[] = [];
+  const flush = async (): Promise<void> => {
+    const found = await vault.getMany(digests);
+    for (const [d, o] of disclosureMap(found.filter((x): x is string => x !== undefined))) out.set(d, o);
+    digests = [];
+  };
+  for await (const r of log.records(0, log.size)) {
+    digests.push(...recordDigests(r));
+    if (digests.length >= REPLAY_CHUNK) await flush();
+  }
+  if (digests.length > 0) await flush();
+  return out;
 }
 
 /**

@@ -214,8 +214,6 @@ export function formatAudit(summary: AuditSummary): string {
   );
   out.push(`trusted: ${summary.trusted}${summary.trusted ? '' : " (checked against the bundle's own key, not a --log-key)"}\n`);
   out.push(`rules: ${summary.violations.length === 0 ? 'no violation' : `${summary.violations.length} violations of ${summary.rules.length} rules`}\n`);
-  if (summary.disclosures.given > 0) out.push(`disclosures: ${summary.disclosures.given} given, ${summary.disclosures.used} matched a digest of the ledger\n`);
-  out.push(summary.complete ? 'every rule checked\n' : formatUnchecked(summary.unchecked));
   for (const rule of summary.rules) {
     out.push(`  ${rule.code}  ${rule.count}\n`);
     for (const e of rule.examples) out.push(`    ${describeExample(e)}\n`);
@@ -225,6 +223,8 @@ export function formatAudit(summary: AuditSummary): string {
     out.push('violations (all, in record order):\n');
     for (const v of summary.violations) out.push(`  #${v.index ?? '?'} ${v.type ?? ''} ${v.code}: ${v.message}\n`);
   }
+  if (summary.disclosures.given > 0) out.push(`disclosures: ${summary.disclosures.given} given, ${summary.disclosures.used} matched a digest of the ledger\n`);
+  out.push(summary.complete ? 'every rule checked\n' : formatUnchecked(summary.unchecked));
   out.push(formatErasures(summary.erasures));
   out.push(formatStatistics(summary.statistics));
   return out.join('');
