@@ -14,7 +14,8 @@
  * server's whole log are searched for every marker: in clear, and inside every base64,
  * base64url and hex token (a disclosure is base64url of `[salt, name, value]`). No marker may
  * appear. A regulator's signed read of the disclosures gives every accepted marker back, and
- * none of the refused ones: the search finds what a disclosure hides, so it can fail.
+ * none of the refused ones nor those of a disclosure its data subject erased: the search finds
+ * what a disclosure hides, so it can fail.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
@@ -25,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { didKeyFromPublicKey, fromBase64, isDataLedgerError, parseJson, toBase64Url, utf8Encode, type JsonValue } from '@dataledger/core';
 import { buildChain, entryBundlePath, tilePath, tileWidthAt } from '@dataledger/provenance';
-import { CONFIDENTIAL_MEMBERS, concealPayload, makeDisclosure, type RecordType } from '@dataledger/certificates';
+import { CONFIDENTIAL_MEMBERS, concealPayload, makeDisclosure, openDisclosure, type RecordType } from '@dataledger/certificates';
 import { DataLedgerClient, formatKeyFile, parseKeyFile, ROUTE_OF_RECORD_TYPE, signRequest } from '@dataledger/service';
 import { runBin, startBin, tempDir, waitForExit, waitForOutput } from '../packages/cli/test/helpers.ts';
 import { assetPayload, FIXTURE_DATES, licencePayload } from './support/fixtures.ts';
@@ -40,7 +41,8 @@ interface Marker {
   readonly value: string;
   /** The did:key of the writer of the record it is in (it knows the value: its own answers may hold it). */
   readonly author: string | null;
-  outcome: 'pending' | 'accepted' | 'refused';
+  /** `erased`: accepted, then its disclosure erased from the vault (`disclosure.erased`). */
+  outcome: 'pending' | 'accepted' | 'refused' | 'erased';
 }
 const markers: Marker[] = [];
 /** The writer of the payload being built (set by {@link by}). */
@@ -306,7 +308,7 @@ describe('writes with a marker in every confidential member', () => {
     a3 = newRegistrationNumber('MK');
     await by(registry, (c) => c.submit('asset.registered', registered(a3, { subjectIdentified: true, subjects: [person.did] }) as never));
     await review(a3);
-    await by(person, (c) =>
+    const consent = await by(person, (c) =>
       c.submit('consent.granted', {
         consentId: `CON-${randomBytes(8).toString('hex')}`,
         registrationNumber: a3,
@@ -333,6 +335,18 @@ describe('writes with a marker in every confidential member', () => {
     licenceIds.push(l3);
     settle('accepted');
     rns.push(a1, a2, a3);
+
+    // The data subject erases its consent's `person` (disclosure-spec: the data subject, for the
+    // disclosures of its own consent): the vault forgets it, the log keeps the digest.
+    expect(consent.disclosures).toHaveLength(1);
+    const erased = openDisclosure(consent.disclosures[0] as string);
+    expect(erased.name).toBe('person');
+    await client(person).erase({
+      index: consent.index,
+      erased: [{ digest: erased.digest, member: 'person' }],
+      reason: 'consent withdrawn by the data subject',
+    });
+    for (const m of markers) if (m.label.startsWith('consent.granted person.')) m.outcome = 'erased';
   });
 
   it('refused by a rule, the schema or a disclosure check: the markers they carried are refused too', async () => {
@@ -432,7 +446,7 @@ describe('writes with a marker in every confidential member', () => {
   });
 
   it('every confidential member of every record type holds an accepted marker', () => {
-    const planted = new Set(markers.filter((m) => m.outcome === 'accepted').map((m) => m.label));
+    const planted = new Set(markers.filter((m) => m.outcome === 'accepted' || m.outcome === 'erased').map((m) => m.label));
     const missing: string[] = [];
     for (const [type, paths] of Object.entries(CONFIDENTIAL_MEMBERS)) {
       for (const path of paths) if (![...planted].some((l) => l === `${type} ${path}` || l.startsWith(`${type} ${path}.`))) missing.push(`${type} ${path}`);
@@ -556,7 +570,7 @@ describe('no marker in any output a reader without the right gets', () => {
   });
 });
 
-describe('a regulator gets every accepted marker back, and no refused one', () => {
+describe('a regulator gets every accepted marker back, and no refused or erased one', () => {
   it('the disclosures of the whole log (signed read) hide each accepted marker in base64url', async () => {
     const res = await signedGet('/v1/supervision/disclosures', roles.regulator);
     expect(res.status).toBe(200);
@@ -566,7 +580,8 @@ describe('a regulator gets every accepted marker back, and no refused one', () =
     // Decoded, every accepted marker: the search above would have found any of them.
     const found = new Set(findMarkers(file));
     expect(markers.filter((m) => m.outcome === 'accepted' && !found.has(m)).map((m) => m.label)).toEqual([]);
-    expect(markers.filter((m) => m.outcome === 'refused' && found.has(m)).map((m) => m.label)).toEqual([]);
+    expect(markers.filter((m) => m.outcome !== 'accepted' && found.has(m)).map((m) => `${m.label} (${m.outcome})`)).toEqual([]);
+    expect(markers.filter((m) => m.outcome === 'erased').length).toBe(3);
   });
 
   it('an asset read by the regulator carries its current values and their disclosures', async () => {
