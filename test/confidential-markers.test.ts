@@ -10,8 +10,10 @@
  *
  * Then every public output (every GET route the OpenAPI document lists, expanded over every
  * id, index and tile; the certificate verification route), every answer the writers got,
- * every unauthenticated, wrongly-signed and unentitled read of the signed routes, and the
- * server's whole log are searched for every marker: in clear, and inside every base64,
+ * every unauthenticated, wrongly-signed and unentitled read of the signed routes, the signed
+ * reads of a licensee and of a new holder, and the server's whole log are searched for every
+ * marker (less, in an answer to a writer or party, those the policy lets it see, DESIGN.md
+ * reads: its own records, its licence, its asset's records): in clear, and inside every base64,
  * base64url and hex token (a disclosure is base64url of `[salt, name, value]`). No marker may
  * appear. A regulator's signed read of the disclosures gives every accepted marker back, and
  * none of the refused ones nor those of a disclosure its data subject erased: the search finds
@@ -41,15 +43,18 @@ interface Marker {
   readonly value: string;
   /** The did:key of the writer of the record it is in (it knows the value: its own answers may hold it). */
   readonly author: string | null;
+  /** Others the policy lets see it (disclosure-spec, signed reads: the licensee its licence, the current holder its asset's records). */
+  readonly entitled: readonly string[];
   /** `erased`: accepted, then its disclosure erased from the vault (`disclosure.erased`). */
   outcome: 'pending' | 'accepted' | 'refused' | 'erased';
 }
 const markers: Marker[] = [];
-/** The writer of the payload being built (set by {@link by}). */
+/** The writer of the payload being built and who else may read it (set by {@link by}). */
 let author: string | null = null;
+let entitled: readonly string[] = [];
 
 function plant(label: string, value: string): string {
-  markers.push({ label, value, author, outcome: 'pending' });
+  markers.push({ label, value, author, entitled, outcome: 'pending' });
   return value;
 }
 /** Every marker planted since the last settle was in a write that was accepted / refused. */
@@ -92,7 +97,8 @@ function decodedTexts(text: string, depth: number): string[] {
  */
 function findMarkers(text: string, options: { decode: boolean; reader?: string | null } = { decode: true }): Marker[] {
   const hay = (options.decode ? [text, ...decodedTexts(text, 2)] : [text]).join('\n').toLowerCase();
-  return markers.filter((m) => (options.reader == null || m.author !== options.reader) && hay.includes(m.value.toLowerCase()));
+  const reader = options.reader ?? null;
+  return markers.filter((m) => (reader === null || (m.author !== reader && !m.entitled.includes(reader))) && hay.includes(m.value.toLowerCase()));
 }
 
 /** Everything that must hold no marker: what it is, who read it, and its bytes. */
@@ -129,13 +135,15 @@ let roles: Record<RoleName, Actor>;
 const client = (actor?: Actor): DataLedgerClient =>
   new DataLedgerClient({ baseUrl: base, fetch: recordingFetch(actor?.did ?? null), ...(actor === undefined ? {} : { signer: actor }) });
 
-/** Builds and writes as `actor`: the markers planted in `write` are its own. */
-async function by<T>(actor: Actor, write: (c: DataLedgerClient) => Promise<T>): Promise<T> {
+/** Builds and writes as `actor`: the markers planted in `write` are its own, and `also` may read them. */
+async function by<T>(actor: Actor, write: (c: DataLedgerClient) => Promise<T>, also: readonly Actor[] = []): Promise<T> {
   author = actor.did;
+  entitled = also.map((a) => a.did);
   try {
     return await write(client(actor));
   } finally {
     author = null;
+    entitled = [];
   }
 }
 
@@ -226,13 +234,14 @@ const rns: string[] = [];
 const licenceIds: string[] = [];
 const certificateIds: string[] = [];
 let certificate: unknown;
+/** The licensee of two licences (no role), and the holder the second asset is transferred to. */
+const bank = newActor();
+const newHolder = newActor();
 
 describe('writes with a marker in every confidential member', () => {
   let a1: string;
   let a2: string;
   let a3: string;
-  const bank = newActor();
-  const newHolder = newActor();
   const person = newActor();
   const consentPurpose = 'credit-assessment';
 
@@ -273,22 +282,28 @@ describe('writes with a marker in every confidential member', () => {
 
     // A2: not identified; reviewed and valued through the CLI; licensed (library and CLI).
     a2 = newRegistrationNumber('MK');
-    await by(registry, (c) => c.submit('asset.registered', registered(a2, { subjectIdentified: false, subjects: [] }) as never));
-    const reviewed = await by(reviewer, () => cli(['asset', 'review', '--number', a2, '--opinion', text('asset.reviewed opinion')], reviewer));
+    // Its records' disclosures are also the new holder's once it holds it (it is transferred last).
+    await by(registry, (c) => c.submit('asset.registered', registered(a2, { subjectIdentified: false, subjects: [] }) as never), [newHolder]);
+    const reviewed = await by(reviewer, () => cli(['asset', 'review', '--number', a2, '--opinion', text('asset.reviewed opinion')], reviewer), [newHolder]);
     expect(reviewed.status, reviewed.stderr).toBe(0);
-    const valued = await by(appraiser, () =>
-      cli(['asset', 'value', '--number', a2, '--amount', amount('asset.valued valuation'), '--currency', 'CNY', '--method', 'market'], appraiser),
+    const valued = await by(
+      appraiser,
+      () => cli(['asset', 'value', '--number', a2, '--amount', amount('asset.valued valuation'), '--currency', 'CNY', '--method', 'market'], appraiser),
+      [newHolder],
     );
     expect(valued.status, valued.stderr).toBe(0);
     const l1 = `LIC-${randomBytes(8).toString('hex')}`;
-    await by(holder, (c) =>
-      c.submit(
-        'licence.granted',
-        licencePayload(l1, a2, bank, {
-          licensee: { id: bank.did, foreign: false, name: text('licence.granted licensee.name') },
-          fee: money('licence.granted fee'),
-        }) as never,
-      ),
+    await by(
+      holder,
+      (c) =>
+        c.submit(
+          'licence.granted',
+          licencePayload(l1, a2, bank, {
+            licensee: { id: bank.did, foreign: false, name: text('licence.granted licensee.name') },
+            fee: money('licence.granted fee'),
+          }) as never,
+        ),
+      [bank, newHolder],
     );
     const l2 = `LIC-${randomBytes(8).toString('hex')}`;
     const l2File = join(dir, 'licence.json');
@@ -300,7 +315,7 @@ describe('writes with a marker in every confidential member', () => {
       });
       await writeFile(l2File, JSON.stringify(payload));
       return cli(['submit', 'licence.granted', '--payload', l2File], holder);
-    });
+    }, [licensee2, newHolder]);
     expect(granted.status, granted.stderr).toBe(0);
     licenceIds.push(l1, l2);
 
@@ -322,15 +337,18 @@ describe('writes with a marker in every confidential member', () => {
       }),
     );
     const l3 = `LIC-${randomBytes(8).toString('hex')}`;
-    await by(holder, (c) =>
-      c.submit(
-        'licence.granted',
-        licencePayload(l3, a3, bank, {
-          purpose: consentPurpose,
-          licensee: { id: bank.did, foreign: false, name: text('licence.granted licensee.name') },
-          fee: money('licence.granted fee'),
-        }) as never,
-      ),
+    await by(
+      holder,
+      (c) =>
+        c.submit(
+          'licence.granted',
+          licencePayload(l3, a3, bank, {
+            purpose: consentPurpose,
+            licensee: { id: bank.did, foreign: false, name: text('licence.granted licensee.name') },
+            fee: money('licence.granted fee'),
+          }) as never,
+        ),
+      [bank],
     );
     licenceIds.push(l3);
     settle('accepted');
@@ -434,12 +452,15 @@ describe('writes with a marker in every confidential member', () => {
     settle('refused');
 
     // Last, the transfer (it ends A2's licences; the refusals above needed them).
-    await by(holder, (c) =>
-      c.submit('asset.transferred', {
-        registrationNumber: a2,
-        to: { id: newHolder.did, foreign: false, name: text('asset.transferred to.name') },
-        price: money('asset.transferred price'),
-      }),
+    await by(
+      holder,
+      (c) =>
+        c.submit('asset.transferred', {
+          registrationNumber: a2,
+          to: { id: newHolder.did, foreign: false, name: text('asset.transferred to.name') },
+          price: money('asset.transferred price'),
+        }),
+      [newHolder],
     );
     settle('accepted');
     rns.push(newRegistrationNumber('NONE'));
@@ -562,6 +583,32 @@ describe('no marker in any output a reader without the right gets', () => {
       const asExchange = await signedGet(path, roles.exchange);
       keep(`GET ${path} signed by an exchange → ${asExchange.status}`, await asExchange.arrayBuffer());
     }
+  });
+
+  it('a licensee and a new holder read every record, asset and licence, and get their own disclosures', async () => {
+    const size = (await client().head()).size;
+    const paths = [
+      ...Array.from({ length: size }, (_, i) => `/v1/records/${i}/disclosures`),
+      ...rns.map((rn) => `/v1/assets/${enc(rn)}`),
+      ...licenceIds.map((id) => `/v1/licences/${enc(id)}`),
+    ];
+    const answers = new Map<string, string>();
+    for (const [name, reader] of [
+      ['licensee', bank],
+      ['new holder', newHolder],
+    ] as const) {
+      for (const path of paths) {
+        const res = await signedGet(path, reader);
+        const body = Buffer.from(await res.arrayBuffer()).toString('latin1');
+        // Searched with the others below, less what the policy lets this reader see.
+        keep(`GET ${path} signed by the ${name} → ${res.status}`, body, reader.did);
+        answers.set(`${reader.did} ${path}`, body);
+      }
+    }
+    // What each may see, it gets (so the search below looks at answers that carry values).
+    const seen = (reader: Actor, path: string): string[] => findMarkers(answers.get(`${reader.did} ${path}`) ?? '').map((m) => m.label);
+    expect(seen(bank, `/v1/licences/${enc(licenceIds[0] as string)}`)).toContain('licence.granted licensee.name');
+    expect(seen(newHolder, `/v1/assets/${enc(rns[1] as string)}`)).toContain('asset.transferred to.name');
   });
 
   it('finds no marker in any of them (in clear or in any base64, base64url or hex token)', () => {
