@@ -185,6 +185,7 @@ export type {
   VerifyCertificateOptions,
   CertificateCheck,
   CertificateVerification,
+  CertificateDisclosedMember,
   CertificateStatusVerdict,
   CertificateStatusOptions,
   StatusListSigningOptions,

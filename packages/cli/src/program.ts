@@ -240,9 +240,14 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .option('--issuer <did>', 'trusted issuer did:key (repeatable)', collect)
     .option('--status-list <url|file>', 'status list credential(s): a file, or a URL of the service that serves them (repeatable)', collect)
     .option('--at <time>', 'check validity at this RFC 3339 time instead of now')
-    .option('--json', 'print { verified, checks }')
+    .option('--disclosures <file>', "the holder's disclosures of concealed members, one per line; each must match a digest of the certificate")
+    .option('--json', 'print { verified, status, checks } (with --disclosures also revealed, disclosed, concealed)')
+    .addHelpText(
+      'after',
+      '  dataledger cert verify cert.json --log-key "$(cat log.vkey)" --status-list https://ledger.example.gov.cn --disclosures valuation.txt',
+    )
     .addHelpText('after', EXIT_STATUS_HELP)
-    .action(async (file: string, opts: { logKey: string[]; issuer?: string[]; statusList?: string[]; at?: string; json?: boolean }) => {
+    .action(async (file: string, opts: { logKey: string[]; issuer?: string[]; statusList?: string[]; at?: string; disclosures?: string; json?: boolean }) => {
       const { certVerifyCommand } = await import('./commands/cert-verify.ts');
       setStatus(await certVerifyCommand(file, opts, io));
     });

@@ -140,20 +140,6 @@ export async function auditBundleFile(file: string, options: AuditOptions, io: C
   };
 }
 
-/**
- * Renders the erasures: which disclosures of which record, when, by whom, why.
- * @param erasures - the `disclosure.erased` records in order
- * @returns the text
- */
-export function formatErasures(erasures: readonly ErasureEntry[]): string {
-  if (erasures.length === 0) return 'erasures: none\n';
-  const lines = [`erasures: ${erasures.length}\n`];
-  for (const e of erasures) {
-    lines.push(`  #${e.index} ${e.time} by ${shortDid(e.actor)}: record #${e.target} ${e.erased.map((x) => x.member).join(', ')} (${e.reason})\n`);
-  }
-  return lines.join('');
-}
-
 function table(title: string, rows: Record<string, number>): string {
   const keys = Object.keys(rows);
   if (keys.length === 0) return `  ${title}: none\n`;
@@ -196,6 +182,20 @@ function describeExample(e: ViolationExample): string {
  */
 export function shortDid(did: string): string {
   return did.length > 24 ? `${did.slice(0, 16)}…${did.slice(-4)}` : did;
+}
+
+/**
+ * Renders the erasures: which disclosures of which record, when, by whom, why.
+ * @param erasures - the `disclosure.erased` records in order
+ * @returns the text
+ */
+export function formatErasures(erasures: readonly ErasureEntry[]): string {
+  if (erasures.length === 0) return 'erasures: none\n';
+  const lines = [`erasures: ${erasures.length}\n`];
+  for (const e of erasures) {
+    lines.push(`  #${e.index} ${e.time} by ${shortDid(e.actor)}: record #${e.target} ${e.erased.map((x) => x.member).join(', ')} (${e.reason})\n`);
+  }
+  return lines.join('');
 }
 
 /**
