@@ -997,7 +997,12 @@ const HANDLERS: Handlers = {
         }
       }
     }
-    return { ...s, assets, licences, erasedDigests };
+    // The erasure names the member of each digest (checked where the disclosure was known): a
+    // replay without the erased disclosures learns it here, and reaches the writer's state.
+    const members = { ...target.members };
+    for (const { digest, member } of p.erased) members[digest] = member;
+    const sealedRecords = s.sealedRecords.set(String(p.index), { ...target, members });
+    return { ...s, assets, licences, erasedDigests, sealedRecords };
   },
 };
 

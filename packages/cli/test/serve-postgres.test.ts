@@ -62,7 +62,17 @@ describe('dataledger serve --database', () => {
     const cp = openCheckpoint(await (await fetch(`${first.url}/tlog/checkpoint`)).text(), [first.vkey]).checkpoint;
     expect(cp.size).toBe(21); // genesis + 20
     const live = await runBin(['verify', '--url', first.url, '--log-key', first.vkey, '--json']);
-    expect(JSON.parse(live.stdout)).toEqual({ valid: true, size: 21, firstBadIndex: null, code: null, logKey: first.vkey, trusted: true });
+    expect(JSON.parse(live.stdout)).toEqual({
+      valid: true,
+      size: 21,
+      firstBadIndex: null,
+      code: null,
+      logKey: first.vkey,
+      trusted: true,
+      complete: true,
+      unchecked: [],
+      violations: 0,
+    });
 
     // A second process on the same log is refused while the first holds the writer lock.
     const twin = await runBin(['serve', '--port', '0', '--data', data, '--database', db.url]);

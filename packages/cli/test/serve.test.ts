@@ -114,7 +114,17 @@ describe('dataledger serve', () => {
     expect(e.status, e.stderr).toBe(0);
     const v = await runBin(['verify', out, '--log-key', vkey, '--json']);
     expect(v.status).toBe(0);
-    expect(JSON.parse(v.stdout)).toEqual({ valid: true, size: 3, firstBadIndex: null, code: null, logKey: vkey, trusted: true });
+    expect(JSON.parse(v.stdout)).toEqual({
+      valid: true,
+      size: 3,
+      firstBadIndex: null,
+      code: null,
+      logKey: vkey,
+      trusted: true,
+      complete: true,
+      unchecked: [],
+      violations: 0,
+    });
   });
 
   it('checkpoint watch polls at --interval for --count polls, pinning the published key when none is given', async () => {

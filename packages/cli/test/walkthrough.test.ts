@@ -91,8 +91,14 @@ describe('README walkthrough: empty data directory → certificate verified offl
     expect(table).toMatch(/asset\.registered\s+registry did:key:\S+\s+DL-2026-0001/);
     expect(table).toMatch(/asset\.reviewed\s+reviewer did:key:\S+\s+DL-2026-0001/);
     expect(table).toMatch(/asset\.valued\s+appraiser did:key:\S+\s+DL-2026-0001/);
-    const asset = JSON.parse(await ok(['get', '/v1/assets/DL-2026-0001', '--key', 'registry.json'])) as Record<string, unknown>;
+    // The valuation is confidential: the holder reads it (its own asset); the registry, which
+    // registered the asset but did not value it, sees its digest only.
+    const asset = JSON.parse(await ok(['get', '/v1/assets/DL-2026-0001', '--key', 'holder.json'])) as Record<string, unknown>;
     expect(asset).toMatchObject({ registrationNumber: 'DL-2026-0001', classification: 'general', valuation: { amount: '1250000.00', currency: 'CNY' } });
+    const seenByRegistry = JSON.parse(await ok(['get', '/v1/assets/DL-2026-0001', '--key', 'registry.json'])) as Record<string, unknown>;
+    expect(seenByRegistry).toMatchObject({ registrationNumber: 'DL-2026-0001' });
+    expect(seenByRegistry).not.toHaveProperty('valuation.amount');
+    expect(JSON.stringify(seenByRegistry)).not.toContain('1250000.00');
   });
 
   it('step 5: the registry issues the certificate and saves it', async () => {

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { canonicalize, didKeyFromPublicKey, sha256, type JsonValue } from '@dataledger/core';
+import { canonicalize, didKeyFromPublicKey, parseJson, sha256, type JsonValue } from '@dataledger/core';
 import { checkRecord, hashAndVerifyChecked, recordLeafHash, signRecord, type LedgerRecord, type RecordPayload } from '../src/records.ts';
 import { key } from './support/fixtures.ts';
 
@@ -24,7 +24,9 @@ const tricky = fc.oneof(
 // Node 24.21 (V8 13.6), once a two-byte JSON text with one such escaped name has been parsed,
 // JSON.parse reads a later, different one as the first (the name written \u001f comes back as a
 // backslash). A platform bug that no JSON.parse-based reader escapes; the canonicalize path reads
-// the same wrong value, and the record then fails its signature check.
+// the same wrong value, and the record then fails its signature check. (The lines themselves are
+// read here with core's safe reader, as the bundle reader does: the bug reaches further than
+// one-character names, and the reference must not depend on it.)
 const memberName = tricky.filter((k) => !(k.length === 1 && JSON.stringify(k).length > 3));
 const json: fc.Arbitrary<JsonValue> = fc.letrec<{ v: JsonValue }>((tie) => ({
   v: fc.oneof(
@@ -75,7 +77,7 @@ function reference(record: LedgerRecord): { leaf: string; signing: string; paylo
 }
 
 function texts(line: string): { leaf: string; signing: string; payload: string; sigAt: number } {
-  const t = checkRecord(JSON.parse(line), Number.MAX_SAFE_INTEGER, false, line).texts;
+  const t = checkRecord(parseJson(line), Number.MAX_SAFE_INTEGER, false, line).texts;
   return { leaf: t.leaf, signing: t.signing, payload: t.payload, sigAt: t.sigAt };
 }
 
@@ -90,7 +92,7 @@ describe('replay fast path', () => {
         const t = texts(line);
         expect({ leaf: t.leaf, signing: t.signing, payload: t.payload }).toEqual(ref);
         expect(t.leaf.slice(0, t.sigAt) + t.leaf.slice(t.sigAt + 95)).toBe(ref.signing);
-        const checked = checkRecord(JSON.parse(line), Number.MAX_SAFE_INTEGER, false, line);
+        const checked = checkRecord(parseJson(line), Number.MAX_SAFE_INTEGER, false, line);
         const { leaf, ok } = hashAndVerifyChecked(checked, true);
         expect(ok).toBe(true);
         expect(Buffer.from(leaf)).toEqual(Buffer.from(sha256(new Uint8Array([0]), Buffer.from(ref.leaf, 'utf8'))));
@@ -125,7 +127,7 @@ describe('replay fast path', () => {
         if (indent === 2) line = line.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
         const t = texts(line);
         expect({ leaf: t.leaf, signing: t.signing, payload: t.payload }).toEqual(ref);
-        const { leaf, ok } = hashAndVerifyChecked(checkRecord(JSON.parse(line), Number.MAX_SAFE_INTEGER, false, line), true);
+        const { leaf, ok } = hashAndVerifyChecked(checkRecord(parseJson(line), Number.MAX_SAFE_INTEGER, false, line), true);
         expect(ok).toBe(true);
         expect(Buffer.from(leaf)).toEqual(Buffer.from(recordLeafHash(record)));
       }),
@@ -144,9 +146,9 @@ describe('replay fast path', () => {
         const other = c === 'A' ? 'B' : 'A';
         const bad = { ...record, sig: sig.slice(0, pos) + (pos === 85 ? (c === 'A' ? 'Q' : 'A') : other) + sig.slice(pos + 1) };
         const line = canonicalize(bad);
-        expect(hashAndVerifyChecked(checkRecord(JSON.parse(line), Number.MAX_SAFE_INTEGER, false, line), true).ok).toBe(false);
+        expect(hashAndVerifyChecked(checkRecord(parseJson(line), Number.MAX_SAFE_INTEGER, false, line), true).ok).toBe(false);
         const moved = canonicalize({ ...record, time: new Date(Date.parse(record.time) + 1).toISOString() });
-        expect(hashAndVerifyChecked(checkRecord(JSON.parse(moved), Number.MAX_SAFE_INTEGER, false, moved), true).ok).toBe(false);
+        expect(hashAndVerifyChecked(checkRecord(parseJson(moved), Number.MAX_SAFE_INTEGER, false, moved), true).ok).toBe(false);
       }),
       { numRuns: 100 },
     );
@@ -156,6 +158,7 @@ describe('replay fast path', () => {
     const record = makeRecord({ payload: { a: 1 }, index: 1, type: 't', ms: 0, signer: 0, prevSeed: new Uint8Array(32) })!;
     for (const payload of ['{"a":"\\ud800"}', '{"\\udc00":1}', '{"a":1e400}']) {
       const line = canonicalize(record).replace('"payload":{"a":1}', `"payload":${payload}`);
+      // (Native JSON.parse here: the safe reader refuses these texts before checkRecord sees them.)
       expect(() => checkRecord(JSON.parse(line), Number.MAX_SAFE_INTEGER, false, line)).toThrow(
         expect.objectContaining({ code: 'LEDGER_RECORD_MALFORMED' }) as Error,
       );
