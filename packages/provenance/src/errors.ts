@@ -54,6 +54,8 @@ export const PROVENANCE_ERROR_CODES = [
   'STORE_IO',
   'STORE_CORRUPT',
   'STORE_CLOSED',
+  // A batch refused because another writer moved the log's head (a deposed sequencer).
+  'STORE_FENCED',
 ] as const;
 
 /** A code raised or reported by `@dataledger/provenance`. */
@@ -104,6 +106,7 @@ export const PROVENANCE_ERROR_DESCRIPTIONS: Readonly<Record<ProvenanceErrorCode,
   STORE_IO: 'The store failed to read or write.',
   STORE_CORRUPT: 'The store contents are inconsistent.',
   STORE_CLOSED: 'The store is closed.',
+  STORE_FENCED: 'Another writer moved the head; the batch was refused and nothing was written.',
 };
 
 /** The coded error of `@dataledger/provenance`: a {@link DataLedgerError} over {@link ProvenanceErrorCode}. */

@@ -9,3 +9,6 @@ export type { PostgresStoreOptions } from './store.ts';
 // The schema migrations, in order.
 export { MIGRATIONS } from './migrations.ts';
 export type { Migration } from './migrations.ts';
+// Several instances on one log: the sequencer lease, forwarded writes, head notifications.
+export { openPostgresCluster } from './cluster.ts';
+export type { LogCluster, PendingHandler, PostgresClusterOptions } from './cluster.ts';

@@ -25,13 +25,27 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'entries',
     sql: 'CREATE TABLE {schema}.entries (key text COLLATE "C" PRIMARY KEY, value bytea NOT NULL)',
   },
+  // v2: writes forwarded by the instances that do not sequence to the one that does
+  // (cluster.ts). UNLOGGED: a row is a request in flight, worth nothing after a crash (its
+  // writer is answered 503 and resubmits); only the log's own entries need the WAL.
+  {
+    version: 2,
+    name: 'pending',
+    sql: 'CREATE UNLOGGED TABLE {schema}.pending (id bigserial PRIMARY KEY, body bytea NOT NULL, claimed boolean NOT NULL DEFAULT false, outcome bytea, created timestamptz NOT NULL DEFAULT now())',
+  },
 ];
 
 /**
  * First key of this package's two-key advisory locks ("dlpg"); the second is the schema's
- * `hashtext` for the migration lock, and that value XOR 1 for the writer lock.
+ * `hashtext` for the migration lock, that value XOR 1 for the writer lock (the sequencer
+ * lease), and XOR 2 for the transaction lock of fenced batches.
  */
 export const LOCK_TAG = 0x646c7067;
+
+/** The NOTIFY channel of a schema's log: `head` (a batch moved the head), `pending`, `done` (cluster.ts). */
+export function channelOf(schema: string): string {
+  return `dataledger.${schema}`;
+}
 
 /** Quotes an SQL identifier (the schema name is also checked to be a plain identifier). */
 export function quoteIdent(name: string): string {
