@@ -179,6 +179,8 @@ export class AppendQueue<S> {
   private readonly checkFirst: PrecheckRecords<S> | undefined;
   /** The registry state after the last appended record. */
   private registryState: S;
+  /** The log size {@link registryState} is the state after. */
+  private stateSize: number;
   private pending: Submission[] = [];
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -204,6 +206,7 @@ export class AppendQueue<S> {
     this.apply = rules.apply;
     this.checkFirst = rules.precheck;
     this.registryState = rules.state;
+    this.stateSize = log.head().size;
     this.aheadWaitMs = options.aheadWaitMs ?? 250;
     this.maxBatchRecords = options.maxBatchRecords ?? 4096;
   }
@@ -506,6 +509,7 @@ export class AppendQueue<S> {
         return;
       }
       this.registryState = state;
+      this.stateSize = size;
       for (let i = 0; i < toAppend.length; i++) {
         const ref = toAppendRef[i] as { sub: Submission; k: number };
         this.rememberLeaf((toAppend[i] as VerifiedRecord).record.index, b64(results[i]?.leafHash ?? leafOf(ref.sub, ref.k)));
@@ -548,6 +552,31 @@ export class AppendQueue<S> {
 
   private async leafAt(index: number): Promise<string> {
     return this.recentLeaves.get(index) ?? b64(await this.log.leafHashAt(index));
+  }
+
+  /**
+   * Brings the registry state up to the log's view after another instance appended (the view
+   * moved by `Log.refresh`): the new records are applied in order, and one the rules refuse is
+   * skipped, as the replay at open does. Waits for a drain in progress.
+   */
+  async catchUp(): Promise<void> {
+    while (this.running !== null) await this.running;
+    const from = this.stateSize;
+    const to = this.log.head().size;
+    if (to <= from) return;
+    let s = this.registryState;
+    for await (const r of this.log.records(from, to)) {
+      try {
+        s = this.apply(s, r);
+      } catch {
+        // Refused by the rules: it changes nothing (RegistryAuditor at open does the same).
+      }
+    }
+    // Only if no append of this queue moved the state meanwhile.
+    if (this.stateSize === from) {
+      this.registryState = s;
+      this.stateSize = to;
+    }
   }
 
   /** The registry state after the last appended record. */

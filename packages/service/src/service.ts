@@ -15,6 +15,17 @@ export interface CertificateVerdict {
   checks: { name: string; ok: boolean; code?: string }[];
 }
 
+/**
+ * Where a service's submissions go instead of its own append queue: on an instance that
+ * does not sequence the log, to the one that does (`sequencer.ts`).
+ */
+export interface SubmissionRouter {
+  /** Submits records checked at the edge; resolves with one receipt per record. */
+  submit(checked: readonly VerifiedRecord[]): Promise<Receipt[]>;
+  /** Stops routing; called first by {@link LedgerService.close}. */
+  close(): Promise<void>;
+}
+
 /** Options of {@link LedgerService}. */
 export interface LedgerServiceOptions<S> extends AppendQueueOptions, RegistryRules<S> {
   log: Log;
@@ -59,6 +70,7 @@ export class LedgerService<S = unknown> {
   aggregationDir?: string | null;
   readonly #options: LedgerServiceOptions<S>;
   readonly #queue: AppendQueue<S>;
+  #router: SubmissionRouter | null = null;
   #closed: Promise<void> | null = null;
 
   constructor(options: LedgerServiceOptions<S>) {
@@ -129,10 +141,36 @@ export class LedgerService<S = unknown> {
    */
   submit(records: readonly (LedgerRecord | VerifiedRecord)[]): Promise<Receipt[]> {
     try {
-      return this.#queue.submit(this.#verified(records));
+      const checked = this.#verified(records);
+      return this.#router === null ? this.#queue.submit(checked) : this.#router.submit(checked);
     } catch (err) {
       return Promise.reject(err);
     }
+  }
+
+  /**
+   * Routes later submissions through `router` (several instances on one log); the router
+   * sequences them here with {@link LedgerService.submitHere} while this instance holds the
+   * lease. Closed with the service.
+   */
+  setRouter(router: SubmissionRouter): void {
+    this.#router = router;
+  }
+
+  /** Submits checked records to this instance's own append queue (what a router does while sequencing). */
+  submitHere(checked: readonly VerifiedRecord[]): Promise<Receipt[]> {
+    return this.#queue.submit(checked);
+  }
+
+  /**
+   * Moves this instance's view up to the log as stored (another instance appended): the head
+   * (`Log.refresh`), then the registry state.
+   * @returns the size after the refresh
+   */
+  async refresh(): Promise<number> {
+    const size = await this.log.refresh();
+    await this.#queue.catchUp();
+    return size;
   }
 
   /** The receipt of a record already in the log. */
@@ -180,6 +218,7 @@ export class LedgerService<S = unknown> {
   /** Finishes in-flight appends, then closes the store. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      await this.#router?.close();
       await this.#queue.close();
       await this.log.close();
       if (this.#options.onClose !== undefined) await this.#options.onClose();
