@@ -116,6 +116,9 @@ describe('several dataledger serve --database on one log', () => {
       checkpoints.get(size)!.add(note);
     };
     let written = 0;
+    const takeovers: number[] = [];
+    /** Acknowledgements per instance URL (the sequencer's own, and forwarded by followers). */
+    const byInstance = new Map<string, number>();
 
     for (let round = 0; round < ROUNDS; round++) {
       let stop = false;
@@ -128,6 +131,7 @@ describe('several dataledger serve --database on one log', () => {
           try {
             const receipt = await client.submit('asset.registered', asset(`RN-${round}-${w}-${n}`, holder) as never);
             acknowledged.push(receipt);
+            byInstance.set(target.url, (byInstance.get(target.url) ?? 0) + 1);
             see(receipt.checkpoint);
             written++;
           } catch {
@@ -160,6 +164,7 @@ describe('several dataledger serve --database on one log', () => {
         expect(Date.now() - killedAt).toBeLessThan(5000);
         await sleep(10);
       }
+      takeovers.push(Date.now() - killedAt);
       // … and writes flow again; a fresh instance joins for the next round.
       const resumed = written;
       while (written < resumed + 30) await sleep(20);
@@ -168,6 +173,9 @@ describe('several dataledger serve --database on one log', () => {
       await Promise.all([...loops, watch]);
     }
 
+    // Writes were acknowledged through every instance that served a whole round, followers included.
+    expect(byInstance.size).toBeGreaterThanOrEqual(ROUNDS);
+    expect(Math.max(...takeovers)).toBeLessThan(5000);
     // No fork: one checkpoint per size, whoever signed it.
     for (const [size, notes] of checkpoints) expect(notes.size, `checkpoints of size ${size}`).toBe(1);
 

@@ -306,9 +306,7 @@ class PostgresLogCluster implements LogCluster {
             () => true,
           )
           .then((claimed) => {
-            reject(
-              clusterError(`cluster: no sequencer answered within ${timeoutMs} ms`, { sequenced: claimed ? 'unknown' : false, timeoutMs }),
-            );
+            reject(clusterError(`cluster: no sequencer answered within ${timeoutMs} ms`, { sequenced: claimed ? 'unknown' : false, timeoutMs }));
           });
       }, timeoutMs);
       timer.unref();
