@@ -71,13 +71,23 @@ export function headInfo(head: LogHead): HeadInfo {
   };
 }
 
+/** Where a record landed: what a receipt is built from (any instance can build it, see the module comment). */
+export interface Placement {
+  /** The record's index in the log. */
+  index: number;
+  /** Standard base64 of the record's RFC 9162 leaf hash. */
+  leafHash: string;
+}
+
 interface Submission {
   /** The checked records, in order. */
   checked: readonly VerifiedRecord[];
   /** Their records (the fields the actor signed). */
   records: readonly LedgerRecord[];
   deadline: number;
-  resolve: (receipts: Receipt[]) => void;
+  /** Answer with placements only (the receipts are built by the instance that forwarded it). */
+  placementsOnly: boolean;
+  resolve: (answer: (Receipt | Placement)[]) => void;
   reject: (err: unknown) => void;
 }
 
@@ -218,11 +228,24 @@ export class AppendQueue<S> {
    *   `LEDGER_INDEX_MISMATCH` carries `details.head` so the client can re-sign
    */
   submit(checked: readonly VerifiedRecord[]): Promise<Receipt[]> {
+    return this.submitAs(checked, false) as Promise<Receipt[]>;
+  }
+
+  /**
+   * As {@link AppendQueue.submit}, answering with where each record landed instead of its
+   * receipt: for a submission forwarded by another instance, which builds the receipts itself
+   * (they are a function of the log), so the sequencer spends nothing on them.
+   */
+  place(checked: readonly VerifiedRecord[]): Promise<Placement[]> {
+    return this.submitAs(checked, true) as Promise<Placement[]>;
+  }
+
+  private submitAs(checked: readonly VerifiedRecord[], placementsOnly: boolean): Promise<(Receipt | Placement)[]> {
     if (checked.length === 0) return Promise.resolve([]);
     if (this.closing) return Promise.reject(new ServiceError('HTTP_SHUTTING_DOWN', 'the ledger is closing'));
     const records = checked.map((c) => c.record);
     const error = this.precheck(records);
-    if (error === null) return this.enqueue(checked, records);
+    if (error === null) return this.enqueue(checked, records, placementsOnly);
     // A record already in the log passes (it is answered with its receipt, even if its
     // writer has lost its role since); that takes a read, so only on this rare path.
     const index = isDataLedgerError(error) ? error.details?.['index'] : undefined;
@@ -231,14 +254,14 @@ export class AppendQueue<S> {
     return this.leafAt(failed.record.index).then((there) => {
       if (there !== b64(failed.leafHash)) throw error;
       if (this.closing) throw new ServiceError('HTTP_SHUTTING_DOWN', 'the ledger is closing');
-      return this.enqueue(checked, records);
+      return this.enqueue(checked, records, placementsOnly);
     });
   }
 
   /** Queues a checked submission (synchronously, so one made before {@link close} is drained by it). */
-  private enqueue(checked: readonly VerifiedRecord[], records: readonly LedgerRecord[]): Promise<Receipt[]> {
-    return new Promise<Receipt[]>((resolve, reject) => {
-      this.pending.push({ checked, records, deadline: Date.now() + this.aheadWaitMs, resolve, reject });
+  private enqueue(checked: readonly VerifiedRecord[], records: readonly LedgerRecord[], placementsOnly: boolean): Promise<(Receipt | Placement)[]> {
+    return new Promise<(Receipt | Placement)[]>((resolve, reject) => {
+      this.pending.push({ checked, records, deadline: Date.now() + this.aheadWaitMs, placementsOnly, resolve, reject });
       this.kick();
     });
   }
@@ -526,7 +549,8 @@ export class AppendQueue<S> {
   private async answer(accepted: { sub: Submission; indexes: number[] }[]): Promise<void> {
     for (const { sub, indexes } of accepted) {
       try {
-        sub.resolve(await Promise.all(indexes.map((index, j) => this.receiptAt(index, leafOf(sub, j)))));
+        if (sub.placementsOnly) sub.resolve(indexes.map((index, j) => ({ index, leafHash: b64(leafOf(sub, j)) })));
+        else sub.resolve(await Promise.all(indexes.map((index, j) => this.receiptAt(index, leafOf(sub, j)))));
       } catch (err) {
         sub.reject(err);
       }

@@ -10,8 +10,11 @@ export type { BuildAppOptions } from './app.ts';
 export type { LogReadRateLimit, RateLimit, RegistryView } from './context.ts';
 // The ledger behind the app: a log, its registry state and the append queue's receipts.
 export { LedgerService } from './service.ts';
-export type { LedgerServiceOptions, CertificateVerdict, ServedLedger } from './service.ts';
-export type { Receipt, HeadInfo, AppendQueueOptions, ApplyRecord, PrecheckRecords, RegistryRules } from './append-queue.ts';
+export type { LedgerServiceOptions, CertificateVerdict, ServedLedger, SubmissionRouter } from './service.ts';
+export type { Receipt, HeadInfo, AppendQueueOptions, ApplyRecord, PrecheckRecords, RegistryRules, Placement } from './append-queue.ts';
+// Several instances on one PostgreSQL log: the router of each (its role, failover).
+export { Sequencer } from './sequencer.ts';
+export type { SequencerOptions, SequencerRole } from './sequencer.ts';
 export type { CertificateDesk, StatusListSlots, RoleEvidenceAnswer, ProvenRecord } from './certificate-desk.ts';
 // A data directory: open its ledger, keys and certificates.
 export { openService, dataDirPaths, isOrigin, formatKeyFile, parseKeyFile } from './open.ts';

@@ -24,7 +24,7 @@
 import { DataLedgerError, isDataLedgerError, parseJson, utf8Encode } from '@dataledger/core';
 import { verifySignedRecord, type VerifiedRecord } from '@dataledger/provenance';
 import type { LogCluster } from '@dataledger/store-postgres';
-import type { Receipt } from './append-queue.ts';
+import type { Placement, Receipt } from './append-queue.ts';
 import { ServiceError } from './problem.ts';
 import type { LedgerService, SubmissionRouter } from './service.ts';
 
@@ -44,7 +44,7 @@ export type SequencerRole = 'sequencer' | 'follower';
 const td = new TextDecoder('utf-8', { fatal: true });
 
 /** What the sequencer writes into a forwarded submission's row. */
-type Outcome = { receipts: Receipt[] } | { error: { code: string; message: string; details?: Record<string, unknown> } };
+type Outcome = { placed: Placement[] } | { error: { code: string; message: string; details?: Record<string, unknown> } };
 
 /**
  * The router of an instance serving a log with others (see the module comment).
@@ -137,10 +137,17 @@ export class Sequencer implements SubmissionRouter {
       const e = outcome.error;
       throw new DataLedgerError(e.code, e.message, e.details === undefined ? {} : { details: e.details });
     }
-    // Read-your-writes: this instance's view reaches the records before it answers.
-    const need = Math.max(...outcome.receipts.map((r) => r.index + 1));
-    for (let i = 0; i < 3 && this.#service.size < need; i++) await this.#service.refresh().catch(() => undefined);
-    return outcome.receipts;
+    // The receipts are built here, from this instance's view of the log once it has reached
+    // the records (read-your-writes for the writer): the same bytes the sequencer would send.
+    const need = Math.max(...outcome.placed.map((p) => p.index + 1));
+    for (let i = 0; i < 5 && this.#service.size < need; i++) await this.#service.refresh();
+    return Promise.all(
+      outcome.placed.map(async (p) => {
+        const receipt = await this.#service.receiptFor(p.index);
+        if (receipt.leafHash !== p.leafHash) throw new ServiceError('HTTP_INTERNAL', `record ${p.index}: the log holds another leaf than the sequencer placed`);
+        return receipt;
+      }),
+    );
   }
 
   /** The sequencer's side of a forwarded submission: its outcome, or null to leave it for the next sequencer. */
@@ -152,7 +159,7 @@ export class Sequencer implements SubmissionRouter {
       // The follower checked the signatures; the sequencer checks again, so nothing reaches
       // the log on the word of a row alone.
       const checked = records.map((r, k) => verifySignedRecord(r, this.#service.maxPayloadBytes, k));
-      outcome = { receipts: await this.#service.submitHere(checked) };
+      outcome = { placed: await this.#service.placeHere(checked) };
     } catch (err) {
       if (isFenced(err)) {
         void this.#demote('a batch was fenced: another instance moved the head');
@@ -206,8 +213,10 @@ export class Sequencer implements SubmissionRouter {
     this.#changing = this.#changing.then(async () => {
       if (!this.#leading) return;
       this.#leading = false;
-      await this.#cluster.stopServing();
+      // The lease first: another instance may take over while the submissions this one
+      // claimed finish (any append of theirs is fenced once the other has appended).
       await this.#cluster.release();
+      await this.#cluster.stopServing();
       for (const l of this.#roleListeners) l('follower', reason);
       this.#refreshSoon();
       this.#campaign();

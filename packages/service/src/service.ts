@@ -6,7 +6,7 @@
 import { isVerifiedRecord, verifySignedRecord, type LedgerRecord, type Log, type VerifiedRecord } from '@dataledger/provenance';
 import type { CertificateDesk } from './certificate-desk.ts';
 import type { RegistryView } from './context.ts';
-import { AppendQueue, headInfo, type AppendQueueOptions, type HeadInfo, type Receipt, type RegistryRules } from './append-queue.ts';
+import { AppendQueue, headInfo, type AppendQueueOptions, type HeadInfo, type Placement, type Receipt, type RegistryRules } from './append-queue.ts';
 
 /** What a certificate verification answers (the exchange's check list). */
 export interface CertificateVerdict {
@@ -160,6 +160,14 @@ export class LedgerService<S = unknown> {
   /** Submits checked records to this instance's own append queue (what a router does while sequencing). */
   submitHere(checked: readonly VerifiedRecord[]): Promise<Receipt[]> {
     return this.#queue.submit(checked);
+  }
+
+  /**
+   * As {@link LedgerService.submitHere}, answering where each record landed rather than its
+   * receipt (a submission another instance forwarded: it builds the receipts).
+   */
+  placeHere(checked: readonly VerifiedRecord[]): Promise<Placement[]> {
+    return this.#queue.place(checked);
   }
 
   /**

@@ -272,6 +272,7 @@ class PostgresLogCluster implements LogCluster {
   }
 
   async release(): Promise<void> {
+    // Not leading: nothing more is claimed (the rows claimed so far are still answered).
     this.#leading = false;
     if (this.#leaseTimer !== null) clearTimeout(this.#leaseTimer);
     this.#leaseTimer = null;
@@ -301,12 +302,14 @@ class PostgresLogCluster implements LogCluster {
         // Withdraw the row if no sequencer has claimed it: then nothing of it can be appended.
         this.#pool
           .query(`DELETE FROM ${this.#pending} WHERE id = $1 RETURNING claimed`, [id])
+          // Withdrawn unclaimed: never appended. Claimed, or gone (a crash restart empties
+          // the UNLOGGED table): it may have been appended.
           .then(
-            ({ rows }) => rows[0]?.claimed === true,
-            () => true,
+            ({ rows }) => (rows[0]?.claimed === false ? false : 'unknown'),
+            () => 'unknown' as const,
           )
-          .then((claimed) => {
-            reject(clusterError(`cluster: no sequencer answered within ${timeoutMs} ms`, { sequenced: claimed ? 'unknown' : false, timeoutMs }));
+          .then((sequenced) => {
+            reject(clusterError(`cluster: no sequencer answered within ${timeoutMs} ms`, { sequenced, timeoutMs }));
           });
       }, timeoutMs);
       timer.unref();
@@ -466,6 +469,8 @@ class PostgresLogCluster implements LogCluster {
   close(): Promise<void> {
     if (this.#closed) return Promise.resolve();
     return (async () => {
+      // The lease first, so that another instance takes over while the claimed rows finish.
+      await this.release();
       await this.stopServing();
       this.#closed = true;
       for (const t of [this.#pollTimer, this.#listenerTimer, this.#leaseTimer]) if (t !== null) clearTimeout(t);

@@ -60,12 +60,23 @@ describe('fenced batches', () => {
     await Promise.all([a.close(), b.close(), reader.close()]);
   });
 
-  it('let only one of two writers racing from the same head commit', async () => {
+  it('let only one of several writers racing from the same head commit', async () => {
     const schema = db.newSchema();
-    // Creating the empty log is a fenced batch too: of concurrent creators one wins.
-    const created = await Promise.allSettled([0, 1].map(async () => Log.open(await fencedStore(schema), { origin: ORIGIN, logKey })));
-    expect(created.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    for (const r of created) if (r.status === 'fulfilled') await r.value.close();
+    // Creating the log is a fenced batch too: of two creators that both found it absent, one wins.
+    const x = await fencedStore(schema);
+    const y = await fencedStore(schema);
+    expect(await x.get('head')).toBeUndefined();
+    expect(await y.get('head')).toBeUndefined();
+    await x.batch([{ type: 'put', key: 'head', value: new TextEncoder().encode('{"size":0,"rootHash":"x","lastLeafHash":null,"lastTime":null}') }]);
+    expect(await codeOf(y.batch([{ type: 'put', key: 'head', value: new TextEncoder().encode('{}') }]))).toBe('STORE_FENCED');
+    await y.batch([{ type: 'del', key: 'head' }]).then(
+      () => expect.unreachable('a stale delete of the fence key must be refused too'),
+      (e: { code?: string }) => expect(e.code).toBe('STORE_FENCED'),
+    );
+    // x's own next write passes (it wrote the value it now expects); it removes the test head.
+    await x.batch([{ type: 'del', key: 'head' }]);
+    await Promise.all([x.close(), y.close()]);
+    await (await Log.open(await fencedStore(schema), { origin: ORIGIN, logKey })).close();
     const logs = await Promise.all([0, 1, 2, 3].map(async () => Log.open(await fencedStore(schema), { origin: ORIGIN, logKey })));
     const results = await Promise.allSettled(logs.map((l, i) => l.appendBatch(chain(l.head(), 4, [key(10 + i)]))));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
