@@ -229,6 +229,12 @@ export class Log implements HashReader {
   #closed = false;
   #closePromise: Promise<void> | null = null;
   #checkpointCache: { size: number; note: string } | null = null;
+  /**
+   * Set while a {@link Log.refresh} has read the stored head but not adopted it (it failed):
+   * the store may then fence on a head this view is not built on, so appends are refused
+   * until a refresh succeeds.
+   */
+  #viewBehind = false;
   /** Node reads waiting for the end of the tick ({@link Log.nodeHashes}). */
   #nodeReads: { keys: string[]; resolve: (values: (Uint8Array | undefined)[]) => void; reject: (err: unknown) => void }[] = [];
 
@@ -310,7 +316,8 @@ export class Log implements HashReader {
    * appends to (several instances on one PostgreSQL log, one of them sequencing at a time).
    * Serialised with appends, so a batch is never built on a view older than the head read
    * here. The view never moves backwards, and a stored head of the same size with another
-   * root is a fork, never adopted.
+   * root is a fork, never adopted. After a refresh that fails, appends are refused with
+   * `STORE_FENCED` until one succeeds (the store may fence on the head read, not on this view).
    * @returns the size after the refresh
    * @throws DataLedgerError `STORE_CORRUPT` when the stored head is behind this view, forks
    *   from it, or does not match the stored tree; `LEDGER_CLOSED`, `STORE_IO`
@@ -323,10 +330,12 @@ export class Log implements HashReader {
     }
     return this.#exclusive(async () => {
       this.#checkOpen();
+      this.#viewBehind = true;
       const bytes = await this.#store.get(HEAD_KEY);
       if (bytes === undefined) {
-        if (this.size === 0) return 0;
-        throw corrupt('store: the head is gone');
+        if (this.size !== 0) throw corrupt('store: the head is gone');
+        this.#viewBehind = false;
+        return 0;
       }
       let stored: StoredHead;
       try {
@@ -337,6 +346,7 @@ export class Log implements HashReader {
       const size = this.size;
       if (stored.size === size) {
         if (stored.rootHash !== toBase64(this.#rootHash)) throw corrupt(`store: the stored head of size ${size} has another root than this log's`);
+        this.#viewBehind = false;
         return size;
       }
       if (!(stored.size > size)) throw corrupt(`store: the stored head (size ${String(stored.size)}) is behind this log's (size ${size})`);
@@ -349,6 +359,7 @@ export class Log implements HashReader {
       this.#rootHash = head.rootHash;
       this.#lastLeafHash = head.lastLeafHash;
       this.#lastTime = head.lastTime;
+      this.#viewBehind = false;
       return head.size;
     });
   }
@@ -416,6 +427,7 @@ export class Log implements HashReader {
 
   async #appendNow(records: readonly unknown[]): Promise<AppendResult[]> {
     this.#checkOpen();
+    if (this.#viewBehind) throw provenanceError('STORE_FENCED', 'append: the last refresh of this log did not complete; refresh before appending');
     if (records.length === 0) return [];
     const checked: CheckedRecord[] = new Array<CheckedRecord>(records.length);
     // Records verified at the edge carry their texts, leaf hash and a checked signature.

@@ -60,6 +60,25 @@ describe('fenced batches', () => {
     await Promise.all([a.close(), b.close(), reader.close()]);
   });
 
+  it('refuse appends after a refresh that found the stored head behind the view (a restored backup)', async () => {
+    const schema = db.newSchema();
+    const log = await Log.open(await fencedStore(schema), { origin: ORIGIN, logKey });
+    await log.appendBatch(chain(log.head(), 3));
+    const admin = new pg.Client({ connectionString: db.url });
+    await admin.connect();
+    const old = (await admin.query<{ value: Buffer }>(`SELECT value FROM "${schema}".entries WHERE key = 'head'`)).rows[0]!.value;
+    await log.appendBatch(chain(log.head(), 2));
+    await admin.query(`UPDATE "${schema}".entries SET value = $1 WHERE key = 'head'`, [old]);
+    expect(await codeOf(log.refresh())).toBe('STORE_CORRUPT');
+    expect(log.size).toBe(5);
+    // The store now fences on the head it read (size 3): appending on this view must not pass.
+    expect(await codeOf(log.appendBatch(chain(log.head(), 1)))).toBe('STORE_FENCED');
+    const rows = (await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}".entries WHERE key LIKE 'r:%'`)).rows;
+    expect(rows[0]!.n).toBe(5);
+    await admin.end();
+    await log.close();
+  });
+
   it('let only one of several writers racing from the same head commit', async () => {
     const schema = db.newSchema();
     // Creating the log is a fenced batch too: of two creators that both found it absent, one wins.
