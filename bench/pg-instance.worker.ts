@@ -1,30 +1,26 @@
 /**
  * A second `serve` instance for store-postgres.bench.ts, on a thread of its own (as a second
  * process would be): opens the service on the data directory and database it is given (it
- * joins as a follower), and on `go` submits its share of the pre-chained batches, `inFlight`
- * at a time, through its own edge checks and forwarding.
+ * joins as a follower), then submits each batch the bench hands it (`{ k }`), through its own
+ * edge checks and forwarding, and answers `{ done: k }`.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { openService } from '@dataledger/service';
 import type { LedgerRecord } from '@dataledger/provenance';
 
-const { dataDir, database, batches, inFlight } = workerData as { dataDir: string; database: string; batches: LedgerRecord[][]; inFlight: number };
+const { dataDir, database, batches } = workerData as { dataDir: string; database: string; batches: LedgerRecord[][] };
 const port = parentPort!;
-const service = await openService({ dataDir, database, aheadWaitMs: 5000 });
+const service = await openService({ dataDir, database, aheadWaitMs: 30_000 });
 if (service.sequencer?.role !== 'follower') throw new Error('the second instance should be a follower');
-port.postMessage({ ready: true });
-port.once('message', async () => {
-  try {
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: inFlight }, async () => {
-        while (next < batches.length) await service.submit(batches[next++]!);
-      }),
-    );
-    port.postMessage({ done: true });
-  } catch (err) {
-    port.postMessage({ error: String(err) });
-  } finally {
-    await service.close();
+port.on('message', (m: { k?: number; close?: boolean }) => {
+  if (m.close === true) {
+    void service.close().then(() => port.postMessage({ closed: true }));
+    return;
   }
+  const k = m.k as number;
+  service.submit(batches[k]!).then(
+    () => port.postMessage({ done: k }),
+    (err: unknown) => port.postMessage({ error: String(err) }),
+  );
 });
+port.postMessage({ ready: true });

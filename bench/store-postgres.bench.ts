@@ -186,7 +186,7 @@ async function throughInstances(url: string, instances: 1 | 2): Promise<number> 
   await raw.end();
   const base = mkdtempSync(join(tmpdir(), 'dl-bench-'));
   const dataDir = join(base, 'a');
-  const service = await openService({ dataDir, database: url, aheadWaitMs: 5000 });
+  const service = await openService({ dataDir, database: url, aheadWaitMs: 30_000 });
   try {
     const root = service.rootAuthority;
     const registry = ACTORS.slice(0, 4);
@@ -212,37 +212,51 @@ async function throughInstances(url: string, instances: 1 | 2): Promise<number> 
     );
     const batches: LedgerRecord[][] = [];
     for (let i = 0; i < records.length; i += BATCH) batches.push(records.slice(i, i + BATCH));
-    const mine = batches.filter((_, k) => k % instances === 0);
     let worker: Worker | null = null;
-    let workerDone: Promise<void> = Promise.resolve();
+    const handOut: ((k: number) => Promise<void>)[] = [(k) => service.submit(batches[k]!).then(() => undefined)];
     if (instances === 2) {
       const other = join(base, 'b');
       mkdirSync(other, { mode: 0o700 });
       for (const f of ['log.key', 'root.key', 'log.vkey']) copyFileSync(join(dataDir, f), join(other, f));
-      worker = new Worker(new URL('./pg-instance.worker.ts', import.meta.url), {
-        workerData: { dataDir: other, database: url, batches: batches.filter((_, k) => k % 2 === 1), inFlight: IN_FLIGHT },
-      });
-      const w = worker;
+      const w = new Worker(new URL('./pg-instance.worker.ts', import.meta.url), { workerData: { dataDir: other, database: url, batches } });
+      worker = w;
+      const waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
       await new Promise<void>((resolve, reject) => {
         w.once('message', () => resolve());
         w.once('error', reject);
       });
-      workerDone = new Promise<void>((resolve, reject) => {
-        w.on('message', (m: { done?: boolean; error?: string }) => (m.error !== undefined ? reject(new Error(m.error)) : resolve()));
-        w.once('error', reject);
+      w.on('message', (m: { done?: number; error?: string }) => {
+        if (m.error !== undefined) for (const [, p] of waiting) p.reject(new Error(m.error));
+        else if (m.done !== undefined) waiting.get(m.done)?.resolve();
       });
+      handOut.push(
+        (k) =>
+          new Promise<void>((resolve, reject) => {
+            waiting.set(k, { resolve, reject });
+            w.postMessage({ k });
+          }),
+      );
     }
+    // Batches are handed out in chain order to whichever instance has a free slot (IN_FLIGHT
+    // each): a batch never waits long for its predecessor, whichever instance took that.
     const seconds = await timeOnce(async () => {
-      worker?.postMessage('go');
       let next = 0;
-      await Promise.all([
-        ...Array.from({ length: IN_FLIGHT }, async () => {
-          while (next < mine.length) await service.submit(mine[next++]!);
-        }),
-        workerDone,
-      ]);
+      await Promise.all(
+        handOut.flatMap((submit) =>
+          Array.from({ length: IN_FLIGHT }, async () => {
+            while (next < batches.length) await submit(next++);
+          }),
+        ),
+      );
     });
-    await worker?.terminate();
+    if (worker !== null) {
+      const w = worker;
+      await new Promise<void>((resolve) => {
+        w.on('message', (m: { closed?: boolean }) => m.closed === true && resolve());
+        w.postMessage({ close: true });
+      });
+      await w.terminate();
+    }
     if (service.size !== head.size + RECORDS) throw new Error(`expected ${head.size + RECORDS} records, the log has ${service.size}`);
     return RECORDS / seconds;
   } finally {
