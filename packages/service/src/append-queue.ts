@@ -107,6 +107,11 @@ export interface RegistryRules<S> {
   readonly apply: ApplyRecord<S>;
   /** Position-independent checks run before a submission is queued (default: none). */
   readonly precheck?: PrecheckRecords<S> | undefined;
+  /**
+   * The state after a record the rules refuse, met when catching up with records another
+   * instance appended (certificates' `skipRecord`; default: the state unchanged).
+   */
+  readonly skip?: ApplyRecord<S> | undefined;
   /** The registry state after the log's last record (replayed by the caller). */
   readonly state: S;
 }
@@ -187,10 +192,13 @@ export class AppendQueue<S> {
   private readonly log: Log;
   private readonly apply: ApplyRecord<S>;
   private readonly checkFirst: PrecheckRecords<S> | undefined;
+  private readonly skip: ApplyRecord<S> | undefined;
   /** The registry state after the last appended record. */
   private registryState: S;
   /** The log size {@link registryState} is the state after. */
   private stateSize: number;
+  /** The last {@link catchUp} (they run one at a time). */
+  private catching: Promise<void> = Promise.resolve();
   private pending: Submission[] = [];
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -215,6 +223,7 @@ export class AppendQueue<S> {
     this.log = log;
     this.apply = rules.apply;
     this.checkFirst = rules.precheck;
+    this.skip = rules.skip;
     this.registryState = rules.state;
     this.stateSize = log.head().size;
     this.aheadWaitMs = options.aheadWaitMs ?? 250;
@@ -583,7 +592,15 @@ export class AppendQueue<S> {
    * moved by `Log.refresh`): the new records are applied in order, and one the rules refuse is
    * skipped, as the replay at open does. Waits for a drain in progress.
    */
-  async catchUp(): Promise<void> {
+  catchUp(): Promise<void> {
+    // One at a time: each starts from where the previous one left the state, so when a call
+    // resolves the state has reached the log's view as it stood when the call was made.
+    const run = this.catching.then(() => this.catchUpNow());
+    this.catching = run.catch(() => undefined);
+    return run;
+  }
+
+  private async catchUpNow(): Promise<void> {
     while (this.running !== null) await this.running;
     const from = this.stateSize;
     const to = this.log.head().size;
@@ -593,7 +610,8 @@ export class AppendQueue<S> {
       try {
         s = this.apply(s, r);
       } catch {
-        // Refused by the rules: it changes nothing (RegistryAuditor at open does the same).
+        // Refused by the rules: skipped, as the replay at open (RegistryAuditor) does.
+        s = this.skip === undefined ? s : this.skip(s, r);
       }
     }
     // Only if no append of this queue moved the state meanwhile.
