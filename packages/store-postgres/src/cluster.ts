@@ -215,11 +215,10 @@ class PostgresLogCluster implements LogCluster {
       for (const set of ['SET tcp_keepalives_idle = 2', 'SET tcp_keepalives_interval = 1', 'SET tcp_keepalives_count = 3', 'SET tcp_user_timeout = 5000']) {
         await client.query(set).catch(() => undefined);
       }
-      client.on('end', () => {
-        if (this.#lease === client) this.#lease = null;
-        this.#lost();
-      });
-      this.#lease = client;
+      const session = client;
+      session.on('end', () => this.#dropLease(session));
+      session.on('error', () => this.#dropLease(session));
+      this.#lease = session;
     }
     let ok = false;
     try {
@@ -245,7 +244,7 @@ class PostgresLogCluster implements LogCluster {
       if (!this.#leading || this.#lease !== client) return;
       let answered = false;
       const timeout = setTimeout(() => {
-        if (!answered) void client.end().catch(() => undefined);
+        if (!answered) this.#dropLease(client);
       }, this.#leaseCheckMs);
       client.query('SELECT 1').then(
         () => {
@@ -256,11 +255,22 @@ class PostgresLogCluster implements LogCluster {
         () => {
           answered = true;
           clearTimeout(timeout);
-          void client.end().catch(() => undefined);
+          this.#dropLease(client);
         },
       );
     }, 1000);
     this.#leaseTimer.unref();
+  }
+
+  /**
+   * The lease session failed (ended, errored, or did not answer its check): the lease is taken
+   * as lost at once, not when the socket finally closes (a cut network can hold it open for
+   * minutes), and the session is ended.
+   */
+  #dropLease(client: pg.Client): void {
+    if (this.#lease === client) this.#lease = null;
+    this.#lost();
+    void client.end().catch(() => undefined);
   }
 
   #lost(): void {
