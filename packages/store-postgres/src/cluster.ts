@@ -210,9 +210,19 @@ class PostgresLogCluster implements LogCluster {
         return false;
       }
       // The server notices a silent client (a cut network) within seconds and releases its
-      // lock; a process that dies closes its socket and is noticed at once. Settable by any
-      // role; a server that refuses one keeps its defaults.
-      for (const set of ['SET tcp_keepalives_idle = 2', 'SET tcp_keepalives_interval = 1', 'SET tcp_keepalives_count = 3', 'SET tcp_user_timeout = 5000']) {
+      // lock; a process that dies closes its socket and is noticed at once. A paused process
+      // (a long GC pause, SIGSTOP) still answers keepalives from its kernel: the holder checks
+      // its session every second, so a session idle for longer is ended by the server
+      // (`idle_session_timeout`, PostgreSQL 14+). Settable by any role; a server that refuses
+      // one keeps its defaults.
+      const settings = [
+        'SET tcp_keepalives_idle = 2',
+        'SET tcp_keepalives_interval = 1',
+        'SET tcp_keepalives_count = 3',
+        'SET tcp_user_timeout = 5000',
+        `SET idle_session_timeout = ${this.#leaseCheckMs + 2000}`,
+      ];
+      for (const set of settings) {
         await client.query(set).catch(() => undefined);
       }
       const session = client;
