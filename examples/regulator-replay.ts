@@ -2,6 +2,8 @@
  * Regulator replay (监管): a regulator downloads the whole ledger as a bundle, and on its own
  * machine verifies it against the log's published key, audits every registry rule and
  * produces the statistics report (统计报告) — then shows that an edited bundle is caught.
+ * Confidential members (holder names, valuations, data subjects…) are on the log as digests;
+ * the regulator reads their disclosures from the service and checks every rule with them.
  *
  *   npm run example:regulator-replay
  *
@@ -13,7 +15,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyBundle } from '@dataledger/provenance';
-import { auditBundle } from '@dataledger/certificates';
+import { auditBundle, disclosureMap } from '@dataledger/certificates';
 import { buildApp, DataLedgerClient, openService } from '@dataledger/service';
 import { formatStatistics, readKeyFile, writeDemoLedger } from '@dataledger/cli';
 
@@ -43,24 +45,32 @@ try {
   const integrity = await verifyBundle(createReadStream(bundle), { trustedLogKeys: [publishedLogKey] });
   say(`verify: valid=${integrity.valid} size=${integrity.size} logKey=${integrity.logKey}`);
 
-  // 3. Audit every rule and build the statistics report from the same bytes.
-  const audit = await auditBundle(createReadStream(bundle), { trustedLogKeys: [publishedLogKey] });
-  say(`audit: valid=${audit.valid} records=${audit.records} violations=${audit.violations.length}`);
+  // 3. Without the disclosures, the replay checks every rule that needs only public members and
+  //    lists the others as not checked (never as passed).
+  const publicOnly = await auditBundle(createReadStream(bundle), { trustedLogKeys: [publishedLogKey] });
+  say(`audit without disclosures: valid=${publicOnly.valid} complete=${publicOnly.complete} rules not checked=${publicOnly.unchecked.length}`);
+
+  // 4. The regulator reads the disclosures of the bundle's records (a signed read), each checked
+  //    against its digest, and audits every rule; the statistics report comes from the same bytes.
+  const disclosures = disclosureMap(await client.exportDisclosures(integrity.size));
+  const audit = await auditBundle(createReadStream(bundle), { trustedLogKeys: [publishedLogKey], disclosures });
+  say(`audit: valid=${audit.valid} complete=${audit.complete} records=${audit.records} violations=${audit.violations.length}`);
   process.stdout.write(formatStatistics(audit.statistics));
 
-  // 4. The service's own statistics report (a signed read, regulator role) agrees with the replay.
+  // 5. The service's own statistics report (a signed read, regulator role) agrees with the replay.
   const served = (await client.statisticsReport()) as { assets?: { total?: number } };
   say(`service statistics agree: ${served.assets?.total === audit.statistics.assets.total}`);
 
-  // 5. Someone edits a valuation in the downloaded bundle: the replay names the record.
+  // 6. Someone swaps a valuation's digest in the downloaded bundle (to pass off another
+  //    value): the replay names the record.
   const lines = (await readFile(bundle, 'utf8')).split('\n');
   const at = lines.findIndex((l) => l.includes('"asset.valued"'));
-  lines[at] = (lines[at] as string).replace(/"amount":"(\d+)/, '"amount":"9$1');
+  lines[at] = (lines[at] as string).replace(/"_sd":\["(.)/, (_m, c: string) => `"_sd":["${c === 'A' ? 'B' : 'A'}`);
   const edited = join(work, 'edited.jsonl');
   await writeFile(edited, lines.join('\n'));
   const caught = await verifyBundle(createReadStream(edited), { trustedLogKeys: [publishedLogKey] });
   say(`edited bundle: valid=${caught.valid} code=${caught.code} firstBadIndex=${caught.firstBadIndex}`);
-  if (!integrity.valid || !audit.valid || caught.valid) process.exitCode = 1;
+  if (!integrity.valid || !audit.valid || !audit.complete || caught.valid) process.exitCode = 1;
 } finally {
   await app.close();
   await service.close();

@@ -5,7 +5,9 @@
  * the registry verifies, a changed one fails its Data Integrity proof (VC-DI-EdDSA §3.3:
  * CERT_PROOF_INVALID), a revoked one fails its status (Bitstring Status List §3.2:
  * CERT_STATUS_REVOKED), a key the reader did not pin is not trusted (CERT_CHECKPOINT_UNTRUSTED);
- * a record's RFC 9162 inclusion proof verifies; the charts count what was written; the page
+ * a certificate of a concealed asset shows the members its holder discloses and refuses a
+ * changed disclosure (SD-JWT, RFC 9901 §4.2: DISCLOSURE_FOREIGN); a record's RFC 9162 inclusion
+ * proof verifies; the charts count what was written; the page
  * logs no error and has no serious accessibility violation (axe-core). Screenshots of each
  * view go to test/artifacts/explorer/ (not committed).
  *
@@ -64,14 +66,14 @@ async function newPage(locale = 'en-US', timezoneId = 'Europe/London'): Promise<
   return { context, page };
 }
 
-async function open(page: Page, hash: string): Promise<void> {
+async function open(page: Page, hash: string, base: string = s.base): Promise<void> {
   const ready = await page.evaluate(() => document.body?.dataset.ready ?? '').catch(() => '');
-  const here = page.url().startsWith(s.base);
+  const here = page.url().startsWith(base);
   if (here && (await page.evaluate(() => location.hash)) === hash && ready !== '') return;
   if (here) {
     await page.evaluate((h) => (location.hash = h), hash);
   } else {
-    await page.goto(`${s.base}/${hash}`);
+    await page.goto(`${base}/${hash}`);
   }
   await page.waitForFunction((r) => document.body.dataset.ready !== undefined && document.body.dataset.ready !== r, ready);
 }
@@ -94,9 +96,20 @@ async function seriousViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
-async function verifyInPage(page: Page, cert: unknown): Promise<{ verdict: string; checks: Record<string, { ok: string; code: string }>; status: string }> {
-  await open(page, '#/verify');
+interface PageVerdict {
+  verdict: string;
+  checks: Record<string, { ok: string; code: string }>;
+  status: string;
+  /** Disclosed members shown: path → the value as the page writes it. */
+  disclosed: Record<string, string>;
+  /** The count of members the page says stay concealed ('' when it says none). */
+  concealed: string;
+}
+
+async function verifyInPage(page: Page, cert: unknown, disclosures = '', base: string = s.base): Promise<PageVerdict> {
+  await open(page, '#/verify', base);
   await page.fill('#cert-input', JSON.stringify(cert, null, 2));
+  await page.fill('#disclosures-input', disclosures);
   await page.click('#verify-button');
   await page.waitForSelector('[data-verdict]');
   return page.evaluate(() => {
@@ -104,13 +117,21 @@ async function verifyInPage(page: Page, cert: unknown): Promise<{ verdict: strin
     for (const tr of document.querySelectorAll<HTMLElement>('tr[data-check]')) {
       checks[tr.dataset.check as string] = { ok: tr.dataset.ok as string, code: tr.querySelector('code')?.textContent ?? '' };
     }
+    const disclosed: Record<string, string> = {};
+    for (const tr of document.querySelectorAll<HTMLElement>('tr[data-disclosed]'))
+      disclosed[tr.dataset.disclosed as string] = tr.querySelector('td')?.textContent ?? '';
     return {
       verdict: document.querySelector<HTMLElement>('[data-verdict]')?.dataset.verdict ?? '',
       status: document.querySelector<HTMLElement>('[data-status]')?.dataset.status ?? '',
       checks,
+      disclosed,
+      concealed: document.querySelector<HTMLElement>('[data-concealed]')?.dataset.concealed ?? '',
     };
   });
 }
+
+/** The member name a disclosure discloses (RFC 9901 §4.2.1: base64url of [salt, name, value]). */
+const disclosedName = (d: string): unknown => (JSON.parse(Buffer.from(d, 'base64url').toString('utf8')) as unknown[])[1];
 
 describe.skipIf(!haveChromium)('the explorer in Chromium', () => {
   beforeAll(async () => {
@@ -224,6 +245,63 @@ describe.skipIf(!haveChromium)('the explorer in Chromium', () => {
     await context.close();
   });
 
+  it('shows the members a holder discloses with a certificate of a concealed asset, and refuses a changed disclosure', async () => {
+    // The client conceals the holder name and the valuation (the default disclosure policy) and
+    // hands their disclosures back with the receipt; the certificate states the log's digests.
+    // A ledger of its own: the other views count the main ledger's assets.
+    const s2 = await startServer();
+    const roles2 = await grantRoles(s2);
+    const rn = newRegistrationNumber();
+    const registered = await s2.client(roles2.registry).submit('asset.registered', assetPayload(rn, roles2.holder) as never);
+    await s2.client(roles2.reviewer).submit('asset.reviewed', { registrationNumber: rn, outcome: 'approved', opinion: 'compliant' });
+    const concealedCert = (
+      await s2.client(roles2.registry).issueCertificate({ registrationNumber: rn, validFrom: '2026-01-01T00:00:00Z', validUntil: '2030-01-01T00:00:00Z' })
+    ).certificate;
+    const subject = concealedCert.credentialSubject as JsonObject;
+    expect(subject.valuation).toBeUndefined();
+    expect(subject._sd).toHaveLength(1);
+    const valuation = registered.disclosures.find((d) => disclosedName(d) === 'valuation') as string;
+    expect(valuation).toBeDefined();
+
+    const { context, page } = await newPage();
+    const none = await verifyInPage(page, concealedCert, '', s2.base);
+    expect(none.verdict).toBe('verified');
+    expect(none.checks.disclosures).toBeUndefined();
+    expect(none.disclosed).toEqual({});
+    expect(none.concealed).toBe('2');
+
+    // The holder hands over the valuation only (the disclosures file format: # comments allowed).
+    const shown = await verifyInPage(page, concealedCert, `# the valuation only\n${valuation}\n`, s2.base);
+    expect(shown.verdict).toBe('verified');
+    expect(shown.checks.disclosures).toEqual({ ok: 'true', code: '' });
+    expect(shown.disclosed).toEqual({ valuation: '125000.50 CNY (cost)' });
+    expect(shown.concealed).toBe('1');
+    await shot(page, 'verify-disclosed-en');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // One character of the value changed: its digest is not the one the issuer signed.
+    const text = Buffer.from(valuation, 'base64url').toString('utf8');
+    const changed = Buffer.from(text.replace('125000.50', '125000.51'), 'utf8').toString('base64url');
+    expect(changed).not.toBe(valuation);
+    const bad = await verifyInPage(page, concealedCert, changed, s2.base);
+    expect(bad.verdict).toBe('not-verified');
+    expect(bad.checks.disclosures).toEqual({ ok: 'false', code: 'DISCLOSURE_FOREIGN' });
+    expect(bad.checks.proof).toEqual({ ok: 'true', code: '' });
+    expect(bad.disclosed).toEqual({});
+    await shot(page, 'verify-disclosure-changed-en');
+    await context.close();
+
+    // In Chinese: the member and the check in the reader's language.
+    const zh = await newPage('zh-CN', 'Asia/Shanghai');
+    const z = await verifyInPage(zh.page, concealedCert, valuation, s2.base);
+    expect(z.verdict).toBe('verified');
+    expect(await zh.page.textContent('tr[data-disclosed="valuation"] th')).toBe('估值');
+    expect(await zh.page.textContent('tr[data-check="disclosures"] th')).toBe('披露');
+    await shot(zh.page, 'verify-disclosed-zh');
+    await zh.context.close();
+    await s2.destroy();
+  });
+
   it('shows the checkpoint, the entries with actors by role, a record with its proof verified, and the consistency since the last visit', async () => {
     // The named witness cosigns the current checkpoint (C2SP tlog-cosignature).
     const witness = WITNESS;
@@ -293,16 +371,22 @@ describe.skipIf(!haveChromium)('the explorer in Chromium', () => {
 
     const [json] = await Promise.all([page.waitForEvent('download'), page.click('#download-json')]);
     const report = JSON.parse(readFileSync((await json.path()) as string, 'utf8')) as Record<string, unknown>;
-    expect(report.assetsByClassification).toEqual({ general: 1, important: 1, core: 0 });
-    expect(report.assetsByDepartment).toEqual({ 'Provincial Energy Bureau': 1, 'Provincial Transport Department': 1 });
-    expect(report.licencesByPurpose).toEqual({ 'credit-assessment': 1, 'traffic-planning': 1 });
+    // Every count of this small ledger is below k = 5 (certificates README "Desensitisation"):
+    // suppressed (null), never shown as 0; a true zero stays 0.
+    expect(report.minCell).toBe(5);
+    expect(report.assetsByClassification).toEqual({ general: null, important: null, core: 0 });
+    expect(report.assetsByDepartment).toEqual({ 'Provincial Energy Bureau': null, 'Provincial Transport Department': null });
+    expect(report.licencesByPurpose).toEqual({ 'credit-assessment': null, 'traffic-planning': null });
     const month = new Date().toISOString().slice(0, 7);
-    expect(report.circulationByMonth).toEqual([{ month, transfers: 1, licences: 2 }]);
+    expect(report.circulationByMonth).toEqual([{ month, transfers: null, licences: null }]);
+    expect(report.suppressed).toContain('assets.byDepartment.Provincial Transport Department');
+    expect(await page.locator('#chart-department').evaluate((c) => c.closest('figure')?.querySelector('td')?.textContent)).toBe('<5');
+    expect(await page.textContent('#stats-suppression')).toContain('<5');
     const [csv] = await Promise.all([page.waitForEvent('download'), page.click('#download-csv')]);
     const lines = readFileSync((await csv.path()) as string, 'utf8').split('\r\n');
     expect(lines[0]).toBe('section,key,value,value2');
-    expect(lines).toContain('assetsByDepartment,Provincial Transport Department,1');
-    expect(lines).toContain(`circulationByMonth,${month},1,2`);
+    expect(lines).toContain('assetsByDepartment,Provincial Transport Department,<5');
+    expect(lines).toContain(`circulationByMonth,${month},<5,<5`);
     await context.close();
   });
 

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { toBase64 } from '@dataledger/core';
+import { concealPayload, disclosureDigest } from '@dataledger/certificates';
 import { buildRecord, signRecord, type RecordPayload } from '@dataledger/provenance';
 import { ROUTE_OF_RECORD_TYPE } from '@dataledger/service';
 import { assetPayload, grantRoles, newActor, newRegistrationNumber, startServer, type Actor, type RoleName, type Server } from './support/http-ledger.ts';
@@ -118,7 +119,21 @@ describe('schema-violating records', () => {
     const head = s.service.head();
     const h = { size: head.size, lastLeafHash: head.lastLeafHash === '' ? null : Buffer.from(head.lastLeafHash, 'base64') };
     const rn = newRegistrationNumber();
-    const good = buildRecord(h, { type: 'asset.registered', payload: assetPayload(rn, roles.holder) as unknown as RecordPayload }, roles.registry);
+    // Confidential members are concealed (DESIGN.md "Confidential payloads"); each body goes
+    // in the envelope with the disclosures of the digests its records carry.
+    const made: string[] = [];
+    const conceal = (payload: Record<string, unknown>): RecordPayload => {
+      const c = concealPayload('asset.registered', payload);
+      made.push(...c.disclosures);
+      return c.payload as unknown as RecordPayload;
+    };
+    const envelope = (body: unknown): unknown => {
+      const records = Array.isArray(body) ? body : [body];
+      const text = JSON.stringify(records);
+      const disclosures = made.filter((d) => text.includes(disclosureDigest(d)));
+      return disclosures.length === 0 ? body : { records, disclosures };
+    };
+    const good = buildRecord(h, { type: 'asset.registered', payload: conceal(assetPayload(rn, roles.holder)) }, roles.registry);
     const route = ROUTE_OF_RECORD_TYPE['asset.registered'] as string;
     const other = newActor();
     const cases: [string, unknown, string][] = [
@@ -143,21 +158,28 @@ describe('schema-violating records', () => {
       ['future index', signRecord({ ...good, index: good.index + 5 } as never, roles.registry.secretKey), 'LEDGER_INDEX_MISMATCH'],
       [
         'payload not the schema',
-        buildRecord(h, { type: 'asset.registered', payload: { ...assetPayload(rn, roles.holder), classification: 'secret' } as never }, roles.registry),
+        buildRecord(
+          h,
+          { type: 'asset.registered', payload: conceal({ ...assetPayload(rn, roles.holder), classification: 'secret' }) as never },
+          roles.registry,
+        ),
         'REGISTRY_PAYLOAD_INVALID',
       ],
       [
         'money as a float',
         buildRecord(
           h,
-          { type: 'asset.registered', payload: { ...assetPayload(rn, roles.holder), valuation: { amount: 1.5, currency: 'CNY', method: 'cost' } } as never },
+          {
+            type: 'asset.registered',
+            payload: conceal({ ...assetPayload(rn, roles.holder), valuation: { amount: 1.5, currency: 'CNY', method: 'cost' } }) as never,
+          },
           roles.registry,
         ),
         'REGISTRY_MONEY_NOT_DECIMAL',
       ],
       [
         'unauthorised signer',
-        buildRecord(h, { type: 'asset.registered', payload: assetPayload(rn, roles.holder) as never }, roles.holder),
+        buildRecord(h, { type: 'asset.registered', payload: conceal(assetPayload(rn, roles.holder)) as never }, roles.holder),
         'REGISTRY_UNAUTHORISED',
       ],
       [
@@ -166,7 +188,7 @@ describe('schema-violating records', () => {
           good,
           buildRecord(
             { size: good.index + 1, lastLeafHash: new Uint8Array(32) },
-            { type: 'asset.registered', payload: assetPayload(newRegistrationNumber(), roles.holder) as never },
+            { type: 'asset.registered', payload: conceal(assetPayload(newRegistrationNumber(), roles.holder)) as never },
             roles.registry,
           ),
         ],
@@ -175,13 +197,13 @@ describe('schema-violating records', () => {
       ['oversize batch', Array.from({ length: 2000 }, () => ({ v: 1 })), 'HTTP_BAD_REQUEST'],
     ];
     for (const [name, body, code] of cases) {
-      const a = await send('POST', route, JSON.stringify(body));
+      const a = await send('POST', route, JSON.stringify(envelope(body)));
       expectClientError(a, name);
       if (code !== '') expect(a.code, name).toBe(code);
     }
     expect(s.service.size).toBe(size);
     // and the good one still goes in
-    const ok = await send('POST', route, JSON.stringify(good));
+    const ok = await send('POST', route, JSON.stringify(envelope(good)));
     expect(ok.status).toBe(200);
     expect(s.service.size).toBe(size + 1);
   });

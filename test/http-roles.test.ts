@@ -101,8 +101,9 @@ async function payloadFor(type: string): Promise<Record<string, unknown>> {
 }
 
 // Consents are written by the data subject itself (no role), aggregation records by their
-// own routes; genesis only at creation.
-const MATRIX_TYPES = Object.keys(ROUTE_OF_RECORD_TYPE).filter((t) => !t.startsWith('consent.') && !t.startsWith('aggregation.'));
+// own routes; genesis only at creation; erasures (a regulator, or the data subject of a
+// consent) in http-disclosures.test.ts.
+const MATRIX_TYPES = Object.keys(ROUTE_OF_RECORD_TYPE).filter((t) => !t.startsWith('consent.') && !t.startsWith('aggregation.') && t !== 'disclosure.erased');
 
 describe('role × action over HTTP', () => {
   it.each(MATRIX_TYPES)('%s', async (type) => {

@@ -9,6 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalize } from '@dataledger/core';
+import { concealPayload } from '@dataledger/certificates';
 import { buildRecord, type LedgerRecord } from '@dataledger/provenance';
 import { ROUTE_OF_RECORD_TYPE } from '@dataledger/service';
 import { grantRoles, registeredAsset, startServer, type Actor, type RoleName, type Server } from './support/http-ledger.ts';
@@ -33,16 +34,16 @@ async function post(path: string, body: string): Promise<{ status: number; code:
   return { status: res.status, code: json.code, type };
 }
 
-const valued = (time?: string): LedgerRecord =>
-  buildRecord(
-    s.service.log.head(),
-    {
-      type: 'asset.valued',
-      payload: { registrationNumber: rn, valuation: { amount: '200000.00', currency: 'CNY', method: 'income' } },
-      ...(time === undefined ? {} : { time }),
-    },
-    roles.appraiser,
-  );
+// The valuation is confidential (DESIGN.md "Disclosure policy"): logged as a digest, its
+// disclosure sent beside the record in the envelope.
+let valuationDisclosures: string[] = [];
+const valued = (time?: string): LedgerRecord => {
+  const c = concealPayload('asset.valued', { registrationNumber: rn, valuation: { amount: '200000.00', currency: 'CNY', method: 'income' } });
+  valuationDisclosures = c.disclosures;
+  return buildRecord(s.service.log.head(), { type: 'asset.valued', payload: c.payload as never, ...(time === undefined ? {} : { time }) }, roles.appraiser);
+};
+/** The envelope of one record (its text as given) and the disclosures made with it. */
+const envelope = (recordText: string): string => `{"records":[${recordText}],"disclosures":${JSON.stringify(valuationDisclosures)}}`;
 
 /**
  * The bug follows V8's object shapes: after an object with members [k1…kn, "\\"], a later
@@ -58,17 +59,17 @@ describe('records from the future', () => {
     const path = ROUTE_OF_RECORD_TYPE['asset.valued'] as string;
     const before = s.service.log.head();
     const checkpoint = await s.service.log.checkpoint();
-    const a = await post(path, JSON.stringify(valued('9999-12-31T23:59:59.999Z')));
+    const a = await post(path, envelope(JSON.stringify(valued('9999-12-31T23:59:59.999Z'))));
     expect(a.status).toBeGreaterThanOrEqual(400);
     expect(a.status).toBeLessThan(500);
     expect(a.type).toContain('application/problem+json');
     expect(a.code).toBe('LEDGER_TIME_AHEAD');
     // Six minutes ahead is past the default 5-minute skew too.
-    expect((await post(path, JSON.stringify(valued(new Date(Date.now() + 6 * 60_000).toISOString())))).code).toBe('LEDGER_TIME_AHEAD');
+    expect((await post(path, envelope(JSON.stringify(valued(new Date(Date.now() + 6 * 60_000).toISOString()))))).code).toBe('LEDGER_TIME_AHEAD');
     expect(s.service.log.head()).toEqual(before);
     expect(await s.service.log.checkpoint()).toBe(checkpoint);
     // Nothing is bricked: an honest valuation dated now goes in.
-    const ok = await post(path, JSON.stringify(valued()));
+    const ok = await post(path, envelope(JSON.stringify(valued())));
     expect(ok.status).toBe(200);
     expect(s.service.log.size).toBe(before.size + 1);
   });
@@ -82,7 +83,7 @@ describe('JSON bodies at the trust boundary', () => {
     const record = valued();
     const text = escapeV(canonicalize(record));
     expect(text).toContain('"\\u0076":1'); // "v", a one-character escaped member name
-    const a = await post(path, text);
+    const a = await post(path, envelope(text));
     expect(a).toMatchObject({ status: 200 });
     expect(await s.service.log.get(record.index)).toEqual(record);
   });

@@ -26,9 +26,6 @@ export const DESIGN_WRITERS: readonly (readonly [types: readonly string[], writt
   [['disclosure.erased'], 'regulator, or the data subject for its own consent'],
 ];
 
-/** Record types DESIGN.md lists that the ledger does not implement yet (confidential payloads). */
-export const DESIGN_TYPES_NOT_YET_BUILT: readonly string[] = ['disclosure.erased'];
-
 /** Who may write a record type, read off one row of {@link DESIGN_WRITERS}. */
 export interface DesignWriters {
   /** Only as the first record, by the root authority it names. */
@@ -37,7 +34,7 @@ export interface DesignWriters {
   rootAuthority: boolean;
   /** Only the data subject itself (no role). */
   dataSubject: boolean;
-  /** Roles of which the writer holds one (empty for the three cases above). */
+  /** Roles of which the writer holds one (empty for the first three cases; with `dataSubject`: either). */
   anyOf: string[];
 }
 
@@ -49,6 +46,10 @@ export function designWriters(): Map<string, DesignWriters> {
     if (text.startsWith('the first record only')) w.genesis = true;
     else if (text === 'the root authority') w.rootAuthority = true;
     else if (text === 'the data subject itself') w.dataSubject = true;
+    else if (text === 'regulator, or the data subject for its own consent') {
+      w.anyOf = ['regulator'];
+      w.dataSubject = true;
+    }
     // "registry or regulator", "holder (the asset's current holder)"
     else
       w.anyOf = text

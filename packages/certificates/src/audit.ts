@@ -8,7 +8,10 @@ import { type DataLedgerError, isDataLedgerError } from '@dataledger/core';
 import { verifyBundle, type BundleReport, type BundleSource, type LedgerRecord } from '@dataledger/provenance';
 import type { Classification } from './payloads.ts';
 import { CLASSIFICATIONS } from './payloads.ts';
-import { applyRecord, emptyRegistryState, skipRecord, type AssetState, type RegistryRecord, type RegistryState } from './registry.ts';
+import { maskText } from './masking.ts';
+import { applyRecord, emptyRegistryState, skipRecord, type AssetState, type RegistryRecord, type RegistryState, type UncheckedRule } from './registry.ts';
+import type { OpenedDisclosure } from './disclosure.ts';
+import type { ErasedDisclosure } from './payloads.ts';
 
 /** One reported violation. */
 export interface Violation {
@@ -39,27 +42,55 @@ export function assetStatus(asset: AssetState, at: number): AssetStatus {
   return 'active';
 }
 
-/** The statistics report (统计报告). Periods are calendar months `YYYY-MM` of record time (UTC). */
+/**
+ * The small-cell threshold k of the statistics report (README "Desensitisation (masking
+ * table)"): a count cell with 1 to k−1 contributors is suppressed.
+ */
+export const DEFAULT_MIN_CELL = 5;
+
+/** A count cell of a breakdown: the count, or `null` when suppressed (small cell). */
+export type StatisticsCell = number | null;
+
+/**
+ * The statistics report (统计报告). Periods are calendar months `YYYY-MM` of record time (UTC).
+ * Every breakdown cell with 1 to `minCell`−1 contributors is `null` (suppressed, listed in
+ * `suppressed`), and so is one more cell of a breakdown where a single one was (the published
+ * total would give it back). Totals are never suppressed.
+ */
 export interface StatisticsReport {
   /** The time the report describes (the last record's time, or `at`). */
   asOf: string | null;
   /** Records applied. */
   records: number;
+  /** The small-cell threshold k the report was made with. */
+  minCell: number;
+  /**
+   * The suppressed cells, each as `<breakdown>.<key>` (`assets.byHolder.did:key:z6Mk…`): the
+   * breakdown's path has two dot-separated parts, the key is everything after them.
+   */
+  suppressed: string[];
   assets: {
     /** Every asset ever registered (cancelled ones included). */
     total: number;
-    byClassification: Record<Classification, number>;
-    byStatus: Record<AssetStatus, number>;
+    byClassification: Record<Classification, StatisticsCell>;
+    byStatus: Record<AssetStatus, StatisticsCell>;
     /** By current holder (did:key). */
-    byHolder: Record<string, number>;
-    registeredByPeriod: Record<string, number>;
+    byHolder: Record<string, StatisticsCell>;
+    /**
+     * By current source department (`source.department`), masked by the `freeText` rule of the
+     * asset's classification: the departments of core assets count under `***`.
+     */
+    byDepartment: Record<string, StatisticsCell>;
+    registeredByPeriod: Record<string, StatisticsCell>;
   };
-  transfers: { total: number; byPeriod: Record<string, number> };
+  transfers: { total: number; byPeriod: Record<string, StatisticsCell> };
   licences: {
     granted: number;
-    grantedByPeriod: Record<string, number>;
+    grantedByPeriod: Record<string, StatisticsCell>;
+    /** Every licence ever granted, by purpose (masked by the `freeText` rule of its asset's classification). */
+    byPurpose: Record<string, StatisticsCell>;
     revoked: number;
-    revokedByPeriod: Record<string, number>;
+    revokedByPeriod: Record<string, StatisticsCell>;
     /** Status active and within term at `asOf`. */
     active: number;
     /** Ended by a revoked consent. */
@@ -67,15 +98,23 @@ export interface StatisticsReport {
   };
   certificates: {
     issued: number;
-    issuedByPeriod: Record<string, number>;
+    issuedByPeriod: Record<string, StatisticsCell>;
     revoked: number;
-    revokedByPeriod: Record<string, number>;
+    revokedByPeriod: Record<string, StatisticsCell>;
     /** Currently suspended. */
     suspended: number;
     /** Neither revoked nor suspended. */
     active: number;
   };
   aggregations: { opened: number; released: number; contributions: number };
+}
+
+/** Options of {@link statisticsReport}. */
+export interface StatisticsOptions {
+  /** The time statuses are evaluated at (default: the last record's time). */
+  at?: Date;
+  /** The small-cell threshold k (default {@link DEFAULT_MIN_CELL}; 1 suppresses nothing). */
+  minCell?: number;
 }
 
 function byPeriod(state: RegistryState, kind: string): { total: number; byPeriod: Record<string, number> } {
@@ -87,17 +126,62 @@ function byPeriod(state: RegistryState, kind: string): { total: number; byPeriod
     out[k.slice(bar + 1)] = n;
     total += n;
   }
+  return { total, byPeriod: sortedKeys(out) };
+}
+
+function sortedKeys(cells: Record<string, number>): Record<string, number> {
   const sorted: Record<string, number> = {};
-  for (const p of Object.keys(out).sort()) sorted[p] = out[p] as number;
-  return { total, byPeriod: sorted };
+  for (const p of Object.keys(cells).sort()) sorted[p] = cells[p] as number;
+  return sorted;
+}
+
+// Counts by a free-text key, masked first by the rule of the asset's classification (README
+// "Desensitisation (masking table)"): a core asset's key is `***`; below core, a department or
+// purpose written before the write-time guard (REGISTRY_PUBLIC_PII) may carry an identifier,
+// masked here. Two keys masked alike are one cell.
+function countByText<T>(items: Iterable<T>, key: (item: T) => [text: string, classification: Classification]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const i of items) {
+    const k = maskText(...key(i));
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return sortedKeys(out);
 }
 
 /**
- * The statistics report of a registry state.
- * @param state - the registry state (e.g. from {@link replayRegistry} or an audit)
- * @param options - `at`: the time statuses are evaluated at (default: the last record's time)
+ * Small-cell suppression of one breakdown: primary (1..k−1 contributors), then secondary when a
+ * single cell was suppressed, since the breakdown's published total minus the other cells would
+ * give it back: the smallest other non-zero cell (else the smallest zero), the first in key
+ * order among equals. A breakdown of one cell cannot be protected this way (its total says it).
  */
-export function statisticsReport(state: RegistryState, options: { at?: Date } = {}): StatisticsReport {
+function suppressCells<K extends string>(path: string, cells: Record<K, number>, k: number, suppressed: string[]): Record<K, StatisticsCell> {
+  const keys = Object.keys(cells) as K[];
+  const hidden = new Set<K>(keys.filter((key) => cells[key] >= 1 && cells[key] < k));
+  if (hidden.size === 1) {
+    const rank = (key: K): number => (cells[key] === 0 ? Number.MAX_SAFE_INTEGER : cells[key]);
+    let next: K | null = null;
+    for (const key of keys) if (!hidden.has(key) && (next === null || rank(key) < rank(next))) next = key;
+    if (next !== null) hidden.add(next);
+  }
+  const out = {} as Record<K, StatisticsCell>;
+  for (const key of keys) {
+    out[key] = hidden.has(key) ? null : cells[key];
+    if (hidden.has(key)) suppressed.push(`${path}.${key}`);
+  }
+  return out;
+}
+
+/**
+ * The statistics report of a registry state, small cells suppressed (README "Desensitisation
+ * (masking table)": GB/T 37964 suppression, k = `minCell`).
+ * @param state - the registry state (e.g. from {@link replayRegistry} or an audit)
+ * @param options - `at`: the time statuses are evaluated at (default: the last record's time);
+ *   `minCell`: k (default 5)
+ * @throws RangeError when `minCell` is not a positive integer
+ */
+export function statisticsReport(state: RegistryState, options: StatisticsOptions = {}): StatisticsReport {
+  const k = options.minCell ?? DEFAULT_MIN_CELL;
+  if (!Number.isSafeInteger(k) || k < 1) throw new RangeError(`options.minCell: expected a positive integer, got ${String(k)}`);
   const asOf = options.at?.toISOString() ?? state.lastTime;
   const at = asOf === null ? 0 : Date.parse(asOf);
   const byClassification = Object.fromEntries(CLASSIFICATIONS.map((c) => [c, 0])) as Record<Classification, number>;
@@ -134,17 +218,42 @@ export function statisticsReport(state: RegistryState, options: { at?: Date } = 
   const revoked = byPeriod(state, 'licence.revoked');
   const issued = byPeriod(state, 'certificate.issued');
   const certRevoked = byPeriod(state, 'certificate.revoked');
+  const suppressed: string[] = [];
+  const cells = <K extends string>(path: string, c: Record<K, number>): Record<K, StatisticsCell> => suppressCells(path, c, k, suppressed);
   return {
     asOf,
     records: state.size,
-    assets: { total: state.assets.size, byClassification, byStatus, byHolder, registeredByPeriod: registered.byPeriod },
-    transfers,
-    licences: { granted: granted.total, grantedByPeriod: granted.byPeriod, revoked: revoked.total, revokedByPeriod: revoked.byPeriod, active, ended },
+    minCell: k,
+    suppressed,
+    assets: {
+      total: state.assets.size,
+      byClassification: cells('assets.byClassification', byClassification),
+      byStatus: cells('assets.byStatus', byStatus),
+      byHolder: cells('assets.byHolder', byHolder),
+      byDepartment: cells(
+        'assets.byDepartment',
+        countByText(state.assets.values(), (a) => [a.source.department, a.classification]),
+      ),
+      registeredByPeriod: cells('assets.registeredByPeriod', registered.byPeriod),
+    },
+    transfers: { total: transfers.total, byPeriod: cells('transfers.byPeriod', transfers.byPeriod) },
+    licences: {
+      granted: granted.total,
+      grantedByPeriod: cells('licences.grantedByPeriod', granted.byPeriod),
+      byPurpose: cells(
+        'licences.byPurpose',
+        countByText(state.licences.values(), (l) => [l.purpose, state.assets.get(l.registrationNumber)?.classification ?? 'general']),
+      ),
+      revoked: revoked.total,
+      revokedByPeriod: cells('licences.revokedByPeriod', revoked.byPeriod),
+      active,
+      ended,
+    },
     certificates: {
       issued: issued.total,
-      issuedByPeriod: issued.byPeriod,
+      issuedByPeriod: cells('certificates.issuedByPeriod', issued.byPeriod),
       revoked: revokedNow,
-      revokedByPeriod: certRevoked.byPeriod,
+      revokedByPeriod: cells('certificates.revokedByPeriod', certRevoked.byPeriod),
       suspended,
       active: certActive,
     },
@@ -165,16 +274,83 @@ export interface AuditReport {
   statistics: StatisticsReport;
   /** The registry state after replay (refused records skipped). */
   state: RegistryState;
+  /**
+   * Rules the replay could not check, because a member they need is concealed and its
+   * disclosure was not given (or was erased): never counted as passed.
+   */
+  unchecked: UncheckedSummary[];
+  /** True when every rule of every record was checked (`unchecked` is empty). */
+  complete: boolean;
+  /** What was erased from the vault, when and by whom (`disclosure.erased` records). */
+  erasures: ErasureEntry[];
+  /** The disclosures given: how many, how many matched a digest of the ledger. */
+  disclosures: { given: number; used: number };
+}
+
+/** One rule a replay could not check, over all the records it concerns. */
+export interface UncheckedSummary {
+  /** The rule, by the code it raises when broken. */
+  rule: string;
+  /** Records it could not be checked on. */
+  records: number;
+  /** The first of their indexes (at most 20). */
+  indexes: number[];
+  /** Why, for the first of them. */
+  reason: string;
+}
+
+/** One `disclosure.erased` record, as the audit reports it. */
+export interface ErasureEntry {
+  /** The erasure record's index, time and signer. */
+  index: number;
+  time: string;
+  actor: string;
+  /** The record whose disclosures were erased. */
+  target: number;
+  erased: ErasedDisclosure[];
+  reason: string;
+}
+
+/** Options of {@link RegistryAuditor}. */
+export interface RegistryAuditorOptions {
+  /** Disclosures by digest (`disclosureMap`): with them, the rules on concealed members are checked too. */
+  disclosures?: ReadonlyMap<string, OpenedDisclosure>;
 }
 
 /** Incremental rule audit: feed records in order, collect violations. */
 export class RegistryAuditor {
   #state: RegistryState = emptyRegistryState();
   readonly violations: Violation[] = [];
+  readonly erasures: ErasureEntry[] = [];
+  readonly #unchecked = new Map<string, UncheckedSummary>();
+  readonly #disclosures: ReadonlyMap<string, OpenedDisclosure>;
+  readonly #used = new Set<string>();
+  readonly #onUnchecked = (u: UncheckedRule): void => {
+    const s = this.#unchecked.get(u.rule);
+    if (s === undefined) this.#unchecked.set(u.rule, { rule: u.rule, records: 1, indexes: [u.index], reason: u.reason });
+    else if (s.indexes[s.indexes.length - 1] !== u.index) {
+      s.records++;
+      if (s.indexes.length < 20) s.indexes.push(u.index);
+    }
+  };
+
+  constructor(options: RegistryAuditorOptions = {}) {
+    this.#disclosures = options.disclosures ?? new Map();
+  }
+
   /** Applies one record; a refused record is reported and skipped. */
   push(record: RegistryRecord): void {
+    // A disclosure of a record that breaks a rule still matches a digest of the ledger: only
+    // a disclosure of no digest at all is foreign.
+    if (this.#disclosures.size > 0) {
+      for (const d of digestsOf(record?.payload)) if (this.#disclosures.has(d)) this.#used.add(d);
+    }
     try {
-      this.#state = applyRecord(this.#state, record);
+      this.#state = applyRecord(this.#state, record, { disclosures: this.#disclosures, unchecked: this.#onUnchecked });
+      if (record.type === 'disclosure.erased') {
+        const p = record.payload as unknown as { index: number; erased: ErasedDisclosure[]; reason: string };
+        this.erasures.push({ index: record.index, time: record.time, actor: record.actor, target: p.index, erased: p.erased, reason: p.reason });
+      }
     } catch (err) {
       if (!isDataLedgerError(err)) throw err;
       const e = err as DataLedgerError;
@@ -189,22 +365,68 @@ export class RegistryAuditor {
   get state(): RegistryState {
     return this.#state;
   }
+  /** The rules not checked so far. */
+  get unchecked(): UncheckedSummary[] {
+    return [...this.#unchecked.values()];
+  }
+  /** Disclosures given and used so far. */
+  get disclosures(): { given: number; used: number } {
+    return { given: this.#disclosures.size, used: this.#used.size };
+  }
+  /**
+   * The violation of disclosures that match no digest of the ledger (changed, or another
+   * ledger's), or null: a disclosure that cannot be checked against a digest is never trusted.
+   */
+  foreignDisclosures(): Violation | null {
+    const foreign = this.#disclosures.size - this.#used.size;
+    if (foreign === 0) return null;
+    return { index: null, code: 'DISCLOSURE_FOREIGN', message: `${foreign} disclosure(s) match no digest of this ledger (changed, or from another ledger)` };
+  }
+  /** The report's disclosure fields. */
+  summary(): Pick<AuditReport, 'unchecked' | 'complete' | 'erasures' | 'disclosures'> {
+    const unchecked = this.unchecked;
+    return { unchecked, complete: unchecked.length === 0, erasures: this.erasures, disclosures: this.disclosures };
+  }
+}
+
+function digestsOf(payload: unknown): string[] {
+  const out: string[] = [];
+  if (typeof payload !== 'object' || payload === null) return out;
+  const p = payload as Record<string, unknown>;
+  const take = (sd: unknown): void => {
+    if (Array.isArray(sd)) for (const d of sd) if (typeof d === 'string') out.push(d);
+  };
+  take(p._sd);
+  for (const v of Object.values(p)) if (typeof v === 'object' && v !== null && !Array.isArray(v)) take((v as Record<string, unknown>)._sd);
+  return out;
 }
 
 /**
  * Audits records already read (no integrity check: use {@link auditBundle} for bundles).
  * @param records - ledger records in order
+ * @param options - the statistics report's `at` and `minCell` ({@link statisticsReport}), and
+ *   disclosures by digest (rules on concealed members are checked with them)
  */
-export function auditRecords(records: Iterable<RegistryRecord>, options: { at?: Date } = {}): AuditReport {
-  const a = new RegistryAuditor();
+export function auditRecords(
+  records: Iterable<RegistryRecord>,
+  options: StatisticsOptions & { disclosures?: ReadonlyMap<string, OpenedDisclosure> } = {},
+): AuditReport {
+  const a = new RegistryAuditor(options.disclosures === undefined ? {} : { disclosures: options.disclosures });
   for (const r of records) a.push(r);
+  const violations = [...a.violations];
+  const foreign = a.foreignDisclosures();
+  if (foreign !== null) violations.push(foreign);
+  const statsOpts: StatisticsOptions = {};
+  if (options.at !== undefined) statsOpts.at = options.at;
+  if (options.minCell !== undefined) statsOpts.minCell = options.minCell;
   return {
-    valid: a.violations.length === 0,
+    valid: violations.length === 0,
     integrity: null,
     records: a.state.size,
-    violations: a.violations,
-    statistics: statisticsReport(a.state, options),
+    violations,
+    statistics: statisticsReport(a.state, statsOpts),
     state: a.state,
+    ...a.summary(),
   };
 }
 
@@ -216,6 +438,10 @@ export interface AuditBundleOptions {
   maxPayloadBytes?: number;
   /** Time statuses are evaluated at (default: the last record's time). */
   at?: Date;
+  /** Disclosures by digest (`disclosureMap`): with them, the rules on concealed members are checked too. */
+  disclosures?: ReadonlyMap<string, OpenedDisclosure>;
+  /** The statistics report's small-cell threshold k (default {@link DEFAULT_MIN_CELL}). */
+  minCell?: number;
 }
 
 /**
@@ -227,7 +453,7 @@ export interface AuditBundleOptions {
  * @param options - trusted log keys, limits, report time
  */
 export async function auditBundle(source: BundleSource, options: AuditBundleOptions = {}): Promise<AuditReport> {
-  const a = new RegistryAuditor();
+  const a = new RegistryAuditor(options.disclosures === undefined ? {} : { disclosures: options.disclosures });
   const opts: Parameters<typeof verifyBundle>[1] = { onRecord: (record: LedgerRecord) => a.push(record) };
   if (options.trustedLogKeys !== undefined) opts.trustedLogKeys = options.trustedLogKeys;
   if (options.maxPayloadBytes !== undefined) opts.maxPayloadBytes = options.maxPayloadBytes;
@@ -236,8 +462,11 @@ export async function auditBundle(source: BundleSource, options: AuditBundleOpti
   if (!integrity.valid) {
     violations.push({ index: integrity.firstBadIndex, code: integrity.code ?? 'BUNDLE_MALFORMED', message: integrity.reason ?? 'invalid bundle' });
   }
-  const statsOpts: { at?: Date } = {};
+  const foreign = a.foreignDisclosures();
+  if (foreign !== null) violations.push(foreign);
+  const statsOpts: StatisticsOptions = {};
   if (options.at !== undefined) statsOpts.at = options.at;
+  if (options.minCell !== undefined) statsOpts.minCell = options.minCell;
   return {
     valid: integrity.valid && violations.length === 0,
     integrity,
@@ -245,5 +474,6 @@ export async function auditBundle(source: BundleSource, options: AuditBundleOpti
     violations,
     statistics: statisticsReport(a.state, statsOpts),
     state: a.state,
+    ...a.summary(),
   };
 }

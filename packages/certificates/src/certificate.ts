@@ -7,7 +7,7 @@
  * suspension). A verifier needs no network: {@link verifyCertificate}.
  */
 import { LRUCache } from 'lru-cache';
-import { DataLedgerError, didKeyFromPublicKey, fromBase64, getPublicKey, toBase64 } from '@dataledger/core';
+import { DataLedgerError, didKeyFromPublicKey, fromBase64, getPublicKey, toBase64, type JsonValue } from '@dataledger/core';
 import {
   buildRecord,
   checkRecord,
@@ -26,6 +26,7 @@ import {
   type RecordPayload,
 } from '@dataledger/provenance';
 import { signCredential, verificationMethodOf, verifyCredential, type DataIntegrityProof, type JsonObject } from './dataintegrity.ts';
+import { disclosureMap, revealSubject, type OpenedDisclosure } from './disclosure.ts';
 import { CertificateError, type CertificatesErrorCode } from './errors.ts';
 import type { CertificateIssued } from './payloads.ts';
 import { applyRecord, type RegistryState } from './registry.ts';
@@ -315,11 +316,17 @@ export interface VerifyCertificateOptions {
   skipStatusCheck?: boolean;
   /** Evaluation time of everything (certificate, proofs, status lists and their `ttl`); default now. */
   at?: Date;
+  /**
+   * Disclosures the holder chose to hand over (SD-JWT form, RFC 9901 §4.2), as strings or
+   * opened ({@link disclosureMap}). Each must match a digest of the subject: a changed or
+   * foreign one fails the `disclosures` check, and the certificate is then not verified.
+   */
+  disclosures?: readonly string[] | ReadonlyMap<string, OpenedDisclosure>;
 }
 
 /** One named check of {@link verifyCertificate}. */
 export interface CertificateCheck {
-  name: 'format' | 'proof' | 'validity' | 'checkpoint' | 'record' | 'inclusion' | 'issuer' | 'status';
+  name: 'format' | 'proof' | 'validity' | 'checkpoint' | 'record' | 'inclusion' | 'issuer' | 'disclosures' | 'status';
   ok: boolean;
   code?: string;
   message?: string;
@@ -338,6 +345,25 @@ export interface CertificateVerification {
   /** The status verdict; `unchecked` is never silent: without `skipStatusCheck` it fails verification. */
   status: CertificateStatusVerdict;
   checks: CertificateCheck[];
+  /**
+   * The subject with the disclosed members in place and every `_sd` removed (null when the
+   * certificate is malformed, or when its digests or the disclosures could not be read). Worth
+   * only what `verified` says.
+   */
+  revealed: JsonObject | null;
+  /** The members disclosed, by path in the subject (`valuation`, `holder.name`). */
+  disclosed: readonly CertificateDisclosedMember[];
+  /** How many of the subject's digests stay concealed (no disclosure given for them). */
+  concealed: number;
+}
+
+/** A member of a certificate subject put back from its disclosure. */
+export interface CertificateDisclosedMember {
+  /** Its path in `credentialSubject` (`valuation`, `holder.name`). */
+  readonly path: string;
+  /** The digest in the subject's `_sd` that the disclosure matched. */
+  readonly digest: string;
+  readonly value: JsonValue;
 }
 
 // Opened checkpoints by trusted keys and note text: exchanges verify many certificates
@@ -371,6 +397,10 @@ function openTrustedCheckpoint(note: string, keys: string[]): { checkpoint: Chec
  */
 export function statusListSignerOfLog(logVerifierKey: string): string {
   return didKeyFromPublicKey(parseVerifierKey(logVerifierKey).publicKey);
+}
+
+function isReadonlyMap<K, V>(v: readonly unknown[] | ReadonlyMap<K, V>): v is ReadonlyMap<K, V> {
+  return !Array.isArray(v);
 }
 
 function isObj(v: unknown): v is JsonObject {
@@ -478,23 +508,38 @@ export function certificateStatus(cert: unknown, options: CertificateStatusOptio
  * same log); `status` ({@link certificateStatus}: neither revoked nor suspended in status lists
  * signed by the issuer or by the log that signed the checkpoint, each fresh at `at` per its
  * `ttl`). Without status lists the status is `unchecked` and fails verification unless the
- * caller passes `skipStatusCheck: true`.
+ * caller passes `skipStatusCheck: true`. With `disclosures`, `disclosures` (each one matches a
+ * digest of the subject: `DISCLOSURE_FOREIGN` when changed or of another asset or member,
+ * `DISCLOSURE_MISMATCH`, `DISCLOSURE_MALFORMED`); the result's `revealed` is the subject with
+ * the disclosed members in place, `concealed` the number of digests left hidden.
  *
  * The role evidence proves the grant, not the absence of a later revocation; pass
  * `trustedIssuers` where that matters.
  * @param cert - the certificate as presented
  * @param options - trusted log keys, trusted issuers, status list credentials, time
- * @returns `{ verified, status, checks }`; never throws for a bad certificate
+ * @returns `{ verified, status, checks, revealed, disclosed, concealed }`; never throws for a bad certificate
  * @example
  * ```ts
  * const lists = await Promise.all(urls.map(async (u) => (await fetch(u)).json()));
  * const { verified, status, checks } = verifyCertificate(cert, { trustedLogKeys: [logVkey], statusList: lists });
+ * // With the disclosures the holder chose to hand over (the disclosures file format):
+ * const { verified: ok, revealed } = verifyCertificate(cert, { trustedLogKeys: [logVkey], statusList: lists, disclosures: parseDisclosuresText(text) });
  * ```
  */
 export function verifyCertificate(cert: unknown, options: VerifyCertificateOptions): CertificateVerification {
   const checks: CertificateCheck[] = [];
   let status: CertificateStatusVerdict = 'unchecked';
-  const result = (): CertificateVerification => ({ verified: checks.length > 0 && checks.every((c) => c.ok), status, checks });
+  let revealed: JsonObject | null = null;
+  let disclosed: CertificateDisclosedMember[] = [];
+  let concealed = 0;
+  const result = (): CertificateVerification => ({
+    verified: checks.length > 0 && checks.every((c) => c.ok),
+    status,
+    checks,
+    revealed,
+    disclosed,
+    concealed,
+  });
   const fail = (name: CertificateCheck['name'], code: string, message: string): void => {
     checks.push({ name, ok: false, code, message });
   };
@@ -619,6 +664,22 @@ export function verifyCertificate(cert: unknown, options: VerifyCertificateOptio
     }
     if (ok) checks.push({ name: 'issuer', ok: true });
     else fail('issuer', 'CERT_ISSUER_UNTRUSTED', why);
+  }
+
+  // disclosures: the holder hands over the disclosures it chooses (RFC 9901 §4.2); each must
+  // match a digest the signed subject carries (§7.1 step 3: a disclosure whose digest is not
+  // in the credential is refused, not ignored: it would state a value the issuer never signed).
+  // Without disclosures there is no check unless the subject's digests cannot be read.
+  try {
+    const given = options.disclosures;
+    const map = given === undefined ? new Map<string, OpenedDisclosure>() : isReadonlyMap(given) ? given : disclosureMap(given);
+    const r = revealSubject(cert.credentialSubject as JsonObject, map);
+    revealed = r.payload;
+    disclosed = r.revealed.map(({ path, digest }) => ({ path, digest, value: (map.get(digest) as OpenedDisclosure).value }));
+    concealed = r.hidden.length;
+    if (given !== undefined) checks.push({ name: 'disclosures', ok: true });
+  } catch (err) {
+    fail('disclosures', (err as { code?: string }).code ?? 'DISCLOSURE_MALFORMED', (err as Error).message);
   }
 
   const st = certificateStatus(cert, {

@@ -5,6 +5,7 @@
  * - `STATUS_…`: W3C Bitstring Status List.
  * - `CERT_…`: data-asset certificates (issue and offline verification).
  * - `REGISTRY_…`: the registry state machine (one code per rule) and payload validation.
+ * - `DISCLOSURE_…`: confidential members, their digests and disclosures (SD-JWT form).
  */
 import { DataLedgerError } from '@dataledger/core';
 
@@ -91,6 +92,18 @@ export const CERTIFICATES_ERROR_CODES = [
   'REGISTRY_AGG_CLOSED',
   'REGISTRY_AGG_DUPLICATE_CONTRIBUTION',
   'REGISTRY_AGG_TOO_FEW_CONTRIBUTORS',
+  'REGISTRY_DISCLOSURE_REQUIRED',
+  'REGISTRY_ERASURE_INVALID',
+  // Confidential members (SD-JWT disclosures, RFC 9901 §4.2)
+  'DISCLOSURE_MALFORMED',
+  'DISCLOSURE_MISSING',
+  'DISCLOSURE_FOREIGN',
+  'DISCLOSURE_MISMATCH',
+  'DISCLOSURE_NOT_CONCEALED',
+  'DISCLOSURE_UNEXPECTED',
+  'DISCLOSURE_POLICY_INVALID',
+  // A public free-text member carries an unmasked resident ID or mobile number (README "Desensitisation").
+  'REGISTRY_PUBLIC_PII',
 ] as const;
 
 /** A code raised by `@dataledger/certificates`. */

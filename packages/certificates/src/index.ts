@@ -4,6 +4,28 @@
  * proofs, Bitstring Status Lists, audit and statistics.
  * @packageDocumentation
  */
+// Confidential members: SD-JWT disclosures, the disclosure policy, concealing and revealing.
+export {
+  DIGEST_PATTERN,
+  MAX_DISCLOSURE_LENGTH,
+  CONFIDENTIAL_MEMBERS,
+  DEFAULT_DISCLOSURE_POLICY,
+  disclosureDigest,
+  makeDisclosure,
+  openDisclosure,
+  parseDisclosuresText,
+  formatDisclosuresText,
+  disclosureMap,
+  disclosurePolicy,
+  policyJson,
+  policyFromJson,
+  concealPayload,
+  payloadDigests,
+  revealPayload,
+  revealSubject,
+  checkConcealed,
+} from './disclosure.ts';
+export type { Disclosure, OpenedDisclosure, DisclosurePolicy, PayloadDigest, RevealedPayload } from './disclosure.ts';
 // Errors: the package's error class and its stable codes.
 export { CERTIFICATES_ERROR_CODES, CertificateError } from './errors.ts';
 export type { CertificatesErrorCode } from './errors.ts';
@@ -70,6 +92,7 @@ export {
   RECORD_TYPE_TABLE,
   PAYLOAD_SCHEMAS,
   parsePayload,
+  parseRevealedPayload,
   parseAnyPayload,
 } from './payloads.ts';
 export type {
@@ -99,11 +122,15 @@ export type {
   AssetChanged,
   CrossborderApproved,
   ConsentGranted,
+  PersonInfo,
   ConsentRevoked,
   AggregationOpened,
   AggregationContributed,
   AggregationReleased,
+  DisclosureErased,
+  ErasedDisclosure,
   PayloadByType,
+  ParsePayloadOptions,
   Authorisation,
   RecordTypeRow,
 } from './payloads.ts';
@@ -129,6 +156,9 @@ export type {
   CertificateStatus,
   CertificateState,
   AggregationState,
+  ApplyOptions,
+  UncheckedRule,
+  SealedRecord,
 } from './registry.ts';
 // Data-asset certificates: prepare, issue, verify, and status lists from registry state.
 export {
@@ -156,10 +186,38 @@ export type {
   VerifyCertificateOptions,
   CertificateCheck,
   CertificateVerification,
+  CertificateDisclosedMember,
   CertificateStatusVerdict,
   CertificateStatusOptions,
   StatusListSigningOptions,
 } from './certificate.ts';
 // Audit and statistics over a registry or a bundle.
-export { ASSET_STATUSES, assetStatus, statisticsReport, RegistryAuditor, auditRecords, auditBundle } from './audit.ts';
-export type { Violation, AssetStatus, StatisticsReport, AuditReport, AuditBundleOptions } from './audit.ts';
+export { ASSET_STATUSES, DEFAULT_MIN_CELL, assetStatus, statisticsReport, RegistryAuditor, auditRecords, auditBundle } from './audit.ts';
+export type {
+  Violation,
+  AssetStatus,
+  StatisticsCell,
+  StatisticsOptions,
+  StatisticsReport,
+  AuditReport,
+  AuditBundleOptions,
+  UncheckedSummary,
+  ErasureEntry,
+  RegistryAuditorOptions,
+} from './audit.ts';
+// Desensitisation (脱敏): the masking table and its helpers (GB/T 37964).
+export {
+  MASK_CATEGORIES,
+  MASK_COMPOUND_SURNAMES,
+  MASKING_TABLE,
+  SUPPRESSED_VALUE,
+  isResidentId,
+  isMobileNumber,
+  findIdentifiers,
+  publicTextPii,
+  PUBLIC_TEXT_MEMBERS,
+  maskValue,
+  maskText,
+  desensitise,
+} from './masking.ts';
+export type { MaskCategory, MaskingRow, FoundIdentifier, DesensitiseSpec, PublicTextFinding } from './masking.ts';

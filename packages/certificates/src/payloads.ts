@@ -5,9 +5,10 @@
  *
  * Money is a decimal string with a currency, never a JSON number.
  */
-import { Type, type Static, type TObject, type TProperties, type TString, type TUnsafe } from '@sinclair/typebox';
+import { Type, type Static, type TObject, type TProperties, type TSchema, type TString, type TUnsafe } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { CertificateError } from './errors.ts';
+import { publicTextPii } from './masking.ts';
 
 // ---------------------------------------------------------------------------------------
 // Vocabulary
@@ -62,6 +63,7 @@ export const RECORD_TYPES = [
   'aggregation.opened',
   'aggregation.contributed',
   'aggregation.released',
+  'disclosure.erased',
 ] as const;
 /** A record type. */
 export type RecordType = (typeof RECORD_TYPES)[number];
@@ -274,6 +276,14 @@ export interface CrossborderApproved {
   purpose: string;
   until?: string;
 }
+/** Who a data subject is, as its consent states it (personal information: confidential by default). */
+export interface PersonInfo {
+  name: string;
+  /** An 18-character resident identity number (GB 11643). */
+  idNumber?: string;
+  /** A mobile phone number. */
+  phone?: string;
+}
 /** `consent.granted`, signed by the data subject itself: names the licensee and purpose. */
 export interface ConsentGranted {
   consentId: string;
@@ -281,6 +291,8 @@ export interface ConsentGranted {
   licensee: string;
   purpose: string;
   until?: string;
+  /** The subject's identity as the consent form records it (concealed on the log by default). */
+  person?: PersonInfo;
 }
 /** `consent.revoked`, signed by the subject; ends the licences that depend on it. */
 export interface ConsentRevoked {
@@ -303,6 +315,21 @@ export interface AggregationReleased {
   jobId: string;
   resultHash: string;
   contributors: number;
+}
+
+/** One erased disclosure: its digest and the member it disclosed (`valuation`, `holder.name`…). */
+export interface ErasedDisclosure {
+  digest: string;
+  member: string;
+}
+/**
+ * `disclosure.erased`: the disclosures of record `index` are deleted from the vault (a
+ * regulator, or the data subject for its own consent). The digests stay on the log.
+ */
+export interface DisclosureErased {
+  index: number;
+  erased: ErasedDisclosure[];
+  reason: string;
 }
 
 /** The payload type of each record type. */
@@ -330,6 +357,7 @@ export interface PayloadByType {
   'aggregation.opened': AggregationOpened;
   'aggregation.contributed': AggregationContributed;
   'aggregation.released': AggregationReleased;
+  'disclosure.erased': DisclosureErased;
 }
 
 const obj = <P extends TProperties>(props: P): TObject<P> => Type.Object(props, { additionalProperties: false });
@@ -523,6 +551,13 @@ const table = {
       licensee: DidSchema,
       purpose: str(200),
       until: Type.Optional(DateTimeSchema),
+      person: Type.Optional(
+        obj({
+          name: str(100),
+          idNumber: Type.Optional(Type.String({ pattern: '^[0-9]{17}[0-9X]$' })),
+          phone: Type.Optional(Type.String({ pattern: '^(\\+86)?1[3-9][0-9]{9}$' })),
+        }),
+      ),
     }),
     roles: dataSubject(),
   },
@@ -541,6 +576,16 @@ const table = {
   'aggregation.released': {
     schema: obj({ jobId: IdentifierSchema, resultHash: Sha256HexSchema, contributors: count }),
     roles: anyOf('exchange', 'regulator'),
+  },
+  'disclosure.erased': {
+    schema: obj({
+      index: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
+      erased: Type.Array(obj({ digest: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }), member: str(64) }), { minItems: 1, maxItems: 64 }),
+      reason,
+    }),
+    // A regulator erases any record's disclosures; a data subject those of its own consent
+    // (the registry checks which consent).
+    roles: writers({ anyOf: ['regulator'], dataSubject: true }),
   },
 } satisfies { readonly [T in RecordType]: RecordTypeRow };
 
@@ -582,6 +627,7 @@ const payloadTypesMatch: { [T in RecordType]: Same<Static<(typeof table)[T]['sch
   'aggregation.opened': true,
   'aggregation.contributed': true,
   'aggregation.released': true,
+  'disclosure.erased': true,
 };
 void payloadTypesMatch;
 
@@ -616,23 +662,39 @@ function dateOk(s: string | undefined): boolean {
   return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 19) === s.slice(0, 19);
 }
 
+/** Options of {@link parsePayload}. */
+export interface ParsePayloadOptions {
+  /**
+   * Members confidential by default that the deployment's disclosure policy makes public, as
+   * `type:path` entries (`asset.registered:description`): their free text is checked for
+   * unmasked identifiers too (`REGISTRY_PUBLIC_PII`).
+   */
+  public?: readonly string[];
+}
+
 /**
  * Validates an untrusted payload against its record type's schema and returns it typed.
  * @param type - the record type
  * @param value - the payload as received
+ * @param options - the members made public by the disclosure policy
  * @returns the same value, typed
  * @throws DataLedgerError `REGISTRY_UNKNOWN_TYPE`, `REGISTRY_MONEY_NOT_DECIMAL` (an amount sent as a
- *   JSON number), `REGISTRY_PAYLOAD_INVALID` (with `details.path` of the first problem)
+ *   JSON number), `REGISTRY_PAYLOAD_INVALID` (with `details.path` of the first problem),
+ *   `REGISTRY_PUBLIC_PII` (a public free-text member carries an unmasked resident ID number or
+ *   mobile number; `details.path`, `details.category`)
  */
-export function parsePayload<T extends RecordType>(type: T, value: unknown): PayloadByType[T] {
+export function parsePayload<T extends RecordType>(type: T, value: unknown, options: ParsePayloadOptions = {}): PayloadByType[T] {
   if (!isRecordType(type)) throw new CertificateError('REGISTRY_UNKNOWN_TYPE', `type: not a data-asset record type`, { details: { type } });
+  return checkPayload(type, value, checker(type), options);
+}
+
+function checkPayload<T extends RecordType>(type: T, value: unknown, c: TypeCheck<TObject>, options: ParsePayloadOptions): PayloadByType[T] {
   const money = findFloatMoney(value);
   if (money !== null) {
     throw new CertificateError('REGISTRY_MONEY_NOT_DECIMAL', `payload.${money}.amount: money is a decimal string, never a number`, {
       details: { path: `/${money.replace(/\./g, '/')}/amount` },
     });
   }
-  const c = checker(type);
   if (!c.Check(value)) {
     const first = c.Errors(value).First();
     throw new CertificateError('REGISTRY_PAYLOAD_INVALID', `payload${first?.path ?? ''}: ${first?.message ?? 'invalid'}`, {
@@ -651,16 +713,78 @@ export function parsePayload<T extends RecordType>(type: T, value: unknown): Pay
   }
   if (type === 'asset.registered') {
     const a = value as unknown as AssetRegistered;
-    if (a.subjectIdentified && a.subjects.length === 0) invalid('/subjects', 'identified data names its subjects');
+    // (Hidden subjects, in a replay without disclosures, are checked where they were disclosed.)
+    if (a.subjectIdentified && a.subjects !== undefined && a.subjects.length === 0) invalid('/subjects', 'identified data names its subjects');
   }
   if (type === 'asset.changed') {
     const ch = (value as unknown as AssetChanged).changes;
     if (ch.validity !== undefined && (!dateOk(ch.validity.from) || !dateOk(ch.validity.until))) invalid('/changes/validity', 'not a date');
   }
+  // The public log is append-only and replicated: an identifier written there in clear cannot be
+  // called back. Masked forms (110105********002X, 138****5678) pass (README "Desensitisation").
+  const pii = publicTextPii(type, value, options);
+  if (pii !== null) {
+    const what = pii.category === 'residentId' ? 'a resident ID number' : 'a mobile number';
+    // The message names the member, never the value (it is logged and sent back).
+    throw new CertificateError('REGISTRY_PUBLIC_PII', `payload${pii.path}: carries ${what} in clear; the public log only takes it masked`, {
+      details: { type, path: pii.path, category: pii.category },
+    });
+  }
   return value as unknown as PayloadByType[T];
 }
 
+let relaxed: Map<RecordType, TypeCheck<TObject>> | undefined;
+
+/**
+ * The schema of a payload some of whose confidential members are hidden (not disclosed): those
+ * members become optional, and the objects holding them lose their `minProperties`.
+ */
+function relaxedChecker(type: RecordType, confidential: readonly string[]): TypeCheck<TObject> {
+  relaxed ??= new Map();
+  let c = relaxed.get(type);
+  if (c === undefined) {
+    const base = RECORD_TYPE_TABLE[type].schema;
+    const props: TProperties = { ...base.properties };
+    for (const path of confidential) {
+      const [first, second] = path.split('.') as [string, string | undefined];
+      const member = props[first] as TSchema;
+      if (second === undefined) {
+        props[first] = Type.Optional(member);
+        continue;
+      }
+      const inner = member as unknown as TObject;
+      const innerProps: TProperties = { ...inner.properties };
+      innerProps[second] = Type.Optional(innerProps[second] as TSchema);
+      const rebuilt = Type.Object(innerProps, { additionalProperties: false });
+      props[first] = base.required?.includes(first) === true ? rebuilt : Type.Optional(rebuilt);
+    }
+    c = TypeCompiler.Compile(Type.Object(props, { additionalProperties: false }));
+    relaxed.set(type, c);
+  }
+  return c;
+}
+
+/**
+ * Validates a revealed payload (`revealPayload`) of which some confidential members may be
+ * hidden: with `partial` false it is {@link parsePayload}; with `partial` true the confidential
+ * members given in `confidential` may be absent, and every other member is checked as usual.
+ * `options.public` names the confidential members the logged payload carries in clear (their
+ * free text is public, so it is checked for identifiers).
+ * @throws CertificateError as {@link parsePayload}
+ */
+export function parseRevealedPayload<T extends RecordType>(
+  type: T,
+  value: unknown,
+  partial: boolean,
+  confidential: readonly string[],
+  options: ParsePayloadOptions = {},
+): PayloadByType[T] {
+  if (!partial) return parsePayload(type, value, options);
+  if (!isRecordType(type)) throw new CertificateError('REGISTRY_UNKNOWN_TYPE', `type: not a data-asset record type`, { details: { type } });
+  return checkPayload(type, value, relaxedChecker(type, confidential), options);
+}
+
 /** Validates `value` as JSON object payload of any data-asset record type (see {@link parsePayload}). */
-export function parseAnyPayload(type: string, value: unknown): PayloadByType[RecordType] {
-  return parsePayload(type as RecordType, value);
+export function parseAnyPayload(type: string, value: unknown, options: ParsePayloadOptions = {}): PayloadByType[RecordType] {
+  return parsePayload(type as RecordType, value, options);
 }

@@ -13,10 +13,12 @@ import { DataLedgerError } from '@dataledger/core';
 import { CertificateError, type CertificatesErrorCode } from './errors.ts';
 import { PMap } from './pmap.ts';
 import { certificateSubject, subjectHash } from './subject.ts';
+import { CONFIDENTIAL_MEMBERS, revealPayload, type OpenedDisclosure, type RevealedPayload } from './disclosure.ts';
+import type { JsonObject } from './dataintegrity.ts';
 import {
   RECORD_TYPE_TABLE,
   isRecordType,
-  parsePayload,
+  parseRevealedPayload,
   type AggregationContributed,
   type AggregationOpened,
   type AggregationReleased,
@@ -33,6 +35,7 @@ import {
   type ConsentRevoked,
   type CrossborderApproved,
   type DataSource,
+  type DisclosureErased,
   type LedgerGenesis,
   type LicenceGranted,
   type LicenceRevoked,
@@ -67,11 +70,28 @@ export interface AssetState {
   readonly fingerprintOf: 'data' | 'merkle-root';
   readonly rowCount: number;
   readonly updateFrequency: UpdateFrequency;
+  /** The valuation; null when there is none, or when it is concealed and not disclosed (see `sealed`). */
   readonly valuation: Valuation | null;
   readonly validity: Validity;
   readonly subjectIdentified: boolean;
-  readonly subjects: readonly string[];
+  /** The data subjects; null when concealed and not disclosed (a replay without disclosures, or erased). */
+  readonly subjects: readonly string[] | null;
+  /** The description; null when there is none, or when it is concealed and not disclosed. */
   readonly description: string | null;
+  /**
+   * The digests of the confidential members as last logged, by member path (`holder.name`,
+   * `valuation`, `description`, `subjects`): what a certificate states of them.
+   */
+  readonly sealed: Readonly<Record<string, string>>;
+  /** Digests of this asset whose member is not known (no disclosure given). */
+  readonly opaque: readonly string[];
+  /**
+   * The index of the record that last set each confidential member (`valuation`,
+   * `holder.name`, `description`, `subjects`) after the registration, which set them all. An
+   * erasure of an older record's digest then leaves the member alone, even in a replay that
+   * cannot tell which member an undisclosed digest hid.
+   */
+  readonly setAt: Readonly<Record<string, number>>;
   readonly registeredAt: string;
   readonly registeredIndex: number;
   readonly registeredBy: string;
@@ -189,6 +209,44 @@ export interface RegistryState {
   readonly aggregations: PMap<AggregationState>;
   /** Statistics counters: `kind|YYYY-MM` → count. */
   readonly counters: PMap<number>;
+  /** Record index (decimal) → what a `disclosure.erased` needs to know of a record that carries digests. */
+  readonly sealedRecords: PMap<SealedRecord>;
+  /** Digest → index of the `disclosure.erased` record that erased it. */
+  readonly erasedDigests: PMap<number>;
+}
+
+/** A record that carries digests: its type, signer, digests and the asset it concerns. */
+export interface SealedRecord {
+  readonly type: RecordType;
+  readonly actor: string;
+  readonly digests: readonly string[];
+  /** Digest → the member path it hides (`valuation`, `to.name`…), for the digests disclosed. */
+  readonly members: Readonly<Record<string, string>>;
+  /** The registration number, licence id or consent id the record is about. */
+  readonly ref: string | null;
+}
+
+/** A rule a replay could not check because a member it needs is concealed and not disclosed. */
+export interface UncheckedRule {
+  /** The record's index. */
+  readonly index: number;
+  readonly type: string;
+  /** The rule, by the code it raises when broken (`REGISTRY_CONSENT_MISSING`…). */
+  readonly rule: string;
+  /** What is missing. */
+  readonly reason: string;
+}
+
+/** Options of {@link applyRecord}. */
+export interface ApplyOptions {
+  /** Disclosures by digest (`disclosureMap`); disclosures of other records are ignored. */
+  readonly disclosures?: ReadonlyMap<string, OpenedDisclosure>;
+  /**
+   * Told of each rule that needs a concealed member whose disclosure is not given; the rule is
+   * then skipped (a replay). Absent: such a record is refused with `REGISTRY_DISCLOSURE_REQUIRED`
+   * (the write path: nothing is accepted unchecked).
+   */
+  readonly unchecked?: (rule: UncheckedRule) => void;
 }
 
 /** The state before any record. */
@@ -215,6 +273,8 @@ export function emptyRegistryState(): RegistryState {
     statusIndexes: PMap.empty(),
     aggregations: PMap.empty(),
     counters: PMap.empty(),
+    sealedRecords: PMap.empty(),
+    erasedDigests: PMap.empty(),
   };
 }
 
@@ -335,16 +395,22 @@ function activeConsent(state: RegistryState, rn: string, subject: string, licens
 }
 
 /** Identified-subject data goes to a third party only with each subject's own consent naming it and the purpose. */
-function requiredConsents(state: RegistryState, a: AssetState, licensee: string, purpose: string, time: string): string[] {
+function requiredConsents(state: RegistryState, a: AssetState, licensee: string, purpose: string, time: string, x: Sealing): string[] {
   if (!a.subjectIdentified) return [];
+  if (a.subjects === null) {
+    x.gap('REGISTRY_CONSENT_MISSING', `asset ${a.registrationNumber}: its data subjects are concealed and not disclosed`);
+    return [];
+  }
   const out: string[] = [];
-  for (const subject of a.subjects) {
+  for (const [k, subject] of a.subjects.entries()) {
     if (subject === licensee) continue;
     const id = activeConsent(state, a.registrationNumber, subject, licensee, purpose, time);
     if (id === null) {
-      refuse('REGISTRY_CONSENT_MISSING', `asset ${a.registrationNumber}: no consent of ${subject} for ${licensee} (${purpose})`, {
+      // The subjects are confidential: the refusal names the subject by its place in the
+      // asset's list (the holder reads the list with a signed read), never by its DID.
+      refuse('REGISTRY_CONSENT_MISSING', `asset ${a.registrationNumber}: data subject #${k + 1} has not consented to ${licensee} (${purpose})`, {
         registrationNumber: a.registrationNumber,
-        subject,
+        subjectIndex: k,
         licensee,
         purpose,
       });
@@ -390,7 +456,14 @@ function checkRecordShape(record: unknown): asserts record is RegistryRecord {
   }
 }
 
-type Handler<T extends RecordType> = (s: RegistryState, p: PayloadByType[T], r: RegistryRecord) => RegistryState;
+/** What a handler knows of the record's concealed members, and how it reports a rule it cannot check. */
+interface Sealing {
+  readonly revealed: RevealedPayload;
+  /** A rule needs a member that is concealed and not disclosed: report it (replay) or refuse (write path). */
+  gap(rule: string, reason: string): void;
+}
+
+type Handler<T extends RecordType> = (s: RegistryState, p: PayloadByType[T], r: RegistryRecord, x: Sealing) => RegistryState;
 type Handlers = { [T in RecordType]: Handler<T> };
 
 const certificateStatusHandler =
@@ -407,6 +480,70 @@ const certificateStatusHandler =
       counters: counter === null ? s.counters : bump(s.counters, `${counter}|${periodOf(r.time)}`),
     };
   };
+
+/**
+ * The asset's digests after a record that logs (some of) its confidential members: the members
+ * the record replaces lose their old digests, the disclosed ones gain their new digests, and
+ * digests of unknown members go to `opaque`.
+ * @param rename - the record's member path → the asset's (`to.name` → `holder.name`)
+ */
+function reseal(
+  a: { sealed: Readonly<Record<string, string>>; opaque: readonly string[]; setAt: Readonly<Record<string, number>> },
+  x: Sealing,
+  replaced: readonly string[],
+  rename: (path: string) => string,
+  index: number,
+): {
+  sealed: Readonly<Record<string, string>>;
+  opaque: readonly string[];
+  setAt: Readonly<Record<string, number>>;
+} {
+  const sealed: Record<string, string> = { ...a.sealed };
+  for (const m of replaced) delete sealed[m];
+  for (const { path, digest } of x.revealed.revealed) sealed[rename(path)] = digest;
+  const hidden = x.revealed.hidden.map((h) => h.digest);
+  const setAt = replaced.length === 0 ? a.setAt : { ...a.setAt, ...Object.fromEntries(replaced.map((m) => [m, index])) };
+  return { sealed, opaque: hidden.length === 0 ? a.opaque : [...a.opaque, ...hidden], setAt };
+}
+
+/** Asset member paths a record's member paths stand for. */
+const ASSET_PATH: Readonly<Record<string, string>> = {
+  'to.name': 'holder.name',
+  'changes.description': 'description',
+  'changes.subjects': 'subjects',
+};
+const assetPath = (path: string): string => ASSET_PATH[path] ?? path;
+
+/**
+ * Drops the value an erased digest hid from an asset (the digest itself stays: it is on the log).
+ * @param target - the index of the record that logged the digest
+ */
+function eraseFromAsset(a: AssetState, digest: string, member: string, target: number): AssetState {
+  let { sealed, opaque } = a;
+  if (opaque.includes(digest)) {
+    opaque = opaque.filter((d) => d !== digest);
+    // A digest not disclosed in this replay: it is the member's current one only if no later
+    // record set the member (else the later value, clear or sealed, stays).
+    if ((a.setAt[member] ?? a.registeredIndex) > target) return { ...a, opaque };
+    sealed = { ...sealed, [member]: digest };
+  }
+  if (sealed[member] !== digest) return opaque === a.opaque ? a : { ...a, sealed, opaque };
+  const next: AssetState = { ...a, sealed, opaque };
+  switch (member) {
+    case 'holder.name': {
+      const { name: _dropped, ...holder } = a.holder;
+      return { ...next, holder };
+    }
+    case 'valuation':
+      return { ...next, valuation: null };
+    case 'description':
+      return { ...next, description: null };
+    case 'subjects':
+      return { ...next, subjects: null };
+    default:
+      return next;
+  }
+}
 
 const HANDLERS: Handlers = {
   'ledger.genesis': (s, p: LedgerGenesis, r) => {
@@ -428,7 +565,7 @@ const HANDLERS: Handlers = {
       roleGrants: s.roleGrants.delete(`${p.subject}|${p.role}`),
     };
   },
-  'asset.registered': (s, p: AssetRegistered, r) => {
+  'asset.registered': (s, p: AssetRegistered, r, x) => {
     const rn = p.registrationNumber;
     if (s.assets.has(rn)) refuse('REGISTRY_REGISTRATION_DUPLICATE', `asset ${rn}: already registered`, { registrationNumber: rn });
     const existing = s.fingerprints.get(p.fingerprint);
@@ -443,6 +580,7 @@ const HANDLERS: Handlers = {
       refuse('REGISTRY_REGISTRATION_DUPLICATE', `fingerprint: already registered as ${existing}`, { registrationNumber: existing });
     }
     checkWindow(p.validity, 'validity');
+    const seal = reseal({ sealed: {}, opaque: [], setAt: {} }, x, [], assetPath, r.index);
     const asset: AssetState = {
       registrationNumber: rn,
       name: p.name,
@@ -457,8 +595,11 @@ const HANDLERS: Handlers = {
       valuation: p.valuation ?? null,
       validity: p.validity,
       subjectIdentified: p.subjectIdentified,
-      subjects: p.subjects,
+      subjects: p.subjects ?? null,
       description: p.description ?? null,
+      sealed: seal.sealed,
+      opaque: seal.opaque,
+      setAt: seal.setAt,
       registeredAt: r.time,
       registeredIndex: r.index,
       registeredBy: r.actor,
@@ -478,11 +619,12 @@ const HANDLERS: Handlers = {
     const a = liveAsset(s, p.registrationNumber);
     return { ...s, assets: s.assets.set(a.registrationNumber, { ...a, review: p.outcome }) };
   },
-  'asset.valued': (s, p: AssetValued) => {
+  'asset.valued': (s, p: AssetValued, r, x) => {
     const a = liveAsset(s, p.registrationNumber);
-    return { ...s, assets: s.assets.set(a.registrationNumber, { ...a, valuation: p.valuation }) };
+    const seal = reseal(a, x, ['valuation'], assetPath, r.index);
+    return { ...s, assets: s.assets.set(a.registrationNumber, { ...a, ...seal, valuation: p.valuation ?? null }) };
   },
-  'certificate.issued': (s, p: CertificateIssued, r) => {
+  'certificate.issued': (s, p: CertificateIssued, r, x) => {
     if (s.certificates.has(p.certificateId)) {
       refuse('REGISTRY_CERTIFICATE_DUPLICATE', `certificate ${p.certificateId}: already issued`, { certificateId: p.certificateId });
     }
@@ -497,9 +639,14 @@ const HANDLERS: Handlers = {
     if (ms(p.validUntil) > ms(a.validity.until)) refuse('REGISTRY_TERM_INVALID', 'validUntil: after the asset validity', { path: 'validUntil' });
     // The record commits to what the certificate states; it must be the asset as registered,
     // reviewed and valued, not a subject of the registry's choosing.
-    const expected = subjectHash(certificateSubject(a));
-    if (p.subjectHash !== expected) {
-      refuse('REGISTRY_SUBJECT_MISMATCH', `subjectHash: not the hash of asset ${rn}'s certificate subject`, { registrationNumber: rn, expected });
+    if (a.opaque.length > 0) {
+      // Which of the asset's digests the subject states is known only with their disclosures.
+      x.gap('REGISTRY_SUBJECT_MISMATCH', `asset ${rn}: ${a.opaque.length} concealed member(s) not disclosed`);
+    } else {
+      const expected = subjectHash(certificateSubject(a));
+      if (p.subjectHash !== expected) {
+        refuse('REGISTRY_SUBJECT_MISMATCH', `subjectHash: not the hash of asset ${rn}'s certificate subject`, { registrationNumber: rn, expected });
+      }
     }
     const keys = [`${p.revocationList}|${p.statusListIndex}`, `${p.suspensionList}|${p.statusListIndex}`];
     for (const k of keys) {
@@ -532,13 +679,14 @@ const HANDLERS: Handlers = {
   'certificate.suspended': certificateStatusHandler(['active'], 'suspended', 'certificate.suspended'),
   'certificate.reinstated': certificateStatusHandler(['suspended'], 'active', null),
   'certificate.revoked': certificateStatusHandler(['active', 'suspended'], 'revoked', 'certificate.revoked'),
-  'asset.transferred': (s, p: AssetTransferred, r) => {
+  'asset.transferred': (s, p: AssetTransferred, r, x) => {
     const a = liveAsset(s, p.registrationNumber);
     if (a.holder.id !== r.actor) refuse('REGISTRY_NOT_HOLDER', `asset ${a.registrationNumber}: only the current holder transfers`);
     if (p.to.id === r.actor) refuse('REGISTRY_SELF_DEALING', 'to: the holder itself');
     checkCirculable(a, r.time);
     checkCrossborder(s, a, p.to, r.time);
-    requiredConsents(s, a, p.to.id, 'transfer', r.time);
+    requiredConsents(s, a, p.to.id, 'transfer', r.time, x);
+    const seal = reseal(a, x, ['holder.name'], assetPath, r.index);
     // The previous holder's licences end with its holding, unless the transfer keeps them
     // (then the new holder may revoke them: see licence.revoked).
     const kept = p.keepLicences === true;
@@ -547,12 +695,12 @@ const HANDLERS: Handlers = {
       ...s,
       licences: kept ? s.licences : endLicences(s, s.licences, granted, 'ended'),
       assetLicences: kept || granted.length === 0 ? s.assetLicences : s.assetLicences.delete(a.registrationNumber),
-      assets: s.assets.set(a.registrationNumber, { ...a, holder: p.to }),
+      assets: s.assets.set(a.registrationNumber, { ...a, ...seal, holder: p.to }),
       foreignParties: markForeign(s.foreignParties, p.to),
       counters: bump(s.counters, `asset.transferred|${periodOf(r.time)}`),
     };
   },
-  'licence.granted': (s, p: LicenceGranted, r) => {
+  'licence.granted': (s, p: LicenceGranted, r, x) => {
     if (s.licences.has(p.licenceId)) refuse('REGISTRY_LICENCE_DUPLICATE', `licence ${p.licenceId}: exists`, { licenceId: p.licenceId });
     checkWindow(p.term, 'term');
     const a = liveAsset(s, p.registrationNumber);
@@ -579,7 +727,7 @@ const HANDLERS: Handlers = {
     if (ms(p.term.until) > ms(a.validity.until)) refuse('REGISTRY_TERM_INVALID', 'term: outlives the asset validity', { path: 'term' });
     checkCirculable(a, r.time);
     const approval = checkCrossborder(s, a, p.licensee, r.time);
-    const consentIds = requiredConsents(s, a, p.licensee.id, p.purpose, r.time);
+    const consentIds = requiredConsents(s, a, p.licensee.id, p.purpose, r.time, x);
     // A licence cannot outlast what allows it: the cross-border approval and the subjects' consents.
     if (approval !== null && approval.until !== null && ms(p.term.until) > ms(approval.until)) {
       refuse('REGISTRY_TERM_INVALID', 'term: outlives the cross-border approval', { path: 'term', until: approval.until });
@@ -645,7 +793,7 @@ const HANDLERS: Handlers = {
     if (!a.frozen) refuse('REGISTRY_ASSET_NOT_FROZEN', `asset ${a.registrationNumber}: not frozen`, { registrationNumber: a.registrationNumber });
     return { ...s, assets: s.assets.set(a.registrationNumber, { ...a, frozen: false }) };
   },
-  'asset.changed': (s, p: AssetChanged) => {
+  'asset.changed': (s, p: AssetChanged, r, x) => {
     const a = liveAsset(s, p.registrationNumber);
     const rn = a.registrationNumber;
     if (a.frozen) refuse('REGISTRY_ASSET_FROZEN', `asset ${rn}: frozen`, { registrationNumber: rn });
@@ -659,8 +807,18 @@ const HANDLERS: Handlers = {
       fingerprints = fingerprints.delete(a.fingerprint).set(ch.fingerprint, rn);
     }
     if (ch.validity !== undefined) checkWindow(ch.validity, 'changes.validity');
+    // A concealed change this replay cannot read may be either member: both become unknown.
+    const unknown = x.revealed.hidden.some((h) => h.at === 'changes');
+    const seal = reseal(
+      a,
+      x,
+      [...(ch.description !== undefined || unknown ? ['description'] : []), ...(ch.subjects !== undefined || unknown ? ['subjects'] : [])],
+      assetPath,
+      r.index,
+    );
     const next: AssetState = {
       ...a,
+      ...seal,
       name: ch.name ?? a.name,
       source: ch.source ?? a.source,
       classification: ch.classification ?? a.classification,
@@ -671,14 +829,17 @@ const HANDLERS: Handlers = {
       updateFrequency: ch.updateFrequency ?? a.updateFrequency,
       validity: ch.validity ?? a.validity,
       subjectIdentified: ch.subjectIdentified ?? a.subjectIdentified,
-      subjects: ch.subjects ?? a.subjects,
-      description: ch.description ?? a.description,
+      subjects: ch.subjects ?? (unknown ? null : a.subjects),
+      description: ch.description ?? (unknown ? null : a.description),
     };
-    if (next.subjectIdentified && next.subjects.length === 0) {
+    if (next.subjectIdentified && next.subjects !== null && next.subjects.length === 0) {
       refuse('REGISTRY_PAYLOAD_INVALID', 'changes.subjects: identified data names its subjects', { path: '/changes/subjects' });
     }
-    // A change to what the data is, how it is classified or whose it is needs a new compliance review.
+    // A change to what the data is, how it is classified or whose it is needs a new compliance
+    // review; so does any concealed change, so that the public replay reaches the same state.
     const material =
+      x.revealed.hidden.some((h) => h.at === 'changes') ||
+      x.revealed.revealed.some((m) => m.path.startsWith('changes.')) ||
       next.classification !== a.classification ||
       next.fingerprint !== a.fingerprint ||
       next.subjectIdentified !== a.subjectIdentified ||
@@ -722,9 +883,10 @@ const HANDLERS: Handlers = {
       foreignParties: markForeign(s.foreignParties, { id: p.party, foreign: true }),
     };
   },
-  'consent.granted': (s, p: ConsentGranted, r) => {
+  'consent.granted': (s, p: ConsentGranted, r, x) => {
     const a = liveAsset(s, p.registrationNumber);
-    if (!a.subjects.includes(r.actor)) refuse('REGISTRY_NOT_SUBJECT', `${r.actor}: not a data subject of ${a.registrationNumber}`);
+    if (a.subjects === null) x.gap('REGISTRY_NOT_SUBJECT', `asset ${a.registrationNumber}: its data subjects are concealed and not disclosed`);
+    else if (!a.subjects.includes(r.actor)) refuse('REGISTRY_NOT_SUBJECT', `${r.actor}: not a data subject of ${a.registrationNumber}`);
     if (s.consents.has(p.consentId)) refuse('REGISTRY_CONSENT_DUPLICATE', `consent ${p.consentId}: exists`, { consentId: p.consentId });
     const c: ConsentState = {
       consentId: p.consentId,
@@ -790,7 +952,62 @@ const HANDLERS: Handlers = {
     }
     return { ...s, aggregations: s.aggregations.set(p.jobId, { ...job, released: true, resultHash: p.resultHash }) };
   },
+  'disclosure.erased': (s, p: DisclosureErased, r, x) => {
+    const target = s.sealedRecords.get(String(p.index));
+    if (target === undefined) refuse('REGISTRY_ERASURE_INVALID', `record ${p.index}: carries no digests`, { target: p.index });
+    // A regulator erases any record's disclosures; a data subject only those of its own consent.
+    const regulator = rolesOf(s, r.actor).includes('regulator');
+    if (!regulator && !(target.type === 'consent.granted' && target.actor === r.actor)) {
+      refuse('REGISTRY_UNAUTHORISED', `disclosure.erased: record ${p.index} is not this subject's consent, and the signer is no regulator`);
+    }
+    const seen = new Set<string>();
+    for (const { digest, member } of p.erased) {
+      if (!target.digests.includes(digest)) refuse('REGISTRY_ERASURE_INVALID', `${digest}: not a digest of record ${p.index}`, { target: p.index, digest });
+      if (seen.has(digest) || s.erasedDigests.has(digest)) refuse('REGISTRY_ERASURE_INVALID', `${digest}: already erased`, { target: p.index, digest });
+      if (!CONFIDENTIAL_MEMBERS[target.type].includes(member)) {
+        refuse('REGISTRY_ERASURE_INVALID', `${member}: not a confidential member of ${target.type}`, { target: p.index, member });
+      }
+      // The erasure says which member it drops; a wrong one would leave the value in the state
+      // while the vault forgets its disclosure (and misstate the audit's erasure list).
+      const hides = target.members[digest];
+      if (hides === undefined) x.gap('REGISTRY_ERASURE_INVALID', `record ${p.index}: which member ${digest} hides is known only with its disclosure`);
+      else if (hides !== member) {
+        refuse('REGISTRY_ERASURE_INVALID', `${digest}: hides ${hides}, not ${member}`, { target: p.index, digest, member });
+      }
+      seen.add(digest);
+    }
+    let assets = s.assets;
+    let licences = s.licences;
+    let erasedDigests = s.erasedDigests;
+    for (const { digest, member } of p.erased) {
+      erasedDigests = erasedDigests.set(digest, r.index);
+      if (target.ref === null) continue;
+      if (target.type.startsWith('asset.')) {
+        const a = assets.get(target.ref);
+        if (a !== undefined) {
+          const path = assetPath(member);
+          if (a.sealed[path] !== undefined && a.sealed[path] !== digest && !a.opaque.includes(digest)) continue;
+          assets = assets.set(a.registrationNumber, eraseFromAsset(a, digest, path, p.index));
+        }
+      } else if (target.type === 'licence.granted' && member === 'licensee.name') {
+        const l = licences.get(target.ref);
+        if (l?.licensee.name !== undefined) {
+          const { name: _dropped, ...licensee } = l.licensee;
+          licences = licences.set(l.licenceId, { ...l, licensee });
+        }
+      }
+    }
+    return { ...s, assets, licences, erasedDigests };
+  },
 };
+
+/** The asset, licence or consent a record that carries digests is about. */
+function refOf(type: RecordType, payload: Record<string, unknown>): string | null {
+  if (type === 'licence.granted') return payload.licenceId as string;
+  if (type === 'consent.granted') return payload.consentId as string;
+  const rn = payload.registrationNumber;
+  return typeof rn === 'string' ? rn : null;
+}
 
 function checkRoleGate(state: RegistryState, type: RecordType, actor: string): void {
   const a = RECORD_TYPE_TABLE[type].roles;
@@ -815,7 +1032,7 @@ function checkRoleGate(state: RegistryState, type: RecordType, actor: string): v
  * @returns the new state
  * @throws DataLedgerError with a `REGISTRY_…` code; `details.index` is the record's index
  */
-export function applyRecord(state: RegistryState, record: RegistryRecord): RegistryState {
+export function applyRecord(state: RegistryState, record: RegistryRecord, options: ApplyOptions = {}): RegistryState {
   try {
     checkRecordShape(record);
     if (record.index !== state.size) {
@@ -828,10 +1045,36 @@ export function applyRecord(state: RegistryState, record: RegistryRecord): Regis
     if (state.size !== 0 && record.type === 'ledger.genesis') refuse('REGISTRY_GENESIS_DUPLICATE', 'ledger.genesis: only at index 0');
     const type = record.type;
     if (!isRecordType(type)) refuse('REGISTRY_UNKNOWN_TYPE', `type: ${type} is not a data-asset record type`, { type });
-    const payload = parsePayload(type, record.payload);
+    // Concealed members (SD-JWT digests) go back in place where disclosed; the schema allows
+    // the others to be absent, and the rules that need them say so through `gap`.
+    const revealed = revealPayload(type, record.payload as JsonObject, options.disclosures ?? NO_DISCLOSURES);
+    const partial = revealed.hidden.length > 0;
+    const unchecked = options.unchecked;
+    const gap = (rule: string, reason: string): void => {
+      if (unchecked === undefined) {
+        refuse('REGISTRY_DISCLOSURE_REQUIRED', `${type}: rule ${rule} needs a concealed member: ${reason}`, { rule });
+      }
+      unchecked({ index: record.index, type, rule, reason });
+    };
+    if (partial) gap('REGISTRY_PAYLOAD_INVALID', `${revealed.hidden.length} concealed member(s) not disclosed: their form is unchecked`);
+    // Confidential members a deployment publishes are in clear on the log: public free text.
+    const inClear = CONFIDENTIAL_MEMBERS[type].filter((path) => hasPath(record.payload, path)).map((path) => `${type}:${path}`);
+    const payload = parseRevealedPayload(type, revealed.payload, partial, CONFIDENTIAL_MEMBERS[type], { public: inClear });
     checkRoleGate(state, type, record.actor);
-    const next = (HANDLERS[type] as Handler<RecordType>)(state, payload, record);
-    return { ...next, size: state.size + 1, lastTime: record.time };
+    const next = (HANDLERS[type] as Handler<RecordType>)(state, payload, record, { revealed, gap });
+    const digests = revealed.hidden.length + revealed.revealed.length;
+    const sealedRecords =
+      digests === 0
+        ? next.sealedRecords
+        : next.sealedRecords.set(String(record.index), {
+            type,
+            actor: record.actor,
+            // Sorted: the same whichever of them were disclosed (a replay equals the live state).
+            digests: [...revealed.revealed.map((m) => m.digest), ...revealed.hidden.map((h) => h.digest)].sort(),
+            members: Object.fromEntries(revealed.revealed.map((m) => [m.digest, m.path])),
+            ref: refOf(type, revealed.payload as Record<string, unknown>),
+          });
+    return { ...next, sealedRecords, size: state.size + 1, lastTime: record.time };
   } catch (err) {
     if (err instanceof DataLedgerError && err.details?.index === undefined) {
       throw new DataLedgerError(err.code, err.message, {
@@ -841,6 +1084,18 @@ export function applyRecord(state: RegistryState, record: RegistryRecord): Regis
     }
     throw err;
   }
+}
+
+const NO_DISCLOSURES: ReadonlyMap<string, OpenedDisclosure> = new Map();
+
+/** True when `value` has the member at `path` (`member` or `object.member`). */
+function hasPath(value: unknown, path: string): boolean {
+  let v: unknown = value;
+  for (const k of path.split('.')) {
+    if (typeof v !== 'object' || v === null || Array.isArray(v) || !(k in v)) return false;
+    v = (v as Record<string, unknown>)[k];
+  }
+  return true;
 }
 
 /**

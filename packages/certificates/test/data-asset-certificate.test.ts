@@ -314,6 +314,9 @@ describe('verifyCertificate (offline)', () => {
       verified: false,
       status: 'unchecked',
       checks: [{ name: 'format', ok: false, code: 'CERT_MALFORMED', message: expect.any(String) }],
+      revealed: null,
+      disclosed: [],
+      concealed: 0,
     });
     expect(verifyCertificate(null, o).verified).toBe(false);
     expect(codes(verifyCertificate({ ...stripProof(cert), evidence: [] }, o))).toEqual(

@@ -4,8 +4,8 @@
  */
 import { canonicalBytes, didKeyFromPublicKey, getPublicKey, sign, toBase64Url } from '@dataledger/core';
 import { assetPayload as sharedAssetPayload, licencePayload as sharedLicencePayload } from '../../../test/support/fixtures.ts';
-import type { AssetRegistered, LicenceGranted, RecordType, RegistryRecord, RegistryState, Role } from '../src/index.ts';
-import { applyRecord, emptyRegistryState } from '../src/index.ts';
+import type { AssetRegistered, LicenceGranted, OpenedDisclosure, RecordType, RegistryRecord, RegistryState, Role } from '../src/index.ts';
+import { applyRecord, concealPayload, disclosureMap, emptyRegistryState } from '../src/index.ts';
 
 /** An actor. */
 export interface Actor {
@@ -86,9 +86,17 @@ export class Ledger {
   }
   add(by: Actor, type: RecordType | string, payload: object, time?: string): RegistryRecord {
     const r = this.next(by, type, payload, time);
-    this.state = applyRecord(this.state, r);
+    this.state = applyRecord(this.state, r, { disclosures: this.disclosures });
     this.records.push(r);
     return r;
+  }
+  /** Every disclosure made by {@link Ledger.addConcealed}, by digest. */
+  readonly disclosures: Map<string, OpenedDisclosure> = new Map();
+  /** Adds a record whose confidential members are concealed (the default policy), keeping the disclosures. */
+  addConcealed(by: Actor, type: RecordType, payload: object, time?: string): { record: RegistryRecord; disclosures: string[] } {
+    const c = concealPayload(type, payload);
+    for (const [k, v] of disclosureMap(c.disclosures)) this.disclosures.set(k, v);
+    return { record: this.add(by, type, c.payload, time), disclosures: c.disclosures };
   }
 }
 

@@ -2,9 +2,25 @@
  * Random valid lifecycles: each intent (a random integer triple) proposes a record derived
  * from the current state; the registry decides. Only accepted records are kept, so the
  * result is a valid ledger exercising every record type.
+ *
+ * Most records with confidential members are concealed as a client does under the default
+ * policy (DESIGN.md "Confidential members": SD-JWT digests, RFC 9901 §4.2), their disclosures
+ * kept beside the log as the server's vault keeps them; `disclosure.erased` records erase some
+ * of them, and the vault then forgets them.
  */
 import { Log, buildRecord, memoryStore, type LedgerRecord } from '@dataledger/provenance';
-import { applyRecord, certificateSubject, emptyRegistryState, subjectHash, type RegistryState } from '../src/index.ts';
+import {
+  applyRecord,
+  certificateSubject,
+  concealPayload,
+  disclosureMap,
+  emptyRegistryState,
+  isRecordType,
+  payloadDigests,
+  subjectHash,
+  type OpenedDisclosure,
+  type RegistryState,
+} from '../src/index.ts';
 import {
   actor,
   appraiser,
@@ -35,14 +51,27 @@ interface Proposal {
   by: Actor;
   type: string;
   payload: Record<string, unknown>;
+  /** Conceal the confidential members (default policy) before signing. */
+  conceal?: boolean;
+}
+
+/** What a proposer knows beyond the state: the member path each logged digest hides. */
+export interface ProposeContext {
+  readonly members: ReadonlyMap<string, string>;
 }
 
 function pick<T>(xs: readonly T[], n: number): T | undefined {
   return xs.length === 0 ? undefined : xs[n % xs.length];
 }
 
-/** Proposes the record an intent stands for, in `state`. */
-export function propose(state: RegistryState, [k, a, b]: Intent): Proposal | null | undefined {
+/** Proposes the record an intent stands for, in `state`; three in four are concealed. */
+export function propose(state: RegistryState, intent: Intent, ctx: ProposeContext = { members: new Map() }): Proposal | null | undefined {
+  const p = proposeClear(state, intent, ctx);
+  if (p) p.conceal = ((intent[1] ^ intent[2]) & 3) !== 0;
+  return p;
+}
+
+function proposeClear(state: RegistryState, [k, a, b]: Intent, ctx: ProposeContext): Proposal | null | undefined {
   const assets = [...state.assets.values()];
   const live = assets.filter((x) => !x.cancelled);
   const pending = live.filter((x) => x.review === 'pending');
@@ -90,6 +119,7 @@ export function propose(state: RegistryState, [k, a, b]: Intent): Proposal | nul
           subjectIdentified: identified,
           subjects: identified ? [subject1.did] : [],
           rowCount: a * 10 + b,
+          ...(a % 3 === 0 ? { description: `About A-${n}` } : {}),
         }) as unknown as Record<string, unknown>,
       };
     }
@@ -118,7 +148,11 @@ export function propose(state: RegistryState, [k, a, b]: Intent): Proposal | nul
       return {
         by: byDid.get(asset.holder.id) ?? holderA,
         type: 'asset.transferred',
-        payload: { registrationNumber: asset.registrationNumber, to: { id: to.did, foreign: to === foreignCo }, price: { amount: `${b}00`, currency: 'CNY' } },
+        payload: {
+          registrationNumber: asset.registrationNumber,
+          to: { id: to.did, foreign: to === foreignCo, ...(b % 3 === 0 ? { name: `Party ${n}` } : {}) },
+          price: { amount: `${b}00`, currency: 'CNY' },
+        },
       };
     }
     case 5: {
@@ -135,8 +169,9 @@ export function propose(state: RegistryState, [k, a, b]: Intent): Proposal | nul
         b,
       ) as Actor;
       const p = licencePayload(`L-${n}`, parent?.registrationNumber ?? asset.registrationNumber, to, {
-        licensee: { id: to.did, foreign: to === foreignCo },
+        licensee: { id: to.did, foreign: to === foreignCo, ...(b % 4 === 1 ? { name: `Licensee ${n}` } : {}) },
         sublicensable: a % 2 === 0,
+        ...(a % 3 === 0 ? { fee: { amount: `${a}.50`, currency: 'CNY' } } : {}),
         ...(parent === undefined ? {} : { parentLicenceId: parent.licenceId, scope: ['read'], purpose: parent.purpose }),
       });
       const by = parent === undefined ? byDid.get(asset.holder.id) : byDid.get(parent.licensee.id);
@@ -160,6 +195,7 @@ export function propose(state: RegistryState, [k, a, b]: Intent): Proposal | nul
       );
     }
     case 8:
+      if (b % 4 === 1 || b % 4 === 2) return erasure(state, a, b, ctx);
       return asset && b % 4 === 0 ? { by: regulator, type: 'asset.cancelled', payload: { registrationNumber: asset.registrationNumber, reason: 'r' } } : null;
     case 9:
       return (
@@ -183,6 +219,7 @@ export function propose(state: RegistryState, [k, a, b]: Intent): Proposal | nul
           registrationNumber: asset.registrationNumber,
           licensee: to.did,
           purpose: b % 2 === 0 ? 'credit-assessment' : 'transfer',
+          ...(a % 2 === 0 ? { person: { name: '张三', idNumber: '11010519491231002X', ...(a % 4 === 0 ? { phone: '13800138000' } : {}) } } : {}),
         },
       };
     }
@@ -238,7 +275,10 @@ export function propose(state: RegistryState, [k, a, b]: Intent): Proposal | nul
         asset && {
           by: registry,
           type: 'asset.changed',
-          payload: { registrationNumber: asset.registrationNumber, changes: b % 2 === 0 ? { name: `N${n}` } : { classification: 'general' } },
+          payload: {
+            registrationNumber: asset.registrationNumber,
+            changes: [{ name: `N${n}` }, { classification: 'general' }, { description: `Changed ${n}` }, { subjects: [subject1.did] }][b % 4],
+          },
         }
       );
     case 15:
@@ -249,6 +289,27 @@ export function propose(state: RegistryState, [k, a, b]: Intent): Proposal | nul
       };
   }
   return null;
+}
+
+/**
+ * A `disclosure.erased` of some digests of a record that carries them: by the regulator, or
+ * (one time in three) by subject1 of its own consent.
+ */
+function erasure(state: RegistryState, a: number, b: number, ctx: ProposeContext): Proposal | null {
+  const open = [...state.sealedRecords.entries()]
+    .map(([i, r]) => ({ index: Number(i), type: r.type, actor: r.actor, digests: r.digests.filter((d) => !state.erasedDigests.has(d)) }))
+    .filter((r) => r.digests.length > 0);
+  const own = open.filter((r) => r.type === 'consent.granted' && r.actor === subject1.did);
+  const bySubject = b % 3 === 0 && own.length > 0;
+  const target = pick(bySubject ? own : open, a);
+  if (target === undefined) return null;
+  // At least one digest; the others by the bits of b.
+  const digests = target.digests.filter((_, i) => i === 0 || ((b >> i) & 1) === 1);
+  return {
+    by: bySubject ? subject1 : regulator,
+    type: 'disclosure.erased',
+    payload: { index: target.index, erased: digests.map((d) => ({ digest: d, member: ctx.members.get(d) ?? 'unknown' })), reason: 'the subject asked' },
+  };
 }
 
 /** The genesis and role records every lifecycle starts with. */
@@ -274,18 +335,44 @@ const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 /** Refusal counts by `type:code` (for tuning the generator). */
 export const refusals: Record<string, number> = {};
 
-/** Runs intents live against a real Log and the registry; returns the log, records and live state. */
-export async function liveLifecycle(intents: readonly Intent[]): Promise<{ log: Log; records: LedgerRecord[]; state: RegistryState; refused: number }> {
+/** A lifecycle run live. */
+export interface LiveLifecycle {
+  log: Log;
+  records: LedgerRecord[];
+  state: RegistryState;
+  refused: number;
+  /** Every disclosure of every accepted record, erased ones included, by digest. */
+  disclosures: Map<string, OpenedDisclosure>;
+  /** What a vault holds at the end: the disclosures less the erased ones. */
+  vault: Map<string, OpenedDisclosure>;
+}
+
+/**
+ * Runs intents live against a real Log and the registry, as the server's write path does
+ * (every disclosure given, no rule left unchecked); returns the log, records and live state.
+ */
+export async function liveLifecycle(intents: readonly Intent[]): Promise<LiveLifecycle> {
   const log = await Log.open(memoryStore(), { origin: 'registry.example/generated', logKey });
   let state = emptyRegistryState();
   const records: LedgerRecord[] = [];
+  const disclosures = new Map<string, OpenedDisclosure>();
+  const members = new Map<string, string>();
   let refused = 0;
   const tryAdd = async (p: Proposal): Promise<void> => {
-    const r = buildRecord(log.head(), { type: p.type, payload: p.payload as never, time: new Date(T0 + log.size * 3_600_000).toISOString() }, p.by);
+    let payload = p.payload;
+    let fresh: OpenedDisclosure[] = [];
+    if (p.conceal === true && isRecordType(p.type)) {
+      const c = concealPayload(p.type, p.payload);
+      payload = c.payload;
+      fresh = [...disclosureMap(c.disclosures).values()];
+    }
+    for (const d of fresh) disclosures.set(d.digest, d);
+    const r = buildRecord(log.head(), { type: p.type, payload: payload as never, time: new Date(T0 + log.size * 3_600_000).toISOString() }, p.by);
     let next: RegistryState;
     try {
-      next = applyRecord(state, r);
+      next = applyRecord(state, r, { disclosures });
     } catch (e) {
+      for (const d of fresh) disclosures.delete(d.digest);
       refused++;
       refusals[`${p.type}:${(e as { code?: string }).code}`] = (refusals[`${p.type}:${(e as { code?: string }).code}`] ?? 0) + 1;
       return;
@@ -293,13 +380,18 @@ export async function liveLifecycle(intents: readonly Intent[]): Promise<{ log: 
     await log.append(r);
     records.push(r);
     state = next;
+    for (const { at, digest } of payloadDigests(payload)) {
+      const d = disclosures.get(digest);
+      if (d !== undefined) members.set(digest, at === '' ? d.name : `${at}.${d.name}`);
+    }
   };
   for (const p of preamble()) await tryAdd(p);
   for (const i of intents) {
-    const p = propose(state, i);
+    const p = propose(state, i, { members });
     if (p) await tryAdd(p);
   }
-  return { log, records, state, refused };
+  const vault = new Map([...disclosures].filter(([d]) => !state.erasedDigests.has(d)));
+  return { log, records, state, refused, disclosures, vault };
 }
 
 /** Collects an async iterable of lines. */

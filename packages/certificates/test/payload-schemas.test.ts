@@ -46,6 +46,7 @@ const SAMPLES: { [T in RecordType]: PayloadByType[T] } = {
   'aggregation.opened': { jobId: 'J-1', jobHash: hex(5), minContributors: 3 },
   'aggregation.contributed': { jobId: 'J-1', contributionHash: hex(6), count: 10 },
   'aggregation.released': { jobId: 'J-1', resultHash: hex(7), contributors: 3 },
+  'disclosure.erased': { index: 7, erased: [{ digest: 'q'.repeat(43), member: 'valuation' }], reason: 'court order' },
 };
 
 const code = (fn: () => unknown): string | undefined => {

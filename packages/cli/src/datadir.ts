@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { dataDirPaths, isOrigin, openService, type DataDirService } from '@dataledger/service';
+import type { DisclosurePolicy } from '@dataledger/certificates';
 import { cliError } from './errors.ts';
 
 /** How {@link openDataDir} treats a missing directory. */
@@ -15,6 +16,10 @@ export interface OpenDataDirOptions {
   maxClockSkewMs?: number;
   /** A `postgres://` URL holding the log (the keys stay in the directory). */
   database?: string;
+  /** The statistics report's small-cell threshold k (the service's default when absent). */
+  minStatisticsCell?: number;
+  /** Which payload members are confidential (the service's default when absent). */
+  disclosurePolicy?: DisclosurePolicy;
 }
 
 /**
@@ -45,6 +50,8 @@ export async function openDataDir(dir: string, options: OpenDataDirOptions = {})
       ...(options.origin === undefined ? {} : { origin: options.origin }),
       ...(options.maxClockSkewMs === undefined ? {} : { maxClockSkewMs: options.maxClockSkewMs }),
       ...(options.database === undefined ? {} : { database: options.database }),
+      ...(options.minStatisticsCell === undefined ? {} : { minStatisticsCell: options.minStatisticsCell }),
+      ...(options.disclosurePolicy === undefined ? {} : { disclosurePolicy: options.disclosurePolicy }),
     });
   } catch (err) {
     if (isLockError(err)) {

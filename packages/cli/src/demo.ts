@@ -10,11 +10,14 @@ import { join } from 'node:path';
 import { didKeyFromPublicKey, fromBase64, generateKeyPair, sha256, toHex, utf8Encode } from '@dataledger/core';
 import { buildChain, type LedgerRecord, type RecordPayload } from '@dataledger/provenance';
 import {
+  concealPayload,
+  formatDisclosuresText,
   issueCertificate,
   prepareCertificate,
   statusListCredentialsFromState,
   type Classification,
   type DataAssetCertificate,
+  type RecordType,
   type RegistryState,
 } from '@dataledger/certificates';
 import { Aggregator, createJobKeys, decryptAggregate, encryptContribution, resolveJob, type AggregationJob } from '@dataledger/aggregation';
@@ -51,6 +54,11 @@ export interface DemoSummary {
   assets: Record<Classification, number>;
   certificates: { issued: number; revoked: number; suspended: number; files: string[] };
   statusLists: string;
+  /**
+   * The disclosures file of the ledger's confidential members (DESIGN.md "Disclosure policy"),
+   * as `export --disclosures` writes it: give it to `verify`/`audit --disclosures`.
+   */
+  disclosures: string;
   licences: number;
   transfers: number;
   statistics: { jobId: string; contributors: number; sum: string[]; file: string } | null;
@@ -68,16 +76,27 @@ interface Draft {
   signer: DemoActor;
 }
 
-/** Builds pre-chained records on the service's head and submits them through its append queue. */
-async function submit(service: DataDirService, drafts: readonly Draft[]): Promise<{ records: LedgerRecord[]; receipts: Receipt[] }> {
+/**
+ * Builds pre-chained records on the service's head and submits them through its append queue,
+ * their confidential members concealed with the ledger's policy as any writer does (the
+ * disclosures go with them, and are kept in `disclosures`).
+ */
+async function submit(service: DataDirService, disclosures: string[], drafts: readonly Draft[]): Promise<{ records: LedgerRecord[]; receipts: Receipt[] }> {
   const records: LedgerRecord[] = [];
   const receipts: Receipt[] = [];
   for (let from = 0; from < drafts.length; from += CHUNK) {
     const head = service.head();
     const lastLeafHash = head.lastLeafHash === '' ? null : fromBase64(head.lastLeafHash);
-    const chunk = buildChain({ size: head.size, lastLeafHash, lastTime: head.lastTime }, drafts.slice(from, from + CHUNK));
-    receipts.push(...(await service.submit(chunk)));
+    const sent: string[] = [];
+    const concealed = drafts.slice(from, from + CHUNK).map((d) => {
+      const c = concealPayload(d.type as RecordType, d.payload, service.disclosurePolicy);
+      sent.push(...c.disclosures);
+      return { ...d, payload: c.payload as unknown as RecordPayload };
+    });
+    const chunk = buildChain({ size: head.size, lastLeafHash, lastTime: head.lastTime }, concealed);
+    receipts.push(...(await service.submit(chunk, sent)));
     records.push(...chunk);
+    disclosures.push(...sent);
   }
   return { records, receipts };
 }
@@ -131,6 +150,8 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
   const outDir = options.outDir ?? join(service.dataDir, 'demo');
   if (service.size !== 1) throw cliError('CLI_USAGE', `${service.dataDir} already holds ${service.size} records; the demo needs a new data directory`);
   const rootSecret = service.rootAuthority.secretKey;
+  /** Every disclosure of the ledger's confidential members, as written. */
+  const kept: string[] = [];
   if (rootSecret === null) throw cliError('CLI_USAGE', 'the root authority key is not in the data directory; the demo needs it to grant roles');
   const root: DemoActor = { name: 'Root authority', did: service.rootAuthority.did, secretKey: rootSecret, foreign: false };
   const now = Date.now();
@@ -167,7 +188,7 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
       [overseas, 'holder'],
     ].map(([a, role]) => ({ type: 'role.granted', payload: { subject: (a as DemoActor).did, role: role as string }, signer: root })),
   ];
-  const granted = await submit(service, grants);
+  const granted = await submit(service, kept, grants);
   const registryGrant = { record: granted.records[0] as LedgerRecord };
   log(`roles: ${grants.length} granted by the root authority`);
 
@@ -212,7 +233,7 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
       });
     }
   }
-  await submit(service, registrations);
+  await submit(service, kept, registrations);
   log(`assets: ${3 * n} registered (${n} general, ${n} important, ${n} core)`);
 
   const rejected = new Set(classes.map((cls) => assets[cls][n - 1] as string));
@@ -247,7 +268,7 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
         reportHash: fingerprint(`valuation|${rn}`),
       },
     }));
-  await submit(service, [...reviews, ...valuations]);
+  await submit(service, kept, [...reviews, ...valuations]);
   log(`reviews: ${reviews.length} (${rejected.size} rejected); valuations: ${valuations.length}`);
 
   // --- certificates ---------------------------------------------------------------------
@@ -267,6 +288,7 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
   );
   const issued = await submit(
     service,
+    kept,
     prepared.map((p) => ({ type: 'certificate.issued', payload: p.payload as unknown as RecordPayload, signer: registry })),
   );
   // Every certificate is proven against the checkpoint of the batch that logged it, with the
@@ -307,7 +329,7 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
       payload: { certificateId: suspendedCert, reason: 'Source department restructuring under review.' },
     });
   }
-  await submit(service, statusChanges);
+  await submit(service, kept, statusChanges);
   log(`certificates: ${certificates.length} issued, ${statusChanges.length} status changes`);
 
   // --- circulation (流通): transfers, licences, a sub-licence, consent, data customs ---------
@@ -460,7 +482,7 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
       signer: regulator,
       payload: { registrationNumber: cancelled, reason: 'Superseded by a consolidated register.' },
     });
-  await submit(service, circulation);
+  await submit(service, kept, circulation);
   log(`circulation: ${transfers.length} transfers, ${licences} licences (one sub-licence), consent, cross-border approval, freeze, change, cancellation`);
 
   // --- encrypted statistics (隐私计算) -----------------------------------------------------
@@ -477,7 +499,7 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
     };
     const resolved = resolveJob(job);
     const keys = await createJobKeys(job);
-    await submit(service, [
+    await submit(service, kept, [
       { type: 'aggregation.opened', signer: exchange, payload: { jobId: job.id, jobHash: toHex(resolved.hash), minContributors: job.minContributors } },
     ]);
     const aggregator = await Aggregator.create(job, keys.publicKey);
@@ -494,10 +516,10 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
           payload: { jobId: job.id, contributionHash: toHex(fromBase64(receipt.hash)), count: 1 },
         });
       }
-      await submit(service, contributed);
+      await submit(service, kept, contributed);
       const result = await aggregator.result();
       const release = await decryptAggregate(job, keys.secretKey, result);
-      await submit(service, [
+      await submit(service, kept, [
         {
           type: 'aggregation.released',
           signer: exchange,
@@ -548,6 +570,9 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
     await writeSecretFile(join(keyDir, `${slug}.json`), formatKeyFile(a.secretKey), true);
   }
   await writeFile(join(outDir, 'actors.json'), `${JSON.stringify(names, null, 2)}\n`);
+  // The values the public log conceals: readable by the demo's owner only.
+  const disclosures = join(outDir, 'ledger.disclosures');
+  await writeFile(disclosures, formatDisclosuresText(kept), { mode: 0o600 });
 
   return {
     records: service.size,
@@ -562,6 +587,7 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
       files,
     },
     statusLists,
+    disclosures,
     licences,
     transfers: transfers.length,
     statistics,

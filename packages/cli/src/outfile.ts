@@ -8,13 +8,19 @@ import { cliError } from './errors.ts';
  * @param file - absolute destination path
  * @param write - writes the content through the handle (or a string to write)
  * @param overwrite - replace an existing file (`--force`)
+ * @param mode - permissions of a new file (before the umask; 0o600 for confidential content)
  * @throws DataLedgerError `CLI_FILE_EXISTS` or `CLI_FILE_UNWRITABLE`
  */
-export async function writeOutFile(file: string, write: string | ((handle: FileHandle) => Promise<void>), overwrite: boolean): Promise<void> {
+export async function writeOutFile(
+  file: string,
+  write: string | ((handle: FileHandle) => Promise<void>),
+  overwrite: boolean,
+  mode: number = 0o666,
+): Promise<void> {
   const temp = `${file}.partial-${process.pid}-${Date.now()}`;
   let handle;
   try {
-    handle = await open(temp, 'wx');
+    handle = await open(temp, 'wx', mode);
   } catch (cause) {
     throw cliError('CLI_FILE_UNWRITABLE', `cannot write ${file}: ${(cause as Error).message}`, cause);
   }

@@ -32,10 +32,22 @@ function example(...lines: string[]): string {
   return `\nExample:\n${lines.map((l) => `  $ ${l}`).join('\n')}`;
 }
 
+const DISCLOSURES_OUT_HELP = 'append the disclosures of the confidential members (logged as digests) to this file (created 0600); default: printed with --json';
+
+const DISCLOSURES_IN_HELP =
+  'disclosures file (export --disclosures): each checked against its digest, and the rules on concealed members run too; ' +
+  'without it those rules are listed as not checked';
+
 /** Parses a non-negative integer option. */
 function parseCount(value: string): number {
   if (!/^\d{1,9}$/.test(value)) throw new InvalidArgumentError('must be a non-negative integer');
   return Number(value);
+}
+
+function parseMinCell(value: string): number {
+  const n = parseCount(value);
+  if (n < 1) throw new InvalidArgumentError('must be a positive integer');
+  return n;
 }
 
 /** Adds the options every command that talks to a service takes. */
@@ -108,6 +120,10 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
         'DATABASE_URL',
       ),
     )
+    .addOption(
+      new Option('--min-cell <k>', 'statistics report: counts of 1 to k-1 contributors are suppressed (small cells)').default(5).argParser(parseMinCell),
+    )
+    .option('--public-member <type:path>', 'make a confidential member public, e.g. asset.registered:description (repeatable)', collect)
     .action(
       async (opts: {
         port: number;
@@ -119,6 +135,8 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
         witnessKey?: string[];
         publicUrl?: string;
         database?: string;
+        minCell: number;
+        publicMember?: string[];
       }) => {
         const { serveCommand } = await import('./commands/serve.ts');
         setStatus(await serveCommand(opts, io));
@@ -170,10 +188,13 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .option('--log-key <vkey>', 'with --url: trusted C2SP verifier key of the log (repeatable; default: the key the service publishes)', collect)
     .option('-o, --out <file>', 'bundle file to write ("-" = stdout)', '-')
     .option('-f, --force', 'replace an existing bundle file')
+    .option('--disclosures <file>', 'with --url and --key (a regulator): also write the disclosures of the exported records here (0600)')
+    .option('--key <keyfile>', 'with --disclosures: key file of the regulator that signs the read (default $DATALEDGER_KEY)')
     .addHelpText('after', example('dataledger export --data ./data --out ledger.jsonl'))
     .addHelpText('after', '  dataledger export --url https://ledger.example.gov.cn --log-key "$(cat log.vkey)" -o ledger.jsonl')
+    .addHelpText('after', '  dataledger export --url https://ledger.example.gov.cn -o ledger.jsonl --disclosures ledger.disclosures --key regulator.json')
     .addHelpText('after', EXIT_STATUS_HELP)
-    .action(async (opts: { data?: string; url?: string; out: string; force?: boolean; logKey?: string[] }) => {
+    .action(async (opts: { data?: string; url?: string; out: string; force?: boolean; logKey?: string[]; disclosures?: string; key?: string }) => {
       const { exportCommand } = await import('./commands/export.ts');
       setStatus(await exportCommand({ ...opts, data: opts.url === undefined ? (opts.data ?? defaultData) : undefined }, io));
     });
@@ -190,12 +211,19 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .addHelpText('after', '  dataledger verify --url https://ledger.example.gov.cn --log-key "$(cat log.vkey)"')
     .option('--log-key <vkey>', 'trusted C2SP verifier key of the log (repeatable); the checkpoint must be signed by one', collect)
     .option('--state <file>', 'last verified checkpoint (as checkpoint watch --state keeps it): refuse an older or diverging bundle, then remember this one')
-    .option('--json', 'print { valid, size, firstBadIndex, code, logKey, trusted }')
+    .option('--disclosures <file>', DISCLOSURES_IN_HELP)
+    .option('--json', 'print { valid, size, firstBadIndex, code, logKey, trusted } (and on a registry ledger complete, unchecked, violations)')
+    .addHelpText('after', '  dataledger verify ledger.jsonl --log-key "$(cat data/log.vkey)" --disclosures ledger.disclosures')
     .addHelpText('after', EXIT_STATUS_HELP)
-    .action(async (bundle: string | undefined, opts: { logKey?: string[]; json?: boolean; state?: string; url?: string; trustBundleKey?: boolean }) => {
-      const { verifyCommand } = await import('./commands/verify.ts');
-      setStatus(await verifyCommand(bundle, opts, io));
-    });
+    .action(
+      async (
+        bundle: string | undefined,
+        opts: { logKey?: string[]; json?: boolean; state?: string; url?: string; trustBundleKey?: boolean; disclosures?: string },
+      ) => {
+        const { verifyCommand } = await import('./commands/verify.ts');
+        setStatus(await verifyCommand(bundle, opts, io));
+      },
+    );
 
   program
     .command('audit')
@@ -204,9 +232,10 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .option('--trust-bundle-key', 'no --log-key: check against the key the bundle names itself; reported as "trusted": false')
     .addHelpText('after', example('dataledger audit ledger.jsonl --log-key "$(cat data/log.vkey)"'))
     .option('--log-key <vkey>', 'trusted C2SP verifier key of the log (repeatable)', collect)
+    .option('--disclosures <file>', DISCLOSURES_IN_HELP)
     .option('--json', 'print the report as JSON')
     .addHelpText('after', EXIT_STATUS_HELP)
-    .action(async (bundle: string, opts: { logKey?: string[]; json?: boolean }) => {
+    .action(async (bundle: string, opts: { logKey?: string[]; json?: boolean; disclosures?: string }) => {
       const { auditCommand } = await import('./commands/audit.ts');
       setStatus(await auditCommand(bundle, opts, io));
     });
@@ -221,9 +250,14 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .option('--issuer <did>', 'trusted issuer did:key (repeatable)', collect)
     .option('--status-list <url|file>', 'status list credential(s): a file, or a URL of the service that serves them (repeatable)', collect)
     .option('--at <time>', 'check validity at this RFC 3339 time instead of now')
-    .option('--json', 'print { verified, checks }')
+    .option('--disclosures <file>', "the holder's disclosures of concealed members, one per line; each must match a digest of the certificate")
+    .option('--json', 'print { verified, status, checks } (with --disclosures also revealed, disclosed, concealed)')
+    .addHelpText(
+      'after',
+      '  dataledger cert verify cert.json --log-key "$(cat log.vkey)" --status-list https://ledger.example.gov.cn --disclosures valuation.txt',
+    )
     .addHelpText('after', EXIT_STATUS_HELP)
-    .action(async (file: string, opts: { logKey: string[]; issuer?: string[]; statusList?: string[]; at?: string; json?: boolean }) => {
+    .action(async (file: string, opts: { logKey: string[]; issuer?: string[]; statusList?: string[]; at?: string; disclosures?: string; json?: boolean }) => {
       const { certVerifyCommand } = await import('./commands/cert-verify.ts');
       setStatus(await certVerifyCommand(file, opts, io));
     });
@@ -250,6 +284,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
     .description("Sign a record of any type at the service's head and post it (re-signing if another writer got there first); prints the receipt.")
     .argument('<type>', 'record type: role.granted, asset.registered, licence.granted, … (DESIGN.md; not ledger.genesis nor aggregation.*)')
     .option('--payload <file>', 'the payload, a JSON object ("-" = stdin)')
+    .option('--disclosures-out <file>', DISCLOSURES_OUT_HELP)
     .addHelpText(
       'after',
       example(
@@ -284,6 +319,7 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
       else cmd.option(o.flags, o.description);
     }
     cmd.option('--payload <file>', 'a JSON payload ("-" = stdin): the main options replace its members, the others fill in what it lacks');
+    cmd.option('--disclosures-out <file>', DISCLOSURES_OUT_HELP);
     remoteOptions(cmd);
     cmd.addHelpText('after', example(verb.example)).addHelpText('after', EXIT_STATUS_HELP);
     cmd.action(async (_opts: unknown, c: Command) => {
@@ -291,6 +327,24 @@ export function createProgram(io: CliIo, setStatus: (status: ExitStatus) => void
       setStatus(await writeVerbCommand(verb, c.opts(), io));
     });
   }
+
+  remoteOptions(
+    program
+      .command('erase')
+      .description(
+        "Erase disclosures from the service's vault (regulator; or the data subject, for its consent): signs a disclosure.erased record. The digests stay on the log.",
+      )
+      .option('--index <n>', 'the record whose disclosures are erased')
+      .option('--digest <digest>', 'a digest of that record to erase (repeatable)', collect)
+      .option('--member <path>', 'the member each --digest hides, in order (default: read from its disclosure)', collect)
+      .option('--reason <text>', 'why (kept on the log)'),
+  )
+    .addHelpText('after', example('dataledger erase --index 7 --digest 3fJ…Qk --member person --reason "request of the data subject" --key regulator.json'))
+    .addHelpText('after', EXIT_STATUS_HELP)
+    .action(async (_opts: unknown, cmd: Command) => {
+      const { eraseCommand } = await import('./commands/erase.ts');
+      setStatus(await eraseCommand(cmd.opts(), io));
+    });
 
   remoteOptions(
     program

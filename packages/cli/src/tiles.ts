@@ -66,7 +66,16 @@ export async function openTiles(base: string, logKeys: string[]): Promise<{ clie
  * @throws DataLedgerError `CLI_HTTP_ERROR`, `TILES_MALFORMED`
  */
 export async function* tileBundleLines(base: string, logKeys: string[]): AsyncGenerator<string> {
-  const { client, checkpoint } = await openTiles(base, logKeys);
+  yield* openedBundleLines(base, await openTiles(base, logKeys));
+}
+
+/**
+ * The JSON Lines bundle of a live log already opened ({@link openTiles}), up to its verified
+ * checkpoint: what an export names its size by.
+ * @throws DataLedgerError `CLI_HTTP_ERROR`, `TILES_MALFORMED`
+ */
+export async function* openedBundleLines(base: string, opened: { client: TileLogClient; checkpoint: VerifiedCheckpoint }): AsyncGenerator<string> {
+  const { client, checkpoint } = opened;
   const decoder = new TextDecoder('utf-8', { fatal: true });
   let rest = '';
   try {

@@ -20,6 +20,7 @@ let demo: {
   logVerifierKey: string;
   certificates: { issued: number; files: string[] };
   statusLists: string;
+  disclosures: string;
   statistics: { contributors: number; sum: string[] } | null;
   outDir: string;
 };
@@ -49,6 +50,8 @@ describe('dataledger demo', () => {
     const keys = await readdir(join(demo.outDir, 'keys'));
     expect(keys.length).toBeGreaterThan(10);
     for (const k of keys) expect((await stat(join(demo.outDir, 'keys', k))).mode & 0o777).toBe(0o600);
+    // The disclosures of the concealed members (DESIGN.md "Disclosure policy") too.
+    expect((await stat(demo.disclosures)).mode & 0o777).toBe(0o600);
   });
 
   it('refuses a data directory that already holds a ledger (exit 2), leaving it unchanged', async () => {
@@ -61,16 +64,38 @@ describe('dataledger demo', () => {
 });
 
 describe('demo → export → verify', () => {
-  it('verifies with the published log key (exit 0)', async () => {
-    const r = await runBin(['verify', bundle, '--log-key', logKey, '--json']);
+  it('verifies with the published log key (exit 0): every rule with the disclosures, the public ones without', async () => {
+    const given = (await readFile(demo.disclosures, 'utf8')).split('\n').filter((l) => l !== '').length;
+    expect(given).toBeGreaterThan(200);
+    const r = await runBin(['verify', bundle, '--log-key', logKey, '--disclosures', demo.disclosures, '--json']);
     expect(r.status).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ valid: true, size: demo.records, firstBadIndex: null, code: null, logKey, trusted: true });
+    expect(JSON.parse(r.stdout)).toEqual({
+      valid: true,
+      size: demo.records,
+      firstBadIndex: null,
+      code: null,
+      logKey,
+      trusted: true,
+      complete: true,
+      unchecked: [],
+      violations: 0,
+      disclosures: { given, used: given },
+    });
+    // Without them: still valid, never complete; the consent rule needs the concealed data subjects.
+    const plain = await runBin(['verify', bundle, '--log-key', logKey, '--json']);
+    expect(plain.status).toBe(0);
+    const out = JSON.parse(plain.stdout) as { valid: boolean; complete: boolean; unchecked: { rule: string }[] };
+    expect(out).toMatchObject({ valid: true, complete: false });
+    expect(out.unchecked.map((u) => u.rule)).toContain('REGISTRY_CONSENT_MISSING');
   });
 
   it('exit 1 with valid:false for an edited payload deep in the demo ledger', async () => {
     const lines = (await readFile(bundle, 'utf8')).split('\n');
+    // The valuation is logged as a digest (DESIGN.md "Disclosure policy"): swapping it for the
+    // digest of another value breaks the appraiser's signature.
     const i = lines.findIndex((l) => l.includes('"asset.valued"'));
-    lines[i] = lines[i]!.replace(/"amount":"(\d+)/, (_m, d: string) => `"amount":"${d}9`);
+    lines[i] = lines[i]!.replace(/"_sd":\["(.)/, (_m, c: string) => `"_sd":["${c === 'A' ? 'B' : 'A'}`);
+    expect(lines[i]).not.toBe((await readFile(bundle, 'utf8')).split('\n')[i]);
     const edited = join(dir, 'edited.jsonl');
     await writeFile(edited, lines.join('\n'));
     const r = await runBin(['verify', edited, '--log-key', logKey, '--json']);
@@ -99,7 +124,19 @@ describe('dataledger audit', () => {
     const report = JSON.parse(r.stdout) as Record<string, unknown> & {
       statistics: { assets: { byClassification: unknown }; certificates: unknown; transfers: { total: unknown }; aggregations: unknown };
     };
-    expect(Object.keys(report).sort()).toEqual(['integrity', 'records', 'rules', 'statistics', 'trusted', 'valid', 'violations']);
+    expect(Object.keys(report).sort()).toEqual([
+      'complete',
+      'disclosures',
+      'erasures',
+      'integrity',
+      'records',
+      'rules',
+      'statistics',
+      'trusted',
+      'unchecked',
+      'valid',
+      'violations',
+    ]);
     expect(report['valid']).toBe(true);
     expect(report['records']).toBe(demo.records);
     expect(report['violations']).toEqual([]);

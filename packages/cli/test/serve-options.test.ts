@@ -81,3 +81,21 @@ describe('serve --public-url / PUBLIC_URL', () => {
     expect((await fetch(`${s.url}${path}`, { headers: forListen })).status).toBe(401);
   }, 60_000);
 });
+
+describe('serve --min-cell', () => {
+  it("sets the statistics report's small-cell threshold k (default 5); 0 is a usage error", async () => {
+    const path = '/v1/supervision/statistics';
+    const read = async (s: { url: string; data: string }): Promise<{ minCell?: number }> => {
+      const root = { secretKey: parseKeyFile(await readFile(join(s.data, 'root.key'), 'utf8')).secretKey };
+      const headers = await signRequest({ method: 'GET', url: `${s.url}${path}`, headers: {} }, root);
+      return (await (await fetch(`${s.url}${path}`, { headers })).json()) as { minCell?: number };
+    };
+    expect((await read(await serve(['--min-cell', '1']))).minCell).toBe(1);
+    expect((await read(await serve([]))).minCell).toBe(5);
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    const r = await runBin(['serve', '--port', '0', '--data', join(dir, 'data'), '--min-cell', '0']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--min-cell');
+  }, 60_000);
+});

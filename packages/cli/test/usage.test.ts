@@ -32,6 +32,7 @@ const COMMANDS = [
   ['cert', 'suspend'],
   ['cert', 'reinstate'],
   ['submit'],
+  ['erase'],
   ['get'],
   ['log', 'show'],
   ['role', 'grant'],
@@ -75,7 +76,7 @@ describe('dataledger usage', () => {
       expect(r.stdout, name).toContain('Exit status');
     });
     for (const c of LEAVES.filter(
-      (c) => ['submit', 'get', 'log', 'role', 'asset', 'licence', 'consent'].includes(c[0]!) || (c[0] === 'cert' && c[1] !== 'verify'),
+      (c) => ['submit', 'erase', 'get', 'log', 'role', 'asset', 'licence', 'consent'].includes(c[0]!) || (c[0] === 'cert' && c[1] !== 'verify'),
     )) {
       const r = results[LEAVES.indexOf(c)]!;
       for (const flag of ['--url <url>', '--key <keyfile>', '--json']) expect(r.stdout, `${c.join(' ')} ${flag}`).toContain(flag);
@@ -98,6 +99,10 @@ describe('dataledger usage', () => {
       ['submit', 'ledger.genesis', '--payload', 'p.json', '--url', 'http://127.0.0.1:1', '--key', 'k.json'], // not submittable
       ['submit', 'role.granted', '--url', 'http://127.0.0.1:1', '--key', 'k.json'], // no --payload
       ['role', 'grant', '--role', 'registry', '--url', 'http://127.0.0.1:1'], // no --key
+      ['erase', '--digest', 'd', '--reason', 'r', '--url', 'http://127.0.0.1:1', '--key', 'k.json'], // no --index
+      ['erase', '--index', '3', '--reason', 'r', '--url', 'http://127.0.0.1:1', '--key', 'k.json'], // no --digest
+      ['erase', '--index', '3', '--digest', 'a', '--digest', 'b', '--member', 'person', '--reason', 'r', '--url', 'http://127.0.0.1:1', '--key', 'k.json'], // one --member per --digest
+      ['export', '--data', 'd', '--disclosures', 'x.disclosures'], // --disclosures needs --url
       ['get', 'v1/assets/X', '--url', 'http://127.0.0.1:1', '--key', 'k.json'], // not a path
       ['log', 'show', '--limit', 'many', '--url', 'http://127.0.0.1:1'],
       ['cert', 'issue', '--url', 'http://127.0.0.1:1', '--key', 'k.json'], // no --asset

@@ -115,9 +115,10 @@ describe('README walkthrough: empty data directory → certificate verified offl
   });
 
   it('and the regulator replays the whole ledger offline', async () => {
-    await ok(['export', '--url', url, '--out', 'ledger.jsonl']);
+    await ok(['export', '--url', url, '--out', 'ledger.jsonl', '--disclosures', 'ledger.disclosures', '--key', 'data/root.key']);
     const logKey = (await readFile(join(dir, 'data', 'log.vkey'), 'utf8')).trim();
-    expect(JSON.parse(await ok(['verify', 'ledger.jsonl', '--log-key', logKey, '--json']))).toMatchObject({ valid: true, trusted: true });
-    expect(JSON.parse(await ok(['audit', 'ledger.jsonl', '--log-key', logKey, '--json']))).toMatchObject({ valid: true, trusted: true, violations: [] });
+    const withDisclosures = ['--log-key', logKey, '--disclosures', 'ledger.disclosures', '--json'];
+    expect(JSON.parse(await ok(['verify', 'ledger.jsonl', ...withDisclosures]))).toMatchObject({ valid: true, trusted: true, complete: true });
+    expect(JSON.parse(await ok(['audit', 'ledger.jsonl', ...withDisclosures]))).toMatchObject({ valid: true, trusted: true, violations: [], complete: true });
   });
 });

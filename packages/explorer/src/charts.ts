@@ -9,7 +9,8 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, To
 /** One data series of a bar chart. */
 export interface BarSeries {
   label: string;
-  data: number[];
+  /** One value per label; null draws no bar (a suppressed small cell). */
+  data: (number | null)[];
   color: string;
 }
 

@@ -1,7 +1,7 @@
 /**
  * @dataledger/provenance: the tamper-evident ledger. Signed, hash-chained records; RFC 9162
  * Merkle trees and proofs; C2SP checkpoints and cosignatures; record stores (memory, LevelDB);
- * the append-only `Log`; JSON Lines bundles and their streaming replay; C2SP tlog-tiles
+ * disclosure vaults; the append-only `Log`; JSON Lines bundles and their streaming replay; C2SP tlog-tiles
  * (paths, entry bundles, serving from a log) and a verifying tiles client.
  * @packageDocumentation
  */
@@ -53,6 +53,9 @@ export type { Checkpoint, NoteSigner, Cosigner, ParsedVerifierKey, NoteSignature
 // Record stores: in memory and on LevelDB (PostgreSQL lives in @dataledger/store-postgres).
 export { memoryStore, openLevelStore } from './store.ts';
 export type { RecordStore, StoreOperation, StoreRange, LevelStoreOptions } from './store.ts';
+// Disclosure vaults: the confidential payload members, by digest (memory, LevelDB; PostgreSQL in @dataledger/store-postgres).
+export { memoryVault, openLevelVault, checkedVault, MAX_DISCLOSURE_LENGTH } from './vault.ts';
+export type { DisclosureVault, VaultEntry } from './vault.ts';
 // The append-only log.
 export { Log, DEFAULT_MAX_BATCH_RECORDS } from './log.ts';
 export type { LogOptions, AppendResult, ImportBundleOptions } from './log.ts';

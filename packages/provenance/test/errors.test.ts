@@ -9,7 +9,7 @@ describe('PROVENANCE_ERROR_CODES', () => {
   it('are unique, prefixed and each described', () => {
     expect(new Set(PROVENANCE_ERROR_CODES).size).toBe(PROVENANCE_ERROR_CODES.length);
     for (const code of PROVENANCE_ERROR_CODES) {
-      expect(code).toMatch(/^(LEDGER|CHECKPOINT|BUNDLE|TILES|STORE)_[A-Z_]+$/);
+      expect(code).toMatch(/^(LEDGER|CHECKPOINT|BUNDLE|TILES|STORE|VAULT)_[A-Z_]+$/);
       expect(PROVENANCE_ERROR_DESCRIPTIONS[code]).toBeTruthy();
     }
   });
@@ -18,7 +18,7 @@ describe('PROVENANCE_ERROR_CODES', () => {
     const dir = fileURLToPath(new URL('../src/', import.meta.url));
     const used = new Set<string>();
     for (const f of readdirSync(dir)) {
-      for (const m of readFileSync(dir + f, 'utf8').matchAll(/'((?:LEDGER|CHECKPOINT|BUNDLE|STORE)_[A-Z_]+)'/g)) used.add(m[1]!);
+      for (const m of readFileSync(dir + f, 'utf8').matchAll(/'((?:LEDGER|CHECKPOINT|BUNDLE|TILES|STORE|VAULT)_[A-Z_]+)'/g)) used.add(m[1]!);
     }
     for (const code of used) expect(PROVENANCE_ERROR_CODES).toContain(code);
   });

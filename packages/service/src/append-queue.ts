@@ -29,8 +29,18 @@
  */
 import { DataLedgerError, isDataLedgerError, toBase64 } from '@dataledger/core';
 import type { LedgerRecord, Log, LogHead, VerifiedRecord } from '@dataledger/provenance';
-import { applyRecord, isAuthorised, isRecordType, parseAnyPayload, type RegistryState } from '@dataledger/certificates';
+import {
+  applyRecord,
+  isAuthorised,
+  isRecordType,
+  parseAnyPayload,
+  revealPayload,
+  type JsonObject,
+  type OpenedDisclosure,
+  type RegistryState,
+} from '@dataledger/certificates';
 import { ServiceError } from './problem.ts';
+import { NO_DISCLOSURES, type DisclosuresByDigest } from './disclosures.ts';
 
 /** What a write returns: where the record is and the proof that it is there. */
 export interface Receipt {
@@ -84,6 +94,8 @@ interface Submission {
   checked: readonly VerifiedRecord[];
   /** Their records (the fields the actor signed). */
   records: readonly LedgerRecord[];
+  /** The disclosures of their digests (checked at the edge against them). */
+  disclosures: DisclosuresByDigest;
   deadline: number;
   /** Answer with placements only (the receipts are built by the instance that forwarded it). */
   placementsOnly: boolean;
@@ -91,15 +103,32 @@ interface Submission {
   reject: (err: unknown) => void;
 }
 
-/** The registry rules, as a pure transition (certificates' `applyRecord`). */
-export type ApplyRecord<S> = (state: S, record: LedgerRecord) => S;
+/**
+ * The registry rules, as a pure transition (certificates' `applyRecord`), given the
+ * disclosures of the record's digests (the write path has them all).
+ */
+export type ApplyRecord<S> = (state: S, record: LedgerRecord, disclosures?: DisclosuresByDigest) => S;
 
 /**
  * The registry checks of a submission that do not depend on where it lands in the log
  * (schema, role gate), run before it may wait in the queue; throws the rule's coded error
  * with `details.index`.
  */
-export type PrecheckRecords<S> = (state: S, records: readonly LedgerRecord[]) => void;
+export type PrecheckRecords<S> = (state: S, records: readonly LedgerRecord[], disclosures?: DisclosuresByDigest) => void;
+
+/**
+ * Applies consecutive records read from the log (appended by another instance on the same
+ * store) to a state, leniently: a rule that needs an erased member, or a record the rules
+ * refuse, is stepped over as the replay at open does.
+ */
+export type ApplyLogged<S> = (state: S, records: readonly LedgerRecord[]) => Promise<S>;
+
+/**
+ * Stores the disclosures of a group of records before its log batch commits (the vault), and
+ * answers how to undo that, run best-effort when the batch fails. `state` is the registry
+ * state after the group (its erasures included).
+ */
+export type KeepDisclosures<S> = (state: S, disclosures: readonly OpenedDisclosure[]) => Promise<() => Promise<void>>;
 
 /** The registry rules the queue applies, and the state it starts from. */
 export interface RegistryRules<S> {
@@ -108,12 +137,16 @@ export interface RegistryRules<S> {
   /** Position-independent checks run before a submission is queued (default: none). */
   readonly precheck?: PrecheckRecords<S> | undefined;
   /**
-   * The state after a record the rules refuse, met when catching up with records another
-   * instance appended (certificates' `skipRecord`; default: the state unchanged).
+   * Applies records another instance appended, met when catching up with the log
+   * ({@link AppendQueue.catchUp}): leniently, each was checked in full when it was written
+   * (the service's `applyLogged`, with the vault's disclosures; default: {@link apply} without
+   * disclosures, a record the rules refuse leaving the state unchanged).
    */
-  readonly skip?: ApplyRecord<S> | undefined;
+  readonly applyLogged?: ApplyLogged<S> | undefined;
   /** The registry state after the log's last record (replayed by the caller). */
   readonly state: S;
+  /** Where the disclosures of appended records are kept (default: nowhere). */
+  readonly keep?: KeepDisclosures<S> | undefined;
 }
 
 function withIndex(err: unknown, index: number): unknown {
@@ -135,7 +168,7 @@ function withIndex(err: unknown, index: number): unknown {
  * @throws DataLedgerError `REGISTRY_UNKNOWN_TYPE`, `REGISTRY_PAYLOAD_INVALID`,
  *   `REGISTRY_MONEY_NOT_DECIMAL`, `REGISTRY_UNAUTHORISED` (with `details.index`)
  */
-export function registryPrecheck(state: RegistryState, records: readonly LedgerRecord[]): void {
+export function registryPrecheck(state: RegistryState, records: readonly LedgerRecord[], disclosures: DisclosuresByDigest = NO_DISCLOSURES): void {
   let s: RegistryState | null = state;
   for (let k = 0; k < records.length; k++) {
     const record = records[k] as LedgerRecord;
@@ -145,7 +178,9 @@ export function registryPrecheck(state: RegistryState, records: readonly LedgerR
       });
     }
     try {
-      parseAnyPayload(record.type, record.payload);
+      // The schema is the revealed payload's (the disclosures were checked complete at the edge).
+      const payload = disclosures.size === 0 ? record.payload : revealPayload(record.type, record.payload as JsonObject, disclosures).payload;
+      parseAnyPayload(record.type, payload);
     } catch (err) {
       throw withIndex(err, record.index);
     }
@@ -157,7 +192,7 @@ export function registryPrecheck(state: RegistryState, records: readonly LedgerR
     }
     if (s !== null && k + 1 < records.length) {
       try {
-        s = applyRecord({ ...s, size: record.index, lastTime: null }, record);
+        s = applyRecord({ ...s, size: record.index, lastTime: null }, record, { disclosures });
       } catch {
         s = null;
       }
@@ -184,6 +219,8 @@ const MAX_PARKED = 4096;
 export const MAX_PARKED_PER_ACTOR = 8;
 /** How long a writer told to re-sign has before the next parked writer is told. */
 const PARK_RELEASE_MS = 40;
+/** Records per {@link RegistryRules.applyLogged} call when catching up. */
+const CATCH_UP_CHUNK = 1024;
 
 /**
  * The single writer of a log: sequences submissions and group-commits them.
@@ -192,7 +229,8 @@ export class AppendQueue<S> {
   private readonly log: Log;
   private readonly apply: ApplyRecord<S>;
   private readonly checkFirst: PrecheckRecords<S> | undefined;
-  private readonly skip: ApplyRecord<S> | undefined;
+  private readonly applyLogged: ApplyLogged<S> | undefined;
+  private readonly keep: KeepDisclosures<S> | undefined;
   /** The registry state after the last appended record. */
   private registryState: S;
   /** The log size {@link registryState} is the state after. */
@@ -223,7 +261,8 @@ export class AppendQueue<S> {
     this.log = log;
     this.apply = rules.apply;
     this.checkFirst = rules.precheck;
-    this.skip = rules.skip;
+    this.applyLogged = rules.applyLogged;
+    this.keep = rules.keep;
     this.registryState = rules.state;
     this.stateSize = log.head().size;
     this.aheadWaitMs = options.aheadWaitMs ?? 250;
@@ -236,8 +275,8 @@ export class AppendQueue<S> {
    * @throws DataLedgerError the code of the first check that failed (with `details.index`);
    *   `LEDGER_INDEX_MISMATCH` carries `details.head` so the client can re-sign
    */
-  submit(checked: readonly VerifiedRecord[]): Promise<Receipt[]> {
-    return this.submitAs(checked, false) as Promise<Receipt[]>;
+  submit(checked: readonly VerifiedRecord[], disclosures: DisclosuresByDigest = NO_DISCLOSURES): Promise<Receipt[]> {
+    return this.submitAs(checked, disclosures, false) as Promise<Receipt[]>;
   }
 
   /**
@@ -245,16 +284,16 @@ export class AppendQueue<S> {
    * receipt: for a submission forwarded by another instance, which builds the receipts itself
    * (they are a function of the log), so the sequencer spends nothing on them.
    */
-  place(checked: readonly VerifiedRecord[]): Promise<Placement[]> {
-    return this.submitAs(checked, true) as Promise<Placement[]>;
+  place(checked: readonly VerifiedRecord[], disclosures: DisclosuresByDigest = NO_DISCLOSURES): Promise<Placement[]> {
+    return this.submitAs(checked, disclosures, true) as Promise<Placement[]>;
   }
 
-  private submitAs(checked: readonly VerifiedRecord[], placementsOnly: boolean): Promise<(Receipt | Placement)[]> {
+  private submitAs(checked: readonly VerifiedRecord[], disclosures: DisclosuresByDigest, placementsOnly: boolean): Promise<(Receipt | Placement)[]> {
     if (checked.length === 0) return Promise.resolve([]);
     if (this.closing) return Promise.reject(new ServiceError('HTTP_SHUTTING_DOWN', 'the ledger is closing'));
     const records = checked.map((c) => c.record);
-    const error = this.precheck(records);
-    if (error === null) return this.enqueue(checked, records, placementsOnly);
+    const error = this.precheck(records, disclosures);
+    if (error === null) return this.enqueue(checked, records, disclosures, placementsOnly);
     // A record already in the log passes (it is answered with its receipt, even if its
     // writer has lost its role since); that takes a read, so only on this rare path.
     const index = isDataLedgerError(error) ? error.details?.['index'] : undefined;
@@ -263,14 +302,19 @@ export class AppendQueue<S> {
     return this.leafAt(failed.record.index).then((there) => {
       if (there !== b64(failed.leafHash)) throw error;
       if (this.closing) throw new ServiceError('HTTP_SHUTTING_DOWN', 'the ledger is closing');
-      return this.enqueue(checked, records, placementsOnly);
+      return this.enqueue(checked, records, disclosures, placementsOnly);
     });
   }
 
   /** Queues a checked submission (synchronously, so one made before {@link close} is drained by it). */
-  private enqueue(checked: readonly VerifiedRecord[], records: readonly LedgerRecord[], placementsOnly: boolean): Promise<(Receipt | Placement)[]> {
+  private enqueue(
+    checked: readonly VerifiedRecord[],
+    records: readonly LedgerRecord[],
+    disclosures: DisclosuresByDigest,
+    placementsOnly: boolean,
+  ): Promise<(Receipt | Placement)[]> {
     return new Promise<(Receipt | Placement)[]>((resolve, reject) => {
-      this.pending.push({ checked, records, deadline: Date.now() + this.aheadWaitMs, placementsOnly, resolve, reject });
+      this.pending.push({ checked, records, disclosures, deadline: Date.now() + this.aheadWaitMs, placementsOnly, resolve, reject });
       this.kick();
     });
   }
@@ -280,10 +324,10 @@ export class AppendQueue<S> {
    * checked at the edge: the registry rules trust `actor`, and only the signature makes it true).
    * @returns the first failure, or null when the submission passes
    */
-  private precheck(records: readonly LedgerRecord[]): unknown {
+  private precheck(records: readonly LedgerRecord[], disclosures: DisclosuresByDigest): unknown {
     if (this.checkFirst === undefined) return null;
     try {
-      this.checkFirst(this.registryState, records);
+      this.checkFirst(this.registryState, records, disclosures);
       return null;
     } catch (error) {
       return error;
@@ -460,7 +504,7 @@ export class AppendQueue<S> {
           for (; k < sub.records.length; k++) {
             const rec = sub.records[k] as LedgerRecord;
             try {
-              s = this.apply(s, rec);
+              s = this.apply(s, rec, sub.disclosures);
             } catch (err) {
               failure = err;
               break;
@@ -521,11 +565,20 @@ export class AppendQueue<S> {
       }
     }
 
+    // The disclosures go to the vault before the log batch commits, so a record on the log
+    // always has its disclosures kept (a resubmission's are put again: the vault is
+    // content-addressed). A failed batch leaves entries no record references: undone best-effort.
+    let undo: (() => Promise<void>) | null = null;
+    if (this.keep !== undefined) {
+      const kept = accepted.flatMap((a) => [...a.sub.disclosures.values()]);
+      if (kept.length > 0) undo = await this.keep(state, kept);
+    }
     if (toAppend.length > 0) {
       let results: readonly { leafHash: Uint8Array }[];
       try {
         results = await log.appendBatch(toAppend);
       } catch (err) {
+        if (undo !== null) await undo().catch(() => undefined);
         // The batch is all-or-nothing. When the log names the record that failed (its index,
         // prev or time), refuse only its submission and check the others again in the next group.
         const position = isDataLedgerError(err) ? err.details?.['position'] : undefined;
@@ -589,8 +642,10 @@ export class AppendQueue<S> {
 
   /**
    * Brings the registry state up to the log's view after another instance appended (the view
-   * moved by `Log.refresh`): the new records are applied in order, and one the rules refuse is
-   * skipped, as the replay at open does. Waits for a drain in progress.
+   * moved by `Log.refresh`): the new records are applied in order with
+   * {@link RegistryRules.applyLogged} (the vault's disclosures, leniently, as the replay at
+   * open does; never the write path's strict rules, which would refuse a concealed record
+   * `REGISTRY_DISCLOSURE_REQUIRED` and let this state drift). Waits for a drain in progress.
    */
   catchUp(): Promise<void> {
     // One at a time: each starts from where the previous one left the state, so when a call
@@ -606,19 +661,35 @@ export class AppendQueue<S> {
     const to = this.log.head().size;
     if (to <= from) return;
     let s = this.registryState;
+    // In chunks: `applyLogged` reads the vault's disclosures of a chunk's digests in one query.
+    let chunk: LedgerRecord[] = [];
     for await (const r of this.log.records(from, to)) {
-      try {
-        s = this.apply(s, r);
-      } catch {
-        // Refused by the rules: skipped, as the replay at open (RegistryAuditor) does.
-        s = this.skip === undefined ? s : this.skip(s, r);
+      chunk.push(r);
+      if (chunk.length >= CATCH_UP_CHUNK) {
+        s = await this.applyLoggedRecords(s, chunk);
+        chunk = [];
       }
     }
+    if (chunk.length > 0) s = await this.applyLoggedRecords(s, chunk);
     // Only if no append of this queue moved the state meanwhile.
     if (this.stateSize === from) {
       this.registryState = s;
       this.stateSize = to;
     }
+  }
+
+  /** {@link RegistryRules.applyLogged}, or its default. */
+  private async applyLoggedRecords(state: S, records: readonly LedgerRecord[]): Promise<S> {
+    if (this.applyLogged !== undefined) return this.applyLogged(state, records);
+    let s = state;
+    for (const r of records) {
+      try {
+        s = this.apply(s, r);
+      } catch {
+        // Refused by the rules: stepped over, as the replay at open (RegistryAuditor) does.
+      }
+    }
+    return s;
   }
 
   /** The registry state after the last appended record. */

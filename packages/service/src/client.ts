@@ -4,6 +4,12 @@
  * retries when another writer got there first (409 with the current head), signs reads of
  * non-public data with RFC 9421, and turns every problem document into a
  * `DataLedgerError` with the server's code.
+ *
+ * Confidential members (DESIGN.md "Disclosure policy"): before signing, the client replaces
+ * each confidential member of a payload by its salted digest (SD-JWT form, RFC 9901 §4.2) with
+ * the ledger's policy (`GET /v1/disclosure-policy`), sends the disclosures beside the records
+ * (`{ records, disclosures }`), and hands them back with each receipt: the log itself carries
+ * digests only.
  */
 import {
   canonicalBytes,
@@ -22,7 +28,16 @@ import { resolveJob, type AggregateResult, type AggregationJob, type Contributio
 import { buildChain, type LedgerRecord, type RecordPayload } from '@dataledger/provenance';
 import {
   certificateSubject,
+  concealPayload,
+  DEFAULT_DISCLOSURE_POLICY,
+  disclosureMap,
   issueCertificate as signCertificate,
+  parseDisclosuresText,
+  payloadDigests,
+  policyFromJson,
+  type DisclosurePolicy,
+  type ErasedDisclosure,
+  type RecordType,
   subjectHash,
   type AssetState,
   type CertificateIssued,
@@ -50,6 +65,11 @@ export interface DataLedgerClientOptions {
    * authority (RFC 9421 §2.2.3 `@authority`), which is what the service checks. Default: baseUrl.
    */
   publicUrl?: string | URL;
+  /**
+   * The ledger's disclosure policy, when the caller knows it (offline signing with
+   * {@link DataLedgerClient.buildRecords}). Default: fetched once from `GET /v1/disclosure-policy`.
+   */
+  disclosurePolicy?: DisclosurePolicy;
 }
 
 /** Codes that mean "the head moved: read it again, re-sign, retry". */
@@ -75,6 +95,31 @@ export interface ConsistencyProofAnswer {
 export interface SubmittedReceipt extends Receipt {
   /** The record as signed and appended. */
   record: LedgerRecord;
+  /**
+   * The disclosures of the record's confidential members (empty when it has none): the log
+   * holds only their digests, so these are what proves the values. The service keeps them in
+   * its vault; the writer hands them to whoever it chooses.
+   */
+  disclosures: string[];
+}
+
+/** What `GET /v1/records/{index}/disclosures` answers: the digests of a record and the disclosures the signer may see. */
+export interface RecordDisclosuresAnswer {
+  index: number;
+  /** Every digest the record's payload carries. */
+  digests: string[];
+  /** The disclosures of those digests this signer may read (checked against `digests`). */
+  disclosures: string[];
+}
+
+/** Arguments of {@link DataLedgerClient.erase}: the payload of a `disclosure.erased` record. */
+export interface EraseRequest {
+  /** The record whose disclosures are erased. */
+  index: number;
+  /** Each erased disclosure's digest and the member path it hides (`holder.name`, `person`…). */
+  erased: ErasedDisclosure[];
+  /** Why (kept on the log). */
+  reason: string;
 }
 
 /** Arguments of {@link DataLedgerClient.issueCertificate}. */
@@ -118,6 +163,10 @@ export class DataLedgerClient {
   private readonly fetchImpl: typeof fetch;
   private readonly maxRetries: number;
   private readonly signedBase: string;
+  private policy: Promise<DisclosurePolicy> | null;
+  private knownPolicy: DisclosurePolicy | null;
+  /** Disclosures of the records {@link DataLedgerClient.buildRecords} concealed, sent with them by `submitRecords`. */
+  private readonly builtDisclosures = new WeakMap<LedgerRecord, string[]>();
 
   /**
    * @param options - base URL, signer, fetch, retries
@@ -133,6 +182,8 @@ export class DataLedgerClient {
     const signedBase = options.publicUrl === undefined ? this.baseUrl : String(options.publicUrl).replace(/\/+$/, '');
     if (!/^https?:\/\//.test(signedBase)) throw new TypeError('options.publicUrl: expected an http(s) URL');
     this.signedBase = signedBase;
+    this.knownPolicy = options.disclosurePolicy ?? null;
+    this.policy = options.disclosurePolicy === undefined ? null : Promise.resolve(options.disclosurePolicy);
   }
 
   // -------------------------------------------------------------------------------------
@@ -176,8 +227,8 @@ export class DataLedgerClient {
     }
   }
 
-  private async text(path: string): Promise<string> {
-    const res = await this.send('GET', path, { accept: 'text/plain' });
+  private async text(path: string, signed = false): Promise<string> {
+    const res = await this.send('GET', path, { accept: 'text/plain', signed });
     return res.text();
   }
 
@@ -202,6 +253,41 @@ export class DataLedgerClient {
   /** The log's C2SP verifier key. */
   async logKey(): Promise<string> {
     return (await this.text('/v1/log/key')).trim();
+  }
+
+  /**
+   * The ledger's disclosure policy: which members of each record type are logged as digests.
+   * Fetched once (`GET /v1/disclosure-policy`) and kept; a service that predates the route
+   * (404) conceals the default members.
+   * @throws DataLedgerError `DISCLOSURE_POLICY_INVALID` when the service answers a policy
+   *   beyond the default (a client never conceals a member the public replay needs)
+   */
+  disclosurePolicy(): Promise<DisclosurePolicy> {
+    if (this.policy === null) {
+      const p = this.fetchPolicy();
+      this.policy = p;
+      // A failure is not cached: the next write asks again.
+      p.then(
+        (got) => {
+          this.knownPolicy = got;
+        },
+        () => {
+          if (this.policy === p) this.policy = null;
+        },
+      );
+    }
+    return this.policy;
+  }
+
+  private async fetchPolicy(): Promise<DisclosurePolicy> {
+    let answer: unknown;
+    try {
+      answer = await this.json<unknown>('GET', '/v1/disclosure-policy');
+    } catch (err) {
+      if (isDataLedgerError(err) && err.details?.['status'] === 404) return DEFAULT_DISCLOSURE_POLICY;
+      throw err;
+    }
+    return policyFromJson(answer);
   }
 
   /**
@@ -282,16 +368,56 @@ export class DataLedgerClient {
   }
 
   /**
-   * Builds and signs a chain of records extending `head` (the actor signs index and prev).
-   * Times never go backwards, even if this machine's clock is behind the last record.
+   * Conceals the confidential members of each draft (DESIGN.md "Disclosure policy"): each
+   * becomes a digest in its object's `_sd`, and its disclosure is returned beside the draft.
+   * @param drafts - full payloads
+   * @param policy - the ledger's policy
+   * @returns the drafts to sign, and each draft's disclosures
    */
-  buildRecords(head: HeadInfo, drafts: RecordDraft[]): LedgerRecord[] {
+  private conceal(drafts: readonly RecordDraft[], policy: DisclosurePolicy): { drafts: RecordDraft[]; disclosures: string[][] } {
+    const out: RecordDraft[] = [];
+    const disclosures: string[][] = [];
+    for (const d of drafts) {
+      const c = concealPayload(d.type as RecordType, d.payload, policy);
+      out.push({ type: d.type, payload: c.payload as unknown as RecordPayload });
+      disclosures.push(c.disclosures);
+    }
+    return { drafts: out, disclosures };
+  }
+
+  private signRecords(head: HeadInfo, drafts: readonly RecordDraft[]): LedgerRecord[] {
     const signer = this.requireSigner();
     const lastLeafHash = head.lastLeafHash === '' ? null : fromBase64(head.lastLeafHash);
     return buildChain(
       { size: head.size, lastLeafHash, lastTime: head.lastTime },
       drafts.map((d) => ({ type: d.type, payload: d.payload, signer })),
     );
+  }
+
+  /**
+   * Builds and signs a chain of records extending `head` (the actor signs index and prev).
+   * Times never go backwards, even if this machine's clock is behind the last record.
+   * Confidential members are concealed first with the policy this client knows (the one in
+   * its options, else the one {@link DataLedgerClient.disclosurePolicy} fetched: await it
+   * first, else the default); {@link DataLedgerClient.submitRecords} sends their disclosures.
+   */
+  buildRecords(head: HeadInfo, drafts: RecordDraft[]): LedgerRecord[] {
+    const concealed = this.conceal(drafts, this.knownPolicy ?? DEFAULT_DISCLOSURE_POLICY);
+    const records = this.signRecords(head, concealed.drafts);
+    records.forEach((r, i) => {
+      const d = concealed.disclosures[i] as string[];
+      if (d.length > 0) this.builtDisclosures.set(r, d);
+    });
+    return records;
+  }
+
+  /**
+   * The disclosures built with these records (by {@link DataLedgerClient.buildRecords}).
+   * @param record - a record this client built
+   * @returns its disclosures (empty when it has none or was built elsewhere)
+   */
+  disclosuresOfBuilt(record: LedgerRecord): string[] {
+    return [...(this.builtDisclosures.get(record) ?? [])];
   }
 
   /**
@@ -318,22 +444,30 @@ export class DataLedgerClient {
 
   private async submitRun(drafts: RecordDraft[]): Promise<SubmittedReceipt[]> {
     const path = routeOf((drafts[0] as RecordDraft).type);
-    return this.signAndPost(path, drafts, (records) => (records.length === 1 ? records[0] : records));
+    return this.signAndPost(path, drafts, recordsBody);
   }
 
   /**
-   * The write loop: read the head, build and sign `drafts` on it, POST `body(records)`; on a
-   * stale head (409), re-sign on the head the answer names and retry.
+   * The write loop: conceal the confidential members once (the disclosures, with their
+   * salts, stay the same across re-signing), read the head, sign the drafts on it, POST
+   * `body(records, disclosures)`; on a stale head (409), re-sign on the head the answer names
+   * and retry.
    */
-  private async signAndPost(path: string, drafts: RecordDraft[], body: (records: LedgerRecord[]) => unknown): Promise<SubmittedReceipt[]> {
+  private async signAndPost(
+    path: string,
+    drafts: RecordDraft[],
+    body: (records: LedgerRecord[], disclosures: string[]) => unknown,
+  ): Promise<SubmittedReceipt[]> {
+    const concealed = this.conceal(drafts, await this.disclosurePolicy());
+    const all = concealed.disclosures.flat();
     let head = await this.head();
     for (let attempt = 0; ; attempt++) {
-      const records = this.buildRecords(head, drafts);
+      const records = this.signRecords(head, concealed.drafts);
       try {
-        const answer = await this.json<Receipt | Receipt[]>('POST', path, { body: body(records) });
+        const answer = await this.json<Receipt | Receipt[]>('POST', path, { body: body(records, all) });
         const receipts = Array.isArray(answer) ? answer : [answer];
         if (receipts.length !== records.length) throw new DataLedgerError('HTTP_RESPONSE_INVALID', 'one receipt per record expected');
-        return receipts.map((r, i) => ({ ...r, record: records[i] as LedgerRecord }));
+        return receipts.map((r, i) => ({ ...r, record: records[i] as LedgerRecord, disclosures: concealed.disclosures[i] as string[] }));
       } catch (err) {
         if (!isDataLedgerError(err) || !STALE_CODES.has(err.code) || attempt >= this.maxRetries) throw err;
         const pd = (err.details?.['problem'] as { details?: { head?: Partial<HeadInfo> } } | undefined)?.details;
@@ -351,22 +485,52 @@ export class DataLedgerClient {
 
   /**
    * Submits records already signed (no re-signing: a stale one fails with its code).
-   * Consecutive records of one type go in one request.
+   * Consecutive records of one type go in one request, each with the disclosures of its
+   * digests: those {@link DataLedgerClient.buildRecords} made, and those given.
+   * @param records - signed records, their confidential members already concealed
+   * @param options.disclosures - disclosures of records signed elsewhere (each goes with the
+   *   request whose records carry its digest; one that matches none is not sent)
    */
-  async submitRecords(records: LedgerRecord[]): Promise<Receipt[]> {
+  async submitRecords(records: LedgerRecord[], options: { disclosures?: readonly string[] } = {}): Promise<Receipt[]> {
+    const given = disclosureMap(options.disclosures ?? []);
     const out: Receipt[] = [];
     for (const run of runsOfType(records)) {
       const path = routeOf((run[0] as LedgerRecord).type);
-      const answer = await this.json<Receipt | Receipt[]>('POST', path, { body: run.length === 1 ? run[0] : run });
+      const disclosures = new Set<string>();
+      for (const r of run) {
+        for (const d of this.builtDisclosures.get(r) ?? []) disclosures.add(d);
+        for (const { digest } of payloadDigests(r.payload)) {
+          const d = given.get(digest);
+          if (d !== undefined) disclosures.add(d.disclosure);
+        }
+      }
+      const answer = await this.json<Receipt | Receipt[]>('POST', path, { body: recordsBody(run, [...disclosures]) });
       out.push(...(Array.isArray(answer) ? answer : [answer]));
     }
     return out;
   }
 
-  /** Submits one record already signed. */
-  async submitRecord(record: LedgerRecord): Promise<Receipt> {
-    const [r] = await this.submitRecords([record]);
+  /** Submits one record already signed (with its disclosures: see {@link DataLedgerClient.submitRecords}). */
+  async submitRecord(record: LedgerRecord, options: { disclosures?: readonly string[] } = {}): Promise<Receipt> {
+    const [r] = await this.submitRecords([record], options);
     return r as Receipt;
+  }
+
+  /**
+   * Erases disclosures from the service's vault: signs and posts a `disclosure.erased` record
+   * (a regulator; or the data subject, for its own consent). The digests stay on the log, so
+   * the chain still verifies; the values are gone from the vault and from every later export.
+   * @param request - the record index, each `{ digest, member }` erased, the reason
+   * @returns the receipt of the erasure record
+   * @throws DataLedgerError the server's code (`REGISTRY_ERASURE_INVALID`, `REGISTRY_UNAUTHORISED`…)
+   */
+  async erase(request: EraseRequest): Promise<SubmittedReceipt> {
+    const [receipt] = await this.signAndPost(
+      routeOf('disclosure.erased'),
+      [{ type: 'disclosure.erased', payload: { index: request.index, erased: request.erased, reason: request.reason } as unknown as RecordPayload }],
+      recordsBody,
+    );
+    return receipt as SubmittedReceipt;
   }
 
   // -------------------------------------------------------------------------------------
@@ -502,6 +666,36 @@ export class DataLedgerClient {
     return this.json('GET', `/v1/licences/${encodeURIComponent(id)}`, { signed: true });
   }
 
+  /**
+   * A record's digests and the disclosures this signer may read (signed read): regulators
+   * all; the asset's holder its own asset's records; a licensee its licence; the data subject
+   * its consent; anyone else none.
+   * @throws DataLedgerError `HTTP_RESPONSE_INVALID` when a disclosure answered is not one of
+   *   the record's digests; `DISCLOSURE_MALFORMED`
+   */
+  async disclosuresOf(index: number): Promise<RecordDisclosuresAnswer> {
+    if (!Number.isSafeInteger(index) || index < 0) throw new RangeError('index: expected a non-negative integer');
+    const answer = await this.json<RecordDisclosuresAnswer>('GET', `/v1/records/${index}/disclosures`, { signed: true });
+    const digests = new Set(Array.isArray(answer?.digests) ? answer.digests : []);
+    // The answer is untrusted: every disclosure must hash to a digest the record carries.
+    for (const d of disclosureMap(Array.isArray(answer?.disclosures) ? answer.disclosures : []).values()) {
+      if (!digests.has(d.digest)) throw new DataLedgerError('HTTP_RESPONSE_INVALID', `record ${index}: a disclosure answered matches none of its digests`);
+    }
+    return answer;
+  }
+
+  /**
+   * Every disclosure the vault holds for records `[0, size)` (signed read: regulator), as
+   * `export --disclosures` writes them beside a bundle of that size.
+   * @param size - the tree size of the bundle (default: the current one)
+   * @returns the disclosures, each checked to be well formed
+   * @throws CertificateError `DISCLOSURE_MALFORMED`
+   */
+  async exportDisclosures(size?: number): Promise<string[]> {
+    if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) throw new RangeError('size: expected a non-negative integer');
+    return parseDisclosuresText(await this.text(`/v1/supervision/disclosures${size === undefined ? '' : `?size=${size}`}`, true));
+  }
+
   /** The supervision audit report (signed read: regulator). */
   auditReport(): Promise<Record<string, unknown>> {
     return this.json('GET', '/v1/supervision/audit', { signed: true });
@@ -576,6 +770,15 @@ export class DataLedgerClient {
   request<T>(method: string, path: string, init: { body?: unknown; signed?: boolean } = {}): Promise<T> {
     return this.json<T>(method, path, init);
   }
+}
+
+/**
+ * The body of a write: a record, an array of records, or, when confidential members were
+ * concealed, the envelope `{ records, disclosures }` (DESIGN.md "The wire").
+ */
+function recordsBody(records: LedgerRecord[], disclosures: readonly string[]): unknown {
+  if (disclosures.length > 0) return { records, disclosures };
+  return records.length === 1 ? records[0] : records;
 }
 
 function routeOf(type: string): string {

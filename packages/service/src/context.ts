@@ -1,6 +1,7 @@
 /**
  * What the route plugins share: the opened ledger service and the HTTP limits.
  */
+import type { LedgerRecord } from '@dataledger/provenance';
 import type { ServedLedger } from './service.ts';
 import type { NonceCache } from './httpsig.ts';
 
@@ -21,6 +22,11 @@ export interface RegistryView {
   statistics(): unknown;
   /** An aggregation job as the ledger records it (undefined when never opened). */
   aggregation?(jobId: string): unknown;
+  /**
+   * Whether `reader` may see the disclosures of a logged record (default: regulators and the
+   * root authority only).
+   */
+  mayReadDisclosures?(reader: string, record: LedgerRecord): boolean;
 }
 
 /** Shared by every route plugin. */

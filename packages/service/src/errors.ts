@@ -138,6 +138,8 @@ const PROVENANCE_STATUS: Record<(typeof PROVENANCE_ERROR_CODES)[number], number>
   STORE_FENCED: 503,
   STORE_CORRUPT: 500,
   STORE_CLOSED: 503,
+  VAULT_ENTRY_INVALID: 400,
+  VAULT_ENTRY_TOO_LARGE: 413,
 };
 
 // Typed per package as Record<Code, number>: a code added to a package without a status
@@ -224,6 +226,19 @@ const CERTIFICATES_STATUS: Record<(typeof CERTIFICATES_ERROR_CODES)[number], num
   REGISTRY_AGG_CLOSED: 422,
   REGISTRY_AGG_DUPLICATE_CONTRIBUTION: 409,
   REGISTRY_AGG_TOO_FEW_CONTRIBUTORS: 422,
+  // A rule needs a member whose disclosure was erased: the record cannot be checked.
+  REGISTRY_DISCLOSURE_REQUIRED: 422,
+  REGISTRY_ERASURE_INVALID: 422,
+  // Digests and disclosures sent with a record: the client's mistake.
+  DISCLOSURE_MALFORMED: 400,
+  DISCLOSURE_MISSING: 400,
+  DISCLOSURE_FOREIGN: 400,
+  DISCLOSURE_MISMATCH: 400,
+  DISCLOSURE_NOT_CONCEALED: 400,
+  DISCLOSURE_UNEXPECTED: 400,
+  DISCLOSURE_POLICY_INVALID: 400,
+  // Personal identifiers in clear on the public log: the content breaks a rule.
+  REGISTRY_PUBLIC_PII: 422,
 };
 
 const AGGREGATION_STATUS: Record<(typeof AGGREGATION_ERROR_CODES)[number], number> = {

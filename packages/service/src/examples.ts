@@ -4,13 +4,17 @@
  * every signature with any Ed25519 library (and must never use those keys for anything).
  */
 import type { TSchema } from '@sinclair/typebox';
-import { canonicalize, keyPairFromSeed, sha256, toBase64, utf8Encode, didKeyFromPublicKey, type KeyPair } from '@dataledger/core';
+import { canonicalize, keyPairFromSeed, sha256, toBase64, toBase64Url, utf8Encode, didKeyFromPublicKey, type JsonValue, type KeyPair } from '@dataledger/core';
 import {
+  CONFIDENTIAL_MEMBERS,
   certificateSubject,
+  makeDisclosure,
+  type OpenedDisclosure,
   issueCertificate,
   RegistryAuditor,
   statisticsReport,
   subjectHash,
+  openDisclosure as openDisclosureOf,
   type AssetState,
   type RegistryState,
   type Violation,
@@ -114,14 +118,22 @@ const EXAMPLE_PAYLOADS: Record<string, RecordPayload> = {
   'licence.granted': {
     licenceId: EXAMPLE_LICENCE_ID,
     registrationNumber: EXAMPLE_ASSET,
-    licensee: { id: LICENSEE_DID, foreign: false },
+    licensee: { id: LICENSEE_DID, foreign: false, name: 'City Data Exchange' },
     purpose: 'credit-assessment',
     scope: ['read', 'analyse'],
     term: TERM,
     sublicensable: false,
+    fee: { amount: '12000.00', currency: 'CNY' },
   },
   'licence.revoked': { licenceId: EXAMPLE_LICENCE_ID, reason: 'Term breached' },
-  'consent.granted': { consentId: 'C-2026-0007', registrationNumber: EXAMPLE_ASSET, licensee: LICENSEE_DID, purpose: 'credit-assessment', until: TERM.until },
+  'consent.granted': {
+    consentId: 'C-2026-0007',
+    registrationNumber: EXAMPLE_ASSET,
+    licensee: LICENSEE_DID,
+    purpose: 'credit-assessment',
+    until: TERM.until,
+    person: { name: 'Zhang San' },
+  },
   'consent.revoked': { consentId: 'C-2026-0007' },
   'crossborder.approved': { registrationNumber: EXAMPLE_ASSET, party: LICENSEE_DID, purpose: 'joint research', until: TERM.until },
   'asset.frozen': { registrationNumber: EXAMPLE_ASSET, reason: 'Disputed source' },
@@ -137,9 +149,44 @@ export const EXAMPLE_LOG_VKEY: string = verifierKey('ledger.example/log', logKey
 /** An example witness cosigner vkey (C2SP tlog-cosignature). */
 export const EXAMPLE_WITNESS_VKEY: string = cosignerVerifierKey('witness.example/w1', witnessKey.publicKey);
 
+/**
+ * A payload with the confidential members of its type concealed (DESIGN.md "Confidential
+ * payloads"), as `concealPayload` does, but with salts derived from `label`, so the examples are
+ * the same on every build.
+ */
+function concealExample(type: string, payload: RecordPayload, label: string): { payload: RecordPayload; disclosures: string[] } {
+  const out: Record<string, unknown> = { ...payload };
+  const disclosures: string[] = [];
+  const places = new Map<string, string[]>();
+  for (const path of (CONFIDENTIAL_MEMBERS as Readonly<Record<string, readonly string[]>>)[type] ?? []) {
+    const dot = path.indexOf('.');
+    const at = dot < 0 ? '' : path.slice(0, dot);
+    places.set(at, [...(places.get(at) ?? []), dot < 0 ? path : path.slice(dot + 1)]);
+  }
+  for (const [at, names] of places) {
+    const held = at === '' ? out : out[at];
+    if (typeof held !== 'object' || held === null || Array.isArray(held)) continue;
+    const obj: Record<string, unknown> = at === '' ? out : { ...(held as Record<string, unknown>) };
+    const digests: string[] = [];
+    for (const name of names) {
+      if (!(name in obj)) continue;
+      const salt = toBase64Url(sha256(utf8Encode(`${label}|${at}|${name}`))).slice(0, 22);
+      const d = makeDisclosure(name, obj[name] as JsonValue, salt);
+      delete obj[name];
+      digests.push(d.digest);
+      disclosures.push(d.disclosure);
+    }
+    if (digests.length > 0) obj['_sd'] = digests.sort();
+    if (at !== '') out[at] = obj;
+  }
+  return { payload: out as RecordPayload, disclosures };
+}
+
 /** A demonstration ledger, replayed by the registry: the source of the read examples. */
 interface DemoLedger {
   records: LedgerRecord[];
+  /** The disclosures of the records' confidential members, by digest. */
+  disclosures: Map<string, OpenedDisclosure>;
   state: RegistryState;
   violations: Violation[];
   /** The signed checkpoint of all the records. */
@@ -159,12 +206,18 @@ let demo: DemoLedger | undefined;
 function demoLedger(): DemoLedger {
   if (demo !== undefined) return demo;
   const did = (k: KeyPair): string => didKeyFromPublicKey(k.publicKey);
-  const auditor = new RegistryAuditor();
+  const disclosures = new Map<string, OpenedDisclosure>();
+  const auditor = new RegistryAuditor({ disclosures });
   const records: LedgerRecord[] = [];
-  const add = (key: KeyPair, type: string, payload: RecordPayload): LedgerRecord => {
+  const add = (key: KeyPair, type: string, full: RecordPayload): LedgerRecord => {
     const index = records.length;
     const prev = index === 0 ? '' : toBase64(recordLeafHash(records[index - 1] as LedgerRecord));
     const time = new Date(Date.UTC(2026, 11, 1, 8, 0, index)).toISOString();
+    const { payload, disclosures: made } = concealExample(type, full, `demo|${index}`);
+    for (const d of made) {
+      const opened = openDisclosureOf(d);
+      disclosures.set(opened.digest, opened);
+    }
     const r = signRecord({ v: 1, index, type, time, actor: did(key), prev, payload }, key.secretKey);
     records.push(r);
     auditor.push(r);
@@ -196,7 +249,7 @@ function demoLedger(): DemoLedger {
     secretKey: registryKey.secretKey,
     created: '2026-12-01T08:00:10Z',
   }) as unknown as Record<string, unknown>;
-  demo = { records, state: auditor.state, violations: [...auditor.violations], checkpoint, certificate };
+  demo = { records, disclosures, state: auditor.state, violations: [...auditor.violations], checkpoint, certificate };
   return demo;
 }
 
@@ -214,14 +267,26 @@ export function exampleBundle(): string {
 /** A plain JSON copy (what the service's serializer makes of a state object). */
 const json = (value: unknown): Record<string, unknown> => JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
 
-/** An example asset as the registry holds it (`GET /v1/assets/{id}`). */
+/** The disclosures of the demonstration ledger's digests among `digests`. */
+const demoDisclosures = (digests: readonly string[]): string[] =>
+  digests.flatMap((d) => {
+    const o = demoLedger().disclosures.get(d);
+    return o === undefined ? [] : [o.disclosure];
+  });
+
+/** An example asset as a regulator reads it (`GET /v1/assets/{id}`): values, digests and disclosures. */
 export function exampleAssetState(): Record<string, unknown> {
-  return json(demoLedger().state.assets.get(EXAMPLE_ASSET));
+  const a = demoLedger().state.assets.get(EXAMPLE_ASSET) as AssetState;
+  return { ...json(a), disclosures: demoDisclosures(Object.values(a.sealed)) };
 }
 
-/** An example licence (`GET /v1/licences/{id}`). */
+/** An example licence as its licensee reads it (`GET /v1/licences/{id}`). */
 export function exampleLicenceState(): Record<string, unknown> {
-  return json(demoLedger().state.licences.get(EXAMPLE_LICENCE_ID));
+  const d = demoLedger();
+  const l = d.state.licences.get(EXAMPLE_LICENCE_ID);
+  const grant = d.records[l?.grantedIndex ?? 0] as LedgerRecord;
+  const sd = (grant.payload as { _sd?: string[]; licensee?: { _sd?: string[] } }) ?? {};
+  return { ...json(l), fee: EXAMPLE_PAYLOADS['licence.granted']?.['fee'], disclosures: demoDisclosures([...(sd._sd ?? []), ...(sd.licensee?._sd ?? [])]) };
 }
 
 /** An example certificate record state (`GET /v1/certificates/{id}`). */
@@ -451,6 +516,8 @@ export interface WriteExample {
   receipt: Record<string, unknown>;
   /** The receipts of the batch (tree of size head + 2). */
   batchReceipts: Record<string, unknown>[];
+  /** The disclosures of each record's confidential members (empty for a type without any). */
+  disclosures: string[][];
 }
 
 const writes = new Map<string, WriteExample | null>();
@@ -465,19 +532,25 @@ const writes = new Map<string, WriteExample | null>();
 export function exampleWrite(type: string): WriteExample | null {
   const cached = writes.get(type);
   if (cached !== undefined) return cached;
-  const payload = EXAMPLE_PAYLOADS[type];
+  const d = demoLedger();
+  const payload = type === 'disclosure.erased' ? erasureExample(d) : EXAMPLE_PAYLOADS[type];
   if (payload === undefined) {
     writes.set(type, null);
     return null;
   }
-  const d = demoLedger();
   const records: LedgerRecord[] = [];
+  const disclosures: string[][] = [];
   let prev = d.records[d.records.length - 1] as LedgerRecord;
   for (let k = 0; k < 2; k++) {
     const index = d.records.length + k;
     const time = new Date(Date.UTC(2026, 11, 1, 9, 0, k)).toISOString();
-    prev = signRecord({ v: 1, index, type, time, actor: EXAMPLE_HOLDER_DID, prev: toBase64(recordLeafHash(prev)), payload }, holderKey.secretKey);
+    const concealed = concealExample(type, payload, `write|${type}|${k}`);
+    prev = signRecord(
+      { v: 1, index, type, time, actor: EXAMPLE_HOLDER_DID, prev: toBase64(recordLeafHash(prev)), payload: concealed.payload },
+      holderKey.secretKey,
+    );
     records.push(prev);
+    disclosures.push(concealed.disclosures);
   }
   const receiptOf = (leaves: Uint8Array[], index: number, checkpoint: string): Record<string, unknown> => ({
     index,
@@ -493,7 +566,18 @@ export function exampleWrite(type: string): WriteExample | null {
     records,
     receipt: receiptOf(one, one.length - 1, signTree(one)),
     batchReceipts: [receiptOf(two, two.length - 2, twoNote), receiptOf(two, two.length - 1, twoNote)],
+    disclosures,
   };
   writes.set(type, example);
   return example;
+}
+
+/** An erasure of the demonstration asset's holder name (`POST /v1/disclosures/erase`). */
+function erasureExample(d: DemoLedger): RecordPayload {
+  const a = d.state.assets.get(EXAMPLE_ASSET) as AssetState;
+  return {
+    index: a.registeredIndex,
+    erased: [{ digest: a.sealed['holder.name'] as string, member: 'holder.name' }],
+    reason: 'Erasure requested by the holder (PIPL art. 47), granted by the regulator',
+  };
 }

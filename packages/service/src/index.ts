@@ -11,13 +11,26 @@ export type { LogReadRateLimit, RateLimit, RegistryView } from './context.ts';
 // The ledger behind the app: a log, its registry state and the append queue's receipts.
 export { LedgerService } from './service.ts';
 export type { LedgerServiceOptions, CertificateVerdict, ServedLedger, SubmissionRouter } from './service.ts';
-export type { Receipt, HeadInfo, AppendQueueOptions, ApplyRecord, PrecheckRecords, RegistryRules, Placement } from './append-queue.ts';
+export type {
+  Receipt,
+  HeadInfo,
+  AppendQueueOptions,
+  ApplyRecord,
+  PrecheckRecords,
+  RegistryRules,
+  Placement,
+  KeepDisclosures,
+  ApplyLogged,
+} from './append-queue.ts';
 // Several instances on one PostgreSQL log: the router of each (its role, failover).
 export { Sequencer } from './sequencer.ts';
 export type { SequencerOptions, SequencerRole } from './sequencer.ts';
+// Confidential members: the edge checks of a write body's disclosures, and who may read them.
+export { checkDisclosures, keepDisclosures, mayReadDisclosures, MAX_BODY_DISCLOSURES } from './disclosures.ts';
+export type { DisclosuresByDigest } from './disclosures.ts';
 export type { CertificateDesk, StatusListSlots, RoleEvidenceAnswer, ProvenRecord } from './certificate-desk.ts';
 // A data directory: open its ledger, keys and certificates.
-export { openService, dataDirPaths, isOrigin, formatKeyFile, parseKeyFile } from './open.ts';
+export { openService, dataDirPaths, isOrigin, formatKeyFile, parseKeyFile, applyLogged } from './open.ts';
 export type { OpenServiceOptions, DataDirService, DataDirFacts, RootAuthority, KeyFileJson } from './open.ts';
 // The typed HTTP client.
 export { DataLedgerClient } from './client.ts';
@@ -27,6 +40,8 @@ export type {
   ConsistencyProofAnswer,
   RecordDraft,
   SubmittedReceipt,
+  RecordDisclosuresAnswer,
+  EraseRequest,
   IssueCertificateRequest,
   CertificateVerificationAnswer,
 } from './client.ts';

@@ -10,10 +10,14 @@
  *               grants roles (keep it offline once roles are granted);
  * - `log.vkey`  the log's C2SP verifier key (public: verifiers trust checkpoints signed by it);
  * - `root.did`  the root authority's did:key (public);
- * - `certificates/` signed certificates published by their registries (one file each).
+ * - `certificates/` signed certificates published by their registries (one file each);
+ * - `vault/`    the LevelDB disclosure vault: the confidential members of logged records
+ *               (their SD-JWT disclosures, by digest), apart from the log so that erasure
+ *               can delete them while the log stays append-only.
  *
  * With `database` (`--database`, `DATABASE_URL`) the log lives in PostgreSQL
- * (`@dataledger/store-postgres`) instead of `ledger/`; the keys stay in the data directory.
+ * (`@dataledger/store-postgres`) instead of `ledger/`, and the vault in the same database and
+ * schema (its own table); the keys stay in the data directory.
  */
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -42,6 +46,8 @@ import {
   DEFAULT_MAX_BATCH_RECORDS,
   Log,
   openLevelStore,
+  openLevelVault,
+  type DisclosureVault,
   parseVerifierKey,
   verifierKey,
   type LedgerRecord,
@@ -53,14 +59,21 @@ import {
   assetStatus,
   auditBundle,
   certificateStatus,
+  DEFAULT_DISCLOSURE_POLICY,
+  disclosureMap,
   rolesOf,
   RegistryAuditor,
   skipRecord,
   statisticsReport,
   verifyCertificate,
+  type AssetState,
+  type DisclosurePolicy,
   type JsonObject,
+  type LicenceState,
+  type OpenedDisclosure,
   type RegistryState,
 } from '@dataledger/certificates';
+import { mayReadDisclosures, recordDigests } from './disclosures.ts';
 import { createCertificateDesk, directoryShelf, type CertificateDesk } from './certificate-desk.ts';
 import type { RegistryView } from './context.ts';
 import { registryPrecheck, type AppendQueueOptions } from './append-queue.ts';
@@ -123,6 +136,16 @@ export interface OpenServiceOptions extends AppendQueueOptions {
   certificateCacheSize?: number;
   /** `ttl` of the status lists the service signs, milliseconds (default 300,000: five minutes). */
   statusListTtlMs?: number;
+  /**
+   * The small-cell threshold k of the statistics report and of the audit's report (default 5):
+   * counts of 1 to k−1 contributors are suppressed (certificates' `statisticsReport`).
+   */
+  minStatisticsCell?: number;
+  /**
+   * Which payload members are confidential (default `DEFAULT_DISCLOSURE_POLICY`;
+   * `serve --public-member type:path` publishes some).
+   */
+  disclosurePolicy?: DisclosurePolicy;
 }
 
 /** The root authority of a data directory. */
@@ -153,10 +176,19 @@ export interface DataDirFacts {
 export type DataDirService = LedgerService<RegistryState> & DataDirFacts;
 
 /** Paths of the files of a data directory. */
-export function dataDirPaths(dataDir: string): { ledger: string; logKey: string; rootKey: string; logVkey: string; rootDid: string; certificates: string } {
+export function dataDirPaths(dataDir: string): {
+  ledger: string;
+  vault: string;
+  logKey: string;
+  rootKey: string;
+  logVkey: string;
+  rootDid: string;
+  certificates: string;
+} {
   return {
     certificates: join(dataDir, 'certificates'),
     ledger: join(dataDir, 'ledger'),
+    vault: join(dataDir, 'vault'),
     logKey: join(dataDir, 'log.key'),
     rootKey: join(dataDir, 'root.key'),
     logVkey: join(dataDir, 'log.vkey'),
@@ -272,20 +304,56 @@ async function writeSecret(path: string, key: KeyPair): Promise<void> {
 }
 
 /**
- * Read access to a registry state for the routes.
+ * An asset without the values of its confidential members (those `sealed` names: the digests
+ * stay), whatever the state knows of them: what every route serves before a reader's
+ * disclosures are added (DESIGN.md "Confidential payloads", reads).
+ */
+export function sealedAsset(
+  a: AssetState,
+): Omit<AssetState, 'valuation' | 'description' | 'subjects'> & Partial<Pick<AssetState, 'valuation' | 'description' | 'subjects'>> {
+  const out: Record<string, unknown> = { ...a };
+  for (const path of Object.keys(a.sealed)) {
+    if (path === 'holder.name') {
+      const { name: _hidden, ...holder } = a.holder;
+      out['holder'] = holder;
+    } else delete out[path];
+  }
+  return out as ReturnType<typeof sealedAsset>;
+}
+
+/**
+ * A licence without its licensee's name when its grant concealed members (the digests are on
+ * the grant record, `grantedIndex`).
+ */
+export function sealedLicence(l: LicenceState, grantSealed: boolean): LicenceState {
+  if (!grantSealed || l.licensee.name === undefined) return l;
+  const { name: _hidden, ...licensee } = l.licensee;
+  return { ...l, licensee };
+}
+
+/**
+ * Read access to a registry state for the routes. Assets and licences come without the values
+ * of their confidential members ({@link sealedAsset}): the read routes add them for a signer
+ * the policy lets see them, from the vault.
  * @param state - the registry state
+ * @param options - `minStatisticsCell`: the statistics report's small-cell threshold (default 5)
  * @returns the view
  */
-export function registryView(state: RegistryState): RegistryView {
+export function registryView(state: RegistryState, options: { minStatisticsCell?: number } = {}): RegistryView {
+  const roles = (did: string): readonly string[] => (did === state.rootAuthority ? [...rolesOf(state, did), 'root'] : rolesOf(state, did));
   return {
-    rolesOf: (did) => (did === state.rootAuthority ? [...rolesOf(state, did), 'root'] : rolesOf(state, did)),
+    rolesOf: roles,
     asset: (id) => {
       const a = state.assets.get(id);
-      return a === undefined ? undefined : { ...a, status: assetStatus(a, Date.now()) };
+      return a === undefined ? undefined : { ...sealedAsset(a), status: assetStatus(a, Date.now()) };
     },
-    licence: (id) => state.licences.get(id),
+    licence: (id) => {
+      const l = state.licences.get(id);
+      return l === undefined ? undefined : sealedLicence(l, state.sealedRecords.has(String(l.grantedIndex)));
+    },
+    mayReadDisclosures: (reader, record) => mayReadDisclosures(state, reader, roles(reader), record),
     certificate: (id) => state.certificates.get(id),
-    statistics: () => statisticsReport(state),
+    statistics: () => statisticsReport(state, options.minStatisticsCell === undefined ? {} : { minCell: options.minStatisticsCell }),
     aggregation: (id) => state.aggregations.get(id),
   };
 }
@@ -304,6 +372,9 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
   if (typeof dataDir !== 'string' || dataDir.length === 0) throw new TypeError('options.dataDir: expected a directory path');
   if (options.origin !== undefined && !isOrigin(options.origin)) {
     throw new TypeError('options.origin: expected a non-empty name without spaces or "+" (e.g. example.org/log)');
+  }
+  if (options.minStatisticsCell !== undefined && !(Number.isSafeInteger(options.minStatisticsCell) && options.minStatisticsCell >= 1)) {
+    throw new TypeError('options.minStatisticsCell: expected a positive integer');
   }
   const paths = dataDirPaths(dataDir);
   const isNew = !(await exists(paths.logKey));
@@ -356,6 +427,20 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
   const root = (await exists(paths.rootKey)) ? await readKey(paths.rootKey) : null;
 
   store ??= await openLevelStore(paths.ledger, { sync: options.sync ?? true });
+  // The vault beside the log: its own LevelDB directory, or the same database and schema.
+  let vault: DisclosureVault;
+  try {
+    if (options.database !== undefined) {
+      const { openPostgresVault } = await import('@dataledger/store-postgres');
+      vault = await openPostgresVault({ connectionString: options.database });
+    } else {
+      vault = await openLevelVault(paths.vault);
+    }
+  } catch (err) {
+    await store.close();
+    await cluster?.close();
+    throw err;
+  }
   let log: Log;
   try {
     log = await Log.open(store, {
@@ -368,6 +453,7 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
     });
   } catch (err) {
     await store.close();
+    await vault.close();
     await cluster?.close();
     throw err;
   }
@@ -383,31 +469,49 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
       await log.append(genesis);
       created = true;
     }
-    // Replay the registry; a record the rules refuse (a ledger written by other tools) is skipped.
-    const auditor = new RegistryAuditor();
-    for await (const r of log.records(0, log.size)) auditor.push(r);
+    const { auditor, erased } = await replayRegistry(log, vault);
+    // Erasures on the log are erased from the vault again (idempotent): this covers a crash
+    // between the append of a `disclosure.erased` record and the vault's erase.
+    for (let i = 0; i < erased.length; i += 1024) await vault.erase(erased.slice(i, i + 1024));
     const state = auditor.state;
     const first = (await log.entries(0, 1))[0] as LedgerRecord;
     const rootDid = state.rootAuthority ?? first.actor;
     await writeFile(paths.rootDid, `${rootDid}\n`, { mode: 0o644 });
 
     const cacheSize = options.certificateCacheSize ?? 16_384;
+    const k = options.minStatisticsCell;
     const verifyCache: VerifyCache | null = cacheSize > 0 ? new LRUCache({ max: cacheSize }) : null;
     // Set right below, before the service answers anything.
     let desk: CertificateDesk | null = null;
     const base = new LedgerService<RegistryState>({
       log,
       origin,
-      apply: (s, r) => applyRecord(s, r),
+      apply: (s, r, disclosures) => applyRecord(s, r, disclosures === undefined ? {} : { disclosures }),
       precheck: registryPrecheck,
-      skip: (s, r) => skipRecord(s, r),
+      // Records another instance appended (one PostgreSQL log): with the vault's disclosures, leniently.
+      applyLogged: (s, rs) => applyLogged(s, rs, vault),
       state,
+      vault,
+      disclosurePolicy: options.disclosurePolicy ?? DEFAULT_DISCLOSURE_POLICY,
       maxPayloadBytes: options.maxPayloadBytes ?? 65_536,
-      view: registryView,
+      view: (s) => registryView(s, k === undefined ? {} : { minStatisticsCell: k }),
       audit: async (svc) => {
-        const report = await auditBundle(svc.exportBundle(), { trustedLogKeys: [svc.logVerifierKey] });
+        // The regulator's replay checks every rule: with the vault's disclosures of the logged
+        // records (an erased member leaves its rules reported in `unchecked`).
+        const disclosures = await loggedDisclosures(svc.log, vault);
+        const report = await auditBundle(svc.exportBundle(), { trustedLogKeys: [svc.logVerifierKey], disclosures, ...(k === undefined ? {} : { minCell: k }) });
         // The replayed state is internal; the report is what a regulator reads.
-        return { valid: report.valid, records: report.records, violations: report.violations, statistics: report.statistics, integrity: report.integrity };
+        return {
+          valid: report.valid,
+          records: report.records,
+          violations: report.violations,
+          statistics: report.statistics,
+          integrity: report.integrity,
+          unchecked: report.unchecked,
+          complete: report.complete,
+          erasures: report.erasures,
+          disclosures: report.disclosures,
+        };
       },
       verifyCertificate: async (body, svc) => verifyAgainstLedger(body, svc, desk as CertificateDesk, verifyCache),
       ...queueOptions(options),
@@ -441,6 +545,7 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
   } catch (err) {
     await cluster?.close();
     await log.close();
+    await vault.close();
     throw err;
   }
 }
@@ -460,6 +565,90 @@ async function awaitGenesis(store: RecordStore, cluster: LogCluster): Promise<bo
     if (Date.now() > until) throw new DataLedgerError('STORE_IO', 'the database holds no ledger yet, and the instance creating it did not finish within 30 s');
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/** Records replayed per read of the vault at open. */
+const REPLAY_CHUNK = 1024;
+
+/**
+ * Replays the registry from the log with the vault's disclosures of each record's digests.
+ * Lenient: every record was checked in full when it was written, so a rule that needs an
+ * erased member is skipped, not a reason to refuse the record now; a record the rules refuse
+ * (a ledger written by other tools) is skipped too.
+ * @returns the auditor holding the state, and the digests the log's erasures name
+ */
+async function replayRegistry(log: Log, vault: DisclosureVault): Promise<{ auditor: RegistryAuditor; erased: string[] }> {
+  // The auditor reads this map for each record: it holds the disclosures of the current chunk only.
+  const window = new Map<string, OpenedDisclosure>();
+  const auditor = new RegistryAuditor({ disclosures: window });
+  const erased: string[] = [];
+  let chunk: LedgerRecord[] = [];
+  const flush = async (): Promise<void> => {
+    const digests = chunk.flatMap(recordDigests);
+    window.clear();
+    if (digests.length > 0) {
+      const found = await vault.getMany(digests);
+      for (const [d, o] of disclosureMap(found.filter((x): x is string => x !== undefined))) window.set(d, o);
+    }
+    for (const r of chunk) {
+      auditor.push(r);
+      if (r.type === 'disclosure.erased') {
+        const items = (r.payload as { erased?: unknown }).erased;
+        if (Array.isArray(items)) for (const x of items) if (typeof x?.digest === 'string') erased.push(x.digest);
+      }
+    }
+    chunk = [];
+  };
+  for await (const r of log.records(0, log.size)) {
+    chunk.push(r);
+    if (chunk.length >= REPLAY_CHUNK) await flush();
+  }
+  await flush();
+  return { auditor, erased };
+}
+
+/**
+ * Applies records read from the log to a registry state, with the vault's disclosures of
+ * their digests, leniently: each was checked in full when it was written (here or by another
+ * instance on the same database), so a rule that needs an erased member is skipped, and a
+ * record the rules refuse is stepped over as at open. What an instance that did not write
+ * them runs to catch up (several instances on one PostgreSQL log).
+ * @param state - the state after the record before `records[0]`
+ * @param records - consecutive logged records
+ * @param vault - the vault beside the log
+ * @returns the state after the last record
+ */
+export async function applyLogged(state: RegistryState, records: readonly LedgerRecord[], vault: DisclosureVault): Promise<RegistryState> {
+  const digests = records.flatMap(recordDigests);
+  const found = digests.length === 0 ? [] : await vault.getMany(digests);
+  const disclosures = disclosureMap(found.filter((x): x is string => x !== undefined));
+  let s = state;
+  for (const r of records) {
+    try {
+      s = applyRecord(s, r, { disclosures, unchecked: () => undefined });
+    } catch (err) {
+      if (!(err instanceof DataLedgerError)) throw err;
+      s = skipRecord(s, r);
+    }
+  }
+  return s;
+}
+
+/** The vault's disclosures of the digests of the log's records (never an unreferenced entry). */
+async function loggedDisclosures(log: Log, vault: DisclosureVault): Promise<Map<string, OpenedDisclosure>> {
+  const out = new Map<string, OpenedDisclosure>();
+  let digests: string[] = [];
+  const flush = async (): Promise<void> => {
+    const found = await vault.getMany(digests);
+    for (const [d, o] of disclosureMap(found.filter((x): x is string => x !== undefined))) out.set(d, o);
+    digests = [];
+  };
+  for await (const r of log.records(0, log.size)) {
+    digests.push(...recordDigests(r));
+    if (digests.length >= REPLAY_CHUNK) await flush();
+  }
+  if (digests.length > 0) await flush();
+  return out;
 }
 
 function queueOptions(o: AppendQueueOptions): AppendQueueOptions {

@@ -5,10 +5,13 @@
  * - The **sequencer** (lease holder) puts its own writers' submissions and those the
  *   followers forward through its one append queue: one group commit, one turnstile for
  *   writers racing for an index, whichever instance they came through.
- * - A **follower** checks a submission's signatures at its edge, forwards the checked records
- *   (their canonical texts) through the cluster's pending table, and answers with the receipts
- *   the sequencer wrote, once its own view of the log has reached them. It re-reads the head
- *   whenever a batch commits (the store's `head` notification), so it serves every read.
+ * - A **follower** checks a submission's signatures and disclosures at its edge, forwards the
+ *   checked records (their canonical texts) with the disclosures of their digests through the
+ *   cluster's pending table (`{ records, disclosures }`: the disclosures pass through that
+ *   table in flight, and its row is deleted once answered), and answers with the receipts the
+ *   sequencer wrote, once its own view of the log has reached them. It re-reads the head
+ *   whenever a batch commits (the store's `head` notification), and brings its registry up to
+ *   it with the vault's disclosures (`applyLogged`), so it serves every read.
  * - **Failover.** Followers try the lease every `leaseRetryMs`. The new sequencer first reads
  *   the head and brings the registry up to it, returns the rows the old one had claimed
  *   without answering to the queue, then serves them (a record already appended is answered
@@ -25,6 +28,7 @@ import { DataLedgerError, isDataLedgerError, parseJson, utf8Encode } from '@data
 import { verifySignedRecord, type VerifiedRecord } from '@dataledger/provenance';
 import type { LogCluster } from '@dataledger/store-postgres';
 import type { Placement, Receipt } from './append-queue.ts';
+import { checkDisclosures, withoutConfidential, type DisclosuresByDigest } from './disclosures.ts';
 import { ServiceError } from './problem.ts';
 import type { LedgerService, SubmissionRouter } from './service.ts';
 
@@ -107,24 +111,27 @@ export class Sequencer implements SubmissionRouter {
     tick();
   }
 
-  submit(checked: readonly VerifiedRecord[]): Promise<Receipt[]> {
-    return this.#submit(checked, 0);
+  submit(checked: readonly VerifiedRecord[], disclosures: DisclosuresByDigest): Promise<Receipt[]> {
+    return this.#submit(checked, disclosures, 0);
   }
 
-  async #submit(checked: readonly VerifiedRecord[], attempt: number): Promise<Receipt[]> {
-    if (!this.#leading) return this.#forward(checked);
+  async #submit(checked: readonly VerifiedRecord[], disclosures: DisclosuresByDigest, attempt: number): Promise<Receipt[]> {
+    if (!this.#leading) return this.#forward(checked, disclosures);
     try {
-      return await this.#service.submitHere(checked);
+      return await this.#service.submitHere(checked, disclosures);
     } catch (err) {
       if (!isFenced(err) || attempt > 0) throw err;
       // Deposed without knowing it: nothing was written. Step down, then send it on.
       await this.#demote('a batch was fenced: another instance moved the head');
-      return this.#submit(checked, attempt + 1);
+      return this.#submit(checked, disclosures, attempt + 1);
     }
   }
 
-  async #forward(checked: readonly VerifiedRecord[]): Promise<Receipt[]> {
-    const body = utf8Encode(`[${checked.map((c) => c.texts.leaf).join(',')}]`);
+  async #forward(checked: readonly VerifiedRecord[], disclosures: DisclosuresByDigest): Promise<Receipt[]> {
+    // The disclosures travel with their records, so the sequencer keeps them in the vault in
+    // the records' group commit, as for a write it took itself.
+    const ds = [...disclosures.values()].map((o) => JSON.stringify(o.disclosure));
+    const body = utf8Encode(`{"records":[${checked.map((c) => c.texts.leaf).join(',')}],"disclosures":[${ds.join(',')}]}`);
     let bytes: Uint8Array;
     try {
       bytes = await this.#cluster.forward(body, this.#forwardTimeoutMs);
@@ -154,20 +161,23 @@ export class Sequencer implements SubmissionRouter {
   async #handle(body: Uint8Array): Promise<Uint8Array | null> {
     let outcome: Outcome;
     try {
-      const records = parseJson(td.decode(body), { maxBytes: Infinity }) as unknown;
-      if (!Array.isArray(records)) throw new ServiceError('HTTP_BAD_REQUEST', 'a forwarded submission is not an array of records');
-      // The follower checked the signatures; the sequencer checks again, so nothing reaches
-      // the log on the word of a row alone.
+      const forwarded = parseJson(td.decode(body), { maxBytes: Infinity }) as unknown;
+      const { records, disclosures } = forwardedBody(forwarded);
+      // The follower checked the signatures and disclosures; the sequencer checks again, so
+      // nothing reaches the log or the vault on the word of a row alone.
       const checked = records.map((r, k) => verifySignedRecord(r, this.#service.maxPayloadBytes, k));
-      outcome = { placed: await this.#service.placeHere(checked) };
+      const map = checkDisclosures(checked, disclosures, this.#service.disclosurePolicy);
+      outcome = { placed: await this.#service.placeHere(checked, map) };
     } catch (err) {
       if (isFenced(err)) {
         void this.#demote('a batch was fenced: another instance moved the head');
         return null;
       }
       if (isDataLedgerError(err) && err.code === 'HTTP_SHUTTING_DOWN') return null;
-      outcome = isDataLedgerError(err)
-        ? { error: { code: err.code, message: err.message, ...(err.details === undefined ? {} : { details: err.details }) } }
+      // The row is read by the follower only, but a refusal never names a confidential value.
+      const shown = withoutConfidential(err);
+      outcome = isDataLedgerError(shown)
+        ? { error: { code: shown.code, message: shown.message, ...(shown.details === undefined ? {} : { details: shown.details }) } }
         : { error: { code: 'HTTP_INTERNAL', message: 'the sequencer failed' } };
     }
     return utf8Encode(JSON.stringify(outcome));
@@ -256,6 +266,19 @@ export class Sequencer implements SubmissionRouter {
     await this.#cluster.close();
     this.#leading = false;
   }
+}
+
+/**
+ * The parts of a forwarded submission: `{ records, disclosures }` (an array of records alone,
+ * the form before confidential members, is read as having no disclosures).
+ */
+function forwardedBody(body: unknown): { records: unknown[]; disclosures: unknown[] } {
+  if (Array.isArray(body)) return { records: body, disclosures: [] };
+  if (typeof body === 'object' && body !== null) {
+    const { records, disclosures } = body as { records?: unknown; disclosures?: unknown };
+    if (Array.isArray(records) && (disclosures === undefined || Array.isArray(disclosures))) return { records, disclosures: disclosures ?? [] };
+  }
+  throw new ServiceError('HTTP_BAD_REQUEST', 'a forwarded submission is not { records, disclosures }');
 }
 
 function isFenced(err: unknown): boolean {

@@ -3,7 +3,17 @@
  * queue every write goes through. `openService` builds one over a data directory; tests and
  * embedders build one over any opened `Log` (`new LedgerService({ log, … })`).
  */
-import { isVerifiedRecord, verifySignedRecord, type LedgerRecord, type Log, type VerifiedRecord } from '@dataledger/provenance';
+import {
+  isVerifiedRecord,
+  memoryVault,
+  verifySignedRecord,
+  type DisclosureVault,
+  type LedgerRecord,
+  type Log,
+  type VerifiedRecord,
+} from '@dataledger/provenance';
+import { CertificateError, DEFAULT_DISCLOSURE_POLICY, DIGEST_PATTERN, openDisclosure, type DisclosurePolicy } from '@dataledger/certificates';
+import { checkDisclosures, keepDisclosures, NO_DISCLOSURES, withoutConfidential, type DisclosuresByDigest } from './disclosures.ts';
 import type { CertificateDesk } from './certificate-desk.ts';
 import type { RegistryView } from './context.ts';
 import { AppendQueue, headInfo, type AppendQueueOptions, type HeadInfo, type Placement, type Receipt, type RegistryRules } from './append-queue.ts';
@@ -20,8 +30,11 @@ export interface CertificateVerdict {
  * does not sequence the log, to the one that does (`sequencer.ts`).
  */
 export interface SubmissionRouter {
-  /** Submits records checked at the edge; resolves with one receipt per record. */
-  submit(checked: readonly VerifiedRecord[]): Promise<Receipt[]>;
+  /**
+   * Submits records checked at the edge, with the disclosures of their digests (checked
+   * there too); resolves with one receipt per record.
+   */
+  submit(checked: readonly VerifiedRecord[], disclosures: DisclosuresByDigest): Promise<Receipt[]>;
   /** Stops routing; called first by {@link LedgerService.close}. */
   close(): Promise<void>;
 }
@@ -40,6 +53,17 @@ export interface LedgerServiceOptions<S> extends AppendQueueOptions, RegistryRul
   verifyCertificate?: (certificate: unknown, service: LedgerService<S>, raw?: string) => Promise<CertificateVerdict>;
   /** Called after the log is closed (release other resources). */
   onClose?: () => Promise<void>;
+  /**
+   * Which payload members are confidential (default `DEFAULT_DISCLOSURE_POLICY`): a record
+   * carrying one of them in clear is refused, and every digest needs its disclosure.
+   */
+  disclosurePolicy?: DisclosurePolicy;
+  /**
+   * Where the disclosures of logged records are kept (default: a memory vault). The service
+   * owns it: it is closed with the service. The registry rules' `keep` defaults to putting the
+   * disclosures of each group commit here.
+   */
+  vault?: DisclosureVault;
 }
 
 const EMPTY_VIEW: RegistryView = {
@@ -64,6 +88,10 @@ export class LedgerService<S = unknown> {
   readonly maxPayloadBytes: number;
   /** The underlying log; it also serves the C2SP tlog-tiles routes. */
   readonly log: Log;
+  /** Which payload members are confidential on this ledger (`GET /v1/disclosure-policy`). */
+  readonly disclosurePolicy: DisclosurePolicy;
+  /** The disclosures of logged records (no public route reads it). */
+  readonly vault: DisclosureVault;
   /** Signed certificates and status lists the service publishes (absent: not served). */
   certificates?: CertificateDesk;
   /** Where aggregation jobs are kept on disk (absent or null: memory only). */
@@ -79,7 +107,12 @@ export class LedgerService<S = unknown> {
     this.origin = options.origin;
     this.logVerifierKey = options.log.verifierKey;
     this.maxPayloadBytes = options.maxPayloadBytes ?? 65_536;
-    this.#queue = new AppendQueue<S>(options.log, options, options);
+    this.disclosurePolicy = options.disclosurePolicy ?? DEFAULT_DISCLOSURE_POLICY;
+    this.vault = options.vault ?? memoryVault();
+    // The disclosures of appended records go to this service's vault unless the rules say otherwise.
+    const vault = this.vault;
+    const rules: RegistryRules<S> = { ...options, keep: options.keep ?? ((state, ds) => keepDisclosures(vault, state, ds)) };
+    this.#queue = new AppendQueue<S>(options.log, rules, options);
   }
 
   /** Number of records in the log. */
@@ -136,15 +169,28 @@ export class LedgerService<S = unknown> {
    * Submits records (one, or a pre-chained batch) through the group-commit queue. Records
    * checked at the edge (`verifySignedRecord`) are taken as they are; plain ones (in-process
    * callers) are checked here, once, the same way.
+   *
+   * Confidential members: each payload must carry those of {@link disclosurePolicy} as
+   * digests, and `disclosures` the disclosure of every digest of the submission (and nothing
+   * else); they are kept in the {@link vault} in the same group commit as the records. A
+   * `disclosure.erased` record must name disclosures the vault holds; once appended, they are
+   * erased from the vault.
+   * @param records - the records, in order
+   * @param disclosures - the disclosures of the records' digests (RFC 9901 §4.2)
    * @returns one receipt per record, once durably appended (or already present)
-   * @throws DataLedgerError the failing check's code; nothing of the submission is appended
+   * @throws DataLedgerError the failing check's code (`DISCLOSURE_…` for the disclosures);
+   *   nothing of the submission is appended
    */
-  submit(records: readonly (LedgerRecord | VerifiedRecord)[]): Promise<Receipt[]> {
+  submit(records: readonly (LedgerRecord | VerifiedRecord)[], disclosures: readonly string[] = []): Promise<Receipt[]> {
     try {
       const checked = this.#verified(records);
-      return this.#router === null ? this.#queue.submit(checked) : this.#router.submit(checked);
+      // At the edge of every instance, the sequencer or not: signatures, then disclosures.
+      const map = checkDisclosures(checked, disclosures, this.disclosurePolicy);
+      const erasures = checked.filter((c) => c.record.type === 'disclosure.erased' && c.record.index >= this.log.head().size);
+      const submitted = erasures.length === 0 ? this.#route(checked, map) : this.#erase(checked, map, erasures);
+      return submitted.catch((err: unknown) => Promise.reject(withoutConfidential(err)));
     } catch (err) {
-      return Promise.reject(err);
+      return Promise.reject(withoutConfidential(err));
     }
   }
 
@@ -157,17 +203,21 @@ export class LedgerService<S = unknown> {
     this.#router = router;
   }
 
-  /** Submits checked records to this instance's own append queue (what a router does while sequencing). */
-  submitHere(checked: readonly VerifiedRecord[]): Promise<Receipt[]> {
-    return this.#queue.submit(checked);
+  /**
+   * Submits checked records to this instance's own append queue (what a router does while
+   * sequencing), with the disclosures of their digests, checked at the edge (`checkDisclosures`).
+   */
+  submitHere(checked: readonly VerifiedRecord[], disclosures: DisclosuresByDigest = NO_DISCLOSURES): Promise<Receipt[]> {
+    return this.#queue.submit(checked, disclosures);
   }
 
   /**
    * As {@link LedgerService.submitHere}, answering where each record landed rather than its
-   * receipt (a submission another instance forwarded: it builds the receipts).
+   * receipt (a submission another instance forwarded: it builds the receipts). The
+   * disclosures go to the vault as for a submission made here.
    */
-  placeHere(checked: readonly VerifiedRecord[]): Promise<Placement[]> {
-    return this.#queue.place(checked);
+  placeHere(checked: readonly VerifiedRecord[], disclosures: DisclosuresByDigest = NO_DISCLOSURES): Promise<Placement[]> {
+    return this.#queue.place(checked, disclosures);
   }
 
   /**
@@ -179,6 +229,45 @@ export class LedgerService<S = unknown> {
     const size = await this.log.refresh();
     await this.#queue.catchUp();
     return size;
+  }
+
+  /**
+   * An erasure: each `{ digest, member }` must name a disclosure the vault holds, of that
+   * member; after the append the vault deletes them (a crash in between is covered at open,
+   * which erases again what the log's `disclosure.erased` records name).
+   */
+  async #erase(checked: readonly VerifiedRecord[], map: DisclosuresByDigest, erasures: readonly VerifiedRecord[]): Promise<Receipt[]> {
+    const digests: string[] = [];
+    for (const e of erasures) {
+      const erased = (e.record.payload as { erased?: unknown }).erased;
+      // A malformed payload is the registry's to refuse (REGISTRY_PAYLOAD_INVALID).
+      if (!Array.isArray(erased)) continue;
+      const items = erased.filter(
+        (x): x is { digest: string; member: string } =>
+          typeof x === 'object' && x !== null && typeof x.digest === 'string' && DIGEST_PATTERN.test(x.digest) && typeof x.member === 'string',
+      );
+      const found = await this.vault.getMany(items.map((x) => x.digest));
+      items.forEach(({ digest, member }, i) => {
+        const d = found[i];
+        const name = member.slice(member.lastIndexOf('.') + 1);
+        if (d === undefined || openDisclosure(d).name !== name) {
+          throw new CertificateError('REGISTRY_ERASURE_INVALID', `${digest}: the vault holds no disclosure of ${member} under this digest`, {
+            details: { index: e.record.index, digest, member },
+          });
+        }
+        digests.push(digest);
+      });
+    }
+    // Through the router: on a follower the sequencer appends; the vault is the one all
+    // instances share (PostgreSQL), so this instance, which took the write, erases after it.
+    const receipts = await this.#route(checked, map);
+    await this.vault.erase(digests);
+    return receipts;
+  }
+
+  /** This instance's queue, or the router's sequencer (several instances on one log). */
+  #route(checked: readonly VerifiedRecord[], map: DisclosuresByDigest): Promise<Receipt[]> {
+    return this.#router === null ? this.#queue.submit(checked, map) : this.#router.submit(checked, map);
   }
 
   /** The receipt of a record already in the log. */
@@ -229,6 +318,7 @@ export class LedgerService<S = unknown> {
       await this.#router?.close();
       await this.#queue.close();
       await this.log.close();
+      await this.vault.close();
       if (this.#options.onClose !== undefined) await this.#options.onClose();
     })();
     return this.#closed;

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { didKeyFromPublicKey, generateKeyPair } from '@dataledger/core';
+import { concealPayload, disclosureDigest as digestOf } from '@dataledger/certificates';
 import { buildChain, buildRecord, type ChainDraft, type LedgerRecord } from '@dataledger/provenance';
 import { openService, type DataDirService } from '../src/open.ts';
 import { codeOf } from '../../../test/support/codes.ts';
@@ -30,9 +31,18 @@ const actor = (): { secretKey: Uint8Array; did: string } => {
   return { secretKey: k.secretKey, did: didKeyFromPublicKey(k.publicKey) };
 };
 
-// The one asset fixture (test/support/fixtures.ts), held by `holder`.
+// The one asset fixture (test/support/fixtures.ts), held by `holder`, its confidential members
+// concealed (DESIGN.md "Confidential payloads"); their disclosures go beside the record.
+const disclosures: string[] = [];
 function asset(rn: string, holder: string): Record<string, unknown> {
-  return assetPayload(rn, { did: holder });
+  const c = concealPayload('asset.registered', assetPayload(rn, { did: holder }));
+  disclosures.push(...c.disclosures);
+  return c.payload;
+}
+/** The disclosures made for the records of `records` (by digest). */
+function disclosuresFor(records: readonly LedgerRecord[]): string[] {
+  const text = JSON.stringify(records);
+  return disclosures.filter((d) => text.includes(digestOf(d)));
 }
 
 function chain(drafts: { type: string; payload: Record<string, unknown>; signer: { secretKey: Uint8Array } }[]): LedgerRecord[] {
@@ -50,6 +60,7 @@ describe('checks before the queue', () => {
         { type: 'role.granted', payload: { subject: registry.did, role: 'registry' }, signer: root },
         { type: 'asset.registered', payload: asset('PRE-1', holder.did), signer: registry },
       ]),
+      disclosures.splice(0),
     );
     expect(receipts.map((r) => r.index)).toEqual([size, size + 1]);
   });
@@ -59,10 +70,10 @@ describe('checks before the queue', () => {
     const size = service.size;
     const stale = { size: 1, lastLeafHash: service.log.head().lastLeafHash };
     const unauthorised = buildRecord(stale, { type: 'asset.registered', payload: asset('PRE-2', stranger.did) as never }, stranger);
-    expect(await codeOf(service.submit([unauthorised]))).toBe('REGISTRY_UNAUTHORISED');
+    expect(await codeOf(service.submit([unauthorised], disclosuresFor([unauthorised])))).toBe('REGISTRY_UNAUTHORISED');
     const badPayload = buildRecord(stale, { type: 'role.granted', payload: { subject: stranger.did, role: 'emperor' } as never }, stranger);
     expect(await codeOf(service.submit([badPayload]))).toBe('REGISTRY_PAYLOAD_INVALID');
-    expect(await codeOf(service.submit([{ ...unauthorised, sig: 'A'.repeat(86) }]))).toBe('LEDGER_SIGNATURE_INVALID');
+    expect(await codeOf(service.submit([{ ...unauthorised, sig: 'A'.repeat(86) }], disclosuresFor([unauthorised])))).toBe('LEDGER_SIGNATURE_INVALID');
     expect(service.size).toBe(size);
   });
 
@@ -74,9 +85,9 @@ describe('checks before the queue', () => {
       { type: 'role.granted', payload: { subject: registry.did, role: 'registry' }, signer: root },
       { type: 'asset.registered', payload: asset('PRE-3', holder.did), signer: registry },
     ]) as [LedgerRecord, LedgerRecord];
-    const [, first] = await service.submit([grant, registered]);
+    const [, first] = await service.submit([grant, registered], disclosuresFor([registered]));
     await service.submit(chain([{ type: 'role.revoked', payload: { subject: registry.did, role: 'registry' }, signer: root }]));
-    const [again] = await service.submit([registered]);
+    const [again] = await service.submit([registered], disclosuresFor([registered]));
     expect(again).toEqual(first);
   });
 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { didKeyFromPublicKey, generateKeyPair, type KeyPair } from '@dataledger/core';
 import { buildRecord } from '@dataledger/provenance';
-import { certificateSubject, subjectHash, type JsonObject } from '@dataledger/certificates';
+import { certificateSubject, concealPayload, subjectHash, type JsonObject, type RecordType } from '@dataledger/certificates';
 import { createCertificateDesk, memoryShelf, type CertificateDesk } from '../src/certificate-desk.ts';
 import { openService, parseKeyFile, type DataDirService } from '../src/open.ts';
 import { assetPayload } from '../../../test/support/fixtures.ts';
@@ -28,7 +28,9 @@ let regulator: KeyPair;
 async function submit(by: KeyPair, type: string, payload: Record<string, unknown>): Promise<void> {
   const h = service.head();
   const head = { size: h.size, lastLeafHash: h.lastLeafHash === '' ? null : Buffer.from(h.lastLeafHash, 'base64') };
-  await service.submit([buildRecord(head, { type, payload: payload as never }, by)]);
+  // Confidential members go as digests, their disclosures beside the record.
+  const c = concealPayload(type as RecordType, payload);
+  await service.submit([buildRecord(head, { type, payload: c.payload as never }, by)], c.disclosures);
 }
 
 beforeAll(async () => {

@@ -1,11 +1,14 @@
 /**
- * @dataledger/store-postgres: a provenance `RecordStore` on PostgreSQL, with versioned schema
+ * @dataledger/store-postgres: a provenance `RecordStore` and `DisclosureVault` on PostgreSQL, with versioned schema
  * migrations applied on open. The only package that depends on the PostgreSQL client (`pg`).
  * @packageDocumentation
  */
 // The store: open (and migrate) a PostgreSQL-backed `RecordStore`.
 export { openPostgresStore } from './store.ts';
 export type { PostgresStoreOptions } from './store.ts';
+// The disclosure vault: open (and migrate) a PostgreSQL-backed `DisclosureVault` in the same schema.
+export { openPostgresVault } from './vault.ts';
+export type { PostgresVaultOptions } from './vault.ts';
 // The schema migrations, in order.
 export { MIGRATIONS } from './migrations.ts';
 export type { Migration } from './migrations.ts';

@@ -1,4 +1,13 @@
-import { auditBundle, rolesOf, type RegistryState, type StatisticsReport, type Violation } from '@dataledger/certificates';
+import {
+  auditBundle,
+  rolesOf,
+  type ErasureEntry,
+  type RegistryState,
+  type StatisticsReport,
+  type UncheckedSummary,
+  type Violation,
+} from '@dataledger/certificates';
+import { formatUnchecked, readDisclosuresFile } from '../disclosures.ts';
 import { EXIT, type CliIo, type ExitStatus } from '../io.ts';
 import { openSource } from '../source.ts';
 import { checkVerifierKeys, requireTrustAnchor, withProgress } from './verify.ts';
@@ -11,6 +20,8 @@ export interface AuditOptions {
   trustBundleKey?: boolean | undefined;
   /** Print {@link AuditSummary} as JSON. */
   json?: boolean | undefined;
+  /** A disclosures file (`export --disclosures`): the rules on concealed members are checked too. */
+  disclosures?: string | undefined;
 }
 
 /** A violation as the summary shows it: with the roles its actor held. */
@@ -48,6 +59,14 @@ export interface AuditSummary {
   violations: Violation[];
   /** The statistics report (统计报告). */
   statistics: StatisticsReport;
+  /** True when every rule of every record was checked (false: some needed disclosures not given). */
+  complete: boolean;
+  /** Rules not checked for want of disclosures: never counted as passed. */
+  unchecked: UncheckedSummary[];
+  /** What was erased from the vault, when and by whom (`disclosure.erased` records). */
+  erasures: ErasureEntry[];
+  /** Disclosures given (`--disclosures`) and how many matched a digest of the ledger. */
+  disclosures: { given: number; used: number };
 }
 
 function rolesOfActor(state: RegistryState, actor: string | undefined): string[] {
@@ -90,18 +109,22 @@ export function summariseRules(violations: readonly Violation[], state: Registry
 export async function auditBundleFile(file: string, options: AuditOptions, io: CliIo): Promise<AuditSummary> {
   const anchored = requireTrustAnchor(options);
   const trusted = checkVerifierKeys(options.logKey ?? []);
+  const disclosures = options.disclosures === undefined ? undefined : await readDisclosuresFile(options.disclosures, io);
   const source = await openSource(file, io);
   const progress = withProgress(source, io, 'auditing', true);
   let report;
   try {
-    report = await auditBundle(progress.chunks, trusted.length > 0 ? { trustedLogKeys: trusted } : {});
+    report = await auditBundle(progress.chunks, {
+      ...(trusted.length > 0 ? { trustedLogKeys: trusted } : {}),
+      ...(disclosures === undefined ? {} : { disclosures }),
+    });
   } finally {
     progress.stop();
   }
   const i = report.integrity;
   // auditBundle appends the integrity fault, when there is one, after the rule violations;
   // a regulator reads "the ledger was tampered with" apart from "a party broke a rule".
-  const violations = i !== null && !i.valid ? report.violations.slice(0, -1) : report.violations;
+  const violations = i !== null && !i.valid ? report.violations.filter((v) => v.code !== i.code || v.index !== i.firstBadIndex) : report.violations;
   return {
     valid: report.valid,
     trusted: anchored,
@@ -110,14 +133,19 @@ export async function auditBundleFile(file: string, options: AuditOptions, io: C
     rules: summariseRules(violations, report.state),
     violations,
     statistics: report.statistics,
+    complete: report.complete,
+    unchecked: report.unchecked,
+    erasures: report.erasures,
+    disclosures: report.disclosures,
   };
 }
 
-function table(title: string, rows: Record<string, number>): string {
+// A suppressed cell (null: fewer than k contributors) reads `<k`, never 0.
+function table(title: string, rows: Record<string, number | null>, minCell: number): string {
   const keys = Object.keys(rows);
   if (keys.length === 0) return `  ${title}: none\n`;
   const width = Math.max(...keys.map((k) => k.length));
-  return `  ${title}:\n${keys.map((k) => `    ${k.padEnd(width)}  ${rows[k]}\n`).join('')}`;
+  return `  ${title}:\n${keys.map((k) => `    ${k.padEnd(width)}  ${rows[k] ?? `<${minCell}`}\n`).join('')}`;
 }
 
 /**
@@ -127,18 +155,20 @@ function table(title: string, rows: Record<string, number>): string {
  */
 export function formatStatistics(s: StatisticsReport): string {
   return [
-    `statistics (as of ${s.asOf ?? 'n/a'}, ${s.records} records)\n`,
+    `statistics (as of ${s.asOf ?? 'n/a'}, ${s.records} records; counts below ${s.minCell} shown as <${s.minCell})\n`,
     `  assets: ${s.assets.total}\n`,
-    table('by classification', s.assets.byClassification),
-    table('by status', s.assets.byStatus),
-    table('by holder', s.assets.byHolder),
-    table('registered by period', s.assets.registeredByPeriod),
+    table('by classification', s.assets.byClassification, s.minCell),
+    table('by status', s.assets.byStatus, s.minCell),
+    table('by holder', s.assets.byHolder, s.minCell),
+    table('by source department', s.assets.byDepartment, s.minCell),
+    table('registered by period', s.assets.registeredByPeriod, s.minCell),
     `  transfers: ${s.transfers.total}\n`,
-    table('transfers by period', s.transfers.byPeriod),
+    table('transfers by period', s.transfers.byPeriod, s.minCell),
     `  licences: ${s.licences.granted} granted, ${s.licences.revoked} revoked, ${s.licences.active} active, ${s.licences.ended} ended\n`,
-    table('licences granted by period', s.licences.grantedByPeriod),
+    table('licences granted by period', s.licences.grantedByPeriod, s.minCell),
+    table('licences by purpose', s.licences.byPurpose, s.minCell),
     `  certificates: ${s.certificates.issued} issued, ${s.certificates.revoked} revoked, ${s.certificates.suspended} suspended, ${s.certificates.active} active\n`,
-    table('certificates issued by period', s.certificates.issuedByPeriod),
+    table('certificates issued by period', s.certificates.issuedByPeriod, s.minCell),
     `  encrypted statistics: ${s.aggregations.opened} jobs opened, ${s.aggregations.contributions} contributions, ${s.aggregations.released} released\n`,
   ].join('');
 }
@@ -155,6 +185,20 @@ function describeExample(e: ViolationExample): string {
  */
 export function shortDid(did: string): string {
   return did.length > 24 ? `${did.slice(0, 16)}…${did.slice(-4)}` : did;
+}
+
+/**
+ * Renders the erasures: which disclosures of which record, when, by whom, why.
+ * @param erasures - the `disclosure.erased` records in order
+ * @returns the text
+ */
+export function formatErasures(erasures: readonly ErasureEntry[]): string {
+  if (erasures.length === 0) return 'erasures: none\n';
+  const lines = [`erasures: ${erasures.length}\n`];
+  for (const e of erasures) {
+    lines.push(`  #${e.index} ${e.time} by ${shortDid(e.actor)}: record #${e.target} ${e.erased.map((x) => x.member).join(', ')} (${e.reason})\n`);
+  }
+  return lines.join('');
 }
 
 /**
@@ -182,6 +226,9 @@ export function formatAudit(summary: AuditSummary): string {
     out.push('violations (all, in record order):\n');
     for (const v of summary.violations) out.push(`  #${v.index ?? '?'} ${v.type ?? ''} ${v.code}: ${v.message}\n`);
   }
+  if (summary.disclosures.given > 0) out.push(`disclosures: ${summary.disclosures.given} given, ${summary.disclosures.used} matched a digest of the ledger\n`);
+  out.push(summary.complete ? 'every rule checked\n' : formatUnchecked(summary.unchecked));
+  out.push(formatErasures(summary.erasures));
   out.push(formatStatistics(summary.statistics));
   return out.join('');
 }

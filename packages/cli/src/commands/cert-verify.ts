@@ -2,6 +2,7 @@ import { verifyCertificate, type CertificateVerification, type JsonObject } from
 import { isDidKey, parseJson } from '@dataledger/core';
 import { cliError } from '../errors.ts';
 import { EXIT, type CliIo, type ExitStatus } from '../io.ts';
+import { readDisclosuresFile } from '../disclosures.ts';
 import { readJson } from '../source.ts';
 import { checkVerifierKeys } from './verify.ts';
 
@@ -85,7 +86,15 @@ export interface CertVerifyOptions {
   statusList?: string | readonly string[] | undefined;
   /** Evaluation time (RFC 3339). */
   at?: string | undefined;
-  /** Print `{ verified, checks }`. */
+  /**
+   * A disclosures file (one SD-JWT disclosure per line, `#` comments; the holder's choice of the
+   * certificate's concealed members to show). Each must match a digest of the certificate.
+   */
+  disclosures?: string | undefined;
+  /**
+   * Print `{ verified, status, checks }`, and with `disclosures` also `revealed`, `disclosed`,
+   * `concealed`.
+   */
   json?: boolean | undefined;
 }
 
@@ -99,8 +108,8 @@ function isObject(v: unknown): v is JsonObject {
  * @param file - certificate path or "-"
  * @param options - see {@link CertVerifyOptions}
  * @param io - streams
- * @returns `{ verified, checks }` of `verifyCertificate`
- * @throws DataLedgerError `CLI_FILE_UNREADABLE`, `CLI_JSON_INVALID` or `CLI_USAGE`
+ * @returns the result of `verifyCertificate`
+ * @throws DataLedgerError `CLI_FILE_UNREADABLE`, `CLI_JSON_INVALID`, `CLI_USAGE` or `DISCLOSURE_MALFORMED` (a line of the disclosures file)
  */
 export async function verifyCertificateFile(file: string, options: CertVerifyOptions, io: CliIo): Promise<CertificateVerification> {
   const trustedLogKeys = checkVerifierKeys(options.logKey);
@@ -113,6 +122,11 @@ export async function verifyCertificateFile(file: string, options: CertVerifyOpt
     at = new Date(options.at);
     if (Number.isNaN(at.getTime())) throw cliError('CLI_USAGE', `--at ${JSON.stringify(options.at)} is not an RFC 3339 time`);
   }
+  if (options.disclosures === '-' && file === '-') throw cliError('CLI_USAGE', 'the certificate and --disclosures cannot both be read from stdin');
+  // A line that is not a disclosure at all is unreadable input (exit 2, DISCLOSURE_MALFORMED
+  // with its line); a well-formed one that matches no digest of the certificate is the
+  // verification's business (the `disclosures` check, exit 1).
+  const disclosures = options.disclosures === undefined ? undefined : await readDisclosuresFile(options.disclosures, io);
   const input = await readJson(file, io);
   let certificate: unknown = input;
   const lists: JsonObject[] = [];
@@ -154,27 +168,36 @@ export async function verifyCertificateFile(file: string, options: CertVerifyOpt
     ...(options.issuer === undefined ? {} : { trustedIssuers: options.issuer }),
     ...(lists.length === 0 ? {} : { statusList: lists }),
     ...(at === undefined ? {} : { at }),
+    ...(disclosures === undefined ? {} : { disclosures }),
   });
 }
 
 /**
- * `dataledger cert verify FILE --log-key VKEY [--status-list URL|FILE] [--json]`: an exchange's check of a
- * data-asset certificate (proof, validity, checkpoint, record, inclusion, issuer, status).
+ * `dataledger cert verify FILE --log-key VKEY [--status-list URL|FILE] [--disclosures FILE] [--json]`: an
+ * exchange's check of a data-asset certificate (proof, validity, checkpoint, record, inclusion,
+ * issuer, disclosures, status).
  * @param file - certificate path or "-"
  * @param options - see {@link CertVerifyOptions}
  * @param io - streams
  * @returns 0 when verified, 1 when any check fails
- * @throws DataLedgerError `CLI_FILE_UNREADABLE`, `CLI_JSON_INVALID`, `CLI_USAGE` (exit 2)
+ * @throws DataLedgerError `CLI_FILE_UNREADABLE`, `CLI_JSON_INVALID`, `CLI_USAGE`, `DISCLOSURE_MALFORMED` (exit 2)
  */
 export async function certVerifyCommand(file: string, options: CertVerifyOptions, io: CliIo): Promise<ExitStatus> {
   const result = await verifyCertificateFile(file, options, io);
   if (options.json === true) {
-    io.stdout.write(`${JSON.stringify({ verified: result.verified, status: result.status, checks: result.checks })}\n`);
+    const { verified, status, checks, revealed, disclosed, concealed } = result;
+    // The subject as revealed only when disclosures were given: otherwise the output stays the
+    // verdict the service's verification route gives (it takes no disclosures).
+    const selective = options.disclosures !== undefined;
+    io.stdout.write(`${JSON.stringify(selective ? { verified, status, checks, revealed, disclosed, concealed } : { verified, status, checks })}\n`);
   } else {
     io.stdout.write(`${result.verified ? 'verified' : 'NOT VERIFIED'} (status: ${result.status})\n`);
     for (const c of result.checks) {
       io.stdout.write(`  ${c.ok ? 'ok  ' : 'FAIL'} ${c.name}${c.ok ? '' : `: ${c.code ?? ''} ${c.message ?? ''}`}\n`);
     }
+    // What the holder chose to show; values are the holder's word until `verified` says otherwise.
+    for (const d of result.disclosed) io.stdout.write(`  disclosed ${d.path}: ${JSON.stringify(d.value)}\n`);
+    if (result.concealed > 0) io.stdout.write(`  ${result.concealed} member(s) concealed (no disclosure given)\n`);
     if (result.checks.some((c) => c.code === 'CERT_STATUS_UNAVAILABLE') && options.statusList === undefined) {
       io.stderr.write('hint: pass the status lists with --status-list URL (the service that serves them) or --status-list FILE to check revocation\n');
     }

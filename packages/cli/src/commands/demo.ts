@@ -43,9 +43,10 @@ export async function demoCommand(options: DemoCommandOptions, io: CliIo): Promi
           `certificates:     ${summary.certificates.issued} in ${summary.outDir}/certificates (status lists: ${summary.statusLists})`,
           ...(summary.statistics === null ? [] : [`statistics:       ${summary.statistics.file}`]),
           `actor keys:       ${summary.outDir}/keys (mode 0600)`,
+          `disclosures:      ${summary.disclosures} (the confidential members the log holds as digests; mode 0600)`,
           '',
           `next: npx dataledger export --data ${JSON.stringify(options.data)} --out ledger.jsonl`,
-          `      npx dataledger verify ledger.jsonl --log-key "$(cat ${JSON.stringify(options.data)}/log.vkey)"`,
+          `      npx dataledger verify ledger.jsonl --log-key "$(cat ${JSON.stringify(options.data)}/log.vkey)" --disclosures ${JSON.stringify(summary.disclosures)}`,
           '',
         ].join('\n'),
       );

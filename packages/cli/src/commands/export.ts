@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
+import { formatDisclosuresText } from '@dataledger/certificates';
 import { isDataLedgerError } from '@dataledger/core';
 import { cliError } from '../errors.ts';
 import { EXIT, type CliIo, type ExitStatus } from '../io.ts';
 import { openDataDir } from '../datadir.ts';
 import { refuseExisting, writeOutFile } from '../outfile.ts';
-import { networkCause } from './remote.ts';
-import { publishedLogKey, tileBundleLines } from '../tiles.ts';
+import { networkCause, remoteClient, remoteError } from './remote.ts';
+import { openedBundleLines, openTiles, publishedLogKey } from '../tiles.ts';
 
 /** Options of `dataledger export`. */
 export interface ExportOptions {
@@ -19,6 +20,13 @@ export interface ExportOptions {
   out: string;
   /** Replace an existing `out` (without it, an existing file is refused). */
   force?: boolean | undefined;
+  /**
+   * With `url` and `key` (a regulator's): also write the vault's disclosures of the exported
+   * records to this file, at the bundle's size (`GET /v1/supervision/disclosures`, a signed read).
+   */
+  disclosures?: string | undefined;
+  /** Key file of the regulator that signs the disclosures read (else `DATALEDGER_KEY`). */
+  key?: string | undefined;
 }
 
 /**
@@ -31,17 +39,31 @@ export interface ExportOptions {
 export async function openBundleLines(
   options: Pick<ExportOptions, 'data' | 'url' | 'logKey'>,
   io: CliIo,
-): Promise<{ lines: AsyncIterable<string>; close: () => Promise<void> }> {
+): Promise<{ lines: AsyncIterable<string>; close: () => Promise<void>; size?: number }> {
   if (options.url !== undefined) {
     // A live log is read from its C2SP tlog-tiles (cacheable, served by every instance); the
     // header names the key the checkpoint is signed with: the one given, else the published one.
     const url = options.url;
     const keys = options.logKey !== undefined && options.logKey.length > 0 ? options.logKey : [await publishedLogKey(url)];
-    return { lines: tileBundleLines(url, keys), close: async () => {} };
+    const opened = await openTiles(url, keys);
+    return { lines: openedBundleLines(url, opened), close: async () => {}, size: opened.checkpoint.checkpoint.size };
   }
   if (options.data === undefined) throw cliError('CLI_USAGE', 'give --data DIR or --url URL');
   const service = await openDataDir(resolve(io.cwd, options.data), { mustExist: true });
   return { lines: service.log.exportBundle(), close: () => service.close() };
+}
+
+/**
+ * The vault's disclosures of records `[0, size)`, read with a regulator's signed read.
+ * @throws DataLedgerError `CLI_REQUEST_REFUSED` (not a regulator…), `CLI_HTTP_ERROR`
+ */
+async function readDisclosures(options: ExportOptions, io: CliIo, size: number): Promise<string[]> {
+  const remote = await remoteClient({ url: options.url, key: options.key }, io, true);
+  try {
+    return await remote.client.exportDisclosures(size);
+  } catch (err) {
+    throw remoteError(err, remote.url);
+  }
 }
 
 /**
@@ -55,11 +77,20 @@ export async function openBundleLines(
  */
 export async function exportCommand(options: ExportOptions, io: CliIo): Promise<ExitStatus> {
   const file = options.out === '-' ? undefined : resolve(io.cwd, options.out);
+  const disclosuresFile = options.disclosures === undefined ? undefined : resolve(io.cwd, options.disclosures);
+  if (disclosuresFile !== undefined && options.url === undefined) {
+    throw cliError('CLI_USAGE', '--disclosures needs --url and --key: the disclosures are read from the service (a signed read, regulator)');
+  }
   // Before anything is read: an existing bundle (evidence, perhaps) is not replaced by accident.
   if (file !== undefined) await refuseExisting(file, options.force === true);
-  const { lines, close } = await openBundleLines(options, io);
+  if (disclosuresFile !== undefined) await refuseExisting(disclosuresFile, options.force === true);
+  const { lines, close, size } = await openBundleLines(options, io);
   let count = 0;
   try {
+    // The disclosures are read at the size of the checkpoint the bundle ends with, before the
+    // bundle is written: a key that may not read them fails the export before any file appears;
+    // they are written once the bundle is complete.
+    const disclosures = disclosuresFile === undefined ? undefined : await readDisclosures(options, io, size as number);
     if (file === undefined) {
       for await (const line of wrapHttpErrors(lines, options.url)) {
         io.stdout.write(line.endsWith('\n') ? line : `${line}\n`);
@@ -84,6 +115,11 @@ export async function exportCommand(options: ExportOptions, io: CliIo): Promise<
         options.force === true,
       );
       io.stderr.write(`exported ${Math.max(0, count - 2)} records to ${file}\n`);
+    }
+    if (disclosuresFile !== undefined && disclosures !== undefined) {
+      // Readable by its owner only: these are the values the public log conceals.
+      await writeOutFile(disclosuresFile, formatDisclosuresText(disclosures), options.force === true, 0o600);
+      io.stderr.write(`exported ${disclosures.length} disclosures of records [0, ${size}) to ${disclosuresFile}\n`);
     }
   } finally {
     await close();

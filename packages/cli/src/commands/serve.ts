@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 import { didKeyFromPublicKey } from '@dataledger/core';
 import { NOTE_TYPE_COSIGNATURE_V1, parseVerifierKey } from '@dataledger/provenance';
+import { disclosurePolicy, type DisclosurePolicy } from '@dataledger/certificates';
 import { buildApp } from '@dataledger/service';
 import { cliError } from '../errors.ts';
 import { openDataDir } from '../datadir.ts';
@@ -39,6 +40,10 @@ export interface ServeOptions {
   publicUrl?: string;
   /** A `postgres://` URL: the log lives in PostgreSQL, the keys in the data directory (`--database`, `DATABASE_URL`). */
   database?: string;
+  /** The statistics report's small-cell threshold k (`--min-cell`, default 5). */
+  minCell?: number;
+  /** Confidential members made public, `type:path` (`--public-member`, repeatable; DESIGN.md "Disclosure policy"). */
+  publicMember?: string[];
 }
 
 /**
@@ -89,10 +94,18 @@ export async function serveCommand(options: ServeOptions, io: CliIo): Promise<Ex
     throw cliError('CLI_USAGE', '--database: expected a postgres:// URL');
   }
   const database = options.database === undefined || options.database === '' ? undefined : options.database;
+  let policy: DisclosurePolicy | undefined;
+  try {
+    policy = options.publicMember === undefined || options.publicMember.length === 0 ? undefined : disclosurePolicy({ public: options.publicMember });
+  } catch (err) {
+    throw cliError('CLI_USAGE', `--public-member: ${(err as Error).message}`, err);
+  }
   const service = await openDataDir(dataDir, {
+    ...(policy === undefined ? {} : { disclosurePolicy: policy }),
     origin: options.origin,
     ...(options.maxClockSkew === undefined ? {} : { maxClockSkewMs: Math.round(options.maxClockSkew * 1000) }),
     ...(database === undefined ? {} : { database }),
+    ...(options.minCell === undefined ? {} : { minStatisticsCell: options.minCell }),
   });
   const say = (line: string): void => {
     io.stdout.write(`dataledger: ${line}\n`);

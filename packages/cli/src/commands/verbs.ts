@@ -362,6 +362,9 @@ export const WRITE_VERBS: readonly WriteVerb[] = [
       { flags: '--licensee <did>', description: 'did:key of the licensee' },
       { flags: '--purpose <text>', description: 'purpose consented to' },
       { flags: '--until <time>', description: 'end of the consent' },
+      { flags: '--person-name <name>', description: "the data subject's name as the consent form records it (confidential: logged as a digest)" },
+      { flags: '--person-id-number <id>', description: 'its resident identity number (with --person-name)' },
+      { flags: '--person-phone <phone>', description: 'its mobile phone number (with --person-name)' },
     ],
     required: { consentId: '--id', registrationNumber: '--number', licensee: '--licensee', purpose: '--purpose' },
     build: (o) => ({
@@ -370,6 +373,14 @@ export const WRITE_VERBS: readonly WriteVerb[] = [
       licensee: o['licensee'],
       purpose: o['purpose'],
       until: time(o['until'], '--until'),
+      person:
+        str(o['personName']) === undefined
+          ? undefined
+          : {
+              name: o['personName'],
+              ...(str(o['personIdNumber']) === undefined ? {} : { idNumber: o['personIdNumber'] }),
+              ...(str(o['personPhone']) === undefined ? {} : { phone: o['personPhone'] }),
+            },
     }),
   },
   {

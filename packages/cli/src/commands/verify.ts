@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { isDataLedgerError, type DataLedgerError } from '@dataledger/core';
 import { parseVerifierKey, verifyBundle } from '@dataledger/provenance';
+import type { UncheckedSummary } from '@dataledger/certificates';
+import { formatUnchecked, readDisclosuresFile, RuleReplay, type RulesOutcome } from '../disclosures.ts';
 import { cliError } from '../errors.ts';
 import type { OpenedSource } from '../source.ts';
 import { EXIT, type CliIo, type ExitStatus } from '../io.ts';
@@ -29,17 +31,70 @@ export interface VerifyOptions {
   state?: string | undefined;
   /** Replay a live log from its C2SP tlog-tiles at `<url>/tlog` instead of a bundle file (needs `logKey`). */
   url?: string | undefined;
+  /**
+   * A disclosures file (`export --disclosures`): each disclosure is checked against its digest
+   * and the registry's rules run on the revealed members too.
+   */
+  disclosures?: string | undefined;
 }
 
-/** The result `verify --json` prints: exactly these five fields. */
+/**
+ * The result `verify --json` prints: these six fields, and on a registry ledger (or with
+ * `--disclosures`) the outcome of its rules: `complete`, `unchecked`, `violations` and, with
+ * `--disclosures`, `disclosures`.
+ */
 export interface VerifySummary {
+  valid: boolean;
+  size: number;
+  /** The first record that breaks the chain or, the chain being intact, a rule. */
+  firstBadIndex: number | null;
+  /** Its code (`BUNDLE_…`, `REGISTRY_…`, `DISCLOSURE_FOREIGN`). */
+  code: string | null;
+  logKey: string | null;
+  /** True when the checkpoint was checked against a key given with `--log-key`; false when against the bundle's own. */
+  trusted: boolean;
+  /** With rules: true when every rule of every record was checked (false: some needed disclosures not given). */
+  complete?: boolean;
+  /** With rules: the rules not checked for want of disclosures; never counted as passed. */
+  unchecked?: UncheckedSummary[];
+  /** With rules: how many records break one. */
+  violations?: number;
+  /** With `--disclosures`: how many were given and how many matched a digest of the ledger. */
+  disclosures?: { given: number; used: number };
+}
+
+/** Integrity as `verifyBundle` reports it. */
+interface IntegrityOutcome {
   valid: boolean;
   size: number;
   firstBadIndex: number | null;
   code: string | null;
   logKey: string | null;
-  /** True when the checkpoint was checked against a key given with `--log-key`; false when against the bundle's own. */
-  trusted: boolean;
+  reason: string | null;
+}
+
+/**
+ * One verdict from integrity and rules: the chain first (nothing after a break can be relied
+ * on), then the first rule violation; the rules' fields are added when they were replayed.
+ */
+function verdict(i: IntegrityOutcome, rules: RulesOutcome | null, trusted: boolean, withDisclosures: boolean): VerifySummary & { reason: string | null } {
+  const base = { valid: i.valid, size: i.size, firstBadIndex: i.firstBadIndex, code: i.code, logKey: i.logKey, trusted, reason: i.reason };
+  if (rules === null) return base;
+  const first = rules.violations[0];
+  const out: VerifySummary & { reason: string | null } = {
+    ...base,
+    valid: i.valid && first === undefined,
+    complete: rules.complete,
+    unchecked: rules.unchecked,
+    violations: rules.violations.length,
+  };
+  if (i.valid && first !== undefined) {
+    out.firstBadIndex = first.index;
+    out.code = first.code;
+    out.reason = first.message;
+  }
+  if (withDisclosures) out.disclosures = rules.disclosures;
+  return out;
 }
 
 /** Bundles at least this large get a progress bar (on a TTY only). */
@@ -97,6 +152,8 @@ export async function verifyBundleFile(file: string, options: VerifyOptions, io:
   if (options.state !== undefined && trusted.length === 0) throw cliError('CLI_USAGE', '--state needs --log-key (the key its checkpoint is signed by)');
   const statePath = options.state === undefined ? undefined : resolve(io.cwd, options.state);
   const previous = statePath === undefined ? undefined : await readCheckpointState(statePath, trusted);
+  const disclosures = options.disclosures === undefined ? undefined : await readDisclosuresFile(options.disclosures, io);
+  const rules = new RuleReplay(disclosures);
   const source = await openSource(file, io);
   const progress = withProgress(source, io, 'verifying', true);
   const counted = (): AsyncIterable<Uint8Array | string> => progress.chunks;
@@ -105,20 +162,13 @@ export async function verifyBundleFile(file: string, options: VerifyOptions, io:
     const result = await verifyBundle(counted(), {
       ...(trusted.length > 0 ? { trustedLogKeys: trusted } : {}),
       ...(previous === undefined ? {} : { trustedCheckpoint: previous.checkpoint }),
-      onRecord: () => {
+      onRecord: (record) => {
         records += 1;
+        rules.push(record);
       },
     });
     if (result.valid && statePath !== undefined && result.checkpointNote !== undefined) await writeCheckpointState(statePath, result.checkpointNote);
-    return {
-      valid: result.valid,
-      size: result.size,
-      firstBadIndex: result.firstBadIndex,
-      code: result.code,
-      logKey: result.logKey,
-      trusted: anchored,
-      reason: result.reason,
-    };
+    return verdict(result, rules.outcome(), anchored, disclosures !== undefined);
   } catch (err) {
     // verifyBundle reports what is wrong with a bundle in its result; should a malformed
     // stream still surface as a thrown coded error, it is the bundle's fault, not a crash.
@@ -136,11 +186,12 @@ export async function verifyBundleFile(file: string, options: VerifyOptions, io:
  * one of the given log keys, then every entry bundle goes through the bundle verifier's record
  * checks and the rebuilt root is compared with the checkpoint's.
  * @param url - the service's base URL
- * @param options - trusted log keys (required)
- * @returns the five-field summary and the reason
+ * @param options - trusted log keys (required), disclosures file
+ * @param io - working directory (the disclosures file)
+ * @returns the summary and the reason
  * @throws DataLedgerError `CLI_USAGE` without `--log-key`, `CLI_HTTP_ERROR` when the log cannot be read
  */
-export async function verifyLiveLog(url: string, options: VerifyOptions): Promise<VerifySummary & { reason: string | null }> {
+export async function verifyLiveLog(url: string, options: VerifyOptions, io: CliIo): Promise<VerifySummary & { reason: string | null }> {
   const trusted = checkVerifierKeys(options.logKey ?? []);
   if (trusted.length === 0) throw cliError('CLI_USAGE', '--url needs --log-key: a live log is only worth replaying against its published key');
   const invalid = (err: DataLedgerError): VerifySummary & { reason: string } => ({
@@ -152,6 +203,8 @@ export async function verifyLiveLog(url: string, options: VerifyOptions): Promis
     trusted: true,
     reason: err.message,
   });
+  const disclosures = options.disclosures === undefined ? undefined : await readDisclosuresFile(options.disclosures, io);
+  const rules = new RuleReplay(disclosures);
   let opened;
   try {
     opened = await openTiles(url, trusted);
@@ -161,16 +214,8 @@ export async function verifyLiveLog(url: string, options: VerifyOptions): Promis
     throw err;
   }
   try {
-    const result = await opened.client.replay(opened.checkpoint);
-    return {
-      valid: result.valid,
-      size: result.size,
-      firstBadIndex: result.firstBadIndex,
-      code: result.code,
-      logKey: result.logKey,
-      trusted: true,
-      reason: result.reason,
-    };
+    const result = await opened.client.replay(opened.checkpoint, { onRecord: rules.push });
+    return verdict(result, rules.outcome(), true, disclosures !== undefined);
   } catch (err) {
     const e = httpFailure(err, url);
     if (isDataLedgerError(e) && e.code === 'TILES_MALFORMED') return invalid(e);
@@ -189,11 +234,13 @@ export async function verifyLiveLog(url: string, options: VerifyOptions): Promis
  */
 export async function verifyCommand(file: string | undefined, options: VerifyOptions, io: CliIo): Promise<ExitStatus> {
   if ((file === undefined) === (options.url === undefined)) throw cliError('CLI_USAGE', 'give a bundle file or --url BASE (not both)');
-  const { reason, ...summary } = file === undefined ? await verifyLiveLog(options.url!, options) : await verifyBundleFile(file, options, io);
+  const { reason, ...summary } = file === undefined ? await verifyLiveLog(options.url!, options, io) : await verifyBundleFile(file, options, io);
   if (options.json === true) {
     io.stdout.write(`${JSON.stringify(summary)}\n`);
   } else if (summary.valid) {
     io.stdout.write(`valid: ${summary.size} records; checkpoint signed by ${summary.logKey ?? '(unknown)'}\n`);
+    if (summary.complete !== undefined)
+      io.stdout.write(summary.complete ? 'rules: every rule checked, no violation\n' : `rules: no violation; ${formatUnchecked(summary.unchecked ?? [])}`);
     io.stdout.write(`trusted: ${summary.trusted}${summary.trusted ? '' : " (checked against the bundle's own key, not a --log-key)"}\n`);
     if (!summary.trusted) {
       io.stderr.write("warning: UNTRUSTED: pass the log's published key with --log-key to rule out a self-consistent forgery.\n");
@@ -201,6 +248,7 @@ export async function verifyCommand(file: string | undefined, options: VerifyOpt
   } else {
     const where = summary.firstBadIndex === null ? '' : ` at record ${summary.firstBadIndex}`;
     io.stdout.write(`INVALID: ${summary.code ?? 'unknown'}${where}: ${reason ?? ''} (${summary.size} records verified)\n`);
+    if (summary.complete === false) io.stdout.write(formatUnchecked(summary.unchecked ?? []));
     io.stdout.write(`trusted: ${summary.trusted}\n`);
   }
   return summary.valid ? EXIT.OK : EXIT.INVALID;

@@ -1,4 +1,6 @@
+import { appendFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { formatDisclosuresText } from '@dataledger/certificates';
 import { RECORD_TYPES } from '@dataledger/certificates';
 import type { RecordPayload } from '@dataledger/provenance';
 import { ROUTE_OF_RECORD_TYPE, type SubmittedReceipt } from '@dataledger/service';
@@ -12,6 +14,12 @@ import type { Payload, WriteVerb } from './verbs.ts';
 export interface WriteOptions extends RemoteOptions {
   /** A JSON file ("-" = stdin) with the full payload; a verb's main options replace its members, the others fill in what it lacks. */
   payload?: string | undefined;
+  /**
+   * A file the disclosures of the record's confidential members are appended to (created
+   * readable by its owner only). Without it they are printed with `--json`, and kept by the
+   * service either way.
+   */
+  disclosuresOut?: string | undefined;
   /** The verb's own options (see `WRITE_VERBS`). */
   [option: string]: unknown;
 }
@@ -48,9 +56,37 @@ async function signAndSubmit(io: CliIo, options: WriteOptions, type: string, bui
   const payload = await build(remote.did as string);
   return runRemote(io, options, remote.url, async () => {
     const receipt: SubmittedReceipt = await remote.client.submit(type, payload as RecordPayload);
+    const out = options.disclosuresOut === undefined ? undefined : resolve(io.cwd, options.disclosuresOut);
+    if (out !== undefined && receipt.disclosures.length > 0) await saveDisclosures(out, receipt.disclosures);
     printReceipt(io, receipt, options.json === true);
+    if (options.json !== true) printDisclosuresLine(io, receipt, out);
     return EXIT.OK;
   });
+}
+
+/**
+ * Appends disclosures to a disclosures file (one per line, the format `verify --disclosures`
+ * reads), creating it readable by its owner only: the values are what the log conceals.
+ * @throws DataLedgerError `CLI_FILE_UNWRITABLE`
+ */
+export async function saveDisclosures(file: string, disclosures: readonly string[]): Promise<void> {
+  try {
+    await appendFile(file, formatDisclosuresText(disclosures), { mode: 0o600 });
+  } catch (cause) {
+    throw cliError('CLI_FILE_UNWRITABLE', `cannot write ${file}: ${(cause as Error).message}`, cause);
+  }
+}
+
+/** Tells where the disclosures of a written record are (text mode). */
+function printDisclosuresLine(io: CliIo, receipt: SubmittedReceipt, out: string | undefined): void {
+  const n = receipt.disclosures.length;
+  if (n === 0) return;
+  io.stdout.write(
+    out !== undefined
+      ? `  disclosures ${n} confidential member(s), logged as digests; disclosures appended to ${out}\n`
+      : `  disclosures ${n} confidential member(s), logged as digests; the service keeps the disclosures ` +
+          `(save them with --disclosures-out FILE, or read them: dataledger get /v1/records/${receipt.index}/disclosures)\n`,
+  );
 }
 
 /**

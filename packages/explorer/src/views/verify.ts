@@ -3,7 +3,7 @@
  * Integrity eddsa-jcs-2022, ledger evidence, issuer role evidence, Bitstring Status List)
  * against the pinned log key. The service's verification route is never called.
  */
-import { verifyCertificate, type CertificateVerification, type JsonObject } from '@dataledger/certificates';
+import { parseDisclosuresText, verifyCertificate, type CertificateVerification, type JsonObject } from '@dataledger/certificates';
 import { parseJson } from '@dataledger/core';
 import { h, replace } from '../dom.ts';
 import { t, type MessageKey } from '../i18n.ts';
@@ -12,7 +12,7 @@ import { trustedKey } from '../trust.ts';
 import { errorBox } from './common.ts';
 
 // The form survives a language switch (the view is rebuilt).
-const form = { cert: '', lists: '', skip: false };
+const form = { cert: '', lists: '', skip: false, disclosures: '' };
 let last: { result: CertificateVerification; ms: number; note: string } | null = null;
 let lastError: unknown = null;
 
@@ -50,6 +50,9 @@ async function fetchLists(cert: unknown): Promise<JsonObject[]> {
  */
 async function run(): Promise<{ result: CertificateVerification; ms: number; note: string }> {
   const cert = parse(form.cert, t('certLabel'));
+  // The disclosures file format (one per line, `#` comments): a line that is not a disclosure
+  // is refused here with its line (DISCLOSURE_MALFORMED), as a certificate that is not JSON.
+  const disclosures = form.disclosures.trim() === '' ? undefined : parseDisclosuresText(form.disclosures);
   const { vkey } = await trustedKey();
   let note = '';
   let lists: JsonObject[] = [];
@@ -68,9 +71,54 @@ async function run(): Promise<{ result: CertificateVerification; ms: number; not
     }
   }
   const t0 = performance.now();
-  const result = verifyCertificate(cert, { trustedLogKeys: [vkey], statusList: lists, skipStatusCheck: form.skip });
+  const result = verifyCertificate(cert, {
+    trustedLogKeys: [vkey],
+    statusList: lists,
+    skipStatusCheck: form.skip,
+    ...(disclosures === undefined ? {} : { disclosures }),
+  });
   const ms = performance.now() - t0;
   return { result, ms, note };
+}
+
+/** A disclosed value in plain words: money as amount, currency and method; other values as JSON. */
+function valueText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const v = value as { amount?: unknown; currency?: unknown; method?: unknown } | null;
+  if (typeof v === 'object' && v !== null && typeof v.amount === 'string' && typeof v.currency === 'string') {
+    return `${v.amount} ${v.currency}${typeof v.method === 'string' ? ` (${v.method})` : ''}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** The members the holder disclosed (RFC 9901 §4.2), and how many stay concealed. */
+function disclosedView(result: CertificateVerification): HTMLElement | null {
+  if (result.disclosed.length === 0 && result.concealed === 0) return null;
+  return h(
+    'section',
+    { 'aria-labelledby': 'disclosed-title', id: 'disclosed' },
+    h('h4', { id: 'disclosed-title' }, t('disclosedTitle')),
+    result.disclosed.length === 0
+      ? null
+      : h(
+          'table',
+          { class: 'checks' },
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, t('memberCol')), h('th', { scope: 'col' }, t('valueCol')))),
+          h(
+            'tbody',
+            {},
+            ...result.disclosed.map((d) =>
+              h(
+                'tr',
+                { 'data-disclosed': d.path },
+                h('th', { scope: 'row' }, t(`member_${d.path}` as MessageKey)),
+                h('td', { 'data-value': JSON.stringify(d.value) }, valueText(d.value)),
+              ),
+            ),
+          ),
+        ),
+    result.concealed === 0 ? null : h('p', { class: 'muted', 'data-concealed': String(result.concealed) }, t('concealedCount', { n: result.concealed })),
+  );
 }
 
 function resultView(r: { result: CertificateVerification; ms: number; note: string }): HTMLElement {
@@ -110,6 +158,7 @@ function resultView(r: { result: CertificateVerification; ms: number; note: stri
         ),
       ),
     ),
+    disclosedView(result),
     h('p', { class: 'muted', id: 'timing', 'data-ms': r.ms.toFixed(2) }, t('took', { ms: r.ms.toFixed(1) })),
     r.note === '' ? null : h('p', { class: 'muted' }, r.note),
   );
@@ -125,6 +174,14 @@ export function verifyView(): HTMLElement {
   certArea.value = form.cert;
   const listsArea = h('textarea', { id: 'lists-input', rows: 5, spellcheck: 'false', autocomplete: 'off' });
   listsArea.value = form.lists;
+  const disclosuresArea = h('textarea', {
+    id: 'disclosures-input',
+    rows: 3,
+    spellcheck: 'false',
+    autocomplete: 'off',
+    'aria-describedby': 'disclosures-help',
+  });
+  disclosuresArea.value = form.disclosures;
   const skip = h('input', { type: 'checkbox', id: 'skip-status' });
   skip.checked = form.skip;
   const out = h('div', { id: 'verify-out' });
@@ -140,6 +197,7 @@ export function verifyView(): HTMLElement {
     form.cert = certArea.value;
     form.lists = listsArea.value;
     form.skip = skip.checked;
+    form.disclosures = disclosuresArea.value;
     button.disabled = true;
     button.textContent = t('verifying');
     last = null;
@@ -169,6 +227,12 @@ export function verifyView(): HTMLElement {
   };
   certArea.addEventListener('dragover', (e) => e.preventDefault());
   certArea.addEventListener('drop', drop);
+  disclosuresArea.addEventListener('dragover', (e) => e.preventDefault());
+  disclosuresArea.addEventListener('drop', (e) => {
+    e.preventDefault();
+    const f = e.dataTransfer?.files[0];
+    if (f !== undefined) void readFile(f).then((text) => (disclosuresArea.value = text));
+  });
   const fetchButton = h('button', { type: 'button', id: 'fetch-lists' }, t('fetchLists'));
   fetchButton.addEventListener('click', () => {
     void (async () => {
@@ -206,6 +270,9 @@ export function verifyView(): HTMLElement {
     h('label', { for: 'lists-input' }, t('listsLabel')),
     listsArea,
     h('div', { class: 'row' }, fetchButton, h('span', { class: 'check' }, skip, h('label', { for: 'skip-status' }, t('skipStatus')))),
+    h('label', { for: 'disclosures-input' }, t('disclosuresLabel')),
+    h('p', { id: 'disclosures-help', class: 'muted small' }, t('disclosuresHelp')),
+    disclosuresArea,
     h('div', { class: 'row' }, button),
   );
   formEl.addEventListener('submit', (e) => {

@@ -7,6 +7,7 @@ import type { AppContext } from '../context.ts';
 import { recordRoute, writesOf } from './records.ts';
 import { registryReadRoutes, supervisionReadRoutes } from './reads.ts';
 import { certificateRoutes } from './certificates.ts';
+import { disclosureRoutes } from './disclosures.ts';
 
 /** Registration (登记): register, review, value, change, cancel, issue certificate. */
 export async function registrationRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
@@ -20,8 +21,9 @@ export async function circulationRoutes(app: FastifyInstance, opts: { ctx: AppCo
   for (const t of writesOf('circulation')) recordRoute(app, opts.ctx, t, ['circulation']);
 }
 
-/** Supervision (监管): roles, freeze/unfreeze, certificate status. */
+/** Supervision (监管): roles, freeze/unfreeze, certificate status, disclosures and their erasure. */
 export async function supervisionRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   for (const t of writesOf('supervision')) recordRoute(app, opts.ctx, t, ['supervision']);
   await supervisionReadRoutes(app, opts);
+  await disclosureRoutes(app, opts);
 }

@@ -21,6 +21,8 @@ import {
   withExamples,
 } from '../examples.ts';
 import { SIGNED_READ } from '../openapi.ts';
+import { openDisclosure } from '@dataledger/certificates';
+import { recordDisclosures } from './disclosures.ts';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9:._/-]*$' }) });
 const AnyObject = Type.Object({}, { additionalProperties: true });
@@ -38,11 +40,12 @@ function headersOf(req: FastifyRequest): Record<string, string> {
 
 /**
  * Checks the RFC 9421 signature of a request and that its signer holds one of `roles`
- * (any role when `roles` is empty).
+ * (any role when `roles` is empty; no role at all with `roleless`: a data subject or a
+ * licensee reading what concerns it).
  * @returns the signer's did:key
  * @throws ServiceError `HTTP_SIGNATURE_MISSING`, `HTTP_SIGNATURE_INVALID`, `HTTP_FORBIDDEN`
  */
-export async function signedReader(ctx: AppContext, req: FastifyRequest, roles: readonly string[]): Promise<string> {
+export async function signedReader(ctx: AppContext, req: FastifyRequest, roles: readonly string[], options: { roleless?: boolean } = {}): Promise<string> {
   // The signed @authority is the configured public URL's, never one the client chose
   // (RFC 9421 §7.2.6); the Host header only when none is configured.
   let base = ctx.publicUrl;
@@ -55,7 +58,7 @@ export async function signedReader(ctx: AppContext, req: FastifyRequest, roles: 
   const verified = await verifySignedRequest({ method: req.method, url: `${base}${req.url}`, headers: headersOf(req) }, limits);
   const did = verified.signer;
   const held = ctx.service.view().rolesOf(did);
-  const ok = roles.length === 0 ? held.length > 0 : held.some((r) => roles.includes(r));
+  const ok = roles.length === 0 ? held.length > 0 || options.roleless === true : held.some((r) => roles.includes(r));
   if (!ok) {
     throw new ServiceError('HTTP_FORBIDDEN', roles.length === 0 ? 'the signer holds no role' : `needs one of the roles ${roles.join(', ')}`, {
       details: { did, roles: [...roles] },
@@ -64,6 +67,67 @@ export async function signedReader(ctx: AppContext, req: FastifyRequest, roles: 
   // Only now, for a signer allowed to read, is the nonce remembered (a replay answers 401).
   rememberNonce(verified, ctx.nonces, limits);
   return did;
+}
+
+/** An asset as the registry view serves it: confidential members as digests (`sealed`), no values. */
+interface SealedAsset {
+  readonly registrationNumber: string;
+  readonly holder?: { readonly id: string; readonly name?: string };
+  readonly sealed?: Readonly<Record<string, string>>;
+  readonly [member: string]: unknown;
+}
+
+/** A licence as the registry view serves it: no licensee name when its grant concealed it. */
+interface SealedLicence {
+  readonly licensee?: { readonly id: string; readonly name?: string };
+  readonly grantedIndex?: number;
+  readonly [member: string]: unknown;
+}
+
+/**
+ * An asset with the values of its confidential members for a signer the policy lets see
+ * them (the regulators, the root authority, its current holder), from the vault;
+ * everyone else gets the digests only. `disclosures` lists those handed over.
+ */
+async function revealAsset(ctx: AppContext, reader: string, asset: SealedAsset): Promise<Record<string, unknown>> {
+  // A registry without confidential members (no `sealed`) is served as it is.
+  if (asset.sealed === undefined) return asset;
+  const sealed = asset.sealed;
+  const roles = ctx.service.view().rolesOf(reader);
+  // Not its registry: later records (a valuation, a change) are not its to read; it reads its
+  // registration's disclosures at /v1/records/{index}/disclosures.
+  const allowed = roles.includes('regulator') || roles.includes('root') || asset.holder?.id === reader;
+  const paths = Object.keys(sealed);
+  if (!allowed || paths.length === 0) return { ...asset, disclosures: [] };
+  const found = await ctx.service.vault.getMany(paths.map((p) => sealed[p] as string));
+  const out: Record<string, unknown> = { ...asset };
+  const disclosures: string[] = [];
+  paths.forEach((path, i) => {
+    const d = found[i];
+    if (d === undefined) return; // erased
+    const opened = openDisclosure(d);
+    if (opened.digest !== sealed[path]) return;
+    disclosures.push(d);
+    if (path === 'holder.name') out['holder'] = { ...asset.holder, name: opened.value };
+    else out[path] = opened.value;
+  });
+  return { ...out, disclosures };
+}
+
+/**
+ * A licence with its grant's disclosures (the licensee's name, the fee) for a signer the
+ * policy lets see them (the regulators, the root authority, the licensee, the licensor).
+ */
+async function revealLicence(ctx: AppContext, reader: string, licence: SealedLicence): Promise<Record<string, unknown>> {
+  if (typeof licence.grantedIndex !== 'number' || licence.grantedIndex >= ctx.service.size) return licence;
+  const { disclosures } = await recordDisclosures(ctx, reader, licence.grantedIndex);
+  const out: Record<string, unknown> = { ...licence };
+  for (const d of disclosures) {
+    const { name, value } = openDisclosure(d);
+    if (name === 'name' && licence.licensee !== undefined) out['licensee'] = { ...licence.licensee, name: value };
+    else if (name === 'fee') out['fee'] = value;
+  }
+  return { ...out, disclosures };
 }
 
 function found<T>(value: T | undefined, what: string, id: string): T {
@@ -87,8 +151,9 @@ export async function registryReadRoutes(app: FastifyInstance, opts: { ctx: AppC
       },
     },
     async (req) => {
-      await signedReader(ctx, req, []);
-      return found(ctx.service.view().asset(req.params.id), 'asset', req.params.id);
+      const reader = await signedReader(ctx, req, []);
+      const asset = found(ctx.service.view().asset(req.params.id), 'asset', req.params.id) as SealedAsset;
+      return revealAsset(ctx, reader, asset);
     },
   );
   app.get<{ Params: { id: string } }>(
@@ -104,8 +169,13 @@ export async function registryReadRoutes(app: FastifyInstance, opts: { ctx: AppC
       },
     },
     async (req) => {
-      await signedReader(ctx, req, []);
-      return found(ctx.service.view().licence(req.params.id), 'licence', req.params.id);
+      // A licensee need hold no role to read its own licence.
+      const reader = await signedReader(ctx, req, [], { roleless: true });
+      const licence = found(ctx.service.view().licence(req.params.id), 'licence', req.params.id) as SealedLicence;
+      const roles = ctx.service.view().rolesOf(reader);
+      if (roles.length === 0 && licence.licensee?.id !== reader)
+        throw new ServiceError('HTTP_FORBIDDEN', 'the signer holds no role', { details: { did: reader, roles: [] } });
+      return revealLicence(ctx, reader, licence);
     },
   );
   await app.register(verifyRoute, { ctx });

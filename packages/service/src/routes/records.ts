@@ -6,9 +6,10 @@
  * packages' to check, through the append queue.
  */
 import type { FastifyInstance, FastifySchema } from 'fastify';
-import { Type, type TObject } from '@sinclair/typebox';
-import { PAYLOAD_SCHEMAS, RECORD_TYPES, type RecordType } from '@dataledger/certificates';
-import { verifySignedRecord, type VerifiedRecord } from '@dataledger/provenance';
+import { Type, type TObject, type TProperties, type TSchema } from '@sinclair/typebox';
+import { CONFIDENTIAL_MEMBERS, PAYLOAD_SCHEMAS, RECORD_TYPES, type RecordType } from '@dataledger/certificates';
+import { MAX_DISCLOSURE_LENGTH, verifySignedRecord, type VerifiedRecord } from '@dataledger/provenance';
+import { MAX_BODY_DISCLOSURES } from '../disclosures.ts';
 import type { AppContext } from '../context.ts';
 import { ServiceError } from '../problem.ts';
 import { ERROR_RESPONSES, LedgerRecordSchema, ReceiptSchema } from '../schemas.ts';
@@ -33,13 +34,17 @@ export interface RecordRoute {
 
 /**
  * One row per record type (a new type that is missing here does not compile). `null`: no
- * write route (genesis is written at creation; an erasure goes through the disclosure vault).
+ * write route (genesis is written at creation).
  * The aggregation routes take more than the record (the job and its public key, the
  * contribution); `DataLedgerClient` has a method for each.
  */
 export const RECORD_ROUTES: { readonly [T in RecordType]: RecordRoute | null } = Object.freeze({
   'ledger.genesis': null,
-  'disclosure.erased': null,
+  'disclosure.erased': {
+    path: '/v1/disclosures/erase',
+    area: 'supervision',
+    summary: 'Erase disclosures from the vault (regulator; a data subject for its consent)',
+  },
   'asset.registered': { path: '/v1/assets/register', area: 'registration', summary: 'Register a data asset (登记)' },
   'asset.reviewed': { path: '/v1/assets/review', area: 'registration', summary: 'Record a compliance review (合规审查)' },
   'asset.valued': { path: '/v1/assets/value', area: 'registration', summary: 'Record a valuation (评估)' },
@@ -97,6 +102,78 @@ export function recordsOfBody(body: unknown, type: string, maxPayloadBytes: numb
   });
 }
 
+/** A write body's parts: the records (signature-checked) and the disclosures of their digests. */
+export interface WriteBody {
+  readonly records: VerifiedRecord[];
+  /** Untrusted until `LedgerService.submit` checks them against the records' digests. */
+  readonly disclosures: readonly string[];
+  /** Whether the answer is an array of receipts (a batch or the envelope) or one receipt. */
+  readonly many: boolean;
+}
+
+/**
+ * Reads a write body: one record, a JSON array of records, or the envelope
+ * `{ "records": [...], "disclosures": [...] }` carrying the disclosures of the records'
+ * concealed members (DESIGN.md "The wire"). Each record is checked as by {@link recordsOfBody}.
+ */
+export function writeBodyOf(body: unknown, type: string, maxPayloadBytes: number): WriteBody {
+  if (typeof body === 'object' && body !== null && !Array.isArray(body) && 'records' in body) {
+    const { records, disclosures } = body as { records: unknown; disclosures?: unknown };
+    return { records: recordsOfBody(records, type, maxPayloadBytes), disclosures: Array.isArray(disclosures) ? disclosures : [], many: true };
+  }
+  return { records: recordsOfBody(body, type, maxPayloadBytes), disclosures: [], many: Array.isArray(body) };
+}
+
+/** The disclosures of a write body (RFC 9901 §4.2.1: base64url of `[salt, name, value]`). */
+const DisclosuresSchema = Type.Array(Type.String({ minLength: 1, maxLength: MAX_DISCLOSURE_LENGTH, pattern: '^[A-Za-z0-9_-]+$' }), {
+  maxItems: MAX_BODY_DISCLOSURES,
+  description: 'The disclosures of every digest the records carry (base64url of the JSON array [salt, name, value], RFC 9901 §4.2.1).',
+});
+
+/** The write envelope: records with concealed members, and their disclosures. */
+function envelopeOf(record: TObject): TObject {
+  return Type.Object(
+    { records: Type.Array(record, { minItems: 1, maxItems: MAX_BATCH_RECORDS }), disclosures: DisclosuresSchema },
+    { additionalProperties: false, description: 'Records whose confidential members are digests, with the disclosures of those digests' },
+  );
+}
+
+/** An `_sd` array: the digests of the confidential members concealed in its object (RFC 9901 §4.2.4.1). */
+const SdSchema = Type.Array(Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }), {
+  minItems: 1,
+  maxItems: 8,
+  uniqueItems: true,
+  description: 'SD-JWT digests (base64url SHA-256) of the confidential members concealed here',
+});
+
+/**
+ * The documented payload of a record type as it is logged: its confidential members
+ * (`CONFIDENTIAL_MEMBERS`, DESIGN.md "Disclosure policy") optional, and an `_sd` array allowed in
+ * each object that holds one. A deployment that publishes a member takes it in clear.
+ */
+function loggedPayloadSchema(type: RecordType): TObject | undefined {
+  const base = (PAYLOAD_SCHEMAS as Readonly<Record<string, TObject>>)[type];
+  const confidential = CONFIDENTIAL_MEMBERS[type];
+  if (base === undefined || confidential.length === 0) return base;
+  const props: TProperties = { ...base.properties };
+  const inner = new Map<string, string[]>();
+  for (const path of confidential) {
+    const [first, second] = path.split('.') as [string, string | undefined];
+    if (second === undefined) {
+      props[first] = Type.Optional(props[first] as TSchema);
+      props['_sd'] = Type.Optional(SdSchema);
+    } else inner.set(first, [...(inner.get(first) ?? []), second]);
+  }
+  for (const [first, names] of inner) {
+    const held = base.properties[first] as TObject;
+    const innerProps: TProperties = { ...held.properties, _sd: Type.Optional(SdSchema) };
+    for (const n of names) innerProps[n] = Type.Optional(innerProps[n] as TSchema);
+    const rebuilt = Type.Object(innerProps, { additionalProperties: false });
+    props[first] = base.required?.includes(first) === true ? rebuilt : Type.Optional(rebuilt);
+  }
+  return Type.Object(props, { additionalProperties: false, description: base.description });
+}
+
 /**
  * Registers the write route of one record type.
  * @param app - the area plugin's instance
@@ -109,7 +186,7 @@ export function recordRoute(app: FastifyInstance, ctx: AppContext, type: RecordT
   const { path, summary } = row;
   // Validation checks the envelope only, so that a bad payload is refused by the package that
   // owns its meaning (REGISTRY_PAYLOAD_INVALID…); the documentation shows the payload schema.
-  const payloadSchema = (PAYLOAD_SCHEMAS as Readonly<Record<string, TObject>>)[type];
+  const payloadSchema = loggedPayloadSchema(type);
   const documented =
     payloadSchema === undefined
       ? null
@@ -118,7 +195,17 @@ export function recordRoute(app: FastifyInstance, ctx: AppContext, type: RecordT
   // batch of two, with the receipts the log answers (signatures and proofs verify).
   const write = exampleWrite(type);
   const [first, second] = write?.records ?? [];
-  const bodyExamples = first === undefined || second === undefined ? [] : [first, [first, second]];
+  const [d0 = [], d1 = []] = write?.disclosures ?? [];
+  // A record with confidential members goes in the envelope, with their disclosures.
+  const bodyExamples =
+    first === undefined || second === undefined
+      ? []
+      : d0.length === 0
+        ? [first, [first, second]]
+        : [
+            { records: [first], disclosures: d0 },
+            { records: [first, second], disclosures: [...d0, ...d1] },
+          ];
   const receiptExamples = write === null ? [] : [write.receipt, write.batchReceipts];
   app.post(
     path,
@@ -131,7 +218,10 @@ export function recordRoute(app: FastifyInstance, ctx: AppContext, type: RecordT
               ? schema
               : {
                   ...schema,
-                  body: withExamples(Type.Union([documented, Type.Array(documented, { minItems: 1, maxItems: MAX_BATCH_RECORDS })]), ...bodyExamples),
+                  body: withExamples(
+                    Type.Union([documented, Type.Array(documented, { minItems: 1, maxItems: MAX_BATCH_RECORDS }), envelopeOf(documented)]),
+                    ...bodyExamples,
+                  ),
                 },
           url,
         }),
@@ -142,18 +232,25 @@ export function recordRoute(app: FastifyInstance, ctx: AppContext, type: RecordT
         description:
           `Takes a signed \`${type}\` record (or a JSON array of consecutive, pre-chained \`${type}\` records) and answers ` +
           'with its receipt (or one per record). The same record twice returns the same receipt and appends nothing. ' +
-          'A stale index answers 409 LEDGER_INDEX_MISMATCH with the current head in details.head: re-sign and retry.',
+          'A stale index answers 409 LEDGER_INDEX_MISMATCH with the current head in details.head: re-sign and retry. ' +
+          'Confidential members (GET /v1/disclosure-policy) are logged as SD-JWT digests: send the records in the envelope ' +
+          '{ "records": [...], "disclosures": [...] } with the disclosure of every digest (answered with one receipt per record); ' +
+          'a confidential member in clear answers 400 DISCLOSURE_NOT_CONCEALED, a digest without its disclosure 400 DISCLOSURE_MISSING, ' +
+          'a disclosure of no digest 400 DISCLOSURE_FOREIGN.',
         tags,
-        body: withExamples(Type.Union([LedgerRecordSchema, Type.Array(LedgerRecordSchema, { minItems: 1, maxItems: MAX_BATCH_RECORDS })]), ...bodyExamples),
+        body: withExamples(
+          Type.Union([LedgerRecordSchema, Type.Array(LedgerRecordSchema, { minItems: 1, maxItems: MAX_BATCH_RECORDS }), envelopeOf(LedgerRecordSchema)]),
+          ...bodyExamples,
+        ),
         response: { 200: withExamples(Type.Union([ReceiptSchema, Type.Array(ReceiptSchema)]), ...receiptExamples), ...ERROR_RESPONSES },
       },
     },
     async (req, reply) => {
-      const records = recordsOfBody(req.body, type, ctx.maxPayloadBytes);
-      const receipts = await ctx.service.submit(records);
+      const body = writeBodyOf(req.body, type, ctx.maxPayloadBytes);
+      const receipts = await ctx.service.submit(body.records, body.disclosures);
       // Receipts are built by us from typed values: plain JSON.stringify is exact here and
       // avoids matching the documented anyOf (one receipt or many) on every answer.
-      return reply.type('application/json; charset=utf-8').send(JSON.stringify(Array.isArray(req.body) ? receipts : (receipts[0] as Receipt)));
+      return reply.type('application/json; charset=utf-8').send(JSON.stringify(body.many ? receipts : (receipts[0] as Receipt)));
     },
   );
 }
