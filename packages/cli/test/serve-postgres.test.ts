@@ -62,7 +62,18 @@ describe('dataledger serve --database', () => {
     const cp = openCheckpoint(await (await fetch(`${first.url}/tlog/checkpoint`)).text(), [first.vkey]).checkpoint;
     expect(cp.size).toBe(21); // genesis + 20
     const live = await runBin(['verify', '--url', first.url, '--log-key', first.vkey, '--json']);
-    expect(JSON.parse(live.stdout)).toEqual({ valid: true, size: 21, firstBadIndex: null, code: null, logKey: first.vkey, trusted: true });
+    expect(JSON.parse(live.stdout)).toEqual({
+      valid: true,
+      size: 21,
+      firstBadIndex: null,
+      code: null,
+      logKey: first.vkey,
+      trusted: true,
+      // A registry ledger: its rules are replayed too, all of them checked.
+      complete: true,
+      unchecked: [],
+      violations: 0,
+    });
 
     // A second process on the same log joins it as a follower: it serves the same checkpoint
     // and forwards its writes to the first (README "Scaling out"; serve-failover.test.ts).
