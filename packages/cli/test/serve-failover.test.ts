@@ -4,6 +4,8 @@
  * sequencer is killed (SIGKILL), five times: another instance takes over within 5 s, every
  * acknowledged record is in the log at its index with its leaf hash, and no two different
  * signed checkpoints of one size are ever seen (receipts and /tlog/checkpoint of every instance).
+ * A registration with confidential members, written through a follower before the first kill,
+ * is read back by a regulator, with its disclosures, from every instance alive after the last.
  */
 import type { ChildProcess } from 'node:child_process';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
@@ -102,10 +104,22 @@ describe('several dataledger serve --database on one log', () => {
     const root = keyPairFromSeed(parseKeyFile(await readFile(join(keysDir, 'root.key'), 'utf8')).secretKey);
     const writers: KeyPair[] = Array.from({ length: WRITERS }, (_, i) => keyPairFromSeed(sha256(utf8Encode(`writer ${i}`))));
     const holder = didKeyFromPublicKey(root.publicKey);
+    const regulator = keyPairFromSeed(sha256(utf8Encode('regulator')));
     // Roles granted through the follower: a forwarded pre-chained batch.
-    await new DataLedgerClient({ baseUrl: second.url, signer: root }).submitBatch(
-      writers.map((w) => ({ type: 'role.granted', payload: { subject: didKeyFromPublicKey(w.publicKey), role: 'registry' } })),
-    );
+    await new DataLedgerClient({ baseUrl: second.url, signer: root }).submitBatch([
+      ...writers.map((w) => ({ type: 'role.granted', payload: { subject: didKeyFromPublicKey(w.publicKey), role: 'registry' } })),
+      { type: 'role.granted', payload: { subject: didKeyFromPublicKey(regulator.publicKey), role: 'regulator' } },
+    ]);
+    // Confidential members through the follower: the disclosures travel with the forwarded write.
+    const secretName = 'Holder-Name-Failover-8JQ2';
+    const secretDescription = 'kept through five failovers';
+    const confidential = await new DataLedgerClient({ baseUrl: second.url, signer: writers[0]! }).submit('asset.registered', {
+      ...asset('RN-CONFIDENTIAL', holder),
+      holder: { id: holder, foreign: false, name: secretName },
+      description: secretDescription,
+      valuation: { amount: '98000.00', currency: 'CNY', method: 'cost' },
+    } as never);
+    expect(confidential.disclosures.length).toBeGreaterThanOrEqual(4); // name, description, valuation, subjects
 
     const acknowledged: SubmittedReceipt[] = [];
     /** Every signed checkpoint seen, by tree size. */
@@ -176,6 +190,18 @@ describe('several dataledger serve --database on one log', () => {
     // Writes were acknowledged through every instance that served a whole round, followers included.
     expect(byInstance.size).toBeGreaterThanOrEqual(ROUNDS);
     expect(Math.max(...takeovers)).toBeLessThan(5000);
+    // The confidential registration, from every instance alive now (each joined after a kill):
+    // a regulator reads the values and the disclosures the follower forwarded.
+    for (const i of alive) {
+      const read = (await new DataLedgerClient({ baseUrl: i.url, signer: regulator }).getAsset('RN-CONFIDENTIAL')) as {
+        holder: { name?: string };
+        description?: string;
+        disclosures: string[];
+      };
+      expect(read.holder.name).toBe(secretName);
+      expect(read.description).toBe(secretDescription);
+      expect([...read.disclosures].sort()).toEqual([...confidential.disclosures].sort());
+    }
     // No fork: one checkpoint per size, whoever signed it.
     for (const [size, notes] of checkpoints) expect(notes.size, `checkpoints of size ${size}`).toBe(1);
 
