@@ -979,6 +979,11 @@ const HANDLERS: Handlers = {
     let assets = s.assets;
     let licences = s.licences;
     let erasedDigests = s.erasedDigests;
+    // Which member an erased digest hid is forgotten with its disclosure: the state is then the
+    // one a replay from the log and the vault rebuilds (the vault no longer holds it).
+    const members = { ...target.members };
+    for (const { digest } of p.erased) delete members[digest];
+    const sealedRecords = s.sealedRecords.set(String(p.index), { ...target, members });
     for (const { digest, member } of p.erased) {
       erasedDigests = erasedDigests.set(digest, r.index);
       if (target.ref === null) continue;
@@ -997,7 +1002,7 @@ const HANDLERS: Handlers = {
         }
       }
     }
-    return { ...s, assets, licences, erasedDigests };
+    return { ...s, assets, licences, erasedDigests, sealedRecords };
   },
 };
 
