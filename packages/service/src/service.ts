@@ -187,7 +187,7 @@ export class LedgerService<S = unknown> {
       // At the edge of every instance, the sequencer or not: signatures, then disclosures.
       const map = checkDisclosures(checked, disclosures, this.disclosurePolicy);
       const erasures = checked.filter((c) => c.record.type === 'disclosure.erased' && c.record.index >= this.log.head().size);
-      const submitted = erasures.length === 0 ? this.#route(checked, map) : this.#erase(checked, map, erasures);
+      const submitted = erasures.length === 0 ? this.#route(checked, map) : this.#erase(checked, map);
       return submitted.catch((err: unknown) => Promise.reject(withoutConfidential(err)));
     } catch (err) {
       return Promise.reject(withoutConfidential(err));
@@ -236,7 +236,12 @@ export class LedgerService<S = unknown> {
    * member; after the append the vault deletes them (a crash in between is covered at open,
    * which erases again what the log's `disclosure.erased` records name).
    */
-  async #erase(checked: readonly VerifiedRecord[], map: DisclosuresByDigest, erasures: readonly VerifiedRecord[]): Promise<Receipt[]> {
+  async #erase(checked: readonly VerifiedRecord[], map: DisclosuresByDigest): Promise<Receipt[]> {
+    // One of several instances on a log may see it late: an erasure another instance already
+    // appended (a resubmission) is answered with its receipt, not checked against the vault
+    // that no longer holds its disclosures.
+    if (this.#router !== null) await this.refresh();
+    const erasures = checked.filter((c) => c.record.type === 'disclosure.erased' && c.record.index >= this.log.head().size);
     const digests: string[] = [];
     for (const e of erasures) {
       const erased = (e.record.payload as { erased?: unknown }).erased;
@@ -261,7 +266,7 @@ export class LedgerService<S = unknown> {
     // Through the router: on a follower the sequencer appends; the vault is the one all
     // instances share (PostgreSQL), so this instance, which took the write, erases after it.
     const receipts = await this.#route(checked, map);
-    await this.vault.erase(digests);
+    if (digests.length > 0) await this.vault.erase(digests);
     return receipts;
   }
 
