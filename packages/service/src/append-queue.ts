@@ -81,6 +81,14 @@ export function headInfo(head: LogHead): HeadInfo {
   };
 }
 
+/** Where a record landed: what a receipt is built from (any instance can build it, see the module comment). */
+export interface Placement {
+  /** The record's index in the log. */
+  index: number;
+  /** Standard base64 of the record's RFC 9162 leaf hash. */
+  leafHash: string;
+}
+
 interface Submission {
   /** The checked records, in order. */
   checked: readonly VerifiedRecord[];
@@ -89,7 +97,9 @@ interface Submission {
   /** The disclosures of their digests (checked at the edge against them). */
   disclosures: DisclosuresByDigest;
   deadline: number;
-  resolve: (receipts: Receipt[]) => void;
+  /** Answer with placements only (the receipts are built by the instance that forwarded it). */
+  placementsOnly: boolean;
+  resolve: (answer: (Receipt | Placement)[]) => void;
   reject: (err: unknown) => void;
 }
 
@@ -107,6 +117,13 @@ export type ApplyRecord<S> = (state: S, record: LedgerRecord, disclosures?: Disc
 export type PrecheckRecords<S> = (state: S, records: readonly LedgerRecord[], disclosures?: DisclosuresByDigest) => void;
 
 /**
+ * Applies consecutive records read from the log (appended by another instance on the same
+ * store) to a state, leniently: a rule that needs an erased member, or a record the rules
+ * refuse, is stepped over as the replay at open does.
+ */
+export type ApplyLogged<S> = (state: S, records: readonly LedgerRecord[]) => Promise<S>;
+
+/**
  * Stores the disclosures of a group of records before its log batch commits (the vault), and
  * answers how to undo that, run best-effort when the batch fails. `state` is the registry
  * state after the group (its erasures included).
@@ -119,6 +136,13 @@ export interface RegistryRules<S> {
   readonly apply: ApplyRecord<S>;
   /** Position-independent checks run before a submission is queued (default: none). */
   readonly precheck?: PrecheckRecords<S> | undefined;
+  /**
+   * Applies records another instance appended, met when catching up with the log
+   * ({@link AppendQueue.catchUp}): leniently, each was checked in full when it was written
+   * (the service's `applyLogged`, with the vault's disclosures; default: {@link apply} without
+   * disclosures, a record the rules refuse leaving the state unchanged).
+   */
+  readonly applyLogged?: ApplyLogged<S> | undefined;
   /** The registry state after the log's last record (replayed by the caller). */
   readonly state: S;
   /** Where the disclosures of appended records are kept (default: nowhere). */
@@ -195,6 +219,8 @@ const MAX_PARKED = 4096;
 export const MAX_PARKED_PER_ACTOR = 8;
 /** How long a writer told to re-sign has before the next parked writer is told. */
 const PARK_RELEASE_MS = 40;
+/** Records per {@link RegistryRules.applyLogged} call when catching up. */
+const CATCH_UP_CHUNK = 1024;
 
 /**
  * The single writer of a log: sequences submissions and group-commits them.
@@ -203,9 +229,14 @@ export class AppendQueue<S> {
   private readonly log: Log;
   private readonly apply: ApplyRecord<S>;
   private readonly checkFirst: PrecheckRecords<S> | undefined;
+  private readonly applyLogged: ApplyLogged<S> | undefined;
   private readonly keep: KeepDisclosures<S> | undefined;
   /** The registry state after the last appended record. */
   private registryState: S;
+  /** The log size {@link registryState} is the state after. */
+  private stateSize: number;
+  /** The last {@link catchUp} (they run one at a time). */
+  private catching: Promise<void> = Promise.resolve();
   private pending: Submission[] = [];
   private running: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -230,8 +261,10 @@ export class AppendQueue<S> {
     this.log = log;
     this.apply = rules.apply;
     this.checkFirst = rules.precheck;
+    this.applyLogged = rules.applyLogged;
     this.keep = rules.keep;
     this.registryState = rules.state;
+    this.stateSize = log.head().size;
     this.aheadWaitMs = options.aheadWaitMs ?? 250;
     this.maxBatchRecords = options.maxBatchRecords ?? 4096;
   }
@@ -243,11 +276,24 @@ export class AppendQueue<S> {
    *   `LEDGER_INDEX_MISMATCH` carries `details.head` so the client can re-sign
    */
   submit(checked: readonly VerifiedRecord[], disclosures: DisclosuresByDigest = NO_DISCLOSURES): Promise<Receipt[]> {
+    return this.submitAs(checked, disclosures, false) as Promise<Receipt[]>;
+  }
+
+  /**
+   * As {@link AppendQueue.submit}, answering with where each record landed instead of its
+   * receipt: for a submission forwarded by another instance, which builds the receipts itself
+   * (they are a function of the log), so the sequencer spends nothing on them.
+   */
+  place(checked: readonly VerifiedRecord[], disclosures: DisclosuresByDigest = NO_DISCLOSURES): Promise<Placement[]> {
+    return this.submitAs(checked, disclosures, true) as Promise<Placement[]>;
+  }
+
+  private submitAs(checked: readonly VerifiedRecord[], disclosures: DisclosuresByDigest, placementsOnly: boolean): Promise<(Receipt | Placement)[]> {
     if (checked.length === 0) return Promise.resolve([]);
     if (this.closing) return Promise.reject(new ServiceError('HTTP_SHUTTING_DOWN', 'the ledger is closing'));
     const records = checked.map((c) => c.record);
     const error = this.precheck(records, disclosures);
-    if (error === null) return this.enqueue(checked, records, disclosures);
+    if (error === null) return this.enqueue(checked, records, disclosures, placementsOnly);
     // A record already in the log passes (it is answered with its receipt, even if its
     // writer has lost its role since); that takes a read, so only on this rare path.
     const index = isDataLedgerError(error) ? error.details?.['index'] : undefined;
@@ -256,14 +302,19 @@ export class AppendQueue<S> {
     return this.leafAt(failed.record.index).then((there) => {
       if (there !== b64(failed.leafHash)) throw error;
       if (this.closing) throw new ServiceError('HTTP_SHUTTING_DOWN', 'the ledger is closing');
-      return this.enqueue(checked, records, disclosures);
+      return this.enqueue(checked, records, disclosures, placementsOnly);
     });
   }
 
   /** Queues a checked submission (synchronously, so one made before {@link close} is drained by it). */
-  private enqueue(checked: readonly VerifiedRecord[], records: readonly LedgerRecord[], disclosures: DisclosuresByDigest): Promise<Receipt[]> {
-    return new Promise<Receipt[]>((resolve, reject) => {
-      this.pending.push({ checked, records, disclosures, deadline: Date.now() + this.aheadWaitMs, resolve, reject });
+  private enqueue(
+    checked: readonly VerifiedRecord[],
+    records: readonly LedgerRecord[],
+    disclosures: DisclosuresByDigest,
+    placementsOnly: boolean,
+  ): Promise<(Receipt | Placement)[]> {
+    return new Promise<(Receipt | Placement)[]>((resolve, reject) => {
+      this.pending.push({ checked, records, disclosures, deadline: Date.now() + this.aheadWaitMs, placementsOnly, resolve, reject });
       this.kick();
     });
   }
@@ -543,6 +594,7 @@ export class AppendQueue<S> {
         return;
       }
       this.registryState = state;
+      this.stateSize = size;
       for (let i = 0; i < toAppend.length; i++) {
         const ref = toAppendRef[i] as { sub: Submission; k: number };
         this.rememberLeaf((toAppend[i] as VerifiedRecord).record.index, b64(results[i]?.leafHash ?? leafOf(ref.sub, ref.k)));
@@ -559,7 +611,8 @@ export class AppendQueue<S> {
   private async answer(accepted: { sub: Submission; indexes: number[] }[]): Promise<void> {
     for (const { sub, indexes } of accepted) {
       try {
-        sub.resolve(await Promise.all(indexes.map((index, j) => this.receiptAt(index, leafOf(sub, j)))));
+        if (sub.placementsOnly) sub.resolve(indexes.map((index, j) => ({ index, leafHash: b64(leafOf(sub, j)) })));
+        else sub.resolve(await Promise.all(indexes.map((index, j) => this.receiptAt(index, leafOf(sub, j)))));
       } catch (err) {
         sub.reject(err);
       }
@@ -585,6 +638,58 @@ export class AppendQueue<S> {
 
   private async leafAt(index: number): Promise<string> {
     return this.recentLeaves.get(index) ?? b64(await this.log.leafHashAt(index));
+  }
+
+  /**
+   * Brings the registry state up to the log's view after another instance appended (the view
+   * moved by `Log.refresh`): the new records are applied in order with
+   * {@link RegistryRules.applyLogged} (the vault's disclosures, leniently, as the replay at
+   * open does; never the write path's strict rules, which would refuse a concealed record
+   * `REGISTRY_DISCLOSURE_REQUIRED` and let this state drift). Waits for a drain in progress.
+   */
+  catchUp(): Promise<void> {
+    // One at a time: each starts from where the previous one left the state, so when a call
+    // resolves the state has reached the log's view as it stood when the call was made.
+    const run = this.catching.then(() => this.catchUpNow());
+    this.catching = run.catch(() => undefined);
+    return run;
+  }
+
+  private async catchUpNow(): Promise<void> {
+    while (this.running !== null) await this.running;
+    const from = this.stateSize;
+    const to = this.log.head().size;
+    if (to <= from) return;
+    let s = this.registryState;
+    // In chunks: `applyLogged` reads the vault's disclosures of a chunk's digests in one query.
+    let chunk: LedgerRecord[] = [];
+    for await (const r of this.log.records(from, to)) {
+      chunk.push(r);
+      if (chunk.length >= CATCH_UP_CHUNK) {
+        s = await this.applyLoggedRecords(s, chunk);
+        chunk = [];
+      }
+    }
+    if (chunk.length > 0) s = await this.applyLoggedRecords(s, chunk);
+    // Only if no append of this queue moved the state meanwhile.
+    if (this.stateSize === from) {
+      this.registryState = s;
+      this.stateSize = to;
+    }
+  }
+
+  /** {@link RegistryRules.applyLogged}, or its default. */
+  private async applyLoggedRecords(state: S, records: readonly LedgerRecord[]): Promise<S> {
+    if (this.applyLogged !== undefined) return this.applyLogged(state, records);
+    let s = state;
+    for (const r of records) {
+      try {
+        s = this.apply(s, r);
+      } catch {
+        // Refused by the rules: stepped over, as the replay at open (RegistryAuditor) does.
+      }
+    }
+    return s;
   }
 
   /** The registry state after the last appended record. */

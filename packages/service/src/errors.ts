@@ -48,6 +48,8 @@ export const SERVICE_ERROR_CODES = [
   'HTTP_UNREACHABLE',
   /** Client side: the service answered something that is not the documented answer. */
   'HTTP_RESPONSE_INVALID',
+  /** No instance sequences the log just now, or the sequencer did not answer in time (several `serve` on one PostgreSQL log). */
+  'HTTP_SEQUENCER_UNAVAILABLE',
 ] as const;
 
 /** A code raised by `@dataledger/service`. */
@@ -73,6 +75,7 @@ const SERVICE_STATUS: Record<ServiceErrorCode, number> = {
   HTTP_INTERNAL: 500,
   HTTP_UNREACHABLE: 503,
   HTTP_RESPONSE_INVALID: 502,
+  HTTP_SEQUENCER_UNAVAILABLE: 503,
 };
 
 const CORE_STATUS: Record<(typeof CORE_ERROR_CODES)[number], number> = {
@@ -132,6 +135,7 @@ const PROVENANCE_STATUS: Record<(typeof PROVENANCE_ERROR_CODES)[number], number>
   TILES_MALFORMED: 502,
   TILES_PROOF_INVALID: 502,
   STORE_IO: 503,
+  STORE_FENCED: 503,
   STORE_CORRUPT: 500,
   STORE_CLOSED: 503,
   VAULT_ENTRY_INVALID: 400,

@@ -10,8 +10,21 @@ export type { BuildAppOptions } from './app.ts';
 export type { LogReadRateLimit, RateLimit, RegistryView } from './context.ts';
 // The ledger behind the app: a log, its registry state and the append queue's receipts.
 export { LedgerService } from './service.ts';
-export type { LedgerServiceOptions, CertificateVerdict, ServedLedger } from './service.ts';
-export type { Receipt, HeadInfo, AppendQueueOptions, ApplyRecord, PrecheckRecords, RegistryRules, KeepDisclosures } from './append-queue.ts';
+export type { LedgerServiceOptions, CertificateVerdict, ServedLedger, SubmissionRouter } from './service.ts';
+export type {
+  Receipt,
+  HeadInfo,
+  AppendQueueOptions,
+  ApplyRecord,
+  PrecheckRecords,
+  RegistryRules,
+  Placement,
+  KeepDisclosures,
+  ApplyLogged,
+} from './append-queue.ts';
+// Several instances on one PostgreSQL log: the router of each (its role, failover).
+export { Sequencer } from './sequencer.ts';
+export type { SequencerOptions, SequencerRole } from './sequencer.ts';
 // Confidential members: the edge checks of a write body's disclosures, and who may read them.
 export { checkDisclosures, keepDisclosures, mayReadDisclosures, MAX_BODY_DISCLOSURES } from './disclosures.ts';
 export type { DisclosuresByDigest } from './disclosures.ts';

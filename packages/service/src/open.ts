@@ -53,6 +53,7 @@ import {
   type LedgerRecord,
   type RecordStore,
 } from '@dataledger/provenance';
+import type { LogCluster } from '@dataledger/store-postgres';
 import {
   applyRecord,
   assetStatus,
@@ -77,6 +78,7 @@ import { createCertificateDesk, directoryShelf, type CertificateDesk } from './c
 import type { RegistryView } from './context.ts';
 import { registryPrecheck, type AppendQueueOptions } from './append-queue.ts';
 import { LedgerService } from './service.ts';
+import { Sequencer, type SequencerOptions } from './sequencer.ts';
 
 /**
  * Prefix of a new ledger's default origin. The origin itself is {@link defaultOriginOf} the
@@ -119,9 +121,13 @@ export interface OpenServiceOptions extends AppendQueueOptions {
   sync?: boolean;
   /**
    * A `postgres://` URL: keep the log in PostgreSQL (schema `dataledger`) instead of the data
-   * directory's LevelDB. One process at a time per database for now.
+   * directory's LevelDB. Any number of processes may serve one database, each with the same
+   * log key in its data directory: one sequences at a time, the others forward their writes
+   * to it ({@link Sequencer}; README "Scaling out").
    */
   database?: string;
+  /** Timings of the instances sharing a database (`database` only). */
+  cluster?: SequencerOptions;
   /**
    * Certificates whose time-independent verification results are kept (default 16,384; 0
    * disables): exchanges re-verify the same certificates; validity and status are always
@@ -162,6 +168,8 @@ export interface DataDirFacts {
   readonly replaySkipped: number;
   /** Signed certificates and status lists published by this service. */
   readonly certificates: CertificateDesk;
+  /** On PostgreSQL: this instance's part among those serving the database (its role, and changes of it). */
+  readonly sequencer?: Sequencer;
 }
 
 /** The service over a data directory. */
@@ -376,15 +384,28 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
   // A database is opened before any key is written: a data directory without keys must not
   // adopt (and re-sign with a fresh key) a log that a database already holds.
   let store: RecordStore | null = null;
+  let cluster: LogCluster | null = null;
+  let leading = false;
   if (options.database !== undefined) {
     // Loaded only when asked for, so a LevelDB ledger never loads the PostgreSQL client.
-    const { openPostgresStore } = await import('@dataledger/store-postgres');
-    store = await openPostgresStore({ connectionString: options.database });
-    if (isNew && (await store.get('config')) !== undefined) {
-      await store.close();
-      throw new DataLedgerError('STORE_IO', `${dataDir}: the database already holds a ledger whose keys are not in this data directory`, {
-        details: { dataDir },
-      });
+    const { openPostgresCluster, openPostgresStore } = await import('@dataledger/store-postgres');
+    cluster = await openPostgresCluster({ connectionString: options.database });
+    try {
+      // Whoever takes the lease first sequences (and creates the ledger, on an empty database).
+      leading = await cluster.tryLead();
+      // Not exclusive: the other instances read it too; fenced on the head, so only a writer
+      // whose view is current can append (README "Scaling out").
+      store = await openPostgresStore({ connectionString: options.database, exclusive: false, fenceKey: 'head' });
+      if (isNew && (await store.get('config')) !== undefined) {
+        throw new DataLedgerError('STORE_IO', `${dataDir}: the database already holds a ledger whose keys are not in this data directory`, {
+          details: { dataDir },
+        });
+      }
+      if (!leading) leading = await awaitGenesis(store, cluster);
+    } catch (err) {
+      await store?.close();
+      await cluster.close();
+      throw err;
     }
   }
   let origin: string;
@@ -417,6 +438,7 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
     }
   } catch (err) {
     await store.close();
+    await cluster?.close();
     throw err;
   }
   let log: Log;
@@ -432,6 +454,7 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
   } catch (err) {
     await store.close();
     await vault.close();
+    await cluster?.close();
     throw err;
   }
   try {
@@ -465,6 +488,8 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
       origin,
       apply: (s, r, disclosures) => applyRecord(s, r, disclosures === undefined ? {} : { disclosures }),
       precheck: registryPrecheck,
+      // Records another instance appended (one PostgreSQL log): with the vault's disclosures, leniently.
+      applyLogged: (s, rs) => applyLogged(s, rs, vault),
       state,
       vault,
       disclosurePolicy: options.disclosurePolicy ?? DEFAULT_DISCLOSURE_POLICY,
@@ -498,7 +523,14 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
       ...(options.statusListTtlMs === undefined ? {} : { statusListTtlMs: options.statusListTtlMs }),
     });
     const rootPk = root?.publicKey ?? null;
+    let sequencer: Sequencer | undefined;
+    if (cluster !== null) {
+      sequencer = new Sequencer(base as LedgerService<unknown>, cluster, options.cluster ?? {});
+      base.setRouter(sequencer);
+      await sequencer.start(leading);
+    }
     return Object.assign(base, {
+      ...(sequencer === undefined ? {} : { sequencer }),
       certificates: desk,
       dataDir,
       aggregationDir: join(dataDir, 'aggregation'),
@@ -511,9 +543,27 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
       replaySkipped: auditor.violations.length,
     });
   } catch (err) {
+    await cluster?.close();
     await log.close();
     await vault.close();
     throw err;
+  }
+}
+
+/**
+ * An instance that does not hold the lease at open waits for the ledger to exist: the
+ * sequencer creates it (config, head and genesis record) and nobody else may.
+ * @returns true when this instance took the lease meanwhile (and creates the ledger itself)
+ * @throws DataLedgerError `STORE_IO` when no ledger appears within 30 s
+ */
+async function awaitGenesis(store: RecordStore, cluster: LogCluster): Promise<boolean> {
+  const until = Date.now() + 30_000;
+  for (;;) {
+    const head = await store.get('head');
+    if (head !== undefined && (parseJson(new TextDecoder().decode(head)) as { size?: unknown }).size !== 0) return false;
+    if (await cluster.tryLead()) return true;
+    if (Date.now() > until) throw new DataLedgerError('STORE_IO', 'the database holds no ledger yet, and the instance creating it did not finish within 30 s');
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 

@@ -13,16 +13,30 @@ import {
   type VerifiedRecord,
 } from '@dataledger/provenance';
 import { CertificateError, DEFAULT_DISCLOSURE_POLICY, DIGEST_PATTERN, openDisclosure, type DisclosurePolicy } from '@dataledger/certificates';
-import { checkDisclosures, keepDisclosures, withoutConfidential, type DisclosuresByDigest } from './disclosures.ts';
+import { checkDisclosures, keepDisclosures, NO_DISCLOSURES, withoutConfidential, type DisclosuresByDigest } from './disclosures.ts';
 import type { CertificateDesk } from './certificate-desk.ts';
 import type { RegistryView } from './context.ts';
-import { AppendQueue, headInfo, type AppendQueueOptions, type HeadInfo, type Receipt, type RegistryRules } from './append-queue.ts';
+import { AppendQueue, headInfo, type AppendQueueOptions, type HeadInfo, type Placement, type Receipt, type RegistryRules } from './append-queue.ts';
 
 /** What a certificate verification answers (the exchange's check list). */
 export interface CertificateVerdict {
   verified: boolean;
   status?: string;
   checks: { name: string; ok: boolean; code?: string }[];
+}
+
+/**
+ * Where a service's submissions go instead of its own append queue: on an instance that
+ * does not sequence the log, to the one that does (`sequencer.ts`).
+ */
+export interface SubmissionRouter {
+  /**
+   * Submits records checked at the edge, with the disclosures of their digests (checked
+   * there too); resolves with one receipt per record.
+   */
+  submit(checked: readonly VerifiedRecord[], disclosures: DisclosuresByDigest): Promise<Receipt[]>;
+  /** Stops routing; called first by {@link LedgerService.close}. */
+  close(): Promise<void>;
 }
 
 /** Options of {@link LedgerService}. */
@@ -84,6 +98,7 @@ export class LedgerService<S = unknown> {
   aggregationDir?: string | null;
   readonly #options: LedgerServiceOptions<S>;
   readonly #queue: AppendQueue<S>;
+  #router: SubmissionRouter | null = null;
   #closed: Promise<void> | null = null;
 
   constructor(options: LedgerServiceOptions<S>) {
@@ -169,9 +184,10 @@ export class LedgerService<S = unknown> {
   submit(records: readonly (LedgerRecord | VerifiedRecord)[], disclosures: readonly string[] = []): Promise<Receipt[]> {
     try {
       const checked = this.#verified(records);
+      // At the edge of every instance, the sequencer or not: signatures, then disclosures.
       const map = checkDisclosures(checked, disclosures, this.disclosurePolicy);
       const erasures = checked.filter((c) => c.record.type === 'disclosure.erased' && c.record.index >= this.log.head().size);
-      const submitted = erasures.length === 0 ? this.#queue.submit(checked, map) : this.#erase(checked, map, erasures);
+      const submitted = erasures.length === 0 ? this.#route(checked, map) : this.#erase(checked, map);
       return submitted.catch((err: unknown) => Promise.reject(withoutConfidential(err)));
     } catch (err) {
       return Promise.reject(withoutConfidential(err));
@@ -179,11 +195,53 @@ export class LedgerService<S = unknown> {
   }
 
   /**
+   * Routes later submissions through `router` (several instances on one log); the router
+   * sequences them here with {@link LedgerService.submitHere} while this instance holds the
+   * lease. Closed with the service.
+   */
+  setRouter(router: SubmissionRouter): void {
+    this.#router = router;
+  }
+
+  /**
+   * Submits checked records to this instance's own append queue (what a router does while
+   * sequencing), with the disclosures of their digests, checked at the edge (`checkDisclosures`).
+   */
+  submitHere(checked: readonly VerifiedRecord[], disclosures: DisclosuresByDigest = NO_DISCLOSURES): Promise<Receipt[]> {
+    return this.#queue.submit(checked, disclosures);
+  }
+
+  /**
+   * As {@link LedgerService.submitHere}, answering where each record landed rather than its
+   * receipt (a submission another instance forwarded: it builds the receipts). The
+   * disclosures go to the vault as for a submission made here.
+   */
+  placeHere(checked: readonly VerifiedRecord[], disclosures: DisclosuresByDigest = NO_DISCLOSURES): Promise<Placement[]> {
+    return this.#queue.place(checked, disclosures);
+  }
+
+  /**
+   * Moves this instance's view up to the log as stored (another instance appended): the head
+   * (`Log.refresh`), then the registry state.
+   * @returns the size after the refresh
+   */
+  async refresh(): Promise<number> {
+    const size = await this.log.refresh();
+    await this.#queue.catchUp();
+    return size;
+  }
+
+  /**
    * An erasure: each `{ digest, member }` must name a disclosure the vault holds, of that
    * member; after the append the vault deletes them (a crash in between is covered at open,
    * which erases again what the log's `disclosure.erased` records name).
    */
-  async #erase(checked: readonly VerifiedRecord[], map: DisclosuresByDigest, erasures: readonly VerifiedRecord[]): Promise<Receipt[]> {
+  async #erase(checked: readonly VerifiedRecord[], map: DisclosuresByDigest): Promise<Receipt[]> {
+    // One of several instances on a log may see it late: an erasure another instance already
+    // appended (a resubmission) is answered with its receipt, not checked against the vault
+    // that no longer holds its disclosures.
+    if (this.#router !== null) await this.refresh();
+    const erasures = checked.filter((c) => c.record.type === 'disclosure.erased' && c.record.index >= this.log.head().size);
     const digests: string[] = [];
     for (const e of erasures) {
       const erased = (e.record.payload as { erased?: unknown }).erased;
@@ -205,9 +263,16 @@ export class LedgerService<S = unknown> {
         digests.push(digest);
       });
     }
-    const receipts = await this.#queue.submit(checked, map);
-    await this.vault.erase(digests);
+    // Through the router: on a follower the sequencer appends; the vault is the one all
+    // instances share (PostgreSQL), so this instance, which took the write, erases after it.
+    const receipts = await this.#route(checked, map);
+    if (digests.length > 0) await this.vault.erase(digests);
     return receipts;
+  }
+
+  /** This instance's queue, or the router's sequencer (several instances on one log). */
+  #route(checked: readonly VerifiedRecord[], map: DisclosuresByDigest): Promise<Receipt[]> {
+    return this.#router === null ? this.#queue.submit(checked, map) : this.#router.submit(checked, map);
   }
 
   /** The receipt of a record already in the log. */
@@ -255,6 +320,7 @@ export class LedgerService<S = unknown> {
   /** Finishes in-flight appends, then closes the store. */
   close(): Promise<void> {
     this.#closed ??= (async () => {
+      await this.#router?.close();
       await this.#queue.close();
       await this.log.close();
       await this.vault.close();

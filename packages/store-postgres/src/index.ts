@@ -12,3 +12,6 @@ export type { PostgresVaultOptions } from './vault.ts';
 // The schema migrations, in order.
 export { MIGRATIONS } from './migrations.ts';
 export type { Migration } from './migrations.ts';
+// Several instances on one log: the sequencer lease, forwarded writes, head notifications.
+export { openPostgresCluster } from './cluster.ts';
+export type { LogCluster, PendingHandler, PostgresClusterOptions } from './cluster.ts';

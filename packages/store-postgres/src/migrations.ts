@@ -20,6 +20,7 @@ export interface Migration {
  * keys is the UTF-16 order the RecordStore contract specifies (a locale collation would not be).
  * v2: the disclosure vault's table (`src/vault.ts`), digest to disclosure; `COLLATE "C"` again,
  * so `entries()` lists digests in the ASCII byte order the DisclosureVault contract specifies.
+ * v3: the forwarded writes in flight (`pending`, cluster.ts).
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -32,16 +33,31 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'disclosures',
     sql: 'CREATE TABLE {schema}.disclosures (digest text COLLATE "C" PRIMARY KEY, disclosure text NOT NULL)',
   },
+  // v3: writes forwarded by the instances that do not sequence to the one that does
+  // (cluster.ts), each with the disclosures of its records. UNLOGGED: a row is a request in
+  // flight, worth nothing after a crash (its writer is answered 503 and resubmits); only the
+  // log's own entries (and the vault's disclosures, v2) need the WAL.
+  {
+    version: 3,
+    name: 'pending',
+    sql: 'CREATE UNLOGGED TABLE {schema}.pending (id bigserial PRIMARY KEY, body bytea NOT NULL, claimed boolean NOT NULL DEFAULT false, outcome bytea, created timestamptz NOT NULL DEFAULT now())',
+  },
 ];
 
 /**
  * First key of this package's two-key advisory locks ("dlpg"); the second is the schema's
- * `hashtext` for the migration lock, and that value XOR 1 for the writer lock.
+ * `hashtext` for the migration lock, that value XOR 1 for the writer lock (the sequencer
+ * lease), and XOR 2 for the transaction lock of fenced batches.
  */
 export const LOCK_TAG = 0x646c7067;
 
 /** A schema name this package accepts: a lower-case SQL identifier of at most 63 characters. */
 export const SCHEMA_NAME: RegExp = /^[a-z_][a-z0-9_]{0,62}$/u;
+
+/** The NOTIFY channel of a schema's log: `head` (a batch moved the head), `pending`, `done` (cluster.ts). */
+export function channelOf(schema: string): string {
+  return `dataledger.${schema}`;
+}
 
 /** Quotes an SQL identifier (the schema name is also checked to be a plain identifier). */
 export function quoteIdent(name: string): string {

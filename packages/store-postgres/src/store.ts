@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { DataLedgerError } from '@dataledger/core';
 import { ProvenanceError, type ProvenanceErrorCode, type RecordStore, type StoreOperation, type StoreRange } from '@dataledger/provenance';
-import { LOCK_TAG, migrate, quoteIdent } from './migrations.ts';
+import { channelOf, LOCK_TAG, migrate, quoteIdent } from './migrations.ts';
 
 /** Options of {@link openPostgresStore}. */
 export interface PostgresStoreOptions {
@@ -29,6 +29,17 @@ export interface PostgresStoreOptions {
    * (tools that only read, migration tests).
    */
   exclusive?: boolean;
+  /**
+   * Fence batches on this key (the log's `head`): a batch that writes it commits only if the
+   * row still holds the value this store last read or wrote under it (absent included), and
+   * otherwise writes nothing and fails with `STORE_FENCED`. Several processes may then open
+   * the schema (`exclusive: false`) and whichever sequences can never fork the log: a writer
+   * whose view is stale (a deposed sequencer) is refused in the same transaction. A fenced
+   * batch also sends `NOTIFY "dataledger.<schema>", 'head'` on commit. The caller must read
+   * the key only where it builds its next batch on what it read (the `Log` does, in `open`
+   * and `refresh`, serialised with its appends).
+   */
+  fenceKey?: string;
 }
 
 /** Rows per INSERT statement: large batches (a bundle import) go in several statements of one transaction. */
@@ -58,14 +69,20 @@ class PostgresRecordStore implements RecordStore {
   readonly #pool: pg.Pool;
   readonly #table: string;
   readonly #lock: pg.Client | null;
+  readonly #fenceKey: string | null;
+  readonly #schema: string;
+  /** The fence key's value as this store last read or wrote it: undefined = absent, null = never read. */
+  #fenceSeen: Uint8Array | undefined | null = null;
   #lockLost: unknown = null;
   #closed = false;
   #closePromise: Promise<void> | null = null;
 
-  constructor(pool: pg.Pool, schema: string, lock: pg.Client | null) {
+  constructor(pool: pg.Pool, schema: string, lock: pg.Client | null, fenceKey: string | null) {
     this.#pool = pool;
+    this.#schema = schema;
     this.#table = `${quoteIdent(schema)}.entries`;
     this.#lock = lock;
+    this.#fenceKey = fenceKey;
     // A session-level advisory lock lives as long as its connection: once that connection is
     // gone another process may hold the lock, so this store must stop writing.
     const lost = (cause: unknown): void => {
@@ -87,7 +104,9 @@ class PostgresRecordStore implements RecordStore {
     } catch (cause) {
       throw ioError('get', cause);
     }
-    return rows.length === 0 ? undefined : plain(rows[0]!.value);
+    const value = rows.length === 0 ? undefined : plain(rows[0]!.value);
+    if (key === this.#fenceKey) this.#fenceSeen = value;
+    return value;
   }
 
   async getMany(keys: string[]): Promise<(Uint8Array | undefined)[]> {
@@ -100,6 +119,7 @@ class PostgresRecordStore implements RecordStore {
       throw ioError('getMany', cause);
     }
     const byKey = new Map(rows.map((r) => [r.key, plain(r.value)] as const));
+    if (this.#fenceKey !== null && keys.includes(this.#fenceKey)) this.#fenceSeen = byKey.get(this.#fenceKey);
     return keys.map((k) => byKey.get(k));
   }
 
@@ -178,9 +198,13 @@ class PostgresRecordStore implements RecordStore {
     } catch (cause) {
       throw ioError('batch', cause);
     }
+    const fenced = this.#fenceKey !== null && last.has(this.#fenceKey);
+    const next = fenced ? last.get(this.#fenceKey!) : null;
+    const fenceNext = next === null || next === undefined ? undefined : new Uint8Array(next);
     let failed: unknown = null;
     try {
       await client.query('BEGIN');
+      if (fenced) await this.#checkFence(client);
       if (delKeys.length > 0) await client.query(`DELETE FROM ${this.#table} WHERE key = ANY($1::text[])`, [delKeys]);
       for (let i = 0; i < putKeys.length; i += ROWS_PER_STATEMENT) {
         await client.query(
@@ -188,16 +212,44 @@ class PostgresRecordStore implements RecordStore {
           [putKeys.slice(i, i + ROWS_PER_STATEMENT), putValues.slice(i, i + ROWS_PER_STATEMENT)],
         );
       }
+      // Sent at COMMIT, and only if it commits: the other instances read the new head.
+      if (fenced) await client.query("SELECT pg_notify($1, 'head')", [channelOf(this.#schema)]);
       // COMMIT returns once the WAL is flushed (synchronous_commit on, the server default):
       // an acknowledged batch survives a server crash.
       await client.query('COMMIT');
+      if (fenced) this.#fenceSeen = fenceNext;
     } catch (cause) {
       failed = cause;
       await client.query('ROLLBACK').catch(() => undefined);
+      if (cause instanceof DataLedgerError) {
+        // A refused fence leaves the connection healthy: it goes back to the pool.
+        failed = null;
+        throw cause;
+      }
       throw ioError('batch', cause);
     } finally {
       // A connection whose transaction state is unknown is discarded, not reused.
       client.release(failed === null ? undefined : (failed as Error));
+    }
+  }
+
+  /**
+   * The fence (see {@link PostgresStoreOptions.fenceKey}): under a transaction-scoped advisory
+   * lock of the schema, so two fenced batches never both pass against the same value (a
+   * row lock would not cover the key's absence), the key must still hold what this store last
+   * saw. The SELECT runs after the lock is granted, so it reads the latest committed value.
+   */
+  async #checkFence(client: pg.PoolClient): Promise<void> {
+    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2) # 2)', [LOCK_TAG, this.#schema]);
+    const { rows } = await client.query<{ value: Buffer }>(`SELECT value FROM ${this.#table} WHERE key = $1`, [this.#fenceKey]);
+    const now = rows.length === 0 ? undefined : plain(rows[0]!.value);
+    const seen = this.#fenceSeen;
+    const same = seen === undefined || now === undefined ? seen === now : seen !== null && asBuffer(seen).equals(asBuffer(now));
+    if (!same) {
+      throw storeError(
+        'STORE_FENCED',
+        `store.batch: ${this.#fenceKey} moved since this store last read it (another instance sequences this log); nothing was written`,
+      );
     }
   }
 
@@ -261,5 +313,10 @@ export async function openPostgresStore(options: PostgresStoreOptions = {}): Pro
     if (cause instanceof DataLedgerError) throw cause;
     throw storeError('STORE_IO', `store: cannot open the PostgreSQL schema ${schema}: ${cause instanceof Error ? cause.message : String(cause)}`, cause);
   }
-  return new PostgresRecordStore(pool, schema, lock);
+  if (options.fenceKey !== undefined && (typeof options.fenceKey !== 'string' || options.fenceKey.length === 0)) {
+    await pool.end().catch(() => undefined);
+    await lock?.end().catch(() => undefined);
+    throw new TypeError('options.fenceKey: expected a non-empty key');
+  }
+  return new PostgresRecordStore(pool, schema, lock, options.fenceKey ?? null);
 }

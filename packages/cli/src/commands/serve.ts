@@ -117,6 +117,12 @@ export async function serveCommand(options: ServeOptions, io: CliIo): Promise<Ex
   say(`log key did:key  ${didKeyFromPublicKey(parseVerifierKey(service.logVerifierKey).publicKey)}`);
   say(`root authority   ${service.rootAuthority.did}`);
   say(`witnesses        ${witnessKeys.length === 0 ? 'none (cosignatures are refused; add --witness-key)' : witnessKeys.join(' ')}`);
+  const sequencer = service.sequencer;
+  if (sequencer !== undefined) {
+    // Several instances may serve one database; one sequences (README "Scaling out").
+    say(`role             ${sequencer.role}${sequencer.role === 'sequencer' ? ' (holds the lease)' : ' (forwards writes to the sequencer)'}`);
+    sequencer.onRole((role, reason) => say(`role             ${role} (${reason})`));
+  }
   let app;
   try {
     // One pino logger for the process: request logs from Fastify, lifecycle events from here.
