@@ -22,5 +22,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Two test files at a time: vitest's default (one fewer than the cores) runs one file at a
+    // time on a two-core machine, while most of the slow files wait on child processes (servers,
+    // the CLI, PostgreSQL, Chromium) rather than on their own thread.
+    maxWorkers: 2,
   },
 });
