@@ -70,6 +70,8 @@ export async function recordDisclosures(ctx: AppContext, reader: string, index: 
 /** The disclosure routes. */
 export async function disclosureRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
+  // The policy is fixed for the life of the service: its JSON is built once, not per request.
+  const policy = policyJson(ctx.service.disclosurePolicy);
   app.get(
     '/v1/disclosure-policy',
     {
@@ -89,7 +91,7 @@ export async function disclosureRoutes(app: FastifyInstance, opts: { ctx: AppCon
         },
       },
     },
-    async () => policyJson(ctx.service.disclosurePolicy),
+    async () => policy,
   );
 
   app.get<{ Params: { index: string } }>(
