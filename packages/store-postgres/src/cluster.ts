@@ -20,7 +20,7 @@
 import pg from 'pg';
 import { DataLedgerError } from '@dataledger/core';
 import { ProvenanceError } from '@dataledger/provenance';
-import { channelOf, LOCK_TAG, migrate, quoteIdent } from './migrations.ts';
+import { channelOf, LOCK_TAG, migrate, openPool, quoteIdent, schemaOption } from './migrations.ts';
 
 /** Options of {@link openPostgresCluster}. */
 export interface PostgresClusterOptions {
@@ -78,7 +78,6 @@ export interface LogCluster {
   close(): Promise<void>;
 }
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/u;
 /** Rows claimed per statement. */
 const CLAIM = 1000;
 /** Outcomes nobody collected (their follower died) are deleted after this long. */
@@ -515,10 +514,7 @@ class PostgresLogCluster implements LogCluster {
  * @throws TypeError for a schema name that is not a lower-case SQL identifier
  */
 export async function openPostgresCluster(options: PostgresClusterOptions = {}): Promise<LogCluster> {
-  const schema = options.schema ?? 'dataledger';
-  if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
-    throw new TypeError('options.schema: expected a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 63 characters)');
-  }
+  const schema = schemaOption(options.schema);
   const pollMs = options.pollMs ?? 250;
   const leaseCheckMs = options.leaseCheckMs ?? 3000;
   for (const [name, v] of [
@@ -528,8 +524,7 @@ export async function openPostgresCluster(options: PostgresClusterOptions = {}):
     if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`options.${name}: expected a positive integer`);
   }
   const config: pg.ClientConfig = options.connectionString === undefined ? {} : { connectionString: options.connectionString };
-  const pool = new pg.Pool({ ...config, max: 4 });
-  pool.on('error', () => undefined);
+  const pool = openPool(options.connectionString, 4);
   const cluster = new PostgresLogCluster(config, pool, schema, pollMs, leaseCheckMs);
   try {
     await migrate(pool, schema);

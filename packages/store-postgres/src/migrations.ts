@@ -4,7 +4,7 @@
  * one transaction holding a transaction-scoped advisory lock, so concurrent opens serialise and
  * the later ones find nothing to do; a failed migration rolls back whole.
  */
-import type pg from 'pg';
+import pg from 'pg';
 import { ProvenanceError } from '@dataledger/provenance';
 
 /** One schema migration: `sql` is run with `{schema}` replaced by the quoted schema name. */
@@ -53,6 +53,28 @@ export const LOCK_TAG = 0x646c7067;
 
 /** A schema name this package accepts: a lower-case SQL identifier of at most 63 characters. */
 export const SCHEMA_NAME: RegExp = /^[a-z_][a-z0-9_]{0,62}$/u;
+
+/**
+ * The schema named by an open function's options (default `dataledger`), checked once for the
+ * store, the vault and the cluster alike.
+ * @throws TypeError for a name that is not a lower-case SQL identifier
+ */
+export function schemaOption(option: unknown): string {
+  const schema = option ?? 'dataledger';
+  if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
+    throw new TypeError('options.schema: expected a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 63 characters)');
+  }
+  return schema;
+}
+
+/**
+ * A connection pool of at most `max` connections. An idle pooled connection that the server
+ * drops emits 'error' on the pool; without a listener that would end the process, so one is
+ * attached: the next query opens a fresh connection instead.
+ */
+export function openPool(connectionString: string | undefined, max: number): pg.Pool {
+  return new pg.Pool(connectionString === undefined ? { max } : { connectionString, max }).on('error', () => undefined);
+}
 
 /** The NOTIFY channel of a schema's log: `head` (a batch moved the head), `pending`, `done` (cluster.ts). */
 export function channelOf(schema: string): string {

@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { DataLedgerError } from '@dataledger/core';
 import { ProvenanceError, type ProvenanceErrorCode, type RecordStore, type StoreOperation, type StoreRange } from '@dataledger/provenance';
-import { channelOf, LOCK_TAG, migrate, quoteIdent } from './migrations.ts';
+import { channelOf, LOCK_TAG, migrate, openPool, quoteIdent, schemaOption } from './migrations.ts';
 
 /** Options of {@link openPostgresStore}. */
 export interface PostgresStoreOptions {
@@ -46,7 +46,6 @@ export interface PostgresStoreOptions {
 const ROWS_PER_STATEMENT = 5000;
 /** Rows per iterate page: the keyset pagination page size. */
 const PAGE = 1024;
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/u;
 
 function storeError(code: ProvenanceErrorCode, message: string, cause?: unknown): ProvenanceError {
   return new ProvenanceError(code, message, cause === undefined ? {} : { cause });
@@ -283,23 +282,15 @@ class PostgresRecordStore implements RecordStore {
  * ```
  */
 export async function openPostgresStore(options: PostgresStoreOptions = {}): Promise<RecordStore> {
-  const schema = options.schema ?? 'dataledger';
-  if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
-    throw new TypeError('options.schema: expected a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 63 characters)');
-  }
+  const schema = schemaOption(options.schema);
   const max = options.maxConnections ?? 4;
   if (!Number.isSafeInteger(max) || max < 1) throw new RangeError('options.maxConnections: expected a positive integer');
-  const config: pg.PoolConfig = { max };
-  if (options.connectionString !== undefined) config.connectionString = options.connectionString;
-  const pool = new pg.Pool(config);
-  // An idle pooled connection that the server drops emits 'error' on the pool; without a
-  // listener that would end the process. The next query opens a fresh connection instead.
-  pool.on('error', () => undefined);
+  const pool = openPool(options.connectionString, max);
   let lock: pg.Client | null = null;
   try {
     await migrate(pool, schema);
     if (options.exclusive ?? true) {
-      lock = new pg.Client(config.connectionString === undefined ? {} : { connectionString: config.connectionString });
+      lock = new pg.Client(options.connectionString === undefined ? {} : { connectionString: options.connectionString });
       lock.on('error', () => undefined);
       await lock.connect();
       const { rows } = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2) # 1) AS ok', [LOCK_TAG, schema]);

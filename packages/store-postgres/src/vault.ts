@@ -4,10 +4,10 @@
  * (digest form, content addressing, size, closed vault) are provenance's `checkedVault`; this
  * file only stores.
  */
-import pg from 'pg';
+import type pg from 'pg';
 import { DataLedgerError } from '@dataledger/core';
 import { checkedVault, ProvenanceError, type DisclosureVault, type VaultEntry } from '@dataledger/provenance';
-import { migrate, quoteIdent, SCHEMA_NAME } from './migrations.ts';
+import { migrate, openPool, quoteIdent, schemaOption } from './migrations.ts';
 import type { PostgresStoreOptions } from './store.ts';
 
 /** Options of {@link openPostgresVault}: those of `openPostgresStore` that apply, and how erasure vacuums. */
@@ -159,18 +159,10 @@ class PostgresVaultBackend implements DisclosureVault {
  * ```
  */
 export async function openPostgresVault(options: PostgresVaultOptions = {}): Promise<DisclosureVault> {
-  const schema = options.schema ?? 'dataledger';
-  if (typeof schema !== 'string' || !SCHEMA_NAME.test(schema)) {
-    throw new TypeError('options.schema: expected a lower-case SQL identifier ([a-z_][a-z0-9_]*, at most 63 characters)');
-  }
+  const schema = schemaOption(options.schema);
   const max = options.maxConnections ?? 4;
   if (!Number.isSafeInteger(max) || max < 1) throw new RangeError('options.maxConnections: expected a positive integer');
-  const config: pg.PoolConfig = { max };
-  if (options.connectionString !== undefined) config.connectionString = options.connectionString;
-  const pool = new pg.Pool(config);
-  // An idle pooled connection that the server drops emits 'error' on the pool; without a
-  // listener that would end the process. The next query opens a fresh connection instead.
-  pool.on('error', () => undefined);
+  const pool = openPool(options.connectionString, max);
   try {
     await migrate(pool, schema);
   } catch (cause) {

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { DataLedgerError } from '@dataledger/core';
-import { openDisclosure, policyJson } from '@dataledger/certificates';
+import { openDisclosure, policyJson, type OpenedDisclosure } from '@dataledger/certificates';
 import type { LedgerRecord } from '@dataledger/provenance';
 import type { AppContext } from '../context.ts';
 import { recordDigests } from '../disclosures.ts';
@@ -25,17 +25,22 @@ const EXAMPLE_DISCLOSURE = 'WyJfMjZiYzRMVC1hYzZxMmtJNmNCVzVlcyIsIm9waW5pb24iLCJj
 const EXAMPLE_DIGEST = 'e_EUWmQYD_2PY-h8L0JK1m3OyiNg3mJGB1qCPymFBAs';
 
 /**
- * The disclosures of `digests` the vault holds, in digest order of the input (erased ones are
- * gone). Each is checked against its digest once more on the way out.
+ * The vault's disclosures of `digests`, opened, in their order: undefined where the vault has
+ * none (erased) or holds one whose digest is not the one asked for.
  */
-async function disclosuresOf(ctx: AppContext, digests: readonly string[]): Promise<string[]> {
+export async function vaultDisclosures(ctx: AppContext, digests: readonly string[]): Promise<(OpenedDisclosure | undefined)[]> {
   if (digests.length === 0) return [];
   const found = await ctx.service.vault.getMany(digests);
-  const out: string[] = [];
-  found.forEach((d, i) => {
-    if (d !== undefined && openDisclosure(d).digest === digests[i]) out.push(d);
+  return found.map((d, i) => {
+    if (d === undefined) return undefined;
+    const opened = openDisclosure(d);
+    return opened.digest === digests[i] ? opened : undefined;
   });
-  return out;
+}
+
+/** The disclosures the vault holds for `digests` (those erased are gone). */
+async function disclosuresOf(ctx: AppContext, digests: readonly string[]): Promise<string[]> {
+  return (await vaultDisclosures(ctx, digests)).flatMap((o) => (o === undefined ? [] : [o.disclosure]));
 }
 
 /**
@@ -65,6 +70,8 @@ export async function recordDisclosures(ctx: AppContext, reader: string, index: 
 /** The disclosure routes. */
 export async function disclosureRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
+  // The policy is fixed for the life of the service: its JSON is built once, not per request.
+  const policy = policyJson(ctx.service.disclosurePolicy);
   app.get(
     '/v1/disclosure-policy',
     {
@@ -84,7 +91,7 @@ export async function disclosureRoutes(app: FastifyInstance, opts: { ctx: AppCon
         },
       },
     },
-    async () => policyJson(ctx.service.disclosurePolicy),
+    async () => policy,
   );
 
   app.get<{ Params: { index: string } }>(

