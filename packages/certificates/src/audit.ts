@@ -10,7 +10,7 @@ import type { Classification } from './payloads.ts';
 import { CLASSIFICATIONS } from './payloads.ts';
 import { maskText } from './masking.ts';
 import { applyRecord, emptyRegistryState, skipRecord, type AssetState, type RegistryRecord, type RegistryState, type UncheckedRule } from './registry.ts';
-import type { OpenedDisclosure } from './disclosure.ts';
+import { type OpenedDisclosure, payloadDigests } from './disclosure.ts';
 import type { ErasedDisclosure } from './payloads.ts';
 
 /** One reported violation. */
@@ -389,16 +389,17 @@ export class RegistryAuditor {
   }
 }
 
+/**
+ * The digests a record's payload carries, or none when its `_sd` is malformed: that record is
+ * refused by {@link applyRecord} and reported, the auditor itself never throws on it.
+ */
 function digestsOf(payload: unknown): string[] {
-  const out: string[] = [];
-  if (typeof payload !== 'object' || payload === null) return out;
-  const p = payload as Record<string, unknown>;
-  const take = (sd: unknown): void => {
-    if (Array.isArray(sd)) for (const d of sd) if (typeof d === 'string') out.push(d);
-  };
-  take(p._sd);
-  for (const v of Object.values(p)) if (typeof v === 'object' && v !== null && !Array.isArray(v)) take((v as Record<string, unknown>)._sd);
-  return out;
+  try {
+    return payloadDigests(payload).map((d) => d.digest);
+  } catch (err) {
+    if (!isDataLedgerError(err)) throw err;
+    return [];
+  }
 }
 
 /**

@@ -733,7 +733,8 @@ function checkPayload<T extends RecordType>(type: T, value: unknown, c: TypeChec
   return value as unknown as PayloadByType[T];
 }
 
-let relaxed: Map<RecordType, TypeCheck<TObject>> | undefined;
+// By type and hidden members: `parseRevealedPayload` is public and takes any list of them.
+let relaxed: Map<string, TypeCheck<TObject>> | undefined;
 
 /**
  * The schema of a payload some of whose confidential members are hidden (not disclosed): those
@@ -741,7 +742,8 @@ let relaxed: Map<RecordType, TypeCheck<TObject>> | undefined;
  */
 function relaxedChecker(type: RecordType, confidential: readonly string[]): TypeCheck<TObject> {
   relaxed ??= new Map();
-  let c = relaxed.get(type);
+  const key = `${type}:${confidential.join(',')}`;
+  let c = relaxed.get(key);
   if (c === undefined) {
     const base = RECORD_TYPE_TABLE[type].schema;
     const props: TProperties = { ...base.properties };
@@ -759,7 +761,7 @@ function relaxedChecker(type: RecordType, confidential: readonly string[]): Type
       props[first] = base.required?.includes(first) === true ? rebuilt : Type.Optional(rebuilt);
     }
     c = TypeCompiler.Compile(Type.Object(props, { additionalProperties: false }));
-    relaxed.set(type, c);
+    relaxed.set(key, c);
   }
   return c;
 }

@@ -2,7 +2,7 @@
  * Test fixtures: actors with fixed keys, payload builders and a record builder that signs
  * records as the ledger does (Ed25519 over the canonical record without `sig`).
  */
-import { canonicalBytes, didKeyFromPublicKey, getPublicKey, sign, toBase64Url } from '@dataledger/core';
+import { DataLedgerError, canonicalBytes, didKeyFromPublicKey, getPublicKey, sign, toBase64Url } from '@dataledger/core';
 import { assetPayload as sharedAssetPayload, licencePayload as sharedLicencePayload } from '../../../test/support/fixtures.ts';
 import type { AssetRegistered, LicenceGranted, OpenedDisclosure, RecordType, RegistryRecord, RegistryState, Role } from '../src/index.ts';
 import { applyRecord, concealPayload, disclosureMap, emptyRegistryState } from '../src/index.ts';
@@ -98,6 +98,17 @@ export class Ledger {
     for (const [k, v] of disclosureMap(c.disclosures)) this.disclosures.set(k, v);
     return { record: this.add(by, type, c.payload, time), disclosures: c.disclosures };
   }
+}
+
+/** The code of the ledger error `f` throws, or `OK`; any other error is thrown on. */
+export function codeOf(f: () => unknown): string {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof DataLedgerError) return e.code;
+    throw e;
+  }
+  return 'OK';
 }
 
 export const hex = (n: number): string => n.toString(16).padStart(64, '0');

@@ -21,6 +21,9 @@ function checkDigit(first17: string): string {
   throw new Error('unreachable');
 }
 
+/** Any valid resident ID number (18 characters, the check digit computed above). */
+const id = fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 17, maxLength: 17 }).map((d) => d.join('') + checkDigit(d.join('')));
+
 describe('personName', () => {
   it('Han names: the surname (compound surnames whole), one * per other character', () => {
     expect(maskValue('personName', '张三')).toBe('张*');
@@ -110,8 +113,6 @@ describe('residentId (GB 11643)', () => {
     expect(maskValue('residentId', '11010519491231002X', 'core')).toBe('***');
   });
 
-  const id = fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 17, maxLength: 17 }).map((d) => d.join('') + checkDigit(d.join('')));
-
   it('same length, the 8 middle characters never shown, idempotent', () => {
     fc.assert(
       fc.property(id, (v) => {
@@ -189,7 +190,6 @@ describe('freeText', () => {
 
   // Filler without digits or '+': identifiers are delimited by it.
   const filler = fc.array(fc.constantFrom(...'ab XY数据来源部门，。：-()'), { maxLength: 8 }).map((a) => a.join(''));
-  const id = fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 17, maxLength: 17 }).map((d) => d.join('') + checkDigit(d.join('')));
   const phone = fc
     .tuple(fc.integer({ min: 3, max: 9 }), fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 9, maxLength: 9 }))
     .map(([s, d]) => `1${s}${d.join('')}`);

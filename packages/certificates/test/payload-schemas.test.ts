@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { PAYLOAD_SCHEMAS, RECORD_TYPES, parsePayload, type PayloadByType, type RecordType } from '../src/index.ts';
+import { PAYLOAD_SCHEMAS, RECORD_TYPES, parsePayload, parseRevealedPayload, type PayloadByType, type RecordType } from '../src/index.ts';
 import { assetPayload, bank, hex, holderA, licencePayload, root, subject1 } from './fixtures.ts';
 
 const SAMPLES: { [T in RecordType]: PayloadByType[T] } = {
@@ -113,5 +113,14 @@ describe('payload schemas', () => {
     expect(code(() => parsePayload('asset.reviewed', { ...SAMPLES['asset.reviewed'], reportHash: 'AB'.repeat(32) }))).toBe('REGISTRY_PAYLOAD_INVALID');
     expect(code(() => parsePayload('asset.changed', { registrationNumber: 'DA-1', changes: {} }))).toBe('REGISTRY_PAYLOAD_INVALID');
     expect(code(() => parsePayload('asset.sold' as RecordType, {}))).toBe('REGISTRY_UNKNOWN_TYPE');
+  });
+});
+
+describe('parseRevealedPayload', () => {
+  it('only the members named hidden may be absent, whichever list came first', () => {
+    const { valuation: _v, ...hidden } = SAMPLES['asset.valued'];
+    expect(parseRevealedPayload('asset.valued', hidden, true, ['valuation'])).toBe(hidden);
+    expect(code(() => parseRevealedPayload('asset.valued', hidden, true, []))).toBe('REGISTRY_PAYLOAD_INVALID');
+    expect(parseRevealedPayload('asset.valued', hidden, true, ['valuation'])).toBe(hidden);
   });
 });

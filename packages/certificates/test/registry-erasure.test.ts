@@ -7,7 +7,6 @@
  * (what, when, by whom); the certificate subject hash stays checkable, since the digests stay.
  */
 import { describe, expect, it } from 'vitest';
-import { DataLedgerError } from '@dataledger/core';
 import {
   applyRecord,
   auditRecords,
@@ -36,20 +35,11 @@ import {
   subject1,
   subject2,
   withRoles,
+  codeOf,
 } from './fixtures.ts';
 
 const REV = 'https://registry.example/status/revocation';
 const SUS = 'https://registry.example/status/suspension';
-
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof DataLedgerError) return e.code;
-    throw e;
-  }
-  return 'OK';
-}
 
 /** Member path (in the record) → digest, for a record logged concealed. */
 function digestsOf(l: Ledger, record: RegistryRecord): Record<string, string> {

@@ -8,9 +8,8 @@
  * - the issuer must hold the `registry` role at issuance, revocations included.
  */
 import { describe, expect, it } from 'vitest';
-import { DataLedgerError } from '@dataledger/core';
 import { certificateSubject, statusListsFromState, subjectHash, type RegistryState } from '../src/index.ts';
-import { Ledger, assetPayload, bank, hex, holderA, holderB, licencePayload, registry, regulator, reviewer, root, withRoles } from './fixtures.ts';
+import { Ledger, assetPayload, codeOf, bank, hex, holderA, holderB, licencePayload, registry, regulator, reviewer, root, withRoles } from './fixtures.ts';
 
 const REV = 'https://registry.example/status/revocation';
 const SUS = 'https://registry.example/status/suspension';
@@ -36,16 +35,6 @@ function issue(l: Ledger, n: number, extra: Record<string, unknown> = {}): strin
     ...extra,
   });
   return id;
-}
-
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof DataLedgerError) return e.code;
-    throw e;
-  }
-  return 'OK';
 }
 
 const revokedBit = (s: RegistryState, n: number): boolean => statusListsFromState(s).get(REV)!.list.get(n);
