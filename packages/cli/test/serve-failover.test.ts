@@ -16,7 +16,7 @@ import { Log, openCheckpoint, parseVerifierKey, recordLeafHash } from '@dataledg
 import { openPostgresStore } from '@dataledger/store-postgres';
 import { DataLedgerClient, parseKeyFile, type SubmittedReceipt } from '@dataledger/service';
 import { testDatabase, type TestDatabase } from '../../store-postgres/test/support/postgres.ts';
-import { startBin, tempDir, waitForExit, waitForOutput } from './helpers.ts';
+import { killAll, startBin, tempDir, waitForOutput } from './helpers.ts';
 import { assetPayload } from '../../../test/support/fixtures.ts';
 
 const WRITERS = 100;
@@ -64,12 +64,7 @@ beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
 });
 afterAll(async () => {
-  for (const child of started) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await waitForExit(child).catch(() => {});
-    }
-  }
+  await killAll(started);
   await cleanup?.();
   await db?.drop();
 });
