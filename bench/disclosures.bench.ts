@@ -18,7 +18,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { didKeyFromPublicKey, keyPairFromSeed, sha256, toHex, utf8Encode, type KeyPair } from '@dataledger/core';
+import { didKeyFromPublicKey, keyPairFromSeed, type KeyPair } from '@dataledger/core';
 import { buildChain, buildRecord, type ChainDraft, type RecordPayload } from '@dataledger/provenance';
 import {
   auditBundle,
@@ -32,6 +32,7 @@ import {
 } from '@dataledger/certificates';
 import { openService, type DataDirService } from '@dataledger/service';
 import { row, timeOnce, type BenchRow } from './harness.ts';
+import { assetPayload } from '../test/support/fixtures.ts';
 
 const SUITE = 'disclosures';
 const RECORDS = Number(process.env.BENCH_DISCLOSURE_RECORDS ?? 2000);
@@ -74,23 +75,17 @@ function assetLife(rn: string): Draft[] {
     {
       type: 'asset.registered',
       signer: registry,
-      payload: {
-        registrationNumber: rn,
-        name: `Dataset ${rn}`,
-        holder: { id: did(holder), foreign: false, name: 'Provincial Grid Data Co.' },
-        source: { department: 'Provincial Energy Bureau', authorisationBasis: 'catalogue 2026 No. 3' },
-        classification: 'general',
-        rights: ['holding', 'processing-and-use'],
-        fingerprint: toHex(sha256(utf8Encode(rn))),
-        fingerprintOf: 'data',
-        rowCount: 52_000,
-        updateFrequency: 'monthly',
-        valuation: { amount: '1250000.00', currency: 'CNY', method: 'cost' },
-        validity: { from: '2026-01-01T00:00:00Z', until: '2030-12-31T00:00:00Z' },
-        subjectIdentified: false,
-        subjects: [],
-        description: 'Hourly electricity consumption by district, 2020-2025',
-      },
+      // The one asset fixture, with the confidential members (holder name, valuation, description) set.
+      payload: assetPayload(
+        rn,
+        { did: did(holder) },
+        {
+          holder: { id: did(holder), foreign: false, name: 'Provincial Grid Data Co.' },
+          rowCount: 52_000,
+          valuation: { amount: '1250000.00', currency: 'CNY', method: 'cost' },
+          description: 'Hourly electricity consumption by district, 2020-2025',
+        },
+      ),
     },
     { type: 'asset.reviewed', signer: reviewer, payload: { registrationNumber: rn, outcome: 'approved', opinion: 'Lawful basis verified; no personal data' } },
     { type: 'asset.valued', signer: appraiser, payload: { registrationNumber: rn, valuation: { amount: '1300000.00', currency: 'CNY', method: 'income' } } },

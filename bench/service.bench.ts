@@ -18,11 +18,12 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify from 'fastify';
-import { didKeyFromPublicKey, fromBase64, generateKeyPair, sha256, toHex, utf8Encode } from '@dataledger/core';
+import { didKeyFromPublicKey, fromBase64, generateKeyPair } from '@dataledger/core';
 import { buildChain, buildRecord, Log, openLevelStore, type LedgerRecord } from '@dataledger/provenance';
 import { issueCertificate, prepareCertificate, verifyCertificate } from '@dataledger/certificates';
 import { buildApp, DataLedgerClient, openService } from '@dataledger/service';
 import { row, timeOnce, type BenchRow } from './harness.ts';
+import { assetPayload } from '../test/support/fixtures.ts';
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -38,24 +39,6 @@ const DURATION_S = Number(process.env.BENCH_SERVICE_SECONDS ?? 5);
 
 function tempDir(): string {
   return join(mkdtempSync(join(tmpdir(), 'dataledger-bench-')), 'data');
-}
-
-function asset(rn: string, holder: string): Record<string, unknown> {
-  return {
-    registrationNumber: rn,
-    name: `Dataset ${rn}`,
-    holder: { id: holder, foreign: false },
-    source: { department: 'Provincial Energy Bureau', authorisationBasis: 'catalogue 2026 No. 3' },
-    classification: 'general',
-    rights: ['holding'],
-    fingerprint: toHex(sha256(utf8Encode(rn))),
-    fingerprintOf: 'data',
-    rowCount: 1000,
-    updateFrequency: 'monthly',
-    validity: { from: '2026-01-01T00:00:00Z', until: '2030-01-01T00:00:00Z' },
-    subjectIdentified: false,
-    subjects: [],
-  };
 }
 
 async function verifyRoute(cached: boolean): Promise<BenchRow[]> {
@@ -74,7 +57,10 @@ async function verifyRoute(cached: boolean): Promise<BenchRow[]> {
     { type: 'role.granted', payload: { subject: didKeyFromPublicKey(holder.publicKey), role: 'holder' } },
   ]);
   const rn = 'RN-BENCH-1';
-  await new DataLedgerClient({ baseUrl: base, signer: registry }).submit('asset.registered', asset(rn, didKeyFromPublicKey(holder.publicKey)) as never);
+  await new DataLedgerClient({ baseUrl: base, signer: registry }).submit(
+    'asset.registered',
+    assetPayload(rn, { did: didKeyFromPublicKey(holder.publicKey) }) as never,
+  );
   await new DataLedgerClient({ baseUrl: base, signer: reviewer }).submit('asset.reviewed', { registrationNumber: rn, outcome: 'approved', opinion: 'ok' });
   const { subject, payload } = prepareCertificate(service.registry(), {
     registrationNumber: rn,
@@ -195,7 +181,7 @@ function chain(
   const time = new Date().toISOString();
   return buildChain(
     head,
-    Array.from({ length: count }, (_, i) => ({ type: 'asset.registered', payload: asset(`RN-${tag}-${i}`, holder) as never, time, signer })),
+    Array.from({ length: count }, (_, i) => ({ type: 'asset.registered', payload: assetPayload(`RN-${tag}-${i}`, { did: holder }) as never, time, signer })),
   );
 }
 

@@ -23,23 +23,14 @@ import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import pg from 'pg';
-import {
-  canonicalize,
-  didKeyFromPublicKey,
-  fromBase64Url,
-  keyPairFromSeed,
-  publicKeyFromDidKey,
-  sha256,
-  toHex,
-  utf8Encode,
-  type KeyPair,
-} from '@dataledger/core';
+import { canonicalize, didKeyFromPublicKey, fromBase64Url, keyPairFromSeed, publicKeyFromDidKey, type KeyPair } from '@dataledger/core';
 import { buildChain, Log, openLevelStore, type LedgerRecord } from '@dataledger/provenance';
 import { openPostgresStore } from '@dataledger/store-postgres';
 import { buildApp, openService } from '@dataledger/service';
 import { concealPayload } from '@dataledger/certificates';
 import { testDatabase } from '../packages/store-postgres/test/support/postgres.ts';
 import { row, timeOnce, type BenchRow } from './harness.ts';
+import { assetPayload } from '../test/support/fixtures.ts';
 
 type Autocannon = (opts: Record<string, unknown>) => Promise<{ requests: { average: number }; non2xx: number; errors: number }>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
@@ -152,25 +143,6 @@ async function appends(rows: BenchRow[], url: string): Promise<number> {
   return n / (tInsert + tVerify);
 }
 
-/** A registration-sized asset.registered payload (the registry rules run on every record). */
-function asset(rn: string, holder: string): Record<string, unknown> {
-  return {
-    registrationNumber: rn,
-    name: `Dataset ${rn}`,
-    holder: { id: holder, foreign: false },
-    source: { department: 'Provincial Energy Bureau', authorisationBasis: 'catalogue 2026 No. 3' },
-    classification: 'general',
-    rights: ['holding'],
-    fingerprint: toHex(sha256(utf8Encode(rn))),
-    fingerprintOf: 'data',
-    rowCount: 1000,
-    updateFrequency: 'monthly',
-    validity: { from: '2026-01-01T00:00:00Z', until: '2030-01-01T00:00:00Z' },
-    subjectIdentified: false,
-    subjects: [],
-  };
-}
-
 /** A pre-chained batch and the disclosures of its records' digests (a write body's envelope). */
 export interface Batch {
   records: LedgerRecord[];
@@ -211,7 +183,7 @@ async function throughInstances(url: string, instances: 1 | 2): Promise<number> 
     const head = service.log.head();
     // Concealed as a client conceals them (the default policy: `subjects`); each batch carries
     // its records' disclosures, which reach the vault whichever instance took the batch.
-    const concealed = Array.from({ length: RECORDS }, (_, i) => concealPayload('asset.registered', asset(`RN-${instances}-${i}`, holder)));
+    const concealed = Array.from({ length: RECORDS }, (_, i) => concealPayload('asset.registered', assetPayload(`RN-${instances}-${i}`, { did: holder })));
     const records = buildChain(
       head,
       concealed.map((c, i) => ({ type: 'asset.registered', payload: c.payload as never, signer: registry[i % registry.length]! })),

@@ -104,6 +104,16 @@ export function waitForExit(child: ChildProcess, timeoutMs = 30_000): Promise<{ 
   });
 }
 
+/** Kills (SIGKILL) every child still running and waits for each to exit: a test's afterAll. */
+export async function killAll(children: Iterable<ChildProcess>): Promise<void> {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGKILL');
+      await waitForExit(child).catch(() => {});
+    }
+  }
+}
+
 /** A fresh temp directory, removed by the returned cleanup. */
 export async function tempDir(prefix = 'dataledger-cli-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));

@@ -11,12 +11,13 @@ import type { ChildProcess } from 'node:child_process';
 import { copyFile, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { didKeyFromPublicKey, keyPairFromSeed, sha256, toBase64, toHex, utf8Encode, type KeyPair } from '@dataledger/core';
+import { didKeyFromPublicKey, keyPairFromSeed, sha256, toBase64, utf8Encode, type KeyPair } from '@dataledger/core';
 import { Log, openCheckpoint, parseVerifierKey, recordLeafHash } from '@dataledger/provenance';
 import { openPostgresStore } from '@dataledger/store-postgres';
 import { DataLedgerClient, parseKeyFile, type SubmittedReceipt } from '@dataledger/service';
 import { testDatabase, type TestDatabase } from '../../store-postgres/test/support/postgres.ts';
-import { startBin, tempDir, waitForExit, waitForOutput } from './helpers.ts';
+import { killAll, startBin, tempDir, waitForOutput } from './helpers.ts';
+import { assetPayload } from '../../../test/support/fixtures.ts';
 
 const WRITERS = 100;
 const ROUNDS = 5;
@@ -56,24 +57,6 @@ const isSequencer = (i: Instance): boolean => {
   return roles.at(-1)?.[1] === 'sequencer';
 };
 
-function asset(rn: string, holder: string): Record<string, unknown> {
-  return {
-    registrationNumber: rn,
-    name: `Dataset ${rn}`,
-    holder: { id: holder, foreign: false },
-    source: { department: 'Provincial Energy Bureau', authorisationBasis: 'catalogue 2026 No. 3' },
-    classification: 'general',
-    rights: ['holding'],
-    fingerprint: toHex(sha256(utf8Encode(rn))),
-    fingerprintOf: 'data',
-    rowCount: 1000,
-    updateFrequency: 'monthly',
-    validity: { from: '2026-01-01T00:00:00Z', until: '2030-01-01T00:00:00Z' },
-    subjectIdentified: false,
-    subjects: [],
-  };
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 beforeAll(async () => {
@@ -81,12 +64,7 @@ beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
 });
 afterAll(async () => {
-  for (const child of started) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await waitForExit(child).catch(() => {});
-    }
-  }
+  await killAll(started);
   await cleanup?.();
   await db?.drop();
 });
@@ -114,7 +92,7 @@ describe('several dataledger serve --database on one log', () => {
     const secretName = 'Holder-Name-Failover-8JQ2';
     const secretDescription = 'kept through five failovers';
     const confidential = await new DataLedgerClient({ baseUrl: second.url, signer: writers[0]! }).submit('asset.registered', {
-      ...asset('RN-CONFIDENTIAL', holder),
+      ...assetPayload('RN-CONFIDENTIAL', { did: holder }),
       holder: { id: holder, foreign: false, name: secretName },
       description: secretDescription,
       valuation: { amount: '98000.00', currency: 'CNY', method: 'cost' },
@@ -143,7 +121,7 @@ describe('several dataledger serve --database on one log', () => {
           const target = alive[(w + n) % alive.length]!;
           const client = new DataLedgerClient({ baseUrl: target.url, signer, maxRetries: 200 });
           try {
-            const receipt = await client.submit('asset.registered', asset(`RN-${round}-${w}-${n}`, holder) as never);
+            const receipt = await client.submit('asset.registered', assetPayload(`RN-${round}-${w}-${n}`, { did: holder }) as never);
             acknowledged.push(receipt);
             byInstance.set(target.url, (byInstance.get(target.url) ?? 0) + 1);
             see(receipt.checkpoint);

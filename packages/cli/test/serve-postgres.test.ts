@@ -12,7 +12,7 @@ import { didKeyFromPublicKey, generateKeyPair, keyPairFromSeed } from '@dataledg
 import { openCheckpoint } from '@dataledger/provenance';
 import { DataLedgerClient, parseKeyFile } from '@dataledger/service';
 import { testDatabase, type TestDatabase } from '../../store-postgres/test/support/postgres.ts';
-import { runBin, startBin, tempDir, waitForExit, waitForOutput } from './helpers.ts';
+import { killAll, runBin, startBin, tempDir, waitForExit, waitForOutput } from './helpers.ts';
 
 let db: TestDatabase;
 let dir: string;
@@ -36,12 +36,7 @@ beforeAll(async () => {
   ({ dir, cleanup } = await tempDir());
 });
 afterAll(async () => {
-  for (const child of started) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await waitForExit(child).catch(() => {});
-    }
-  }
+  await killAll(started);
   await cleanup?.();
   await db?.drop();
 });

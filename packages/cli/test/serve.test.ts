@@ -7,7 +7,7 @@ import { DataLedgerClient } from '@dataledger/service';
 import type { ChildProcess } from 'node:child_process';
 import { createServer, type AddressInfo } from 'node:net';
 import { parseKeyFile } from '../src/keyfile.ts';
-import { runBin, startBin, tempDir, waitForExit, waitForOutput } from './helpers.ts';
+import { killAll, runBin, startBin, tempDir, waitForExit, waitForOutput } from './helpers.ts';
 
 /**
  * `dataledger serve` as a new user meets it: first start creates the data directory with
@@ -51,12 +51,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const child of started) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await waitForExit(child).catch(() => {});
-    }
-  }
+  await killAll(started);
   await cleanup();
 });
 
