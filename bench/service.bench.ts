@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import Fastify from 'fastify';
 import { didKeyFromPublicKey, fromBase64, generateKeyPair } from '@dataledger/core';
 import { buildChain, buildRecord, Log, openLevelStore, type LedgerRecord } from '@dataledger/provenance';
-import { issueCertificate, prepareCertificate, verifyCertificate } from '@dataledger/certificates';
+import { concealPayload, issueCertificate, prepareCertificate, verifyCertificate } from '@dataledger/certificates';
 import { buildApp, DataLedgerClient, openService } from '@dataledger/service';
 import { row, timeOnce, type BenchRow } from './harness.ts';
 import { assetPayload } from '../test/support/fixtures.ts';
@@ -177,12 +177,16 @@ function chain(
   count: number,
   holder: string,
   tag: string,
-): LedgerRecord[] {
+): { records: LedgerRecord[]; disclosures: Map<string, string[]> } {
   const time = new Date().toISOString();
-  return buildChain(
+  // As a client writes them: confidential members concealed before signing (DESIGN.md
+  // "Disclosure policy"), their disclosures kept by record index to travel with each batch.
+  const concealed = Array.from({ length: count }, (_, i) => concealPayload('asset.registered', assetPayload(`RN-${tag}-${i}`, { did: holder })));
+  const records = buildChain(
     head,
-    Array.from({ length: count }, (_, i) => ({ type: 'asset.registered', payload: assetPayload(`RN-${tag}-${i}`, { did: holder }) as never, time, signer })),
+    concealed.map((c) => ({ type: 'asset.registered', payload: c.payload as never, time, signer })),
   );
+  return { records, disclosures: new Map(records.map((r, i) => [String(r.index), (concealed[i] as { disclosures: string[] }).disclosures])) };
 }
 
 async function signedWrites(): Promise<BenchRow[]> {
@@ -201,10 +205,10 @@ async function signedWrites(): Promise<BenchRow[]> {
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
 
-  const records = chain(service.log.head(), registry, COUNT, holderDid, 'H');
+  const { records, disclosures } = chain(service.log.head(), registry, COUNT, holderDid, 'H');
   const batches: LedgerRecord[][] = [];
   for (let i = 0; i < records.length; i += BATCH) batches.push(records.slice(i, i + BATCH));
-  const bodies = batches.map((b) => JSON.stringify(b));
+  const bodies = batches.map((b) => JSON.stringify({ records: b, disclosures: b.flatMap((r) => disclosures.get(String(r.index)) ?? []) }));
   const t0 = performance.now();
   let next = 0;
   await Promise.all(
@@ -227,7 +231,7 @@ async function signedWrites(): Promise<BenchRow[]> {
   const dir2 = tempDir();
   const store = await openLevelStore(dir2);
   const log = await Log.open(store, { origin: 'bench.local/log', logKey: { secretKey: generateKeyPair().secretKey } });
-  const libRecords = chain(log.head(), registry, COUNT, holderDid, 'L');
+  const libRecords = chain(log.head(), registry, COUNT, holderDid, 'L').records;
   const t1 = performance.now();
   for (let i = 0; i < libRecords.length; i += BATCH) await log.appendBatch(libRecords.slice(i, i + BATCH));
   const libSeconds = (performance.now() - t1) / 1000;
@@ -241,7 +245,7 @@ async function signedWrites(): Promise<BenchRow[]> {
       COUNT / httpSeconds,
       'Log.appendBatch, same records and batch size, LevelDB',
       COUNT / libSeconds,
-      `${COUNT} records in pre-chained batches of ${BATCH}, ${CONCURRENCY} requests in flight; group commit, registry rules and a receipt (inclusion proof + checkpoint) per record`,
+      `${COUNT} records in pre-chained batches of ${BATCH} with their disclosures, ${CONCURRENCY} requests in flight; disclosures checked and kept in the vault, group commit, registry rules and a receipt (inclusion proof + checkpoint) per record`,
     ),
   ];
 }

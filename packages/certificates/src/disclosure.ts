@@ -97,17 +97,18 @@ export function openDisclosure(disclosure: unknown): OpenedDisclosure {
 
 /**
  * Reads the disclosures file format: text, one disclosure per line; blank lines and lines
- * starting with `#` are ignored.
+ * starting with `#` are ignored. Each line is checked (opened) once.
+ * @returns the disclosures, opened, in file order
  * @throws CertificateError `DISCLOSURE_MALFORMED` (with `details.line`)
  */
-export function parseDisclosuresText(text: string): string[] {
-  const out: string[] = [];
+export function openDisclosuresText(text: string): OpenedDisclosure[] {
+  const out: OpenedDisclosure[] = [];
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
     const line = (lines[i] as string).trim();
     if (line === '' || line.startsWith('#')) continue;
     try {
-      out.push(openDisclosure(line).disclosure);
+      out.push(openDisclosure(line));
     } catch (err) {
       if (err instanceof CertificateError) {
         throw new CertificateError('DISCLOSURE_MALFORMED', `line ${i + 1}: ${err.message}`, { details: { line: i + 1 }, cause: err });
@@ -116,6 +117,14 @@ export function parseDisclosuresText(text: string): string[] {
     }
   }
   return out;
+}
+
+/**
+ * Reads the disclosures file format ({@link openDisclosuresText}) into the disclosures as text.
+ * @throws CertificateError `DISCLOSURE_MALFORMED` (with `details.line`)
+ */
+export function parseDisclosuresText(text: string): string[] {
+  return openDisclosuresText(text).map((d) => d.disclosure);
 }
 
 /** Writes disclosures in the file format {@link parseDisclosuresText} reads. */

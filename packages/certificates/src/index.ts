@@ -13,6 +13,7 @@ export {
   disclosureDigest,
   makeDisclosure,
   openDisclosure,
+  openDisclosuresText,
   parseDisclosuresText,
   formatDisclosuresText,
   disclosureMap,

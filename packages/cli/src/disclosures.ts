@@ -3,7 +3,7 @@
  * rules replayed beside a verify (DESIGN.md "Disclosure policy": without the disclosures a
  * replay checks every rule that needs only public members and lists the others).
  */
-import { disclosureMap, parseDisclosuresText, RegistryAuditor, type OpenedDisclosure, type UncheckedSummary, type Violation } from '@dataledger/certificates';
+import { disclosureMap, openDisclosuresText, RegistryAuditor, type OpenedDisclosure, type UncheckedSummary, type Violation } from '@dataledger/certificates';
 import type { LedgerRecord } from '@dataledger/provenance';
 import type { CliIo } from './io.ts';
 import { readText } from './source.ts';
@@ -17,7 +17,7 @@ import { readText } from './source.ts';
  * @throws DataLedgerError `CLI_FILE_UNREADABLE`; CertificateError `DISCLOSURE_MALFORMED` (with the line)
  */
 export async function readDisclosuresFile(file: string, io: CliIo): Promise<Map<string, OpenedDisclosure>> {
-  return disclosureMap(parseDisclosuresText(await readText(file, io, 256 * 1024 * 1024)));
+  return disclosureMap(openDisclosuresText(await readText(file, io, 256 * 1024 * 1024)));
 }
 
 /** What the rule replay of a verify found. */

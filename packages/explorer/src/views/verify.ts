@@ -3,7 +3,7 @@
  * Integrity eddsa-jcs-2022, ledger evidence, issuer role evidence, Bitstring Status List)
  * against the pinned log key. The service's verification route is never called.
  */
-import { parseDisclosuresText, verifyCertificate, type CertificateVerification, type JsonObject } from '@dataledger/certificates';
+import { disclosureMap, openDisclosuresText, verifyCertificate, type CertificateVerification, type JsonObject } from '@dataledger/certificates';
 import { parseJson } from '@dataledger/core';
 import { h, replace } from '../dom.ts';
 import { t, type MessageKey } from '../i18n.ts';
@@ -52,7 +52,7 @@ async function run(): Promise<{ result: CertificateVerification; ms: number; not
   const cert = parse(form.cert, t('certLabel'));
   // The disclosures file format (one per line, `#` comments): a line that is not a disclosure
   // is refused here with its line (DISCLOSURE_MALFORMED), as a certificate that is not JSON.
-  const disclosures = form.disclosures.trim() === '' ? undefined : parseDisclosuresText(form.disclosures);
+  const disclosures = form.disclosures.trim() === '' ? undefined : disclosureMap(openDisclosuresText(form.disclosures));
   const { vkey } = await trustedKey();
   let note = '';
   let lists: JsonObject[] = [];
