@@ -57,6 +57,7 @@ import type { LogCluster } from '@dataledger/store-postgres';
 import {
   applyRecord,
   assetStatus,
+  parsePayload,
   auditBundle,
   certificateStatus,
   DEFAULT_DISCLOSURE_POLICY,
@@ -100,13 +101,47 @@ export function defaultOriginOf(logPublicKey: Uint8Array): string {
   return `${DEFAULT_ORIGIN}/${toHex(sha256(logPublicKey)).slice(0, 16)}`;
 }
 
+/**
+ * Refuses a ledger name the genesis schema refuses (certificates' `parsePayload`).
+ * @throws DataLedgerError `REGISTRY_PAYLOAD_INVALID` (not a string of 1–200 characters),
+ *   `REGISTRY_PUBLIC_PII` (an unmasked resident ID or mobile number: the name is public)
+ */
+function checkLedgerName(ledgerName: string): void {
+  parsePayload('ledger.genesis', { rootAuthority: didKeyFromPublicKey(NAME_CHECK_KEY), ledgerName });
+}
+
+// Any valid key: the name check needs a well-formed genesis around the name.
+const NAME_CHECK_KEY = new Uint8Array(32).fill(1);
+
+/**
+ * The ledger name of a new ledger whose name was not given: its origin, unless the genesis
+ * schema refuses that as a name. An origin may be longer than a name (512 characters against
+ * 200), and the 16 hex digits of a default origin can, about once in a few hundred keys, read
+ * as a mobile number (`…a13812345678b…`), which the public-text guard refuses (README
+ * "Desensitisation"); then the name is {@link DEFAULT_ORIGIN}.
+ * @param origin - the new log's origin
+ * @returns the name the genesis record carries
+ */
+export function defaultLedgerName(origin: string): string {
+  try {
+    checkLedgerName(origin);
+    return origin;
+  } catch {
+    return DEFAULT_ORIGIN;
+  }
+}
+
 /** Options of {@link openService}. */
 export interface OpenServiceOptions extends AppendQueueOptions {
   /** The data directory (created when missing, unless `mustExist`). */
   dataDir: string;
   /** Origin of a new ledger's log (default {@link defaultOriginOf} its log key); an existing ledger keeps its own. */
   origin?: string;
-  /** Name of a new ledger, written in its genesis record (default: the origin). */
+  /**
+   * Name of a new ledger, written in its genesis record: public free text of at most 200
+   * characters, with no unmasked resident ID or mobile number (default: the origin, or
+   * {@link DEFAULT_ORIGIN} when the origin is not such a name).
+   */
   ledgerName?: string;
   /** Payload limit of records, bytes of canonical JSON (default 65,536). */
   maxPayloadBytes?: number;
@@ -373,6 +408,9 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
   if (options.origin !== undefined && !isOrigin(options.origin)) {
     throw new TypeError('options.origin: expected a non-empty name without spaces or "+" (e.g. example.org/log)');
   }
+  // Checked before anything is written: a genesis the registry refuses would leave a ledger
+  // nobody may write to (its root authority is never recorded).
+  if (options.ledgerName !== undefined) checkLedgerName(options.ledgerName);
   if (options.minStatisticsCell !== undefined && !(Number.isSafeInteger(options.minStatisticsCell) && options.minStatisticsCell >= 1)) {
     throw new TypeError('options.minStatisticsCell: expected a positive integer');
   }
@@ -463,7 +501,10 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
       if (root === null) throw new DataLedgerError('CORE_KEY_INVALID', `${paths.rootKey}: needed to write the genesis record`);
       const genesis = buildRecord(
         log.head(),
-        { type: 'ledger.genesis', payload: { rootAuthority: didKeyFromPublicKey(root.publicKey), ledgerName: options.ledgerName ?? origin } },
+        {
+          type: 'ledger.genesis',
+          payload: { rootAuthority: didKeyFromPublicKey(root.publicKey), ledgerName: options.ledgerName ?? defaultLedgerName(origin) },
+        },
         root,
       );
       await log.append(genesis);
