@@ -19,7 +19,7 @@ import {
   verify,
   type JsonValue,
 } from '@dataledger/core';
-import { createHash, hash } from 'node:crypto';
+import { createHash, createHmac, hash, timingSafeEqual } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { provenanceError } from './errors.ts';
 import type { SignatureCheck } from './verify-pool.ts';
@@ -628,8 +628,11 @@ const verifiedRecords = new WeakSet<object>();
  * @throws DataLedgerError `LEDGER_RECORD_MALFORMED`, `LEDGER_PAYLOAD_TOO_LARGE`, `LEDGER_SIGNATURE_INVALID`
  */
 export function verifySignedRecord(value: unknown, maxPayloadBytes: number = DEFAULT_MAX_PAYLOAD_BYTES, position = 0): VerifiedRecord {
-  const checked = checkRecord(value, maxPayloadBytes);
-  const { leaf, ok } = hashAndVerifyChecked(checked, true);
+  return verifiedOf(checkRecord(value, maxPayloadBytes), true, position);
+}
+
+function verifiedOf(checked: CheckedRecord, checkSignature: boolean, position: number): VerifiedRecord {
+  const { leaf, ok } = hashAndVerifyChecked(checked, checkSignature);
   if (!ok) {
     throw provenanceError('LEDGER_SIGNATURE_INVALID', `record ${checked.record.index}: not a valid signature by ${checked.record.actor}`, {
       index: checked.record.index,
@@ -640,6 +643,70 @@ export function verifySignedRecord(value: unknown, maxPayloadBytes: number = DEF
   const verified: VerifiedRecord = Object.freeze({ record: checked.record, texts: Object.freeze(checked.texts), leafHash: leaf });
   verifiedRecords.add(verified);
   return verified;
+}
+
+/** Bytes of a vouch tag: HMAC-SHA-256. */
+export const VOUCH_TAG_LENGTH = 32;
+
+/** The HMAC-SHA-256 of the canonical texts of `leaves`, each prefixed by its UTF-8 length (uint32, big-endian). */
+function vouchTag(leaves: readonly string[], key: Uint8Array): Buffer {
+  if (!(key instanceof Uint8Array) || key.length < 32) throw new TypeError('key: expected at least 32 bytes');
+  const mac = createHmac('sha256', key);
+  const len = Buffer.alloc(4);
+  for (const text of leaves) {
+    const bytes = Buffer.from(text, 'utf8');
+    len.writeUInt32BE(bytes.length, 0);
+    mac.update(len).update(bytes);
+  }
+  return mac.digest();
+}
+
+/**
+ * Vouches for records this process has verified, to another process holding the same secret
+ * (the instances of one log): an HMAC-SHA-256 over their canonical texts, in order. With it,
+ * {@link verifyVouchedRecords} takes them without checking their signatures again.
+ * @param records - records made by {@link verifySignedRecord} (or vouched for in turn)
+ * @param key - the shared secret, at least 32 bytes (never the log's signing key itself: derive one)
+ * @returns the 32-byte tag
+ * @throws TypeError when a record was not verified here, or the key is short
+ */
+export function vouchRecords(records: readonly VerifiedRecord[], key: Uint8Array): Uint8Array {
+  for (const r of records) if (!isVerifiedRecord(r)) throw new TypeError('records: only verified records can be vouched for');
+  return new Uint8Array(
+    vouchTag(
+      records.map((r) => r.texts.leaf),
+      key,
+    ),
+  );
+}
+
+/**
+ * Parses untrusted record values as {@link verifySignedRecord} does, and checks their actor
+ * signatures only if `tag` is not {@link vouchRecords}' tag of exactly these records under
+ * `key`: a peer holding the key checked them already. Any difference in any record (or a
+ * missing or wrong tag) means every signature is checked, so a wrong tag costs time, never
+ * safety.
+ * @param values - untrusted record values (parsed from JSON by a safe reader)
+ * @param tag - the vouch tag that came with them, if any
+ * @param key - the shared secret the tag was made with
+ * @param maxPayloadBytes - payload limit, bytes of canonical JSON
+ * @returns the verified records, in order
+ * @throws DataLedgerError `LEDGER_RECORD_MALFORMED`, `LEDGER_PAYLOAD_TOO_LARGE`, `LEDGER_SIGNATURE_INVALID`
+ *   (with `details.position`), as {@link verifySignedRecord}
+ */
+export function verifyVouchedRecords(
+  values: readonly unknown[],
+  tag: Uint8Array | undefined,
+  key: Uint8Array,
+  maxPayloadBytes: number = DEFAULT_MAX_PAYLOAD_BYTES,
+): VerifiedRecord[] {
+  const checked = values.map((v) => checkRecord(v, maxPayloadBytes));
+  const expected = vouchTag(
+    checked.map((c) => c.texts.leaf),
+    key,
+  );
+  const vouched = tag instanceof Uint8Array && tag.length === VOUCH_TAG_LENGTH && timingSafeEqual(expected, tag);
+  return checked.map((c, position) => verifiedOf(c, !vouched, position));
 }
 
 /** True when `value` was made by {@link verifySignedRecord} (its signature needs no second check). */

@@ -23,7 +23,7 @@ export type {
   ApplyLogged,
 } from './append-queue.ts';
 // Several instances on one PostgreSQL log: the router of each (its role, failover).
-export { Sequencer } from './sequencer.ts';
+export { Sequencer, vouchKeyOf } from './sequencer.ts';
 export type { SequencerOptions, SequencerRole } from './sequencer.ts';
 // Confidential members: the edge checks of a write body's disclosures, and who may read them.
 export { checkDisclosures, keepDisclosures, mayReadDisclosures, MAX_BODY_DISCLOSURES } from './disclosures.ts';

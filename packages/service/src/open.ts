@@ -79,7 +79,7 @@ import { createCertificateDesk, directoryShelf, type CertificateDesk } from './c
 import type { RegistryView } from './context.ts';
 import { registryPrecheck, type AppendQueueOptions } from './append-queue.ts';
 import { LedgerService } from './service.ts';
-import { Sequencer, type SequencerOptions } from './sequencer.ts';
+import { Sequencer, vouchKeyOf, type SequencerOptions } from './sequencer.ts';
 
 /**
  * Prefix of a new ledger's default origin. The origin itself is {@link defaultOriginOf} the
@@ -566,7 +566,7 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
     const rootPk = root?.publicKey ?? null;
     let sequencer: Sequencer | undefined;
     if (cluster !== null) {
-      sequencer = new Sequencer(base as LedgerService<unknown>, cluster, options.cluster ?? {});
+      sequencer = new Sequencer(base as LedgerService<unknown>, cluster, { vouchKey: vouchKeyOf(logKey.secretKey), ...options.cluster });
       base.setRouter(sequencer);
       await sequencer.start(leading);
     }

@@ -24,8 +24,9 @@
  * that key and the root at that size (Ed25519 is deterministic, RFC 8032 §5.1.6), and the
  * fence keeps one root per size, so no two instances ever sign different checkpoints of one size.
  */
-import { DataLedgerError, isDataLedgerError, parseJson, utf8Encode } from '@dataledger/core';
-import { verifySignedRecord, type VerifiedRecord } from '@dataledger/provenance';
+import { createHmac } from 'node:crypto';
+import { DataLedgerError, fromBase64, isDataLedgerError, parseJson, toBase64, utf8Encode } from '@dataledger/core';
+import { verifySignedRecord, verifyVouchedRecords, vouchRecords, type VerifiedRecord } from '@dataledger/provenance';
 import type { LogCluster } from '@dataledger/store-postgres';
 import type { Placement, Receipt } from './append-queue.ts';
 import { checkDisclosures, withoutConfidential, type DisclosuresByDigest } from './disclosures.ts';
@@ -40,6 +41,24 @@ export interface SequencerOptions {
   leaseRetryMs?: number;
   /** How often a follower re-reads the head besides the notifications, ms (default 1,000). */
   refreshMs?: number;
+  /**
+   * The secret the instances of one log share to vouch for the signatures they checked
+   * ({@link vouchKeyOf} the log key, which every instance holds). A follower tags what it
+   * forwards with it; the sequencer then takes the records without checking their signatures
+   * again, and checks every one when the tag is missing or wrong. Without it, the sequencer
+   * checks every forwarded signature.
+   */
+  vouchKey?: Uint8Array;
+}
+
+/**
+ * The vouch key of the instances of one log, derived from the log's signing key (HMAC-SHA-256
+ * under a label of its own, so the signing key itself is never used as a MAC key).
+ * @param logSecretKey - the log's Ed25519 secret key (seed)
+ * @returns 32 bytes
+ */
+export function vouchKeyOf(logSecretKey: Uint8Array): Uint8Array {
+  return new Uint8Array(createHmac('sha256', logSecretKey).update('dataledger/forward-vouch/v1').digest());
 }
 
 /** The role of an instance. */
@@ -59,6 +78,7 @@ export class Sequencer implements SubmissionRouter {
   readonly #forwardTimeoutMs: number;
   readonly #leaseRetryMs: number;
   readonly #refreshMs: number;
+  readonly #vouchKey: Uint8Array | null;
   #leading = false;
   #closed = false;
   #campaignTimer: NodeJS.Timeout | null = null;
@@ -80,6 +100,7 @@ export class Sequencer implements SubmissionRouter {
     this.#forwardTimeoutMs = options.forwardTimeoutMs ?? 10_000;
     this.#leaseRetryMs = options.leaseRetryMs ?? 250;
     this.#refreshMs = options.refreshMs ?? 1000;
+    this.#vouchKey = options.vouchKey ?? null;
   }
 
   /** This instance's role now. */
@@ -131,7 +152,9 @@ export class Sequencer implements SubmissionRouter {
     // The disclosures travel with their records, so the sequencer keeps them in the vault in
     // the records' group commit, as for a write it took itself.
     const ds = [...disclosures.values()].map((o) => JSON.stringify(o.disclosure));
-    const body = utf8Encode(`{"records":[${checked.map((c) => c.texts.leaf).join(',')}],"disclosures":[${ds.join(',')}]}`);
+    // The signatures were checked at this edge: vouched for, the sequencer need not check them again.
+    const vouch = this.#vouchKey === null ? '' : `,"vouch":"${toBase64(vouchRecords(checked, this.#vouchKey))}"`;
+    const body = utf8Encode(`{"records":[${checked.map((c) => c.texts.leaf).join(',')}],"disclosures":[${ds.join(',')}]${vouch}}`);
     let bytes: Uint8Array;
     try {
       bytes = await this.#cluster.forward(body, this.#forwardTimeoutMs);
@@ -162,10 +185,16 @@ export class Sequencer implements SubmissionRouter {
     let outcome: Outcome;
     try {
       const forwarded = parseJson(td.decode(body), { maxBytes: Infinity }) as unknown;
-      const { records, disclosures } = forwardedBody(forwarded);
-      // The follower checked the signatures and disclosures; the sequencer checks again, so
-      // nothing reaches the log or the vault on the word of a row alone.
-      const checked = records.map((r, k) => verifySignedRecord(r, this.#service.maxPayloadBytes, k));
+      const { records, disclosures, vouch } = forwardedBody(forwarded);
+      // The follower checked the signatures and disclosures. A row alone is not its word (anyone
+      // who can write the table can write a row): the signatures are taken as checked only when
+      // the row carries the follower's vouch, a MAC under the key only the log's instances hold,
+      // and checked again otherwise. The disclosures are checked here in any case.
+      const max = this.#service.maxPayloadBytes;
+      const checked =
+        this.#vouchKey !== null && vouch !== undefined
+          ? verifyVouchedRecords(records, vouch, this.#vouchKey, max)
+          : records.map((r, k) => verifySignedRecord(r, max, k));
       const map = checkDisclosures(checked, disclosures, this.#service.disclosurePolicy);
       outcome = { placed: await this.#service.placeHere(checked, map) };
     } catch (err) {
@@ -269,14 +298,23 @@ export class Sequencer implements SubmissionRouter {
 }
 
 /**
- * The parts of a forwarded submission: `{ records, disclosures }` (an array of records alone,
- * the form before confidential members, is read as having no disclosures).
+ * The parts of a forwarded submission: `{ records, disclosures, vouch? }` (an array of records
+ * alone, the form before confidential members, is read as having no disclosures). A vouch that
+ * is not base64 is read as absent (every signature is then checked).
  */
-function forwardedBody(body: unknown): { records: unknown[]; disclosures: unknown[] } {
+function forwardedBody(body: unknown): { records: unknown[]; disclosures: unknown[]; vouch?: Uint8Array } {
   if (Array.isArray(body)) return { records: body, disclosures: [] };
   if (typeof body === 'object' && body !== null) {
-    const { records, disclosures } = body as { records?: unknown; disclosures?: unknown };
-    if (Array.isArray(records) && (disclosures === undefined || Array.isArray(disclosures))) return { records, disclosures: disclosures ?? [] };
+    const { records, disclosures, vouch } = body as { records?: unknown; disclosures?: unknown; vouch?: unknown };
+    if (Array.isArray(records) && (disclosures === undefined || Array.isArray(disclosures))) {
+      let tag: Uint8Array | undefined;
+      try {
+        if (typeof vouch === 'string') tag = fromBase64(vouch);
+      } catch {
+        tag = undefined;
+      }
+      return { records, disclosures: disclosures ?? [], ...(tag === undefined ? {} : { vouch: tag }) };
+    }
   }
   throw new ServiceError('HTTP_BAD_REQUEST', 'a forwarded submission is not { records, disclosures }');
 }

@@ -5,14 +5,15 @@
  * view follows the log, a graceful stop hands the lease over, and with the lease held by no
  * serving instance a forwarded write is withdrawn and answered 503 HTTP_SEQUENCER_UNAVAILABLE.
  */
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createHmac } from 'node:crypto';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { didKeyFromPublicKey, fromBase64, generateKeyPair, isDataLedgerError } from '@dataledger/core';
-import { buildChain, buildRecord } from '@dataledger/provenance';
-import { openService, type DataDirService } from '../src/open.ts';
+import { canonicalize, didKeyFromPublicKey, fromBase64, generateKeyPair, isDataLedgerError, toBase64 } from '@dataledger/core';
+import { buildChain, buildRecord, type LedgerRecord } from '@dataledger/provenance';
+import { openService, parseKeyFile, type DataDirService } from '../src/open.ts';
 import { testDatabase, type TestDatabase } from '../../store-postgres/test/support/postgres.ts';
 
 let db: TestDatabase;
@@ -131,5 +132,58 @@ describe('services sharing one PostgreSQL log', () => {
     await expect.poll(() => d.sequencer?.role, { timeout: 5000 }).toBe('sequencer');
     expect((await d.submit(grant(d, 1)))[0]!.index).toBe(size);
     await d.close();
+  });
+
+  it('takes a forwarded row’s signatures as checked only under the instances’ vouch key, and checks them in full otherwise', async () => {
+    const e = await instance(join(dir, 'd0'));
+    expect(e.sequencer?.role).toBe('sequencer');
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    try {
+      /** Writes a pending row as a follower would (or anyone who can write the table), and waits for the sequencer's outcome. */
+      const forward = async (records: LedgerRecord[], vouch?: Uint8Array): Promise<{ placed?: { index: number }[]; error?: { code: string } }> => {
+        const body = JSON.stringify({ records, disclosures: [], ...(vouch === undefined ? {} : { vouch: toBase64(vouch) }) });
+        const { rows } = await client.query<{ id: string }>('INSERT INTO dataledger.pending (body) VALUES ($1) RETURNING id::text AS id', [Buffer.from(body)]);
+        const id = rows[0]!.id;
+        let outcome: Buffer | null = null;
+        for (let i = 0; i < 200 && outcome === null; i++) {
+          const r = await client.query<{ outcome: Buffer | null }>('SELECT outcome FROM dataledger.pending WHERE id = $1', [id]);
+          outcome = r.rows[0]?.outcome ?? null;
+          if (outcome === null) await new Promise((res) => setTimeout(res, 25));
+        }
+        await client.query('DELETE FROM dataledger.pending WHERE id = $1', [id]);
+        expect(outcome).not.toBeNull();
+        return JSON.parse(outcome!.toString('utf8')) as { placed?: { index: number }[]; error?: { code: string } };
+      };
+      // The vouch key every instance derives from the log key (HMAC-SHA-256, its own label), and
+      // the tag: HMAC over each record's RFC 8785 text after its uint32 big-endian length.
+      const logKey = parseKeyFile(await readFile(join(dir, 'd0', 'log.key'), 'utf8'));
+      const vouchKey = createHmac('sha256', logKey.secretKey).update('dataledger/forward-vouch/v1').digest();
+      const tag = (records: LedgerRecord[], k: Uint8Array): Uint8Array => {
+        const mac = createHmac('sha256', k);
+        for (const r of records) {
+          const bytes = Buffer.from(canonicalize(r), 'utf8');
+          const len = Buffer.alloc(4);
+          len.writeUInt32BE(bytes.length);
+          mac.update(len).update(bytes);
+        }
+        return new Uint8Array(mac.digest());
+      };
+      const size = e.size;
+      const [r1, r2] = grant(e, 2) as unknown as [LedgerRecord, LedgerRecord];
+      const forged: LedgerRecord = { ...r1, sig: r2.sig };
+      // No vouch, a vouch under another key, a vouch of other records: every signature checked.
+      for (const vouch of [undefined, tag([forged], generateKeyPair().secretKey), tag([r1], vouchKey)]) {
+        expect((await forward([forged], vouch)).error?.code).toBe('LEDGER_SIGNATURE_INVALID');
+      }
+      expect(e.size).toBe(size);
+      // Vouched for under the instances' key: placed as a follower's write is.
+      const placed = await forward([r1, r2], tag([r1, r2], vouchKey));
+      expect(placed.placed?.map((p) => p.index)).toEqual([size, size + 1]);
+      expect(e.size).toBe(size + 2);
+    } finally {
+      await client.end();
+      await e.close();
+    }
   });
 });
