@@ -296,7 +296,7 @@ async function instanceRows(rows: BenchRow[], url: string, rawBound: number): Pr
       SUITE,
       'durable appends through the service on PostgreSQL, one instance (records/s)',
       one,
-      'raw batched INSERT of the same rows in one transaction (pg) + raw node:crypto verify, in sequence',
+      'raw batched INSERT of the same rows (those the log writes) in one transaction (pg) + raw node:crypto verify, in sequence',
       rawBound,
       note,
     ),
