@@ -144,6 +144,7 @@ export {
   requiredRoles,
   rolesOf,
   isAuthorised,
+  ROLE_CHANGING_TYPES,
   periodOf,
 } from './registry.ts';
 export type {

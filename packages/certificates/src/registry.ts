@@ -297,6 +297,13 @@ export function rolesOf(state: RegistryState, actor: string): readonly Role[] {
 }
 
 /**
+ * The record types whose records change what {@link isAuthorised} answers: the genesis (the root
+ * authority) and role grants and revocations (`state.roles`). No other record touches either, so
+ * a check of role gates across a batch need only apply these.
+ */
+export const ROLE_CHANGING_TYPES: ReadonlySet<RecordType> = new Set<RecordType>(['ledger.genesis', 'role.granted', 'role.revoked']);
+
+/**
  * True when `actor` passes the role gate for `type` (ownership rules aside): the service calls
  * this to refuse early with 403.
  */

@@ -34,9 +34,11 @@ import {
   isAuthorised,
   isRecordType,
   parseAnyPayload,
+  ROLE_CHANGING_TYPES,
   revealPayload,
   type JsonObject,
   type OpenedDisclosure,
+  type RecordType,
   type RegistryState,
 } from '@dataledger/certificates';
 import { ServiceError } from './problem.ts';
@@ -190,7 +192,9 @@ export function registryPrecheck(state: RegistryState, records: readonly LedgerR
         details: { index: record.index, type: record.type, actor: record.actor },
       });
     }
-    if (s !== null && k + 1 < records.length) {
+    // Only a record that changes roles can change a later record's gate: the others (most of
+    // a batch) are applied once, by the queue, where they land.
+    if (s !== null && k + 1 < records.length && ROLE_CHANGING_TYPES.has(record.type as RecordType)) {
       try {
         s = applyRecord({ ...s, size: record.index, lastTime: null }, record, { disclosures });
       } catch {

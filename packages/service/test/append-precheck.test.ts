@@ -65,6 +65,27 @@ describe('checks before the queue', () => {
     expect(receipts.map((r) => r.index)).toEqual([size, size + 1]);
   });
 
+  it('a role granted, used across other records and revoked within one batch gates every later record of it', async () => {
+    const root = { secretKey: service.rootAuthority.secretKey as Uint8Array };
+    const registry = actor();
+    const holder = actor();
+    const size = service.size;
+    const grantAndUse = chain([
+      { type: 'role.granted', payload: { subject: registry.did, role: 'registry' }, signer: root },
+      { type: 'asset.registered', payload: asset('PRE-2', holder.did), signer: registry },
+      { type: 'asset.registered', payload: asset('PRE-3', holder.did), signer: registry },
+      { type: 'role.revoked', payload: { subject: registry.did, role: 'registry' }, signer: root },
+      { type: 'asset.registered', payload: asset('PRE-4', holder.did), signer: registry },
+    ]);
+    const err = await service.submit(grantAndUse, disclosures.splice(0)).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    // Refused before the queue, at the record after the revocation; nothing of the batch landed.
+    expect(err).toMatchObject({ code: 'REGISTRY_UNAUTHORISED', details: { index: size + 4 } });
+    expect(service.size).toBe(size);
+  });
+
   it('a writer without the role, a bad payload or a bad signature is refused at once, behind the head too', async () => {
     const stranger = actor();
     const size = service.size;
