@@ -6,6 +6,7 @@
  * SHA-256, RFC 9162 §2.1).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { hmac } from '@noble/hashes/hmac.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { Buffer } from './buffer.ts';
 
@@ -45,6 +46,37 @@ export function hash(alg: string, data: Uint8Array | string, encoding: string = 
   algorithm(alg);
   const out = Buffer.from(sha256(bytesOf(data)));
   return encoding === 'buffer' ? out : out.toString(encoding as 'hex');
+}
+
+/** An incremental HMAC, as Node's `Hmac`. */
+export interface Hmac {
+  update(data: Uint8Array | string): Hmac;
+  digest(encoding?: string): Buffer | string;
+}
+
+/** Incremental HMAC-SHA-256 with Node's `createHmac` shape (provenance's vouch tags). */
+export function createHmac(alg: string, key: Uint8Array | string): Hmac {
+  algorithm(alg);
+  const h = hmac.create(sha256, bytesOf(key));
+  const self: Hmac = {
+    update(data: Uint8Array | string): Hmac {
+      h.update(bytesOf(data));
+      return self;
+    },
+    digest(encoding?: string): Buffer | string {
+      const out = Buffer.from(h.digest());
+      return encoding === undefined || encoding === 'buffer' ? out : out.toString(encoding as 'base64');
+    },
+  };
+  return self;
+}
+
+/** Node's `timingSafeEqual`: compares every byte whatever differs first; lengths must match. */
+export function timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) throw new RangeError('Input buffers must have the same byte length');
+  let d = 0;
+  for (let i = 0; i < a.length; i++) d |= (a[i] as number) ^ (b[i] as number);
+  return d === 0;
 }
 
 /** Random bytes from the Web Crypto API. */
