@@ -16,13 +16,19 @@
  * contribution is written as `<hash>.pending.json` before its record is appended and renamed
  * to `<hash>.contribution.json` once it is; a restart folds the contributions of the holders
  * the ledger records, adopting a pending file only for a recorded holder without a kept one
- * (a crash between the append and the rename).
+ * (a crash between the append and the rename). Where they are kept is an
+ * {@link AggregationKeeping} (store-postgres): these files ({@link directoryKeeping}), or, with
+ * a database, tables every instance on the log shares. A shared keeping is caught up with
+ * before each read or contribution: the jobs other instances opened are adopted and the
+ * contributions they took are folded, each only once the log records its holder, so every
+ * instance serves the same encrypted sum.
  */
 import { mkdir, readdir, readFile, writeFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { canonicalBytes, DataLedgerError, fromBase64, sha256, toBase64, toHex, utf8Encode, type JsonValue } from '@dataledger/core';
+import { canonicalBytes, DataLedgerError, fromBase64, sha256, toBase64, toHex, utf8Decode, utf8Encode, type JsonValue } from '@dataledger/core';
 import { Aggregator, recomputeAggregate, resolveJob, type AggregateResult, type AggregationJob, type Contribution } from '@dataledger/aggregation';
 import type { VerifiedRecord } from '@dataledger/provenance';
+import type { AggregationKeeping, KeptContribution, KeptJob } from '@dataledger/store-postgres';
 import type { ServedLedger } from './service.ts';
 import type { Receipt } from './append-queue.ts';
 import { ServiceError } from './problem.ts';
@@ -36,6 +42,8 @@ interface JobEntry {
   aggregator: Aggregator;
   /** Contribution hashes folded into the aggregator. */
   folded: Set<string>;
+  /** Holders whose contribution is folded (the registry allows one each). */
+  holders: Set<string>;
   /**
    * Hashes of the folded ciphertexts: the merge path does not see the aggregator's own
    * copied-ciphertext check, so it is kept here (a copy of another holder's ciphertext
@@ -84,75 +92,243 @@ function ciphertextsHash(c: Contribution): string {
 const KEPT = '.contribution.json';
 const PENDING = '.pending.json';
 
+/** A missing file or directory reads as nothing kept. */
+async function namesIn(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/**
+ * The {@link AggregationKeeping} of one instance's data directory: under `dir`, a directory
+ * per job (hex SHA-256 of its id) with `job.json` and `public.key`, and its contributions as
+ * `<hash>.pending.json`, renamed `<hash>.contribution.json` once kept.
+ * @param dir - the aggregation directory (`<data>/aggregation`)
+ * @returns a keeping whose `shared` is false (this instance alone writes it)
+ */
+export function directoryKeeping(dir: string): AggregationKeeping {
+  const jobDir = (id: string): string => join(dir, toHex(sha256(utf8Encode(id))));
+  const readJob = async (d: string): Promise<KeptJob | undefined> => {
+    try {
+      const job = await readFile(join(d, 'job.json'), 'utf8');
+      const publicKey = new Uint8Array(await readFile(join(d, 'public.key')));
+      const jobId = (JSON.parse(job) as { id?: unknown }).id;
+      return typeof jobId === 'string' ? { jobId, job, publicKey } : undefined;
+    } catch {
+      return undefined; // an incomplete job directory (crash while opening): the job was never recorded
+    }
+  };
+  return {
+    shared: false,
+    async putJob({ jobId, job, publicKey }) {
+      const d = jobDir(jobId);
+      await mkdir(d, { recursive: true });
+      await writeFile(join(d, 'public.key'), publicKey);
+      await writeFile(join(d, 'job.json.tmp'), job);
+      await rename(join(d, 'job.json.tmp'), join(d, 'job.json'));
+    },
+    async job(jobId) {
+      const kept = await readJob(jobDir(jobId));
+      return kept?.jobId === jobId ? kept : undefined;
+    },
+    async jobs() {
+      await mkdir(dir, { recursive: true });
+      const kept: KeptJob[] = [];
+      for (const name of await readdir(dir)) {
+        const j = await readJob(join(dir, name));
+        if (j !== undefined) kept.push(j);
+      }
+      return kept;
+    },
+    async putPending(jobId, hash, body) {
+      await writeFile(join(jobDir(jobId), `${hash}${PENDING}`), body);
+    },
+    async markKept(jobId, hash) {
+      const f = join(jobDir(jobId), hash);
+      await rename(`${f}${PENDING}`, `${f}${KEPT}`);
+    },
+    async dropPending(jobId, hash) {
+      await rm(join(jobDir(jobId), `${hash}${PENDING}`), { force: true });
+    },
+    async contributions(jobId, except = []) {
+      const d = jobDir(jobId);
+      const skip = new Set(except);
+      const found: KeptContribution[] = [];
+      const names = await namesIn(d);
+      for (const [suffix, kept] of [
+        [KEPT, true],
+        [PENDING, false],
+      ] as const) {
+        for (const f of names.filter((x) => x.endsWith(suffix))) {
+          const hash = f.slice(0, -suffix.length);
+          if (skip.has(hash)) continue;
+          try {
+            found.push({ hash, body: new Uint8Array(await readFile(join(d, f))), kept });
+          } catch {
+            // gone meanwhile (a pending file dropped after a refused append)
+          }
+        }
+      }
+      return found;
+    },
+    async close() {
+      // nothing held open
+    },
+  };
+}
+
+/** Hex of a base64 contribution hash (the kept name of a contribution, as in its record). */
+function hexOf(hashB64: string): string {
+  return toHex(fromBase64(hashB64));
+}
+
 /** The service's aggregation jobs. */
 export class AggregationJobs {
   readonly #service: ServedLedger;
-  readonly #dir: string | null;
+  readonly #keeping: AggregationKeeping | null;
   readonly #jobs = new Map<string, JobEntry>();
+  /** Adoptions of a shared keeping's job in progress, one per job id. */
+  readonly #adopting = new Map<string, Promise<void>>();
   #loaded: Promise<void> | null = null;
 
   /**
    * @param service - the ledger the job records go to
-   * @param dir - where jobs and contributions are kept (null: memory only)
+   * @param keeping - where jobs and contributions are kept: an {@link AggregationKeeping}, a
+   *   directory (its {@link directoryKeeping}), or null (memory only)
    */
-  constructor(service: ServedLedger, dir: string | null) {
+  constructor(service: ServedLedger, keeping: AggregationKeeping | string | null) {
     this.#service = service;
-    this.#dir = dir;
+    this.#keeping = typeof keeping === 'string' ? directoryKeeping(keeping) : keeping;
   }
 
-  #jobDir(id: string): string {
-    return join(this.#dir as string, toHex(sha256(new TextEncoder().encode(id))));
+  get #shared(): boolean {
+    return this.#keeping?.shared === true;
   }
 
-  /** Reloads kept jobs and re-folds their contributions (once). */
+  /** Reloads kept jobs and re-folds their contributions (once; a shared keeping's jobs are adopted when asked for). */
   load(): Promise<void> {
     this.#loaded ??= this.#load();
     return this.#loaded;
   }
 
   async #load(): Promise<void> {
-    if (this.#dir === null) return;
-    await mkdir(this.#dir, { recursive: true });
-    for (const name of await readdir(this.#dir)) {
-      const d = join(this.#dir, name);
-      let job: AggregationJob;
-      let publicKey: Uint8Array;
-      try {
-        job = JSON.parse(await readFile(join(d, 'job.json'), 'utf8')) as AggregationJob;
-        publicKey = new Uint8Array(await readFile(join(d, 'public.key')));
-      } catch {
-        continue; // an incomplete job directory (crash while opening): the job was never recorded
-      }
-      const recorded = this.#service.view().aggregation?.(job.id) as { contributors?: readonly string[] } | undefined;
-      if (recorded === undefined) continue;
-      // Only contributions whose aggregation.contributed record made it into the ledger: one
-      // per recorded holder (the registry allows one), a kept file first, else a pending one.
-      const holders = new Set(recorded.contributors ?? []);
-      const entry = await this.#entry(job, publicKey);
-      const names = await readdir(d);
-      const byHolder = new Map<string, Contribution>();
-      for (const suffix of [KEPT, PENDING]) {
-        for (const f of names.filter((x) => x.endsWith(suffix))) {
-          try {
-            const c = JSON.parse(await readFile(join(d, f), 'utf8')) as Contribution;
-            if (!holders.has(c.holder) || byHolder.has(c.holder)) continue;
-            byHolder.set(c.holder, c);
-          } catch {
-            // an unreadable file (a crash while writing it): its record was never appended
-          }
-        }
-      }
-      for (const c of byHolder.values()) {
-        try {
-          await entry.aggregator.add(c);
-          entry.folded.add(contributionHash(c));
-          entry.ciphertexts.add(ciphertextsHash(c));
-        } catch {
-          // a contribution that no longer folds is skipped; the ledger keeps its hash
-        }
-      }
-      this.#jobs.set(job.id, entry);
+    const k = this.#keeping;
+    if (k === null || k.shared) return;
+    for (const kept of await k.jobs()) {
+      const entry = await this.#adoptable(kept);
+      if (entry === undefined) continue;
+      await this.#foldRecorded(entry);
+      this.#jobs.set(entry.job.id, entry);
     }
+  }
+
+  /**
+   * A kept job as an entry, if the ledger records its opening with this job's hash (a job
+   * kept but never recorded, or kept under another job's hash, is not served).
+   */
+  async #adoptable(kept: KeptJob): Promise<JobEntry | undefined> {
+    let job: AggregationJob;
+    let hashHex: string;
+    try {
+      job = JSON.parse(kept.job) as AggregationJob;
+      hashHex = toHex(resolveJob(job).hash);
+    } catch {
+      return undefined;
+    }
+    if (job.id !== kept.jobId) return undefined;
+    const recorded = this.#service.view().aggregation?.(job.id) as { jobHash?: string } | undefined;
+    if (recorded === undefined || (recorded.jobHash !== undefined && recorded.jobHash !== hashHex)) return undefined;
+    try {
+      return await this.#entry(job, kept.publicKey);
+    } catch {
+      return undefined; // a key that no longer loads: the job cannot be served
+    }
+  }
+
+  /**
+   * Folds the kept contributions of the holders the ledger records for the job and the
+   * entry lacks: only what is durably recorded counts. One per recorded holder (the registry
+   * allows one): a kept one first, else a pending one (a crash, or another instance, between
+   * the append and the mark). On a shared keeping a pending one is adopted only when it is
+   * the holder's only one: two instances may hold a pending contribution each for one holder
+   * while one of them is refused, and the refused one is dropped soon after.
+   */
+  async #foldRecorded(e: JobEntry): Promise<void> {
+    const k = this.#keeping;
+    if (k === null) return;
+    const recorded = this.#service.view().aggregation?.(e.job.id) as { contributors?: readonly string[] } | undefined;
+    const missing = new Set((recorded?.contributors ?? []).filter((h) => !e.holders.has(h)));
+    if (missing.size === 0) return;
+    const kept = new Map<string, Contribution>();
+    const pending = new Map<string, Contribution[]>();
+    for (const row of await k.contributions(e.job.id, [...e.folded].map(hexOf))) {
+      let c: Contribution;
+      try {
+        c = JSON.parse(utf8Decode(row.body)) as Contribution;
+      } catch {
+        continue; // an unreadable body (a crash while writing it): its record was never appended
+      }
+      if (c === null || typeof c !== 'object' || !missing.has(c.holder)) continue;
+      if (row.kept) {
+        if (!kept.has(c.holder)) kept.set(c.holder, c);
+      } else {
+        pending.set(c.holder, [...(pending.get(c.holder) ?? []), c]);
+      }
+    }
+    for (const holder of missing) {
+      const waiting = pending.get(holder) ?? [];
+      const c = kept.get(holder) ?? (this.#shared && waiting.length > 1 ? undefined : waiting[0]);
+      if (c === undefined) continue;
+      try {
+        const copied = ciphertextsHash(c);
+        if (e.ciphertexts.has(copied)) continue;
+        await e.aggregator.add(c);
+        e.folded.add(contributionHash(c));
+        e.holders.add(holder);
+        e.ciphertexts.add(copied);
+      } catch {
+        // a contribution that no longer folds is skipped; the ledger keeps its hash
+      }
+    }
+  }
+
+  /**
+   * The entry of a job, caught up first on a shared keeping: this instance's view of the log
+   * moves up to the log as stored (`LedgerService.refresh`), and a job another instance
+   * opened is adopted.
+   * @throws ServiceError `HTTP_NOT_FOUND`
+   */
+  async #fresh(id: string): Promise<JobEntry> {
+    await this.load();
+    if (this.#shared) {
+      await this.#service.refresh();
+      if (!this.#jobs.has(id)) await this.#adopt(id);
+    }
+    return this.#get(id);
+  }
+
+  /** Adopts a job of the shared keeping, once however many requests ask at the same time. */
+  #adopt(id: string): Promise<void> {
+    let adopting = this.#adopting.get(id);
+    if (adopting === undefined) {
+      adopting = (async () => {
+        const kept = await (this.#keeping as AggregationKeeping).job(id);
+        const entry = kept === undefined ? undefined : await this.#adoptable(kept);
+        if (entry === undefined) return;
+        if (this.#jobs.has(id)) await entry.aggregator.close();
+        else this.#jobs.set(id, entry);
+      })().finally(() => this.#adopting.delete(id));
+      this.#adopting.set(id, adopting);
+    }
+    return adopting;
+  }
+
+  /** On a shared keeping, the contributions other instances took and the ledger records are folded (under the job's lock). */
+  async #catchUp(e: JobEntry): Promise<void> {
+    if (this.#shared) await this.#foldRecorded(e);
   }
 
   async #entry(job: AggregationJob, publicKey: Uint8Array): Promise<JobEntry> {
@@ -165,6 +341,7 @@ export class AggregationJobs {
       publicKeyB64: toBase64(publicKey),
       aggregator,
       folded: new Set(),
+      holders: new Set(),
       ciphertexts: new Set(),
       lock: Promise.resolve(),
     };
@@ -200,6 +377,12 @@ export class AggregationJobs {
         minContributors: resolved.minContributors,
       });
     }
+    if (this.#shared) {
+      // A job another instance opened (this one a resubmission of its record) is answered as
+      // one opened here would be.
+      await this.#service.refresh();
+      if (!this.#jobs.has(resolved.id)) await this.#adopt(resolved.id);
+    }
     if (this.#jobs.has(resolved.id)) {
       const existing = this.#jobs.get(resolved.id) as JobEntry;
       if (existing.jobHash === resolved.hashB64 && existing.publicKeyB64 === publicKeyB64) {
@@ -222,29 +405,29 @@ export class AggregationJobs {
       await entry.aggregator.close();
       throw err;
     }
-    this.#jobs.set(resolved.id, entry);
-    if (this.#dir !== null) {
-      const d = this.#jobDir(resolved.id);
-      await mkdir(d, { recursive: true });
-      await writeFile(join(d, 'public.key'), publicKey);
-      await writeFile(join(d, 'job.json.tmp'), JSON.stringify(jobJson(job)));
-      await rename(join(d, 'job.json.tmp'), join(d, 'job.json'));
-    }
+    // Adopted meanwhile (another instance's keeping of the same record): that entry stays.
+    if (this.#jobs.has(resolved.id)) await entry.aggregator.close();
+    else this.#jobs.set(resolved.id, entry);
+    await this.#keeping?.putJob({ jobId: resolved.id, job: JSON.stringify(jobJson(job)), publicKey });
     return receipt;
   }
 
   /** A job's public description (parameters, public key, progress). */
   async info(id: string): Promise<AggregationJobInfo> {
-    await this.load();
-    const e = this.#get(id);
-    return {
-      job: jobJson(e.job),
-      jobHash: toHex(fromBase64(e.jobHash)),
-      publicKey: e.publicKeyB64,
-      contributions: e.aggregator.count,
-      minContributors: e.job.minContributors,
-      ready: e.aggregator.count >= e.job.minContributors,
+    const e = await this.#fresh(id);
+    const describe = async (): Promise<AggregationJobInfo> => {
+      await this.#catchUp(e);
+      return {
+        job: jobJson(e.job),
+        jobHash: toHex(fromBase64(e.jobHash)),
+        publicKey: e.publicKeyB64,
+        contributions: e.aggregator.count,
+        minContributors: e.job.minContributors,
+        ready: e.aggregator.count >= e.job.minContributors,
+      };
     };
+    // Catching up folds, so on a shared keeping it waits its turn on the job.
+    return this.#shared ? this.#locked(e, describe) : describe();
   }
 
   /**
@@ -256,8 +439,7 @@ export class AggregationJobs {
    */
   async contribute(id: string, checked: VerifiedRecord, contribution: unknown): Promise<Receipt> {
     const { record } = checked;
-    await this.load();
-    const e = this.#get(id);
+    const e = await this.#fresh(id);
     if (contribution === null || typeof contribution !== 'object' || Array.isArray(contribution)) bad('contribution: expected an object');
     const c = contribution as Contribution;
     let hash: string;
@@ -273,6 +455,8 @@ export class AggregationJobs {
     }
     if (record.actor !== c.holder) bad('the record must be signed by the contribution holder', { holder: String(c.holder) });
     return this.#locked(e, async () => {
+      // First what other instances took (maybe this very contribution, resubmitted).
+      await this.#catchUp(e);
       // Already folded: its record is in the ledger; answer with its receipt.
       if (e.folded.has(hash)) return (await this.#service.submit([checked]))[0] as Receipt;
       // The registry rules (and the record's signature) before the expensive checks.
@@ -286,20 +470,22 @@ export class AggregationJobs {
       const partial = await recomputeAggregate(e.job, e.publicKey, [c]);
       const copied = ciphertextsHash(c);
       if (e.ciphertexts.has(copied)) throw new DataLedgerError('AGG_DUPLICATE_CIPHERTEXT', 'contribution: ciphertext already folded under another holder');
-      const file = this.#dir === null ? null : join(this.#jobDir(id), toHex(fromBase64(hash)));
-      if (file !== null) await writeFile(`${file}${PENDING}`, JSON.stringify(c));
+      const keeping = this.#keeping;
+      const hashHex = hexOf(hash);
+      await keeping?.putPending(id, hashHex, utf8Encode(JSON.stringify(c)));
       let receipt: Receipt;
       try {
         [receipt] = (await this.#service.submit([checked])) as [Receipt];
       } catch (err) {
-        if (file !== null) await rm(`${file}${PENDING}`, { force: true });
+        await keeping?.dropPending(id, hashHex);
         throw err;
       }
       // Durably recorded: now it counts.
       await e.aggregator.merge(partial);
       e.folded.add(hash);
+      e.holders.add(c.holder);
       e.ciphertexts.add(copied);
-      if (file !== null) await rename(`${file}${PENDING}`, `${file}${KEPT}`);
+      await keeping?.markKept(id, hashHex);
       return receipt;
     });
   }
@@ -309,9 +495,9 @@ export class AggregationJobs {
    * @throws ServiceError `HTTP_RESULT_NOT_READY`
    */
   async result(id: string): Promise<AggregateResult> {
-    await this.load();
-    const e = this.#get(id);
+    const e = await this.#fresh(id);
     return this.#locked(e, async () => {
+      await this.#catchUp(e);
       if (e.aggregator.count < e.job.minContributors) {
         throw new ServiceError('HTTP_RESULT_NOT_READY', `job ${id}: ${e.aggregator.count} of ${e.job.minContributors} contributions`, {
           details: { contributions: e.aggregator.count, minContributors: e.job.minContributors },

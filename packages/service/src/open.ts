@@ -53,7 +53,7 @@ import {
   type LedgerRecord,
   type RecordStore,
 } from '@dataledger/provenance';
-import type { LogCluster } from '@dataledger/store-postgres';
+import type { AggregationKeeping, LogCluster } from '@dataledger/store-postgres';
 import {
   applyRecord,
   assetStatus,
@@ -467,10 +467,19 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
   store ??= await openLevelStore(paths.ledger, { sync: options.sync ?? true });
   // The vault beside the log: its own LevelDB directory, or the same database and schema.
   let vault: DisclosureVault;
+  // The aggregation jobs too: in the database, every instance serves every job (README
+  // "Scaling out"); else `<data>/aggregation/` (aggregationDir below).
+  let aggregationKeeping: AggregationKeeping | null = null;
   try {
     if (options.database !== undefined) {
-      const { openPostgresVault } = await import('@dataledger/store-postgres');
+      const { openPostgresAggregation, openPostgresVault } = await import('@dataledger/store-postgres');
       vault = await openPostgresVault({ connectionString: options.database });
+      try {
+        aggregationKeeping = await openPostgresAggregation({ connectionString: options.database });
+      } catch (err) {
+        await vault.close();
+        throw err;
+      }
     } else {
       vault = await openLevelVault(paths.vault);
     }
@@ -492,6 +501,7 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
   } catch (err) {
     await store.close();
     await vault.close();
+    await aggregationKeeping?.close();
     await cluster?.close();
     throw err;
   }
@@ -555,6 +565,14 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
         };
       },
       verifyCertificate: async (body, svc) => verifyAgainstLedger(body, svc, desk as CertificateDesk, verifyCache),
+      // The service owns the shared aggregation keeping, as it owns the vault.
+      ...(aggregationKeeping === null
+        ? {}
+        : {
+            onClose: async () => {
+              await aggregationKeeping?.close();
+            },
+          }),
       ...queueOptions(options),
     });
     desk = createCertificateDesk({
@@ -575,6 +593,7 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
       certificates: desk,
       dataDir,
       aggregationDir: join(dataDir, 'aggregation'),
+      aggregationKeeping,
       created,
       rootAuthority: {
         did: rootDid,
@@ -587,6 +606,7 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
     await cluster?.close();
     await log.close();
     await vault.close();
+    await aggregationKeeping?.close();
     throw err;
   }
 }

@@ -14,6 +14,7 @@ import {
 } from '@dataledger/provenance';
 import { CertificateError, DEFAULT_DISCLOSURE_POLICY, DIGEST_PATTERN, openDisclosure, type DisclosurePolicy } from '@dataledger/certificates';
 import { checkDisclosures, keepDisclosures, NO_DISCLOSURES, withoutConfidential, type DisclosuresByDigest } from './disclosures.ts';
+import type { AggregationKeeping } from '@dataledger/store-postgres';
 import type { CertificateDesk } from './certificate-desk.ts';
 import type { RegistryView } from './context.ts';
 import { AppendQueue, headInfo, type AppendQueueOptions, type HeadInfo, type Placement, type Receipt, type RegistryRules } from './append-queue.ts';
@@ -96,6 +97,12 @@ export class LedgerService<S = unknown> {
   certificates?: CertificateDesk;
   /** Where aggregation jobs are kept on disk (absent or null: memory only). */
   aggregationDir?: string | null;
+  /**
+   * Where aggregation jobs are kept when not in {@link aggregationDir}: with a database, the
+   * tables every instance on the log shares (store-postgres `openPostgresAggregation`). The
+   * service owns it (closed with the service) and it takes precedence over the directory.
+   */
+  aggregationKeeping?: AggregationKeeping | null;
   readonly #options: LedgerServiceOptions<S>;
   readonly #queue: AppendQueue<S>;
   #router: SubmissionRouter | null = null;

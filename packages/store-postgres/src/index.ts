@@ -1,5 +1,5 @@
 /**
- * @dataledger/store-postgres: a provenance `RecordStore` and `DisclosureVault` on PostgreSQL, with versioned schema
+ * @dataledger/store-postgres: a provenance `RecordStore` and `DisclosureVault` on PostgreSQL, the aggregation jobs' keeping, with versioned schema
  * migrations applied on open. The only package that depends on the PostgreSQL client (`pg`).
  * @packageDocumentation
  */
@@ -9,6 +9,9 @@ export type { PostgresStoreOptions } from './store.ts';
 // The disclosure vault: open (and migrate) a PostgreSQL-backed `DisclosureVault` in the same schema.
 export { openPostgresVault } from './vault.ts';
 export type { PostgresVaultOptions } from './vault.ts';
+// The encrypted statistics jobs and contributions every instance serves, in the same schema.
+export { openPostgresAggregation } from './aggregation.ts';
+export type { AggregationKeeping, KeptContribution, KeptJob, PostgresAggregationOptions } from './aggregation.ts';
 // The schema migrations, in order.
 export { MIGRATIONS } from './migrations.ts';
 export type { Migration } from './migrations.ts';

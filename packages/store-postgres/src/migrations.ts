@@ -21,6 +21,7 @@ export interface Migration {
  * v2: the disclosure vault's table (`src/vault.ts`), digest to disclosure; `COLLATE "C"` again,
  * so `entries()` lists digests in the ASCII byte order the DisclosureVault contract specifies.
  * v3: the forwarded writes in flight (`pending`, cluster.ts).
+ * v5: the encrypted statistics jobs and their contributions (`src/aggregation.ts`).
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -41,6 +42,17 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     name: 'pending',
     sql: 'CREATE UNLOGGED TABLE {schema}.pending (id bigserial PRIMARY KEY, body bytea NOT NULL, claimed boolean NOT NULL DEFAULT false, outcome bytea, created timestamptz NOT NULL DEFAULT now())',
+  },
+  // v5: the encrypted statistics jobs every instance serves (aggregation.ts): a job's public
+  // parameters and key, and the holders' ciphertext contributions (bytea: tens to hundreds of
+  // kilobytes each), `kept` once their aggregation.contributed record is on the log. Logged
+  // tables: a restart folds the kept contributions again, so they must survive a crash.
+  {
+    version: 5,
+    name: 'aggregation',
+    sql:
+      'CREATE TABLE {schema}.aggregation_jobs (job_id text COLLATE "C" PRIMARY KEY, job text NOT NULL, public_key bytea NOT NULL); ' +
+      'CREATE TABLE {schema}.aggregation_contributions (job_id text COLLATE "C" NOT NULL, hash text COLLATE "C" NOT NULL, body bytea NOT NULL, kept boolean NOT NULL DEFAULT false, PRIMARY KEY (job_id, hash))',
   },
 ];
 

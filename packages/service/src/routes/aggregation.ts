@@ -21,7 +21,8 @@ const receiptOf = (type: string): TObject => withExamples(ReceiptSchema, example
 /** The aggregation plugin. */
 export async function aggregationRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
-  const jobs = new AggregationJobs(ctx.service, ctx.service.aggregationDir ?? null);
+  // The shared keeping (a database) if any, else the data directory's files, else memory.
+  const jobs = new AggregationJobs(ctx.service, ctx.service.aggregationKeeping ?? ctx.service.aggregationDir ?? null);
   app.addHook('onClose', async () => jobs.close());
   const tags = ['aggregation'];
   const one = (body: unknown, type: string): VerifiedRecord => recordsOfBody(body, type, ctx.maxPayloadBytes)[0] as VerifiedRecord;

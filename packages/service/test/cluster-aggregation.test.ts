@@ -1,0 +1,169 @@
+/**
+ * Encrypted statistics jobs on two instances of one PostgreSQL log (`openService({ database })`
+ * twice, the same keys, each served over real HTTP; real node-seal): a job opened through one
+ * instance is served by the other, contributions taken by either are folded by both once the
+ * log records them, and both serve the same encrypted sum, which decrypts to the plain total.
+ * A restarted instance serves the same sum again from the shared tables.
+ */
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { didKeyFromPublicKey, generateKeyPair } from '@dataledger/core';
+import { createJobKeys, decryptAggregate, encryptContribution, type AggregationJob } from '@dataledger/aggregation';
+import type { FastifyInstance } from 'fastify';
+import { buildApp, DataLedgerClient, openService, type DataDirService } from '../src/index.ts';
+import { testDatabase, type TestDatabase } from '../../store-postgres/test/support/postgres.ts';
+
+interface Instance {
+  service: DataDirService;
+  app: FastifyInstance;
+  base: string;
+  stop(): Promise<void>;
+}
+
+interface Actor {
+  did: string;
+  secretKey: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+let db: TestDatabase;
+let dir: string;
+const running: Instance[] = [];
+
+function newActor(): Actor {
+  const k = generateKeyPair();
+  return { ...k, did: didKeyFromPublicKey(k.publicKey) };
+}
+
+async function start(dataDir: string): Promise<Instance> {
+  const service = await openService({ dataDir, database: db.url, cluster: { leaseRetryMs: 50, refreshMs: 200 } });
+  const app = await buildApp({ service });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const addr = app.server.address();
+  const base = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
+  let stopped = false;
+  const inst: Instance = {
+    service,
+    app,
+    base,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await app.close();
+      await service.close();
+    },
+  };
+  running.push(inst);
+  return inst;
+}
+
+const client = (inst: Instance, signer?: { secretKey: Uint8Array }): DataLedgerClient =>
+  new DataLedgerClient(signer === undefined ? { baseUrl: inst.base } : { baseUrl: inst.base, signer });
+
+async function sql<T extends pg.QueryResultRow>(text: string): Promise<T[]> {
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    return (await c.query<T>(text)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+beforeAll(async () => {
+  db = await testDatabase('service_cluster_aggregation');
+  dir = await mkdtemp(join(tmpdir(), 'dl-cagg-'));
+}, 120_000);
+afterAll(async () => {
+  for (const i of running) await i.stop().catch(() => undefined);
+  await db?.drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('encrypted statistics jobs on two instances of one PostgreSQL log', () => {
+  it('a job opened through A is served by B; contributions through A and B fold on both into the same sum', async () => {
+    const dirA = join(dir, 'a');
+    const dirB = join(dir, 'b');
+    const a = await start(dirA);
+    await mkdir(dirB, { recursive: true });
+    for (const f of ['log.key', 'root.key', 'log.vkey']) await copyFile(join(dirA, f), join(dirB, f));
+    const b = await start(dirB);
+    expect(a.service.sequencer?.role).toBe('sequencer');
+    expect(b.service.sequencer?.role).toBe('follower');
+
+    const root = { secretKey: a.service.rootAuthority.secretKey as Uint8Array };
+    const exchange = newActor();
+    const holders = Array.from({ length: 3 }, () => newActor());
+    await client(a, root).submitBatch([
+      { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
+      ...holders.map((h) => ({ type: 'role.granted', payload: { subject: h.did, role: 'holder' } })),
+    ]);
+
+    const job: AggregationJob = { id: 'cluster-job-2026', scheme: 'bfv', length: 2, maxAbsValue: 1000, maxContributors: 5, minContributors: 2 };
+    const keys = await createJobKeys(job);
+    await client(a, exchange).openAggregationJob(job, keys.publicKey);
+
+    // B never saw the opening request: it serves the job from the shared tables.
+    const seenByB = await client(b).aggregationJob(job.id);
+    const seenByA = await client(a).aggregationJob(job.id);
+    expect(seenByB).toEqual(seenByA);
+    expect(seenByB.contributions).toBe(0);
+
+    const values = [
+      [10n, -3n],
+      [20n, 4n],
+      [300n, 5n],
+    ];
+    const cs = await Promise.all(holders.map((h, i) => encryptContribution(job, keys.publicKey, values[i] as bigint[], h)));
+    await client(a, holders[0]!).contribute(job.id, cs[0]!);
+    // Through B, which has not folded holder 0's contribution yet: it catches up first.
+    await client(b, holders[1]!).contribute(job.id, cs[1]!);
+
+    for (const inst of [a, b]) {
+      const info = await client(inst).aggregationJob(job.id);
+      expect(info.contributions).toBe(2);
+      expect(info.ready).toBe(true);
+    }
+    const fromA = await client(a).aggregationResult(job.id);
+    const fromB = await client(b).aggregationResult(job.id);
+    expect(fromA.count).toBe(2);
+    expect(fromB.contributions).toEqual(fromA.contributions);
+    expect(fromB.sum).toEqual(fromA.sum);
+    expect(fromB.sumHash).toBe(fromA.sumHash);
+    const plain = await decryptAggregate(job, keys.secretKey, fromB);
+    expect(plain.sum.slice(0, 2)).toEqual([30n, 1n]);
+
+    // The same holder again through the other instance (a fresh record): refused, nothing folded twice.
+    await expect(client(a, holders[1]!).contribute(job.id, cs[1]!)).rejects.toMatchObject({ code: 'REGISTRY_AGG_DUPLICATE_CONTRIBUTION' });
+    expect((await client(a).aggregationResult(job.id)).sumHash).toBe(fromA.sumHash);
+
+    // Kept in the shared tables: one job, each contribution kept once its record is on the log.
+    expect(await sql<{ job_id: string }>('SELECT job_id FROM dataledger.aggregation_jobs')).toEqual([{ job_id: job.id }]);
+    const rows = await sql<{ kept: boolean }>('SELECT kept FROM dataledger.aggregation_contributions ORDER BY hash');
+    expect(rows).toEqual([{ kept: true }, { kept: true }]);
+
+    // A restarted B serves the same sum, and a third contribution through it reaches A.
+    await b.stop();
+    const b2 = await start(dirB);
+    expect((await client(b2).aggregationResult(job.id)).sumHash).toBe(fromA.sumHash);
+    await client(b2, holders[2]!).contribute(job.id, cs[2]!);
+    const all = await client(a).aggregationResult(job.id);
+    expect(all.count).toBe(3);
+    expect((await client(b2).aggregationResult(job.id)).sumHash).toBe(all.sumHash);
+    expect((await decryptAggregate(job, keys.secretKey, all)).sum.slice(0, 2)).toEqual([330n, 6n]);
+
+    // The key holder's release through B names the sum both serve.
+    await client(b2, exchange).releaseAggregation(job.id, all);
+    expect(a.service.registry().aggregations.get(job.id)?.released).toBe(true);
+
+    // A job nobody opened is unknown to both, after looking in the shared tables.
+    for (const inst of [a, b2]) {
+      const res = await fetch(`${inst.base}/v1/aggregation/jobs/nobody-opened-this`);
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as { code: string }).code).toBe('HTTP_NOT_FOUND');
+    }
+  }, 180_000);
+});
