@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { didKeyFromPublicKey, generateKeyPair } from '@dataledger/core';
-import { createJobKeys, decryptAggregate, encryptContribution, type AggregationJob } from '@dataledger/aggregation';
+import { canonicalBytes, didKeyFromPublicKey, generateKeyPair, sha256, toHex, type JsonValue } from '@dataledger/core';
+import { buildRecord } from '@dataledger/provenance';
+import { createJobKeys, decryptAggregate, encryptContribution, type AggregationJob, type Contribution } from '@dataledger/aggregation';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, DataLedgerClient, openService, type DataDirService } from '../src/index.ts';
 import { testDatabase, type TestDatabase } from '../../store-postgres/test/support/postgres.ts';
@@ -32,6 +33,14 @@ interface Actor {
 let db: TestDatabase;
 let dir: string;
 const running: Instance[] = [];
+/** The sequencer and the restarted follower the first test leaves running, and the root's key. */
+let pair: { a: Instance; b: Instance; root: { secretKey: Uint8Array } } | null = null;
+
+function contributionHashHex(c: Contribution): string {
+  const { ciphertexts: _c, ...rest } = c;
+  void _c;
+  return toHex(sha256(canonicalBytes(rest as unknown as JsonValue)));
+}
 
 function newActor(): Actor {
   const k = generateKeyPair();
@@ -159,6 +168,8 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
     await client(b2, exchange).releaseAggregation(job.id, all);
     expect(a.service.registry().aggregations.get(job.id)?.released).toBe(true);
 
+    pair = { a, b: b2, root };
+
     // A job nobody opened is unknown to both, after looking in the shared tables.
     for (const inst of [a, b2]) {
       const res = await fetch(`${inst.base}/v1/aggregation/jobs/nobody-opened-this`);
@@ -166,4 +177,51 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
       expect(((await res.json()) as { code: string }).code).toBe('HTTP_NOT_FOUND');
     }
   }, 180_000);
+
+  it('folds a pending contribution whose record is on the log (a crash before the mark), never one the log does not record', async () => {
+    if (pair === null) throw new Error('the first test did not leave its instances running');
+    const { a, b, root } = pair;
+    const exchange = newActor();
+    const recorded = newActor();
+    const unrecorded = newActor();
+    await client(a, root).submitBatch([
+      { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
+      ...[recorded, unrecorded].map((h) => ({ type: 'role.granted', payload: { subject: h.did, role: 'holder' } })),
+    ]);
+    const job: AggregationJob = { id: 'cluster-crash-2026', scheme: 'bfv', length: 2, maxAbsValue: 1000, maxContributors: 5, minContributors: 1 };
+    const keys = await createJobKeys(job);
+    await client(b, exchange).openAggregationJob(job, keys.publicKey);
+    const [cr, cu] = await Promise.all([
+      encryptContribution(job, keys.publicKey, [7n, -2n], recorded),
+      encryptContribution(job, keys.publicKey, [500n, 500n], unrecorded),
+    ]);
+    // Both left pending, as an instance leaves them when it stops between the append and the mark.
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      for (const x of [cr, cu]) {
+        await c.query('INSERT INTO dataledger.aggregation_contributions (job_id, hash, body, kept) VALUES ($1, $2, $3, false)', [
+          job.id,
+          contributionHashHex(x),
+          Buffer.from(JSON.stringify(x)),
+        ]);
+      }
+    } finally {
+      await c.end();
+    }
+    // Only the first holder's record reaches the log (appended as that instance did, before it stopped).
+    const record = buildRecord(
+      a.service.log.head(),
+      { type: 'aggregation.contributed', payload: { jobId: job.id, contributionHash: contributionHashHex(cr), count: 1 } },
+      recorded,
+    );
+    await a.service.submit([record]);
+
+    for (const inst of [b, a]) {
+      const r = await client(inst).aggregationResult(job.id);
+      expect(r.count).toBe(1);
+      expect((await decryptAggregate(job, keys.secretKey, r)).sum.slice(0, 2)).toEqual([7n, -2n]);
+    }
+    expect((await client(a).aggregationResult(job.id)).sumHash).toBe((await client(b).aggregationResult(job.id)).sumHash);
+  }, 120_000);
 });
