@@ -255,30 +255,47 @@ export class AggregationJobs {
    * the append and the mark). On a shared keeping a pending one is adopted only when it is
    * the holder's only one: two instances may hold a pending contribution each for one holder
    * while one of them is refused, and the refused one is dropped soon after.
+   *
+   * Holders are taken in the log's order (the registry's `contributors`), so that instances
+   * which took contributions at the same time agree on which count when they disagree locally:
+   * the first `maxContributors` recorded, and of two with the same ciphertexts the earlier.
+   * @param own - a contribution this instance just checked and appended (its sum is merged
+   *   instead of checked again)
    */
-  async #foldRecorded(e: JobEntry): Promise<void> {
+  async #foldRecorded(e: JobEntry, own?: { c: Contribution; hash: string; copied: string; partial: AggregateResult }): Promise<void> {
     const k = this.#keeping;
-    if (k === null) return;
     const recorded = this.#service.view().aggregation?.(e.job.id) as { contributors?: readonly string[] } | undefined;
-    const missing = new Set((recorded?.contributors ?? []).filter((h) => !e.holders.has(h)));
-    if (missing.size === 0) return;
+    const missing = (recorded?.contributors ?? []).filter((h) => !e.holders.has(h));
+    if (missing.length === 0) return;
     const kept = new Map<string, Contribution>();
     const pending = new Map<string, Contribution[]>();
-    for (const row of await k.contributions(e.job.id, [...e.folded].map(hexOf))) {
-      let c: Contribution;
-      try {
-        c = JSON.parse(utf8Decode(row.body)) as Contribution;
-      } catch {
-        continue; // an unreadable body (a crash while writing it): its record was never appended
-      }
-      if (c === null || typeof c !== 'object' || !missing.has(c.holder)) continue;
-      if (row.kept) {
-        if (!kept.has(c.holder)) kept.set(c.holder, c);
-      } else {
-        pending.set(c.holder, [...(pending.get(c.holder) ?? []), c]);
+    if (k !== null && missing.some((h) => h !== own?.c.holder)) {
+      const wanted = new Set(missing);
+      for (const row of await k.contributions(e.job.id, [...e.folded].map(hexOf))) {
+        let c: Contribution;
+        try {
+          c = JSON.parse(utf8Decode(row.body)) as Contribution;
+        } catch {
+          continue; // an unreadable body (a crash while writing it): its record was never appended
+        }
+        if (c === null || typeof c !== 'object' || !wanted.has(c.holder)) continue;
+        if (row.kept) {
+          if (!kept.has(c.holder)) kept.set(c.holder, c);
+        } else {
+          pending.set(c.holder, [...(pending.get(c.holder) ?? []), c]);
+        }
       }
     }
     for (const holder of missing) {
+      if (e.aggregator.count >= e.job.maxContributors) return;
+      if (own !== undefined && holder === own.c.holder) {
+        if (e.ciphertexts.has(own.copied)) continue;
+        await e.aggregator.merge(own.partial);
+        e.folded.add(own.hash);
+        e.holders.add(holder);
+        e.ciphertexts.add(own.copied);
+        continue;
+      }
       const waiting = pending.get(holder) ?? [];
       const c = kept.get(holder) ?? (this.#shared && waiting.length > 1 ? undefined : waiting[0]);
       if (c === undefined) continue;
@@ -481,11 +498,27 @@ export class AggregationJobs {
         throw err;
       }
       // Durably recorded: now it counts.
-      await e.aggregator.merge(partial);
-      e.folded.add(hash);
-      e.holders.add(c.holder);
-      e.ciphertexts.add(copied);
+      if (this.#shared) {
+        // Folded in the log's order with what other instances took meanwhile (#foldRecorded).
+        await this.#foldRecorded(e, { c, hash, copied, partial });
+      } else {
+        await e.aggregator.merge(partial);
+        e.folded.add(hash);
+        e.holders.add(c.holder);
+        e.ciphertexts.add(copied);
+      }
       await keeping?.markKept(id, hashHex);
+      if (!e.folded.has(hash)) {
+        // Only on a shared keeping: other instances' contributions, recorded first, filled the
+        // job or carried the same ciphertexts. The record stays on the log; the sum leaves it out.
+        throw new DataLedgerError(
+          'AGG_CAPACITY_EXCEEDED',
+          'contribution: recorded, but not folded: the contributions recorded before it fill the job or carry its ciphertexts',
+          {
+            details: { index: receipt.index, maxContributors: e.job.maxContributors },
+          },
+        );
+      }
       return receipt;
     });
   }

@@ -224,4 +224,51 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
     }
     expect((await client(a).aggregationResult(job.id)).sumHash).toBe((await client(b).aggregationResult(job.id)).sumHash);
   }, 120_000);
+
+  it('counts the first maxContributors holders the log records, whatever order the tables list them in', async () => {
+    if (pair === null) throw new Error('the first test did not leave its instances running');
+    const { a, b, root } = pair;
+    const exchange = newActor();
+    const holders = [newActor(), newActor()];
+    await client(a, root).submitBatch([
+      { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
+      ...holders.map((h) => ({ type: 'role.granted', payload: { subject: h.did, role: 'holder' } })),
+    ]);
+    const job: AggregationJob = { id: 'cluster-full-2026', scheme: 'bfv', length: 2, maxAbsValue: 1000, maxContributors: 1, minContributors: 1 };
+    const keys = await createJobKeys(job);
+    await client(a, exchange).openAggregationJob(job, keys.publicKey);
+    const cs = await Promise.all(holders.map((h, i) => encryptContribution(job, keys.publicKey, [BigInt(i + 1), 0n], h)));
+    // Recorded first: the one whose hash sorts last, so the tables' order is not the log's.
+    const [first, second] = [...cs].sort((x, y) => (contributionHashHex(x) < contributionHashHex(y) ? 1 : -1)) as [Contribution, Contribution];
+    // As two instances leave them when each took one at the same time and stopped before the mark.
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      for (const x of [first, second]) {
+        await c.query('INSERT INTO dataledger.aggregation_contributions (job_id, hash, body, kept) VALUES ($1, $2, $3, false)', [
+          job.id,
+          contributionHashHex(x),
+          Buffer.from(JSON.stringify(x)),
+        ]);
+      }
+    } finally {
+      await c.end();
+    }
+    for (const x of [first, second]) {
+      const holder = holders[cs.indexOf(x)]!;
+      await a.service.submit([
+        buildRecord(
+          a.service.log.head(),
+          { type: 'aggregation.contributed', payload: { jobId: job.id, contributionHash: contributionHashHex(x), count: 1 } },
+          holder,
+        ),
+      ]);
+    }
+    const expected = BigInt(cs.indexOf(first) + 1);
+    for (const inst of [a, b]) {
+      const r = await client(inst).aggregationResult(job.id);
+      expect(r.count).toBe(1);
+      expect((await decryptAggregate(job, keys.secretKey, r)).sum.slice(0, 2)).toEqual([expected, 0n]);
+    }
+  }, 120_000);
 });
