@@ -15,6 +15,8 @@ import {
 import { CertificateError, DEFAULT_DISCLOSURE_POLICY, DIGEST_PATTERN, openDisclosure, type DisclosurePolicy } from '@dataledger/certificates';
 import { checkDisclosures, keepDisclosures, NO_DISCLOSURES, withoutConfidential, type DisclosuresByDigest } from './disclosures.ts';
 import type { CertificateDesk } from './certificate-desk.ts';
+import type { CosignatureStore } from './cosignatures.ts';
+import type { NonceStore } from './httpsig.ts';
 import type { RegistryView } from './context.ts';
 import { AppendQueue, headInfo, type AppendQueueOptions, type HeadInfo, type Placement, type Receipt, type RegistryRules } from './append-queue.ts';
 
@@ -96,6 +98,13 @@ export class LedgerService<S = unknown> {
   certificates?: CertificateDesk;
   /** Where aggregation jobs are kept on disk (absent or null: memory only). */
   aggregationDir?: string | null;
+  /**
+   * The witnesses' cosignatures, when shared with other instances serving the same log (absent:
+   * each app keeps its own in memory). Closed by `onClose`'s owner, not by the routes.
+   */
+  cosignatures?: CosignatureStore;
+  /** The nonces of signed reads, when shared with other instances serving the same log (absent: each app's own cache). */
+  nonces?: NonceStore;
   readonly #options: LedgerServiceOptions<S>;
   readonly #queue: AppendQueue<S>;
   #router: SubmissionRouter | null = null;
