@@ -7,7 +7,8 @@
  * A signed request covers `@method`, `@authority`, `@path`, `@query` (and
  * `content-digest` when it has a body) with `created`, `expires`, `keyid`, `nonce` and
  * `alg="ed25519"`. The verifier remembers each nonce for the signature's lifetime
- * ({@link NonceCache}), so a captured request cannot be answered twice (RFC 9421 §7.2.2).
+ * ({@link NonceCache} in one process, {@link sharedNonceStore} across the instances of one
+ * PostgreSQL log), so a captured request cannot be answered twice (RFC 9421 §7.2.2).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { httpbis } from 'http-message-signatures';

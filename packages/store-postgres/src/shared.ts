@@ -186,7 +186,7 @@ class Shared implements PostgresShared {
     checkCount(op, 'size', c.size);
     checkCount(op, 'timestamp', c.timestamp);
     checkText(op, 'body', c.body, MAX_SHARED_TEXT_LENGTH);
-    checkText(op, 'line', c.line, MAX_SHARED_KEY_LENGTH);
+    checkText(op, 'line', c.line, MAX_SHARED_TEXT_LENGTH);
     checkText(op, 'note', c.note, MAX_SHARED_TEXT_LENGTH);
     // The newest wins (tlog-cosignature "timestamp"): a larger tree, or the same tree
     // cosigned at the same time or later, as the one-process map did.
