@@ -12,7 +12,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromBase64 } from '@dataledger/core';
 import { cosignCheckpoint, cosignerVerifierKey, verifyCosignature } from '@dataledger/provenance';
-import { issueCertificate, type JsonObject } from '@dataledger/certificates';
+import { issueCertificate, prepareCertificate, type JsonObject, type RegistryState } from '@dataledger/certificates';
 import { buildApp, DataLedgerClient, openService, signRequest, type DataDirService } from '@dataledger/service';
 import type { FastifyInstance } from 'fastify';
 import { testDatabase, type TestDatabase } from '../packages/store-postgres/test/support/postgres.ts';
@@ -144,6 +144,51 @@ describe('two instances of one PostgreSQL log share what they keep beside it', (
     expect(await (await fetch(`${a.base}${path}`)).text()).toBe(textA);
     // An id never published is 404 on both.
     expect(await codeOf(client(b).getCertificate('urn:uuid:never-published'))).toBe('HTTP_NOT_FOUND');
+  });
+
+  it('two certificates under one id uploaded to both instances at once: one is published, the other 409 CERT_CONFLICT', async () => {
+    const rn = newRegistrationNumber();
+    await client(a, roles.registry).submit('asset.registered', assetPayload(rn, roles.holder) as never);
+    await client(a, roles.reviewer).submit('asset.reviewed', { registrationNumber: rn, outcome: 'approved', opinion: 'compliant' });
+    const { subject, payload } = prepareCertificate(a.service.registry() as RegistryState, {
+      registrationNumber: rn,
+      certificateId: `urn:uuid:${crypto.randomUUID()}`,
+      ...(await client(a).statusListSlots()).next,
+      validFrom: '2026-01-01T00:00:00Z',
+      validUntil: '2030-01-01T00:00:00Z',
+    });
+    const receipt = await client(a, roles.registry).submit('certificate.issued', payload as never);
+    await caughtUp();
+    const id = payload.certificateId;
+    const path = `/v1/certificates/${encodeURIComponent(id)}`;
+    const ev = (await (await fetch(`${a.base}${path}/role-evidence?treeSize=${receipt.treeSize}`)).json()) as {
+      genesis: { record: never; proof: string[] };
+      grant: { record: never; proof: string[] };
+    };
+    const proofOf = (p: string[]): Uint8Array[] => p.map((h) => fromBase64(h));
+    // Two signatures of one certificate (another proof time): two different texts under one id.
+    const signed = ['2026-03-01T00:00:00Z', '2026-03-02T00:00:00Z'].map((created) =>
+      issueCertificate({
+        subject,
+        issued: { record: receipt.record, proof: proofOf(receipt.inclusionProof) },
+        checkpoint: receipt.checkpoint,
+        roleEvidence: {
+          genesis: { record: ev.genesis.record, proof: proofOf(ev.genesis.proof) },
+          grant: { record: ev.grant.record, proof: proofOf(ev.grant.proof) },
+        },
+        secretKey: roles.registry.secretKey,
+        created,
+      }),
+    );
+    const put = (inst: Instance, body: unknown): Promise<Response> =>
+      fetch(`${inst.base}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const answers = await Promise.all([put(a, signed[0]), put(b, signed[1])]);
+    const outcomes = await Promise.all(answers.map(async (r) => [r.status, r.status === 409 ? ((await r.json()) as { code: string }).code : 'ok']));
+    expect(outcomes.map((o) => o.join(' ')).sort()).toEqual(['201 ok', '409 CERT_CONFLICT']);
+    // Both instances serve the one that was published.
+    const winner = signed[answers.findIndex((r) => r.status === 201)];
+    expect(JSON.parse(await (await fetch(`${b.base}${path}`)).text())).toEqual(winner);
+    expect(await (await fetch(`${a.base}${path}`)).text()).toBe(await (await fetch(`${b.base}${path}`)).text());
   });
 
   it('a cosignature posted to one is listed by the other and served with its checkpoint', async () => {
