@@ -1,5 +1,6 @@
 /**
- * @dataledger/store-postgres: a provenance `RecordStore` and `DisclosureVault` on PostgreSQL, with versioned schema
+ * @dataledger/store-postgres: a provenance `RecordStore` and `DisclosureVault` on PostgreSQL,
+ * and the state the instances serving one log share beside it, with versioned schema
  * migrations applied on open. The only package that depends on the PostgreSQL client (`pg`).
  * @packageDocumentation
  */
