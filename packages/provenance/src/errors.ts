@@ -59,6 +59,8 @@ export const PROVENANCE_ERROR_CODES = [
   // Disclosure vaults (I/O failures and closed vaults are STORE_IO and STORE_CLOSED).
   'VAULT_ENTRY_INVALID',
   'VAULT_ENTRY_TOO_LARGE',
+  // The state several instances share (certificates, cosignatures, nonces): a value refused before it is stored.
+  'STORE_VALUE_INVALID',
 ] as const;
 
 /** A code raised or reported by `@dataledger/provenance`. */
@@ -112,6 +114,7 @@ export const PROVENANCE_ERROR_DESCRIPTIONS: Readonly<Record<ProvenanceErrorCode,
   STORE_FENCED: 'Another writer moved the head; the batch was refused and nothing was written.',
   VAULT_ENTRY_INVALID: 'A vault digest is not 43 base64url characters, or not the SHA-256 of its disclosure (RFC 9901 §4.2.3).',
   VAULT_ENTRY_TOO_LARGE: 'A disclosure exceeds the vault size limit.',
+  STORE_VALUE_INVALID: 'A value is refused by the shared store (empty, too long, or not storable text); nothing was written.',
 };
 
 /** The coded error of `@dataledger/provenance`: a {@link DataLedgerError} over {@link ProvenanceErrorCode}. */

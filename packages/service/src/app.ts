@@ -14,6 +14,7 @@ import { installJsonBodyParser } from './json-body.ts';
 import type { AppContext, LogReadRateLimit } from './context.ts';
 import type { ServedLedger } from './service.ts';
 import { NonceCache } from './httpsig.ts';
+import { memoryCosignatures } from './cosignatures.ts';
 import { PLUGINS } from './routes/index.ts';
 import { EXAMPLE_LOG_VKEY, signedReadExample, withExamples } from './examples.ts';
 import { swaggerOptions } from './openapi.ts';
@@ -155,7 +156,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     signatureMaxAgeSeconds: options.signatureMaxAgeSeconds ?? 300,
     witnessKeys: options.witnessKeys ?? [],
     publicUrl: publicUrlOf(options.publicUrl),
-    nonces: new NonceCache(),
+    // The service's shared stores when it has them (several instances on one PostgreSQL log),
+    // else this app's own.
+    nonces: options.service.nonces ?? new NonceCache(),
+    cosignatures: options.service.cosignatures ?? memoryCosignatures(),
     logReadRateLimit: options.logReadRateLimit === false ? false : { ...DEFAULT_LOG_READ_RATE_LIMIT, ...(options.logReadRateLimit ?? {}) },
   };
 

@@ -23,7 +23,7 @@
  */
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { canonicalize, DataLedgerError, sha256, toBase64, toHex, utf8Encode } from '@dataledger/core';
+import { canonicalize, DataLedgerError, isDataLedgerError, sha256, toBase64, toHex, utf8Encode } from '@dataledger/core';
 import {
   DEFAULT_STATUS_LIST_TTL_MS,
   STATUS_LIST_MIN_ENTRIES,
@@ -42,7 +42,11 @@ import type { LedgerService } from './service.ts';
 export interface CertificateShelf {
   /** The stored text, or undefined. */
   get(id: string): Promise<string | undefined>;
-  /** Stores the text durably (acknowledged only once on disk). */
+  /**
+   * Stores the text durably (acknowledged only once on disk or committed). A shelf shared by
+   * several instances (store-postgres `openPostgresShared`) keeps the first text stored under
+   * an id and refuses another with `STORE_VALUE_INVALID`, details `conflict` true.
+   */
   put(id: string, text: string): Promise<void>;
 }
 
@@ -209,16 +213,28 @@ export function createCertificateDesk(options: CertificateDeskOptions): Certific
         );
       }
       const text = canonicalize(certificate);
+      const conflict = (existing: string): DataLedgerError =>
+        new DataLedgerError('CERT_CONFLICT', `certificate ${id}: another certificate is already published under this id`, {
+          details: { id, published: toBase64(sha256(utf8Encode(existing))) },
+        });
       // One upload at a time: the first certificate published under an id stands.
       const run = writes.then(async () => {
         const existing = await shelf.get(id);
         if (existing !== undefined) {
           if (existing === text) return { text, created: false };
-          throw new DataLedgerError('CERT_CONFLICT', `certificate ${id}: another certificate is already published under this id`, {
-            details: { id, published: toBase64(sha256(utf8Encode(existing))) },
-          });
+          throw conflict(existing);
         }
-        await shelf.put(id, text);
+        try {
+          await shelf.put(id, text);
+        } catch (err) {
+          // A shared shelf: another instance published under this id between the get and the put.
+          if (isDataLedgerError(err, 'STORE_VALUE_INVALID') && err.details?.['conflict'] === true) {
+            const stored = await shelf.get(id);
+            if (stored === text) return { text, created: false };
+            if (stored !== undefined) throw conflict(stored);
+          }
+          throw err;
+        }
         return { text, created: true };
       });
       writes = run.catch(() => undefined);

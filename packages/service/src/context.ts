@@ -3,7 +3,8 @@
  */
 import type { LedgerRecord } from '@dataledger/provenance';
 import type { ServedLedger } from './service.ts';
-import type { NonceCache } from './httpsig.ts';
+import type { NonceStore } from './httpsig.ts';
+import type { CosignatureStore } from './cosignatures.ts';
 
 /**
  * Read access to the registry state, in the terms the routes need. Built from the
@@ -41,8 +42,10 @@ export interface AppContext {
   witnessKeys: readonly string[];
   /** The service's public URL (signed reads cover its authority); null: the Host header. */
   publicUrl: string | null;
-  /** Nonces of signed reads, remembered for their lifetime (replay protection). */
-  nonces: NonceCache;
+  /** Nonces of signed reads, remembered for their lifetime (replay protection); shared by the instances of one PostgreSQL log. */
+  nonces: NonceStore;
+  /** The newest cosignature of each witness; shared by the instances of one PostgreSQL log. */
+  cosignatures: CosignatureStore;
   /** Per-client rate limits of the log reads (entries, proofs, export); false: none. */
   logReadRateLimit: LogReadRateLimit | false;
 }

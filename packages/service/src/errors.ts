@@ -140,6 +140,7 @@ const PROVENANCE_STATUS: Record<(typeof PROVENANCE_ERROR_CODES)[number], number>
   STORE_CLOSED: 503,
   VAULT_ENTRY_INVALID: 400,
   VAULT_ENTRY_TOO_LARGE: 413,
+  STORE_VALUE_INVALID: 400,
 };
 
 // Typed per package as Record<Code, number>: a code added to a package without a status

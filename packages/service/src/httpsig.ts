@@ -7,7 +7,8 @@
  * A signed request covers `@method`, `@authority`, `@path`, `@query` (and
  * `content-digest` when it has a body) with `created`, `expires`, `keyid`, `nonce` and
  * `alg="ed25519"`. The verifier remembers each nonce for the signature's lifetime
- * ({@link NonceCache}), so a captured request cannot be answered twice (RFC 9421 §7.2.2).
+ * ({@link NonceCache} in one process, {@link sharedNonceStore} across the instances of one
+ * PostgreSQL log), so a captured request cannot be answered twice (RFC 9421 §7.2.2).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { httpbis } from 'http-message-signatures';
@@ -125,7 +126,7 @@ export interface VerifyRequestOptions {
    * Where nonces are remembered. Given, a nonce is required and a nonce already seen is
    * refused (`HTTP_NONCE_REPLAYED`); omitted, the nonce is not checked (offline checks).
    */
-  nonces?: NonceCache;
+  nonces?: NonceStore;
 }
 
 /** What {@link verifySignedRequest} found: who signed, and the signature's nonce and lifetime. */
@@ -140,6 +141,45 @@ export interface VerifiedRequest {
   expires: number;
 }
 
+/**
+ * Where the nonces of signed reads are remembered: a {@link NonceCache} in one process, or
+ * {@link sharedNonceStore} over a table every instance serving one log uses (README "Scaling
+ * out"), so a read answered by one instance is refused by the others.
+ */
+export interface NonceStore {
+  /**
+   * Records a nonce, refusing one already seen within its lifetime. Synchronous in memory,
+   * so the one-process path never waits; a shared store answers a promise.
+   * @param signer - the signature's keyid (nonces are per signer)
+   * @param nonce - the nonce
+   * @param forgetAt - when the signature stops being acceptable (ms)
+   * @throws ServiceError `HTTP_NONCE_REPLAYED`, `HTTP_RATE_LIMITED` (full of live nonces)
+   */
+  use(signer: string, nonce: string, forgetAt: number): void | Promise<void>;
+}
+
+/** Claims of keys until a time, as a shared table answers them (store-postgres `SharedNonces`). */
+export interface NonceClaims {
+  /** True when `key` was free (never claimed, or its claim has expired), false when a claim of it is live. */
+  claim(key: string, forgetAt: number): Promise<boolean>;
+}
+
+/**
+ * A {@link NonceStore} over shared claims: a nonce is claimed under `keyid nonce`, and a live
+ * claim by any instance is a replay.
+ * @param claims - the shared table (store-postgres `openPostgresShared(…).nonces`)
+ * @returns the store `buildApp` checks signed reads against
+ */
+export function sharedNonceStore(claims: NonceClaims): NonceStore {
+  return {
+    async use(signer, nonce, forgetAt) {
+      if (!(await claims.claim(`${signer} ${nonce}`, forgetAt))) {
+        throw new ServiceError('HTTP_NONCE_REPLAYED', 'this signed request was already answered (nonce seen before)');
+      }
+    },
+  };
+}
+
 /** Most nonces a {@link NonceCache} holds by default. */
 export const DEFAULT_MAX_NONCES = 100_000;
 
@@ -150,7 +190,7 @@ export const DEFAULT_MAX_NONCES = 100_000;
  * When full of live nonces, new signed reads are refused (`HTTP_RATE_LIMITED`) rather than
  * forgetting a nonce early, which would let a replay through.
  */
-export class NonceCache {
+export class NonceCache implements NonceStore {
   readonly #max: number;
   /** `keyid nonce` → when it may be forgotten (ms); insertion order is expiry order within one lifetime. */
   readonly #seen = new Map<string, number>();
@@ -296,7 +336,7 @@ export async function verifySignedRequest(request: SignableRequest, options: Ver
     throw new ServiceError('HTTP_SIGNATURE_INVALID', 'signature does not verify with the did:key named by keyid');
   }
   const out: VerifiedRequest = { signer, nonce, created, expires };
-  if (options.nonces !== undefined) rememberNonce(out, options.nonces, options);
+  if (options.nonces !== undefined) await rememberNonce(out, options.nonces, options);
   return out;
 }
 
@@ -304,21 +344,22 @@ export async function verifySignedRequest(request: SignableRequest, options: Ver
  * Requires a verified request's nonce and records it, refusing a replay. Call it after the
  * signer is known to be allowed (so only role holders take room in the cache).
  * @param verified - what {@link verifySignedRequest} answered
- * @param nonces - the cache
+ * @param nonces - the cache (or the shared store: then await the answer)
  * @param options - the lifetime bounds the signature was verified with
+ * @returns what the store answered (a promise for a shared store)
  * @throws ServiceError `HTTP_NONCE_MISSING`, `HTTP_NONCE_REPLAYED`, `HTTP_RATE_LIMITED`
  */
 export function rememberNonce(
   verified: VerifiedRequest,
-  nonces: NonceCache,
+  nonces: NonceStore,
   options: Pick<VerifyRequestOptions, 'maxAgeSeconds' | 'toleranceSeconds'> = {},
-): void {
+): void | Promise<void> {
   if (verified.nonce === undefined) throw new ServiceError('HTTP_NONCE_MISSING', 'a signed read must carry a nonce parameter (RFC 9421 §2.3)');
   // Remember it for as long as this signature could be accepted: until it expires or
   // reaches the maximum age, whichever is first, plus the clock tolerance.
   const maxAge = options.maxAgeSeconds ?? SIGNATURE_MAX_AGE_SECONDS;
   const tolerance = options.toleranceSeconds ?? 5;
-  nonces.use(verified.signer, verified.nonce, (Math.min(verified.expires, verified.created + maxAge) + tolerance) * 1000);
+  return nonces.use(verified.signer, verified.nonce, (Math.min(verified.expires, verified.created + maxAge) + tolerance) * 1000);
 }
 
 // Splits a structured-field dictionary on top-level commas (outside quotes, parentheses

@@ -48,6 +48,13 @@ export type {
 // Request signing (RFC 9421 HTTP Message Signatures), for callers not using the client.
 export { signRequest } from './httpsig.ts';
 export type { SignableRequest, SignRequestOptions } from './httpsig.ts';
+// What the app keeps beside the log (a service's `nonces` and `cosignatures`): its own, or shared by the instances of one PostgreSQL log.
+export { NonceCache, sharedNonceStore } from './httpsig.ts';
+export type { NonceClaims, NonceStore } from './httpsig.ts';
+export { memoryCosignatures } from './cosignatures.ts';
+export type { CosignatureStore, KeptCosignature } from './cosignatures.ts';
+export { memoryShelf, directoryShelf } from './certificate-desk.ts';
+export type { CertificateShelf } from './certificate-desk.ts';
 // The write routes: which route carries each record type.
 export { ROUTE_OF_RECORD_TYPE } from './routes/records.ts';
 // Errors: the service's codes, each code's HTTP status, and RFC 9457 problem documents.

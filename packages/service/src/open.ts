@@ -17,7 +17,9 @@
  *
  * With `database` (`--database`, `DATABASE_URL`) the log lives in PostgreSQL
  * (`@dataledger/store-postgres`) instead of `ledger/`, and the vault in the same database and
- * schema (its own table); the keys stay in the data directory.
+ * schema (its own table); so do the published certificates (instead of `certificates/`), the
+ * witnesses' cosignatures and the nonces of signed reads, which every instance serving the
+ * database shares (store-postgres `openPostgresShared`). The keys stay in the data directory.
  */
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -53,7 +55,7 @@ import {
   type LedgerRecord,
   type RecordStore,
 } from '@dataledger/provenance';
-import type { AggregationKeeping, LogCluster } from '@dataledger/store-postgres';
+import type { AggregationKeeping, LogCluster, PostgresShared } from '@dataledger/store-postgres';
 import {
   applyRecord,
   assetStatus,
@@ -75,7 +77,8 @@ import {
   type RegistryState,
 } from '@dataledger/certificates';
 import { mayReadDisclosures, recordDigests } from './disclosures.ts';
-import { createCertificateDesk, directoryShelf, type CertificateDesk } from './certificate-desk.ts';
+import { createCertificateDesk, directoryShelf, type CertificateDesk, type CertificateShelf } from './certificate-desk.ts';
+import { sharedNonceStore } from './httpsig.ts';
 import type { RegistryView } from './context.ts';
 import { registryPrecheck, type AppendQueueOptions } from './append-queue.ts';
 import { LedgerService } from './service.ts';
@@ -470,13 +473,17 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
   // The aggregation jobs too: in the database, every instance serves every job (README
   // "Scaling out"); else `<data>/aggregation/` (aggregationDir below).
   let aggregationKeeping: AggregationKeeping | null = null;
+  // On PostgreSQL, what the instances share beside the log (certificates, cosignatures, nonces).
+  let shared: PostgresShared | null = null;
   try {
     if (options.database !== undefined) {
-      const { openPostgresAggregation, openPostgresVault } = await import('@dataledger/store-postgres');
+      const { openPostgresAggregation, openPostgresShared, openPostgresVault } = await import('@dataledger/store-postgres');
       vault = await openPostgresVault({ connectionString: options.database });
       try {
         aggregationKeeping = await openPostgresAggregation({ connectionString: options.database });
+        shared = await openPostgresShared({ connectionString: options.database });
       } catch (err) {
+        await aggregationKeeping?.close();
         await vault.close();
         throw err;
       }
@@ -502,6 +509,7 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
     await store.close();
     await vault.close();
     await aggregationKeeping?.close();
+    await shared?.close();
     await cluster?.close();
     throw err;
   }
@@ -565,20 +573,27 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
         };
       },
       verifyCertificate: async (body, svc) => verifyAgainstLedger(body, svc, desk as CertificateDesk, verifyCache),
-      // The service owns the shared aggregation keeping, as it owns the vault.
-      ...(aggregationKeeping === null
+      // The service owns the shared aggregation keeping and the shared stores, as it owns the
+      // vault; closed after the log and the vault (LedgerService.close): nothing reads them then.
+      ...(aggregationKeeping === null && shared === null
         ? {}
         : {
             onClose: async () => {
               await aggregationKeeping?.close();
+              await shared?.close();
             },
           }),
       ...queueOptions(options),
     });
+    if (shared !== null) {
+      base.cosignatures = shared.cosignatures;
+      base.nonces = sharedNonceStore(shared.nonces);
+    }
+    const shelf: CertificateShelf = shared === null ? await directoryShelf(paths.certificates) : shared.certificates;
     desk = createCertificateDesk({
       service: base,
       logSecretKey: logKey.secretKey,
-      shelf: await directoryShelf(paths.certificates),
+      shelf,
       ...(options.statusListTtlMs === undefined ? {} : { statusListTtlMs: options.statusListTtlMs }),
     });
     const rootPk = root?.publicKey ?? null;
@@ -607,6 +622,7 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
     await log.close();
     await vault.close();
     await aggregationKeeping?.close();
+    await shared?.close();
     throw err;
   }
 }

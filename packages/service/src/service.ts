@@ -16,6 +16,8 @@ import { CertificateError, DEFAULT_DISCLOSURE_POLICY, DIGEST_PATTERN, openDisclo
 import { checkDisclosures, keepDisclosures, NO_DISCLOSURES, withoutConfidential, type DisclosuresByDigest } from './disclosures.ts';
 import type { AggregationKeeping } from '@dataledger/store-postgres';
 import type { CertificateDesk } from './certificate-desk.ts';
+import type { CosignatureStore } from './cosignatures.ts';
+import type { NonceStore } from './httpsig.ts';
 import type { RegistryView } from './context.ts';
 import { AppendQueue, headInfo, type AppendQueueOptions, type HeadInfo, type Placement, type Receipt, type RegistryRules } from './append-queue.ts';
 
@@ -103,6 +105,13 @@ export class LedgerService<S = unknown> {
    * service owns it (closed with the service) and it takes precedence over the directory.
    */
   aggregationKeeping?: AggregationKeeping | null;
+  /**
+   * The witnesses' cosignatures, when shared with other instances serving the same log (absent:
+   * each app keeps its own in memory). Closed by `onClose`'s owner, not by the routes.
+   */
+  cosignatures?: CosignatureStore;
+  /** The nonces of signed reads, when shared with other instances serving the same log (absent: each app's own cache). */
+  nonces?: NonceStore;
   readonly #options: LedgerServiceOptions<S>;
   readonly #queue: AppendQueue<S>;
   #router: SubmissionRouter | null = null;

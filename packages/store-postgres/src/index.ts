@@ -1,5 +1,7 @@
 /**
- * @dataledger/store-postgres: a provenance `RecordStore` and `DisclosureVault` on PostgreSQL, the aggregation jobs' keeping, with versioned schema
+ * @dataledger/store-postgres: a provenance `RecordStore` and `DisclosureVault` on PostgreSQL,
+ * and the state the instances serving one log share beside it (published certificates, witness
+ * cosignatures, signed-read nonces, encrypted statistics jobs), with versioned schema
  * migrations applied on open. The only package that depends on the PostgreSQL client (`pg`).
  * @packageDocumentation
  */
@@ -18,3 +20,6 @@ export type { Migration } from './migrations.ts';
 // Several instances on one log: the sequencer lease, forwarded writes, head notifications.
 export { openPostgresCluster } from './cluster.ts';
 export type { LogCluster, PendingHandler, PostgresClusterOptions } from './cluster.ts';
+// What the instances on one log share beside it: published certificates, witness cosignatures, signed-read nonces.
+export { MAX_SHARED_KEY_LENGTH, MAX_SHARED_TEXT_LENGTH, openPostgresShared } from './shared.ts';
+export type { PostgresShared, PostgresSharedOptions, SharedCertificateShelf, SharedCosignatures, SharedNonces, StoredCosignature } from './shared.ts';

@@ -21,6 +21,8 @@ export interface Migration {
  * v2: the disclosure vault's table (`src/vault.ts`), digest to disclosure; `COLLATE "C"` again,
  * so `entries()` lists digests in the ASCII byte order the DisclosureVault contract specifies.
  * v3: the forwarded writes in flight (`pending`, cluster.ts).
+ * v4: what every instance on one log shares beside it (shared.ts): published certificates,
+ * witness cosignatures, and the nonces of signed reads.
  * v5: the encrypted statistics jobs and their contributions (`src/aggregation.ts`).
  */
 export const MIGRATIONS: readonly Migration[] = [
@@ -42,6 +44,21 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     name: 'pending',
     sql: 'CREATE UNLOGGED TABLE {schema}.pending (id bigserial PRIMARY KEY, body bytea NOT NULL, claimed boolean NOT NULL DEFAULT false, outcome bytea, created timestamptz NOT NULL DEFAULT now())',
+  },
+  // v4: certificates (what was published stays published), cosignatures (the newest per
+  // witness) and the nonces of signed reads. The nonces are logged too, though each matters
+  // only for a signature's lifetime: an UNLOGGED table is emptied by crash recovery, which
+  // would let a captured signed read be replayed once more after a server crash (RFC 9421
+  // §7.2.2). `forget_at` is indexed for the periodic delete of expired nonces.
+  {
+    version: 4,
+    name: 'shared',
+    sql: [
+      'CREATE TABLE {schema}.certificates (id text COLLATE "C" PRIMARY KEY, body text NOT NULL)',
+      'CREATE TABLE {schema}.cosignatures (witness text COLLATE "C" PRIMARY KEY, size bigint NOT NULL, stamp bigint NOT NULL, body text NOT NULL, line text NOT NULL, note text NOT NULL)',
+      'CREATE TABLE {schema}.nonces (key text COLLATE "C" PRIMARY KEY, forget_at timestamptz NOT NULL)',
+      'CREATE INDEX nonces_forget_at ON {schema}.nonces (forget_at)',
+    ].join('; '),
   },
   // v5: the encrypted statistics jobs every instance serves (aggregation.ts): a job's public
   // parameters and key, and the holders' ciphertext contributions (bytea: tens to hundreds of

@@ -58,10 +58,12 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
   // (`--witness-key`), one per witness, the newest. Accepting anyone's would let strangers
   // crowd out the real witnesses; verifiers would ignore them anyway (C2SP signed-note).
   const witnesses = witnessSet(opts.ctx.witnessKeys);
-  const cosigned = new Map<string, { witnessKey: string; size: number; timestamp: number; body: string; line: string; note: string }>();
-  const withCosignatures = (note: string): string => {
+  // Kept in the app's store: this process's, or the table every instance on one PostgreSQL
+  // log shares (README "Scaling out").
+  const cosigned = opts.ctx.cosignatures;
+  const withCosignatures = async (note: string): Promise<string> => {
     const body = splitNote(note).body;
-    const lines = [...cosigned.values()].filter((c) => c.body === body).map((c) => `${c.line}\n`);
+    const lines = (await cosigned.list()).filter((c) => c.body === body).map((c) => `${c.line}\n`);
     return lines.length === 0 ? note : `${note}${lines.join('')}`;
   };
 
@@ -80,7 +82,7 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
       reply
         .type(TEXT)
         .header('cache-control', 'no-store')
-        .send(withCosignatures(await service.checkpoint())),
+        .send(await withCosignatures(await service.checkpoint())),
   );
 
   app.post<{ Body: { note: string; witnessKey: string } }>(
@@ -128,10 +130,7 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
       if (line === undefined) throw new DataLedgerError('CHECKPOINT_SIGNATURE_INVALID', 'cosignature line not found', { details: { witnessKey } });
       // The newest valid cosignature wins: a larger tree, or the same tree cosigned later
       // (tlog-cosignature §"timestamp"); an older one is acknowledged and not kept.
-      const previous = cosigned.get(witness);
-      if (previous === undefined || previous.size < checkpoint.size || (previous.size === checkpoint.size && previous.timestamp <= timestamp)) {
-        cosigned.set(witness, { witnessKey: witness, size: checkpoint.size, timestamp, body, line: line.line, note });
-      }
+      await cosigned.offer({ witnessKey: witness, size: checkpoint.size, timestamp, body, line: line.line, note });
       return { witnessKey, size: checkpoint.size };
     },
   );
@@ -152,7 +151,7 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
         },
       },
     },
-    async () => ({ cosignatures: [...cosigned.values()].map((c) => ({ witnessKey: c.witnessKey, size: c.size, note: c.note })) }),
+    async () => ({ cosignatures: (await cosigned.list()).map((c) => ({ witnessKey: c.witnessKey, size: c.size, note: c.note })) }),
   );
 
   app.get(

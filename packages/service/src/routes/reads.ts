@@ -65,7 +65,9 @@ export async function signedReader(ctx: AppContext, req: FastifyRequest, roles: 
     });
   }
   // Only now, for a signer allowed to read, is the nonce remembered (a replay answers 401).
-  rememberNonce(verified, ctx.nonces, limits);
+  // In one process the cache answers at once (no promise, no wait); a shared store is awaited.
+  const remembered = rememberNonce(verified, ctx.nonces, limits);
+  if (remembered !== undefined) await remembered;
   return did;
 }
 
