@@ -7,49 +7,20 @@
  * vault's row; after a failover the new sequencer and a restarted instance still serve the
  * disclosures to a regulator.
  */
-import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disclosureDigest, openDisclosure } from '@dataledger/certificates';
-import { buildApp, DataLedgerClient, openService, type DataDirService } from '@dataledger/service';
-import type { FastifyInstance } from 'fastify';
+import { DataLedgerClient } from '@dataledger/service';
 import { testDatabase, type TestDatabase } from '../packages/store-postgres/test/support/postgres.ts';
 import { assetPayload, newActor, newRegistrationNumber, tempDataDir, type Actor } from './support/http-ledger.ts';
-
-interface Instance {
-  service: DataDirService;
-  app: FastifyInstance;
-  base: string;
-  stop(): Promise<void>;
-}
+import { copyLedgerKeys, startInstance, type Instance } from './support/cluster.ts';
 
 let db: TestDatabase;
 let dirA: string;
 let dirB: string;
 const running: Instance[] = [];
-
-async function start(dataDir: string): Promise<Instance> {
-  const service = await openService({ dataDir, database: db.url, cluster: { leaseRetryMs: 50, refreshMs: 200 } });
-  const app = await buildApp({ service });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = app.server.address();
-  const base = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
-  let stopped = false;
-  const inst: Instance = {
-    service,
-    app,
-    base,
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      await app.close();
-      await service.close();
-    },
-  };
-  running.push(inst);
-  return inst;
-}
+const start = (dataDir: string): Promise<Instance> => startInstance(dataDir, db.url, {}, running);
 
 const client = (inst: Instance, signer: Actor | { secretKey: Uint8Array }): DataLedgerClient => new DataLedgerClient({ baseUrl: inst.base, signer });
 
@@ -78,8 +49,7 @@ afterAll(async () => {
 describe('confidential members on two instances of one PostgreSQL log', () => {
   it('a follower forwards the disclosures, catches up with them, erases through the shared vault; a failover keeps them', async () => {
     const a = await start(dirA);
-    await mkdir(dirB, { recursive: true });
-    for (const f of ['log.key', 'root.key', 'log.vkey']) await copyFile(join(dirA, f), join(dirB, f));
+    await copyLedgerKeys(dirA, dirB);
     const b = await start(dirB);
     expect(a.service.sequencer?.role).toBe('sequencer');
     expect(b.service.sequencer?.role).toBe('follower');
