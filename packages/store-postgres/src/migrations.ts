@@ -5,6 +5,7 @@
  * the later ones find nothing to do; a failed migration rolls back whole.
  */
 import pg from 'pg';
+import { DataLedgerError } from '@dataledger/core';
 import { ProvenanceError } from '@dataledger/provenance';
 
 /** One schema migration: `sql` is run with `{schema}` replaced by the quoted schema name. */
@@ -157,4 +158,38 @@ export async function migrate(pool: pg.Pool, schema: string): Promise<number[]> 
   } finally {
     client.release(failed === null ? undefined : (failed as Error));
   }
+}
+
+/** The options every opener of this package takes. */
+export interface PoolOptions {
+  connectionString?: string | undefined;
+  schema?: string | undefined;
+  maxConnections?: number | undefined;
+}
+
+/**
+ * A connection pool on a schema brought up to the newest migration: how every opener of this
+ * package starts (the store adds its writer lock after it).
+ * @param what - the opener's name in error messages (`vault`, `aggregation`, `shared`)
+ * @param options - connection string, schema, pool size
+ * @param defaultMax - the pool size when `options.maxConnections` is absent
+ * @returns the pool and the checked schema name
+ * @throws TypeError for a bad schema name, RangeError for a bad pool size, DataLedgerError
+ *   `STORE_IO` when the schema cannot be opened (the pool is ended then)
+ */
+export async function openMigratedPool(what: string, options: PoolOptions, defaultMax: number): Promise<{ pool: pg.Pool; schema: string }> {
+  const schema = schemaOption(options.schema);
+  const max = options.maxConnections ?? defaultMax;
+  if (!Number.isSafeInteger(max) || max < 1) throw new RangeError('options.maxConnections: expected a positive integer');
+  const pool = openPool(options.connectionString, max);
+  try {
+    await migrate(pool, schema);
+  } catch (cause) {
+    await pool.end().catch(() => undefined);
+    if (cause instanceof DataLedgerError) throw cause;
+    throw new ProvenanceError('STORE_IO', `${what}: cannot open the PostgreSQL schema ${schema}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+  }
+  return { pool, schema };
 }

@@ -5,9 +5,8 @@
  * file only stores.
  */
 import type pg from 'pg';
-import { DataLedgerError } from '@dataledger/core';
 import { checkedVault, ProvenanceError, type DisclosureVault, type VaultEntry } from '@dataledger/provenance';
-import { migrate, openPool, quoteIdent, schemaOption } from './migrations.ts';
+import { openMigratedPool, quoteIdent } from './migrations.ts';
 import type { PostgresStoreOptions } from './store.ts';
 
 /** Options of {@link openPostgresVault}: those of `openPostgresStore` that apply, and how erasure vacuums. */
@@ -159,18 +158,6 @@ class PostgresVaultBackend implements DisclosureVault {
  * ```
  */
 export async function openPostgresVault(options: PostgresVaultOptions = {}): Promise<DisclosureVault> {
-  const schema = schemaOption(options.schema);
-  const max = options.maxConnections ?? 4;
-  if (!Number.isSafeInteger(max) || max < 1) throw new RangeError('options.maxConnections: expected a positive integer');
-  const pool = openPool(options.connectionString, max);
-  try {
-    await migrate(pool, schema);
-  } catch (cause) {
-    await pool.end().catch(() => undefined);
-    if (cause instanceof DataLedgerError) throw cause;
-    throw new ProvenanceError('STORE_IO', `vault: cannot open the PostgreSQL schema ${schema}: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    });
-  }
+  const { pool, schema } = await openMigratedPool('vault', options, 4);
   return checkedVault(new PostgresVaultBackend(pool, schema, options.vacuumFull ?? false));
 }
