@@ -31,6 +31,12 @@ export const MAX_SHARED_KEY_LENGTH: number = 2048;
 /** Most characters of a stored certificate or cosigned note (the service's body limit is 1 MiB). */
 export const MAX_SHARED_TEXT_LENGTH: number = 4 * 1024 * 1024;
 
+/**
+ * Milliseconds a nonce is kept past its `forgetAt` before {@link SharedNonces.prune} deletes it:
+ * the clock skew between the instances of one log that replay protection tolerates.
+ */
+export const NONCE_PRUNE_GRACE_MS: number = 60_000;
+
 /** Signed certificates by id: the shape of the service's certificate shelf. */
 export interface SharedCertificateShelf {
   /** The stored text, or undefined. */
@@ -76,7 +82,8 @@ export interface SharedCosignatures {
 /** Nonces remembered until a time (the replay protection of signed reads). */
 export interface SharedNonces {
   /**
-   * Claims `key` until `forgetAt`: true when it was free (never seen, or its time is past),
+   * Claims `key` until `forgetAt`: true when it was free (never seen, or its time is past by
+   * this process's clock),
    * false when another claim of it is still live. One statement, so of two instances claiming
    * the same key at once exactly one gets true.
    * @param key - the nonce's key (the service uses `keyid nonce`)
@@ -85,7 +92,8 @@ export interface SharedNonces {
    */
   claim(key: string, forgetAt: number): Promise<boolean>;
   /**
-   * Deletes the expired nonces now (the timer does it every `pruneIntervalMs`).
+   * Deletes the nonces expired for more than {@link NONCE_PRUNE_GRACE_MS} now (the timer does
+   * it every `pruneIntervalMs`).
    * @returns how many were deleted
    */
   prune(): Promise<number>;
@@ -217,22 +225,28 @@ class Shared implements PostgresShared {
     if (typeof forgetAt !== 'number' || !Number.isSafeInteger(forgetAt) || forgetAt < 0)
       throw invalid(op, 'forgetAt must be POSIX milliseconds', { field: 'forgetAt' });
     // A row comes back when the key was free: inserted, or its expired claim replaced. A
-    // live claim is left as it is and no row comes back (the replay).
+    // live claim is left as it is and no row comes back (the replay). "Expired" is judged by
+    // this process's clock, the one its verifier accepted the signature by, never the
+    // server's: a replay carries the same signature, so the same forgetAt, which this clock
+    // has not reached if the verifier let it through (a server clock ahead would free it).
     const rows = await this.#query<{ key: string }>(
       op,
       `INSERT INTO ${this.#q}.nonces AS n (key, forget_at) VALUES ($1, to_timestamp($2::double precision / 1000))
-       ON CONFLICT (key) DO UPDATE SET forget_at = EXCLUDED.forget_at WHERE n.forget_at <= now()
+       ON CONFLICT (key) DO UPDATE SET forget_at = EXCLUDED.forget_at WHERE n.forget_at <= to_timestamp($3::double precision / 1000)
        RETURNING key`,
-      [key, forgetAt],
+      [key, forgetAt, Date.now()],
     );
     return rows.length === 1;
   }
 
   async #prune(): Promise<number> {
+    // By this process's clock, less a grace: another instance whose clock is behind still
+    // accepts a signature until its own clock reaches forgetAt, so a nonce is kept for
+    // NONCE_PRUNE_GRACE_MS more (the clock skew between instances this tolerates).
     const rows = await this.#query<{ n: string }>(
       'nonces.prune',
-      `WITH gone AS (DELETE FROM ${this.#q}.nonces WHERE forget_at <= now() RETURNING 1) SELECT count(*) AS n FROM gone`,
-      [],
+      `WITH gone AS (DELETE FROM ${this.#q}.nonces WHERE forget_at <= to_timestamp($1::double precision / 1000) RETURNING 1) SELECT count(*) AS n FROM gone`,
+      [Date.now() - NONCE_PRUNE_GRACE_MS],
     );
     return Number(rows[0]?.n ?? 0);
   }
