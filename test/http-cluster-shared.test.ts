@@ -213,6 +213,34 @@ describe('two instances of one PostgreSQL log share what they keep beside it', (
     expect(verifyCosignature(await client(a).checkpoint(), WITNESS_KEY)).toBe(true);
   });
 
+  it('an instance serves no cosignature of a witness it is not configured with, though another instance kept it', async () => {
+    await caughtUp();
+    const note = await client(a).checkpoint();
+    await client(a).addCosignature(cosignCheckpoint(note, { name: WITNESS_NAME, secretKey: witness.secretKey }), WITNESS_KEY);
+    expect((await client(b).cosignatures()).cosignatures).toHaveLength(1);
+    // The same shared table behind an app whose operator dropped (or never named) that witness.
+    const other = newActor();
+    const app = await buildApp({
+      service: b.service,
+      publicUrl: PUBLIC,
+      witnessKeys: [cosignerVerifierKey('witness.example/w2', other.publicKey)],
+      logReadRateLimit: false,
+    });
+    try {
+      const listed = await app.inject({ method: 'GET', url: '/v1/log/cosignatures' });
+      expect(listed.statusCode).toBe(200);
+      expect(listed.json()).toEqual({ cosignatures: [] });
+      const served = await app.inject({ method: 'GET', url: '/v1/log/checkpoint' });
+      // The log's note without the witness's line, which the configured instances add.
+      expect(verifyCosignature(await client(a).checkpoint(), WITNESS_KEY)).toBe(true);
+      expect(verifyCosignature(served.body, WITNESS_KEY)).toBe(false);
+      expect(served.body).not.toContain(WITNESS_NAME);
+      expect(note.startsWith(served.body)).toBe(true);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('a signed read answered by one is refused 401 HTTP_NONCE_REPLAYED by the other, both ways', async () => {
     await caughtUp();
     const path = '/v1/supervision/statistics';
