@@ -24,6 +24,12 @@ export type PostgresSharedOptions = Pick<PostgresStoreOptions, 'connectionString
    * not correctness.
    */
   pruneIntervalMs?: number;
+  /**
+   * Milliseconds a statement may wait for a connection (default 10,000): past it, `STORE_IO`.
+   * A signed read waits on its nonce claim, so a server that stops answering must turn into a
+   * coded 503 (the read refused, never answered unchecked), not into requests held without end.
+   */
+  connectTimeoutMs?: number;
 };
 
 /** Most characters of a certificate id, a witness key, or a nonce key. */
@@ -265,12 +271,12 @@ class Shared implements PostgresShared {
  * and `<schema>.nonces`, migration v4). A service opens it with the same connection string and
  * schema as its log store; any number of processes may open it at once (no writer lock: each
  * operation is one statement that keeps its table right under concurrency).
- * @param options - connection string, schema name, pool size, prune interval
+ * @param options - connection string, schema name, pool size, prune interval, connect timeout
  * @returns the certificate shelf, the cosignatures and the nonces; `close` ends the pool
- * @throws DataLedgerError `STORE_IO` when the server cannot be reached, a migration fails, or
+ * @throws DataLedgerError `STORE_IO` when the server cannot be reached (within `connectTimeoutMs`), a migration fails, or
  *   the schema was migrated by a newer version than this one knows
  * @throws TypeError for a schema name that is not a lower-case SQL identifier
- * @throws RangeError for a `maxConnections` or `pruneIntervalMs` that is not a positive integer
+ * @throws RangeError for a `maxConnections`, `pruneIntervalMs` or `connectTimeoutMs` that is not a positive integer
  * @example
  * ```ts
  * const shared = await openPostgresShared({ connectionString: 'postgres://postgres@127.0.0.1:5432/ledger' });
@@ -286,7 +292,9 @@ export async function openPostgresShared(options: PostgresSharedOptions = {}): P
   if (!Number.isSafeInteger(max) || max < 1) throw new RangeError('options.maxConnections: expected a positive integer');
   const every = options.pruneIntervalMs ?? 60_000;
   if (!Number.isSafeInteger(every) || every < 1) throw new RangeError('options.pruneIntervalMs: expected a positive integer');
-  const pool = openPool(options.connectionString, max);
+  const timeout = options.connectTimeoutMs ?? 10_000;
+  if (!Number.isSafeInteger(timeout) || timeout < 1) throw new RangeError('options.connectTimeoutMs: expected a positive integer');
+  const pool = openPool(options.connectionString, max, timeout);
   try {
     await migrate(pool, schema);
   } catch (cause) {
