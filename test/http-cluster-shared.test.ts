@@ -13,7 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromBase64 } from '@dataledger/core';
 import { cosignCheckpoint, cosignerVerifierKey, verifyCosignature } from '@dataledger/provenance';
 import { issueCertificate, prepareCertificate, type JsonObject, type RegistryState } from '@dataledger/certificates';
-import { buildApp, DataLedgerClient, openService, signRequest, type DataDirService } from '@dataledger/service';
+import { buildApp, DataLedgerClient, openService, sharedNonceStore, signRequest, type DataDirService } from '@dataledger/service';
+import { openPostgresShared } from '@dataledger/store-postgres';
 import type { FastifyInstance } from 'fastify';
 import { testDatabase, type TestDatabase } from '../packages/store-postgres/test/support/postgres.ts';
 import { codeOf } from './support/codes.ts';
@@ -213,6 +214,34 @@ describe('two instances of one PostgreSQL log share what they keep beside it', (
     expect(verifyCosignature(await client(a).checkpoint(), WITNESS_KEY)).toBe(true);
   });
 
+  it('an instance serves no cosignature of a witness it is not configured with, though another instance kept it', async () => {
+    await caughtUp();
+    const note = await client(a).checkpoint();
+    await client(a).addCosignature(cosignCheckpoint(note, { name: WITNESS_NAME, secretKey: witness.secretKey }), WITNESS_KEY);
+    expect((await client(b).cosignatures()).cosignatures).toHaveLength(1);
+    // The same shared table behind an app whose operator dropped (or never named) that witness.
+    const other = newActor();
+    const app = await buildApp({
+      service: b.service,
+      publicUrl: PUBLIC,
+      witnessKeys: [cosignerVerifierKey('witness.example/w2', other.publicKey)],
+      logReadRateLimit: false,
+    });
+    try {
+      const listed = await app.inject({ method: 'GET', url: '/v1/log/cosignatures' });
+      expect(listed.statusCode).toBe(200);
+      expect(listed.json()).toEqual({ cosignatures: [] });
+      const served = await app.inject({ method: 'GET', url: '/v1/log/checkpoint' });
+      // The log's note without the witness's line, which the configured instances add.
+      expect(verifyCosignature(await client(a).checkpoint(), WITNESS_KEY)).toBe(true);
+      expect(verifyCosignature(served.body, WITNESS_KEY)).toBe(false);
+      expect(served.body).not.toContain(WITNESS_NAME);
+      expect(note.startsWith(served.body)).toBe(true);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('a signed read answered by one is refused 401 HTTP_NONCE_REPLAYED by the other, both ways', async () => {
     await caughtUp();
     const path = '/v1/supervision/statistics';
@@ -235,5 +264,24 @@ describe('two instances of one PostgreSQL log share what they keep beside it', (
     expect(statuses).toEqual([200, 401]);
     const nonces = await sql<{ n: string }>(`SELECT count(*) AS n FROM dataledger.nonces WHERE forget_at > now()`);
     expect(Number(nonces[0]!.n)).toBeGreaterThanOrEqual(3);
+  });
+  it('with the nonce table unreachable, a signed read fails closed: 503 with a code, never answered unchecked', async () => {
+    await caughtUp();
+    const path = '/v1/supervision/statistics';
+    const gone = await openPostgresShared({ connectionString: db.url });
+    await gone.close();
+    const kept = b.service.nonces;
+    b.service.nonces = sharedNonceStore(gone.nonces);
+    const app = await buildApp({ service: b.service, publicUrl: PUBLIC, witnessKeys: [WITNESS_KEY], logReadRateLimit: false });
+    b.service.nonces = kept;
+    try {
+      const headers = await signRequest({ method: 'GET', url: `${PUBLIC}${path}`, headers: {} }, roles.regulator);
+      const r = await app.inject({ method: 'GET', url: path, headers });
+      expect([r.statusCode, r.json().code]).toEqual([503, 'STORE_CLOSED']);
+      // The same request is answered by an instance whose table is reachable: nothing was claimed.
+      expect((await fetch(`${b.base}${path}`, { headers })).status).toBe(200);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -356,10 +356,12 @@ export function rememberNonce(
 ): void | Promise<void> {
   if (verified.nonce === undefined) throw new ServiceError('HTTP_NONCE_MISSING', 'a signed read must carry a nonce parameter (RFC 9421 §2.3)');
   // Remember it for as long as this signature could be accepted: until it expires or
-  // reaches the maximum age, whichever is first, plus the clock tolerance.
+  // reaches the maximum age, whichever is first, plus the clock tolerance, plus one second:
+  // the window is checked in whole seconds (RFC 9421 §2.3 Integers), so a signature still
+  // passes throughout the second that starts at that bound.
   const maxAge = options.maxAgeSeconds ?? SIGNATURE_MAX_AGE_SECONDS;
   const tolerance = options.toleranceSeconds ?? 5;
-  return nonces.use(verified.signer, verified.nonce, (Math.min(verified.expires, verified.created + maxAge) + tolerance) * 1000);
+  return nonces.use(verified.signer, verified.nonce, (Math.min(verified.expires, verified.created + maxAge) + tolerance + 1) * 1000);
 }
 
 // Splits a structured-field dictionary on top-level commas (outside quotes, parentheses

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { httpbis } from 'http-message-signatures';
 import { didKeyFromPublicKey, fromBase64Url, generateKeyPair, getPublicKey, sign, toBase64, verify } from '@dataledger/core';
 import { contentDigest, contentDigestMatches, NonceCache, signRequest, verifyRequest, verifySignedRequest } from '../src/httpsig.ts';
@@ -185,6 +185,26 @@ describe('nonces (RFC 9421 §2.3, §7.2.2 replay)', () => {
     const noNonce = { ...base.headers, 'signature-input': `sig=${params}`, signature: `sig=:${sig}:` };
     expect(await verifyRequest({ ...base, headers: noNonce })).toBe(did); // a valid signature…
     expect(await codeOf(verifySignedRequest({ ...base, headers: noNonce }, { nonces }))).toBe('HTTP_NONCE_MISSING'); // …that could be replayed
+  });
+
+  it('remembers a nonce through the last second its signature is accepted (whole seconds, RFC 9421 §2.3)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      const created = 1_700_000_000;
+      vi.setSystemTime(created * 1000);
+      const nonces = new NonceCache();
+      const headers = await signRequest(base, key, { created: new Date(created * 1000), expires: new Date((created + 10) * 1000) });
+      await verifySignedRequest({ ...base, headers }, { nonces });
+      // expires + tolerance (5 s) is still acceptable during its whole second: the replay is refused
+      vi.setSystemTime((created + 15) * 1000 + 900);
+      expect(await codeOf(verifySignedRequest({ ...base, headers }))).toBe('OK');
+      expect(await codeOf(verifySignedRequest({ ...base, headers }, { nonces }))).toBe('HTTP_NONCE_REPLAYED');
+      // a second later the signature itself has expired
+      vi.setSystemTime((created + 16) * 1000);
+      expect(await codeOf(verifySignedRequest({ ...base, headers }, { nonces }))).toBe('HTTP_SIGNATURE_INVALID');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('remembers a nonce for the signature lifetime only, and refuses new reads rather than forget a live nonce when full', () => {

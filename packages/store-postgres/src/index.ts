@@ -21,5 +21,5 @@ export type { Migration } from './migrations.ts';
 export { openPostgresCluster } from './cluster.ts';
 export type { LogCluster, PendingHandler, PostgresClusterOptions } from './cluster.ts';
 // What the instances on one log share beside it: published certificates, witness cosignatures, signed-read nonces.
-export { MAX_SHARED_KEY_LENGTH, MAX_SHARED_TEXT_LENGTH, openPostgresShared } from './shared.ts';
+export { MAX_SHARED_KEY_LENGTH, MAX_SHARED_TEXT_LENGTH, NONCE_PRUNE_GRACE_MS, openPostgresShared } from './shared.ts';
 export type { PostgresShared, PostgresSharedOptions, SharedCertificateShelf, SharedCosignatures, SharedNonces, StoredCosignature } from './shared.ts';

@@ -100,10 +100,14 @@ export function schemaOption(option: unknown): string {
 /**
  * A connection pool of at most `max` connections. An idle pooled connection that the server
  * drops emits 'error' on the pool; without a listener that would end the process, so one is
- * attached: the next query opens a fresh connection instead.
+ * attached: the next query opens a fresh connection instead. With `connectTimeoutMs`, a
+ * query that cannot get a connection within that time (the server unreachable or silent, or
+ * the pool busy) fails instead of waiting without end.
  */
-export function openPool(connectionString: string | undefined, max: number): pg.Pool {
-  return new pg.Pool(connectionString === undefined ? { max } : { connectionString, max }).on('error', () => undefined);
+export function openPool(connectionString: string | undefined, max: number, connectTimeoutMs?: number): pg.Pool {
+  const config: pg.PoolConfig = connectionString === undefined ? { max } : { connectionString, max };
+  if (connectTimeoutMs !== undefined) config.connectionTimeoutMillis = connectTimeoutMs;
+  return new pg.Pool(config).on('error', () => undefined);
 }
 
 /** The NOTIFY channel of a schema's log: `head` (a batch moved the head), `pending`, `done` (cluster.ts). */

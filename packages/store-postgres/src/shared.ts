@@ -24,12 +24,24 @@ export type PostgresSharedOptions = Pick<PostgresStoreOptions, 'connectionString
    * not correctness.
    */
   pruneIntervalMs?: number;
+  /**
+   * Milliseconds a statement may wait for a connection (default 10,000): past it, `STORE_IO`.
+   * A signed read waits on its nonce claim, so a server that stops answering must turn into a
+   * coded 503 (the read refused, never answered unchecked), not into requests held without end.
+   */
+  connectTimeoutMs?: number;
 };
 
 /** Most characters of a certificate id, a witness key, or a nonce key. */
 export const MAX_SHARED_KEY_LENGTH: number = 2048;
 /** Most characters of a stored certificate or cosigned note (the service's body limit is 1 MiB). */
 export const MAX_SHARED_TEXT_LENGTH: number = 4 * 1024 * 1024;
+
+/**
+ * Milliseconds a nonce is kept past its `forgetAt` before {@link SharedNonces.prune} deletes it:
+ * the clock skew between the instances of one log that replay protection tolerates.
+ */
+export const NONCE_PRUNE_GRACE_MS: number = 60_000;
 
 /** Signed certificates by id: the shape of the service's certificate shelf. */
 export interface SharedCertificateShelf {
@@ -76,7 +88,8 @@ export interface SharedCosignatures {
 /** Nonces remembered until a time (the replay protection of signed reads). */
 export interface SharedNonces {
   /**
-   * Claims `key` until `forgetAt`: true when it was free (never seen, or its time is past),
+   * Claims `key` until `forgetAt`: true when it was free (never seen, or its time is past by
+   * this process's clock),
    * false when another claim of it is still live. One statement, so of two instances claiming
    * the same key at once exactly one gets true.
    * @param key - the nonce's key (the service uses `keyid nonce`)
@@ -85,7 +98,8 @@ export interface SharedNonces {
    */
   claim(key: string, forgetAt: number): Promise<boolean>;
   /**
-   * Deletes the expired nonces now (the timer does it every `pruneIntervalMs`).
+   * Deletes the nonces expired for more than {@link NONCE_PRUNE_GRACE_MS} now (the timer does
+   * it every `pruneIntervalMs`).
    * @returns how many were deleted
    */
   prune(): Promise<number>;
@@ -217,22 +231,28 @@ class Shared implements PostgresShared {
     if (typeof forgetAt !== 'number' || !Number.isSafeInteger(forgetAt) || forgetAt < 0)
       throw invalid(op, 'forgetAt must be POSIX milliseconds', { field: 'forgetAt' });
     // A row comes back when the key was free: inserted, or its expired claim replaced. A
-    // live claim is left as it is and no row comes back (the replay).
+    // live claim is left as it is and no row comes back (the replay). "Expired" is judged by
+    // this process's clock, the one its verifier accepted the signature by, never the
+    // server's: a replay carries the same signature, so the same forgetAt, which this clock
+    // has not reached if the verifier let it through (a server clock ahead would free it).
     const rows = await this.#query<{ key: string }>(
       op,
       `INSERT INTO ${this.#q}.nonces AS n (key, forget_at) VALUES ($1, to_timestamp($2::double precision / 1000))
-       ON CONFLICT (key) DO UPDATE SET forget_at = EXCLUDED.forget_at WHERE n.forget_at <= now()
+       ON CONFLICT (key) DO UPDATE SET forget_at = EXCLUDED.forget_at WHERE n.forget_at <= to_timestamp($3::double precision / 1000)
        RETURNING key`,
-      [key, forgetAt],
+      [key, forgetAt, Date.now()],
     );
     return rows.length === 1;
   }
 
   async #prune(): Promise<number> {
+    // By this process's clock, less a grace: another instance whose clock is behind still
+    // accepts a signature until its own clock reaches forgetAt, so a nonce is kept for
+    // NONCE_PRUNE_GRACE_MS more (the clock skew between instances this tolerates).
     const rows = await this.#query<{ n: string }>(
       'nonces.prune',
-      `WITH gone AS (DELETE FROM ${this.#q}.nonces WHERE forget_at <= now() RETURNING 1) SELECT count(*) AS n FROM gone`,
-      [],
+      `WITH gone AS (DELETE FROM ${this.#q}.nonces WHERE forget_at <= to_timestamp($1::double precision / 1000) RETURNING 1) SELECT count(*) AS n FROM gone`,
+      [Date.now() - NONCE_PRUNE_GRACE_MS],
     );
     return Number(rows[0]?.n ?? 0);
   }
@@ -251,12 +271,12 @@ class Shared implements PostgresShared {
  * and `<schema>.nonces`, migration v4). A service opens it with the same connection string and
  * schema as its log store; any number of processes may open it at once (no writer lock: each
  * operation is one statement that keeps its table right under concurrency).
- * @param options - connection string, schema name, pool size, prune interval
+ * @param options - connection string, schema name, pool size, prune interval, connect timeout
  * @returns the certificate shelf, the cosignatures and the nonces; `close` ends the pool
- * @throws DataLedgerError `STORE_IO` when the server cannot be reached, a migration fails, or
+ * @throws DataLedgerError `STORE_IO` when the server cannot be reached (within `connectTimeoutMs`), a migration fails, or
  *   the schema was migrated by a newer version than this one knows
  * @throws TypeError for a schema name that is not a lower-case SQL identifier
- * @throws RangeError for a `maxConnections` or `pruneIntervalMs` that is not a positive integer
+ * @throws RangeError for a `maxConnections`, `pruneIntervalMs` or `connectTimeoutMs` that is not a positive integer
  * @example
  * ```ts
  * const shared = await openPostgresShared({ connectionString: 'postgres://postgres@127.0.0.1:5432/ledger' });
@@ -272,7 +292,9 @@ export async function openPostgresShared(options: PostgresSharedOptions = {}): P
   if (!Number.isSafeInteger(max) || max < 1) throw new RangeError('options.maxConnections: expected a positive integer');
   const every = options.pruneIntervalMs ?? 60_000;
   if (!Number.isSafeInteger(every) || every < 1) throw new RangeError('options.pruneIntervalMs: expected a positive integer');
-  const pool = openPool(options.connectionString, max);
+  const timeout = options.connectTimeoutMs ?? 10_000;
+  if (!Number.isSafeInteger(timeout) || timeout < 1) throw new RangeError('options.connectTimeoutMs: expected a positive integer');
+  const pool = openPool(options.connectionString, max, timeout);
   try {
     await migrate(pool, schema);
   } catch (cause) {

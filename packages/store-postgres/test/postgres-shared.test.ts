@@ -3,10 +3,11 @@
  * server: the tables, the rule each keeps under concurrent instances (first certificate
  * stands, newest cosignature wins, a live nonce is claimed once), expiry, and refusals.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import pg from 'pg';
 import { isDataLedgerError } from '@dataledger/core';
-import { MIGRATIONS, openPostgresShared, openPostgresStore, type StoredCosignature } from '../src/index.ts';
+import { MIGRATIONS, NONCE_PRUNE_GRACE_MS, openPostgresShared, openPostgresStore, type StoredCosignature } from '../src/index.ts';
 import { testDatabase, type TestDatabase } from './support/postgres.ts';
 
 let db: TestDatabase;
@@ -143,14 +144,34 @@ describe('openPostgresShared: two openers of one schema see one state', () => {
       // An expired claim frees the key.
       expect(await a.nonces.claim('k3', Date.now() - 1000)).toBe(true);
       expect(await b.nonces.claim('k3', live)).toBe(true);
-      await a.nonces.claim('k4', Date.now() - 1000);
-      await a.nonces.claim('k5', Date.now() - 1000);
+      await a.nonces.claim('k4', Date.now() - NONCE_PRUNE_GRACE_MS - 1000);
+      await a.nonces.claim('k5', Date.now() - NONCE_PRUNE_GRACE_MS - 1000);
+      // Expired, but within the grace another instance's slower clock may still need it.
+      await a.nonces.claim('k6', Date.now() - 1000);
       expect(await b.nonces.prune()).toBe(2);
       const left = await query<{ key: string }>(`SELECT key FROM "${schema}".nonces ORDER BY key`);
-      expect(left.map((r) => r.key)).toEqual(['did:key:z6Mk… n1', 'k2', 'k3']);
+      expect(left.map((r) => r.key)).toEqual(['did:key:z6Mk… n1', 'k2', 'k3', 'k6']);
     } finally {
       await a.close();
       await b.close();
+    }
+  });
+
+  it("nonces: expiry is judged by the claiming process's clock, not the server's (a server clock ahead frees no live nonce)", async () => {
+    const schema = db.newSchema();
+    const a = await openPostgresShared({ connectionString: db.url, schema });
+    // This process's clock two minutes behind the server's.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() - 120_000);
+      const live = Date.now() + 30_000; // live here, already past by the server's clock
+      expect(await a.nonces.claim('k', live)).toBe(true);
+      expect(await a.nonces.claim('k', live)).toBe(false);
+      expect(await a.nonces.prune()).toBe(0);
+      expect(await a.nonces.claim('k', live)).toBe(false);
+    } finally {
+      vi.useRealTimers();
+      await a.close();
     }
   });
 
@@ -158,7 +179,7 @@ describe('openPostgresShared: two openers of one schema see one state', () => {
     const schema = db.newSchema();
     const a = await openPostgresShared({ connectionString: db.url, schema, pruneIntervalMs: 50 });
     try {
-      await a.nonces.claim('old', Date.now() - 1);
+      await a.nonces.claim('old', Date.now() - NONCE_PRUNE_GRACE_MS - 1);
       await a.nonces.claim('new', Date.now() + 60_000);
       const until = Date.now() + 5000;
       let keys: string[] = [];
@@ -175,6 +196,23 @@ describe('openPostgresShared: two openers of one schema see one state', () => {
 });
 
 describe('openPostgresShared: refusals', () => {
+  it('a server that accepts but never answers: STORE_IO within connectTimeoutMs, not a wait without end', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((sock) => void sockets.push(sock));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as AddressInfo).port;
+    try {
+      const started = Date.now();
+      const opening = openPostgresShared({ connectionString: `postgres://postgres@127.0.0.1:${port}/none`, connectTimeoutMs: 200 });
+      expect(await codeOf(opening)).toBe('STORE_IO');
+      expect(Date.now() - started).toBeLessThan(3000);
+      await expect(openPostgresShared({ connectionString: db.url, connectTimeoutMs: 0 })).rejects.toBeInstanceOf(RangeError);
+    } finally {
+      for (const sock of sockets) sock.destroy();
+      await new Promise((r) => silent.close(r));
+    }
+  });
+
   it('refuses values it cannot store with STORE_VALUE_INVALID, writing nothing; STORE_CLOSED after close', async () => {
     const schema = db.newSchema();
     const s = await openPostgresShared({ connectionString: db.url, schema });

@@ -60,7 +60,15 @@ export async function logRoutes(app: FastifyInstance, opts: { ctx: AppContext })
   const witnesses = witnessSet(opts.ctx.witnessKeys);
   // Kept in the app's store: this process's, or the table every instance on one PostgreSQL
   // log shares (README "Scaling out").
-  const cosigned = opts.ctx.cosignatures;
+  const store = opts.ctx.cosignatures;
+  // Served only for the witnesses this instance names: a shared table outlives any one
+  // instance's configuration, and a witness the operator dropped (a key retired or
+  // compromised) must stop being vouched for here, as it would on a restart in one process.
+  const named = new Set(witnesses.values());
+  const cosigned = {
+    offer: store.offer.bind(store),
+    list: async () => (await store.list()).filter((c) => named.has(c.witnessKey)),
+  };
   const withCosignatures = async (note: string): Promise<string> => {
     const body = splitNote(note).body;
     const lines = (await cosigned.list()).filter((c) => c.body === body).map((c) => `${c.line}\n`);
