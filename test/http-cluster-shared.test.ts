@@ -6,26 +6,18 @@
  * read answered by one is refused 401 HTTP_NONCE_REPLAYED when replayed on the other
  * (RFC 9421 §7.2.2). Closing the services leaves the shared rows in the database.
  */
-import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromBase64 } from '@dataledger/core';
 import { cosignCheckpoint, cosignerVerifierKey, verifyCosignature } from '@dataledger/provenance';
 import { issueCertificate, prepareCertificate, type JsonObject, type RegistryState } from '@dataledger/certificates';
-import { buildApp, DataLedgerClient, openService, sharedNonceStore, signRequest, type DataDirService } from '@dataledger/service';
+import { buildApp, DataLedgerClient, sharedNonceStore, signRequest } from '@dataledger/service';
 import { openPostgresShared } from '@dataledger/store-postgres';
-import type { FastifyInstance } from 'fastify';
 import { testDatabase, type TestDatabase } from '../packages/store-postgres/test/support/postgres.ts';
 import { codeOf } from './support/codes.ts';
 import { assetPayload, newActor, newRegistrationNumber, ROLE_NAMES, tempDataDir, type Actor, type RoleName } from './support/http-ledger.ts';
-
-interface Instance {
-  service: DataDirService;
-  app: FastifyInstance;
-  base: string;
-  stop(): Promise<void>;
-}
+import { copyLedgerKeys, startInstance, type Instance } from './support/cluster.ts';
 
 /** Both instances answer under one public URL, as behind one load balancer: a signed read covers its authority. */
 const PUBLIC = 'https://ledger.example.gov.cn';
@@ -39,27 +31,8 @@ let b: Instance;
 let roles: Record<RoleName, Actor>;
 const running: Instance[] = [];
 
-async function start(dataDir: string): Promise<Instance> {
-  const service = await openService({ dataDir, database: db.url, cluster: { leaseRetryMs: 50, refreshMs: 200 } });
-  const app = await buildApp({ service, publicUrl: PUBLIC, witnessKeys: [WITNESS_KEY], logReadRateLimit: false });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = app.server.address();
-  const base = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
-  let stopped = false;
-  const inst: Instance = {
-    service,
-    app,
-    base,
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      await app.close();
-      await service.close();
-    },
-  };
-  running.push(inst);
-  return inst;
-}
+const start = (dataDir: string): Promise<Instance> =>
+  startInstance(dataDir, db.url, { publicUrl: PUBLIC, witnessKeys: [WITNESS_KEY], logReadRateLimit: false }, running);
 
 const client = (inst: Instance, signer?: Actor | { secretKey: Uint8Array }): DataLedgerClient =>
   new DataLedgerClient({ baseUrl: inst.base, publicUrl: PUBLIC, ...(signer === undefined ? {} : { signer }) });
@@ -88,8 +61,7 @@ beforeAll(async () => {
   const dirA = tempDataDir();
   const dirB = join(dirname(dirA), 'b');
   a = await start(dirA);
-  await mkdir(dirB, { recursive: true });
-  for (const f of ['log.key', 'root.key', 'log.vkey']) await copyFile(join(dirA, f), join(dirB, f));
+  await copyLedgerKeys(dirA, dirB);
   b = await start(dirB);
   const root = { secretKey: a.service.rootAuthority.secretKey as Uint8Array };
   roles = {} as Record<RoleName, Actor>;
