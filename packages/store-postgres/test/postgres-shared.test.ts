@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import pg from 'pg';
+import type pg from 'pg';
 import { isDataLedgerError } from '@dataledger/core';
 import { MIGRATIONS, NONCE_PRUNE_GRACE_MS, openPostgresShared, openPostgresStore, type StoredCosignature } from '../src/index.ts';
 import { testDatabase, type TestDatabase } from './support/postgres.ts';
@@ -18,15 +18,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
-  const c = new pg.Client({ connectionString: db.url });
-  await c.connect();
-  try {
-    return (await c.query<R>(sql, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const query = <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> => db.query<R>(sql, params);
 
 async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
   try {

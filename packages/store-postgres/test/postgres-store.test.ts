@@ -3,7 +3,7 @@
  * (versioned, idempotent, safe under concurrent opens), and a Log kept on it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import type pg from 'pg';
 import { isDataLedgerError } from '@dataledger/core';
 import { Log, merkleRoot, recordLeafHash, verifyConsistency, verifyInclusion, openCheckpoint } from '@dataledger/provenance';
 import { describeStoreConformance } from '../../provenance/test/support/store-conformance.ts';
@@ -19,15 +19,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
-  const c = new pg.Client({ connectionString: db.url });
-  await c.connect();
-  try {
-    return (await c.query<R>(sql, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const query = <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> => db.query<R>(sql, params);
 
 describeStoreConformance('postgres', async () => {
   const schema = db.newSchema();

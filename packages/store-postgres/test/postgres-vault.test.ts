@@ -4,7 +4,7 @@
  * store in one schema, and what erasure leaves behind.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import type pg from 'pg';
 import { isDataLedgerError } from '@dataledger/core';
 import { describeVaultConformance, entry } from '../../provenance/test/support/vault-conformance.ts';
 import { MIGRATIONS, openPostgresStore, openPostgresVault } from '../src/index.ts';
@@ -18,15 +18,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
-  const c = new pg.Client({ connectionString: db.url });
-  await c.connect();
-  try {
-    return (await c.query<R>(sql, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const query = <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> => db.query<R>(sql, params);
 
 describeVaultConformance('postgres', async () => {
   const schema = db.newSchema();

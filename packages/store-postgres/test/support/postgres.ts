@@ -27,6 +27,8 @@ export interface TestDatabase {
   newSchema(): string;
   /** Where the server came from: `env`, `local` or `embedded`. */
   source: 'env' | 'local' | 'embedded';
+  /** Runs one statement on a connection of its own (what a test reads or writes behind the code under test). */
+  query<R extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]>;
   /** Drops the file's database (or its schemas) and stops a server started for it. */
   drop(): Promise<void>;
 }
@@ -164,6 +166,15 @@ export async function testDatabase(label: string): Promise<TestDatabase> {
       const s = `s${n++}_${ownDatabase ? 'x' : tag}`;
       schemas.push(s);
       return s;
+    },
+    query: async <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      try {
+        return (await c.query<R>(sql, params)).rows;
+      } finally {
+        await c.end();
+      }
     },
     drop: async () => {
       const c = new pg.Client({ connectionString: ownDatabase ? serverUrl : url });
