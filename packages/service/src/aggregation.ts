@@ -14,9 +14,8 @@
  * With a data directory, jobs and contributions are kept under `aggregation/` so that a
  * restart folds them again (ciphertext addition is deterministic: the same sum). A
  * contribution is written as `<hash>.pending.json` before its record is appended and renamed
- * to `<hash>.contribution.json` once it is; a restart folds the contributions of the holders
- * the ledger records, adopting a pending file only for a recorded holder without a kept one
- * (a crash between the append and the rename). Where they are kept is an
+ * to `<hash>.contribution.json` once it is; a restart folds exactly the contributions whose
+ * hashes the ledger records, kept or still pending (a crash between the append and the rename). Where they are kept is an
  * {@link AggregationKeeping} (store-postgres): these files ({@link directoryKeeping}), or, with
  * a database, tables every instance on the log shares. A shared keeping is caught up with
  * before each read or contribution: the jobs other instances opened are adopted and the
@@ -249,12 +248,13 @@ export class AggregationJobs {
   }
 
   /**
-   * Folds the kept contributions of the holders the ledger records for the job and the
-   * entry lacks: only what is durably recorded counts. One per recorded holder (the registry
-   * allows one): a kept one first, else a pending one (a crash, or another instance, between
-   * the append and the mark). On a shared keeping a pending one is adopted only when it is
-   * the holder's only one: two instances may hold a pending contribution each for one holder
-   * while one of them is refused, and the refused one is dropped soon after.
+   * Folds the kept contributions the ledger records for the job and the entry lacks: only what
+   * is durably recorded counts. For each recorded holder, exactly the contribution its
+   * `aggregation.contributed` record names (the registry's `contributions`, by hash), whether
+   * it is kept or still pending (a crash, or another instance, between the append and the
+   * mark): a holder's other contribution left behind (refused, or written by anyone else with
+   * access to the keeping) is never folded in its place, and a body is folded only when it
+   * hashes to the name it is kept under.
    *
    * Holders are taken in the log's order (the registry's `contributors`), so that instances
    * which took contributions at the same time agree on which count when they disagree locally:
@@ -264,31 +264,30 @@ export class AggregationJobs {
    */
   async #foldRecorded(e: JobEntry, own?: { c: Contribution; hash: string; copied: string; partial: AggregateResult }): Promise<void> {
     const k = this.#keeping;
-    const recorded = this.#service.view().aggregation?.(e.job.id) as { contributors?: readonly string[] } | undefined;
-    const missing = (recorded?.contributors ?? []).filter((h) => !e.holders.has(h));
-    if (missing.length === 0) return;
-    const kept = new Map<string, Contribution>();
-    const pending = new Map<string, Contribution[]>();
-    if (k !== null && missing.some((h) => h !== own?.c.holder)) {
-      const wanted = new Set(missing);
+    const recorded = this.#service.view().aggregation?.(e.job.id) as { contributors?: readonly string[]; contributions?: readonly string[] } | undefined;
+    const hashes = recorded?.contributions ?? [];
+    const missing = (recorded?.contributors ?? []).map((holder, i) => ({ holder, hashHex: hashes[i] })).filter((m) => !e.holders.has(m.holder));
+    // Full: nothing more folds, so no body is read.
+    if (missing.length === 0 || e.aggregator.count >= e.job.maxContributors) return;
+    const ownHex = own === undefined ? undefined : hexOf(own.hash);
+    const found = new Map<string, Contribution>();
+    if (k !== null && missing.some((m) => m.hashHex !== ownHex)) {
+      const wanted = new Map(missing.map((m) => [m.hashHex, m.holder]));
       for (const row of await k.contributions(e.job.id, [...e.folded].map(hexOf))) {
-        let c: Contribution;
+        const holder = wanted.get(row.hash);
+        if (holder === undefined || found.has(row.hash)) continue;
         try {
-          c = JSON.parse(utf8Decode(row.body)) as Contribution;
+          const c = JSON.parse(utf8Decode(row.body)) as Contribution;
+          if (c === null || typeof c !== 'object' || c.holder !== holder || hexOf(contributionHash(c)) !== row.hash) continue;
+          found.set(row.hash, c);
         } catch {
-          continue; // an unreadable body (a crash while writing it): its record was never appended
-        }
-        if (c === null || typeof c !== 'object' || !wanted.has(c.holder)) continue;
-        if (row.kept) {
-          if (!kept.has(c.holder)) kept.set(c.holder, c);
-        } else {
-          pending.set(c.holder, [...(pending.get(c.holder) ?? []), c]);
+          // an unreadable body (a crash while writing it, or not JSON at all): not the recorded one
         }
       }
     }
-    for (const holder of missing) {
+    for (const { holder, hashHex } of missing) {
       if (e.aggregator.count >= e.job.maxContributors) return;
-      if (own !== undefined && holder === own.c.holder) {
+      if (own !== undefined && holder === own.c.holder && hashHex === ownHex) {
         if (e.ciphertexts.has(own.copied)) continue;
         await e.aggregator.merge(own.partial);
         e.folded.add(own.hash);
@@ -296,8 +295,7 @@ export class AggregationJobs {
         e.ciphertexts.add(own.copied);
         continue;
       }
-      const waiting = pending.get(holder) ?? [];
-      const c = kept.get(holder) ?? (this.#shared && waiting.length > 1 ? undefined : waiting[0]);
+      const c = hashHex === undefined ? undefined : found.get(hashHex);
       if (c === undefined) continue;
       try {
         const copied = ciphertextsHash(c);

@@ -271,4 +271,63 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
       expect((await decryptAggregate(job, keys.secretKey, r)).sum.slice(0, 2)).toEqual([expected, 0n]);
     }
   }, 120_000);
+
+  it('folds the contribution the log names for each holder, never another kept under that holder or a body kept under another hash', async () => {
+    if (pair === null) throw new Error('the first test did not leave its instances running');
+    const { a, b, root } = pair;
+    const exchange = newActor();
+    const [named, swapped] = [newActor(), newActor()];
+    await client(a, root).submitBatch([
+      { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
+      ...[named, swapped].map((h) => ({ type: 'role.granted', payload: { subject: h.did, role: 'holder' } })),
+    ]);
+    const job: AggregationJob = { id: 'cluster-named-2026', scheme: 'bfv', length: 2, maxAbsValue: 1000, maxContributors: 5, minContributors: 1 };
+    const keys = await createJobKeys(job);
+    await client(a, exchange).openAggregationJob(job, keys.publicKey);
+    const [recorded, other, swappedRecorded, swappedBody] = await Promise.all([
+      encryptContribution(job, keys.publicKey, [1n, 2n], named),
+      encryptContribution(job, keys.publicKey, [100n, 100n], named),
+      encryptContribution(job, keys.publicKey, [3n, 4n], swapped),
+      encryptContribution(job, keys.publicKey, [900n, 900n], swapped),
+    ]);
+    // The recorded contribution pending (its instance stopped before the mark); beside it, kept,
+    // another of the same holder (a refused one left behind, or written by anyone with access
+    // to the tables), and under the second holder's recorded hash a body that is not that one.
+    const rows: [Contribution, string, boolean][] = [
+      [recorded, contributionHashHex(recorded), false],
+      [other, contributionHashHex(other), true],
+      [swappedBody, contributionHashHex(swappedRecorded), true],
+    ];
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      for (const [x, hash, kept] of rows) {
+        await c.query('INSERT INTO dataledger.aggregation_contributions (job_id, hash, body, kept) VALUES ($1, $2, $3, $4)', [
+          job.id,
+          hash,
+          Buffer.from(JSON.stringify(x)),
+          kept,
+        ]);
+      }
+    } finally {
+      await c.end();
+    }
+    for (const [x, holder] of [
+      [recorded, named],
+      [swappedRecorded, swapped],
+    ] as const) {
+      await a.service.submit([
+        buildRecord(
+          a.service.log.head(),
+          { type: 'aggregation.contributed', payload: { jobId: job.id, contributionHash: contributionHashHex(x), count: 1 } },
+          holder,
+        ),
+      ]);
+    }
+    for (const inst of [b, a]) {
+      const r = await client(inst).aggregationResult(job.id);
+      expect(r.count).toBe(1);
+      expect((await decryptAggregate(job, keys.secretKey, r)).sum.slice(0, 2)).toEqual([1n, 2n]);
+    }
+  }, 120_000);
 });
