@@ -179,6 +179,15 @@ export function directoryKeeping(dir: string): AggregationKeeping {
   };
 }
 
+/**
+ * True when a failed submission may still have been appended: a `STORE_IO` failure, unless it
+ * says the write was never handed to the sequencer (`sequenced: false`). A refusal (registry
+ * rules, a stale index, a bad signature) never is.
+ */
+function mayBeAppended(err: unknown): boolean {
+  return err instanceof DataLedgerError && err.code === 'STORE_IO' && err.details?.['sequenced'] !== false;
+}
+
 /** Hex of a base64 contribution hash (the kept name of a contribution, as in its record). */
 function hexOf(hashB64: string): string {
   return toHex(fromBase64(hashB64));
@@ -492,7 +501,12 @@ export class AggregationJobs {
       try {
         [receipt] = (await this.#service.submit([checked])) as [Receipt];
       } catch (err) {
-        await keeping?.dropPending(id, hashHex);
+        // Dropped only when the record surely is not on the log. A store or forwarding failure
+        // may come after the append (a sequencer that claimed the forwarded write and did not
+        // answer in time: `sequenced` 'unknown', store-postgres cluster.ts): the pending
+        // contribution then stays, and is folded once the log records its hash (#foldRecorded),
+        // never otherwise.
+        if (!mayBeAppended(err)) await keeping?.dropPending(id, hashHex);
         throw err;
       }
       // Durably recorded: now it counts.

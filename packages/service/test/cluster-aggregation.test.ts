@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalBytes, didKeyFromPublicKey, generateKeyPair, sha256, toHex, type JsonValue } from '@dataledger/core';
-import { buildRecord } from '@dataledger/provenance';
+import { buildRecord, ProvenanceError } from '@dataledger/provenance';
 import { createJobKeys, decryptAggregate, encryptContribution, type AggregationJob, type Contribution } from '@dataledger/aggregation';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, DataLedgerClient, openService, type DataDirService } from '../src/index.ts';
@@ -328,6 +328,42 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
       const r = await client(inst).aggregationResult(job.id);
       expect(r.count).toBe(1);
       expect((await decryptAggregate(job, keys.secretKey, r)).sum.slice(0, 2)).toEqual([1n, 2n]);
+    }
+  }, 120_000);
+
+  it('keeps a contribution whose append failed after it may have reached the log, and folds it once the log records it', async () => {
+    if (pair === null) throw new Error('the first test did not leave its instances running');
+    const { a, b, root } = pair;
+    const exchange = newActor();
+    const holder = newActor();
+    await client(a, root).submitBatch([
+      { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
+      { type: 'role.granted', payload: { subject: holder.did, role: 'holder' } },
+    ]);
+    const job: AggregationJob = { id: 'cluster-unknown-2026', scheme: 'bfv', length: 2, maxAbsValue: 1000, maxContributors: 5, minContributors: 1 };
+    const keys = await createJobKeys(job);
+    await client(a, exchange).openAggregationJob(job, keys.publicKey);
+    const c = await encryptContribution(job, keys.publicKey, [11n, -5n], holder);
+    // B's forwarded write is appended, but its answer is lost (as when the sequencer that claimed
+    // it does not answer in time): B is told the outcome is unknown.
+    const submit = b.service.submit.bind(b.service);
+    b.service.submit = (async (records: Parameters<typeof submit>[0]) => {
+      const receipts = await submit(records);
+      if (records.some((r) => ('record' in r ? r.record : r).type === 'aggregation.contributed')) {
+        throw new ProvenanceError('STORE_IO', 'cluster: no sequencer answered within 1 ms', { details: { sequenced: 'unknown', timeoutMs: 1 } });
+      }
+      return receipts;
+    }) as typeof submit;
+    try {
+      await expect(client(b, holder).contribute(job.id, c)).rejects.toMatchObject({ code: 'STORE_IO' });
+    } finally {
+      b.service.submit = submit;
+    }
+    expect(a.service.registry().aggregations.get(job.id)?.contributors).toEqual([holder.did]);
+    for (const inst of [a, b]) {
+      const r = await client(inst).aggregationResult(job.id);
+      expect(r.count).toBe(1);
+      expect((await decryptAggregate(job, keys.secretKey, r)).sum.slice(0, 2)).toEqual([11n, -5n]);
     }
   }, 120_000);
 });
