@@ -152,9 +152,10 @@ export function directoryKeeping(dir: string): AggregationKeeping {
     async dropPending(jobId, hash) {
       await rm(join(jobDir(jobId), `${hash}${PENDING}`), { force: true });
     },
-    async contributions(jobId, except = []) {
+    async contributions(jobId, except = [], only) {
       const d = jobDir(jobId);
       const skip = new Set(except);
+      const wanted = only === undefined ? null : new Set(only);
       const found: KeptContribution[] = [];
       const names = await namesIn(d);
       for (const [suffix, kept] of [
@@ -163,7 +164,7 @@ export function directoryKeeping(dir: string): AggregationKeeping {
       ] as const) {
         for (const f of names.filter((x) => x.endsWith(suffix))) {
           const hash = f.slice(0, -suffix.length);
-          if (skip.has(hash)) continue;
+          if (skip.has(hash) || (wanted !== null && !wanted.has(hash))) continue;
           try {
             found.push({ hash, body: new Uint8Array(await readFile(join(d, f))), kept });
           } catch {
@@ -282,7 +283,10 @@ export class AggregationJobs {
     const found = new Map<string, Contribution>();
     if (k !== null && missing.some((m) => m.hashHex !== ownHex)) {
       const wanted = new Map(missing.map((m) => [m.hashHex, m.holder]));
-      for (const row of await k.contributions(e.job.id, [...e.folded].map(hexOf))) {
+      const named = missing.flatMap((m) => (m.hashHex === undefined || m.hashHex === ownHex ? [] : [m.hashHex]));
+      // Only the bodies the log names are read: whatever else the keeping holds (refused
+      // contributions left behind, rows written by others) costs nothing here.
+      for (const row of await k.contributions(e.job.id, [...e.folded].map(hexOf), named)) {
         const holder = wanted.get(row.hash);
         if (holder === undefined || found.has(row.hash)) continue;
         try {

@@ -60,8 +60,10 @@ export interface AggregationKeeping {
   /**
    * The kept and pending contributions of a job.
    * @param except - hashes the caller has already folded (their bodies are not read)
+   * @param only - when given, only contributions under these hashes are read (those the log
+   *   names): no other body, however many or large, is loaded
    */
-  contributions(jobId: string, except?: readonly string[]): Promise<KeptContribution[]>;
+  contributions(jobId: string, except?: readonly string[], only?: readonly string[]): Promise<KeptContribution[]>;
   /** Releases the keeping's resources. */
   close(): Promise<void>;
 }
@@ -147,11 +149,12 @@ class PostgresAggregationKeeping implements AggregationKeeping {
     await this.#query('dropPending', `DELETE FROM ${this.#contributions} WHERE job_id = $1 AND hash = $2 AND NOT kept`, [jobId, hash]);
   }
 
-  async contributions(jobId: string, except: readonly string[] = []): Promise<KeptContribution[]> {
+  async contributions(jobId: string, except: readonly string[] = [], only?: readonly string[]): Promise<KeptContribution[]> {
     const rows = await this.#query<{ hash: string; body: Buffer; kept: boolean }>(
       'contributions',
-      `SELECT hash, body, kept FROM ${this.#contributions} WHERE job_id = $1 AND NOT (hash = ANY($2::text[])) ORDER BY hash`,
-      [jobId, [...except]],
+      `SELECT hash, body, kept FROM ${this.#contributions}
+        WHERE job_id = $1 AND NOT (hash = ANY($2::text[])) AND ($3::text[] IS NULL OR hash = ANY($3::text[])) ORDER BY hash`,
+      [jobId, [...except], only === undefined ? null : [...only]],
     );
     return rows.map((r) => ({ hash: r.hash, body: bytesOf(r.body), kept: r.kept }));
   }

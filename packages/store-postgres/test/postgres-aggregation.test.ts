@@ -85,6 +85,10 @@ describe('openPostgresAggregation', () => {
       // Folded ones are not read again.
       expect((await b.contributions('J-1', ['aa'])).map((c) => c.hash)).toEqual(['bb']);
       expect(await b.contributions('J-0')).toEqual([]);
+      // Only those asked for are read (the hashes the log names).
+      expect((await b.contributions('J-1', [], ['bb', 'cc'])).map((c) => c.hash)).toEqual(['bb']);
+      expect((await b.contributions('J-1', ['bb'], ['bb'])).map((c) => c.hash)).toEqual([]);
+      expect(await b.contributions('J-1', [], [])).toEqual([]);
 
       // A refused append drops the pending one, never a kept one.
       await b.dropPending('J-1', 'bb');
