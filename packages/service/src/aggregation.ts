@@ -354,6 +354,25 @@ export class AggregationJobs {
     return adopting;
   }
 
+  /**
+   * Whether the log names a contribution hash (hex) for the job. On a shared keeping this
+   * instance's view is brought up to the log first: the same contribution taken by another
+   * instance at the same time may be the one recorded (this one refused as the holder's
+   * second), and its pending row is then the one the log names, not this instance's to drop.
+   * A view that cannot be brought up answers true (the row stays; an unnamed row is never folded).
+   */
+  async #names(id: string, hashHex: string): Promise<boolean> {
+    if (this.#shared) {
+      try {
+        await this.#service.refresh();
+      } catch {
+        return true;
+      }
+    }
+    const recorded = this.#service.view().aggregation?.(id) as { contributions?: readonly string[] } | undefined;
+    return recorded?.contributions?.includes(hashHex) === true;
+  }
+
   /** On a shared keeping, the contributions other instances took and the ledger records are folded (under the job's lock). */
   async #catchUp(e: JobEntry): Promise<void> {
     if (this.#shared) await this.#foldRecorded(e);
@@ -510,7 +529,7 @@ export class AggregationJobs {
         // answer in time: `sequenced` 'unknown', store-postgres cluster.ts): the pending
         // contribution then stays, and is folded once the log records its hash (#foldRecorded),
         // never otherwise.
-        if (!mayBeAppended(err)) await keeping?.dropPending(id, hashHex);
+        if (!mayBeAppended(err) && !(await this.#names(id, hashHex))) await keeping?.dropPending(id, hashHex);
         throw err;
       }
       // Durably recorded: now it counts.

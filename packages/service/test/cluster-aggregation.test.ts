@@ -366,4 +366,46 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
       expect((await decryptAggregate(job, keys.secretKey, r)).sum.slice(0, 2)).toEqual([11n, -5n]);
     }
   }, 120_000);
+
+  it('leaves the row of a contribution another instance recorded when the same one is refused here', async () => {
+    if (pair === null) throw new Error('the first test did not leave its instances running');
+    const { a, b, root } = pair;
+    const exchange = newActor();
+    const holder = newActor();
+    await client(a, root).submitBatch([
+      { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
+      { type: 'role.granted', payload: { subject: holder.did, role: 'holder' } },
+    ]);
+    const job: AggregationJob = { id: 'cluster-twice-2026', scheme: 'bfv', length: 2, maxAbsValue: 1000, maxContributors: 5, minContributors: 1 };
+    const keys = await createJobKeys(job);
+    await client(a, exchange).openAggregationJob(job, keys.publicKey);
+    const c = await encryptContribution(job, keys.publicKey, [8n, 9n], holder);
+    // The holder sends the same contribution to both instances at once: A's record is appended
+    // after B caught up and before B's own append, which is refused as the holder's second. A
+    // has not marked its row kept yet (it is pending, under the same hash as B's).
+    const submit = b.service.submit.bind(b.service);
+    b.service.submit = (async (records: Parameters<typeof submit>[0]) => {
+      if (records.some((r) => ('record' in r ? r.record : r).type === 'aggregation.contributed')) {
+        b.service.submit = submit;
+        await a.service.submit([
+          buildRecord(
+            a.service.log.head(),
+            { type: 'aggregation.contributed', payload: { jobId: job.id, contributionHash: contributionHashHex(c), count: 1 } },
+            holder,
+          ),
+        ]);
+      }
+      return submit(records);
+    }) as typeof submit;
+    try {
+      await expect(client(b, holder).contribute(job.id, c)).rejects.toMatchObject({ code: 'REGISTRY_AGG_DUPLICATE_CONTRIBUTION' });
+    } finally {
+      b.service.submit = submit;
+    }
+    for (const inst of [a, b]) {
+      const r = await client(inst).aggregationResult(job.id);
+      expect(r.count).toBe(1);
+      expect((await decryptAggregate(job, keys.secretKey, r)).sum.slice(0, 2)).toEqual([8n, 9n]);
+    }
+  }, 120_000);
 });
