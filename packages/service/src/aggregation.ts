@@ -148,6 +148,7 @@ export function directoryKeeping(dir: string): AggregationKeeping {
     async markKept(jobId, hash) {
       const f = join(jobDir(jobId), hash);
       await rename(`${f}${PENDING}`, `${f}${KEPT}`);
+      return true;
     },
     async dropPending(jobId, hash) {
       await rm(join(jobDir(jobId), `${hash}${PENDING}`), { force: true });
@@ -542,7 +543,13 @@ export class AggregationJobs {
         e.holders.add(c.holder);
         e.ciphertexts.add(copied);
       }
-      await keeping?.markKept(id, hashHex);
+      if (keeping !== null && !(await keeping.markKept(id, hashHex))) {
+        // Dropped between the append and the mark by an instance whose own append of the same
+        // contribution was refused before this one's record was on the log: kept again, since
+        // the log names it and other instances fold it from here.
+        await keeping.putPending(id, hashHex, utf8Encode(JSON.stringify(c)));
+        await keeping.markKept(id, hashHex);
+      }
       if (!e.folded.has(hash)) {
         // Only on a shared keeping: other instances' contributions, recorded first, filled the
         // job or carried the same ciphertexts. The record stays on the log; the sum leaves it out.

@@ -408,4 +408,43 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
       expect((await decryptAggregate(job, keys.secretKey, r)).sum.slice(0, 2)).toEqual([8n, 9n]);
     }
   }, 120_000);
+
+  it('keeps again a recorded contribution whose pending row another instance dropped before the mark', async () => {
+    if (pair === null) throw new Error('the first test did not leave its instances running');
+    const { a, b, root } = pair;
+    const exchange = newActor();
+    const holder = newActor();
+    await client(a, root).submitBatch([
+      { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
+      { type: 'role.granted', payload: { subject: holder.did, role: 'holder' } },
+    ]);
+    const job: AggregationJob = { id: 'cluster-dropped-2026', scheme: 'bfv', length: 2, maxAbsValue: 1000, maxContributors: 5, minContributors: 1 };
+    const keys = await createJobKeys(job);
+    await client(a, exchange).openAggregationJob(job, keys.publicKey);
+    const c = await encryptContribution(job, keys.publicKey, [21n, -1n], holder);
+    // While A appends, B drops the row under the same hash (its own append of the same
+    // contribution refused, for a stale index, before A's record was on the log).
+    const submit = a.service.submit.bind(a.service);
+    a.service.submit = (async (records: Parameters<typeof submit>[0]) => {
+      const receipts = await submit(records);
+      if (records.some((r) => ('record' in r ? r.record : r).type === 'aggregation.contributed')) {
+        a.service.submit = submit;
+        await sql(`DELETE FROM dataledger.aggregation_contributions WHERE hash = '${contributionHashHex(c)}'`);
+      }
+      return receipts;
+    }) as typeof submit;
+    try {
+      await client(a, holder).contribute(job.id, c);
+    } finally {
+      a.service.submit = submit;
+    }
+    expect(await sql<{ kept: boolean }>(`SELECT kept FROM dataledger.aggregation_contributions WHERE hash = '${contributionHashHex(c)}'`)).toEqual([
+      { kept: true },
+    ]);
+    for (const inst of [b, a]) {
+      const r = await client(inst).aggregationResult(job.id);
+      expect(r.count).toBe(1);
+      expect((await decryptAggregate(job, keys.secretKey, r)).sum.slice(0, 2)).toEqual([21n, -1n]);
+    }
+  }, 120_000);
 });

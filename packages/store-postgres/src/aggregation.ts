@@ -53,8 +53,12 @@ export interface AggregationKeeping {
   jobs(): Promise<KeptJob[]>;
   /** Keeps a contribution as pending (before its record's append); replaces a pending one of the same hash, never a kept one. */
   putPending(jobId: string, hash: string, body: Uint8Array): Promise<void>;
-  /** Marks a pending contribution kept (its record is on the log). */
-  markKept(jobId: string, hash: string): Promise<void>;
+  /**
+   * Marks a pending contribution kept (its record is on the log).
+   * @returns false when no contribution is kept under this hash (dropped meanwhile by an
+   *   instance whose own append of the same contribution was refused): the caller keeps it again
+   */
+  markKept(jobId: string, hash: string): Promise<boolean>;
   /** Drops a pending contribution (its record's append was refused); a kept one stays. */
   dropPending(jobId: string, hash: string): Promise<void>;
   /**
@@ -141,8 +145,9 @@ class PostgresAggregationKeeping implements AggregationKeeping {
     );
   }
 
-  async markKept(jobId: string, hash: string): Promise<void> {
-    await this.#query('markKept', `UPDATE ${this.#contributions} SET kept = true WHERE job_id = $1 AND hash = $2`, [jobId, hash]);
+  async markKept(jobId: string, hash: string): Promise<boolean> {
+    const rows = await this.#query('markKept', `UPDATE ${this.#contributions} SET kept = true WHERE job_id = $1 AND hash = $2 RETURNING hash`, [jobId, hash]);
+    return rows.length > 0;
   }
 
   async dropPending(jobId: string, hash: string): Promise<void> {

@@ -73,7 +73,8 @@ describe('openPostgresAggregation', () => {
       await a.putPending('J-1', 'bb', new TextEncoder().encode('first'));
       // A pending one is rewritten; a kept one never is.
       await a.putPending('J-1', 'bb', new TextEncoder().encode('second'));
-      await a.markKept('J-1', 'aa');
+      expect(await a.markKept('J-1', 'aa')).toBe(true);
+      expect(await a.markKept('J-1', 'zz')).toBe(false);
       await b.putPending('J-1', 'aa', bytes(0));
       const seen = await b.contributions('J-1');
       expect(seen.map((c) => [c.hash, c.kept])).toEqual([
