@@ -147,7 +147,12 @@ export function directoryKeeping(dir: string): AggregationKeeping {
     },
     async markKept(jobId, hash) {
       const f = join(jobDir(jobId), hash);
-      await rename(`${f}${PENDING}`, `${f}${KEPT}`);
+      try {
+        await rename(`${f}${PENDING}`, `${f}${KEPT}`);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw err;
+      }
       return true;
     },
     async dropPending(jobId, hash) {
