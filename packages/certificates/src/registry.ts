@@ -162,6 +162,12 @@ export interface AggregationState {
   readonly jobHash: string;
   readonly minContributors: number;
   readonly contributors: readonly string[];
+  /**
+   * The `contributionHash` (hex) each contributor's record names, in the order of
+   * `contributors`: which contribution of a holder counts is the log's to say, so an aggregator
+   * folds exactly these (README "Scaling out").
+   */
+  readonly contributions: readonly string[];
   readonly rows: number;
   readonly released: boolean;
   readonly resultHash: string | null;
@@ -930,6 +936,7 @@ const HANDLERS: Handlers = {
       jobHash: p.jobHash,
       minContributors: p.minContributors,
       contributors: [],
+      contributions: [],
       rows: 0,
       released: false,
       resultHash: null,
@@ -943,7 +950,12 @@ const HANDLERS: Handlers = {
     if (job.contributors.includes(r.actor)) refuse('REGISTRY_AGG_DUPLICATE_CONTRIBUTION', `job ${p.jobId}: ${r.actor} already contributed`);
     return {
       ...s,
-      aggregations: s.aggregations.set(p.jobId, { ...job, contributors: [...job.contributors, r.actor], rows: job.rows + p.count }),
+      aggregations: s.aggregations.set(p.jobId, {
+        ...job,
+        contributors: [...job.contributors, r.actor],
+        contributions: [...job.contributions, p.contributionHash],
+        rows: job.rows + p.count,
+      }),
     };
   },
   'aggregation.released': (s, p: AggregationReleased, r) => {

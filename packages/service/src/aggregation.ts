@@ -14,9 +14,8 @@
  * With a data directory, jobs and contributions are kept under `aggregation/` so that a
  * restart folds them again (ciphertext addition is deterministic: the same sum). A
  * contribution is written as `<hash>.pending.json` before its record is appended and renamed
- * to `<hash>.contribution.json` once it is; a restart folds the contributions of the holders
- * the ledger records, adopting a pending file only for a recorded holder without a kept one
- * (a crash between the append and the rename). Where they are kept is an
+ * to `<hash>.contribution.json` once it is; a restart folds exactly the contributions whose
+ * hashes the ledger records, kept or still pending (a crash between the append and the rename). Where they are kept is an
  * {@link AggregationKeeping} (store-postgres): these files ({@link directoryKeeping}), or, with
  * a database, tables every instance on the log shares. A shared keeping is caught up with
  * before each read or contribution: the jobs other instances opened are adopted and the
@@ -148,14 +147,21 @@ export function directoryKeeping(dir: string): AggregationKeeping {
     },
     async markKept(jobId, hash) {
       const f = join(jobDir(jobId), hash);
-      await rename(`${f}${PENDING}`, `${f}${KEPT}`);
+      try {
+        await rename(`${f}${PENDING}`, `${f}${KEPT}`);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+        throw err;
+      }
+      return true;
     },
     async dropPending(jobId, hash) {
       await rm(join(jobDir(jobId), `${hash}${PENDING}`), { force: true });
     },
-    async contributions(jobId, except = []) {
+    async contributions(jobId, except = [], only) {
       const d = jobDir(jobId);
       const skip = new Set(except);
+      const wanted = only === undefined ? null : new Set(only);
       const found: KeptContribution[] = [];
       const names = await namesIn(d);
       for (const [suffix, kept] of [
@@ -164,7 +170,7 @@ export function directoryKeeping(dir: string): AggregationKeeping {
       ] as const) {
         for (const f of names.filter((x) => x.endsWith(suffix))) {
           const hash = f.slice(0, -suffix.length);
-          if (skip.has(hash)) continue;
+          if (skip.has(hash) || (wanted !== null && !wanted.has(hash))) continue;
           try {
             found.push({ hash, body: new Uint8Array(await readFile(join(d, f))), kept });
           } catch {
@@ -178,6 +184,15 @@ export function directoryKeeping(dir: string): AggregationKeeping {
       // nothing held open
     },
   };
+}
+
+/**
+ * True when a failed submission may still have been appended: a `STORE_IO` failure, unless it
+ * says the write was never handed to the sequencer (`sequenced: false`). A refusal (registry
+ * rules, a stale index, a bad signature) never is.
+ */
+function mayBeAppended(err: unknown): boolean {
+  return err instanceof DataLedgerError && err.code === 'STORE_IO' && err.details?.['sequenced'] !== false;
 }
 
 /** Hex of a base64 contribution hash (the kept name of a contribution, as in its record). */
@@ -249,12 +264,13 @@ export class AggregationJobs {
   }
 
   /**
-   * Folds the kept contributions of the holders the ledger records for the job and the
-   * entry lacks: only what is durably recorded counts. One per recorded holder (the registry
-   * allows one): a kept one first, else a pending one (a crash, or another instance, between
-   * the append and the mark). On a shared keeping a pending one is adopted only when it is
-   * the holder's only one: two instances may hold a pending contribution each for one holder
-   * while one of them is refused, and the refused one is dropped soon after.
+   * Folds the kept contributions the ledger records for the job and the entry lacks: only what
+   * is durably recorded counts. For each recorded holder, exactly the contribution its
+   * `aggregation.contributed` record names (the registry's `contributions`, by hash), whether
+   * it is kept or still pending (a crash, or another instance, between the append and the
+   * mark): a holder's other contribution left behind (refused, or written by anyone else with
+   * access to the keeping) is never folded in its place, and a body is folded only when it
+   * hashes to the name it is kept under.
    *
    * Holders are taken in the log's order (the registry's `contributors`), so that instances
    * which took contributions at the same time agree on which count when they disagree locally:
@@ -264,31 +280,33 @@ export class AggregationJobs {
    */
   async #foldRecorded(e: JobEntry, own?: { c: Contribution; hash: string; copied: string; partial: AggregateResult }): Promise<void> {
     const k = this.#keeping;
-    const recorded = this.#service.view().aggregation?.(e.job.id) as { contributors?: readonly string[] } | undefined;
-    const missing = (recorded?.contributors ?? []).filter((h) => !e.holders.has(h));
-    if (missing.length === 0) return;
-    const kept = new Map<string, Contribution>();
-    const pending = new Map<string, Contribution[]>();
-    if (k !== null && missing.some((h) => h !== own?.c.holder)) {
-      const wanted = new Set(missing);
-      for (const row of await k.contributions(e.job.id, [...e.folded].map(hexOf))) {
-        let c: Contribution;
+    const recorded = this.#service.view().aggregation?.(e.job.id) as { contributors?: readonly string[]; contributions?: readonly string[] } | undefined;
+    const hashes = recorded?.contributions ?? [];
+    const missing = (recorded?.contributors ?? []).map((holder, i) => ({ holder, hashHex: hashes[i] })).filter((m) => !e.holders.has(m.holder));
+    // Full: nothing more folds, so no body is read.
+    if (missing.length === 0 || e.aggregator.count >= e.job.maxContributors) return;
+    const ownHex = own === undefined ? undefined : hexOf(own.hash);
+    const found = new Map<string, Contribution>();
+    if (k !== null && missing.some((m) => m.hashHex !== ownHex)) {
+      const wanted = new Map(missing.map((m) => [m.hashHex, m.holder]));
+      const named = missing.flatMap((m) => (m.hashHex === undefined || m.hashHex === ownHex ? [] : [m.hashHex]));
+      // Only the bodies the log names are read: whatever else the keeping holds (refused
+      // contributions left behind, rows written by others) costs nothing here.
+      for (const row of await k.contributions(e.job.id, [...e.folded].map(hexOf), named)) {
+        const holder = wanted.get(row.hash);
+        if (holder === undefined || found.has(row.hash)) continue;
         try {
-          c = JSON.parse(utf8Decode(row.body)) as Contribution;
+          const c = JSON.parse(utf8Decode(row.body)) as Contribution;
+          if (c === null || typeof c !== 'object' || c.holder !== holder || hexOf(contributionHash(c)) !== row.hash) continue;
+          found.set(row.hash, c);
         } catch {
-          continue; // an unreadable body (a crash while writing it): its record was never appended
-        }
-        if (c === null || typeof c !== 'object' || !wanted.has(c.holder)) continue;
-        if (row.kept) {
-          if (!kept.has(c.holder)) kept.set(c.holder, c);
-        } else {
-          pending.set(c.holder, [...(pending.get(c.holder) ?? []), c]);
+          // an unreadable body (a crash while writing it, or not JSON at all): not the recorded one
         }
       }
     }
-    for (const holder of missing) {
+    for (const { holder, hashHex } of missing) {
       if (e.aggregator.count >= e.job.maxContributors) return;
-      if (own !== undefined && holder === own.c.holder) {
+      if (own !== undefined && holder === own.c.holder && hashHex === ownHex) {
         if (e.ciphertexts.has(own.copied)) continue;
         await e.aggregator.merge(own.partial);
         e.folded.add(own.hash);
@@ -296,8 +314,7 @@ export class AggregationJobs {
         e.ciphertexts.add(own.copied);
         continue;
       }
-      const waiting = pending.get(holder) ?? [];
-      const c = kept.get(holder) ?? (this.#shared && waiting.length > 1 ? undefined : waiting[0]);
+      const c = hashHex === undefined ? undefined : found.get(hashHex);
       if (c === undefined) continue;
       try {
         const copied = ciphertextsHash(c);
@@ -341,6 +358,25 @@ export class AggregationJobs {
       this.#adopting.set(id, adopting);
     }
     return adopting;
+  }
+
+  /**
+   * Whether the log names a contribution hash (hex) for the job. On a shared keeping this
+   * instance's view is brought up to the log first: the same contribution taken by another
+   * instance at the same time may be the one recorded (this one refused as the holder's
+   * second), and its pending row is then the one the log names, not this instance's to drop.
+   * A view that cannot be brought up answers true (the row stays; an unnamed row is never folded).
+   */
+  async #names(id: string, hashHex: string): Promise<boolean> {
+    if (this.#shared) {
+      try {
+        await this.#service.refresh();
+      } catch {
+        return true;
+      }
+    }
+    const recorded = this.#service.view().aggregation?.(id) as { contributions?: readonly string[] } | undefined;
+    return recorded?.contributions?.includes(hashHex) === true;
   }
 
   /** On a shared keeping, the contributions other instances took and the ledger records are folded (under the job's lock). */
@@ -494,7 +530,12 @@ export class AggregationJobs {
       try {
         [receipt] = (await this.#service.submit([checked])) as [Receipt];
       } catch (err) {
-        await keeping?.dropPending(id, hashHex);
+        // Dropped only when the record surely is not on the log. A store or forwarding failure
+        // may come after the append (a sequencer that claimed the forwarded write and did not
+        // answer in time: `sequenced` 'unknown', store-postgres cluster.ts): the pending
+        // contribution then stays, and is folded once the log records its hash (#foldRecorded),
+        // never otherwise.
+        if (!mayBeAppended(err) && !(await this.#names(id, hashHex))) await keeping?.dropPending(id, hashHex);
         throw err;
       }
       // Durably recorded: now it counts.
@@ -507,7 +548,13 @@ export class AggregationJobs {
         e.holders.add(c.holder);
         e.ciphertexts.add(copied);
       }
-      await keeping?.markKept(id, hashHex);
+      if (keeping !== null && !(await keeping.markKept(id, hashHex))) {
+        // Dropped between the append and the mark by an instance whose own append of the same
+        // contribution was refused before this one's record was on the log: kept again, since
+        // the log names it and other instances fold it from here.
+        await keeping.putPending(id, hashHex, utf8Encode(JSON.stringify(c)));
+        await keeping.markKept(id, hashHex);
+      }
       if (!e.folded.has(hash)) {
         // Only on a shared keeping: other instances' contributions, recorded first, filled the
         // job or carried the same ciphertexts. The record stays on the log; the sum leaves it out.

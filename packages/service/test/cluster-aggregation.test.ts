@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalBytes, didKeyFromPublicKey, generateKeyPair, sha256, toHex, type JsonValue } from '@dataledger/core';
-import { buildRecord } from '@dataledger/provenance';
+import { buildRecord, ProvenanceError } from '@dataledger/provenance';
 import { createJobKeys, decryptAggregate, encryptContribution, type AggregationJob, type Contribution } from '@dataledger/aggregation';
 import type { FastifyInstance } from 'fastify';
 import { buildApp, DataLedgerClient, openService, type DataDirService } from '../src/index.ts';
@@ -269,6 +269,182 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
       const r = await client(inst).aggregationResult(job.id);
       expect(r.count).toBe(1);
       expect((await decryptAggregate(job, keys.secretKey, r)).sum.slice(0, 2)).toEqual([expected, 0n]);
+    }
+  }, 120_000);
+
+  it('folds the contribution the log names for each holder, never another kept under that holder or a body kept under another hash', async () => {
+    if (pair === null) throw new Error('the first test did not leave its instances running');
+    const { a, b, root } = pair;
+    const exchange = newActor();
+    const [named, swapped] = [newActor(), newActor()];
+    await client(a, root).submitBatch([
+      { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
+      ...[named, swapped].map((h) => ({ type: 'role.granted', payload: { subject: h.did, role: 'holder' } })),
+    ]);
+    const job: AggregationJob = { id: 'cluster-named-2026', scheme: 'bfv', length: 2, maxAbsValue: 1000, maxContributors: 5, minContributors: 1 };
+    const keys = await createJobKeys(job);
+    await client(a, exchange).openAggregationJob(job, keys.publicKey);
+    const [recorded, other, swappedRecorded, swappedBody] = await Promise.all([
+      encryptContribution(job, keys.publicKey, [1n, 2n], named),
+      encryptContribution(job, keys.publicKey, [100n, 100n], named),
+      encryptContribution(job, keys.publicKey, [3n, 4n], swapped),
+      encryptContribution(job, keys.publicKey, [900n, 900n], swapped),
+    ]);
+    // The recorded contribution pending (its instance stopped before the mark); beside it, kept,
+    // another of the same holder (a refused one left behind, or written by anyone with access
+    // to the tables), and under the second holder's recorded hash a body that is not that one.
+    const rows: [Contribution, string, boolean][] = [
+      [recorded, contributionHashHex(recorded), false],
+      [other, contributionHashHex(other), true],
+      [swappedBody, contributionHashHex(swappedRecorded), true],
+    ];
+    const c = new pg.Client({ connectionString: db.url });
+    await c.connect();
+    try {
+      for (const [x, hash, kept] of rows) {
+        await c.query('INSERT INTO dataledger.aggregation_contributions (job_id, hash, body, kept) VALUES ($1, $2, $3, $4)', [
+          job.id,
+          hash,
+          Buffer.from(JSON.stringify(x)),
+          kept,
+        ]);
+      }
+    } finally {
+      await c.end();
+    }
+    for (const [x, holder] of [
+      [recorded, named],
+      [swappedRecorded, swapped],
+    ] as const) {
+      await a.service.submit([
+        buildRecord(
+          a.service.log.head(),
+          { type: 'aggregation.contributed', payload: { jobId: job.id, contributionHash: contributionHashHex(x), count: 1 } },
+          holder,
+        ),
+      ]);
+    }
+    for (const inst of [b, a]) {
+      const r = await client(inst).aggregationResult(job.id);
+      expect(r.count).toBe(1);
+      expect((await decryptAggregate(job, keys.secretKey, r)).sum.slice(0, 2)).toEqual([1n, 2n]);
+    }
+  }, 120_000);
+
+  it('keeps a contribution whose append failed after it may have reached the log, and folds it once the log records it', async () => {
+    if (pair === null) throw new Error('the first test did not leave its instances running');
+    const { a, b, root } = pair;
+    const exchange = newActor();
+    const holder = newActor();
+    await client(a, root).submitBatch([
+      { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
+      { type: 'role.granted', payload: { subject: holder.did, role: 'holder' } },
+    ]);
+    const job: AggregationJob = { id: 'cluster-unknown-2026', scheme: 'bfv', length: 2, maxAbsValue: 1000, maxContributors: 5, minContributors: 1 };
+    const keys = await createJobKeys(job);
+    await client(a, exchange).openAggregationJob(job, keys.publicKey);
+    const c = await encryptContribution(job, keys.publicKey, [11n, -5n], holder);
+    // B's forwarded write is appended, but its answer is lost (as when the sequencer that claimed
+    // it does not answer in time): B is told the outcome is unknown.
+    const submit = b.service.submit.bind(b.service);
+    b.service.submit = (async (records: Parameters<typeof submit>[0]) => {
+      const receipts = await submit(records);
+      if (records.some((r) => ('record' in r ? r.record : r).type === 'aggregation.contributed')) {
+        throw new ProvenanceError('STORE_IO', 'cluster: no sequencer answered within 1 ms', { details: { sequenced: 'unknown', timeoutMs: 1 } });
+      }
+      return receipts;
+    }) as typeof submit;
+    try {
+      await expect(client(b, holder).contribute(job.id, c)).rejects.toMatchObject({ code: 'STORE_IO' });
+    } finally {
+      b.service.submit = submit;
+    }
+    expect(a.service.registry().aggregations.get(job.id)?.contributors).toEqual([holder.did]);
+    for (const inst of [a, b]) {
+      const r = await client(inst).aggregationResult(job.id);
+      expect(r.count).toBe(1);
+      expect((await decryptAggregate(job, keys.secretKey, r)).sum.slice(0, 2)).toEqual([11n, -5n]);
+    }
+  }, 120_000);
+
+  it('leaves the row of a contribution another instance recorded when the same one is refused here', async () => {
+    if (pair === null) throw new Error('the first test did not leave its instances running');
+    const { a, b, root } = pair;
+    const exchange = newActor();
+    const holder = newActor();
+    await client(a, root).submitBatch([
+      { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
+      { type: 'role.granted', payload: { subject: holder.did, role: 'holder' } },
+    ]);
+    const job: AggregationJob = { id: 'cluster-twice-2026', scheme: 'bfv', length: 2, maxAbsValue: 1000, maxContributors: 5, minContributors: 1 };
+    const keys = await createJobKeys(job);
+    await client(a, exchange).openAggregationJob(job, keys.publicKey);
+    const c = await encryptContribution(job, keys.publicKey, [8n, 9n], holder);
+    // The holder sends the same contribution to both instances at once: A's record is appended
+    // after B caught up and before B's own append, which is refused as the holder's second. A
+    // has not marked its row kept yet (it is pending, under the same hash as B's).
+    const submit = b.service.submit.bind(b.service);
+    b.service.submit = (async (records: Parameters<typeof submit>[0]) => {
+      if (records.some((r) => ('record' in r ? r.record : r).type === 'aggregation.contributed')) {
+        b.service.submit = submit;
+        await a.service.submit([
+          buildRecord(
+            a.service.log.head(),
+            { type: 'aggregation.contributed', payload: { jobId: job.id, contributionHash: contributionHashHex(c), count: 1 } },
+            holder,
+          ),
+        ]);
+      }
+      return submit(records);
+    }) as typeof submit;
+    try {
+      await expect(client(b, holder).contribute(job.id, c)).rejects.toMatchObject({ code: 'REGISTRY_AGG_DUPLICATE_CONTRIBUTION' });
+    } finally {
+      b.service.submit = submit;
+    }
+    for (const inst of [a, b]) {
+      const r = await client(inst).aggregationResult(job.id);
+      expect(r.count).toBe(1);
+      expect((await decryptAggregate(job, keys.secretKey, r)).sum.slice(0, 2)).toEqual([8n, 9n]);
+    }
+  }, 120_000);
+
+  it('keeps again a recorded contribution whose pending row another instance dropped before the mark', async () => {
+    if (pair === null) throw new Error('the first test did not leave its instances running');
+    const { a, b, root } = pair;
+    const exchange = newActor();
+    const holder = newActor();
+    await client(a, root).submitBatch([
+      { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
+      { type: 'role.granted', payload: { subject: holder.did, role: 'holder' } },
+    ]);
+    const job: AggregationJob = { id: 'cluster-dropped-2026', scheme: 'bfv', length: 2, maxAbsValue: 1000, maxContributors: 5, minContributors: 1 };
+    const keys = await createJobKeys(job);
+    await client(a, exchange).openAggregationJob(job, keys.publicKey);
+    const c = await encryptContribution(job, keys.publicKey, [21n, -1n], holder);
+    // While A appends, B drops the row under the same hash (its own append of the same
+    // contribution refused, for a stale index, before A's record was on the log).
+    const submit = a.service.submit.bind(a.service);
+    a.service.submit = (async (records: Parameters<typeof submit>[0]) => {
+      const receipts = await submit(records);
+      if (records.some((r) => ('record' in r ? r.record : r).type === 'aggregation.contributed')) {
+        a.service.submit = submit;
+        await sql(`DELETE FROM dataledger.aggregation_contributions WHERE hash = '${contributionHashHex(c)}'`);
+      }
+      return receipts;
+    }) as typeof submit;
+    try {
+      await client(a, holder).contribute(job.id, c);
+    } finally {
+      a.service.submit = submit;
+    }
+    expect(await sql<{ kept: boolean }>(`SELECT kept FROM dataledger.aggregation_contributions WHERE hash = '${contributionHashHex(c)}'`)).toEqual([
+      { kept: true },
+    ]);
+    for (const inst of [b, a]) {
+      const r = await client(inst).aggregationResult(job.id);
+      expect(r.count).toBe(1);
+      expect((await decryptAggregate(job, keys.secretKey, r)).sum.slice(0, 2)).toEqual([21n, -1n]);
     }
   }, 120_000);
 });

@@ -53,15 +53,21 @@ export interface AggregationKeeping {
   jobs(): Promise<KeptJob[]>;
   /** Keeps a contribution as pending (before its record's append); replaces a pending one of the same hash, never a kept one. */
   putPending(jobId: string, hash: string, body: Uint8Array): Promise<void>;
-  /** Marks a pending contribution kept (its record is on the log). */
-  markKept(jobId: string, hash: string): Promise<void>;
+  /**
+   * Marks a pending contribution kept (its record is on the log).
+   * @returns false when no contribution is kept under this hash (dropped meanwhile by an
+   *   instance whose own append of the same contribution was refused): the caller keeps it again
+   */
+  markKept(jobId: string, hash: string): Promise<boolean>;
   /** Drops a pending contribution (its record's append was refused); a kept one stays. */
   dropPending(jobId: string, hash: string): Promise<void>;
   /**
    * The kept and pending contributions of a job.
    * @param except - hashes the caller has already folded (their bodies are not read)
+   * @param only - when given, only contributions under these hashes are read (those the log
+   *   names): no other body, however many or large, is loaded
    */
-  contributions(jobId: string, except?: readonly string[]): Promise<KeptContribution[]>;
+  contributions(jobId: string, except?: readonly string[], only?: readonly string[]): Promise<KeptContribution[]>;
   /** Releases the keeping's resources. */
   close(): Promise<void>;
 }
@@ -139,19 +145,21 @@ class PostgresAggregationKeeping implements AggregationKeeping {
     );
   }
 
-  async markKept(jobId: string, hash: string): Promise<void> {
-    await this.#query('markKept', `UPDATE ${this.#contributions} SET kept = true WHERE job_id = $1 AND hash = $2`, [jobId, hash]);
+  async markKept(jobId: string, hash: string): Promise<boolean> {
+    const rows = await this.#query('markKept', `UPDATE ${this.#contributions} SET kept = true WHERE job_id = $1 AND hash = $2 RETURNING hash`, [jobId, hash]);
+    return rows.length > 0;
   }
 
   async dropPending(jobId: string, hash: string): Promise<void> {
     await this.#query('dropPending', `DELETE FROM ${this.#contributions} WHERE job_id = $1 AND hash = $2 AND NOT kept`, [jobId, hash]);
   }
 
-  async contributions(jobId: string, except: readonly string[] = []): Promise<KeptContribution[]> {
+  async contributions(jobId: string, except: readonly string[] = [], only?: readonly string[]): Promise<KeptContribution[]> {
     const rows = await this.#query<{ hash: string; body: Buffer; kept: boolean }>(
       'contributions',
-      `SELECT hash, body, kept FROM ${this.#contributions} WHERE job_id = $1 AND NOT (hash = ANY($2::text[])) ORDER BY hash`,
-      [jobId, [...except]],
+      `SELECT hash, body, kept FROM ${this.#contributions}
+        WHERE job_id = $1 AND NOT (hash = ANY($2::text[])) AND ($3::text[] IS NULL OR hash = ANY($3::text[])) ORDER BY hash`,
+      [jobId, [...except], only === undefined ? null : [...only]],
     );
     return rows.map((r) => ({ hash: r.hash, body: bytesOf(r.body), kept: r.kept }));
   }

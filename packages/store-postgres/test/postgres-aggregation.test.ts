@@ -73,7 +73,8 @@ describe('openPostgresAggregation', () => {
       await a.putPending('J-1', 'bb', new TextEncoder().encode('first'));
       // A pending one is rewritten; a kept one never is.
       await a.putPending('J-1', 'bb', new TextEncoder().encode('second'));
-      await a.markKept('J-1', 'aa');
+      expect(await a.markKept('J-1', 'aa')).toBe(true);
+      expect(await a.markKept('J-1', 'zz')).toBe(false);
       await b.putPending('J-1', 'aa', bytes(0));
       const seen = await b.contributions('J-1');
       expect(seen.map((c) => [c.hash, c.kept])).toEqual([
@@ -85,6 +86,10 @@ describe('openPostgresAggregation', () => {
       // Folded ones are not read again.
       expect((await b.contributions('J-1', ['aa'])).map((c) => c.hash)).toEqual(['bb']);
       expect(await b.contributions('J-0')).toEqual([]);
+      // Only those asked for are read (the hashes the log names).
+      expect((await b.contributions('J-1', [], ['bb', 'cc'])).map((c) => c.hash)).toEqual(['bb']);
+      expect((await b.contributions('J-1', ['bb'], ['bb'])).map((c) => c.hash)).toEqual([]);
+      expect(await b.contributions('J-1', [], [])).toEqual([]);
 
       // A refused append drops the pending one, never a kept one.
       await b.dropPending('J-1', 'bb');
