@@ -5,7 +5,7 @@
  * log records them, and both serve the same encrypted sum, which decrypts to the plain total.
  * A restarted instance serves the same sum again from the shared tables.
  */
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -13,16 +13,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalBytes, didKeyFromPublicKey, generateKeyPair, sha256, toHex, type JsonValue } from '@dataledger/core';
 import { buildRecord, ProvenanceError } from '@dataledger/provenance';
 import { createJobKeys, decryptAggregate, encryptContribution, type AggregationJob, type Contribution } from '@dataledger/aggregation';
-import type { FastifyInstance } from 'fastify';
-import { buildApp, DataLedgerClient, openService, type DataDirService } from '../src/index.ts';
+import { DataLedgerClient } from '../src/index.ts';
 import { testDatabase, type TestDatabase } from '../../store-postgres/test/support/postgres.ts';
-
-interface Instance {
-  service: DataDirService;
-  app: FastifyInstance;
-  base: string;
-  stop(): Promise<void>;
-}
+import { copyLedgerKeys, startInstance, type Instance } from '../../../test/support/cluster.ts';
 
 interface Actor {
   did: string;
@@ -47,27 +40,7 @@ function newActor(): Actor {
   return { ...k, did: didKeyFromPublicKey(k.publicKey) };
 }
 
-async function start(dataDir: string): Promise<Instance> {
-  const service = await openService({ dataDir, database: db.url, cluster: { leaseRetryMs: 50, refreshMs: 200 } });
-  const app = await buildApp({ service });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const addr = app.server.address();
-  const base = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}`;
-  let stopped = false;
-  const inst: Instance = {
-    service,
-    app,
-    base,
-    stop: async () => {
-      if (stopped) return;
-      stopped = true;
-      await app.close();
-      await service.close();
-    },
-  };
-  running.push(inst);
-  return inst;
-}
+const start = (dataDir: string): Promise<Instance> => startInstance(dataDir, db.url, {}, running);
 
 const client = (inst: Instance, signer?: { secretKey: Uint8Array }): DataLedgerClient =>
   new DataLedgerClient(signer === undefined ? { baseUrl: inst.base } : { baseUrl: inst.base, signer });
@@ -97,8 +70,7 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
     const dirA = join(dir, 'a');
     const dirB = join(dir, 'b');
     const a = await start(dirA);
-    await mkdir(dirB, { recursive: true });
-    for (const f of ['log.key', 'root.key', 'log.vkey']) await copyFile(join(dirA, f), join(dirB, f));
+    await copyLedgerKeys(dirA, dirB);
     const b = await start(dirB);
     expect(a.service.sequencer?.role).toBe('sequencer');
     expect(b.service.sequencer?.role).toBe('follower');

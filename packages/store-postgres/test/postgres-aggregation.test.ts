@@ -5,7 +5,7 @@
  * one log serve every job).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
+import type pg from 'pg';
 import { isDataLedgerError } from '@dataledger/core';
 import { MIGRATIONS, openPostgresAggregation, openPostgresStore } from '../src/index.ts';
 import { testDatabase, type TestDatabase } from './support/postgres.ts';
@@ -18,15 +18,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function query<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
-  const c = new pg.Client({ connectionString: db.url });
-  await c.connect();
-  try {
-    return (await c.query<R>(sql, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
+const query = <R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> => db.query<R>(sql, params);
 
 const bytes = (...xs: number[]): Uint8Array => new Uint8Array(xs);
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
