@@ -10,9 +10,8 @@
  * {@link AggregationKeeping}.
  */
 import type pg from 'pg';
-import { DataLedgerError } from '@dataledger/core';
 import { ProvenanceError } from '@dataledger/provenance';
-import { migrate, openPool, quoteIdent, schemaOption } from './migrations.ts';
+import { openMigratedPool, quoteIdent } from './migrations.ts';
 import type { PostgresStoreOptions } from './store.ts';
 
 /** A job as kept: its id, its parameters (JSON text) and its serialized public key (both public). */
@@ -190,20 +189,6 @@ class PostgresAggregationKeeping implements AggregationKeeping {
  * ```
  */
 export async function openPostgresAggregation(options: PostgresAggregationOptions = {}): Promise<AggregationKeeping> {
-  const schema = schemaOption(options.schema);
-  const max = options.maxConnections ?? 2;
-  if (!Number.isSafeInteger(max) || max < 1) throw new RangeError('options.maxConnections: expected a positive integer');
-  const pool = openPool(options.connectionString, max);
-  try {
-    await migrate(pool, schema);
-  } catch (cause) {
-    await pool.end().catch(() => undefined);
-    if (cause instanceof DataLedgerError) throw cause;
-    throw new ProvenanceError(
-      'STORE_IO',
-      `aggregation: cannot open the PostgreSQL schema ${schema}: ${cause instanceof Error ? cause.message : String(cause)}`,
-      { cause },
-    );
-  }
+  const { pool, schema } = await openMigratedPool('aggregation', options, 2);
   return new PostgresAggregationKeeping(pool, schema);
 }

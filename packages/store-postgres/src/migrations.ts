@@ -177,15 +177,21 @@ export interface PoolOptions {
  * @param what - the opener's name in error messages (`vault`, `aggregation`, `shared`)
  * @param options - connection string, schema, pool size
  * @param defaultMax - the pool size when `options.maxConnections` is absent
+ * @param connectTimeoutMs - see {@link openPool} (default: none)
  * @returns the pool and the checked schema name
  * @throws TypeError for a bad schema name, RangeError for a bad pool size, DataLedgerError
  *   `STORE_IO` when the schema cannot be opened (the pool is ended then)
  */
-export async function openMigratedPool(what: string, options: PoolOptions, defaultMax: number): Promise<{ pool: pg.Pool; schema: string }> {
+export async function openMigratedPool(
+  what: string,
+  options: PoolOptions,
+  defaultMax: number,
+  connectTimeoutMs?: number,
+): Promise<{ pool: pg.Pool; schema: string }> {
   const schema = schemaOption(options.schema);
   const max = options.maxConnections ?? defaultMax;
   if (!Number.isSafeInteger(max) || max < 1) throw new RangeError('options.maxConnections: expected a positive integer');
-  const pool = openPool(options.connectionString, max);
+  const pool = openPool(options.connectionString, max, connectTimeoutMs);
   try {
     await migrate(pool, schema);
   } catch (cause) {

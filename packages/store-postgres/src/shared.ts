@@ -11,9 +11,8 @@
  * nonce stores match them without this package importing the service.
  */
 import type pg from 'pg';
-import { DataLedgerError } from '@dataledger/core';
 import { ProvenanceError } from '@dataledger/provenance';
-import { migrate, openPool, quoteIdent, schemaOption } from './migrations.ts';
+import { openMigratedPool, quoteIdent } from './migrations.ts';
 import type { PostgresStoreOptions } from './store.ts';
 
 /** Options of {@link openPostgresShared}: those of `openPostgresStore` that apply, and how often expired nonces are deleted. */
@@ -286,23 +285,11 @@ class Shared implements PostgresShared {
  * ```
  */
 export async function openPostgresShared(options: PostgresSharedOptions = {}): Promise<PostgresShared> {
-  const schema = schemaOption(options.schema);
-  // Two by default: each instance already holds the store's, the vault's and the cluster's pools.
-  const max = options.maxConnections ?? 2;
-  if (!Number.isSafeInteger(max) || max < 1) throw new RangeError('options.maxConnections: expected a positive integer');
   const every = options.pruneIntervalMs ?? 60_000;
   if (!Number.isSafeInteger(every) || every < 1) throw new RangeError('options.pruneIntervalMs: expected a positive integer');
   const timeout = options.connectTimeoutMs ?? 10_000;
   if (!Number.isSafeInteger(timeout) || timeout < 1) throw new RangeError('options.connectTimeoutMs: expected a positive integer');
-  const pool = openPool(options.connectionString, max, timeout);
-  try {
-    await migrate(pool, schema);
-  } catch (cause) {
-    await pool.end().catch(() => undefined);
-    if (cause instanceof DataLedgerError) throw cause;
-    throw new ProvenanceError('STORE_IO', `shared: cannot open the PostgreSQL schema ${schema}: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    });
-  }
+  // Two connections by default: each instance already holds the store's, the vault's and the cluster's pools.
+  const { pool, schema } = await openMigratedPool('shared', options, 2, timeout);
   return new Shared(pool, schema, every);
 }
