@@ -45,6 +45,38 @@ const start = (dataDir: string): Promise<Instance> => startInstance(dataDir, db.
 const client = (inst: Instance, signer?: { secretKey: Uint8Array }): DataLedgerClient =>
   new DataLedgerClient(signer === undefined ? { baseUrl: inst.base } : { baseUrl: inst.base, signer });
 
+/** Each instance, asked in this order, serves the sum of exactly one contribution: `values`. */
+async function expectOneFolded(instances: Instance[], job: AggregationJob, keys: Awaited<ReturnType<typeof createJobKeys>>, values: bigint[]): Promise<void> {
+  for (const inst of instances) {
+    const r = await client(inst).aggregationResult(job.id);
+    expect(r.count).toBe(1);
+    expect((await decryptAggregate(job, keys.secretKey, r)).sum.slice(0, values.length)).toEqual(values);
+  }
+}
+
+/**
+ * A new job on the pair the first test leaves running: an exchange and `holders` new holders
+ * granted their roles through A, the job opened through `via` (default A) with fresh keys.
+ */
+async function newJob(
+  id: string,
+  holders: number,
+  options: { maxContributors?: number; via?: 'a' | 'b' } = {},
+): Promise<{ a: Instance; b: Instance; holders: Actor[]; job: AggregationJob; keys: Awaited<ReturnType<typeof createJobKeys>> }> {
+  if (pair === null) throw new Error('the first test did not leave its instances running');
+  const { a, b, root } = pair;
+  const exchange = newActor();
+  const hs = Array.from({ length: holders }, () => newActor());
+  await client(a, root).submitBatch([
+    { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
+    ...hs.map((h) => ({ type: 'role.granted', payload: { subject: h.did, role: 'holder' } })),
+  ]);
+  const job: AggregationJob = { id, scheme: 'bfv', length: 2, maxAbsValue: 1000, maxContributors: options.maxContributors ?? 5, minContributors: 1 };
+  const keys = await createJobKeys(job);
+  await client(options.via === 'b' ? b : a, exchange).openAggregationJob(job, keys.publicKey);
+  return { a, b, holders: hs, job, keys };
+}
+
 async function sql<T extends pg.QueryResultRow>(text: string): Promise<T[]> {
   const c = new pg.Client({ connectionString: db.url });
   await c.connect();
@@ -151,18 +183,13 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
   }, 180_000);
 
   it('folds a pending contribution whose record is on the log (a crash before the mark), never one the log does not record', async () => {
-    if (pair === null) throw new Error('the first test did not leave its instances running');
-    const { a, b, root } = pair;
-    const exchange = newActor();
-    const recorded = newActor();
-    const unrecorded = newActor();
-    await client(a, root).submitBatch([
-      { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
-      ...[recorded, unrecorded].map((h) => ({ type: 'role.granted', payload: { subject: h.did, role: 'holder' } })),
-    ]);
-    const job: AggregationJob = { id: 'cluster-crash-2026', scheme: 'bfv', length: 2, maxAbsValue: 1000, maxContributors: 5, minContributors: 1 };
-    const keys = await createJobKeys(job);
-    await client(b, exchange).openAggregationJob(job, keys.publicKey);
+    const {
+      a,
+      b,
+      holders: [recorded, unrecorded],
+      job,
+      keys,
+    } = await newJob('cluster-crash-2026', 2, { via: 'b' });
     const [cr, cu] = await Promise.all([
       encryptContribution(job, keys.publicKey, [7n, -2n], recorded),
       encryptContribution(job, keys.publicKey, [500n, 500n], unrecorded),
@@ -189,26 +216,12 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
     );
     await a.service.submit([record]);
 
-    for (const inst of [b, a]) {
-      const r = await client(inst).aggregationResult(job.id);
-      expect(r.count).toBe(1);
-      expect((await decryptAggregate(job, keys.secretKey, r)).sum.slice(0, 2)).toEqual([7n, -2n]);
-    }
+    await expectOneFolded([b, a], job, keys, [7n, -2n]);
     expect((await client(a).aggregationResult(job.id)).sumHash).toBe((await client(b).aggregationResult(job.id)).sumHash);
   }, 120_000);
 
   it('counts the first maxContributors holders the log records, whatever order the tables list them in', async () => {
-    if (pair === null) throw new Error('the first test did not leave its instances running');
-    const { a, b, root } = pair;
-    const exchange = newActor();
-    const holders = [newActor(), newActor()];
-    await client(a, root).submitBatch([
-      { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
-      ...holders.map((h) => ({ type: 'role.granted', payload: { subject: h.did, role: 'holder' } })),
-    ]);
-    const job: AggregationJob = { id: 'cluster-full-2026', scheme: 'bfv', length: 2, maxAbsValue: 1000, maxContributors: 1, minContributors: 1 };
-    const keys = await createJobKeys(job);
-    await client(a, exchange).openAggregationJob(job, keys.publicKey);
+    const { a, b, holders, job, keys } = await newJob('cluster-full-2026', 2, { maxContributors: 1 });
     const cs = await Promise.all(holders.map((h, i) => encryptContribution(job, keys.publicKey, [BigInt(i + 1), 0n], h)));
     // Recorded first: the one whose hash sorts last, so the tables' order is not the log's.
     const [first, second] = [...cs].sort((x, y) => (contributionHashHex(x) < contributionHashHex(y) ? 1 : -1)) as [Contribution, Contribution];
@@ -237,25 +250,17 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
       ]);
     }
     const expected = BigInt(cs.indexOf(first) + 1);
-    for (const inst of [a, b]) {
-      const r = await client(inst).aggregationResult(job.id);
-      expect(r.count).toBe(1);
-      expect((await decryptAggregate(job, keys.secretKey, r)).sum.slice(0, 2)).toEqual([expected, 0n]);
-    }
+    await expectOneFolded([a, b], job, keys, [expected, 0n]);
   }, 120_000);
 
   it('folds the contribution the log names for each holder, never another kept under that holder or a body kept under another hash', async () => {
-    if (pair === null) throw new Error('the first test did not leave its instances running');
-    const { a, b, root } = pair;
-    const exchange = newActor();
-    const [named, swapped] = [newActor(), newActor()];
-    await client(a, root).submitBatch([
-      { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
-      ...[named, swapped].map((h) => ({ type: 'role.granted', payload: { subject: h.did, role: 'holder' } })),
-    ]);
-    const job: AggregationJob = { id: 'cluster-named-2026', scheme: 'bfv', length: 2, maxAbsValue: 1000, maxContributors: 5, minContributors: 1 };
-    const keys = await createJobKeys(job);
-    await client(a, exchange).openAggregationJob(job, keys.publicKey);
+    const {
+      a,
+      b,
+      holders: [named, swapped],
+      job,
+      keys,
+    } = await newJob('cluster-named-2026', 2);
     const [recorded, other, swappedRecorded, swappedBody] = await Promise.all([
       encryptContribution(job, keys.publicKey, [1n, 2n], named),
       encryptContribution(job, keys.publicKey, [100n, 100n], named),
@@ -296,25 +301,17 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
         ),
       ]);
     }
-    for (const inst of [b, a]) {
-      const r = await client(inst).aggregationResult(job.id);
-      expect(r.count).toBe(1);
-      expect((await decryptAggregate(job, keys.secretKey, r)).sum.slice(0, 2)).toEqual([1n, 2n]);
-    }
+    await expectOneFolded([b, a], job, keys, [1n, 2n]);
   }, 120_000);
 
   it('keeps a contribution whose append failed after it may have reached the log, and folds it once the log records it', async () => {
-    if (pair === null) throw new Error('the first test did not leave its instances running');
-    const { a, b, root } = pair;
-    const exchange = newActor();
-    const holder = newActor();
-    await client(a, root).submitBatch([
-      { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
-      { type: 'role.granted', payload: { subject: holder.did, role: 'holder' } },
-    ]);
-    const job: AggregationJob = { id: 'cluster-unknown-2026', scheme: 'bfv', length: 2, maxAbsValue: 1000, maxContributors: 5, minContributors: 1 };
-    const keys = await createJobKeys(job);
-    await client(a, exchange).openAggregationJob(job, keys.publicKey);
+    const {
+      a,
+      b,
+      holders: [holder],
+      job,
+      keys,
+    } = await newJob('cluster-unknown-2026', 1);
     const c = await encryptContribution(job, keys.publicKey, [11n, -5n], holder);
     // B's forwarded write is appended, but its answer is lost (as when the sequencer that claimed
     // it does not answer in time): B is told the outcome is unknown.
@@ -332,25 +329,17 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
       b.service.submit = submit;
     }
     expect(a.service.registry().aggregations.get(job.id)?.contributors).toEqual([holder.did]);
-    for (const inst of [a, b]) {
-      const r = await client(inst).aggregationResult(job.id);
-      expect(r.count).toBe(1);
-      expect((await decryptAggregate(job, keys.secretKey, r)).sum.slice(0, 2)).toEqual([11n, -5n]);
-    }
+    await expectOneFolded([a, b], job, keys, [11n, -5n]);
   }, 120_000);
 
   it('leaves the row of a contribution another instance recorded when the same one is refused here', async () => {
-    if (pair === null) throw new Error('the first test did not leave its instances running');
-    const { a, b, root } = pair;
-    const exchange = newActor();
-    const holder = newActor();
-    await client(a, root).submitBatch([
-      { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
-      { type: 'role.granted', payload: { subject: holder.did, role: 'holder' } },
-    ]);
-    const job: AggregationJob = { id: 'cluster-twice-2026', scheme: 'bfv', length: 2, maxAbsValue: 1000, maxContributors: 5, minContributors: 1 };
-    const keys = await createJobKeys(job);
-    await client(a, exchange).openAggregationJob(job, keys.publicKey);
+    const {
+      a,
+      b,
+      holders: [holder],
+      job,
+      keys,
+    } = await newJob('cluster-twice-2026', 1);
     const c = await encryptContribution(job, keys.publicKey, [8n, 9n], holder);
     // The holder sends the same contribution to both instances at once: A's record is appended
     // after B caught up and before B's own append, which is refused as the holder's second. A
@@ -374,25 +363,17 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
     } finally {
       b.service.submit = submit;
     }
-    for (const inst of [a, b]) {
-      const r = await client(inst).aggregationResult(job.id);
-      expect(r.count).toBe(1);
-      expect((await decryptAggregate(job, keys.secretKey, r)).sum.slice(0, 2)).toEqual([8n, 9n]);
-    }
+    await expectOneFolded([a, b], job, keys, [8n, 9n]);
   }, 120_000);
 
   it('keeps again a recorded contribution whose pending row another instance dropped before the mark', async () => {
-    if (pair === null) throw new Error('the first test did not leave its instances running');
-    const { a, b, root } = pair;
-    const exchange = newActor();
-    const holder = newActor();
-    await client(a, root).submitBatch([
-      { type: 'role.granted', payload: { subject: exchange.did, role: 'exchange' } },
-      { type: 'role.granted', payload: { subject: holder.did, role: 'holder' } },
-    ]);
-    const job: AggregationJob = { id: 'cluster-dropped-2026', scheme: 'bfv', length: 2, maxAbsValue: 1000, maxContributors: 5, minContributors: 1 };
-    const keys = await createJobKeys(job);
-    await client(a, exchange).openAggregationJob(job, keys.publicKey);
+    const {
+      a,
+      b,
+      holders: [holder],
+      job,
+      keys,
+    } = await newJob('cluster-dropped-2026', 1);
     const c = await encryptContribution(job, keys.publicKey, [21n, -1n], holder);
     // While A appends, B drops the row under the same hash (its own append of the same
     // contribution refused, for a stale index, before A's record was on the log).
@@ -413,10 +394,6 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
     expect(await sql<{ kept: boolean }>(`SELECT kept FROM dataledger.aggregation_contributions WHERE hash = '${contributionHashHex(c)}'`)).toEqual([
       { kept: true },
     ]);
-    for (const inst of [b, a]) {
-      const r = await client(inst).aggregationResult(job.id);
-      expect(r.count).toBe(1);
-      expect((await decryptAggregate(job, keys.secretKey, r)).sum.slice(0, 2)).toEqual([21n, -1n]);
-    }
+    await expectOneFolded([b, a], job, keys, [21n, -1n]);
   }, 120_000);
 });
