@@ -5,9 +5,9 @@
  * the release is recorded. Job events are ledger records; a restart folds the same sum.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalBytes, sha256, toHex, type JsonValue } from '@dataledger/core';
+import { canonicalBytes, sha256, toBase64, toHex, type JsonValue } from '@dataledger/core';
 import { buildRecord } from '@dataledger/provenance';
-import { createJobKeys, decryptAggregate, encryptContribution, type AggregationJob } from '@dataledger/aggregation';
+import { createJobKeys, decryptAggregate, encryptContribution, resolveJob, type AggregationJob } from '@dataledger/aggregation';
 import { newActor, startServer, type Actor, type Server } from './support/http-ledger.ts';
 import { codeOf } from './support/codes.ts';
 
@@ -116,6 +116,33 @@ describe('encrypted statistics across five holders', () => {
     expect(again.sumHash).toBe(result.sumHash);
     expect(again.contributions).toEqual(result.contributions);
   });
+  it('an opening record naming another maxContributors or another key hash than the job it opens is refused, and appends nothing', async () => {
+    const j3: AggregationJob = { ...job, id: 'open-check' };
+    const k3 = await createJobKeys(j3);
+    const r = resolveJob(j3);
+    const size = s.service.size;
+    const extras: Record<string, number | string>[] = [{ maxContributors: 9 }, { publicKeyHash: toHex(sha256(new Uint8Array([1]))) }];
+    for (const extra of extras) {
+      const record = buildRecord(
+        s.service.log.head(),
+        { type: 'aggregation.opened', payload: { jobId: j3.id, jobHash: toHex(r.hash), minContributors: 3, ...extra } },
+        exchange,
+      );
+      const res = await fetch(`${s.base}/v1/aggregation/jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ record, job: j3, publicKey: toBase64(k3.publicKey) }),
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { code: string }).code).toBe('HTTP_BAD_REQUEST');
+    }
+    expect(s.service.size).toBe(size);
+    // The client names both, rightly: the registry then bounds the contributors (REGISTRY_AGG_FULL).
+    const opened = await s.client(exchange).openAggregationJob(j3, k3.publicKey);
+    expect(opened.record.payload).toMatchObject({ maxContributors: 10, publicKeyHash: toHex(sha256(k3.publicKey)) });
+    expect(s.service.registry().aggregations.get(j3.id)).toMatchObject({ maxContributors: 10, publicKeyHash: toHex(sha256(k3.publicKey)) });
+  });
+
   it('a forged contributed record (actor = holder, signed by another key) folds nothing; a non-canonical contribution is a 4xx', async () => {
     const j2: AggregationJob = { ...job, id: 'forgery-check' };
     const k2 = await createJobKeys(j2);

@@ -303,6 +303,17 @@ export interface AggregationOpened {
   jobId: string;
   jobHash: string;
   minContributors: number;
+  /**
+   * The job's most contributors: with it the registry refuses a contribution past it
+   * (`REGISTRY_AGG_FULL`), so instances taking contributions at once cannot record more than the
+   * job can fold. Optional: records written without it stay valid.
+   */
+  maxContributors?: number;
+  /**
+   * Hex SHA-256 of the job's serialized public key (the aggregation envelopes' `keyHash`, in
+   * hex): an instance serving a job it did not open takes its key only if it has this hash.
+   */
+  publicKeyHash?: string;
 }
 /** `aggregation.contributed`: a holder's committed ciphertext, by hash. */
 export interface AggregationContributed {
@@ -566,7 +577,13 @@ const table = {
     roles: dataSubject(),
   },
   'aggregation.opened': {
-    schema: obj({ jobId: IdentifierSchema, jobHash: Sha256HexSchema, minContributors: Type.Integer({ minimum: 1, maximum: 1_000_000 }) }),
+    schema: obj({
+      jobId: IdentifierSchema,
+      jobHash: Sha256HexSchema,
+      minContributors: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+      maxContributors: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+      publicKeyHash: Type.Optional(Sha256HexSchema),
+    }),
     roles: anyOf('exchange', 'regulator'),
   },
   'aggregation.contributed': {
@@ -715,6 +732,10 @@ function checkPayload<T extends RecordType>(type: T, value: unknown, c: TypeChec
     const a = value as unknown as AssetRegistered;
     // (Hidden subjects, in a replay without disclosures, are checked where they were disclosed.)
     if (a.subjectIdentified && a.subjects !== undefined && a.subjects.length === 0) invalid('/subjects', 'identified data names its subjects');
+  }
+  if (type === 'aggregation.opened') {
+    const o = value as unknown as AggregationOpened;
+    if (o.maxContributors !== undefined && o.maxContributors < o.minContributors) invalid('/maxContributors', 'fewer than minContributors');
   }
   if (type === 'asset.changed') {
     const ch = (value as unknown as AssetChanged).changes;

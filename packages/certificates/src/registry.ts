@@ -161,6 +161,10 @@ export interface AggregationState {
   readonly opener: string;
   readonly jobHash: string;
   readonly minContributors: number;
+  /** The most contributors the opening record allows (null: it names none). */
+  readonly maxContributors: number | null;
+  /** Hex SHA-256 of the job's public key, as the opening record names it (null: it names none). */
+  readonly publicKeyHash: string | null;
   readonly contributors: readonly string[];
   /**
    * The `contributionHash` (hex) each contributor's record names, in the order of
@@ -935,6 +939,8 @@ const HANDLERS: Handlers = {
       opener: r.actor,
       jobHash: p.jobHash,
       minContributors: p.minContributors,
+      maxContributors: p.maxContributors ?? null,
+      publicKeyHash: p.publicKeyHash ?? null,
       contributors: [],
       contributions: [],
       rows: 0,
@@ -948,6 +954,12 @@ const HANDLERS: Handlers = {
     if (job === undefined) refuse('REGISTRY_AGG_UNKNOWN', `job ${p.jobId}: unknown`, { jobId: p.jobId });
     if (job.released) refuse('REGISTRY_AGG_CLOSED', `job ${p.jobId}: released`, { jobId: p.jobId });
     if (job.contributors.includes(r.actor)) refuse('REGISTRY_AGG_DUPLICATE_CONTRIBUTION', `job ${p.jobId}: ${r.actor} already contributed`);
+    if (job.maxContributors !== null && job.contributors.length >= job.maxContributors) {
+      refuse('REGISTRY_AGG_FULL', `job ${p.jobId}: already ${job.maxContributors} contributors, its most`, {
+        jobId: p.jobId,
+        maxContributors: job.maxContributors,
+      });
+    }
     return {
       ...s,
       aggregations: s.aggregations.set(p.jobId, {

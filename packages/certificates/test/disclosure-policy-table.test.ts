@@ -77,7 +77,7 @@ const EXPECTED_PUBLIC: Readonly<Record<RecordType, readonly string[]>> = {
   'crossborder.approved': ['registrationNumber', 'party', 'purpose', 'until'],
   'consent.granted': ['consentId', 'registrationNumber', 'licensee', 'purpose', 'until'],
   'consent.revoked': ['consentId'],
-  'aggregation.opened': ['jobId', 'jobHash', 'minContributors'],
+  'aggregation.opened': ['jobId', 'jobHash', 'minContributors', 'maxContributors', 'publicKeyHash'],
   'aggregation.contributed': ['jobId', 'contributionHash', 'count'],
   'aggregation.released': ['jobId', 'resultHash', 'contributors'],
   'disclosure.erased': ['index', 'erased', 'reason'],

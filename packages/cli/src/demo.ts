@@ -500,7 +500,17 @@ export async function writeDemoLedger(service: DataDirService, options: DemoOpti
     const resolved = resolveJob(job);
     const keys = await createJobKeys(job);
     await submit(service, kept, [
-      { type: 'aggregation.opened', signer: exchange, payload: { jobId: job.id, jobHash: toHex(resolved.hash), minContributors: job.minContributors } },
+      {
+        type: 'aggregation.opened',
+        signer: exchange,
+        payload: {
+          jobId: job.id,
+          jobHash: toHex(resolved.hash),
+          minContributors: job.minContributors,
+          maxContributors: job.maxContributors,
+          publicKeyHash: toHex(sha256(keys.publicKey)),
+        },
+      },
     ]);
     const aggregator = await Aggregator.create(job, keys.publicKey);
     try {

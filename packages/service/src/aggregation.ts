@@ -254,8 +254,10 @@ export class AggregationJobs {
       return undefined;
     }
     if (job.id !== kept.jobId) return undefined;
-    const recorded = this.#service.view().aggregation?.(job.id) as { jobHash?: string } | undefined;
+    const recorded = this.#service.view().aggregation?.(job.id) as { jobHash?: string; publicKeyHash?: string | null } | undefined;
     if (recorded === undefined || (recorded.jobHash !== undefined && recorded.jobHash !== hashHex)) return undefined;
+    // A key kept beside the log is taken only if the opening record names its hash (when it names one).
+    if (typeof recorded.publicKeyHash === 'string' && recorded.publicKeyHash !== toHex(sha256(kept.publicKey))) return undefined;
     try {
       return await this.#entry(job, kept.publicKey);
     } catch {
@@ -448,6 +450,14 @@ export class AggregationJobs {
       publicKey = fromBase64(publicKeyB64);
     } catch {
       return bad('publicKey: expected standard base64');
+    }
+    // The optional members, when the record names them, must be this job's: the registry bounds
+    // its contributors by the one, and an instance adopting the job checks its key by the other.
+    if (p['maxContributors'] !== undefined && p['maxContributors'] !== resolved.maxContributors) {
+      bad('the aggregation.opened record names another maxContributors than the job', { maxContributors: resolved.maxContributors });
+    }
+    if (p['publicKeyHash'] !== undefined && p['publicKeyHash'] !== toHex(sha256(publicKey))) {
+      bad('the aggregation.opened record names the hash of another public key (publicKeyHash: hex SHA-256 of the key given)');
     }
     this.#service.check([checked]);
     const entry = await this.#entry(job, publicKey);

@@ -721,7 +721,19 @@ export class DataLedgerClient {
     const jobJson = JSON.parse(JSON.stringify(job, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as unknown;
     const [receipt] = await this.signAndPost(
       '/v1/aggregation/jobs',
-      [{ type: 'aggregation.opened', payload: { jobId: r.id, jobHash: toHex(r.hash), minContributors: r.minContributors } }],
+      [
+        {
+          type: 'aggregation.opened',
+          payload: {
+            jobId: r.id,
+            jobHash: toHex(r.hash),
+            minContributors: r.minContributors,
+            // The registry bounds the contributors by it; other instances check the key by its hash.
+            maxContributors: r.maxContributors,
+            publicKeyHash: toHex(sha256(publicKey)),
+          },
+        },
+      ],
       (records) => ({ record: records[0], job: jobJson, publicKey: toBase64(publicKey) }),
     );
     return receipt as SubmittedReceipt;

@@ -138,7 +138,13 @@ const EXAMPLE_PAYLOADS: Record<string, RecordPayload> = {
   'crossborder.approved': { registrationNumber: EXAMPLE_ASSET, party: LICENSEE_DID, purpose: 'joint research', until: TERM.until },
   'asset.frozen': { registrationNumber: EXAMPLE_ASSET, reason: 'Disputed source' },
   'asset.unfrozen': { registrationNumber: EXAMPLE_ASSET, reason: 'Dispute settled' },
-  'aggregation.opened': { jobId: 'J-2026-0003', jobHash: hexOf('job parameters'), minContributors: 3 },
+  'aggregation.opened': {
+    jobId: 'J-2026-0003',
+    jobHash: hexOf('job parameters'),
+    minContributors: 3,
+    maxContributors: 100,
+    publicKeyHash: hexOf('public key'),
+  },
   'aggregation.contributed': { jobId: 'J-2026-0003', contributionHash: hexOf('contribution'), count: 12 },
   'aggregation.released': { jobId: 'J-2026-0003', resultHash: hexOf('result'), contributors: 3 },
 };

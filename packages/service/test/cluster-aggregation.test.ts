@@ -220,7 +220,7 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
     expect((await client(a).aggregationResult(job.id)).sumHash).toBe((await client(b).aggregationResult(job.id)).sumHash);
   }, 120_000);
 
-  it('counts the first maxContributors holders the log records, whatever order the tables list them in', async () => {
+  it('refuses a contribution past maxContributors on the log itself, and counts the first, whatever order the tables list them in', async () => {
     const { a, b, holders, job, keys } = await newJob('cluster-full-2026', 2, { maxContributors: 1 });
     const cs = await Promise.all(holders.map((h, i) => encryptContribution(job, keys.publicKey, [BigInt(i + 1), 0n], h)));
     // Recorded first: the one whose hash sorts last, so the tables' order is not the log's.
@@ -239,18 +239,31 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
     } finally {
       await c.end();
     }
-    for (const x of [first, second]) {
-      const holder = holders[cs.indexOf(x)]!;
-      await a.service.submit([
-        buildRecord(
-          a.service.log.head(),
-          { type: 'aggregation.contributed', payload: { jobId: job.id, contributionHash: contributionHashHex(x), count: 1 } },
-          holder,
-        ),
-      ]);
-    }
+    const record = (x: Contribution) =>
+      buildRecord(
+        a.service.log.head(),
+        { type: 'aggregation.contributed', payload: { jobId: job.id, contributionHash: contributionHashHex(x), count: 1 } },
+        holders[cs.indexOf(x)]!,
+      );
+    await a.service.submit([record(first)]);
+    // The opening record names maxContributors (1): as two instances racing for the last place
+    // would append it, the second contribution's record is refused by the registry itself.
+    await expect(a.service.submit([record(second)])).rejects.toMatchObject({ code: 'REGISTRY_AGG_FULL' });
     const expected = BigInt(cs.indexOf(first) + 1);
     await expectOneFolded([a, b], job, keys, [expected, 0n]);
+  }, 120_000);
+
+  it('serves a job another instance opened only with the public key its opening record names', async () => {
+    const { a, b, job, keys } = await newJob('cluster-key-2026', 0);
+    const other = await createJobKeys(job);
+    // Someone with access to the database swaps the job's key before B first serves the job.
+    await db.query('UPDATE dataledger.aggregation_jobs SET public_key = $1 WHERE job_id = $2', [Buffer.from(other.publicKey), job.id]);
+    await expect(client(b).aggregationJob(job.id)).rejects.toMatchObject({ code: 'HTTP_NOT_FOUND' });
+    await db.query('UPDATE dataledger.aggregation_jobs SET public_key = $1 WHERE job_id = $2', [Buffer.from(keys.publicKey), job.id]);
+    for (const inst of [b, a]) {
+      const info = await client(inst).aggregationJob(job.id);
+      expect(Buffer.from(info.publicKey, 'base64').equals(Buffer.from(keys.publicKey))).toBe(true);
+    }
   }, 120_000);
 
   it('folds the contribution the log names for each holder, never another kept under that holder or a body kept under another hash', async () => {
