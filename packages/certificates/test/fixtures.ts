@@ -4,7 +4,7 @@
  */
 import { DataLedgerError, canonicalBytes, didKeyFromPublicKey, getPublicKey, sign, toBase64Url } from '@dataledger/core';
 import { assetPayload as sharedAssetPayload, licencePayload as sharedLicencePayload } from '../../../test/support/fixtures.ts';
-import type { AssetRegistered, LicenceGranted, OpenedDisclosure, RecordType, RegistryRecord, RegistryState, Role } from '../src/index.ts';
+import type { AssetRegistered, LicenceGranted, OpenedDisclosure, PayloadByType, RecordType, RegistryRecord, RegistryState, Role } from '../src/index.ts';
 import { applyRecord, concealPayload, disclosureMap, emptyRegistryState } from '../src/index.ts';
 
 /** An actor. */
@@ -142,3 +142,45 @@ export function dumpState(s: RegistryState): unknown {
   }
   return JSON.parse(JSON.stringify(out));
 }
+
+/** A valid payload of every record type (the payload schemas' samples; other tests override members). */
+export const SAMPLE_PAYLOADS: { readonly [T in RecordType]: PayloadByType[T] } = {
+  'ledger.genesis': { rootAuthority: root.did, ledgerName: 'x' },
+  'role.granted': { subject: bank.did, role: 'holder' },
+  'role.revoked': { subject: bank.did, role: 'holder' },
+  'asset.registered': assetPayload('DA-1', holderA, { subjectIdentified: true, subjects: [subject1.did], description: 'd' }),
+  'asset.reviewed': { registrationNumber: 'DA-1', outcome: 'approved', opinion: 'ok', reportHash: hex(1) },
+  'asset.valued': { registrationNumber: 'DA-1', valuation: { amount: '0.01', currency: 'CNY', method: 'market' }, reportHash: hex(2) },
+  'certificate.issued': {
+    certificateId: 'urn:uuid:5a1c0f7e-3b7d-4c1e-9a55-0c1d2e3f4a5b',
+    registrationNumber: 'DA-1',
+    statusListIndex: 0,
+    revocationList: 'https://r.example/rev',
+    suspensionList: 'https://r.example/sus',
+    validFrom: '2026-01-01T00:00:00Z',
+    validUntil: '2027-01-01T00:00:00.000Z',
+    subjectHash: hex(3),
+  },
+  'certificate.suspended': { certificateId: 'c-1', reason: 'r' },
+  'certificate.reinstated': { certificateId: 'c-1', reason: 'r' },
+  'certificate.revoked': { certificateId: 'c-1', reason: 'r' },
+  'asset.transferred': {
+    registrationNumber: 'DA-1',
+    to: { id: bank.did, foreign: true, name: 'Bank' },
+    price: { amount: '10', currency: 'USD' },
+    contractHash: hex(4),
+  },
+  'licence.granted': licencePayload('L-1', 'DA-1', bank, { parentLicenceId: 'L-0', fee: { amount: '1.5', currency: 'CNY' } }),
+  'licence.revoked': { licenceId: 'L-1', reason: 'r' },
+  'asset.frozen': { registrationNumber: 'DA-1', reason: 'r' },
+  'asset.unfrozen': { registrationNumber: 'DA-1', reason: 'r' },
+  'asset.changed': { registrationNumber: 'DA-1', changes: { rowCount: 5, validity: { from: '2026-01-01T00:00:00Z', until: '2027-01-01T00:00:00Z' } } },
+  'asset.cancelled': { registrationNumber: 'DA-1', reason: 'r' },
+  'crossborder.approved': { registrationNumber: 'DA-1', party: bank.did, purpose: 'p', until: '2027-01-01T00:00:00Z' },
+  'consent.granted': { consentId: 'C-1', registrationNumber: 'DA-1', licensee: bank.did, purpose: 'p', until: '2027-01-01T00:00:00Z' },
+  'consent.revoked': { consentId: 'C-1' },
+  'aggregation.opened': { jobId: 'J-1', jobHash: hex(5), minContributors: 3 },
+  'aggregation.contributed': { jobId: 'J-1', contributionHash: hex(6), count: 10 },
+  'aggregation.released': { jobId: 'J-1', resultHash: hex(7), contributors: 3 },
+  'disclosure.erased': { index: 7, erased: [{ digest: 'q'.repeat(43), member: 'valuation' }], reason: 'court order' },
+};

@@ -5,33 +5,17 @@
  * which has this shape), so a cosignature posted to one instance is served by every one.
  */
 
-/** One witness's cosignature of a checkpoint, as kept. */
-export interface KeptCosignature {
-  /** The witness's cosigner vkey. */
-  witnessKey: string;
-  /** The tree size of the cosigned checkpoint. */
-  size: number;
-  /** The cosignature's timestamp (POSIX seconds). */
-  timestamp: number;
-  /** The checkpoint body it cosigns. */
-  body: string;
-  /** The witness's signature line. */
-  line: string;
-  /** The whole note as the witness posted it. */
-  note: string;
-}
+import type { SharedCosignatures, StoredCosignature } from '@dataledger/store-postgres';
 
-/** The newest cosignature of each witness. */
-export interface CosignatureStore {
-  /**
-   * Keeps `c` unless the witness's kept cosignature is newer: a larger tree, or the same tree
-   * cosigned later (tlog-cosignature "timestamp"); an equal timestamp replaces it.
-   * @returns true when `c` is now the kept one
-   */
-  offer(c: KeptCosignature): Promise<boolean>;
-  /** Every witness's kept cosignature. */
-  list(): Promise<KeptCosignature[]>;
-}
+/** One witness's cosignature of a checkpoint, as kept (the shape store-postgres keeps too). */
+export type KeptCosignature = StoredCosignature;
+
+/**
+ * The newest cosignature of each witness: `offer(c)` keeps `c` unless the witness's kept one
+ * is newer (a larger tree, or the same tree cosigned later; an equal timestamp replaces it) and
+ * answers whether `c` is now the kept one; `list()` gives every witness's.
+ */
+export type CosignatureStore = SharedCosignatures;
 
 /**
  * A {@link CosignatureStore} in memory: one process's (the default of `buildApp`).

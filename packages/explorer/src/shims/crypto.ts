@@ -18,16 +18,14 @@ function algorithm(alg: string): void {
   if (alg !== 'sha256') throw new Error(`Digest method not supported in the browser: ${alg}`);
 }
 
-/** An incremental hash, as Node's `Hash`. */
+/** An incremental hash or HMAC, as Node's `Hash` and `Hmac`. */
 export interface Hash {
   update(data: Uint8Array | string): Hash;
   digest(encoding?: string): Buffer | string;
 }
 
-/** Incremental SHA-256 with Node's `createHash` shape. */
-export function createHash(alg: string): Hash {
-  algorithm(alg);
-  const h = sha256.create();
+/** Node's incremental shape over a noble hash or HMAC. */
+function incremental(h: { update(data: Uint8Array): unknown; digest(): Uint8Array }): Hash {
   const self: Hash = {
     update(data: Uint8Array | string): Hash {
       h.update(bytesOf(data));
@@ -41,6 +39,12 @@ export function createHash(alg: string): Hash {
   return self;
 }
 
+/** Incremental SHA-256 with Node's `createHash` shape. */
+export function createHash(alg: string): Hash {
+  algorithm(alg);
+  return incremental(sha256.create());
+}
+
 /** One-shot hash with Node's `crypto.hash` shape. */
 export function hash(alg: string, data: Uint8Array | string, encoding: string = 'hex'): Buffer | string {
   algorithm(alg);
@@ -48,27 +52,10 @@ export function hash(alg: string, data: Uint8Array | string, encoding: string = 
   return encoding === 'buffer' ? out : out.toString(encoding as 'hex');
 }
 
-/** An incremental HMAC, as Node's `Hmac`. */
-export interface Hmac {
-  update(data: Uint8Array | string): Hmac;
-  digest(encoding?: string): Buffer | string;
-}
-
 /** Incremental HMAC-SHA-256 with Node's `createHmac` shape (provenance's vouch tags). */
-export function createHmac(alg: string, key: Uint8Array | string): Hmac {
+export function createHmac(alg: string, key: Uint8Array | string): Hash {
   algorithm(alg);
-  const h = hmac.create(sha256, bytesOf(key));
-  const self: Hmac = {
-    update(data: Uint8Array | string): Hmac {
-      h.update(bytesOf(data));
-      return self;
-    },
-    digest(encoding?: string): Buffer | string {
-      const out = Buffer.from(h.digest());
-      return encoding === undefined || encoding === 'buffer' ? out : out.toString(encoding as 'base64');
-    },
-  };
-  return self;
+  return incremental(hmac.create(sha256, bytesOf(key)));
 }
 
 /** Node's `timingSafeEqual`: compares every byte whatever differs first; lengths must match. */
