@@ -21,8 +21,19 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-const status = await runCli(process.argv.slice(2), processIo());
+const io = processIo();
+const status = await runCli(process.argv.slice(2), io);
 process.exitCode = status;
+if (io.stopRequested) {
+  // Stopped by a signal (a server has closed its store): end now, while this process still
+  // catches signals. Left to end by itself, Node closes its signal handlers while it tears
+  // down, and a signal still on its way then ends the process by that signal instead of with
+  // its status: under `npm start`, Ctrl-C reaches the server twice, from the terminal and
+  // passed on by npm, which then ends by SIGINT too. Output is written first.
+  const flushed = (stream: NodeJS.WriteStream): Promise<void> => new Promise((resolve) => stream.write('', () => resolve()));
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+  process.exit(status);
+}
 // Every command has finished its work (a server has closed its store) by now. Should a
 // library leave a handle open, do not hang: the unref'd timer fires only in that case.
 setTimeout(() => process.exit(status), 2000).unref();

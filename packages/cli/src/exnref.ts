@@ -61,9 +61,17 @@ export function relaunchWithExnref(): Promise<never> {
     process.exit(2);
   });
   child.on('exit', (code, signal) => {
-    for (const s of signals) process.off(s, forward);
-    if (signal !== null) process.kill(process.pid, signal);
-    else process.exit(code ?? 1);
+    if (signal !== null) {
+      // Die by the child's signal: only without a listener does it take the default action.
+      for (const s of signals) process.off(s, forward);
+      process.kill(process.pid, signal);
+    } else {
+      // The listeners stay (forwarding to an exited child does nothing): removing them would
+      // restore the default action, and a signal still on its way (npm passes Ctrl-C on to
+      // this process after the whole group got it) would then end this process by that
+      // signal during its exit instead of with the child's status.
+      process.exit(code ?? 1);
+    }
   });
   return new Promise<never>(() => {});
 }

@@ -45,16 +45,25 @@ export const EXIT: { readonly OK: 0; readonly INVALID: 1; readonly USAGE: 2 } = 
 /** An exit status of the `dataledger` command. */
 export type ExitStatus = (typeof EXIT)[keyof typeof EXIT];
 
+/** The real process's {@link CliIo}, which also tells whether a signal asked it to stop. */
+export interface ProcessIo extends CliIo {
+  /** True once SIGINT or SIGTERM asked a long-running command to stop. */
+  readonly stopRequested: boolean;
+}
+
 /**
  * The real process's streams and environment. Its `stopSignal` installs SIGINT/SIGTERM
  * handlers the first time a command reads it, so only long-running commands (`serve`,
  * `checkpoint watch`) trade the default "die on signal" for a graceful stop; a second signal
  * still ends the process at once.
- * @returns a {@link CliIo} bound to `process`
+ * @returns a {@link ProcessIo} bound to `process`
  */
-export function processIo(): CliIo {
+export function processIo(): ProcessIo {
   let controller: AbortController | undefined;
   return {
+    get stopRequested(): boolean {
+      return controller?.signal.aborted === true;
+    },
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,

@@ -2,7 +2,9 @@
  * `npm start` (the service as most operators run it) stops gracefully: SIGTERM to npm, or
  * Ctrl-C (SIGINT to the whole foreground process group), drains the append queue, closes the
  * store and exits 0 within 10 s, leaving no server process behind; the data directory then
- * reopens with every acknowledged record.
+ * reopens with every acknowledged record. A signal that arrives late (npm passes Ctrl-C on
+ * after the terminal has sent it) changes nothing, whenever it lands: during start-up, the
+ * stop, or the process's own exit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -11,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { didKeyFromPublicKey, generateKeyPair, toBase64 } from '@dataledger/core';
 import { recordLeafHash } from '@dataledger/provenance';
 import { DataLedgerClient, openService, parseKeyFile } from '@dataledger/service';
-import { REPO_ROOT, tempDir, waitForExit, waitForOutput } from './helpers.ts';
+import { BIN, REPO_ROOT, tempDir, waitForExit, waitForOutput } from './helpers.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 const serverPids = new Set<number>();
@@ -103,5 +105,32 @@ describe('npm start stops gracefully', () => {
     expect(alive(s.serverPid)).toBe(false);
     expect(s.output()).toContain('the ledger is closed');
     await expectAllThere(s.data, acked);
+  }, 90_000);
+
+  it('SIGINT sent again and again from the moment it listens until it is gone: it stops gracefully and exits 0', async () => {
+    // However late a repeated signal lands, it lands while a handler is installed: the
+    // handlers go in before the store opens, and the process ends with process.exit while
+    // they are still there (left to end by itself, Node removes them as it tears down).
+    for (let run = 0; run < 2; run++) {
+      const { dir, cleanup } = await tempDir('dataledger-sigint-flood-');
+      cleanups.push(cleanup);
+      const server = spawn(process.execPath, [BIN, 'serve'], {
+        cwd: REPO_ROOT,
+        env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: join(dir, 'data'), NO_COLOR: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const { output } = await waitForOutput(server, /listening on http/, 60_000);
+      const exited = waitForExit(server, 15_000);
+      let gone = false;
+      void exited.then(() => {
+        gone = true;
+      });
+      while (!gone) {
+        server.kill('SIGINT');
+        await new Promise((r) => setImmediate(r));
+      }
+      expect(await exited, output().slice(-2000)).toEqual({ code: 0, signal: null });
+      expect(output()).toContain('the ledger is closed');
+    }
   }, 90_000);
 });

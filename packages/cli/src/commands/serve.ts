@@ -100,6 +100,9 @@ export async function serveCommand(options: ServeOptions, io: CliIo): Promise<Ex
   } catch (err) {
     throw cliError('CLI_USAGE', `--public-member: ${(err as Error).message}`, err);
   }
+  // The stop handlers go in first: a signal during start-up (opening the store, listening)
+  // then stops the server gracefully once it is up, instead of killing the process mid-write.
+  const stop = io.stopSignal;
   const service = await openDataDir(dataDir, {
     ...(policy === undefined ? {} : { disclosurePolicy: policy }),
     origin: options.origin,
@@ -150,7 +153,6 @@ export async function serveCommand(options: ServeOptions, io: CliIo): Promise<Ex
   }
   say(`listening on ${address}`);
 
-  const stop = io.stopSignal;
   await new Promise<void>((done) => {
     if (stop === undefined) return; // runs until the process is killed
     if (stop.aborted) done();
