@@ -12,7 +12,8 @@
  * No decoy digests: every digest hides exactly one member, so the server can demand a
  * disclosure for each one and run every rule on the full payload.
  */
-import { canonicalize, parseJson, sha256, toBase64Url, fromBase64Url, utf8Decode, utf8Encode, type JsonValue } from '@dataledger/core';
+import { hash } from 'node:crypto';
+import { canonicalize, parseJson, toBase64Url, fromBase64Url, utf8Decode, utf8Encode, type JsonValue } from '@dataledger/core';
 import { MAX_DISCLOSURE_LENGTH as VAULT_MAX_DISCLOSURE_LENGTH } from '@dataledger/provenance';
 import type { JsonObject } from './dataintegrity.ts';
 import { CertificateError } from './errors.ts';
@@ -52,11 +53,30 @@ function malformed(message: string, details: Record<string, unknown> = {}): neve
 
 /** base64url SHA-256 of a disclosure's characters (RFC 9901 §4.2.3). */
 export function disclosureDigest(disclosure: string): string {
-  return toBase64Url(sha256(utf8Encode(disclosure)));
+  // A disclosure is ASCII, so its UTF-8 bytes are its characters: hashed in one call.
+  return hash('sha256', disclosure, 'base64url');
 }
 
+/** Bytes of a salt: 128 bits (RFC 9901 §9.3). */
+const SALT_BYTES = 16;
+/**
+ * Salts are cut from a pool of CSPRNG output, refilled every 256 salts: one call to the
+ * generator per pool, not per member (each call costs more than the bytes it returns). Every
+ * byte is used once.
+ */
+const saltPool = new Uint8Array(SALT_BYTES * 256);
+let saltAt = saltPool.length;
+
 function randomSalt(): string {
-  return toBase64Url(globalThis.crypto.getRandomValues(new Uint8Array(16)));
+  if (saltAt === saltPool.length) {
+    // getRandomValues fills at most 65,536 bytes per call; the pool is 4,096.
+    globalThis.crypto.getRandomValues(saltPool);
+    saltAt = 0;
+  }
+  const salt = toBase64Url(saltPool.subarray(saltAt, saltAt + SALT_BYTES));
+  saltPool.fill(0, saltAt, saltAt + SALT_BYTES);
+  saltAt += SALT_BYTES;
+  return salt;
 }
 
 /**

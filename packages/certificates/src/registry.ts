@@ -257,6 +257,13 @@ export interface ApplyOptions {
    * (the write path: nothing is accepted unchecked).
    */
   readonly unchecked?: (rule: UncheckedRule) => void;
+  /**
+   * The record's payload already revealed with these disclosures (`revealPayload(record.type,
+   * record.payload, disclosures)` of this very record, e.g. by a server's edge checks): taken
+   * as it is instead of revealing the payload again. A caller that passes another record's
+   * gets that record's rules.
+   */
+  readonly revealed?: RevealedPayload;
 }
 
 /** The state before any record. */
@@ -1083,7 +1090,7 @@ export function applyRecord(state: RegistryState, record: RegistryRecord, option
     if (!isRecordType(type)) refuse('REGISTRY_UNKNOWN_TYPE', `type: ${type} is not a data-asset record type`, { type });
     // Concealed members (SD-JWT digests) go back in place where disclosed; the schema allows
     // the others to be absent, and the rules that need them say so through `gap`.
-    const revealed = revealPayload(type, record.payload as JsonObject, options.disclosures ?? NO_DISCLOSURES);
+    const revealed = options.revealed ?? revealPayload(type, record.payload as JsonObject, options.disclosures ?? NO_DISCLOSURES);
     const partial = revealed.hidden.length > 0;
     const unchecked = options.unchecked;
     const gap = (rule: string, reason: string): void => {

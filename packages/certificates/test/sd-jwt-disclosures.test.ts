@@ -16,6 +16,7 @@ import {
   DEFAULT_DISCLOSURE_POLICY,
   DIGEST_PATTERN,
   RECORD_TYPES,
+  applyRecord,
   auditRecords,
   checkConcealed,
   concealPayload,
@@ -35,7 +36,7 @@ import {
   type RecordType,
 } from '../src/index.ts';
 import { MAX_DISCLOSURE_LENGTH } from '../src/disclosure.ts';
-import { Ledger, SAMPLE_PAYLOADS, assetPayload, bank, hex, holderA, licencePayload, registry, subject1, withRoles } from './fixtures.ts';
+import { Ledger, SAMPLE_PAYLOADS, assetPayload, bank, dumpState, hex, holderA, licencePayload, registry, subject1, withRoles } from './fixtures.ts';
 
 interface Rfc9901Vectors {
   source: string;
@@ -213,6 +214,23 @@ describe('conceal then reveal', () => {
     expect(salts.size).toBe(n);
     // and a salt shorter than 128 bits is refused when making a disclosure
     expect(() => makeDisclosure('fee', '1', toBase64Url(new Uint8Array(15)))).toThrow(RangeError);
+  });
+});
+
+describe('applyRecord with a payload revealed beforehand (a server edge reveals once)', () => {
+  it('takes options.revealed as the record’s payload: the rules run on it, with the same state as revealing there', () => {
+    const l = withRoles(new Ledger());
+    const type = 'asset.registered';
+    const c = concealPayload(type, FULL[type]);
+    const record = l.next(registry, type, c.payload);
+    // Without disclosures the rules that need the concealed members refuse the record…
+    expect(codeOf(() => applyRecord(l.state, record))).toBe('REGISTRY_DISCLOSURE_REQUIRED');
+    // …and with the payload revealed beforehand they run, though no disclosure is passed.
+    const revealed = revealPayload(type, c.payload, disclosureMap(c.disclosures), { strict: true });
+    const viaRevealed = applyRecord(l.state, record, { revealed });
+    const viaDisclosures = applyRecord(l.state, record, { disclosures: disclosureMap(c.disclosures) });
+    expect(dumpState(viaRevealed)).toEqual(dumpState(viaDisclosures));
+    expect(viaRevealed.assets.get('DA-1')?.holder.name).toBe(FULL[type].holder.name);
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { assertHash, isHash, sha256, sm3, toHex, utf8Encode } from '../src/index.ts';
 
 describe('SHA-256', () => {
@@ -10,6 +11,18 @@ describe('SHA-256', () => {
   });
   it('hashes the concatenation of its parts', () => {
     expect(sha256(utf8Encode('a'), utf8Encode('bc'))).toEqual(sha256(utf8Encode('abc')));
+  });
+  it('one part (hashed in one call) and the same bytes in any parts (hashed incrementally) agree', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), fc.nat(), fc.nat(), (bytes, i, j) => {
+        const [a, b] = [i % (bytes.length + 1), j % (bytes.length + 1)].sort((x, y) => x - y) as [number, number];
+        const whole = sha256(bytes);
+        expect(whole.length).toBe(32);
+        expect(sha256(bytes.subarray(0, a), bytes.subarray(a, b), bytes.subarray(b))).toEqual(whole);
+        expect(sha256(bytes.subarray(0, a), bytes.subarray(a))).toEqual(whole);
+      }),
+      { numRuns: 300, seed: 256 },
+    );
   });
 });
 

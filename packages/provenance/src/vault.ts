@@ -8,9 +8,9 @@
  *
  * Every implementation passes one conformance suite (`test/support/vault-conformance.ts`).
  */
+import { hash } from 'node:crypto';
 import { Level } from 'level';
 import { MemoryLevel } from 'memory-level';
-import { sha256, toBase64Url, utf8Encode } from '@dataledger/core';
 import { provenanceError } from './errors.ts';
 
 /** One stored disclosure and its digest. */
@@ -91,7 +91,7 @@ function checkEntries(entries: readonly VaultEntry[]): void {
     if (!DISCLOSURE.test(disclosure)) throw invalid(`vault.put: entries[${i}].disclosure is not base64url`, { index: i });
     // Content addressing (RFC 9901 §4.2.3): the digest is over the disclosure's ASCII bytes, so
     // a vault never answers a digest with a value the log's digest does not commit to.
-    if (toBase64Url(sha256(utf8Encode(disclosure))) !== digest) {
+    if (hash('sha256', disclosure, 'base64url') !== digest) {
       throw invalid(`vault.put: entries[${i}].digest is not the SHA-256 of its disclosure`, { index: i, digest });
     }
   });

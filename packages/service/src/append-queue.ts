@@ -42,7 +42,7 @@ import {
   type RegistryState,
 } from '@dataledger/certificates';
 import { ServiceError } from './problem.ts';
-import { NO_DISCLOSURES, type DisclosuresByDigest } from './disclosures.ts';
+import { NO_DISCLOSURES, revealedAtEdge, withRevealed, type DisclosuresByDigest } from './disclosures.ts';
 
 /** What a write returns: where the record is and the proof that it is there. */
 export interface Receipt {
@@ -180,8 +180,12 @@ export function registryPrecheck(state: RegistryState, records: readonly LedgerR
       });
     }
     try {
-      // The schema is the revealed payload's (the disclosures were checked complete at the edge).
-      const payload = disclosures.size === 0 ? record.payload : revealPayload(record.type, record.payload as JsonObject, disclosures).payload;
+      // The schema is the revealed payload's (the disclosures were checked complete at the edge,
+      // which revealed each payload once).
+      const payload =
+        disclosures.size === 0
+          ? record.payload
+          : (revealedAtEdge(disclosures, record) ?? revealPayload(record.type, record.payload as JsonObject, disclosures)).payload;
       parseAnyPayload(record.type, payload);
     } catch (err) {
       throw withIndex(err, record.index);
@@ -196,7 +200,7 @@ export function registryPrecheck(state: RegistryState, records: readonly LedgerR
     // a batch) are applied once, by the queue, where they land.
     if (s !== null && k + 1 < records.length && ROLE_CHANGING_TYPES.has(record.type as RecordType)) {
       try {
-        s = applyRecord({ ...s, size: record.index, lastTime: null }, record, { disclosures });
+        s = applyRecord({ ...s, size: record.index, lastTime: null }, record, withRevealed(disclosures, record));
       } catch {
         s = null;
       }

@@ -19,6 +19,8 @@ import {
   type JsonObject,
   type OpenedDisclosure,
   type RegistryState,
+  type ApplyOptions,
+  type RevealedPayload,
 } from '@dataledger/certificates';
 import { DataLedgerError } from '@dataledger/core';
 import type { DisclosureVault, LedgerRecord, VerifiedRecord } from '@dataledger/provenance';
@@ -32,9 +34,49 @@ export type DisclosuresByDigest = ReadonlyMap<string, OpenedDisclosure>;
 /** No disclosures. */
 export const NO_DISCLOSURES: DisclosuresByDigest = new Map();
 
+/**
+ * The disclosures of a submission as the edge checked them ({@link checkDisclosures}): by
+ * digest, and each record's payload as revealed there. The registry's checks further down the
+ * write path (precheck, `applyRecord`) take that revealed payload instead of revealing the same
+ * record again, as they take the signature checked at the edge from the `VerifiedRecord`. Only
+ * {@link checkDisclosures} fills one; records are matched by identity (a `VerifiedRecord`'s
+ * record is frozen).
+ */
+export class CheckedDisclosures extends Map<string, OpenedDisclosure> {
+  readonly #revealed = new WeakMap<LedgerRecord, RevealedPayload>();
+
+  /** The payload of `record` as revealed at the edge (undefined for another record). */
+  revealedOf(record: LedgerRecord): RevealedPayload | undefined {
+    return this.#revealed.get(record);
+  }
+
+  /** Adds a record checked by {@link checkDisclosures}: its payload revealed, strictly. */
+  add(record: LedgerRecord, revealed: RevealedPayload): void {
+    this.#revealed.set(record, revealed);
+    for (const d of revealed.used) this.set(d.digest, d);
+  }
+}
+
+/**
+ * The payload of `record` as revealed at the edge, when `disclosures` are the edge's
+ * ({@link CheckedDisclosures}); undefined otherwise (the caller reveals it).
+ */
+export function revealedAtEdge(disclosures: DisclosuresByDigest | undefined, record: LedgerRecord): RevealedPayload | undefined {
+  return disclosures instanceof CheckedDisclosures ? disclosures.revealedOf(record) : undefined;
+}
+
 function positioned(err: unknown, position: number): unknown {
   if (!(err instanceof CertificateError)) return err;
   return new CertificateError(err.code, err.message, { details: { ...(err.details ?? {}), position }, cause: err });
+}
+
+/**
+ * `applyRecord`'s options on the write path: the disclosures, and the record's payload as the
+ * edge revealed it when it did.
+ */
+export function withRevealed(disclosures: DisclosuresByDigest, record: LedgerRecord): ApplyOptions {
+  const revealed = revealedAtEdge(disclosures, record);
+  return revealed === undefined ? { disclosures } : { disclosures, revealed };
 }
 
 /**
@@ -47,19 +89,19 @@ function positioned(err: unknown, position: number): unknown {
  * @param records - the body's records, signature-checked
  * @param disclosures - the body's disclosures (untrusted strings)
  * @param policy - the ledger's disclosure policy
- * @returns the disclosures by digest (all of them used)
+ * @returns the disclosures by digest (all of them used), with each record's revealed payload
  * @throws CertificateError `DISCLOSURE_MALFORMED`, `DISCLOSURE_NOT_CONCEALED`,
  *   `DISCLOSURE_UNEXPECTED`, `DISCLOSURE_MISSING`, `DISCLOSURE_MISMATCH` (with
  *   `details.position`, the record's place in the body), `DISCLOSURE_FOREIGN` (with the
  *   unused digests in `details.digests`)
  */
-export function checkDisclosures(records: readonly VerifiedRecord[], disclosures: readonly unknown[], policy: DisclosurePolicy): Map<string, OpenedDisclosure> {
+export function checkDisclosures(records: readonly VerifiedRecord[], disclosures: readonly unknown[], policy: DisclosurePolicy): CheckedDisclosures {
   if (disclosures.length > MAX_BODY_DISCLOSURES) {
     throw new CertificateError('DISCLOSURE_MALFORMED', `disclosures: at most ${MAX_BODY_DISCLOSURES} in one body`, { details: { count: disclosures.length } });
   }
   // openDisclosure's messages say what is wrong, never what a disclosure holds.
   const given = disclosureMap(disclosures as string[]);
-  const used = new Map<string, OpenedDisclosure>();
+  const used = new CheckedDisclosures();
   records.forEach(({ record }, k) => {
     if (!isRecordType(record.type)) return; // the registry refuses it (REGISTRY_UNKNOWN_TYPE)
     const payload = record.payload as JsonObject;
@@ -82,7 +124,7 @@ export function checkDisclosures(records: readonly VerifiedRecord[], disclosures
           });
         }
       }
-      for (const d of revealed.used) used.set(d.digest, d);
+      used.add(record, revealed);
     } catch (err) {
       throw positioned(err, k);
     }

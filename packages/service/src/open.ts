@@ -76,7 +76,7 @@ import {
   type OpenedDisclosure,
   type RegistryState,
 } from '@dataledger/certificates';
-import { mayReadDisclosures, recordDigests } from './disclosures.ts';
+import { mayReadDisclosures, recordDigests, withRevealed } from './disclosures.ts';
 import { createCertificateDesk, directoryShelf, type CertificateDesk, type CertificateShelf } from './certificate-desk.ts';
 import { sharedNonceStore } from './httpsig.ts';
 import type { RegistryView } from './context.ts';
@@ -545,7 +545,7 @@ export async function openService(options: OpenServiceOptions): Promise<DataDirS
     const base = new LedgerService<RegistryState>({
       log,
       origin,
-      apply: (s, r, disclosures) => applyRecord(s, r, disclosures === undefined ? {} : { disclosures }),
+      apply: (s, r, disclosures) => applyRecord(s, r, disclosures === undefined ? {} : withRevealed(disclosures, r)),
       precheck: registryPrecheck,
       // Records another instance appended (one PostgreSQL log): with the vault's disclosures, leniently.
       applyLogged: (s, rs) => applyLogged(s, rs, vault),
