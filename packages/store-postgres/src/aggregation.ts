@@ -72,7 +72,10 @@ export interface AggregationKeeping {
 }
 
 /** Options of {@link openPostgresAggregation}: those of `openPostgresStore` that apply. */
-export type PostgresAggregationOptions = Pick<PostgresStoreOptions, 'connectionString' | 'schema' | 'maxConnections'>;
+export type PostgresAggregationOptions = Pick<
+  PostgresStoreOptions,
+  'connectionString' | 'schema' | 'maxConnections' | 'connectTimeoutMs' | 'statementTimeoutMs'
+>;
 
 function ioError(op: string, cause: unknown): ProvenanceError {
   return new ProvenanceError('STORE_IO', `aggregation.${op}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });

@@ -20,10 +20,10 @@
 import pg from 'pg';
 import { DataLedgerError } from '@dataledger/core';
 import { ProvenanceError } from '@dataledger/provenance';
-import { channelOf, LOCK_TAG, migrate, openPool, quoteIdent, schemaOption } from './migrations.ts';
+import { channelOf, clientConfig, LOCK_TAG, migrate, openPool, poolTimeouts, quoteIdent, schemaOption, type PoolTimeouts } from './migrations.ts';
 
-/** Options of {@link openPostgresCluster}. */
-export interface PostgresClusterOptions {
+/** Options of {@link openPostgresCluster}; the time limits are {@link PoolTimeouts}'. */
+export interface PostgresClusterOptions extends PoolTimeouts {
   /** A `postgres://` connection string (default: the `PG*` environment variables). */
   connectionString?: string;
   /** The schema holding the log (default `dataledger`). */
@@ -523,8 +523,9 @@ export async function openPostgresCluster(options: PostgresClusterOptions = {}):
   ] as const) {
     if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`options.${name}: expected a positive integer`);
   }
-  const config: pg.ClientConfig = options.connectionString === undefined ? {} : { connectionString: options.connectionString };
-  const pool = openPool(options.connectionString, 4);
+  const timeouts = poolTimeouts(options);
+  const config = clientConfig(options.connectionString, timeouts);
+  const pool = openPool(options.connectionString, 4, timeouts);
   const cluster = new PostgresLogCluster(config, pool, schema, pollMs, leaseCheckMs);
   try {
     await migrate(pool, schema);

@@ -17,6 +17,9 @@ export type { AggregationKeeping, KeptContribution, KeptJob, PostgresAggregation
 // The schema migrations, in order.
 export { MIGRATIONS } from './migrations.ts';
 export type { Migration } from './migrations.ts';
+// The time limits every connection of this package keeps (connect, statement).
+export { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_STATEMENT_TIMEOUT_MS } from './migrations.ts';
+export type { PoolTimeouts } from './migrations.ts';
 // Several instances on one log: the sequencer lease, forwarded writes, head notifications.
 export { openPostgresCluster } from './cluster.ts';
 export type { LogCluster, PendingHandler, PostgresClusterOptions } from './cluster.ts';

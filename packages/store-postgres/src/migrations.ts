@@ -97,17 +97,69 @@ export function schemaOption(option: unknown): string {
   return schema;
 }
 
+/** How long a new connection may take by default before the operation fails (ms). */
+export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
+/** How long one statement may run by default before the server cancels it (ms). */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
 /**
- * A connection pool of at most `max` connections. An idle pooled connection that the server
- * drops emits 'error' on the pool; without a listener that would end the process, so one is
- * attached: the next query opens a fresh connection instead. With `connectTimeoutMs`, a
- * query that cannot get a connection within that time (the server unreachable or silent, or
- * the pool busy) fails instead of waiting without end.
+ * How much longer than the statement timeout the client waits for an answer: a server that
+ * cancels a statement answers within it, so only one that went silent (a partition, a frozen
+ * host) is given up on this side.
  */
-export function openPool(connectionString: string | undefined, max: number, connectTimeoutMs?: number): pg.Pool {
-  const config: pg.PoolConfig = connectionString === undefined ? { max } : { connectionString, max };
-  if (connectTimeoutMs !== undefined) config.connectionTimeoutMillis = connectTimeoutMs;
-  return new pg.Pool(config).on('error', () => undefined);
+const CLIENT_GRACE_MS = 5_000;
+
+/** The time limits of a pool (see {@link openPool}). */
+export interface PoolTimeouts {
+  /**
+   * Milliseconds an operation may wait for a connection (default {@link DEFAULT_CONNECT_TIMEOUT_MS}):
+   * a server that is unreachable or accepts but never answers turns into `STORE_IO`.
+   */
+  connectTimeoutMs?: number | undefined;
+  /**
+   * Milliseconds one statement may run (default {@link DEFAULT_STATEMENT_TIMEOUT_MS}): the server
+   * cancels it then (`statement_timeout`), and the client gives up 5 s later on a server that
+   * stopped answering. A statement waiting on a lock held elsewhere ends too: `STORE_IO`.
+   */
+  statementTimeoutMs?: number | undefined;
+}
+
+/**
+ * Checks and completes the time limits of a pool.
+ * @throws RangeError for a limit that is not a positive integer
+ */
+export function poolTimeouts(options: PoolTimeouts): Required<{ [K in keyof PoolTimeouts]: number }> {
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
+  for (const [name, v] of [
+    ['connectTimeoutMs', connectTimeoutMs],
+    ['statementTimeoutMs', statementTimeoutMs],
+  ] as const) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`options.${name}: expected a positive integer`);
+  }
+  return { connectTimeoutMs, statementTimeoutMs };
+}
+
+/**
+ * The connection settings every client of this package uses: where, and the time limits of
+ * {@link PoolTimeouts} (checked by {@link poolTimeouts}), so no operation waits without end.
+ */
+export function clientConfig(connectionString: string | undefined, timeouts: Required<{ [K in keyof PoolTimeouts]: number }>): pg.ClientConfig {
+  return {
+    ...(connectionString === undefined ? {} : { connectionString }),
+    connectionTimeoutMillis: timeouts.connectTimeoutMs,
+    statement_timeout: timeouts.statementTimeoutMs,
+    query_timeout: timeouts.statementTimeoutMs + CLIENT_GRACE_MS,
+  };
+}
+
+/**
+ * A connection pool of at most `max` connections, with the time limits of {@link clientConfig}.
+ * An idle pooled connection that the server drops emits 'error' on the pool; without a listener
+ * that would end the process, so one is attached: the next query opens a fresh connection
+ * instead.
+ */
+export function openPool(connectionString: string | undefined, max: number, timeouts: Required<{ [K in keyof PoolTimeouts]: number }>): pg.Pool {
+  return new pg.Pool({ ...clientConfig(connectionString, timeouts), max }).on('error', () => undefined);
 }
 
 /** The NOTIFY channel of a schema's log: `head` (a batch moved the head), `pending`, `done` (cluster.ts). */
@@ -165,7 +217,7 @@ export async function migrate(pool: pg.Pool, schema: string): Promise<number[]> 
 }
 
 /** The options every opener of this package takes. */
-export interface PoolOptions {
+export interface PoolOptions extends PoolTimeouts {
   connectionString?: string | undefined;
   schema?: string | undefined;
   maxConnections?: number | undefined;
@@ -177,21 +229,15 @@ export interface PoolOptions {
  * @param what - the opener's name in error messages (`vault`, `aggregation`, `shared`)
  * @param options - connection string, schema, pool size
  * @param defaultMax - the pool size when `options.maxConnections` is absent
- * @param connectTimeoutMs - see {@link openPool} (default: none)
  * @returns the pool and the checked schema name
- * @throws TypeError for a bad schema name, RangeError for a bad pool size, DataLedgerError
+ * @throws TypeError for a bad schema name, RangeError for a bad pool size or time limit, DataLedgerError
  *   `STORE_IO` when the schema cannot be opened (the pool is ended then)
  */
-export async function openMigratedPool(
-  what: string,
-  options: PoolOptions,
-  defaultMax: number,
-  connectTimeoutMs?: number,
-): Promise<{ pool: pg.Pool; schema: string }> {
+export async function openMigratedPool(what: string, options: PoolOptions, defaultMax: number): Promise<{ pool: pg.Pool; schema: string }> {
   const schema = schemaOption(options.schema);
   const max = options.maxConnections ?? defaultMax;
   if (!Number.isSafeInteger(max) || max < 1) throw new RangeError('options.maxConnections: expected a positive integer');
-  const pool = openPool(options.connectionString, max, connectTimeoutMs);
+  const pool = openPool(options.connectionString, max, poolTimeouts(options));
   try {
     await migrate(pool, schema);
   } catch (cause) {

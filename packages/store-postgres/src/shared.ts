@@ -16,7 +16,7 @@ import { openMigratedPool, quoteIdent } from './migrations.ts';
 import type { PostgresStoreOptions } from './store.ts';
 
 /** Options of {@link openPostgresShared}: those of `openPostgresStore` that apply, and how often expired nonces are deleted. */
-export type PostgresSharedOptions = Pick<PostgresStoreOptions, 'connectionString' | 'schema' | 'maxConnections'> & {
+export type PostgresSharedOptions = Pick<PostgresStoreOptions, 'connectionString' | 'schema' | 'maxConnections' | 'statementTimeoutMs'> & {
   /**
    * Milliseconds between deletes of expired nonces (default 60,000), on a timer that does not
    * keep the process alive; a claim refuses only live nonces anyway, so this bounds the table,
@@ -24,7 +24,7 @@ export type PostgresSharedOptions = Pick<PostgresStoreOptions, 'connectionString
    */
   pruneIntervalMs?: number;
   /**
-   * Milliseconds a statement may wait for a connection (default 10,000): past it, `STORE_IO`.
+   * Milliseconds an operation may wait for a connection (default 10,000): past it, `STORE_IO`.
    * A signed read waits on its nonce claim, so a server that stops answering must turn into a
    * coded 503 (the read refused, never answered unchecked), not into requests held without end.
    */
@@ -287,9 +287,7 @@ class Shared implements PostgresShared {
 export async function openPostgresShared(options: PostgresSharedOptions = {}): Promise<PostgresShared> {
   const every = options.pruneIntervalMs ?? 60_000;
   if (!Number.isSafeInteger(every) || every < 1) throw new RangeError('options.pruneIntervalMs: expected a positive integer');
-  const timeout = options.connectTimeoutMs ?? 10_000;
-  if (!Number.isSafeInteger(timeout) || timeout < 1) throw new RangeError('options.connectTimeoutMs: expected a positive integer');
   // Two connections by default: each instance already holds the store's, the vault's and the cluster's pools.
-  const { pool, schema } = await openMigratedPool('shared', options, 2, timeout);
+  const { pool, schema } = await openMigratedPool('shared', options, 2);
   return new Shared(pool, schema, every);
 }

@@ -6,10 +6,10 @@
 import pg from 'pg';
 import { DataLedgerError } from '@dataledger/core';
 import { ProvenanceError, type ProvenanceErrorCode, type RecordStore, type StoreOperation, type StoreRange } from '@dataledger/provenance';
-import { channelOf, LOCK_TAG, migrate, openPool, quoteIdent, schemaOption } from './migrations.ts';
+import { channelOf, clientConfig, LOCK_TAG, migrate, openPool, poolTimeouts, quoteIdent, schemaOption, type PoolTimeouts } from './migrations.ts';
 
-/** Options of {@link openPostgresStore}. */
-export interface PostgresStoreOptions {
+/** Options of {@link openPostgresStore}; the time limits are {@link PoolTimeouts}'. */
+export interface PostgresStoreOptions extends PoolTimeouts {
   /**
    * A `postgres://` connection string. Default: node-postgres' own defaults, i.e. the `PG*`
    * environment variables (`PGHOST`, `PGDATABASE`, …) and then localhost.
@@ -285,12 +285,13 @@ export async function openPostgresStore(options: PostgresStoreOptions = {}): Pro
   const schema = schemaOption(options.schema);
   const max = options.maxConnections ?? 4;
   if (!Number.isSafeInteger(max) || max < 1) throw new RangeError('options.maxConnections: expected a positive integer');
-  const pool = openPool(options.connectionString, max);
+  const timeouts = poolTimeouts(options);
+  const pool = openPool(options.connectionString, max, timeouts);
   let lock: pg.Client | null = null;
   try {
     await migrate(pool, schema);
     if (options.exclusive ?? true) {
-      lock = new pg.Client(options.connectionString === undefined ? {} : { connectionString: options.connectionString });
+      lock = new pg.Client(clientConfig(options.connectionString, timeouts));
       lock.on('error', () => undefined);
       await lock.connect();
       const { rows } = await lock.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2) # 1) AS ok', [LOCK_TAG, schema]);

@@ -10,7 +10,7 @@ import { openMigratedPool, quoteIdent } from './migrations.ts';
 import type { PostgresStoreOptions } from './store.ts';
 
 /** Options of {@link openPostgresVault}: those of `openPostgresStore` that apply, and how erasure vacuums. */
-export type PostgresVaultOptions = Pick<PostgresStoreOptions, 'connectionString' | 'schema' | 'maxConnections'> & {
+export type PostgresVaultOptions = Pick<PostgresStoreOptions, 'connectionString' | 'schema' | 'maxConnections' | 'connectTimeoutMs' | 'statementTimeoutMs'> & {
   /**
    * Run `VACUUM FULL` on the table after each erase instead of `VACUUM` (default false).
    * `VACUUM FULL` rewrites the table, so an erased disclosure's bytes are left in no data file,
