@@ -23,6 +23,7 @@ for (const stream of [process.stdout, process.stderr]) {
 
 const io = processIo();
 const status = await runCli(process.argv.slice(2), io);
+io.finished();
 process.exitCode = status;
 if (io.stopRequested) {
   // Stopped by a signal (a server has closed its store): end now, while this process still

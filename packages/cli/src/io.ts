@@ -49,6 +49,11 @@ export type ExitStatus = (typeof EXIT)[keyof typeof EXIT];
 export interface ProcessIo extends CliIo {
   /** True once SIGINT or SIGTERM asked a long-running command to stop. */
   readonly stopRequested: boolean;
+  /**
+   * The command has finished (a server has closed its store): from now on a signal changes
+   * nothing, the process is ending with the command's status.
+   */
+  finished(): void;
 }
 
 /**
@@ -60,9 +65,13 @@ export interface ProcessIo extends CliIo {
  */
 export function processIo(): ProcessIo {
   let controller: AbortController | undefined;
+  let done = false;
   return {
     get stopRequested(): boolean {
       return controller?.signal.aborted === true;
+    },
+    finished(): void {
+      done = true;
     },
     stdout: process.stdout,
     stderr: process.stderr,
@@ -77,7 +86,9 @@ export function processIo(): ProcessIo {
         const onSignal = (signal: NodeJS.Signals): void => {
           // Under `npm start`, Ctrl-C reaches this process twice at once: from the terminal
           // (the whole foreground group) and forwarded by npm. Only a signal repeated later
-          // is a request to stop at once.
+          // is a request to stop at once; once the command has finished, there is nothing
+          // left to stop.
+          if (done) return;
           if (c.signal.aborted) {
             if (Date.now() - first > 1000) process.exit(signal === 'SIGINT' ? 130 : 143);
             return;

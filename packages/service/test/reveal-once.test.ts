@@ -10,8 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
-const counts = vi.hoisted(() => ({ reveal: 0 }));
+const counts = vi.hoisted(() => ({ reveal: 0, applied: [] as { index: number; revealed: unknown }[] }));
 
+// The service's own calls into certificates are counted here: `revealPayload` (the edge and
+// the precheck) and `applyRecord` with the payload it was handed (applyRecord reveals inside
+// certificates when it is handed none, which this mock cannot count, so the test checks that
+// it is handed one).
 vi.mock('@dataledger/certificates', async (importOriginal) => {
   const certificates = await importOriginal<typeof import('@dataledger/certificates')>();
   return {
@@ -19,6 +23,10 @@ vi.mock('@dataledger/certificates', async (importOriginal) => {
     revealPayload: (...args: Parameters<typeof certificates.revealPayload>) => {
       counts.reveal++;
       return certificates.revealPayload(...args);
+    },
+    applyRecord: (...args: Parameters<typeof certificates.applyRecord>) => {
+      counts.applied.push({ index: args[1].index, revealed: args[2]?.revealed?.payload });
+      return certificates.applyRecord(...args);
     },
   };
 });
@@ -89,12 +97,15 @@ describe('the write path reveals a concealed payload once', () => {
       concealed.map((c) => ({ type, payload: c.payload, signer: registry })),
     );
     const before = counts.reveal;
+    counts.applied.length = 0;
     const receipts = await service.submit(
       records,
       concealed.flatMap((c) => c.disclosures),
     );
     expect(receipts.map((r) => r.index)).toEqual(records.map((r) => r.index));
     expect(counts.reveal - before).toBe(records.length);
+    // The registry applied each record once, to the payload the edge revealed: the full one.
+    expect(counts.applied).toEqual(records.map((r, i) => ({ index: r.index, revealed: fullAsset(rns[i] as string) })));
   });
 
   it('without its disclosures the same record is refused (the rules need the concealed members)', async () => {

@@ -162,6 +162,22 @@ export function openPool(connectionString: string | undefined, max: number, time
   return new pg.Pool({ ...clientConfig(connectionString, timeouts), max }).on('error', () => undefined);
 }
 
+/** True for node-postgres' own read timeout (`query_timeout`): the server went silent. */
+export function isClientTimeout(cause: unknown): boolean {
+  return cause instanceof Error && cause.message === 'Query read timeout';
+}
+
+/**
+ * Ends a failed transaction: ROLLBACK, unless the client gave up on a silent server (its read
+ * timeout). node-postgres keeps the timed-out statement as the connection's active query, so a
+ * ROLLBACK would only wait behind it for another full timeout; the caller discards the
+ * connection instead (`release(err)`), and the server rolls back when it closes.
+ */
+export async function rollback(client: pg.PoolClient, cause: unknown): Promise<void> {
+  if (isClientTimeout(cause)) return;
+  await client.query('ROLLBACK').catch(() => undefined);
+}
+
 /** The NOTIFY channel of a schema's log: `head` (a batch moved the head), `pending`, `done` (cluster.ts). */
 export function channelOf(schema: string): string {
   return `dataledger.${schema}`;
@@ -209,7 +225,7 @@ export async function migrate(pool: pg.Pool, schema: string): Promise<number[]> 
     return done;
   } catch (cause) {
     failed = cause;
-    await client.query('ROLLBACK').catch(() => undefined);
+    await rollback(client, cause);
     throw cause;
   } finally {
     client.release(failed === null ? undefined : (failed as Error));

@@ -6,7 +6,7 @@
 import pg from 'pg';
 import { DataLedgerError } from '@dataledger/core';
 import { ProvenanceError, type ProvenanceErrorCode, type RecordStore, type StoreOperation, type StoreRange } from '@dataledger/provenance';
-import { channelOf, clientConfig, LOCK_TAG, migrate, openPool, poolTimeouts, quoteIdent, schemaOption, type PoolTimeouts } from './migrations.ts';
+import { channelOf, clientConfig, LOCK_TAG, migrate, openPool, poolTimeouts, quoteIdent, rollback, schemaOption, type PoolTimeouts } from './migrations.ts';
 
 /** Options of {@link openPostgresStore}; the time limits are {@link PoolTimeouts}'. */
 export interface PostgresStoreOptions extends PoolTimeouts {
@@ -219,7 +219,7 @@ class PostgresRecordStore implements RecordStore {
       if (fenced) this.#fenceSeen = fenceNext;
     } catch (cause) {
       failed = cause;
-      await client.query('ROLLBACK').catch(() => undefined);
+      await rollback(client, cause);
       if (cause instanceof DataLedgerError) {
         // A refused fence leaves the connection healthy: it goes back to the pool.
         failed = null;

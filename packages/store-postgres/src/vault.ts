@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import { checkedVault, ProvenanceError, type DisclosureVault, type VaultEntry } from '@dataledger/provenance';
-import { openMigratedPool, quoteIdent } from './migrations.ts';
+import { openMigratedPool, quoteIdent, rollback } from './migrations.ts';
 import type { PostgresStoreOptions } from './store.ts';
 
 /** Options of {@link openPostgresVault}: those of `openPostgresStore` that apply, and how erasure vacuums. */
@@ -25,6 +25,8 @@ export type PostgresVaultOptions = Pick<PostgresStoreOptions, 'connectionString'
 const ROWS_PER_STATEMENT = 5000;
 /** Rows per `entries()` page (keyset pagination). */
 const PAGE = 1024;
+/** How long `erase` waits for its VACUUM's answer, which no statement limit ends (ms). */
+const VACUUM_CLIENT_TIMEOUT_MS = 60 * 60 * 1000;
 
 function ioError(op: string, cause: unknown): ProvenanceError {
   return new ProvenanceError('STORE_IO', `vault.${op}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
@@ -71,7 +73,7 @@ class PostgresVaultBackend implements DisclosureVault {
       await client.query('COMMIT');
     } catch (cause) {
       failed = cause;
-      await client.query('ROLLBACK').catch(() => undefined);
+      await rollback(client, cause);
       throw ioError('put', cause);
     } finally {
       // A connection whose transaction state is unknown is discarded, not reused.
@@ -103,10 +105,20 @@ class PostgresVaultBackend implements DisclosureVault {
     // removes them (PostgreSQL docs, "Routine Vacuuming"). VACUUM cannot run in a transaction
     // block; on a pooled connection it runs alone. Plain VACUUM skips the pages the visibility
     // map marks all-visible, so it costs about the pages the erase touched.
+    // VACUUM is maintenance, not a request: the statement limit of the pool does not apply
+    // (a VACUUM FULL rewrites the table, and a plain one scans its index). It runs on a
+    // connection of its own, discarded after, so the lifted limit never returns to the pool;
+    // the client still gives up on a server silent for VACUUM_CLIENT_TIMEOUT_MS.
+    let client: pg.PoolClient | undefined;
     try {
-      await this.#pool.query(this.#vacuum);
+      client = await this.#pool.connect();
+      await client.query('SET statement_timeout = 0');
+      // node-postgres reads a per-query `query_timeout` (client.js), which its types omit.
+      await client.query({ text: this.#vacuum, query_timeout: VACUUM_CLIENT_TIMEOUT_MS } as pg.QueryConfig);
     } catch (cause) {
       throw new ProvenanceError('STORE_IO', `vault.erase: the disclosures are deleted but ${this.#vacuum} failed; erase again to retry it`, { cause });
+    } finally {
+      client?.release(new Error('the session ran VACUUM without a statement limit'));
     }
   }
 

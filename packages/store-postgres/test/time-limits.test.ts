@@ -5,7 +5,8 @@
  * both turn into a coded `STORE_IO` (the service answers 503) within the limit, on a real
  * PostgreSQL. The connection is usable again afterwards.
  */
-import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { createHash } from 'node:crypto';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import {
@@ -81,6 +82,79 @@ describe('time limits of every connection', () => {
     } finally {
       await other.end();
       await store.close();
+    }
+  });
+
+  it('a server that goes silent mid-statement: STORE_IO once the client gives up (statement limit + 5 s), without a second wait for ROLLBACK', async () => {
+    // A TCP relay to the real server that can stop passing the server's answers on.
+    const target = new URL(db.url);
+    let frozen = false;
+    const pairs: Socket[] = [];
+    const relay = createServer((client) => {
+      const server = connect(Number(target.port || 5432), target.hostname);
+      pairs.push(client, server);
+      client.pipe(server);
+      server.on('data', (chunk: Buffer) => {
+        if (!frozen) client.write(chunk);
+      });
+      const end = (): void => {
+        client.destroy();
+        server.destroy();
+      };
+      client.on('error', end).on('close', end);
+      server.on('error', end).on('close', end);
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const via = new URL(db.url);
+    via.hostname = '127.0.0.1';
+    via.port = String((relay.address() as AddressInfo).port);
+    const schema = db.newSchema();
+    const store = await openPostgresStore({ connectionString: via.toString(), schema, statementTimeoutMs: 300 });
+    try {
+      await store.batch([{ type: 'put', key: 'k', value: new Uint8Array([1]) }]);
+      frozen = true;
+      const started = Date.now();
+      expect(await codeOf(store.batch([{ type: 'put', key: 'k2', value: new Uint8Array([2]) }]))).toBe('STORE_IO');
+      const waited = Date.now() - started;
+      // The client's read timeout is 300 + 5,000 ms; a ROLLBACK queued behind the silent
+      // statement would add as much again.
+      expect(waited).toBeGreaterThanOrEqual(5000);
+      expect(waited).toBeLessThan(8000);
+      frozen = false;
+      // The connection that timed out was discarded: the store works on a fresh one.
+      expect(await store.get('k')).toEqual(new Uint8Array([1]));
+    } finally {
+      await store.close();
+      for (const sock of pairs) sock.destroy();
+      await new Promise((r) => relay.close(r));
+    }
+  }, 30_000);
+
+  it('the vault’s VACUUM after an erase is maintenance: the statement limit does not cut it short', async () => {
+    const schema = db.newSchema();
+    const vault = await openPostgresVault({ connectionString: db.url, schema, statementTimeoutMs: 200 });
+    const other = new pg.Client({ connectionString: db.url });
+    await other.connect();
+    try {
+      const disclosure = 'WyJzYWx0c2FsdHNhbHRzYWx0c2EiLCJmZWUiLCIxIl0';
+      const digest = createHash('sha256').update(disclosure).digest('base64url');
+      await vault.put([{ digest, disclosure }]);
+      // A lock VACUUM waits for, which the DELETE does not: VACUUM runs past the 200 ms limit.
+      await other.query('BEGIN');
+      await other.query(`LOCK TABLE "${schema}".disclosures IN SHARE UPDATE EXCLUSIVE MODE`);
+      let settled: string | undefined;
+      const erasing = codeOf(vault.erase([digest])).then((code) => {
+        settled = code;
+      });
+      await new Promise((r) => setTimeout(r, 800));
+      expect(settled).toBeUndefined();
+      await other.query('ROLLBACK');
+      await erasing;
+      expect(settled).toBe('OK');
+      expect(await vault.getMany([digest])).toEqual([undefined]);
+    } finally {
+      await other.end();
+      await vault.close();
     }
   });
 

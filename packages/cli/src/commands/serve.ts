@@ -103,6 +103,14 @@ export async function serveCommand(options: ServeOptions, io: CliIo): Promise<Ex
   // The stop handlers go in first: a signal during start-up (opening the store, listening)
   // then stops the server gracefully once it is up, instead of killing the process mid-write.
   const stop = io.stopSignal;
+  let listening = false;
+  stop?.addEventListener(
+    'abort',
+    () => {
+      if (!listening) io.stderr.write('dataledger: stopping once start-up is done (signal again after a second to stop at once)\n');
+    },
+    { once: true },
+  );
   const service = await openDataDir(dataDir, {
     ...(policy === undefined ? {} : { disclosurePolicy: policy }),
     origin: options.origin,
@@ -151,6 +159,7 @@ export async function serveCommand(options: ServeOptions, io: CliIo): Promise<Ex
     await service.close();
     throw cliError('CLI_USAGE', `cannot listen on ${options.host}:${options.port}: ${(err as Error).message}`, err);
   }
+  listening = true;
   say(`listening on ${address}`);
 
   await new Promise<void>((done) => {
