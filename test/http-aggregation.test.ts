@@ -5,7 +5,9 @@
  * the release is recorded. Job events are ledger records; a restart folds the same sum.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalBytes, sha256, toBase64, toHex, type JsonValue } from '@dataledger/core';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { canonicalBytes, sha256, toBase64, toHex, utf8Encode, type JsonValue } from '@dataledger/core';
 import { buildRecord } from '@dataledger/provenance';
 import { createJobKeys, decryptAggregate, encryptContribution, resolveJob, type AggregationJob } from '@dataledger/aggregation';
 import { newActor, startServer, type Actor, type Server } from './support/http-ledger.ts';
@@ -175,5 +177,43 @@ describe('encrypted statistics across five holders', () => {
     // the holder's own record still goes through
     await s.client(holders[0]).contribute(j2.id, c);
     expect((await s.client().aggregationJob(j2.id)).contributions).toBe(1);
+  });
+  it('a job recorded but never kept (the process stopped in between) is kept when its opening record is posted again with the key it names', async () => {
+    const post = (body: unknown): Promise<Response> =>
+      fetch(`${s.base}/v1/aggregation/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    // Two jobs opened, one by the client (its record names the key's hash), one by a record that names none.
+    const named: AggregationJob = { ...job, id: 'kept-late-named' };
+    const unnamed: AggregationJob = { ...job, id: 'kept-late-unnamed' };
+    const [kNamed, kUnnamed, kOther] = await Promise.all([createJobKeys(named), createJobKeys(unnamed), createJobKeys(named)]);
+    const opened = await s.client(exchange).openAggregationJob(named, kNamed.publicKey);
+    const bare = buildRecord(
+      s.service.log.head(),
+      { type: 'aggregation.opened', payload: { jobId: unnamed.id, jobHash: toHex(resolveJob(unnamed).hash), minContributors: unnamed.minContributors } },
+      exchange,
+    );
+    expect((await post({ record: bare, job: unnamed, publicKey: toBase64(kUnnamed.publicKey) })).status).toBe(200);
+    // The process stops between the append and the keeping: the ledger has the openings, the
+    // keeping does not, and after a restart nobody serves the jobs.
+    const dir = s.dir;
+    await s.stop();
+    for (const id of [named.id, unnamed.id]) rmSync(join(dir, 'aggregation', toHex(sha256(utf8Encode(id)))), { recursive: true });
+    s = await startServer(dir);
+    expect(await codeOf(s.client().aggregationJob(named.id))).toBe('HTTP_NOT_FOUND');
+    const size = s.service.size;
+    // The same record with another key: refused (the record names the hash of the first).
+    expect((await post({ record: opened.record, job: named, publicKey: toBase64(kOther.publicKey) })).status).toBe(400);
+    // With its key: kept and served, and a holder can contribute.
+    const again = await post({ record: opened.record, job: named, publicKey: toBase64(kNamed.publicKey) });
+    expect(again.status).toBe(200);
+    expect(((await again.json()) as { index: number }).index).toBe(opened.index);
+    const info = await s.client().aggregationJob(named.id);
+    expect(Buffer.from(info.publicKey, 'base64').equals(Buffer.from(kNamed.publicKey))).toBe(true);
+    await s.client(holders[0]).contribute(named.id, await encryptContribution(named, kNamed.publicKey, [1n, 2n, 3n, 4n], holders[0] as Actor));
+    expect((await s.client().aggregationJob(named.id)).contributions).toBe(1);
+    // A record that names no key hash cannot be checked against any key: refused, not kept.
+    const refused = await post({ record: bare, job: unnamed, publicKey: toBase64(kUnnamed.publicKey) });
+    expect(refused.status).toBe(400);
+    expect(await codeOf(s.client().aggregationJob(unnamed.id))).toBe('HTTP_NOT_FOUND');
+    expect(s.service.size).toBe(size + 1);
   });
 });

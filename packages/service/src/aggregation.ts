@@ -459,7 +459,15 @@ export class AggregationJobs {
     if (p['publicKeyHash'] !== undefined && p['publicKeyHash'] !== toHex(sha256(publicKey))) {
       bad('the aggregation.opened record names the hash of another public key (publicKeyHash: hex SHA-256 of the key given)');
     }
-    this.#service.check([checked]);
+    // The ledger already records this opening, and no instance keeps the job: the process
+    // that appended it stopped before keeping it. The same record posted again, with the key
+    // its opening names by hash, keeps the job now (a key it does not name cannot be checked,
+    // and the record is public: anyone could post it with a key of their own).
+    const recorded = this.#service.view().aggregation?.(resolved.id) as { jobHash?: string; publicKeyHash?: string | null } | undefined;
+    if (recorded === undefined) this.#service.check([checked]);
+    else if (typeof recorded.publicKeyHash !== 'string') {
+      bad('this job is recorded without the hash of its key (publicKeyHash), so the key given cannot be checked against it: open a new job');
+    }
     const entry = await this.#entry(job, publicKey);
     let receipt: Receipt;
     try {
