@@ -20,7 +20,7 @@ import {
   type RegistryState,
 } from '@dataledger/certificates';
 import { codeOf } from './support/codes.ts';
-import { grantRoles, registeredAsset, startServer, type Actor, type RoleName, type Server } from './support/http-ledger.ts';
+import { grantRoles, registeredAsset, resignedCertificate, startServer, type Actor, type RoleName, type Server } from './support/http-ledger.ts';
 
 let s: Server;
 let roles: Record<RoleName, Actor>;
@@ -89,18 +89,7 @@ describe('PUT /v1/certificates/{id}', () => {
     });
     // the same again: 200; another signature (new proof time) under the same id: 409
     expect((await put(id, certificate)).status).toBe(200);
-    const resigned = await (async () => {
-      const ev = certificate.evidence as JsonObject[];
-      const inc = (e: JsonObject) => ({ record: e.record as never, proof: (e.inclusionProof as string[]).map((h) => fromBase64(h)) });
-      return issueCertificate({
-        subject: certificate.credentialSubject as JsonObject,
-        issued: inc(ev[0]!),
-        checkpoint: ev[0]!.checkpoint as string,
-        roleEvidence: { genesis: inc(ev[1]!), grant: inc(ev[2]!) },
-        secretKey: roles.registry.secretKey,
-        created: '2026-02-02T00:00:00Z',
-      });
-    })();
+    const resigned = resignedCertificate(certificate, roles.registry.secretKey, '2026-02-02T00:00:00Z');
     const conflict = await put(id, resigned);
     expect([conflict.status, (await conflict.json()).code]).toEqual([409, 'CERT_CONFLICT']);
     // durable: a restarted service on the same data dir serves the same certificate

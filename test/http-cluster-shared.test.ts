@@ -7,16 +7,25 @@
  * (RFC 9421 §7.2.2). Closing the services leaves the shared rows in the database.
  */
 import { dirname, join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromBase64 } from '@dataledger/core';
 import { cosignCheckpoint, cosignerVerifierKey, verifyCosignature } from '@dataledger/provenance';
-import { issueCertificate, prepareCertificate, type JsonObject, type RegistryState } from '@dataledger/certificates';
+import { issueCertificate, prepareCertificate, type RegistryState } from '@dataledger/certificates';
 import { buildApp, DataLedgerClient, sharedNonceStore, signRequest } from '@dataledger/service';
 import { openPostgresShared } from '@dataledger/store-postgres';
 import { testDatabase, type TestDatabase } from '../packages/store-postgres/test/support/postgres.ts';
 import { codeOf } from './support/codes.ts';
-import { assetPayload, newActor, newRegistrationNumber, ROLE_NAMES, tempDataDir, type Actor, type RoleName } from './support/http-ledger.ts';
+import {
+  assetPayload,
+  newActor,
+  newRegistrationNumber,
+  resignedCertificate,
+  ROLE_NAMES,
+  tempDataDir,
+  type Actor,
+  type RoleName,
+} from './support/http-ledger.ts';
 import { copyLedgerKeys, startInstance, type Instance } from './support/cluster.ts';
 
 /** Both instances answer under one public URL, as behind one load balancer: a signed read covers its authority. */
@@ -37,15 +46,8 @@ const start = (dataDir: string): Promise<Instance> =>
 const client = (inst: Instance, signer?: Actor | { secretKey: Uint8Array }): DataLedgerClient =>
   new DataLedgerClient({ baseUrl: inst.base, publicUrl: PUBLIC, ...(signer === undefined ? {} : { signer }) });
 
-async function sql<T extends pg.QueryResultRow>(text: string): Promise<T[]> {
-  const c = new pg.Client({ connectionString: db.url });
-  await c.connect();
-  try {
-    return (await c.query<T>(text)).rows;
-  } finally {
-    await c.end();
-  }
-}
+/** One statement on a connection of its own (what the test reads behind the instances). */
+const sql = <T extends pg.QueryResultRow>(text: string): Promise<T[]> => db.query<T>(text);
 
 /** Waits until `b` has caught up with `a`'s log (its registry too). */
 async function caughtUp(): Promise<void> {
@@ -102,16 +104,7 @@ describe('two instances of one PostgreSQL log share what they keep beside it', (
     const put = (inst: Instance, body: unknown): Promise<Response> =>
       fetch(`${inst.base}${path}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await put(b, certificate)).status).toBe(200);
-    const ev = certificate.evidence as JsonObject[];
-    const inc = (e: JsonObject) => ({ record: e.record as never, proof: (e.inclusionProof as string[]).map((h) => fromBase64(h)) });
-    const resigned = issueCertificate({
-      subject: certificate.credentialSubject as JsonObject,
-      issued: inc(ev[0]!),
-      checkpoint: ev[0]!.checkpoint as string,
-      roleEvidence: { genesis: inc(ev[1]!), grant: inc(ev[2]!) },
-      secretKey: roles.registry.secretKey,
-      created: '2026-02-02T00:00:00Z',
-    });
+    const resigned = resignedCertificate(certificate, roles.registry.secretKey, '2026-02-02T00:00:00Z');
     const conflict = await put(b, resigned);
     expect([conflict.status, ((await conflict.json()) as { code: string }).code]).toEqual([409, 'CERT_CONFLICT']);
     expect(await (await fetch(`${a.base}${path}`)).text()).toBe(textA);

@@ -8,7 +8,7 @@
  * disclosures to a regulator.
  */
 import { dirname, join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disclosureDigest, openDisclosure } from '@dataledger/certificates';
 import { DataLedgerClient } from '@dataledger/service';
@@ -24,15 +24,8 @@ const start = (dataDir: string): Promise<Instance> => startInstance(dataDir, db.
 
 const client = (inst: Instance, signer: Actor | { secretKey: Uint8Array }): DataLedgerClient => new DataLedgerClient({ baseUrl: inst.base, signer });
 
-async function sql<T extends pg.QueryResultRow>(text: string): Promise<T[]> {
-  const c = new pg.Client({ connectionString: db.url });
-  await c.connect();
-  try {
-    return (await c.query<T>(text)).rows;
-  } finally {
-    await c.end();
-  }
-}
+/** One statement on a connection of its own (what the test reads behind the instances). */
+const sql = <T extends pg.QueryResultRow>(text: string): Promise<T[]> => db.query<T>(text);
 
 type ReadAsset = { holder: { name?: string }; description?: string; disclosures: string[] };
 

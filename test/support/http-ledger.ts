@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { didKeyFromPublicKey, generateKeyPair } from '@dataledger/core';
+import { didKeyFromPublicKey, fromBase64, generateKeyPair } from '@dataledger/core';
+import { issueCertificate, type JsonObject } from '@dataledger/certificates';
 import { assetPayload, licencePayload } from './fixtures.ts';
 import { buildApp, DataLedgerClient, openService, type BuildAppOptions, type DataDirService } from '@dataledger/service';
 
@@ -105,4 +106,21 @@ export async function registeredAsset(s: Server, roles: Record<RoleName, Actor>,
   await s.client(roles.registry).submit('asset.registered', assetPayload(rn, holder) as never);
   await s.client(roles.reviewer).submit('asset.reviewed', { registrationNumber: rn, outcome: 'approved', opinion: 'compliant' });
   return rn;
+}
+
+/**
+ * The same certificate signed again from its own evidence, at another proof time `created`:
+ * another text under the same id (what a publisher must refuse as a conflict).
+ */
+export function resignedCertificate(certificate: JsonObject, secretKey: Uint8Array, created: string): JsonObject {
+  const ev = certificate.evidence as JsonObject[];
+  const inc = (e: JsonObject) => ({ record: e.record as never, proof: (e.inclusionProof as string[]).map((h) => fromBase64(h)) });
+  return issueCertificate({
+    subject: certificate.credentialSubject as JsonObject,
+    issued: inc(ev[0]!),
+    checkpoint: ev[0]!.checkpoint as string,
+    roleEvidence: { genesis: inc(ev[1]!), grant: inc(ev[2]!) },
+    secretKey,
+    created,
+  }) as unknown as JsonObject;
 }

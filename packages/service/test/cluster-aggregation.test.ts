@@ -8,12 +8,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalBytes, didKeyFromPublicKey, generateKeyPair, sha256, toHex, type JsonValue } from '@dataledger/core';
-import { buildRecord, ProvenanceError } from '@dataledger/provenance';
+import { buildRecord, ProvenanceError, type LedgerRecord } from '@dataledger/provenance';
 import { createJobKeys, decryptAggregate, encryptContribution, type AggregationJob, type Contribution } from '@dataledger/aggregation';
-import { DataLedgerClient } from '../src/index.ts';
+import { DataLedgerClient, type Receipt } from '../src/index.ts';
 import { testDatabase, type TestDatabase } from '../../store-postgres/test/support/postgres.ts';
 import { copyLedgerKeys, startInstance, type Instance } from '../../../test/support/cluster.ts';
 
@@ -77,14 +77,45 @@ async function newJob(
   return { a, b, holders: hs, job, keys };
 }
 
-async function sql<T extends pg.QueryResultRow>(text: string): Promise<T[]> {
-  const c = new pg.Client({ connectionString: db.url });
-  await c.connect();
-  try {
-    return (await c.query<T>(text)).rows;
-  } finally {
-    await c.end();
+/** One statement on a connection of its own (what the test reads behind the instances). */
+const sql = <T extends pg.QueryResultRow>(text: string): Promise<T[]> => db.query<T>(text);
+
+/** The `aggregation.contributed` record of `c` by `holder`, at `inst`'s head. */
+const contributed = (inst: Instance, job: AggregationJob, c: Contribution, holder: Actor): LedgerRecord =>
+  buildRecord(
+    inst.service.log.head(),
+    { type: 'aggregation.contributed', payload: { jobId: job.id, contributionHash: contributionHashHex(c), count: 1 } },
+    holder,
+  );
+
+/** Rows of the shared contributions table, as instances leave them (kept or still pending), written behind their back. */
+async function leaveRows(job: AggregationJob, rows: readonly (readonly [body: Contribution, hash: string, kept: boolean])[]): Promise<void> {
+  for (const [x, hash, kept] of rows) {
+    await db.query('INSERT INTO dataledger.aggregation_contributions (job_id, hash, body, kept) VALUES ($1, $2, $3, $4)', [
+      job.id,
+      hash,
+      Buffer.from(JSON.stringify(x)),
+      kept,
+    ]);
   }
+}
+
+/**
+ * Makes `inst` run `around` for its first submission of an `aggregation.contributed` record,
+ * with the real submission as `go` (the others pass through).
+ * @returns what puts the real `submit` back
+ */
+function interceptContribution(inst: Instance, around: (go: () => Promise<Receipt[]>) => Promise<Receipt[]>): () => void {
+  const submit = inst.service.submit.bind(inst.service);
+  let seen = false;
+  inst.service.submit = ((records, disclosures) => {
+    if (seen || !records.some((r) => ('record' in r ? r.record : r).type === 'aggregation.contributed')) return submit(records, disclosures);
+    seen = true;
+    return around(() => submit(records, disclosures));
+  }) as typeof submit;
+  return () => {
+    inst.service.submit = submit;
+  };
 }
 
 beforeAll(async () => {
@@ -195,26 +226,12 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
       encryptContribution(job, keys.publicKey, [500n, 500n], unrecorded),
     ]);
     // Both left pending, as an instance leaves them when it stops between the append and the mark.
-    const c = new pg.Client({ connectionString: db.url });
-    await c.connect();
-    try {
-      for (const x of [cr, cu]) {
-        await c.query('INSERT INTO dataledger.aggregation_contributions (job_id, hash, body, kept) VALUES ($1, $2, $3, false)', [
-          job.id,
-          contributionHashHex(x),
-          Buffer.from(JSON.stringify(x)),
-        ]);
-      }
-    } finally {
-      await c.end();
-    }
+    await leaveRows(job, [
+      [cr, contributionHashHex(cr), false],
+      [cu, contributionHashHex(cu), false],
+    ]);
     // Only the first holder's record reaches the log (appended as that instance did, before it stopped).
-    const record = buildRecord(
-      a.service.log.head(),
-      { type: 'aggregation.contributed', payload: { jobId: job.id, contributionHash: contributionHashHex(cr), count: 1 } },
-      recorded,
-    );
-    await a.service.submit([record]);
+    await a.service.submit([contributed(a, job, cr, recorded)]);
 
     await expectOneFolded([b, a], job, keys, [7n, -2n]);
     expect((await client(a).aggregationResult(job.id)).sumHash).toBe((await client(b).aggregationResult(job.id)).sumHash);
@@ -226,25 +243,11 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
     // Recorded first: the one whose hash sorts last, so the tables' order is not the log's.
     const [first, second] = [...cs].sort((x, y) => (contributionHashHex(x) < contributionHashHex(y) ? 1 : -1)) as [Contribution, Contribution];
     // As two instances leave them when each took one at the same time and stopped before the mark.
-    const c = new pg.Client({ connectionString: db.url });
-    await c.connect();
-    try {
-      for (const x of [first, second]) {
-        await c.query('INSERT INTO dataledger.aggregation_contributions (job_id, hash, body, kept) VALUES ($1, $2, $3, false)', [
-          job.id,
-          contributionHashHex(x),
-          Buffer.from(JSON.stringify(x)),
-        ]);
-      }
-    } finally {
-      await c.end();
-    }
-    const record = (x: Contribution) =>
-      buildRecord(
-        a.service.log.head(),
-        { type: 'aggregation.contributed', payload: { jobId: job.id, contributionHash: contributionHashHex(x), count: 1 } },
-        holders[cs.indexOf(x)]!,
-      );
+    await leaveRows(job, [
+      [first, contributionHashHex(first), false],
+      [second, contributionHashHex(second), false],
+    ]);
+    const record = (x: Contribution) => contributed(a, job, x, holders[cs.indexOf(x)]!);
     await a.service.submit([record(first)]);
     // The opening record names maxContributors (1): as two instances racing for the last place
     // would append it, the second contribution's record is refused by the registry itself.
@@ -288,31 +291,12 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
       [other, contributionHashHex(other), true],
       [swappedBody, contributionHashHex(swappedRecorded), true],
     ];
-    const c = new pg.Client({ connectionString: db.url });
-    await c.connect();
-    try {
-      for (const [x, hash, kept] of rows) {
-        await c.query('INSERT INTO dataledger.aggregation_contributions (job_id, hash, body, kept) VALUES ($1, $2, $3, $4)', [
-          job.id,
-          hash,
-          Buffer.from(JSON.stringify(x)),
-          kept,
-        ]);
-      }
-    } finally {
-      await c.end();
-    }
+    await leaveRows(job, rows);
     for (const [x, holder] of [
       [recorded, named],
       [swappedRecorded, swapped],
     ] as const) {
-      await a.service.submit([
-        buildRecord(
-          a.service.log.head(),
-          { type: 'aggregation.contributed', payload: { jobId: job.id, contributionHash: contributionHashHex(x), count: 1 } },
-          holder,
-        ),
-      ]);
+      await a.service.submit([contributed(a, job, x, holder)]);
     }
     await expectOneFolded([b, a], job, keys, [1n, 2n]);
   }, 120_000);
@@ -328,18 +312,14 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
     const c = await encryptContribution(job, keys.publicKey, [11n, -5n], holder);
     // B's forwarded write is appended, but its answer is lost (as when the sequencer that claimed
     // it does not answer in time): B is told the outcome is unknown.
-    const submit = b.service.submit.bind(b.service);
-    b.service.submit = (async (records: Parameters<typeof submit>[0]) => {
-      const receipts = await submit(records);
-      if (records.some((r) => ('record' in r ? r.record : r).type === 'aggregation.contributed')) {
-        throw new ProvenanceError('STORE_IO', 'cluster: no sequencer answered within 1 ms', { details: { sequenced: 'unknown', timeoutMs: 1 } });
-      }
-      return receipts;
-    }) as typeof submit;
+    const restore = interceptContribution(b, async (go) => {
+      await go();
+      throw new ProvenanceError('STORE_IO', 'cluster: no sequencer answered within 1 ms', { details: { sequenced: 'unknown', timeoutMs: 1 } });
+    });
     try {
       await expect(client(b, holder).contribute(job.id, c)).rejects.toMatchObject({ code: 'STORE_IO' });
     } finally {
-      b.service.submit = submit;
+      restore();
     }
     expect(a.service.registry().aggregations.get(job.id)?.contributors).toEqual([holder.did]);
     await expectOneFolded([a, b], job, keys, [11n, -5n]);
@@ -357,24 +337,14 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
     // The holder sends the same contribution to both instances at once: A's record is appended
     // after B caught up and before B's own append, which is refused as the holder's second. A
     // has not marked its row kept yet (it is pending, under the same hash as B's).
-    const submit = b.service.submit.bind(b.service);
-    b.service.submit = (async (records: Parameters<typeof submit>[0]) => {
-      if (records.some((r) => ('record' in r ? r.record : r).type === 'aggregation.contributed')) {
-        b.service.submit = submit;
-        await a.service.submit([
-          buildRecord(
-            a.service.log.head(),
-            { type: 'aggregation.contributed', payload: { jobId: job.id, contributionHash: contributionHashHex(c), count: 1 } },
-            holder,
-          ),
-        ]);
-      }
-      return submit(records);
-    }) as typeof submit;
+    const restore = interceptContribution(b, async (go) => {
+      await a.service.submit([contributed(a, job, c, holder)]);
+      return go();
+    });
     try {
       await expect(client(b, holder).contribute(job.id, c)).rejects.toMatchObject({ code: 'REGISTRY_AGG_DUPLICATE_CONTRIBUTION' });
     } finally {
-      b.service.submit = submit;
+      restore();
     }
     await expectOneFolded([a, b], job, keys, [8n, 9n]);
   }, 120_000);
@@ -390,19 +360,15 @@ describe('encrypted statistics jobs on two instances of one PostgreSQL log', () 
     const c = await encryptContribution(job, keys.publicKey, [21n, -1n], holder);
     // While A appends, B drops the row under the same hash (its own append of the same
     // contribution refused, for a stale index, before A's record was on the log).
-    const submit = a.service.submit.bind(a.service);
-    a.service.submit = (async (records: Parameters<typeof submit>[0]) => {
-      const receipts = await submit(records);
-      if (records.some((r) => ('record' in r ? r.record : r).type === 'aggregation.contributed')) {
-        a.service.submit = submit;
-        await sql(`DELETE FROM dataledger.aggregation_contributions WHERE hash = '${contributionHashHex(c)}'`);
-      }
+    const restore = interceptContribution(a, async (go) => {
+      const receipts = await go();
+      await sql(`DELETE FROM dataledger.aggregation_contributions WHERE hash = '${contributionHashHex(c)}'`);
       return receipts;
-    }) as typeof submit;
+    });
     try {
       await client(a, holder).contribute(job.id, c);
     } finally {
-      a.service.submit = submit;
+      restore();
     }
     expect(await sql<{ kept: boolean }>(`SELECT kept FROM dataledger.aggregation_contributions WHERE hash = '${contributionHashHex(c)}'`)).toEqual([
       { kept: true },

@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalize, didKeyFromPublicKey, fromBase64, generateKeyPair, isDataLedgerError, toBase64 } from '@dataledger/core';
+import { didKeyFromPublicKey, fromBase64, generateKeyPair, isDataLedgerError, toBase64 } from '@dataledger/core';
 import { buildChain, buildRecord, type LedgerRecord } from '@dataledger/provenance';
 import { openService, parseKeyFile, type DataDirService } from '../src/open.ts';
 import { testDatabase, type TestDatabase } from '../../store-postgres/test/support/postgres.ts';
+import { vouchTagByHand } from '../../provenance/test/support/vouch.ts';
 
 let db: TestDatabase;
 let dir: string;
@@ -159,26 +160,16 @@ describe('services sharing one PostgreSQL log', () => {
       // the tag: HMAC over each record's RFC 8785 text after its uint32 big-endian length.
       const logKey = parseKeyFile(await readFile(join(dir, 'd0', 'log.key'), 'utf8'));
       const vouchKey = createHmac('sha256', logKey.secretKey).update('dataledger/forward-vouch/v1').digest();
-      const tag = (records: LedgerRecord[], k: Uint8Array): Uint8Array => {
-        const mac = createHmac('sha256', k);
-        for (const r of records) {
-          const bytes = Buffer.from(canonicalize(r), 'utf8');
-          const len = Buffer.alloc(4);
-          len.writeUInt32BE(bytes.length);
-          mac.update(len).update(bytes);
-        }
-        return new Uint8Array(mac.digest());
-      };
       const size = e.size;
       const [r1, r2] = grant(e, 2) as unknown as [LedgerRecord, LedgerRecord];
       const forged: LedgerRecord = { ...r1, sig: r2.sig };
       // No vouch, a vouch under another key, a vouch of other records: every signature checked.
-      for (const vouch of [undefined, tag([forged], generateKeyPair().secretKey), tag([r1], vouchKey)]) {
+      for (const vouch of [undefined, vouchTagByHand([forged], generateKeyPair().secretKey), vouchTagByHand([r1], vouchKey)]) {
         expect((await forward([forged], vouch)).error?.code).toBe('LEDGER_SIGNATURE_INVALID');
       }
       expect(e.size).toBe(size);
       // Vouched for under the instances' key: placed as a follower's write is.
-      const placed = await forward([r1, r2], tag([r1, r2], vouchKey));
+      const placed = await forward([r1, r2], vouchTagByHand([r1, r2], vouchKey));
       expect(placed.placed?.map((p) => p.index)).toEqual([size, size + 1]);
       expect(e.size).toBe(size + 2);
     } finally {

@@ -123,11 +123,14 @@ export interface PoolTimeouts {
   statementTimeoutMs?: number | undefined;
 }
 
+/** The time limits of a pool, checked and completed ({@link poolTimeouts}). */
+export type CheckedTimeouts = { readonly [K in keyof PoolTimeouts]-?: number };
+
 /**
  * Checks and completes the time limits of a pool.
  * @throws RangeError for a limit that is not a positive integer
  */
-export function poolTimeouts(options: PoolTimeouts): Required<{ [K in keyof PoolTimeouts]: number }> {
+export function poolTimeouts(options: PoolTimeouts): CheckedTimeouts {
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   const statementTimeoutMs = options.statementTimeoutMs ?? DEFAULT_STATEMENT_TIMEOUT_MS;
   for (const [name, v] of [
@@ -143,7 +146,7 @@ export function poolTimeouts(options: PoolTimeouts): Required<{ [K in keyof Pool
  * The connection settings every client of this package uses: where, and the time limits of
  * {@link PoolTimeouts} (checked by {@link poolTimeouts}), so no operation waits without end.
  */
-export function clientConfig(connectionString: string | undefined, timeouts: Required<{ [K in keyof PoolTimeouts]: number }>): pg.ClientConfig {
+export function clientConfig(connectionString: string | undefined, timeouts: CheckedTimeouts): pg.ClientConfig {
   return {
     ...(connectionString === undefined ? {} : { connectionString }),
     connectionTimeoutMillis: timeouts.connectTimeoutMs,
@@ -158,7 +161,7 @@ export function clientConfig(connectionString: string | undefined, timeouts: Req
  * that would end the process, so one is attached: the next query opens a fresh connection
  * instead.
  */
-export function openPool(connectionString: string | undefined, max: number, timeouts: Required<{ [K in keyof PoolTimeouts]: number }>): pg.Pool {
+export function openPool(connectionString: string | undefined, max: number, timeouts: CheckedTimeouts): pg.Pool {
   return new pg.Pool({ ...clientConfig(connectionString, timeouts), max }).on('error', () => undefined);
 }
 

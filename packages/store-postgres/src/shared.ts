@@ -16,19 +16,13 @@ import { openMigratedPool, quoteIdent } from './migrations.ts';
 import type { PostgresStoreOptions } from './store.ts';
 
 /** Options of {@link openPostgresShared}: those of `openPostgresStore` that apply, and how often expired nonces are deleted. */
-export type PostgresSharedOptions = Pick<PostgresStoreOptions, 'connectionString' | 'schema' | 'maxConnections' | 'statementTimeoutMs'> & {
+export type PostgresSharedOptions = Pick<PostgresStoreOptions, 'connectionString' | 'schema' | 'maxConnections' | 'connectTimeoutMs' | 'statementTimeoutMs'> & {
   /**
    * Milliseconds between deletes of expired nonces (default 60,000), on a timer that does not
    * keep the process alive; a claim refuses only live nonces anyway, so this bounds the table,
    * not correctness.
    */
   pruneIntervalMs?: number;
-  /**
-   * Milliseconds an operation may wait for a connection (default 10,000): past it, `STORE_IO`.
-   * A signed read waits on its nonce claim, so a server that stops answering must turn into a
-   * coded 503 (the read refused, never answered unchecked), not into requests held without end.
-   */
-  connectTimeoutMs?: number;
 };
 
 /** Most characters of a certificate id, a witness key, or a nonce key. */
