@@ -40,6 +40,7 @@ await build({
     'node:zlib': shim('zlib.ts'),
     'node:os': shim('node-only.ts'),
     'node:worker_threads': shim('node-only.ts'),
+    'node:module': shim('node-only.ts'),
     '@sinclair/typebox/compiler': shim('typebox-compiler.ts'),
     level: shim('level.ts'),
     'memory-level': shim('level.ts'),

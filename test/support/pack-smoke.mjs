@@ -5,14 +5,15 @@
 //
 //   node pack-smoke.mjs DATA_DIR '[[1,2,3],[10,20,30],[-5,100,7]]'
 import { join } from 'node:path';
-import { didKeyFromPublicKey, fromBase64, generateKeyPair, sha256, toHex, utf8Encode } from '@dataledger/core';
+import { didKeyFromPublicKey, ed25519Backend, fromBase64, generateKeyPair, sha256, toHex, utf8Encode } from '@dataledger/core';
 import { Log, buildRecord, openLevelStore, verifyInclusion } from '@dataledger/provenance';
 import { issueCertificate, prepareCertificate, statusListCredentialsFromState, verifyCertificate } from '@dataledger/certificates';
 import { Aggregator, createJobKeys, decryptAggregate, encryptContribution } from '@dataledger/aggregation';
 import { DataLedgerClient, buildApp, openService } from '@dataledger/service';
 
 const [dataDir, vectorsJson] = process.argv.slice(2);
-const report = {};
+// Which Ed25519 backend the installed core loaded (libsodium's addon from the tarball's dependency).
+const report = { ed25519: ed25519Backend.name };
 
 // 1. A Log on LevelDB: append records, prove one is included, and catch a forged proof.
 {

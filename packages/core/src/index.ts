@@ -28,15 +28,18 @@ export { parseJson } from './json.ts';
 export type { ParseJsonOptions } from './json.ts';
 // Hashes.
 export { sha256, sm3, assertHash, isHash, HASH_LENGTH } from './hash.ts';
-// Ed25519 keys and signatures, with a swappable backend.
+// Ed25519 keys and signatures: three backends under one acceptance rule.
 export {
   generateKeyPair,
   keyPairFromSeed,
   getPublicKey,
   sign,
   verify,
+  ed25519Backend,
   nodeEd25519,
   nobleEd25519,
+  sodiumEd25519,
+  ED25519_VERIFICATION_RULE,
   ED25519_SECRET_KEY_LENGTH,
   ED25519_PUBLIC_KEY_LENGTH,
   ED25519_SIGNATURE_LENGTH,

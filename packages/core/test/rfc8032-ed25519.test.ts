@@ -1,8 +1,28 @@
-// Ed25519 against RFC 8032 §7.1 test vectors, and the node:crypto and @noble/curves
-// backends against each other.
+// Ed25519 against RFC 8032 §7.1 test vectors, and the libsodium, node:crypto and
+// @noble/curves backends against each other, on honest and on crafted signatures.
+import { createPublicKey, verify as opensslVerify } from 'node:crypto';
+import { ED25519_TORSION_SUBGROUP, ed25519 } from '@noble/curves/ed25519.js';
+import { sha512 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { didKeyFromPublicKey, fromHex, generateKeyPair, keyPairFromSeed, nobleEd25519, nodeEd25519, sign, toHex, verify } from '../src/index.ts';
+import {
+  didKeyFromPublicKey,
+  ed25519Backend,
+  fromHex,
+  generateKeyPair,
+  keyPairFromSeed,
+  nobleEd25519,
+  nodeEd25519,
+  sign,
+  sodiumEd25519,
+  toHex,
+  verify,
+  type Ed25519Backend,
+} from '../src/index.ts';
+
+// sodium-native ships prebuilt addons for these; elsewhere OpenSSL is the default.
+const SODIUM_PLATFORM = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64', 'win32-arm64'].includes(`${process.platform}-${process.arch}`);
+const BACKENDS: Ed25519Backend[] = [nodeEd25519, nobleEd25519, ...(sodiumEd25519 === undefined ? [] : [sodiumEd25519])];
 
 const RFC8032: { name: string; secret: string; public: string; message: string; signature: string }[] = [
   {
@@ -28,8 +48,18 @@ const RFC8032: { name: string; secret: string; public: string; message: string; 
   },
 ];
 
-describe('RFC 8032 §7.1 vectors, both backends', () => {
-  for (const backend of [nodeEd25519, nobleEd25519]) {
+describe('the default backend', () => {
+  it.runIf(SODIUM_PLATFORM)('is libsodium where sodium-native has a prebuilt addon', () => {
+    expect(sodiumEd25519?.name).toBe('sodium');
+    expect(ed25519Backend).toBe(sodiumEd25519);
+  });
+  it.runIf(!SODIUM_PLATFORM && sodiumEd25519 === undefined)('is OpenSSL where libsodium does not load', () => {
+    expect(ed25519Backend).toBe(nodeEd25519);
+  });
+});
+
+describe('RFC 8032 §7.1 vectors, every backend', () => {
+  for (const backend of BACKENDS) {
     for (const v of RFC8032) {
       it(`${backend.name}: ${v.name}`, () => {
         const sk = fromHex(v.secret);
@@ -42,21 +72,22 @@ describe('RFC 8032 §7.1 vectors, both backends', () => {
   }
 });
 
-describe('node:crypto and @noble/curves agree', () => {
-  it('on random keys and messages: same signature, each verifies the other', () => {
+describe('the backends agree', () => {
+  it('on random keys and messages: same key, same signature, each verifies the others', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), fc.uint8Array({ maxLength: 300 }), (seed, msg) => {
         const pkNode = nodeEd25519.getPublicKey(seed);
-        expect(nobleEd25519.getPublicKey(seed)).toEqual(pkNode);
         const sigNode = nodeEd25519.sign(msg, seed);
-        expect(nobleEd25519.sign(msg, seed)).toEqual(sigNode);
-        expect(nobleEd25519.verify(sigNode, msg, pkNode)).toBe(true);
-        expect(nodeEd25519.verify(sigNode, msg, pkNode)).toBe(true);
+        for (const b of BACKENDS) {
+          expect(b.getPublicKey(seed)).toEqual(pkNode);
+          expect(b.sign(msg, seed)).toEqual(sigNode);
+          expect(b.verify(sigNode, msg, pkNode)).toBe(true);
+        }
       }),
       { numRuns: 200 },
     );
   });
-  it('both reject any single-bit change to signature or message', () => {
+  it('every backend rejects any single-bit change to signature or message', () => {
     fc.assert(
       fc.property(fc.uint8Array({ minLength: 1, maxLength: 64 }), fc.nat(), fc.boolean(), (msg, bit, inSig) => {
         const kp = generateKeyPair();
@@ -65,13 +96,12 @@ describe('node:crypto and @noble/curves agree', () => {
         const m = msg.slice();
         if (inSig) s[(bit >> 3) % 64]! ^= 1 << (bit & 7);
         else m[(bit >> 3) % m.length]! ^= 1 << (bit & 7);
-        expect(nodeEd25519.verify(s, m, kp.publicKey)).toBe(false);
-        expect(nobleEd25519.verify(s, m, kp.publicKey)).toBe(false);
+        for (const b of BACKENDS) expect(b.verify(s, m, kp.publicKey)).toBe(false);
       }),
       { numRuns: 200 },
     );
   });
-  it('both reject a non-canonical S (s + L), per RFC 8032 §5.1.7', () => {
+  it('every backend rejects a non-canonical S (s + L), per RFC 8032 §5.1.7', () => {
     const kp = keyPairFromSeed(fromHex(RFC8032[1]!.secret));
     const msg = fromHex('72');
     const sig = sign(msg, kp.secretKey);
@@ -85,8 +115,106 @@ describe('node:crypto and @noble/curves agree', () => {
       forged[i] = Number(s & 0xffn);
       s >>= 8n;
     }
-    expect(nodeEd25519.verify(forged, msg, kp.publicKey)).toBe(false);
-    expect(nobleEd25519.verify(forged, msg, kp.publicKey)).toBe(false);
+    for (const b of BACKENDS) expect(b.verify(forged, msg, kp.publicKey)).toBe(false);
+  });
+});
+
+// Crafted signatures ("Taming the many EdDSAs", Chalkias et al. 2020), made with the curve
+// arithmetic of @noble/curves. Each satisfies the equation of RFC 8032 §5.1.7 (checked here
+// with that arithmetic), so only the rule's refusals stand between it and acceptance.
+// node:crypto left to itself does not settle them: with the same OpenSSL 3.5.8, Node 22
+// accepts an R of small order and Node 24 refuses it. A record signed so would pass on the
+// server and fail a regulator's replay on the other Node; under the rule, both refuse.
+describe('one acceptance rule on crafted signatures', () => {
+  const { Point } = ed25519;
+  const L = Point.Fn.ORDER;
+  const le = (n: bigint): Uint8Array => {
+    const out = new Uint8Array(32);
+    for (let i = 0; i < 32; i++, n >>= 8n) out[i] = Number(n & 0xffn);
+    return out;
+  };
+  const fromLe = (b: Uint8Array): bigint => b.reduceRight((acc, x) => (acc << 8n) | BigInt(x), 0n);
+  const challenge = (R: Uint8Array, A: Uint8Array, msg: Uint8Array): bigint => fromLe(sha512(new Uint8Array([...R, ...A, ...msg]))) % L;
+  const sig = (R: Uint8Array, s: bigint): Uint8Array => new Uint8Array([...R, ...le(s)]);
+  // encode([S]B - [k]A) = R, with A decoded leniently (the sign bit of x = 0 aside).
+  const equationHolds = (signature: Uint8Array, msg: Uint8Array, A: Uint8Array): boolean => {
+    const R = signature.subarray(0, 32);
+    const k = challenge(R, A, msg);
+    const check = Point.BASE.multiplyUnsafe(fromLe(signature.subarray(32))).subtract(Point.fromBytes(A, true).multiplyUnsafe(k));
+    return toHex(check.toBytes()) === toHex(R);
+  };
+  const openssl = (signature: Uint8Array, msg: Uint8Array, A: Uint8Array): boolean => {
+    try {
+      const key = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), A]), format: 'der', type: 'spki' });
+      return opensslVerify(null, msg, key, signature);
+    } catch {
+      return false;
+    }
+  };
+  const torsion = ED25519_TORSION_SUBGROUP.map((h) => Point.fromHex(h));
+  const scalar = fc.bigInt({ min: 1n, max: L - 1n });
+
+  it('a public key of small order is refused, though R = [r]B, S = r satisfies the equation', () => {
+    for (const T of torsion) {
+      const A = T.toBytes();
+      // [S]B - [k]T = R when k is a multiple of T's order; find such a message.
+      const r = 12345n;
+      const R = Point.BASE.multiply(r).toBytes();
+      let msg = new Uint8Array([0]);
+      for (let i = 0; challenge(R, A, msg) % 8n !== 0n; i++) msg = new Uint8Array([i & 0xff, i >> 8]);
+      const signature = sig(R, r);
+      expect(equationHolds(signature, msg, A)).toBe(true);
+      for (const b of BACKENDS) expect(b.verify(signature, msg, A), `${b.name} ${toHex(A)}`).toBe(false);
+      // The sign bit does not make a small-order point acceptable.
+      const flipped = A.slice();
+      flipped[31]! ^= 0x80;
+      for (const b of BACKENDS) expect(b.verify(signature, msg, flipped)).toBe(false);
+    }
+  });
+
+  it('an R of small order is refused, though R = identity, S = k·a satisfies the equation', () => {
+    fc.assert(
+      fc.property(scalar, fc.uint8Array({ maxLength: 64 }), (a, msg) => {
+        const A = Point.BASE.multiply(a).toBytes();
+        const R = Point.ZERO.toBytes();
+        const signature = sig(R, (challenge(R, A, msg) * a) % L);
+        expect(equationHolds(signature, msg, A)).toBe(true);
+        for (const b of BACKENDS) expect(b.verify(signature, msg, A), b.name).toBe(false);
+      }),
+      { numRuns: 20 },
+    );
+  });
+
+  it('a public key with a torsion component is checked cofactorless: it verifies exactly when [k]T = 0', () => {
+    const T8 = torsion.find((t) => !t.multiplyUnsafe(4n).is0()) as (typeof torsion)[number];
+    fc.assert(
+      fc.property(scalar, scalar, fc.uint8Array({ maxLength: 64 }), (a, r, msg) => {
+        const A = Point.BASE.multiply(a).add(T8).toBytes();
+        const R = Point.BASE.multiply(r).toBytes();
+        const k = challenge(R, A, msg);
+        const signature = sig(R, (r + k * a) % L);
+        const expected = k % 8n === 0n;
+        // OpenSSL's equation is cofactorless too, on every Node this runs on.
+        expect(openssl(signature, msg, A)).toBe(expected);
+        // The cofactored equation would accept every one of these.
+        expect(ed25519.verify(signature, msg, A, { zip215: true })).toBe(true);
+        for (const b of BACKENDS) expect(b.verify(signature, msg, A), b.name).toBe(expected);
+      }),
+      { numRuns: 64 },
+    );
+  });
+
+  it('a public key whose y is not below p is refused', () => {
+    // y = p + 2, with either sign: not canonical, whatever point it would decode to.
+    const p = Point.Fp.ORDER;
+    const kp = generateKeyPair();
+    const msg = new Uint8Array([7]);
+    const signature = sign(msg, kp.secretKey);
+    for (const top of [0, 0x80]) {
+      const A = le(p + 2n);
+      A[31]! |= top;
+      for (const b of BACKENDS) expect(b.verify(signature, msg, A)).toBe(false);
+    }
   });
 });
 
@@ -106,8 +234,8 @@ describe('malformed input throws; a bad signature returns false', () => {
   });
   it('a 32-byte public key that is not a curve point is false, not a crash', () => {
     const notPoint = new Uint8Array(32).fill(0xff);
+    for (const b of BACKENDS) expect(b.verify(sig, msg, notPoint)).toBe(false);
     expect(verify(sig, msg, notPoint)).toBe(false);
-    expect(nobleEd25519.verify(sig, msg, notPoint)).toBe(false);
   });
   it('generated keys produce distinct did:keys', () => {
     expect(didKeyFromPublicKey(generateKeyPair().publicKey)).not.toBe(didKeyFromPublicKey(generateKeyPair().publicKey));

@@ -1,13 +1,12 @@
 /**
  * The part of `node:crypto` that core and provenance use, for the browser bundle: SHA-256
- * (@noble/hashes) and Ed25519 (@noble/curves, RFC 8032 §5.1.7 strict, as OpenSSL verifies).
- * Keys travel as their raw bytes inside the RFC 8410 DER wrappers core builds; the wrappers
- * are checked and stripped here. SM3 is not offered in the browser (the ledger hashes with
- * SHA-256, RFC 9162 §2.1).
+ * and HMAC (@noble/hashes), randomness (Web Crypto). SM3 is not offered in the browser (the
+ * ledger hashes with SHA-256, RFC 9162 §2.1). Ed25519 is not here: outside Node, core signs
+ * and verifies with its @noble/curves backend under the same acceptance rule as in Node, and
+ * its OpenSSL backend's key and signature calls fail loudly if anything reaches them.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hmac } from '@noble/hashes/hmac.js';
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { Buffer } from './buffer.ts';
 
 function bytesOf(data: Uint8Array | string): Uint8Array {
@@ -71,57 +70,26 @@ export function randomBytes(n: number): Buffer {
   return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(n)));
 }
 
-// RFC 8410 §4 (SPKI) and §7 (PKCS#8) prefixes of Ed25519 keys, OID 1.3.101.112.
-const SPKI_PREFIX = '302a300506032b6570032100';
-const PKCS8_PREFIX = '302e020100300506032b657004220420';
-
-function hex(b: Uint8Array): string {
-  return Buffer.from(b).toString('hex');
+function unavailable(): never {
+  throw new Error('node:crypto Ed25519 is not available in the browser; core uses its @noble/curves backend');
 }
 
-/** An Ed25519 key, raw. */
-export class KeyObject {
-  readonly type: 'public' | 'private';
-  readonly raw: Uint8Array;
-  constructor(type: 'public' | 'private', raw: Uint8Array) {
-    this.type = type;
-    this.raw = raw;
-  }
-  export(_options?: unknown): Buffer {
-    const pub = this.type === 'public' ? this.raw : ed25519.getPublicKey(this.raw);
-    return Buffer.concat([Buffer.from(SPKI_PREFIX, 'hex'), pub]);
-  }
+/** Not available in the browser (core's OpenSSL backend only). */
+export function createPublicKey(_input: unknown): never {
+  return unavailable();
 }
 
-function unwrap(der: Uint8Array, prefix: string, what: string): Uint8Array {
-  if (der.length !== prefix.length / 2 + 32 || hex(der.subarray(0, prefix.length / 2)) !== prefix) throw new Error(`not an Ed25519 ${what} key`);
-  return new Uint8Array(der.subarray(prefix.length / 2));
+/** Not available in the browser (core's OpenSSL backend only). */
+export function createPrivateKey(_input: unknown): never {
+  return unavailable();
 }
 
-/** A public key from its SPKI DER form, or the public half of a private key. */
-export function createPublicKey(input: KeyObject | { key: Uint8Array }): KeyObject {
-  if (input instanceof KeyObject) return input.type === 'public' ? input : new KeyObject('public', ed25519.getPublicKey(input.raw));
-  const raw = unwrap(input.key, SPKI_PREFIX, 'public');
-  // Node refuses bytes that are not a curve point when the key is made.
-  ed25519.Point.fromBytes(raw);
-  return new KeyObject('public', raw);
+/** Not available in the browser (core's OpenSSL backend only). */
+export function sign(_alg: null, _message: Uint8Array, _key: unknown): never {
+  return unavailable();
 }
 
-/** A private key from its PKCS#8 DER form. */
-export function createPrivateKey(input: { key: Uint8Array }): KeyObject {
-  return new KeyObject('private', unwrap(input.key, PKCS8_PREFIX, 'private'));
-}
-
-/** Pure Ed25519 signature (RFC 8032 §5.1.6). */
-export function sign(_alg: null, message: Uint8Array, key: KeyObject): Buffer {
-  return Buffer.from(ed25519.sign(message, key.raw));
-}
-
-/** Pure Ed25519 verification, strict (RFC 8032 §5.1.7, no ZIP-215). */
-export function verify(_alg: null, message: Uint8Array, key: KeyObject, signature: Uint8Array): boolean {
-  try {
-    return ed25519.verify(signature, message, key.raw, { zip215: false });
-  } catch {
-    return false;
-  }
+/** Not available in the browser (core's OpenSSL backend only). */
+export function verify(_alg: null, _message: Uint8Array, _key: unknown, _signature: Uint8Array): never {
+  return unavailable();
 }

@@ -1,7 +1,7 @@
 /**
- * `node:os` and `node:worker_threads` for the browser bundle. Only provenance's worker
- * verification pool (a Node batch accelerator) names them, and the explorer never starts it:
- * any use fails loudly.
+ * `node:os`, `node:worker_threads` and `node:module` for the browser bundle. Provenance's
+ * worker verification pool (a Node batch accelerator) names the first two, and the explorer
+ * never starts it; core asks the last for libsodium. Any use fails loudly.
  */
 function unavailable(): never {
   throw new Error('not available in the browser');
@@ -17,4 +17,12 @@ export class Worker {
   constructor() {
     unavailable();
   }
+}
+
+/**
+ * `node:module`'s `createRequire`: core asks it for libsodium (sodium-native), which a
+ * browser cannot load, and takes its @noble/curves backend instead.
+ */
+export function createRequire(_url: string): (id: string) => never {
+  return unavailable;
 }
