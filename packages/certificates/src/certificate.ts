@@ -7,7 +7,7 @@
  * suspension). A verifier needs no network: {@link verifyCertificate}.
  */
 import { LRUCache } from 'lru-cache';
-import { DataLedgerError, didKeyFromPublicKey, fromBase64, getPublicKey, toBase64, type JsonValue } from '@dataledger/core';
+import { DataLedgerError, didKeyFromPublicKey, equalBytes, fromBase64, getPublicKey, isHash, toBase64, type JsonValue } from '@dataledger/core';
 import {
   buildRecord,
   checkRecord,
@@ -322,6 +322,17 @@ export interface VerifyCertificateOptions {
    * foreign one fails the `disclosures` check, and the certificate is then not verified.
    */
   disclosures?: readonly string[] | ReadonlyMap<string, OpenedDisclosure>;
+  /**
+   * For a verifier that holds the log the certificate names (the service's route): the log's
+   * own leaf hash at the index of the certificate's issuance record
+   * ({@link issuanceRecordIndex}), read before the call. When the certificate's checkpoint is
+   * signed by a trusted log key (`trustedLogKeys` being that log's), the record must be that
+   * very leaf. Another record at that index (a split view: the log key signed two different trees)
+   * fails the `record` check with `CERT_RECORD_NOT_IN_LEDGER`, which no offline verifier can
+   * see; the log's own record is not signature-checked again, since the log checked it, under
+   * the same rule, when it was appended. Offline verifiers leave this out.
+   */
+  ledgerLeaf?: { index: number; leafHash: Uint8Array };
 }
 
 /** One named check of {@link verifyCertificate}. */
@@ -438,6 +449,24 @@ function openEvidence(e: unknown): OpenedEvidence {
   return { record: checked.record, checked, leafIndex: leafIndex as number, treeSize: treeSize as number, proof, checkpoint };
 }
 
+// The issuance evidence of a certificate: the one whose purpose says so, else the first.
+function issuanceEvidence(evidence: readonly unknown[]): unknown {
+  return evidence.find((e) => isObj(e) && e.purpose === 'certificate.issued') ?? evidence[0];
+}
+
+/**
+ * The log index of a certificate's issuance record, as {@link verifyCertificate} finds its
+ * evidence, or null when the certificate carries none it could read. Only a hint for what to
+ * read before verifying (`ledgerLeaf`); nothing about the certificate is checked.
+ * @param cert - an untrusted certificate
+ */
+export function issuanceRecordIndex(cert: unknown): number | null {
+  const evidence = isObj(cert) && Array.isArray(cert.evidence) ? cert.evidence : [];
+  const e = issuanceEvidence(evidence);
+  const index = isObj(e) ? e.leafIndex : undefined;
+  return Number.isSafeInteger(index) && (index as number) >= 0 ? (index as number) : null;
+}
+
 /** Options of {@link certificateStatus}. */
 export interface CertificateStatusOptions {
   /** The secured status list credential(s) the certificate's entries name. */
@@ -518,6 +547,7 @@ export function certificateStatus(cert: unknown, options: CertificateStatusOptio
  * @param cert - the certificate as presented
  * @param options - trusted log keys, trusted issuers, status list credentials, time
  * @returns `{ verified, status, checks, revealed, disclosed, concealed }`; never throws for a bad certificate
+ * @throws TypeError when `options.ledgerLeaf` is not `{ index, leafHash }` with a 32-byte hash (a caller's mistake)
  * @example
  * ```ts
  * const lists = await Promise.all(urls.map(async (u) => (await fetch(u)).json()));
@@ -527,6 +557,10 @@ export function certificateStatus(cert: unknown, options: CertificateStatusOptio
  * ```
  */
 export function verifyCertificate(cert: unknown, options: VerifyCertificateOptions): CertificateVerification {
+  const ll = options.ledgerLeaf;
+  if (ll !== undefined && (ll === null || typeof ll !== 'object' || !Number.isSafeInteger(ll.index) || ll.index < 0 || !isHash(ll.leafHash))) {
+    throw new TypeError('options.ledgerLeaf: expected { index, leafHash } with a 32-byte leaf hash');
+  }
   const checks: CertificateCheck[] = [];
   let status: CertificateStatusVerdict = 'unchecked';
   let revealed: JsonObject | null = null;
@@ -589,7 +623,7 @@ export function verifyCertificate(cert: unknown, options: VerifyCertificateOptio
   let cp: Checkpoint | null = null;
   let listSigners: string[] = [];
   try {
-    issuedEv = openEvidence(evidence.find((e) => isObj(e) && e.purpose === 'certificate.issued') ?? evidence[0]);
+    issuedEv = openEvidence(issuanceEvidence(evidence));
   } catch (err) {
     fail('record', (err as DataLedgerError).code ?? 'CERT_EVIDENCE_MISSING', (err as Error).message);
   }
@@ -622,10 +656,17 @@ export function verifyCertificate(cert: unknown, options: VerifyCertificateOptio
       p.subjectHash === safeSubjectHash(subject) &&
       entryMatches('revocation', p.revocationList) &&
       entryMatches('suspension', p.suspensionList);
+    // The verifier's own ledger at that index, when it holds the log (options.ledgerLeaf) and
+    // the certificate claims that log (a checkpoint signed by a trusted key): a certificate of
+    // another log is that log's business, and the offline checks speak for it.
+    const held = cp !== null && options.ledgerLeaf !== undefined && options.ledgerLeaf.index === issuedEv.leafIndex ? options.ledgerLeaf.leafHash : null;
     // One UTF-8 encoding of the record's canonical text gives the leaf hash (RFC 9162 §2.1.1)
-    // and the signed bytes; the signature is checked only when the record matches.
-    const { leaf, ok: signed } = hashAndVerifyChecked(issuedEv.checked, recordOk);
+    // and the signed bytes; the signature is checked only when the record matches, and not
+    // when the ledger says whether the record is its own.
+    const { leaf, ok: signed } = hashAndVerifyChecked(issuedEv.checked, recordOk && held === null);
     if (!recordOk) fail('record', 'CERT_EVIDENCE_MISMATCH', 'the certificate.issued record does not match the certificate');
+    else if (held !== null && !equalBytes(leaf, held))
+      fail('record', 'CERT_RECORD_NOT_IN_LEDGER', "the issuance record is not the ledger's record at its index");
     else if (!signed) fail('record', 'CERT_RECORD_INVALID', 'record signature does not verify');
     else checks.push({ name: 'record', ok: true });
     if (cp !== null) {

@@ -174,6 +174,7 @@ export {
   roleEvidenceIndexes,
   verifyCertificate,
   certificateStatus,
+  issuanceRecordIndex,
   statusListsFromState,
   statusListCredentialsFromState,
   signStatusListCredential,

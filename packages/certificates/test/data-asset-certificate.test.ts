@@ -11,6 +11,7 @@ import {
   applyRecord,
   emptyRegistryState,
   issueCertificate,
+  issuanceRecordIndex,
   prepareCertificate,
   statusListCredentialsFromState,
   subjectHash,
@@ -359,19 +360,20 @@ beforeAll(() => {
   listsAtIssue = lists();
 });
 
+// Trusted log and issuer, the status lists as at issuance: what every check below varies.
+const base = (): Parameters<typeof verifyCertificate>[1] => ({
+  trustedLogKeys: [log.verifierKey],
+  trustedIssuers: [registry.did],
+  statusList: listsAtIssue,
+  at: AT,
+});
+
 function stripProof(vc: DataAssetCertificate): JsonObject {
   const { proof: _p, ...rest } = vc;
   return rest;
 }
 
 describe('verifyCertificate fails closed (review)', () => {
-  const base = (): Parameters<typeof verifyCertificate>[1] => ({
-    trustedLogKeys: [log.verifierKey],
-    trustedIssuers: [registry.did],
-    statusList: listsAtIssue,
-    at: AT,
-  });
-
   it('an invalid evaluation time fails the validity check instead of passing every window', () => {
     const v = verifyCertificate(cert, { ...base(), at: new Date('not a date') });
     expect(v.verified).toBe(false);
@@ -457,5 +459,50 @@ describe('verifyCertificate fails closed (review)', () => {
     const v = verifyCertificate(bad, { ...base(), statusList: lists() });
     expect(v.verified).toBe(false);
     expect(codes(v)).toEqual(['record:CERT_EVIDENCE_MISMATCH']);
+  });
+});
+
+// A verifier that holds the log (the service's route) checks the issuance record against its
+// own leaf at that index: only the ledger can see a split view, where the log key signed two
+// different trees and another record stands at that index.
+describe('verifyCertificate against the verifier’s own ledger (ledgerLeaf)', () => {
+  it('issuanceRecordIndex names the index of the issuance record, or null', () => {
+    expect(issuanceRecordIndex(cert)).toBe(issuedRecord.index);
+    expect(issuanceRecordIndex({})).toBeNull();
+    expect(issuanceRecordIndex(null)).toBeNull();
+    expect(issuanceRecordIndex({ evidence: [{ purpose: 'certificate.issued', leafIndex: -1 }] })).toBeNull();
+    expect(issuanceRecordIndex({ evidence: [{ purpose: 'certificate.issued', leafIndex: '3' }] })).toBeNull();
+  });
+
+  it("the ledger's own leaf at that index: the same checks pass as offline", async () => {
+    const leafHash = await log.leafHashAt(issuedRecord.index);
+    const v = verifyCertificate(cert, { ...base(), ledgerLeaf: { index: issuedRecord.index, leafHash } });
+    expect(v.verified).toBe(true);
+    expect(v.checks.map((c) => c.name)).toEqual(verifyCertificate(cert, base()).checks.map((c) => c.name));
+  });
+
+  it('another record at that index (a split view) fails the record check, though every proof holds', async () => {
+    const other = await log.leafHashAt(issuedRecord.index - 1);
+    expect(verifyCertificate(cert, base()).verified).toBe(true);
+    const v = verifyCertificate(cert, { ...base(), ledgerLeaf: { index: issuedRecord.index, leafHash: other } });
+    expect(v.verified).toBe(false);
+    expect(codes(v)).toEqual(['record:CERT_RECORD_NOT_IN_LEDGER']);
+  });
+
+  it('a certificate of another log (checkpoint under no trusted key) is judged offline, not against this ledger', async () => {
+    const otherLog = verifierKey(log.origin, actor(101).publicKey);
+    const other = await log.leafHashAt(issuedRecord.index - 1);
+    const v = verifyCertificate(cert, { ...base(), trustedLogKeys: [otherLog], ledgerLeaf: { index: issuedRecord.index, leafHash: other } });
+    expect(codes(v)).toEqual(['checkpoint:CERT_CHECKPOINT_UNTRUSTED']);
+  });
+
+  it('a leaf for another index says nothing about this record: the offline checks decide', async () => {
+    const v = verifyCertificate(cert, { ...base(), ledgerLeaf: { index: 0, leafHash: await log.leafHashAt(0) } });
+    expect(v.verified).toBe(true);
+  });
+
+  it('a malformed ledgerLeaf is the caller’s mistake: a TypeError', () => {
+    expect(() => verifyCertificate(cert, { ...base(), ledgerLeaf: { index: issuedRecord.index, leafHash: new Uint8Array(31) } })).toThrow(TypeError);
+    expect(() => verifyCertificate(cert, { ...base(), ledgerLeaf: { index: -1, leafHash: new Uint8Array(32) } })).toThrow(TypeError);
   });
 });

@@ -177,6 +177,7 @@ const CERTIFICATES_STATUS: Record<(typeof CERTIFICATES_ERROR_CODES)[number], num
   CERT_STATUS_SUSPENDED: 422,
   CERT_STATUS_UNAVAILABLE: 422,
   CERT_RECORD_INVALID: 422,
+  CERT_RECORD_NOT_IN_LEDGER: 422,
   CERT_CHECKPOINT_UNTRUSTED: 422,
   CERT_INCLUSION_INVALID: 422,
   // Another certificate is already published under this id: the first upload stands.

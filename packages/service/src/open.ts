@@ -64,6 +64,7 @@ import {
   certificateStatus,
   DEFAULT_DISCLOSURE_POLICY,
   disclosureMap,
+  issuanceRecordIndex,
   rolesOf,
   RegistryAuditor,
   skipRecord,
@@ -786,7 +787,9 @@ function registryHolders(roles: RegistryState['roles']): string[] {
  * the status step of `verifyCertificate` (`certificateStatus`) against the status lists
  * presented, or else the lists this service publishes (the ones `GET /v1/status-lists/{id}`
  * serves, signed by the log key). So the route and an offline `cert verify` with the served
- * lists give the same verdict and the same codes.
+ * lists give the same verdict and the same codes, with one addition only the ledger can make:
+ * the issuance record must be the ledger's own at its index (`ledgerLeaf`), else the `record`
+ * check fails with `CERT_RECORD_NOT_IN_LEDGER` (a split view of the log).
  * The body is the certificate, or `{ certificate, statusList }`.
  */
 async function verifyAgainstLedger(
@@ -822,11 +825,17 @@ async function verifyAgainstLedger(
   if (hit !== undefined && hit.roles === state.roles) {
     checks = hit.checks.map((c) => (c.name === 'validity' ? validityCheck(cert, now) : { ...c }));
   } else {
+    // The issuance record checked against this very ledger: a record it does not hold at that
+    // index (a split view) is refused, and the record it holds is not signature-checked again.
+    // An index past this instance's head (another instance appended it) is left to the proofs.
+    const index = issuanceRecordIndex(cert);
+    const ledgerLeaf = index !== null && index < svc.size ? { index, leafHash: await svc.leafHashAt(index) } : undefined;
     const result = verifyCertificate(cert, {
       trustedLogKeys: [svc.logVerifierKey],
       trustedIssuers: registryHolders(state.roles),
       at: new Date(now),
       skipStatusCheck: true,
+      ...(ledgerLeaf === undefined ? {} : { ledgerLeaf }),
     });
     checks = result.checks.filter((c) => c.name !== 'status').map((c) => ({ name: c.name, ok: c.ok, ...(c.code === undefined ? {} : { code: c.code }) }));
     if (key !== null) {
