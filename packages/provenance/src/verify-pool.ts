@@ -1,9 +1,9 @@
 /**
  * Parallel Ed25519 verification on worker threads, for batch appends and bundle replay.
  *
- * Each worker (`verify-worker.ts`) verifies with `@dataledger/core`'s `verify`
- * (node:crypto, RFC 8032 §5.1.7; a public key that is not a curve point verifies nothing),
- * so results are identical to the one-thread path. Jobs travel as packed buffers (messages +
+ * Each worker (`verify-worker.ts`) verifies with `@dataledger/core`'s `verify` (its default
+ * backend under core's one acceptance rule, `ED25519_VERIFICATION_RULE`; a public key that is
+ * not a curve point verifies nothing), so results are identical to the one-thread path. Jobs travel as packed buffers (messages +
  * offsets, signatures, public keys), transferred rather than copied. The threads are core's
  * {@link WorkerPool}, the one pool of the packages.
  */
@@ -60,7 +60,7 @@ function pack(
 }
 
 /**
- * A pool of worker threads verifying Ed25519 signatures with node:crypto.
+ * A pool of worker threads verifying Ed25519 signatures with core's `verify`.
  * @param options - `threads` (default: CPU count)
  * @returns a verifier; call `close()` when done (idle workers do not keep the process alive)
  */

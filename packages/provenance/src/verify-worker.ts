@@ -1,8 +1,8 @@
 /**
  * The signature-verification worker thread of {@link workerVerifier}: checks packed batches
- * of Ed25519 signatures with `@dataledger/core`'s `verify` (node:crypto, RFC 8032 §5.1.7;
- * a public key that is not a curve point verifies nothing), so the answers are those of the
- * one-thread path.
+ * of Ed25519 signatures with `@dataledger/core`'s `verify` (core's one acceptance rule,
+ * `ED25519_VERIFICATION_RULE`; a public key that is not a curve point verifies nothing), so
+ * the answers are those of the one-thread path.
  *
  * Request: `{ id, count, messages, offsets, signatures, publicKeys }` (transferred buffers:
  * the messages back to back with `count + 1` Uint32 offsets, 64-byte signatures, 32-byte
