@@ -268,32 +268,32 @@ function loadSodium(): SodiumNative | undefined {
 }
 
 function makeSodiumBackend(sodium: SodiumNative): Ed25519Backend {
-  const expanded = (secretKey: Uint8Array): { publicKey: Uint8Array; secret: Uint8Array } => {
-    const publicKey = new Uint8Array(ED25519_PUBLIC_KEY_LENGTH);
-    const secret = new Uint8Array(64);
-    sodium.crypto_sign_seed_keypair(publicKey, secret, secretKey);
-    return { publicKey, secret };
+  // libsodium signs with the 64-byte expanded key (seed ‖ public key), whose derivation costs
+  // as much as the signature. A log key signs a checkpoint per receipt, so keep the expanded
+  // keys of recent seeds, as the OpenSSL backend keeps its key objects: under the seed's hash
+  // (no seed in a map key), wiped when evicted.
+  const expandedKeys = new LRUCache<string, Uint8Array>({ max: KEY_CACHE_MAX, dispose: (secret) => secret.fill(0) });
+  const expanded = (secretKey: Uint8Array): Uint8Array => {
+    const id = createHash('sha256').update(secretKey).digest('base64');
+    let secret = expandedKeys.get(id);
+    if (secret === undefined) {
+      secret = new Uint8Array(64);
+      sodium.crypto_sign_seed_keypair(new Uint8Array(ED25519_PUBLIC_KEY_LENGTH), secret, secretKey);
+      expandedKeys.set(id, secret);
+    }
+    return secret;
   };
   return {
     name: 'sodium',
     getPublicKey(secretKey) {
       checkLen(secretKey, ED25519_SECRET_KEY_LENGTH, 'secretKey', 'CORE_KEY_INVALID');
-      const { publicKey, secret } = expanded(secretKey);
-      secret.fill(0);
-      return publicKey;
+      return expanded(secretKey).slice(32);
     },
     sign(message, secretKey) {
       checkMessage(message);
       checkLen(secretKey, ED25519_SECRET_KEY_LENGTH, 'secretKey', 'CORE_KEY_INVALID');
-      // Expanding the seed costs what OpenSSL's sign with a cached key object saves, and
-      // no secret outlives the call.
-      const { secret } = expanded(secretKey);
       const signature = new Uint8Array(ED25519_SIGNATURE_LENGTH);
-      try {
-        sodium.crypto_sign_detached(signature, message, secret);
-      } finally {
-        secret.fill(0);
-      }
+      sodium.crypto_sign_detached(signature, message, expanded(secretKey));
       return signature;
     },
     verify(signature, message, publicKey) {
