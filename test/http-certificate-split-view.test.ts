@@ -4,7 +4,9 @@
  * is a split view of the log: the same origin and log key, two different trees. A certificate
  * issued on the copy verifies offline with that log key (nothing offline can tell the trees
  * apart), and the route of the original refuses it with CERT_RECORD_NOT_IN_LEDGER; each
- * ledger's own certificates verify as before. Real services on 127.0.0.1, LevelDB in temp dirs.
+ * ledger's own certificates verify as before. A certificate the copy issued past the original's
+ * head cannot be checked yet; that verdict is not cached, and once the original reaches the
+ * index the route refuses it. Real services on 127.0.0.1, LevelDB in temp dirs.
  */
 import { cpSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +18,8 @@ let b: Server;
 let roles: Record<RoleName, Actor>;
 let certA: DataAssetCertificate;
 let certB: DataAssetCertificate;
+// Issued on the copy after filler records: past the original's head when first presented.
+let certAhead: DataAssetCertificate;
 
 type Verdict = { verified: boolean; checks: { name: string; ok: boolean; code?: string }[] };
 const failed = (v: Verdict): string[] => v.checks.filter((c) => !c.ok).map((c) => `${c.name}:${c.code}`);
@@ -49,6 +53,8 @@ beforeAll(async () => {
   [a, b] = await Promise.all([startServer(dirA), startServer(dirB)]);
   // From here the two trees differ: each logs another certificate at the same index.
   [certA, certB] = await Promise.all([issue(a, rn1), issue(b, rn2)]);
+  await registeredAsset(b, roles);
+  certAhead = await issue(b, await registeredAsset(b, roles));
 });
 
 afterAll(async () => {
@@ -78,6 +84,18 @@ describe('the verification route checks the issuance record against its own ledg
       expect(v.checks.find((c) => c.name === 'record')).toEqual({ name: 'record', ok: false, code: 'CERT_RECORD_NOT_IN_LEDGER' });
       for (const name of ['proof', 'checkpoint', 'inclusion', 'issuer']) expect(v.checks.find((c) => c.name === name)?.ok, name).toBe(true);
     }
+  });
+
+  it('a certificate past the head is left to the proofs, uncached; once the ledger reaches its index, it is refused', async () => {
+    const index = issuanceRecordIndex(certAhead) as number;
+    expect(index).toBeGreaterThanOrEqual(a.service.size);
+    const before = await verifyOn(a, certAhead);
+    expect(before.checks.find((c) => c.name === 'record')).toEqual({ name: 'record', ok: true });
+    // The original grows past that index with records of its own.
+    while (a.service.size <= index) await registeredAsset(a, roles);
+    const after = await verifyOn(a, certAhead);
+    expect(after.verified).toBe(false);
+    expect(after.checks.find((c) => c.name === 'record')).toEqual({ name: 'record', ok: false, code: 'CERT_RECORD_NOT_IN_LEDGER' });
   });
 
   it("each ledger's own certificate verifies on its route", async () => {

@@ -323,16 +323,16 @@ export interface VerifyCertificateOptions {
    */
   disclosures?: readonly string[] | ReadonlyMap<string, OpenedDisclosure>;
   /**
-   * For a verifier that holds the log the certificate names (the service's route): the log's
-   * own leaf hash at the index of the certificate's issuance record
-   * ({@link issuanceRecordIndex}), read before the call. When the certificate's checkpoint is
-   * signed by a trusted log key (`trustedLogKeys` being that log's), the record must be that
-   * very leaf. Another record at that index (a split view: the log key signed two different trees)
-   * fails the `record` check with `CERT_RECORD_NOT_IN_LEDGER`, which no offline verifier can
-   * see; the log's own record is not signature-checked again, since the log checked it, under
-   * the same rule, when it was appended. Offline verifiers leave this out.
+   * For a verifier that holds the log the certificate names (the service's route): that log's
+   * verifier key and its own leaf hash at the index of the certificate's issuance record
+   * ({@link issuanceRecordIndex}), read before the call. When `logKey` (one of
+   * `trustedLogKeys`) signed the certificate's checkpoint, the record must be that very leaf.
+   * Another record at that index (a split view: the log key signed two different trees) fails
+   * the `record` check with `CERT_RECORD_NOT_IN_LEDGER`, which no offline verifier can see; the
+   * log's own record is not signature-checked again, since the log checked it when it was
+   * appended. Offline verifiers leave this out.
    */
-  ledgerLeaf?: { index: number; leafHash: Uint8Array };
+  ledgerLeaf?: { logKey: string; index: number; leafHash: Uint8Array };
 }
 
 /** One named check of {@link verifyCertificate}. */
@@ -547,7 +547,7 @@ export function certificateStatus(cert: unknown, options: CertificateStatusOptio
  * @param cert - the certificate as presented
  * @param options - trusted log keys, trusted issuers, status list credentials, time
  * @returns `{ verified, status, checks, revealed, disclosed, concealed }`; never throws for a bad certificate
- * @throws TypeError when `options.ledgerLeaf` is not `{ index, leafHash }` with a 32-byte hash (a caller's mistake)
+ * @throws TypeError when `options.ledgerLeaf` is not `{ logKey, index, leafHash }` with a 32-byte hash (a caller's mistake)
  * @example
  * ```ts
  * const lists = await Promise.all(urls.map(async (u) => (await fetch(u)).json()));
@@ -558,8 +558,11 @@ export function certificateStatus(cert: unknown, options: CertificateStatusOptio
  */
 export function verifyCertificate(cert: unknown, options: VerifyCertificateOptions): CertificateVerification {
   const ll = options.ledgerLeaf;
-  if (ll !== undefined && (ll === null || typeof ll !== 'object' || !Number.isSafeInteger(ll.index) || ll.index < 0 || !isHash(ll.leafHash))) {
-    throw new TypeError('options.ledgerLeaf: expected { index, leafHash } with a 32-byte leaf hash');
+  if (
+    ll !== undefined &&
+    (ll === null || typeof ll !== 'object' || typeof ll.logKey !== 'string' || !Number.isSafeInteger(ll.index) || ll.index < 0 || !isHash(ll.leafHash))
+  ) {
+    throw new TypeError('options.ledgerLeaf: expected { logKey, index, leafHash } with a 32-byte leaf hash');
   }
   const checks: CertificateCheck[] = [];
   let status: CertificateStatusVerdict = 'unchecked';
@@ -622,6 +625,7 @@ export function verifyCertificate(cert: unknown, options: VerifyCertificateOptio
   let issuedEv: OpenedEvidence | null = null;
   let cp: Checkpoint | null = null;
   let listSigners: string[] = [];
+  let checkpointSigners: readonly string[] = [];
   try {
     issuedEv = openEvidence(issuanceEvidence(evidence));
   } catch (err) {
@@ -631,6 +635,7 @@ export function verifyCertificate(cert: unknown, options: VerifyCertificateOptio
     try {
       const opened = openTrustedCheckpoint(issuedEv.checkpoint, options.trustedLogKeys);
       cp = opened.checkpoint;
+      checkpointSigners = opened.verifiedBy;
       listSigners = opened.verifiedBy.map(statusListSignerOfLog);
       checks.push({ name: 'checkpoint', ok: true });
     } catch (err) {
@@ -657,9 +662,9 @@ export function verifyCertificate(cert: unknown, options: VerifyCertificateOptio
       entryMatches('revocation', p.revocationList) &&
       entryMatches('suspension', p.suspensionList);
     // The verifier's own ledger at that index, when it holds the log (options.ledgerLeaf) and
-    // the certificate claims that log (a checkpoint signed by a trusted key): a certificate of
-    // another log is that log's business, and the offline checks speak for it.
-    const held = cp !== null && options.ledgerLeaf !== undefined && options.ledgerLeaf.index === issuedEv.leafIndex ? options.ledgerLeaf.leafHash : null;
+    // the certificate claims that log (a checkpoint its key signed): a certificate of another
+    // log is that log's business, and the offline checks speak for it.
+    const held = ll !== undefined && ll.index === issuedEv.leafIndex && checkpointSigners.includes(ll.logKey) ? ll.leafHash : null;
     // One UTF-8 encoding of the record's canonical text gives the leaf hash (RFC 9162 §2.1.1)
     // and the signed bytes; the signature is checked only when the record matches, and not
     // when the ledger says whether the record is its own.

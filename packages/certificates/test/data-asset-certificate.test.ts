@@ -476,7 +476,7 @@ describe('verifyCertificate against the verifier’s own ledger (ledgerLeaf)', (
 
   it("the ledger's own leaf at that index: the same checks pass as offline", async () => {
     const leafHash = await log.leafHashAt(issuedRecord.index);
-    const v = verifyCertificate(cert, { ...base(), ledgerLeaf: { index: issuedRecord.index, leafHash } });
+    const v = verifyCertificate(cert, { ...base(), ledgerLeaf: { logKey: log.verifierKey, index: issuedRecord.index, leafHash } });
     expect(v.verified).toBe(true);
     expect(v.checks.map((c) => c.name)).toEqual(verifyCertificate(cert, base()).checks.map((c) => c.name));
   });
@@ -484,7 +484,7 @@ describe('verifyCertificate against the verifier’s own ledger (ledgerLeaf)', (
   it('another record at that index (a split view) fails the record check, though every proof holds', async () => {
     const other = await log.leafHashAt(issuedRecord.index - 1);
     expect(verifyCertificate(cert, base()).verified).toBe(true);
-    const v = verifyCertificate(cert, { ...base(), ledgerLeaf: { index: issuedRecord.index, leafHash: other } });
+    const v = verifyCertificate(cert, { ...base(), ledgerLeaf: { logKey: log.verifierKey, index: issuedRecord.index, leafHash: other } });
     expect(v.verified).toBe(false);
     expect(codes(v)).toEqual(['record:CERT_RECORD_NOT_IN_LEDGER']);
   });
@@ -492,17 +492,23 @@ describe('verifyCertificate against the verifier’s own ledger (ledgerLeaf)', (
   it('a certificate of another log (checkpoint under no trusted key) is judged offline, not against this ledger', async () => {
     const otherLog = verifierKey(log.origin, actor(101).publicKey);
     const other = await log.leafHashAt(issuedRecord.index - 1);
-    const v = verifyCertificate(cert, { ...base(), trustedLogKeys: [otherLog], ledgerLeaf: { index: issuedRecord.index, leafHash: other } });
+    const v = verifyCertificate(cert, {
+      ...base(),
+      trustedLogKeys: [otherLog],
+      ledgerLeaf: { logKey: log.verifierKey, index: issuedRecord.index, leafHash: other },
+    });
     expect(codes(v)).toEqual(['checkpoint:CERT_CHECKPOINT_UNTRUSTED']);
   });
 
   it('a leaf for another index says nothing about this record: the offline checks decide', async () => {
-    const v = verifyCertificate(cert, { ...base(), ledgerLeaf: { index: 0, leafHash: await log.leafHashAt(0) } });
+    const v = verifyCertificate(cert, { ...base(), ledgerLeaf: { logKey: log.verifierKey, index: 0, leafHash: await log.leafHashAt(0) } });
     expect(v.verified).toBe(true);
   });
 
   it('a malformed ledgerLeaf is the caller’s mistake: a TypeError', () => {
-    expect(() => verifyCertificate(cert, { ...base(), ledgerLeaf: { index: issuedRecord.index, leafHash: new Uint8Array(31) } })).toThrow(TypeError);
-    expect(() => verifyCertificate(cert, { ...base(), ledgerLeaf: { index: -1, leafHash: new Uint8Array(32) } })).toThrow(TypeError);
+    const logKey = log.verifierKey;
+    expect(() => verifyCertificate(cert, { ...base(), ledgerLeaf: { logKey, index: issuedRecord.index, leafHash: new Uint8Array(31) } })).toThrow(TypeError);
+    expect(() => verifyCertificate(cert, { ...base(), ledgerLeaf: { logKey, index: -1, leafHash: new Uint8Array(32) } })).toThrow(TypeError);
+    expect(() => verifyCertificate(cert, { ...base(), ledgerLeaf: { index: 0, leafHash: new Uint8Array(32) } as never })).toThrow(TypeError);
   });
 });

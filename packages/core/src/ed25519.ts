@@ -71,8 +71,11 @@ const L_LE = (() => {
   return out;
 })();
 
-/** True when the little-endian 32-byte scalar is below L (RFC 8032 §5.1.7 step 1). */
-function scalarBelowL(s: Uint8Array): boolean {
+/**
+ * True when the little-endian 32-byte scalar is below L (RFC 8032 §5.1.7 step 1).
+ * @internal exported for the rule's tests, not from the package
+ */
+export function scalarBelowL(s: Uint8Array): boolean {
   for (let i = 31; i >= 0; i--) {
     const a = s[i] as number;
     const b = L_LE[i] as number;
@@ -81,8 +84,11 @@ function scalarBelowL(s: Uint8Array): boolean {
   return false;
 }
 
-/** True when the encoded y (sign bit aside) is below p = 2^255 - 19. */
-function canonicalY(p: Uint8Array): boolean {
+/**
+ * True when the encoded y (sign bit aside) is below p = 2^255 - 19.
+ * @internal exported for the rule's tests, not from the package
+ */
+export function canonicalY(p: Uint8Array): boolean {
   if (((p[31] as number) & 0x7f) !== 0x7f) return true;
   for (let i = 30; i > 0; i--) if (p[i] !== 0xff) return true;
   return (p[0] as number) < 0xed;
@@ -110,8 +116,11 @@ const SMALL_ORDER_Y: readonly Uint8Array[] = (() => {
   return [...seen.values()];
 })();
 
-/** True when the encoding names a point of small order, whatever its sign bit. */
-function smallOrder(p: Uint8Array): boolean {
+/**
+ * True when the encoding names a point of small order, whatever its sign bit.
+ * @internal exported for the rule's tests, not from the package
+ */
+export function smallOrder(p: Uint8Array): boolean {
   next: for (const y of SMALL_ORDER_Y) {
     for (let i = 0; i < 31; i++) if (p[i] !== y[i]) continue next;
     if (((p[31] as number) & 0x7f) === y[31]) return true;

@@ -19,6 +19,7 @@ import {
   verify,
   type Ed25519Backend,
 } from '../src/index.ts';
+import { canonicalY, scalarBelowL, smallOrder } from '../src/ed25519.ts';
 
 // sodium-native ships prebuilt addons for these; elsewhere OpenSSL is the default.
 const SODIUM_PLATFORM = ['linux-x64', 'linux-arm64', 'darwin-x64', 'darwin-arm64', 'win32-x64', 'win32-arm64'].includes(`${process.platform}-${process.arch}`);
@@ -154,21 +155,43 @@ describe('one acceptance rule on crafted signatures', () => {
   const torsion = ED25519_TORSION_SUBGROUP.map((h) => Point.fromHex(h));
   const scalar = fc.bigInt({ min: 1n, max: L - 1n });
 
-  it('a public key of small order is refused, though R = [r]B, S = r satisfies the equation', () => {
+  it('a public key of small order is refused, whatever its sign bit, though R = [r]B, S = r satisfies the equation', () => {
+    const r = 12345n;
+    const R = Point.BASE.multiply(r).toBytes();
+    const signature = sig(R, r);
     for (const T of torsion) {
-      const A = T.toBytes();
-      // [S]B - [k]T = R when k is a multiple of T's order; find such a message.
-      const r = 12345n;
-      const R = Point.BASE.multiply(r).toBytes();
+      for (const top of [0, 0x80]) {
+        const A = T.toBytes();
+        A[31] = (A[31]! & 0x7f) | top;
+        // [S]B - [k]A = R when k is a multiple of A's order: find such a message for these bytes.
+        let msg = new Uint8Array([0]);
+        for (let i = 0; challenge(R, A, msg) % 8n !== 0n; i++) msg = new Uint8Array([i & 0xff, i >> 8]);
+        expect(equationHolds(signature, msg, A)).toBe(true);
+        for (const b of BACKENDS) expect(b.verify(signature, msg, A), `${b.name} ${toHex(A)}`).toBe(false);
+      }
+    }
+  });
+
+  it('an R of small order is refused, each of the eight, though the equation holds (A with a torsion component)', () => {
+    // A = [a]B + T8, S = k·a: [S]B - [k]A = -[k]T8, which runs over the eight torsion points as
+    // k varies; for each torsion point as R, find a message that lands on it.
+    const T8 = torsion.find((t) => !t.multiplyUnsafe(4n).is0())!;
+    const a = 987654321n;
+    const A = Point.BASE.multiply(a).add(T8).toBytes();
+    for (const T of torsion) {
+      const R = T.toBytes();
       let msg = new Uint8Array([0]);
-      for (let i = 0; challenge(R, A, msg) % 8n !== 0n; i++) msg = new Uint8Array([i & 0xff, i >> 8]);
-      const signature = sig(R, r);
+      for (
+        let i = 0;
+        !T8.multiplyUnsafe(challenge(R, A, msg))
+          .negate()
+          .equals(T);
+        i++
+      )
+        msg = new Uint8Array([i & 0xff, i >> 8]);
+      const signature = sig(R, (challenge(R, A, msg) * a) % L);
       expect(equationHolds(signature, msg, A)).toBe(true);
-      for (const b of BACKENDS) expect(b.verify(signature, msg, A), `${b.name} ${toHex(A)}`).toBe(false);
-      // The sign bit does not make a small-order point acceptable.
-      const flipped = A.slice();
-      flipped[31]! ^= 0x80;
-      for (const b of BACKENDS) expect(b.verify(signature, msg, flipped)).toBe(false);
+      for (const b of BACKENDS) expect(b.verify(signature, msg, A), `${b.name} R=${toHex(R)}`).toBe(false);
     }
   });
 
@@ -204,16 +227,51 @@ describe('one acceptance rule on crafted signatures', () => {
     );
   });
 
-  it('a public key whose y is not below p is refused', () => {
-    // y = p + 2, with either sign: not canonical, whatever point it would decode to.
+  it('the refusals before the equation, at their boundaries', () => {
     const p = Point.Fp.ORDER;
-    const kp = generateKeyPair();
-    const msg = new Uint8Array([7]);
-    const signature = sign(msg, kp.secretKey);
-    for (const top of [0, 0x80]) {
-      const A = le(p + 2n);
-      A[31]! |= top;
-      for (const b of BACKENDS) expect(b.verify(signature, msg, A)).toBe(false);
+    // libsodium's ge25519_has_small_order list (ed25519_ref10.c), sign bit ignored.
+    const LIBSODIUM_SMALL_ORDER = [
+      '0000000000000000000000000000000000000000000000000000000000000000',
+      '0100000000000000000000000000000000000000000000000000000000000000',
+      '26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05',
+      'c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a',
+      'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+      'edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+      'eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    ];
+    for (const hex of LIBSODIUM_SMALL_ORDER) {
+      const e = fromHex(hex);
+      expect(smallOrder(e), hex).toBe(true);
+      e[31]! |= 0x80;
+      expect(smallOrder(e), `${hex} with the sign bit`).toBe(true);
+    }
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (bytes) => {
+        const y = toHex(new Uint8Array([...bytes.subarray(0, 31), bytes[31]! & 0x7f]));
+        expect(smallOrder(bytes)).toBe(LIBSODIUM_SMALL_ORDER.includes(y));
+      }),
+    );
+    // y below p (RFC 8032 §5.1.3 step 1): p - 1 is the last canonical value, either sign.
+    for (const [y, ok] of [
+      [0n, true],
+      [p - 1n, true],
+      [p, false],
+      [p + 18n, false],
+    ] as const) {
+      const e = le(y);
+      expect(canonicalY(e), String(y)).toBe(ok);
+      e[31]! |= 0x80;
+      expect(canonicalY(e), `${y} with the sign bit`).toBe(ok);
+    }
+    // S below L (RFC 8032 §5.1.7 step 1).
+    for (const [sv, ok] of [
+      [0n, true],
+      [L - 1n, true],
+      [L, false],
+      [L + 1n, false],
+      [(1n << 256n) - 1n, false],
+    ] as const) {
+      expect(scalarBelowL(le(sv)), String(sv)).toBe(ok);
     }
   });
 });

@@ -827,9 +827,12 @@ async function verifyAgainstLedger(
   } else {
     // The issuance record checked against this very ledger: a record it does not hold at that
     // index (a split view) is refused, and the record it holds is not signature-checked again.
-    // An index past this instance's head (another instance appended it) is left to the proofs.
+    // An index past this instance's head (another instance appended it, or a split view ran
+    // ahead) is left to the proofs, and that verdict is not cached: once the ledger reaches the
+    // index, the next request checks the record against it.
     const index = issuanceRecordIndex(cert);
-    const ledgerLeaf = index !== null && index < svc.size ? { index, leafHash: await svc.leafHashAt(index) } : undefined;
+    const ahead = index !== null && index >= svc.size;
+    const ledgerLeaf = index !== null && !ahead ? { logKey: svc.logVerifierKey, index, leafHash: await svc.leafHashAt(index) } : undefined;
     const result = verifyCertificate(cert, {
       trustedLogKeys: [svc.logVerifierKey],
       trustedIssuers: registryHolders(state.roles),
@@ -838,7 +841,7 @@ async function verifyAgainstLedger(
       ...(ledgerLeaf === undefined ? {} : { ledgerLeaf }),
     });
     checks = result.checks.filter((c) => c.name !== 'status').map((c) => ({ name: c.name, ok: c.ok, ...(c.code === undefined ? {} : { code: c.code }) }));
-    if (key !== null) {
+    if (key !== null && !ahead) {
       // state.roles is persistent: the same object means the same roles.
       cache?.set(key, { roles: state.roles, checks: checks.map((c) => ({ ...c })) });
     }
