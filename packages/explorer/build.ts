@@ -8,20 +8,25 @@
  * Usage: `node build.ts` (from any directory). Prints the gzip size of each asset.
  */
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 
 const here = (p: string): string => fileURLToPath(new URL(p, import.meta.url));
+// Built aside, then moved into `dist/` file by file (each rename replaces atomically), so a
+// service or a test reading `dist/` while a build runs (`npm start` builds first) never finds
+// it empty or half-written; files of the previous build that this one did not make (old
+// content-hashed chunks) are removed last.
 const dist = here('./dist/');
+const stage = here(`./.dist-${process.pid}/`);
 const shim = (name: string): string => here(`./src/shims/${name}`);
 
-rmSync(dist, { recursive: true, force: true });
-mkdirSync(dist, { recursive: true });
+rmSync(stage, { recursive: true, force: true });
+mkdirSync(stage, { recursive: true });
 
 await build({
   entryPoints: [here('./src/main.ts')],
-  outdir: dist,
+  outdir: stage,
   entryNames: 'app',
   chunkNames: 'chunk-[hash]',
   // Chart.js is loaded only by the statistics view.
@@ -50,14 +55,20 @@ await build({
   define: { 'process.env.NODE_ENV': '"production"' },
 });
 
-copyFileSync(here('./src/index.html'), `${dist}index.html`);
-copyFileSync(here('./src/app.css'), `${dist}app.css`);
-copyFileSync(here('./src/icon.svg'), `${dist}icon.svg`);
+copyFileSync(here('./src/index.html'), `${stage}index.html`);
+copyFileSync(here('./src/app.css'), `${stage}app.css`);
+copyFileSync(here('./src/icon.svg'), `${stage}icon.svg`);
 
 const sizes: Record<string, { bytes: number; gzip: number }> = {};
-for (const f of readdirSync(dist).sort()) {
-  const body = readFileSync(`${dist}${f}`);
+for (const f of readdirSync(stage).sort()) {
+  const body = readFileSync(`${stage}${f}`);
   sizes[f] = { bytes: body.length, gzip: gzipSync(body, { level: 9 }).length };
 }
-writeFileSync(`${dist}sizes.json`, `${JSON.stringify(sizes, null, 2)}\n`);
+writeFileSync(`${stage}sizes.json`, `${JSON.stringify(sizes, null, 2)}\n`);
+
+mkdirSync(dist, { recursive: true });
+const built = readdirSync(stage);
+for (const f of built) renameSync(`${stage}${f}`, `${dist}${f}`);
+for (const f of readdirSync(dist)) if (!built.includes(f)) rmSync(`${dist}${f}`, { recursive: true, force: true });
+rmSync(stage, { recursive: true, force: true });
 for (const [f, s] of Object.entries(sizes)) console.log(`explorer: ${f} ${(s.bytes / 1024).toFixed(1)} KiB, gzip ${(s.gzip / 1024).toFixed(1)} KiB`);
