@@ -624,7 +624,7 @@ export function verifyCertificate(cert: unknown, options: VerifyCertificateOptio
   const evidence = Array.isArray(cert.evidence) ? cert.evidence : [];
   let issuedEv: OpenedEvidence | null = null;
   let cp: Checkpoint | null = null;
-  let listSigners: string[] = [];
+  // The trusted log keys that signed the certificate's checkpoint.
   let checkpointSigners: readonly string[] = [];
   try {
     issuedEv = openEvidence(issuanceEvidence(evidence));
@@ -636,7 +636,6 @@ export function verifyCertificate(cert: unknown, options: VerifyCertificateOptio
       const opened = openTrustedCheckpoint(issuedEv.checkpoint, options.trustedLogKeys);
       cp = opened.checkpoint;
       checkpointSigners = opened.verifiedBy;
-      listSigners = opened.verifiedBy.map(statusListSignerOfLog);
       checks.push({ name: 'checkpoint', ok: true });
     } catch (err) {
       fail('checkpoint', 'CERT_CHECKPOINT_UNTRUSTED', `${(err as { code?: string }).code ?? ''} ${(err as Error).message}`.trim());
@@ -731,7 +730,7 @@ export function verifyCertificate(cert: unknown, options: VerifyCertificateOptio
   const st = certificateStatus(cert, {
     statusList: options.statusList ?? [],
     at: new Date(at),
-    trustedSigners: [issuer, ...listSigners],
+    trustedSigners: [issuer, ...checkpointSigners.map(statusListSignerOfLog)],
     ...(options.skipStatusCheck === undefined ? {} : { skipStatusCheck: options.skipStatusCheck }),
   });
   status = st.status;

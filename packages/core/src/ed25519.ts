@@ -20,8 +20,10 @@
 import { createHash, createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, randomBytes, type KeyObject } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { ED25519_TORSION_SUBGROUP, ed25519 as noble } from '@noble/curves/ed25519.js';
+import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import { LRUCache } from 'lru-cache';
+import { concatBytes } from './bytes.ts';
 import { CoreError } from './errors.ts';
 
 /** Ed25519 secret key (seed), public key and signature lengths in bytes. */
@@ -64,12 +66,7 @@ export const ED25519_VERIFICATION_RULE =
   'RFC 8032 §5.1.7, cofactorless: S < L; A canonical (y < p) and not of small order; R not of small order; encode([S]B - [k]A) = R';
 
 // L, the order of the prime subgroup (RFC 8032 §5.1), little-endian as S is encoded.
-const L_LE = (() => {
-  const out = new Uint8Array(32);
-  let l = noble.Point.Fn.ORDER;
-  for (let i = 0; i < 32; i++, l >>= 8n) out[i] = Number(l & 0xffn);
-  return out;
-})();
+const L_LE = numberToBytesLE(noble.Point.Fn.ORDER, 32);
 
 /**
  * True when the little-endian 32-byte scalar is below L (RFC 8032 §5.1.7 step 1).
@@ -99,21 +96,15 @@ export function canonicalY(p: Uint8Array): boolean {
 // `ge25519_has_small_order` list, derived here from the torsion subgroup itself.
 const SMALL_ORDER_Y: readonly Uint8Array[] = (() => {
   const p = noble.Point.Fp.ORDER;
-  const seen = new Map<string, Uint8Array>();
-  const add = (y: bigint): void => {
-    const out = new Uint8Array(32);
-    for (let i = 0, v = y; i < 32; i++, v >>= 8n) out[i] = Number(v & 0xffn);
-    seen.set(Buffer.from(out).toString('hex'), out);
-  };
+  const ys = new Set<bigint>();
   for (const hex of ED25519_TORSION_SUBGROUP) {
     const bytes = Buffer.from(hex, 'hex');
     bytes[31] = (bytes[31] as number) & 0x7f;
-    let y = 0n;
-    for (let i = 31; i >= 0; i--) y = (y << 8n) | BigInt(bytes[i] as number);
-    add(y);
-    if (y < 19n) add(y + p);
+    const y = bytesToNumberLE(bytes);
+    ys.add(y);
+    if (y < 19n) ys.add(y + p);
   }
-  return [...seen.values()];
+  return [...ys].map((y) => numberToBytesLE(y, 32));
 })();
 
 /**
@@ -129,10 +120,14 @@ export function smallOrder(p: Uint8Array): boolean {
 }
 
 /**
- * The refusals of {@link ED25519_VERIFICATION_RULE} that come before the equation; each
- * backend checks the equation itself, cofactorless.
+ * What every backend's `verify` does before its equation: malformed input (lengths) throws,
+ * and the refusals of {@link ED25519_VERIFICATION_RULE} that come before the equation answer
+ * false. Each backend then checks the equation itself, cofactorless.
  */
-function passesPrechecks(signature: Uint8Array, publicKey: Uint8Array): boolean {
+function passesPrechecks(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  checkMessage(message);
+  checkLen(signature, ED25519_SIGNATURE_LENGTH, 'signature', 'CORE_SIGNATURE_INVALID');
+  checkLen(publicKey, ED25519_PUBLIC_KEY_LENGTH, 'publicKey', 'CORE_KEY_INVALID');
   return scalarBelowL(signature.subarray(32)) && canonicalY(publicKey) && !smallOrder(publicKey) && !smallOrder(signature.subarray(0, 32));
 }
 
@@ -146,7 +141,7 @@ const KEY_CACHE_MAX = 4096;
 const pubCache = new LRUCache<string, KeyObject>({ max: KEY_CACHE_MAX });
 const secCache = new LRUCache<string, KeyObject>({ max: KEY_CACHE_MAX });
 
-function cached(cache: LRUCache<string, KeyObject>, bytes: Uint8Array, make: () => KeyObject, secret = false): KeyObject {
+function cached<T extends {}>(cache: LRUCache<string, T>, bytes: Uint8Array, make: () => T, secret = false): T {
   // Secret keys are cached under their hash, so the seed itself never lingers in a map key
   // (JS strings cannot be wiped).
   const id = secret ? createHash('sha256').update(bytes).digest('base64') : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
@@ -190,10 +185,7 @@ export const nodeEd25519: Ed25519Backend = {
     return toPlain(nodeSign(null, message, nodePrivateKey(secretKey)));
   },
   verify(signature, message, publicKey) {
-    checkMessage(message);
-    checkLen(signature, ED25519_SIGNATURE_LENGTH, 'signature', 'CORE_SIGNATURE_INVALID');
-    checkLen(publicKey, ED25519_PUBLIC_KEY_LENGTH, 'publicKey', 'CORE_KEY_INVALID');
-    if (!passesPrechecks(signature, publicKey)) return false;
+    if (!passesPrechecks(signature, message, publicKey)) return false;
     let key: KeyObject;
     try {
       key = nodePublicKey(publicKey);
@@ -209,12 +201,6 @@ export const nodeEd25519: Ed25519Backend = {
   },
 };
 
-function bytesToBigLE(bytes: Uint8Array): bigint {
-  let n = 0n;
-  for (let i = bytes.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(bytes[i] as number);
-  return n;
-}
-
 /** Ed25519 through @noble/curves (portable, audited, pure JS). */
 export const nobleEd25519: Ed25519Backend = {
   name: 'noble',
@@ -228,10 +214,7 @@ export const nobleEd25519: Ed25519Backend = {
     return noble.sign(message, secretKey);
   },
   verify(signature, message, publicKey) {
-    checkMessage(message);
-    checkLen(signature, ED25519_SIGNATURE_LENGTH, 'signature', 'CORE_SIGNATURE_INVALID');
-    checkLen(publicKey, ED25519_PUBLIC_KEY_LENGTH, 'publicKey', 'CORE_KEY_INVALID');
-    if (!passesPrechecks(signature, publicKey)) return false;
+    if (!passesPrechecks(signature, message, publicKey)) return false;
     try {
       // noble's own verify checks the cofactored equation; the rule here is cofactorless
       // (OpenSSL, libsodium), so the equation is written out: encode([S]B - [k]A) = R,
@@ -239,8 +222,8 @@ export const nobleEd25519: Ed25519Backend = {
       const { Point } = noble;
       const A = Point.fromBytes(publicKey, false);
       const R = signature.subarray(0, 32);
-      const k = Point.Fn.create(bytesToBigLE(sha512(concat3(R, publicKey, message))));
-      const check = Point.BASE.multiplyUnsafe(bytesToBigLE(signature.subarray(32)))
+      const k = Point.Fn.create(bytesToNumberLE(sha512(concatBytes(R, publicKey, message))));
+      const check = Point.BASE.multiplyUnsafe(bytesToNumberLE(signature.subarray(32)))
         .subtract(A.multiplyUnsafe(k))
         .toBytes();
       for (let i = 0; i < 32; i++) if (check[i] !== R[i]) return false;
@@ -250,14 +233,6 @@ export const nobleEd25519: Ed25519Backend = {
     }
   },
 };
-
-function concat3(a: Uint8Array, b: Uint8Array, c: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length + c.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  out.set(c, a.length + b.length);
-  return out;
-}
 
 /** The three functions of sodium-native this module calls. */
 interface SodiumNative {
@@ -282,16 +257,17 @@ function makeSodiumBackend(sodium: SodiumNative): Ed25519Backend {
   // keys of recent seeds, as the OpenSSL backend keeps its key objects: under the seed's hash
   // (no seed in a map key), wiped when evicted.
   const expandedKeys = new LRUCache<string, Uint8Array>({ max: KEY_CACHE_MAX, dispose: (secret) => secret.fill(0) });
-  const expanded = (secretKey: Uint8Array): Uint8Array => {
-    const id = createHash('sha256').update(secretKey).digest('base64');
-    let secret = expandedKeys.get(id);
-    if (secret === undefined) {
-      secret = new Uint8Array(64);
-      sodium.crypto_sign_seed_keypair(new Uint8Array(ED25519_PUBLIC_KEY_LENGTH), secret, secretKey);
-      expandedKeys.set(id, secret);
-    }
-    return secret;
-  };
+  const expanded = (secretKey: Uint8Array): Uint8Array =>
+    cached(
+      expandedKeys,
+      secretKey,
+      () => {
+        const secret = new Uint8Array(64);
+        sodium.crypto_sign_seed_keypair(new Uint8Array(ED25519_PUBLIC_KEY_LENGTH), secret, secretKey);
+        return secret;
+      },
+      true,
+    );
   return {
     name: 'sodium',
     getPublicKey(secretKey) {
@@ -306,11 +282,8 @@ function makeSodiumBackend(sodium: SodiumNative): Ed25519Backend {
       return signature;
     },
     verify(signature, message, publicKey) {
-      checkMessage(message);
-      checkLen(signature, ED25519_SIGNATURE_LENGTH, 'signature', 'CORE_SIGNATURE_INVALID');
-      checkLen(publicKey, ED25519_PUBLIC_KEY_LENGTH, 'publicKey', 'CORE_KEY_INVALID');
       // libsodium applies the same refusals; checking them here keeps the rule in one place.
-      if (!passesPrechecks(signature, publicKey)) return false;
+      if (!passesPrechecks(signature, message, publicKey)) return false;
       return sodium.crypto_sign_verify_detached(signature, message, publicKey);
     },
   };

@@ -2,6 +2,7 @@
 // @noble/curves backends against each other, on honest and on crafted signatures.
 import { createPublicKey, verify as opensslVerify } from 'node:crypto';
 import { ED25519_TORSION_SUBGROUP, ed25519 } from '@noble/curves/ed25519.js';
+import { bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
 import { sha512 } from '@noble/hashes/sha2.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -129,12 +130,8 @@ describe('the backends agree', () => {
 describe('one acceptance rule on crafted signatures', () => {
   const { Point } = ed25519;
   const L = Point.Fn.ORDER;
-  const le = (n: bigint): Uint8Array => {
-    const out = new Uint8Array(32);
-    for (let i = 0; i < 32; i++, n >>= 8n) out[i] = Number(n & 0xffn);
-    return out;
-  };
-  const fromLe = (b: Uint8Array): bigint => b.reduceRight((acc, x) => (acc << 8n) | BigInt(x), 0n);
+  const le = (n: bigint): Uint8Array => numberToBytesLE(n, 32);
+  const fromLe = bytesToNumberLE;
   const challenge = (R: Uint8Array, A: Uint8Array, msg: Uint8Array): bigint => fromLe(sha512(new Uint8Array([...R, ...A, ...msg]))) % L;
   const sig = (R: Uint8Array, s: bigint): Uint8Array => new Uint8Array([...R, ...le(s)]);
   // encode([S]B - [k]A) = R, with A decoded leniently (the sign bit of x = 0 aside).
